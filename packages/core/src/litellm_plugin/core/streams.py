@@ -1,0 +1,192 @@
+"""Applying interceptors' stream hooks to a LiteLLM stream, chunk by chunk, for async and sync consumers.
+
+Async consumers get the interceptors' ``async_post_call_streaming_iterator_hook`` generators chained in
+registration order, then LiteLLM's per-chunk ``async_post_call_streaming_hook`` — the proxy's order.
+
+Sync consumers must not run LiteLLM's sync stream inside an event loop (LiteLLM then schedules its logging
+on that loop and can wait on it). So interceptors that only use ``response_transform`` — the common case —
+are applied without any loop; only a hand-written async stream hook needs the async chain, and then the
+sync stream is read on a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import litellm
+from litellm.integrations.custom_logger import CustomLogger
+from litellm.types.utils import ModelResponseStream
+
+from litellm_plugin.core._sync import run_sync
+from litellm_plugin.core.logger import BaseCustomLogger
+from litellm_plugin.core.text import StreamTextRewriter
+
+__all__ = ["InterceptedStream"]
+
+_STREAM_HOOK = "async_post_call_streaming_iterator_hook"
+
+
+def _uses_default_stream_hook(interceptor: BaseCustomLogger) -> bool:
+    cls = type(interceptor)
+    return getattr(cls, _STREAM_HOOK) is getattr(BaseCustomLogger, _STREAM_HOOK) and not _has_chunk_hook(interceptor)
+
+
+def _has_chunk_hook(interceptor: BaseCustomLogger) -> bool:
+    hook = type(interceptor).async_post_call_streaming_hook
+    return hook is not CustomLogger.async_post_call_streaming_hook
+
+
+class _SyncRewriters:
+    """``response_transform`` of each interceptor applied to sync chunks, with the guards' failure policy."""
+
+    def __init__(self, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> None:
+        self._layers: list[tuple[BaseCustomLogger, StreamTextRewriter]] = []
+        for interceptor in interceptors:
+            if "completion" not in interceptor.call_types:
+                continue
+            new_transform = interceptor.transform_factory(data)
+            if new_transform is not None:
+                self._layers.append((interceptor, StreamTextRewriter(new_transform)))
+
+    def _through(self, chunk: Any, start: int) -> Any:
+        for position in range(start, len(self._layers)):
+            interceptor, rewriter = self._layers[position]
+            try:
+                chunk = rewriter.rewrite(chunk)
+            except Exception as exc:
+                interceptor._on_hook_error(_STREAM_HOOK, exc)
+        return chunk
+
+    def rewrite(self, chunk: Any) -> Any:
+        return self._through(chunk, 0)
+
+    def finish(self) -> list[Any]:
+        closing: list[Any] = []
+        for position, (interceptor, rewriter) in enumerate(self._layers):
+            try:
+                chunk = rewriter.finish()
+            except Exception as exc:
+                interceptor._on_hook_error(_STREAM_HOOK, exc)
+                continue
+            if chunk is not None:
+                closing.append(self._through(chunk, position + 1))
+        return closing
+
+
+async def _read_in_thread(stream: Any) -> AsyncIterator[Any]:
+    """Read a sync LiteLLM stream off the event loop, one chunk per worker-thread hop."""
+    iterator = iter(stream)
+    done = object()
+    while True:
+        chunk = await asyncio.to_thread(next, iterator, done)
+        if chunk is done:
+            return
+        yield chunk
+
+
+async def _per_chunk_hooks(
+    source: AsyncIterator[Any], interceptors: list[BaseCustomLogger], user_api_key_dict: Any
+) -> AsyncIterator[Any]:
+    """LiteLLM's per-chunk ``async_post_call_streaming_hook``: text so far in, replacement chunk out."""
+    so_far = ""
+    async for chunk in source:
+        if isinstance(chunk, ModelResponseStream):
+            so_far += litellm.get_response_string(response_obj=chunk)
+            for interceptor in interceptors:
+                replaced = await interceptor.async_post_call_streaming_hook(
+                    user_api_key_dict=user_api_key_dict, response=so_far
+                )
+                if replaced is not None:
+                    chunk = replaced
+        yield chunk
+
+
+def _async_chain(
+    source: AsyncIterator[Any],
+    interceptors: list[BaseCustomLogger],
+    data: dict[str, Any],
+    user_api_key_dict: Any,
+) -> AsyncIterator[Any]:
+    chain: Any = source
+    for interceptor in interceptors:
+        chain = getattr(interceptor, _STREAM_HOOK)(
+            user_api_key_dict=user_api_key_dict, response=chain, request_data=data
+        )
+    per_chunk = [i for i in interceptors if _has_chunk_hook(i)]
+    return _per_chunk_hooks(chain, per_chunk, user_api_key_dict) if per_chunk else chain
+
+
+class InterceptedStream:
+    """A LiteLLM stream with the interceptors' stream hooks applied; other attributes pass through."""
+
+    def __init__(
+        self,
+        inner: Any,
+        interceptors: list[BaseCustomLogger],
+        data: dict[str, Any],
+        *,
+        user_api_key_dict: Any,
+        scope: ContextVar[int],
+        scope_value: int,
+    ) -> None:
+        self._inner = inner
+        self._interceptors = interceptors
+        self._data = data
+        self._user_api_key_dict = user_api_key_dict
+        self._scope = scope
+        self._scope_value = scope_value
+        self._async_chain: AsyncIterator[Any] | None = None
+        self._sync_chain: Iterator[Any] | None = None
+
+    # Pulling a chunk may run provider code that calls LiteLLM again: keep the call's scope around it.
+
+    def __iter__(self) -> InterceptedStream:
+        return self
+
+    def __next__(self) -> Any:
+        if self._sync_chain is None:
+            self._sync_chain = self._build_sync_chain()
+        token = self._scope.set(self._scope_value)
+        try:
+            return next(self._sync_chain)
+        finally:
+            self._scope.reset(token)
+
+    def __aiter__(self) -> InterceptedStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        if self._async_chain is None:
+            self._async_chain = _async_chain(
+                self._inner.__aiter__(), self._interceptors, self._data, self._user_api_key_dict
+            )
+        token = self._scope.set(self._scope_value)
+        try:
+            return await self._async_chain.__anext__()
+        finally:
+            self._scope.reset(token)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def _build_sync_chain(self) -> Iterator[Any]:
+        if all(_uses_default_stream_hook(i) for i in self._interceptors):
+            return self._sync_rewritten()
+        return self._sync_stepped()
+
+    def _sync_rewritten(self) -> Iterator[Any]:
+        rewriters = _SyncRewriters(self._interceptors, self._data)
+        for chunk in self._inner:
+            yield rewriters.rewrite(chunk)
+        yield from rewriters.finish()
+
+    def _sync_stepped(self) -> Iterator[Any]:
+        chain = _async_chain(_read_in_thread(self._inner), self._interceptors, self._data, self._user_api_key_dict)
+        while True:
+            try:
+                yield run_sync(chain.__anext__())  # type: ignore[arg-type]
+            except StopAsyncIteration:
+                return

@@ -1,0 +1,160 @@
+"""Start real server processes for tests: the LiteLLM proxy, or any HTTP server, on 127.0.0.1.
+
+Each process gets a free port, its output goes to a log file the test can attach on failure, and it is always
+stopped (the whole process group, so proxy workers go too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+__all__ = ["ServerProcess", "free_port", "litellm_executable", "run_proxy", "run_server"]
+
+
+def free_port() -> int:
+    """A TCP port that is free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class ServerProcess:
+    """A running server: where it listens, its process, and its log."""
+
+    base_url: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, timeout: float = 15.0) -> None:
+        if self.process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout)
+
+
+def _wait_healthy(server: ServerProcess, health_path: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    url = server.base_url + health_path
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with code {server.process.returncode} before it was ready:\n{server.logs()[-4000:]}"
+            )
+        try:
+            if httpx.get(url, timeout=2.0).status_code < 500:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    server.stop()
+    raise TimeoutError(f"server not ready at {url} after {timeout:.0f}s:\n{server.logs()[-4000:]}")
+
+
+@contextlib.contextmanager
+def run_server(
+    command: Sequence[str],
+    *,
+    port: int,
+    health_path: str,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    startup_timeout: float = 120.0,
+) -> Iterator[ServerProcess]:
+    """Run ``command`` (which must listen on 127.0.0.1:``port``) until the block ends."""
+    full_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
+    log_file = tempfile.NamedTemporaryFile(prefix="litellm-plugin-server-", suffix=".log", delete=False)  # noqa: SIM115
+    process = subprocess.Popen(
+        list(command),
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=full_env,
+        cwd=cwd,
+        start_new_session=True,
+    )
+    log_file.close()
+    server = ServerProcess(
+        base_url=f"http://127.0.0.1:{port}",
+        port=port,
+        process=process,
+        log_path=Path(log_file.name),
+        env=dict(env or {}),
+    )
+    try:
+        _wait_healthy(server, health_path, startup_timeout)
+        yield server
+    finally:
+        server.stop()
+
+
+def litellm_executable() -> str:
+    """The ``litellm`` proxy CLI of the running interpreter's environment."""
+    candidate = Path(sys.executable).with_name("litellm")
+    return str(candidate) if candidate.exists() else "litellm"
+
+
+@contextlib.contextmanager
+def run_proxy(
+    config_path: str | os.PathLike[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    num_workers: int = 1,
+    startup_timeout: float = 180.0,
+) -> Iterator[ServerProcess]:
+    """Run the real LiteLLM proxy on a free port with a random master key (``server.env["LITELLM_MASTER_KEY"]``).
+
+    The config's directory is the working directory, so modules next to the config file can be named in it.
+    """
+    port = free_port()
+    proxy_env = {
+        "LITELLM_MASTER_KEY": "sk-" + secrets.token_hex(16),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        "LITELLM_TELEMETRY": "False",
+        **(env or {}),
+    }
+    command = [
+        litellm_executable(),
+        "--config",
+        str(Path(config_path).resolve()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--num_workers",
+        str(num_workers),
+    ]
+    with run_server(
+        command,
+        port=port,
+        health_path="/health/liveliness",
+        env=proxy_env,
+        cwd=Path(config_path).resolve().parent,
+        startup_timeout=startup_timeout,
+    ) as server:
+        yield server
