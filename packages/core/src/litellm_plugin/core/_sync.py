@@ -53,9 +53,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         task = context.run(loop.create_task, coro)
         task.add_done_callback(
             lambda t: (
-                result.set_exception(t.exception())  # type: ignore[arg-type]
-                if t.exception() is not None
-                else result.set_result(t.result())
+                result.set_exception(t.exception()) if t.exception() is not None else result.set_result(t.result())
             )
         )
 

@@ -9,10 +9,10 @@ number of times. Constructing a BaseCustomLogger installs it.
 Exactly once, per call the user made — a context variable tracks where we are:
 
 * outside any call: the wrapper applies the interceptors;
-* inside a Router call: the Router's own ``litellm.acompletion`` is the user's call, already intercepted at
-  the Router, so it is not intercepted again (but it is observed);
-* inside a LiteLLM call (a provider or a hook calling LiteLLM again): not intercepted, and tagged so that
-  observers skip it too;
+* inside a Router call: the Router's deployment call (``litellm.acompletion``) *is* the user's call, already
+  intercepted at the Router, so it is not intercepted again — but it is observed;
+* inside a LiteLLM call (a provider or a hook calling LiteLLM again, also while a stream is read): not
+  intercepted, and tagged so that observers skip it too;
 * a proxy request (it carries ``proxy_server_request``): LiteLLM's proxy runs the same hooks itself, and
   BaseCustomLogger makes sure it sees them, so the wrappers stand aside.
 
@@ -66,8 +66,20 @@ _MODIFYING_HOOKS = (
 )
 _WRAPPED_MARK = "__litellm_plugin_original__"
 
-_OUTSIDE, _IN_ROUTER, _IN_CALL = 0, 1, 2
-_scope: ContextVar[int] = ContextVar("litellm_plugin_scope", default=_OUTSIDE)
+
+class _RouterCall:
+    """Scope of one user call to a Router: its deployment call is the user's call; what runs inside that
+    call (provider code, also while a stream is read) is nested. A failed deployment call ends, so the
+    Router's retry or fallback is a deployment call again."""
+
+    __slots__ = ("deployment_live",)
+
+    def __init__(self) -> None:
+        self.deployment_live = False
+
+
+_IN_CALL = object()  # inside a LiteLLM call the user made
+_scope: ContextVar[object | None] = ContextVar("litellm_plugin_scope", default=None)
 _install_lock = threading.Lock()
 _originals: dict[tuple[object, str], Any] = {}
 
@@ -216,8 +228,12 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
     return response
 
 
-def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any], scope_value: int) -> Any:
-    """Wrap a stream, or return None for a non-stream result (whose hooks the caller awaits)."""
+def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> Any:
+    """Wrap a stream, or return None for a non-stream result (whose hooks the caller awaits).
+
+    Provider code that runs while a chunk is pulled is inside the call: a LiteLLM call it makes is nested,
+    even behind a Router (where a mid-stream fallback's own call therefore goes unobserved).
+    """
     if data.get("stream") and (hasattr(result, "__aiter__") or hasattr(result, "__next__")):
         return InterceptedStream(
             result,
@@ -225,7 +241,7 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
             data,
             user_api_key_dict=_hook_context()[0],
             scope=_scope,
-            scope_value=scope_value,
+            scope_value=_IN_CALL,
         )
     return None
 
@@ -256,33 +272,47 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
     signature = inspect.signature(original)
     if is_router:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
-    inner_scope = _IN_ROUTER if is_router else _IN_CALL
 
-    def prepare(kwargs: dict[str, Any]) -> tuple[list[BaseCustomLogger], int]:
-        """The interceptors to apply on this call, and the scope its inner calls run in."""
+    def prepare(kwargs: dict[str, Any]) -> tuple[list[BaseCustomLogger], object, _RouterCall | None]:
+        """The interceptors to apply, the scope inner calls run in, and the Router call this one serves."""
         scope = _scope.get()
-        if scope == _IN_CALL:
+        if scope is _IN_CALL or (isinstance(scope, _RouterCall) and scope.deployment_live):
             _mark_nested(kwargs)
-            return [], _IN_CALL
-        if scope == _IN_ROUTER or "proxy_server_request" in kwargs:
-            return [], inner_scope
+            return [], _IN_CALL, None
+        if isinstance(scope, _RouterCall):
+            scope.deployment_live = True
+            return [], _IN_CALL, scope
+        inner = _RouterCall() if is_router else _IN_CALL
+        if "proxy_server_request" in kwargs:
+            return [], inner, None
         active = _active_interceptors(kwargs)
         _sync_observer_lists(active)
-        return _applicable(active, call_type), inner_scope
+        return _applicable(active, call_type), inner, None
+
+    def settle(router_call: _RouterCall | None, kwargs: dict[str, Any], failed: bool) -> None:
+        """A Router deployment call that failed, or returned in full, is over; a stream lives on."""
+        if router_call is not None and (failed or not kwargs.get("stream")):
+            router_call.deployment_live = False
 
     if inspect.iscoroutinefunction(original):
 
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            interceptors, scope_value = prepare(kwargs)
-            token = _scope.set(scope_value)
+            interceptors, inner, router_call = prepare(kwargs)
+            token = _scope.set(inner)
             try:
                 if not interceptors:
-                    return await original(*args, **kwargs)
+                    try:
+                        result = await original(*args, **kwargs)
+                    except BaseException:
+                        settle(router_call, kwargs, failed=True)
+                        raise
+                    settle(router_call, kwargs, failed=False)
+                    return result
                 head, rest = (args[:1], args[1:]) if is_router else ((), args)
                 data = await _apply_request(interceptors, _call_data(signature, rest, kwargs), call_type)
                 result = await original(*head, **data)
-                stream = _finish(result, interceptors, data, scope_value)
+                stream = _finish(result, interceptors, data)
                 return stream if stream is not None else await _apply_response(interceptors, data, result)
             finally:
                 _scope.reset(token)
@@ -292,15 +322,21 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
 
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            interceptors, scope_value = prepare(kwargs)
-            token = _scope.set(scope_value)
+            interceptors, inner, router_call = prepare(kwargs)
+            token = _scope.set(inner)
             try:
                 if not interceptors:
-                    return original(*args, **kwargs)
+                    try:
+                        result = original(*args, **kwargs)
+                    except BaseException:
+                        settle(router_call, kwargs, failed=True)
+                        raise
+                    settle(router_call, kwargs, failed=False)
+                    return result
                 head, rest = (args[:1], args[1:]) if is_router else ((), args)
                 data = run_sync(_apply_request(interceptors, _call_data(signature, rest, kwargs), call_type))
                 result = original(*head, **data)
-                stream = _finish(result, interceptors, data, scope_value)
+                stream = _finish(result, interceptors, data)
                 return stream if stream is not None else run_sync(_apply_response(interceptors, data, result))
             finally:
                 _scope.reset(token)

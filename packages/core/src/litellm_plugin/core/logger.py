@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, cast, get_args
 
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse
@@ -206,11 +206,11 @@ class BaseCustomLogger(CustomLogger):
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         """LiteLLM's sync paths only call this sync hook: run the async observer from it."""
         if _overrides(type(self), "async_log_success_event"):
-            run_sync(self.async_log_success_event(kwargs, response_obj, start_time, end_time))
+            run_sync(cast(Any, self).async_log_success_event(kwargs, response_obj, start_time, end_time))
 
     def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         if _overrides(type(self), "async_log_failure_event"):
-            run_sync(self.async_log_failure_event(kwargs, response_obj, start_time, end_time))
+            run_sync(cast(Any, self).async_log_failure_event(kwargs, response_obj, start_time, end_time))
 
     # -- failure policy ------------------------------------------------------------------------------
 

@@ -129,8 +129,8 @@ class InterceptedStream:
         data: dict[str, Any],
         *,
         user_api_key_dict: Any,
-        scope: ContextVar[int],
-        scope_value: int,
+        scope: ContextVar[object | None],
+        scope_value: object,
     ) -> None:
         self._inner = inner
         self._interceptors = interceptors

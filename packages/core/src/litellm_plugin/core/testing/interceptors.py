@@ -20,6 +20,7 @@ import os
 import re
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -92,7 +93,7 @@ class _ProbeHooks(BaseCustomLogger):
             self.observed[match.group(1)] += 1
             path = os.environ.get(PROBE_LOG_ENV)
             if path:
-                with open(path, "a", encoding="utf-8") as log:
+                with Path(path).open("a", encoding="utf-8") as log:  # noqa: ASYNC230 - a line, in tests
                     log.write(match.group(1) + "\n")
 
 

@@ -1,0 +1,64 @@
+"""Typed errors raised by litellm-plugin (interceptors and registry)."""
+
+from __future__ import annotations
+
+import litellm
+
+
+class InterceptorError(RuntimeError):
+    """A modifying hook raised unexpectedly, so the call failed closed.
+
+    Carries ``status_code = 500`` so the LiteLLM proxy answers with an HTTP error instead of passing
+    unfiltered content through.
+    """
+
+    status_code = 500
+
+    def __init__(self, interceptor: str, hook: str, cause: BaseException) -> None:
+        self.interceptor = interceptor
+        self.hook = hook
+        self.message = f"interceptor {interceptor!r} failed in {hook}: {type(cause).__name__}: {cause}"
+        super().__init__(self.message)
+
+
+class InterceptorRejectedError(litellm.BadRequestError):
+    """An interceptor refused a request or response on purpose (HTTP 400 in the proxy)."""
+
+    def __init__(self, interceptor: str, message: str, *, model: str = "") -> None:
+        self.interceptor = interceptor
+        super().__init__(message=f"{interceptor}: {message}", model=model, llm_provider="litellm_plugin")
+
+
+class InterceptionNotSupportedError(RuntimeError):
+    """An interceptor declares a call type whose changes the engine cannot apply on this path.
+
+    Raised instead of silently skipping the interceptor, so a security filter never fails open unnoticed.
+    """
+
+    status_code = 500
+
+    def __init__(self, interceptor: str, call_type: str, detail: str) -> None:
+        self.interceptor = interceptor
+        self.call_type = call_type
+        self.message = f"interceptor {interceptor!r} handles {call_type!r} calls, but {detail}"
+        super().__init__(self.message)
+
+
+class ProviderRegistrationError(ValueError):
+    """A provider could not be registered; the registry and LiteLLM are left exactly as before."""
+
+
+class InvalidProviderNameError(ProviderRegistrationError):
+    """The name is empty, contains ``/`` or other unroutable characters, or is a built-in provider."""
+
+
+class InvalidProviderError(ProviderRegistrationError):
+    """Not a ``litellm.CustomLLM`` subclass or instance, or its constructor failed."""
+
+
+class DuplicateProviderError(ProviderRegistrationError):
+    """The name is already registered and ``replace=True`` was not given."""
+
+
+class ProviderNotFoundError(LookupError):
+    """No provider is registered under the name."""

@@ -1,0 +1,267 @@
+"""The interception engine through LiteLLM's public API: order, nesting, concurrency, failure policy, call types."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import EmbeddingResponse, ModelResponse
+
+from litellm_plugin.core import (
+    BaseCustomLogger,
+    BaseCustomProvider,
+    InterceptionNotSupportedError,
+    InterceptorError,
+    InterceptorRejectedError,
+    TextTransform,
+    interception,
+)
+from litellm_plugin.core.testing.interceptors import ProbeInterceptor, TagInterceptor
+from litellm_plugin.core.testing.paths import SDK_PATHS, CallPath, call_path
+
+Route = Callable[[type[CustomLLM] | CustomLLM], str]
+
+USER = [{"role": "user", "content": "hi"}]
+
+
+class WordsProvider(BaseCustomProvider):
+    """Implements only ``completion``: every other chat path is derived by BaseCustomProvider."""
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "Echo: " + self.last_user_text(messages))
+
+    def embedding(self, model: str, input: list[str], *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        return EmbeddingResponse(
+            model=model,
+            data=[{"object": "embedding", "index": i, "embedding": [float(len(text))]} for i, text in enumerate(input)],
+        )
+
+
+class DelegatingProvider(BaseCustomProvider):
+    """A routing provider: answers by calling LiteLLM again, for another model."""
+
+    target = ""
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        response = litellm.completion(model=self.target, messages=messages)
+        assert isinstance(response, ModelResponse)
+        return response
+
+
+@pytest.fixture(autouse=True)
+def _clean_callbacks() -> Iterator[None]:
+    litellm.logging_callback_manager._reset_all_callbacks()
+    yield
+    litellm.logging_callback_manager._reset_all_callbacks()
+    interception.install()
+
+
+@pytest.fixture
+def words(route: Route) -> str:
+    return f"{route(WordsProvider)}/m"
+
+
+async def _observed(probe: ProbeInterceptor, probe_id: str) -> int:
+    for _ in range(50):
+        await asyncio.sleep(0.05)
+        if probe.observed[probe_id]:
+            break
+    await asyncio.sleep(0.3)
+    return probe.observed[probe_id]
+
+
+@pytest.mark.parametrize("path", SDK_PATHS)
+async def test_interceptors_compose_in_registration_order(path: CallPath, words: str) -> None:
+    litellm.callbacks = [TagInterceptor("A"), TagInterceptor("B")]
+    reply = await call_path(path, model=words, messages=[{"role": "user", "content": "hi"}])
+    assert reply.text == "B:A:Echo: hi [A] [B]"
+
+
+@pytest.mark.parametrize("path", SDK_PATHS)
+async def test_provider_that_calls_litellm_is_intercepted_once(path: CallPath, route: Route, words: str) -> None:
+    delegating = DelegatingProvider()
+    delegating.target = words
+    model = f"{route(delegating)}/m"
+    probe = ProbeInterceptor()
+    litellm.callbacks = [probe]
+    probe_id = uuid.uuid4().hex[:8]
+    content = f"x probe-request probe-rewrite probe-id:{probe_id}"
+    reply = await call_path(path, model=model, messages=[{"role": "user", "content": content}])
+    assert reply.text.count("[req]") == 1
+    if reply.chunks is None:
+        assert reply.text.startswith("~Echo: x")
+        assert reply.text.count("~") == 1
+    else:
+        assert all(c.startswith("~") and not c.startswith("~~") for c in reply.chunks)
+    assert await _observed(probe, probe_id) == 1  # the inner call is not observed as a second call
+
+
+class _Numbering(TextTransform):
+    """Stateful: numbers the pieces of one reply and tags them with the request they belong to."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.count = 0
+
+    def transform(self, text: str) -> str:
+        self.count += 1
+        return f"<{self.tag}#{self.count}>{text}"
+
+
+class NumberingInterceptor(BaseCustomLogger):
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return _Numbering(request_data["messages"][-1]["content"])
+
+
+async def test_concurrent_calls_and_streams_keep_state_apart(words: str) -> None:
+    litellm.callbacks = [NumberingInterceptor()]
+
+    async def one(i: int) -> None:
+        response = await litellm.acompletion(model=words, messages=[{"role": "user", "content": f"c{i}"}])
+        assert response.choices[0].message.content == f"<c{i}#1>Echo: c{i}"
+
+    async def one_stream(i: int) -> None:
+        stream = await litellm.acompletion(model=words, messages=[{"role": "user", "content": f"s{i}"}], stream=True)
+        pieces = [c.choices[0].delta.content async for c in stream if c.choices[0].delta.content]
+        assert pieces == [f"<s{i}#{n}>{word}" for n, word in enumerate(["Echo: ", f"s{i}"], start=1)]
+
+    await asyncio.gather(*(one(i) for i in range(1000)))
+    await asyncio.gather(*(one_stream(i) for i in range(200)))
+
+
+class Exploding(BaseCustomLogger):
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        raise ValueError("boom")
+
+
+async def test_fail_open_is_explicit_and_logged(words: str, caplog: pytest.LogCaptureFixture) -> None:
+    litellm.callbacks = [Exploding()]
+    with pytest.raises(InterceptorError, match="'Exploding' failed in async_pre_call_hook: ValueError: boom"):
+        await litellm.acompletion(model=words, messages=USER)
+
+    litellm.callbacks = [Exploding(fail_open=True)]
+    with caplog.at_level(logging.WARNING, logger="litellm_plugin.core"):
+        response = await litellm.acompletion(model=words, messages=USER)
+    assert response.choices[0].message.content == "Echo: hi"
+    assert any("'Exploding' failed in async_pre_call_hook" in r.getMessage() for r in caplog.records)
+
+
+class BrokenObserver(BaseCustomLogger):
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        raise RuntimeError("observer bug")
+
+
+@pytest.mark.parametrize("path", ["sync", "async"])
+async def test_observer_errors_never_break_a_call(path: CallPath, words: str, caplog: pytest.LogCaptureFixture) -> None:
+    litellm.callbacks = [BrokenObserver()]
+    with caplog.at_level(logging.ERROR, logger="litellm_plugin.core"):
+        reply = await call_path(path, model=words, messages=USER)
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            if caplog.records:
+                break
+    assert reply.text == "Echo: hi"
+    assert any("'BrokenObserver' raised" in r.getMessage() for r in caplog.records)
+
+
+class Refusing(BaseCustomLogger):
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        if "bad" in data["messages"][-1]["content"]:
+            return "not allowed here"
+        raise litellm.BadRequestError(message="deliberate", model=data["model"], llm_provider="x")
+
+
+async def test_refusals_are_typed_and_not_wrapped(words: str) -> None:
+    litellm.callbacks = [Refusing()]
+    with pytest.raises(InterceptorRejectedError, match="Refusing: not allowed here") as refused:
+        await litellm.acompletion(model=words, messages=[{"role": "user", "content": "bad"}])
+    assert isinstance(refused.value, litellm.BadRequestError)
+    with pytest.raises(litellm.BadRequestError, match="deliberate") as passed:
+        litellm.completion(model=words, messages=USER)
+    assert not isinstance(passed.value, InterceptorError)
+
+
+class EmbeddingRecorder(BaseCustomLogger):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seen: list[tuple[str, str]] = []
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        self.seen.append(("pre", str(call_type)))
+        if call_type == "embedding":
+            data["input"] = [text + "!!" for text in data["input"]]
+        return data
+
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
+        self.seen.append(("post", type(response).__name__))
+        return None
+
+
+async def test_interceptors_run_only_on_the_call_types_they_declare(words: str) -> None:
+    chat_only = EmbeddingRecorder()
+    both = EmbeddingRecorder(call_types=["completion", "embedding"])
+    litellm.callbacks = [chat_only, both]
+    response = await litellm.aembedding(model=words, input=["abc"])
+    assert response.data[0]["embedding"] == [5.0]  # "abc!!": the request change reached the provider
+    assert chat_only.seen == []
+    assert both.seen == [("pre", "embedding"), ("post", "EmbeddingResponse")]
+
+
+async def test_declared_call_type_the_engine_cannot_apply_fails_loudly(words: str) -> None:
+    litellm.callbacks = [TagInterceptor("T", call_types=["completion", "responses"])]
+    with pytest.raises(InterceptionNotSupportedError, match="'TagInterceptor' handles 'responses' calls"):
+        await litellm.aresponses(model=words, input="hi")
+    with pytest.raises(ValueError, match="unknown call type 'chat'"):
+        TagInterceptor("T", call_types=["chat"])
+
+
+def test_engine_wraps_every_litellm_entry_point() -> None:
+    """Fails loudly if a LiteLLM upgrade renames or re-binds an entry point the engine relies on."""
+    interception.install()
+    interception.install()  # idempotent
+    for owner in (litellm, litellm.Router):
+        for name in ("completion", "acompletion", "embedding", "aembedding", "image_generation", "aimage_generation"):
+            wrapper = getattr(owner, name)
+            original = getattr(wrapper, "__litellm_plugin_original__", None)
+            assert original is not None, f"{owner.__name__}.{name} is not intercepted"
+            assert getattr(original, "__litellm_plugin_original__", None) is None, "wrapped twice"
+            assert wrapper.__wrapped__ is original
+    assert interception.is_installed()
+
+
+def test_uninstall_really_turns_interception_off(words: str) -> None:
+    litellm.callbacks = [TagInterceptor("A")]
+    interception.uninstall()
+    assert not interception.is_installed()
+    assert litellm.completion(model=words, messages=USER).choices[0].message.content == "Echo: hi"
+    interception.install()
+    assert litellm.completion(model=words, messages=USER).choices[0].message.content == "A:Echo: hi [A]"
+
+
+async def test_replacing_callbacks_leaves_no_ghost_observer(words: str) -> None:
+    first, second = ProbeInterceptor(), ProbeInterceptor()
+    ids = [uuid.uuid4().hex[:8] for _ in range(2)]
+    litellm.callbacks = [first]
+    await litellm.acompletion(model=words, messages=[{"role": "user", "content": f"probe-id:{ids[0]}"}])
+    assert await _observed(first, ids[0]) == 1
+    litellm.callbacks = [second]
+    await litellm.acompletion(model=words, messages=[{"role": "user", "content": f"probe-id:{ids[1]}"}])
+    assert await _observed(second, ids[1]) == 1
+    assert first.observed[ids[1]] == 0
+
+
+def test_per_call_callbacks_are_intercepted_too(words: str) -> None:
+    response = litellm.completion(model=words, messages=USER, callbacks=[TagInterceptor("P")])
+    assert response.choices[0].message.content == "P:Echo: hi [P]"

@@ -1,0 +1,62 @@
+"""Fixtures for the cross-package tests: a clean LiteLLM per test, one real proxy per test session."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+
+from collections.abc import Generator, Iterator
+from pathlib import Path
+
+import litellm
+import pytest
+
+from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+from litellm_plugin.providers.echo import EchoProvider
+
+PROXY_CONFIG = Path(__file__).parent / "proxy" / "config.yaml"
+
+
+@pytest.fixture(autouse=True)
+def _clean_litellm_callbacks() -> Iterator[None]:
+    """LiteLLM keeps callbacks in private lists across calls: start and end every test with none."""
+    litellm.logging_callback_manager._reset_all_callbacks()
+    yield
+    litellm.logging_callback_manager._reset_all_callbacks()
+
+
+@pytest.fixture
+def echo_model() -> Iterator[str]:
+    """``echo`` registered through the registry, as a user would; returns a model name routed to it."""
+    registry = PluginRegistry()
+    registry.register("echo", EchoProvider)
+    registry.initialize()
+    yield "echo/matrix"
+    registry.unregister("echo")
+
+
+@pytest.fixture(scope="session")
+def probe_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the proxy's probe interceptor writes one line per observed call."""
+    return tmp_path_factory.mktemp("probe") / "observed.log"
+
+
+@pytest.fixture(scope="session")
+def proxy(probe_log: Path) -> Iterator[ServerProcess]:
+    """The real LiteLLM proxy with tests/proxy/config.yaml, shared by the whole session."""
+    with run_proxy(PROXY_CONFIG, env={"LITELLM_PLUGIN_PROBE_LOG": str(probe_log)}) as server:
+        yield server
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Attach the proxy's log to a failing test that used it."""
+    report = yield
+    server = getattr(item, "funcargs", {}).get("proxy")
+    if report.failed and isinstance(server, ServerProcess):
+        report.sections.append(("litellm proxy log (tail)", server.logs()[-8000:]))
+    return report

@@ -1,0 +1,125 @@
+"""One interceptor, every way of calling LiteLLM: each change applies exactly once, failures fail closed.
+
+SDK paths use a ProbeInterceptor in ``litellm.callbacks`` and the echo provider registered through the
+registry; proxy paths use the real ``litellm`` proxy process configured by tests/proxy/config.yaml (the same
+interceptor class and provider, named in YAML) and the ``openai`` client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import litellm
+import openai
+import pytest
+
+from litellm_plugin.core import InterceptorError
+from litellm_plugin.core.testing.interceptors import ProbeInterceptor
+from litellm_plugin.core.testing.paths import ALL_PATHS, PROXY_PATHS, STREAM_PATHS, CallPath, Reply, call_path
+from litellm_plugin.core.testing.servers import ServerProcess
+
+STREAMS = sorted(STREAM_PATHS)
+
+
+def _messages(*words: str) -> tuple[str, list[dict[str, Any]]]:
+    probe_id = uuid.uuid4().hex[:12]
+    return probe_id, [{"role": "user", "content": " ".join(("hello", *words, f"probe-id:{probe_id}"))}]
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest, path: CallPath) -> dict[str, Any]:
+    """Where to send the call: the proxy for proxy paths, else echo with a probe in litellm.callbacks."""
+    if path in PROXY_PATHS:
+        return {"model": "echo", "proxy": request.getfixturevalue("proxy")}
+    model = request.getfixturevalue("echo_model")
+    probe = ProbeInterceptor()
+    litellm.callbacks = [probe]
+    return {"model": model, "probe": probe}
+
+
+async def _call(path: CallPath, target: dict[str, Any], messages: list[dict[str, Any]]) -> Reply:
+    return await call_path(path, model=target["model"], messages=messages, proxy=target.get("proxy"))
+
+
+async def _observations(target: dict[str, Any], probe_id: str, probe_log: Path) -> int:
+    """How often the call was observed, once LiteLLM's background logging has had time to settle."""
+    count = 0
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        if "proxy" in target:
+            count = probe_log.read_text().split().count(probe_id) if probe_log.exists() else 0
+        else:
+            count = target["probe"].observed[probe_id]
+        if count:
+            break
+    await asyncio.sleep(0.5)  # a second observation would arrive by now
+    if "proxy" in target:
+        return probe_log.read_text().split().count(probe_id)
+    return int(target["probe"].observed[probe_id])
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+async def test_request_change_reaches_the_provider_once(path: CallPath, target: dict[str, Any]) -> None:
+    _, messages = _messages("probe-request")
+    reply = await _call(path, target, messages)
+    assert reply.text.startswith("Echo: hello probe-request")
+    assert reply.text.count("[req]") == 1
+    assert messages[0]["content"].count("[req]") == 0  # the caller's own message list is not changed
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+async def test_response_change_reaches_the_caller_once(path: CallPath, target: dict[str, Any]) -> None:
+    _, messages = _messages("probe-rewrite")
+    reply = await _call(path, target, messages)
+    if reply.chunks is None:
+        assert reply.text.startswith("~Echo: hello probe-rewrite")
+        assert reply.text.count("~") == 1
+    else:  # a stream: every chunk changed, each exactly once
+        assert len(reply.chunks) > 3
+        assert all(chunk.startswith("~") and not chunk.startswith("~~") for chunk in reply.chunks)
+        assert reply.text.replace("~", "").startswith("Echo: hello probe-rewrite")
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+async def test_observer_called_once(path: CallPath, target: dict[str, Any], probe_log: Path) -> None:
+    probe_id, messages = _messages()
+    await _call(path, target, messages)
+    assert await _observations(target, probe_id, probe_log) == 1
+
+
+@pytest.mark.parametrize("path", ALL_PATHS)
+async def test_failing_request_hook_fails_the_call_closed(path: CallPath, target: dict[str, Any]) -> None:
+    _, messages = _messages("probe-fail-request")
+    if path in PROXY_PATHS:
+        with pytest.raises(openai.InternalServerError, match="ProbeInterceptor"):
+            await _call(path, target, messages)
+    else:
+        with pytest.raises(InterceptorError, match="ProbeInterceptor.*async_pre_call_hook"):
+            await _call(path, target, messages)
+
+
+@pytest.mark.parametrize("path", STREAMS)
+async def test_failing_stream_hook_fails_the_stream_closed(path: CallPath, target: dict[str, Any]) -> None:
+    _, messages = _messages("probe-fail-stream", "and", "more", "words")
+    expected = openai.APIError if path in PROXY_PATHS else InterceptorError
+    with pytest.raises(expected, match="ProbeInterceptor"):
+        await _call(path, target, messages)
+
+
+async def test_proxy_error_mid_stream_is_not_a_clean_end(proxy: ServerProcess) -> None:
+    """The client gets the chunks sent before the failure and then an error, never a truncated success."""
+    client = openai.AsyncOpenAI(base_url=proxy.base_url + "/v1", api_key=proxy.env["LITELLM_MASTER_KEY"])
+    received: list[str] = []
+    async with client:
+        stream = await client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "one two three probe-fail-stream"}],
+            stream=True,
+        )
+        with pytest.raises(openai.APIError, match="ProbeInterceptor"):  # noqa: PT012 - the error comes mid-loop
+            async for chunk in stream:
+                received.extend(c.delta.content or "" for c in chunk.choices)
+    assert received[:1] == ["~Echo: "]
