@@ -97,7 +97,7 @@ async def test_failing_request_hook_fails_the_call_closed(path: CallPath, target
         with pytest.raises(openai.InternalServerError, match="ProbeInterceptor"):
             await _call(path, target, messages)
     else:
-        with pytest.raises(InterceptorError, match="ProbeInterceptor.*async_pre_call_hook"):
+        with pytest.raises(InterceptorError, match=r"ProbeInterceptor.*async_pre_call_hook"):
             await _call(path, target, messages)
 
 

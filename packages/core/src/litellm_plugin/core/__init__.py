@@ -1,2 +1,54 @@
+"""Base classes, registry and test kit for LiteLLM plugins."""
+
 from importlib.metadata import version
+
+from litellm_plugin.core.discovery import ENTRY_POINT_GROUP, PluginLoadWarning
+from litellm_plugin.core.errors import (
+    DuplicateProviderError,
+    InterceptionNotSupportedError,
+    InterceptorError,
+    InterceptorRejectedError,
+    InvalidProviderError,
+    InvalidProviderNameError,
+    ProviderNotFoundError,
+    ProviderRegistrationError,
+)
+from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
+from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.provider_errors import ErrorKind
+from litellm_plugin.core.registry import (
+    PluginRegistry,
+    get_provider,
+    get_registry,
+    initialize_plugins,
+    register_provider,
+)
+from litellm_plugin.core.text import TextTransform, map_message_text
+
 __version__ = version("litellm-plugin-core")
+
+__all__ = [
+    "ALL_CALL_TYPES",
+    "ENTRY_POINT_GROUP",
+    "BaseCustomLogger",
+    "BaseCustomProvider",
+    "CallType",
+    "DuplicateProviderError",
+    "ErrorKind",
+    "InterceptionNotSupportedError",
+    "InterceptorError",
+    "InterceptorRejectedError",
+    "InvalidProviderError",
+    "InvalidProviderNameError",
+    "PluginLoadWarning",
+    "PluginRegistry",
+    "ProviderNotFoundError",
+    "ProviderRegistrationError",
+    "TextTransform",
+    "__version__",
+    "get_provider",
+    "get_registry",
+    "initialize_plugins",
+    "map_message_text",
+    "register_provider",
+]
