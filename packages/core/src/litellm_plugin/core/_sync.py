@@ -1,8 +1,11 @@
 """Run interceptor coroutines from LiteLLM's synchronous paths.
 
-Interceptor hooks are ``async`` (LiteLLM's signatures), but ``litellm.completion`` is not. Each thread gets
-one private event loop, reused across calls so a sync call pays no loop start-up; a thread that already runs
-a loop (sync LiteLLM called from async code) hands the coroutine to a helper thread instead of deadlocking.
+Interceptor hooks are ``async`` (LiteLLM's signatures), but ``litellm.completion`` is not. Most hooks never
+actually wait on anything, so the coroutine is first stepped by hand, with the thread's private loop marked
+as running: a hook that finishes in that step costs no event-loop turn (a turn releases the GIL in
+``select()``, and LiteLLM's logging threads then keep it for a whole switch interval). A hook that does
+wait is finished on that loop. A thread that already runs a loop (sync LiteLLM called from async code)
+hands the coroutine to a helper thread instead of deadlocking.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Generator
 from concurrent.futures import Future
 from typing import Any, TypeVar
 
@@ -39,23 +42,62 @@ def _helper() -> asyncio.AbstractEventLoop:
         return _helper_loop
 
 
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from synchronous code, keeping the caller's context variables."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return _thread_loop().run_until_complete(coro)
+class _Pass:
+    """Hands one value the stepped coroutine yielded (a future, or None) on to the running Task."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return (yield self.value)
+
+
+async def _resume(coro: Coroutine[Any, Any, T], yielded: Any) -> T:
+    """Finish a coroutine that was stepped by hand and is waiting on ``yielded``."""
+    while True:
+        try:
+            sent = await _Pass(yielded)
+        except BaseException as exc:  # cancellation and the like go to the coroutine
+            yielded = coro.throw(exc)
+            continue
+        try:
+            yielded = coro.send(sent)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+
+def _run_on_helper(coro: Coroutine[Any, Any, T]) -> T:
     context = contextvars.copy_context()
     result: Future[T] = Future()
     loop = _helper()
 
-    def start() -> None:
-        task = context.run(loop.create_task, coro)
-        task.add_done_callback(
-            lambda t: (
-                result.set_exception(t.exception()) if t.exception() is not None else result.set_result(t.result())
-            )
-        )
+    def done(task: asyncio.Task[T]) -> None:
+        error = task.exception()
+        if error is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(task.result())
 
-    loop.call_soon_threadsafe(start)
+    loop.call_soon_threadsafe(lambda: context.run(loop.create_task, coro).add_done_callback(done))
     return result.result()
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion from synchronous code, in the caller's context."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return _run_on_helper(coro)
+    loop = _thread_loop()
+    asyncio.events._set_running_loop(loop)
+    try:
+        yielded = coro.send(None)
+    except StopIteration as stop:
+        value: T = stop.value
+        return value
+    finally:
+        asyncio.events._set_running_loop(None)
+    return loop.run_until_complete(_resume(coro, yielded))
