@@ -154,28 +154,35 @@ def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> li
     return []  # observe-only interceptors are observed by LiteLLM itself
 
 
+_OBSERVER_LISTS = ("success_callback", "failure_callback", "_async_success_callback", "_async_failure_callback")
+_observer_lists_lock = threading.Lock()
+
+
+def _observer_lists_differ(wanted: dict[int, BaseCustomLogger]) -> bool:
+    for name in _OBSERVER_LISTS:
+        present = {id(c) for c in getattr(litellm, name) if isinstance(c, BaseCustomLogger)}
+        if present != wanted.keys():
+            return True
+    return False
+
+
 def _sync_observer_lists(active: list[BaseCustomLogger]) -> None:
     """Make LiteLLM's internal callback lists hold exactly the interceptors registered now.
 
     LiteLLM copies ``litellm.callbacks`` into private lists once and deduplicates by class and settings, so a
     replaced interceptor keeps observing ("ghost") and a new one of the same class may never be added.
+    Nothing is written when the lists are already right, so LiteLLM's threads reading them are not disturbed.
     """
-    wanted = {id(i) for i in active}
-    for name in (
-        "success_callback",
-        "failure_callback",
-        "_async_success_callback",
-        "_async_failure_callback",
-    ):
-        callbacks: list[Any] = getattr(litellm, name)
-        present: set[int] = set()
-        for callback in list(callbacks):
-            if isinstance(callback, BaseCustomLogger):
-                if id(callback) in wanted:
-                    present.add(id(callback))
-                else:
-                    callbacks.remove(callback)
-        callbacks.extend(i for i in active if id(i) not in present)
+    wanted = {id(i): i for i in active}
+    if not _observer_lists_differ(wanted):
+        return
+    with _observer_lists_lock:
+        for name in _OBSERVER_LISTS:
+            callbacks: list[Any] = getattr(litellm, name)
+            kept = [c for c in callbacks if not isinstance(c, BaseCustomLogger) or id(c) in wanted]
+            present = {id(c) for c in kept}
+            kept.extend(i for i in active if id(i) not in present)
+            callbacks[:] = kept
 
 
 def _mark_nested(kwargs: dict[str, Any]) -> None:

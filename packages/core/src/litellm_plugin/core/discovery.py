@@ -1,0 +1,72 @@
+"""Finding providers that installed distributions advertise through entry points.
+
+A distribution declares ``[project.entry-points."litellm_plugin.providers"] name = "module:Class"`` (or a
+module-level instance); installing it is all it takes. A plugin that fails to import is reported and skipped,
+never fatal, so one broken package cannot take the others down.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+
+__all__ = [
+    "DISABLE_DISCOVERY_ENV",
+    "ENTRY_POINT_GROUP",
+    "DiscoveredProvider",
+    "PluginLoadWarning",
+    "discover_providers",
+    "discovery_disabled",
+    "report_broken_plugin",
+]
+
+ENTRY_POINT_GROUP = "litellm_plugin.providers"
+DISABLE_DISCOVERY_ENV = "LITELLM_PLUGIN_DISABLE_DISCOVERY"
+
+logger = logging.getLogger(__name__)
+
+
+class PluginLoadWarning(UserWarning):
+    """An advertised provider could not be loaded or registered; the others still are."""
+
+
+@dataclass(frozen=True)
+class DiscoveredProvider:
+    """One loaded entry point: the routing name, the loaded object and where it came from."""
+
+    name: str
+    provider: object
+    distribution: str
+    target: str
+
+
+def discovery_disabled() -> bool:
+    """True when ``LITELLM_PLUGIN_DISABLE_DISCOVERY`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(DISABLE_DISCOVERY_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def report_broken_plugin(name: str, distribution: str, target: str, problem: BaseException) -> None:
+    """Warn (visible without logging set up) and log (reaches proxy logs) that one plugin was skipped."""
+    message = (
+        f"litellm-plugin: skipped provider {name!r} ({target}) from distribution {distribution!r}: "
+        f"{type(problem).__name__}: {problem}"
+    )
+    logger.warning(message)
+    warnings.warn(message, PluginLoadWarning, stacklevel=3)
+
+
+def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvider]:
+    """Load every entry point of ``group``; failures are reported with the distribution name and skipped."""
+    found: list[DiscoveredProvider] = []
+    for entry_point in entry_points(group=group):
+        distribution = entry_point.dist.name if entry_point.dist is not None else "<unknown distribution>"
+        try:
+            loaded = entry_point.load()
+        except Exception as exc:
+            report_broken_plugin(entry_point.name, distribution, entry_point.value, exc)
+            continue
+        found.append(DiscoveredProvider(entry_point.name, loaded, distribution, entry_point.value))
+    return found

@@ -1,0 +1,320 @@
+"""``BaseCustomProvider``: a ``litellm.CustomLLM`` where one implemented method is enough.
+
+LiteLLM never derives one call style from another: ``acompletion`` does not fall back to ``completion`` and
+``stream=True`` never reaches ``completion``. This base class fills every method the subclass leaves out
+from the ones it implements, and turns the rest into a typed ``litellm.BadRequestError``:
+
+- ``acompletion`` from ``completion`` (in a worker thread), ``completion`` from ``acompletion``;
+- ``streaming`` from ``astreaming`` if native, else from the ``completion`` result replayed word by word;
+- ``astreaming`` from ``streaming`` if native, else from the ``acompletion`` result;
+- ``aembedding``/``embedding`` and ``aimage_generation``/``image_generation`` from each other.
+
+LiteLLM calls these methods with keyword arguments only; the signatures mirror ``litellm.CustomLLM``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from litellm.exceptions import BadRequestError
+from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler, HTTPHandler
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ImageResponse, ModelResponse
+
+from litellm_plugin.core import _bridge
+from litellm_plugin.core.messages import last_user_text, validate_messages
+from litellm_plugin.core.provider_errors import ErrorKind, provider_error
+from litellm_plugin.core.responses import chunks_from_response, make_chunk, make_response
+
+if TYPE_CHECKING:
+    from litellm.litellm_core_utils.litellm_logging import Logging as LiteLLMLoggingObj
+
+__all__ = ["BaseCustomProvider"]
+
+_METHODS = (
+    "completion",
+    "acompletion",
+    "streaming",
+    "astreaming",
+    "embedding",
+    "aembedding",
+    "image_generation",
+    "aimage_generation",
+)
+
+
+def _arguments(frame_locals: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments of the current call (``locals()`` taken first thing), without ``self``."""
+    return {name: value for name, value in frame_locals.items() if name != "self"}
+
+
+class BaseCustomProvider(CustomLLM):
+    """Base class for providers: implement ``completion`` (or ``acompletion``), get the other paths free.
+
+    ``provider_name`` is the name the provider is routed under; the registry fills it in when empty. It is
+    reported as ``llm_provider`` on errors so Router retries, cooldowns and fallbacks treat them as usual.
+    """
+
+    provider_name: str = ""
+
+    make_response = staticmethod(make_response)
+    make_chunk = staticmethod(make_chunk)
+
+    # --- helpers for subclasses -------------------------------------------------------------------------
+
+    @classmethod
+    def implements(cls, method: str) -> bool:
+        """Whether a subclass defines ``method`` itself (as opposed to relying on the derived default)."""
+        if method not in _METHODS:
+            raise ValueError(f"unknown provider method {method!r}; expected one of {_METHODS}")
+        return getattr(cls, method) is not getattr(BaseCustomProvider, method)
+
+    @property
+    def error_provider(self) -> str:
+        """The ``llm_provider`` written on errors: the routed name, else the class name."""
+        return self.provider_name or type(self).__name__
+
+    def error(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        model: str,
+        status_code: int | None = None,
+        retry_after: float | None = None,
+    ) -> Exception:
+        """LiteLLM's exception for ``kind`` naming this provider; use as ``raise self.error(...)``."""
+        return provider_error(
+            kind,
+            message,
+            provider=self.error_provider,
+            model=model,
+            status_code=status_code,
+            retry_after=retry_after,
+        )
+
+    def validate_messages(self, messages: object, *, model: str = "") -> list[tuple[Mapping[str, Any], str]]:
+        """Each message with its plain text, or ``litellm.BadRequestError`` naming what is malformed."""
+        return validate_messages(messages, model=model, provider=self.error_provider)
+
+    def last_user_text(self, messages: object, *, model: str = "") -> str:
+        """Text of the last user message (content parts joined); ``litellm.BadRequestError`` if missing."""
+        return last_user_text(messages, model=model, provider=self.error_provider)
+
+    def _unsupported(self, method: str, model: str) -> BadRequestError:
+        return BadRequestError(
+            message=f"provider {self.error_provider!r} does not support {method}",
+            model=model,
+            llm_provider=self.error_provider,
+        )
+
+    def _expect_response(self, response: object, model: str) -> ModelResponse:
+        if not isinstance(response, ModelResponse):
+            raise self.error(
+                "internal", f"completion returned {type(response).__name__}, not a ModelResponse", model=model
+            )
+        return response
+
+    # --- chat -------------------------------------------------------------------------------------------
+
+    def completion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: HTTPHandler | None = None,
+    ) -> ModelResponse:
+        """Derived from ``acompletion`` (run on a private event loop) when only that is implemented."""
+        call = _arguments(locals())
+        if not self.implements("acompletion"):
+            raise self._unsupported("completion", model)
+        self.validate_messages(messages, model=model)
+        response = _bridge.run_sync(self.acompletion(**{**call, "acompletion": True}))
+        return self._expect_response(response, model)
+
+    async def acompletion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: AsyncHTTPHandler | None = None,
+    ) -> ModelResponse:
+        """Derived from ``completion`` in a worker thread, so the event loop never blocks."""
+        call = _arguments(locals())
+        if not self.implements("completion"):
+            raise self._unsupported("acompletion", model)
+        self.validate_messages(messages, model=model)
+        response = await asyncio.to_thread(partial(self.completion, **{**call, "acompletion": False}))
+        return self._expect_response(response, model)
+
+    def streaming(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: HTTPHandler | None = None,
+    ) -> Iterator[GenericStreamingChunk]:
+        """Native ``astreaming`` if there is one, else the ``completion`` result replayed as chunks.
+
+        The completion runs before the first chunk is requested, so its errors reach the caller at call time.
+        """
+        call = _arguments(locals())
+        if self.implements("astreaming"):
+            return _bridge.iterate_sync(self.astreaming(**call))
+        if not (self.implements("completion") or self.implements("acompletion")):
+            raise self._unsupported("streaming", model)
+        self.validate_messages(messages, model=model)
+        response = self.completion(**{**call, "acompletion": False})
+        return chunks_from_response(self._expect_response(response, model))
+
+    # LiteLLM annotates ``astreaming`` as a coroutine returning an iterator, but calls it expecting an async
+    # iterator (an ``async def`` with ``yield``), which is what it is here.
+    async def astreaming(  # type: ignore[override,misc]
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: AsyncHTTPHandler | None = None,
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        """Native ``streaming`` (advanced in a worker thread) if there is one, else ``acompletion``."""
+        call = _arguments(locals())
+        if self.implements("streaming"):
+            async for chunk in _bridge.aiterate_in_thread(lambda: self.streaming(**call)):
+                yield chunk
+            return
+        if not (self.implements("completion") or self.implements("acompletion")):
+            raise self._unsupported("astreaming", model)
+        self.validate_messages(messages, model=model)
+        response = await self.acompletion(**{**call, "acompletion": True})
+        for chunk in chunks_from_response(self._expect_response(response, model)):
+            yield chunk
+
+    # --- images -----------------------------------------------------------------------------------------
+
+    def image_generation(
+        self,
+        model: str,
+        prompt: str,
+        api_key: str | None,
+        api_base: str | None,
+        model_response: ImageResponse,
+        optional_params: dict[str, Any],
+        logging_obj: LiteLLMLoggingObj,
+        timeout: float | httpx.Timeout | None = None,
+        client: HTTPHandler | None = None,
+    ) -> ImageResponse:
+        """Derived from ``aimage_generation`` when only that is implemented."""
+        call = _arguments(locals())
+        if not self.implements("aimage_generation"):
+            raise self._unsupported("image_generation", model)
+        return _bridge.run_sync(self.aimage_generation(**call))
+
+    async def aimage_generation(
+        self,
+        model: str,
+        prompt: str,
+        model_response: ImageResponse,
+        api_key: str | None,
+        api_base: str | None,
+        optional_params: dict[str, Any],
+        logging_obj: LiteLLMLoggingObj,
+        timeout: float | httpx.Timeout | None = None,
+        client: AsyncHTTPHandler | None = None,
+    ) -> ImageResponse:
+        """Derived from ``image_generation`` in a worker thread."""
+        call = _arguments(locals())
+        if not self.implements("image_generation"):
+            raise self._unsupported("aimage_generation", model)
+        return await asyncio.to_thread(partial(self.image_generation, **call))
+
+    # --- embeddings -------------------------------------------------------------------------------------
+
+    def embedding(
+        self,
+        model: str,
+        input: list[Any],
+        model_response: EmbeddingResponse,
+        print_verbose: Callable[..., Any],
+        logging_obj: LiteLLMLoggingObj,
+        optional_params: dict[str, Any],
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        """Derived from ``aembedding`` when only that is implemented."""
+        call = _arguments(locals())
+        if not self.implements("aembedding"):
+            raise self._unsupported("embedding", model)
+        return _bridge.run_sync(self.aembedding(**call))
+
+    async def aembedding(
+        self,
+        model: str,
+        input: list[Any],
+        model_response: EmbeddingResponse,
+        print_verbose: Callable[..., Any],
+        logging_obj: LiteLLMLoggingObj,
+        optional_params: dict[str, Any],
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        """Derived from ``embedding`` in a worker thread."""
+        call = _arguments(locals())
+        if not self.implements("embedding"):
+            raise self._unsupported("aembedding", model)
+        return await asyncio.to_thread(partial(self.embedding, **call))

@@ -1,0 +1,104 @@
+"""LiteLLM's typed exceptions, built from one short call.
+
+Router retries, cooldowns and fallbacks decide by exception type and read ``llm_provider`` and the
+``retry-after`` header, so a custom provider has to raise the same classes the built-in providers raise.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import httpx
+from litellm import exceptions as errors
+
+__all__ = ["ErrorKind", "provider_error"]
+
+ErrorKind = Literal[
+    "bad_request",
+    "authentication",
+    "permission_denied",
+    "not_found",
+    "context_window_exceeded",
+    "content_policy",
+    "rate_limit",
+    "timeout",
+    "connection",
+    "internal",
+    "unavailable",
+    "api_error",
+]
+
+_STATUS: dict[ErrorKind, int] = {
+    "bad_request": 400,
+    "authentication": 401,
+    "permission_denied": 403,
+    "not_found": 404,
+    "context_window_exceeded": 400,
+    "content_policy": 400,
+    "rate_limit": 429,
+    "timeout": 408,
+    "connection": 500,
+    "internal": 500,
+    "unavailable": 503,
+    "api_error": 500,
+}
+
+
+def _response(provider: str, status_code: int, retry_after: float | None) -> httpx.Response:
+    """A synthetic HTTP response: LiteLLM's Router reads ``retry-after`` from the exception's response."""
+    headers = {} if retry_after is None else {"retry-after": f"{retry_after:g}"}
+    request = httpx.Request("POST", f"http://{provider or 'custom'}.invalid/")
+    return httpx.Response(status_code, headers=headers, request=request)
+
+
+def provider_error(
+    kind: ErrorKind,
+    message: str,
+    *,
+    provider: str,
+    model: str,
+    status_code: int | None = None,
+    retry_after: float | None = None,
+) -> Exception:
+    """Return (not raise) the LiteLLM exception for ``kind``; write ``raise provider_error(...)``.
+
+    ``status_code`` only changes the status of ``"api_error"``; the other kinds have a fixed status.
+    ``retry_after`` (seconds) is sent as a ``retry-after`` header that the Router honours.
+    """
+    if kind not in _STATUS:
+        raise ValueError(f"unknown error kind {kind!r}; expected one of {sorted(_STATUS)}")
+    status = status_code if kind == "api_error" and status_code is not None else _STATUS[kind]
+    response = _response(provider, status, retry_after)
+    if kind == "bad_request":
+        return errors.BadRequestError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "authentication":
+        return errors.AuthenticationError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "permission_denied":
+        return errors.PermissionDeniedError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "not_found":
+        return errors.NotFoundError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "context_window_exceeded":
+        return errors.ContextWindowExceededError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "content_policy":
+        return errors.ContentPolicyViolationError(
+            message=message, model=model, llm_provider=provider, response=response
+        )
+    if kind == "rate_limit":
+        return errors.RateLimitError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "timeout":
+        return errors.Timeout(
+            message=message,
+            model=model,
+            llm_provider=provider,
+            response=response,
+            headers={**response.headers},
+        )
+    if kind == "connection":
+        return errors.APIConnectionError(message=message, model=model, llm_provider=provider, request=response.request)
+    if kind == "internal":
+        return errors.InternalServerError(message=message, model=model, llm_provider=provider, response=response)
+    if kind == "unavailable":
+        return errors.ServiceUnavailableError(message=message, model=model, llm_provider=provider, response=response)
+    return errors.APIError(
+        status_code=status, message=message, model=model, llm_provider=provider, request=response.request
+    )

@@ -1,0 +1,247 @@
+"""``PluginRegistry``: named providers, made routable in LiteLLM as ``model="<name>/<model>"``.
+
+LiteLLM routes custom providers through ``litellm.custom_provider_map`` (a list of ``{"provider",
+"custom_handler"}`` dicts holding *instances*), read on every call. The registry owns only the entries it
+wrote: entries users add themselves are never changed, and a name a user already mapped keeps the user's
+handler. Every change builds a new list and assigns it, so a concurrent call never sees a half-written map.
+One lock serialises all registries, since they share LiteLLM's module state.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+
+import litellm
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.llms.custom_llm import CustomLLMItem
+from litellm.types.utils import LlmProviders
+from litellm.utils import custom_llm_setup
+
+from litellm_plugin.core.discovery import (
+    ENTRY_POINT_GROUP,
+    discover_providers,
+    discovery_disabled,
+    report_broken_plugin,
+)
+from litellm_plugin.core.errors import (
+    DuplicateProviderError,
+    InvalidProviderError,
+    InvalidProviderNameError,
+    ProviderNotFoundError,
+    ProviderRegistrationError,
+)
+from litellm_plugin.core.provider import BaseCustomProvider
+
+__all__ = ["PluginRegistry", "get_provider", "get_registry", "initialize_plugins", "register_provider"]
+
+logger = logging.getLogger(__name__)
+
+_LOCK = threading.RLock()
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+_BUILTIN_NAMES = frozenset(provider.value for provider in LlmProviders)
+
+
+@dataclass(frozen=True)
+class _Registration:
+    provider: CustomLLM
+    distribution: str | None  # set when the provider came from entry-point discovery
+
+
+def _check_name(name: object) -> str:
+    if not isinstance(name, str) or not name:
+        raise InvalidProviderNameError("provider name must be a non-empty string")
+    if "/" in name:
+        raise InvalidProviderNameError(f"provider name {name!r} contains '/', which LiteLLM splits models on")
+    if not _NAME.match(name):
+        raise InvalidProviderNameError(
+            f"provider name {name!r} may only use letters, digits, '_', '-' and '.', starting alphanumeric"
+        )
+    if name in _BUILTIN_NAMES:
+        raise InvalidProviderNameError(
+            f"provider name {name!r} is a built-in LiteLLM provider; LiteLLM would route to the built-in"
+        )
+    return name
+
+
+def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
+    """The handler instance, and whether the registry created it (and may therefore name it)."""
+    if isinstance(provider, CustomLLM):
+        return provider, False
+    if isinstance(provider, type) and issubclass(provider, CustomLLM):
+        try:
+            return provider(), True
+        except Exception as exc:
+            raise InvalidProviderError(f"provider {name!r}: {provider.__name__}() failed: {exc}") from exc
+    raise InvalidProviderError(
+        f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
+        f"not {provider!r}"
+    )
+
+
+def _write_litellm_map(entries: list[CustomLLMItem]) -> None:
+    litellm.custom_provider_map = entries
+    custom_llm_setup()  # refreshes litellm.provider_list
+
+
+def _forget_in_litellm(name: str) -> None:
+    """Drop a no-longer-mapped name from LiteLLM's provider lists (``custom_llm_setup`` only ever adds)."""
+    if name in _BUILTIN_NAMES or any(entry.get("provider") == name for entry in litellm.custom_provider_map):
+        return
+    for attribute in ("provider_list", "_custom_providers"):
+        names = getattr(litellm, attribute, None)
+        if isinstance(names, list) and name in names:
+            setattr(litellm, attribute, [item for item in names if item != name])
+
+
+class PluginRegistry:
+    """Named provider instances and the ``litellm.custom_provider_map`` entries made for them."""
+
+    def __init__(self) -> None:
+        self._providers: dict[str, _Registration] = {}
+        self._installed: dict[str, CustomLLM] = {}  # what this registry wrote into LiteLLM, by name
+
+    # --- registration -----------------------------------------------------------------------------------
+
+    def register(self, name: str, provider: type[CustomLLM] | CustomLLM, *, replace: bool = False) -> CustomLLM:
+        """Register a provider class (instantiated once, here) or a ready instance under ``name``.
+
+        Raises a ``ProviderRegistrationError`` subclass for a bad name, a non-``CustomLLM`` object, a failing
+        constructor, or a taken name (unless ``replace=True``; a discovered provider is always replaced).
+        If ``name`` is already active in LiteLLM, the new instance takes over immediately.
+        """
+        return self._register(name, provider, replace=replace, distribution=None)
+
+    def _register(self, name: str, provider: object, *, replace: bool, distribution: str | None) -> CustomLLM:
+        name = _check_name(name)
+        with _LOCK:
+            current = self._providers.get(name)
+            explicit_over_discovered = current is not None and current.distribution is not None and distribution is None
+            if current is not None and not (replace or explicit_over_discovered):
+                raise DuplicateProviderError(
+                    f"provider {name!r} is already registered; pass replace=True to replace it"
+                )
+            instance, created = _instantiate(name, provider)  # only once the name is known to be free
+            if isinstance(instance, BaseCustomProvider) and (created or not instance.provider_name):
+                instance.provider_name = name
+            self._providers[name] = _Registration(instance, distribution)
+            if name in self._installed:
+                self._install([name])
+        return instance
+
+    def unregister(self, name: str) -> None:
+        """Forget ``name`` and remove its entry from LiteLLM; user-made entries stay untouched."""
+        with _LOCK:
+            if name not in self._providers:
+                raise ProviderNotFoundError(f"no provider registered as {name!r}")
+            if name in self._installed:
+                _write_litellm_map([entry for entry in litellm.custom_provider_map if not self._owns(entry, name)])
+                del self._installed[name]
+                _forget_in_litellm(name)
+            del self._providers[name]
+
+    def get_provider(self, name: str) -> CustomLLM:
+        """The provider instance registered under ``name``."""
+        with _LOCK:
+            registration = self._providers.get(name)
+        if registration is None:
+            raise ProviderNotFoundError(f"no provider registered as {name!r}")
+        return registration.provider
+
+    def list_providers(self) -> list[str]:
+        """Registered names, sorted."""
+        with _LOCK:
+            return sorted(self._providers)
+
+    # --- LiteLLM ----------------------------------------------------------------------------------------
+
+    def initialize(self) -> list[str]:
+        """Make every registered provider routable in LiteLLM (idempotent). Returns the active names."""
+        with _LOCK:
+            return self._install(list(self._providers))
+
+    def initialize_provider(self, name: str) -> None:
+        """Make one registered provider routable in LiteLLM."""
+        with _LOCK:
+            if name not in self._providers:
+                raise ProviderNotFoundError(f"no provider registered as {name!r}")
+            self._install([name])
+
+    def _owns(self, entry: CustomLLMItem, name: str | None = None) -> bool:
+        provider = entry.get("provider")
+        if name is not None and provider != name:
+            return False
+        return provider in self._installed and self._installed[provider] is entry.get("custom_handler")
+
+    def _install(self, names: list[str]) -> list[str]:
+        """Write (or rewrite) this registry's entries for ``names``; a user's entry for a name wins."""
+        current = list(litellm.custom_provider_map)
+        kept = [entry for entry in current if not (self._owns(entry) and entry.get("provider") in names)]
+        taken = {entry.get("provider") for entry in kept if not self._owns(entry)}
+        active: list[str] = []
+        for name in names:
+            if name in taken:
+                logger.warning(
+                    "provider %r is already in litellm.custom_provider_map (not added by this registry); "
+                    "leaving that entry in charge",
+                    name,
+                )
+                self._installed.pop(name, None)
+                continue
+            kept.append(CustomLLMItem(provider=name, custom_handler=self._providers[name].provider))
+            active.append(name)
+        _write_litellm_map(kept)
+        for name in active:
+            self._installed[name] = self._providers[name].provider
+        return active
+
+    # --- discovery --------------------------------------------------------------------------------------
+
+    def discover(self, group: str = ENTRY_POINT_GROUP) -> list[str]:
+        """Register providers advertised by installed distributions; explicit registrations keep their name.
+
+        A plugin that fails to import or register is reported (warning + log, naming its distribution) and
+        skipped. Returns the names added.
+        """
+        added: list[str] = []
+        for found in discover_providers(group):
+            with _LOCK:
+                if found.name in self._providers:
+                    logger.debug("provider %r from %s: name already registered", found.name, found.distribution)
+                    continue
+                try:
+                    self._register(found.name, found.provider, replace=False, distribution=found.distribution)
+                except ProviderRegistrationError as exc:
+                    report_broken_plugin(found.name, found.distribution, found.target, exc)
+                    continue
+            added.append(found.name)
+        return added
+
+
+_registry = PluginRegistry()
+
+
+def get_registry() -> PluginRegistry:
+    """The process-wide registry behind the helper functions below."""
+    return _registry
+
+
+def register_provider(name: str, provider: type[CustomLLM] | CustomLLM, *, replace: bool = False) -> CustomLLM:
+    """Register with the global registry (see ``PluginRegistry.register``)."""
+    return _registry.register(name, provider, replace=replace)
+
+
+def get_provider(name: str) -> CustomLLM:
+    """The instance registered globally under ``name``."""
+    return _registry.get_provider(name)
+
+
+def initialize_plugins(*, discover: bool = True) -> list[str]:
+    """Discover installed providers (unless ``discover=False`` or ``LITELLM_PLUGIN_DISABLE_DISCOVERY=1``),
+    then make every globally registered provider routable in LiteLLM. Returns the active names.
+    """
+    if discover and not discovery_disabled():
+        _registry.discover()
+    return _registry.initialize()

@@ -1,0 +1,113 @@
+"""Building LiteLLM response objects and stream chunks from plain text.
+
+Usage is counted with ``litellm.token_counter`` so cost tracking and budgets see real numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import litellm
+from litellm.types.llms.openai import ChatCompletionToolCallChunk, ChatCompletionUsageBlock
+from litellm.types.utils import Choices, GenericStreamingChunk, Message, ModelResponse, Usage
+
+from litellm_plugin.core.messages import validate_messages
+
+__all__ = ["chunks_from_response", "count_usage", "make_chunk", "make_response", "split_words"]
+
+_WORD = re.compile(r"\s*\S+\s*|\s+")
+
+
+def split_words(text: str) -> list[str]:
+    """Split into word pieces that keep their surrounding whitespace, so ``"".join`` gives ``text`` back."""
+    return _WORD.findall(text)
+
+
+def count_usage(model: str, messages: Sequence[Mapping[str, Any]], text: str) -> Usage:
+    """Token usage for a reply: prompt tokens from the messages' text, completion tokens from ``text``.
+
+    Only the text of each message is counted; image parts would make the tokenizer fetch the image.
+    """
+    plain = [
+        {"role": message["role"], "content": content} for message, content in validate_messages(messages, model=model)
+    ]
+    prompt_tokens = litellm.token_counter(model=model, messages=plain)
+    completion_tokens = litellm.token_counter(model=model, text=text, count_response_tokens=True) if text else 0
+    return Usage(
+        prompt_tokens=prompt_tokens,
+        completion_tokens=completion_tokens,
+        total_tokens=prompt_tokens + completion_tokens,
+    )
+
+
+def make_response(
+    model: str,
+    messages: Sequence[Mapping[str, Any]],
+    text: str,
+    finish_reason: str = "stop",
+) -> ModelResponse:
+    """A one-choice assistant ``ModelResponse`` with ``text`` and counted usage."""
+    choice = Choices(index=0, message=Message(role="assistant", content=text), finish_reason=finish_reason)
+    return ModelResponse(model=model, choices=[choice], usage=count_usage(model, messages, text))
+
+
+def _usage_block(usage: Usage | Mapping[str, Any]) -> ChatCompletionUsageBlock:
+    get = usage.get if isinstance(usage, Mapping) else lambda key: getattr(usage, key, None)
+    prompt = int(get("prompt_tokens") or 0)
+    completion = int(get("completion_tokens") or 0)
+    total = int(get("total_tokens") or prompt + completion)
+    return ChatCompletionUsageBlock(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
+
+
+def make_chunk(
+    text: str,
+    *,
+    is_finished: bool = False,
+    finish_reason: str | None = None,
+    usage: Usage | Mapping[str, Any] | None = None,
+    index: int = 0,
+    tool_use: ChatCompletionToolCallChunk | None = None,
+) -> GenericStreamingChunk:
+    """One stream chunk in LiteLLM's generic format; a finished chunk defaults to ``finish_reason="stop"``."""
+    reason = finish_reason or ("stop" if is_finished else "")
+    return GenericStreamingChunk(
+        text=text,
+        is_finished=is_finished,
+        finish_reason=reason,
+        usage=None if usage is None else _usage_block(usage),
+        index=index,
+        tool_use=tool_use,
+    )
+
+
+def _tool_call_chunks(message: Message) -> Iterator[ChatCompletionToolCallChunk]:
+    for position, call in enumerate(message.tool_calls or []):
+        function = getattr(call, "function", None)
+        if function is None:  # custom (non-function) tool calls have no generic-chunk form
+            continue
+        yield ChatCompletionToolCallChunk(
+            id=call.id,
+            type="function",
+            function={"name": function.name, "arguments": function.arguments},
+            index=position,
+        )
+
+
+def chunks_from_response(response: ModelResponse) -> Iterator[GenericStreamingChunk]:
+    """Replay a complete response as a stream: one chunk per word, tool calls, then a final chunk.
+
+    The final chunk carries the finish reason and the response's usage, so streamed and non-streamed calls
+    report the same numbers.
+    """
+    choice = response.choices[0] if response.choices else None
+    finish_reason = "stop"
+    if isinstance(choice, Choices):
+        for word in split_words(choice.message.content or ""):
+            yield make_chunk(word)
+        for tool_use in _tool_call_chunks(choice.message):
+            yield make_chunk("", tool_use=tool_use)
+        finish_reason = choice.finish_reason or finish_reason
+    usage = getattr(response, "usage", None)
+    yield make_chunk("", is_finished=True, finish_reason=finish_reason, usage=usage)

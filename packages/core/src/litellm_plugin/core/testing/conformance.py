@@ -1,0 +1,247 @@
+"""A reusable pytest suite that checks a provider's contract through LiteLLM's public API.
+
+Subclass it in a provider package's tests (in the spirit of ``langchain-tests``)::
+
+    class TestEchoConformance(ProviderConformanceTests):
+        provider_class = EchoProvider
+        supports_embeddings = True
+        supports_images = True
+
+The provider is registered under a fresh name for each test with a private ``PluginRegistry`` and removed
+afterwards, so the global registry and ``litellm.custom_provider_map`` end as they started. Override the
+``provider`` fixture when the provider needs arguments (a server URL, a key) or other fixtures.
+Async tests carry ``pytest.mark.asyncio``, so they run under pytest-asyncio in strict or auto mode.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any, ClassVar, Literal
+
+import litellm
+import pytest
+from litellm.exceptions import BadRequestError
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
+
+from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.registry import PluginRegistry
+
+__all__ = ["ProviderConformanceTests"]
+
+Path = Literal["sync", "async", "stream", "async_stream"]
+PATHS: tuple[Path, ...] = ("sync", "async", "stream", "async_stream")
+
+# Inputs every chat provider must turn into litellm.BadRequestError, on every path. (LiteLLM itself rejects
+# malformed *user* content before the provider is called, with an APIConnectionError, so the suite uses
+# other roles for shape errors.)
+BAD_MESSAGES: dict[str, list[Any]] = {
+    "empty": [],
+    "user_content_none": [{"role": "user", "content": None}],
+    "system_content_not_text": [{"role": "system", "content": 12345}, {"role": "user", "content": "hi"}],
+}
+
+
+async def _agather(stream: AsyncIterator[Any]) -> list[Any]:
+    return [chunk async for chunk in stream]
+
+
+def _content(response: ModelResponse) -> str:
+    content = response.choices[0].message.content
+    assert isinstance(content, str), f"message.content should be a str, got {content!r}"
+    return content
+
+
+def _streamed_text(chunks: list[ModelResponseStream]) -> str:
+    return "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+
+
+class ProviderConformanceTests:
+    """The contract every provider meets; subclasses set the class attributes below."""
+
+    provider_class: ClassVar[type[CustomLLM] | None] = None
+    """The provider under test; or override the ``provider`` fixture instead."""
+    model: ClassVar[str] = "conformance-model"
+    """The model part of ``"<provider>/<model>"``."""
+    messages: ClassVar[list[dict[str, Any]]] = [
+        {"role": "system", "content": "You are under test."},
+        {"role": "user", "content": "Hello from the conformance suite"},
+    ]
+    deterministic: ClassVar[bool] = True
+    """Same input, same output: lets the suite compare the four call paths with each other."""
+    supports_embeddings: ClassVar[bool] = False
+    supports_images: ClassVar[bool] = False
+
+    # --- fixtures ---------------------------------------------------------------------------------------
+
+    @pytest.fixture
+    def provider(self) -> CustomLLM:
+        """The instance under test."""
+        if self.provider_class is None:
+            pytest.fail(f"{type(self).__name__}: set provider_class or override the provider fixture")
+        return self.provider_class()
+
+    @pytest.fixture
+    def registered_name(self, provider: CustomLLM) -> Iterator[str]:
+        """A unique routing name, registered and active in LiteLLM for one test only."""
+        name = f"conformance_{uuid.uuid4().hex[:12]}"
+        registry = PluginRegistry()
+        registry.register(name, provider)
+        registry.initialize()
+        try:
+            yield name
+        finally:
+            registry.unregister(name)
+
+    @pytest.fixture
+    def model_name(self, registered_name: str) -> str:
+        return f"{registered_name}/{self.model}"
+
+    # --- helpers ----------------------------------------------------------------------------------------
+
+    def check_response(self, response: object) -> str:
+        """A complete, well-formed chat response; returns its text."""
+        assert isinstance(response, ModelResponse), f"expected ModelResponse, got {type(response).__name__}"
+        assert response.choices, "response has no choices"
+        choice = response.choices[0]
+        assert choice.message.role == "assistant"
+        assert choice.finish_reason, "response has no finish_reason"
+        usage = getattr(response, "usage", None)
+        assert usage is not None, "response has no usage"
+        assert usage.prompt_tokens > 0, "prompt_tokens should be counted"
+        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+        return _content(response)
+
+    def check_stream(self, chunks: list[Any]) -> str:
+        """Chunk shape, one finish_reason at the end, usage on the final chunk; returns the streamed text."""
+        assert chunks, "stream yielded nothing"
+        for chunk in chunks:
+            assert isinstance(chunk, ModelResponseStream), f"chunk is {type(chunk).__name__}"
+        with_choices = [chunk for chunk in chunks if chunk.choices]
+        reasons = [chunk.choices[0].finish_reason for chunk in with_choices if chunk.choices[0].finish_reason]
+        assert len(reasons) == 1, f"expected exactly one finish_reason, got {reasons}"
+        finish_at = next(i for i, chunk in enumerate(with_choices) if chunk.choices[0].finish_reason)
+        assert not _streamed_text(with_choices[finish_at + 1 :]), "content arrived after the finish_reason"
+        usage = getattr(chunks[-1], "usage", None)
+        assert usage is not None, "the final chunk should carry usage when include_usage is requested"
+        assert usage.prompt_tokens > 0
+        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+        return _streamed_text(chunks)
+
+    async def call(self, path: Path, model: str, messages: list[Any]) -> Any:
+        """Run one chat call on ``path``; streams are consumed fully and returned as a chunk list."""
+        options: dict[str, Any] = {"stream_options": {"include_usage": True}}
+        if path == "sync":
+            return litellm.completion(model=model, messages=messages)
+        if path == "async":
+            return await litellm.acompletion(model=model, messages=messages)
+        if path == "stream":
+            return list(litellm.completion(model=model, messages=messages, stream=True, **options))
+        stream = await litellm.acompletion(model=model, messages=messages, stream=True, **options)
+        return await _agather(stream)
+
+    # --- chat -------------------------------------------------------------------------------------------
+
+    def test_completion(self, model_name: str) -> None:
+        self.check_response(litellm.completion(model=model_name, messages=self.messages))
+
+    @pytest.mark.asyncio
+    async def test_acompletion(self, model_name: str) -> None:
+        text = self.check_response(await litellm.acompletion(model=model_name, messages=self.messages))
+        if self.deterministic:
+            assert text == _content(litellm.completion(model=model_name, messages=self.messages))
+
+    def test_streaming(self, model_name: str) -> None:
+        chunks = list(
+            litellm.completion(
+                model=model_name, messages=self.messages, stream=True, stream_options={"include_usage": True}
+            )
+        )
+        text = self.check_stream(chunks)
+        rebuilt = litellm.stream_chunk_builder(chunks, messages=self.messages)
+        assert isinstance(rebuilt, ModelResponse)
+        assert _content(rebuilt) == text
+        if self.deterministic:
+            assert text == _content(litellm.completion(model=model_name, messages=self.messages))
+
+    @pytest.mark.asyncio
+    async def test_astreaming(self, model_name: str) -> None:
+        stream = await litellm.acompletion(
+            model=model_name, messages=self.messages, stream=True, stream_options={"include_usage": True}
+        )
+        text = self.check_stream(await _agather(stream))
+        if self.deterministic:
+            assert text == _content(await litellm.acompletion(model=model_name, messages=self.messages))
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("path", PATHS)
+    async def test_content_parts_accepted(self, model_name: str, path: Path) -> None:
+        parts = [{"type": "text", "text": "Hello from "}, {"type": "text", "text": "content parts"}]
+        result = await self.call(path, model_name, [{"role": "user", "content": parts}])
+        if path in ("sync", "async"):
+            self.check_response(result)
+        else:
+            self.check_stream(result)
+
+    @pytest.mark.asyncio
+    @pytest.mark.parametrize("path", PATHS)
+    @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
+    async def test_bad_messages_raise_bad_request(self, model_name: str, path: Path, case: str) -> None:
+        with pytest.raises(BadRequestError) as caught:
+            await self.call(path, model_name, BAD_MESSAGES[case])
+        assert getattr(caught.value, "llm_provider", None), "the error should name the provider"
+
+    # --- embeddings -------------------------------------------------------------------------------------
+
+    def _check_embeddings(self, response: object, count: int) -> list[list[float]]:
+        assert isinstance(response, EmbeddingResponse), f"expected EmbeddingResponse, got {type(response)}"
+        assert len(response.data) == count
+        vectors = [item["embedding"] for item in response.data]
+        assert all(isinstance(value, float) for vector in vectors for value in vector)
+        assert len({len(vector) for vector in vectors}) == 1
+        assert len(vectors[0]) > 0
+        return vectors
+
+    def test_embedding(self, model_name: str, provider: CustomLLM) -> None:
+        if not self.supports_embeddings:
+            if isinstance(provider, BaseCustomProvider):
+                with pytest.raises(BadRequestError):
+                    litellm.embedding(model=model_name, input=["alpha"])
+                return
+            pytest.skip("provider does not claim embeddings")
+        vectors = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
+        if self.deterministic:
+            again = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
+            assert vectors == again
+
+    @pytest.mark.asyncio
+    async def test_aembedding(self, model_name: str) -> None:
+        if not self.supports_embeddings:
+            pytest.skip("provider does not claim embeddings")
+        vectors = self._check_embeddings(await litellm.aembedding(model=model_name, input=["alpha", "beta"]), 2)
+        if self.deterministic:
+            assert vectors == self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
+
+    # --- images -----------------------------------------------------------------------------------------
+
+    def _check_images(self, response: object) -> None:
+        assert isinstance(response, ImageResponse), f"expected ImageResponse, got {type(response).__name__}"
+        assert response.data, "image response has no data"
+        image = response.data[0]
+        assert image.url or image.b64_json, "image has neither url nor b64_json"
+
+    def test_image_generation(self, model_name: str, provider: CustomLLM) -> None:
+        if not self.supports_images:
+            if isinstance(provider, BaseCustomProvider):
+                with pytest.raises(BadRequestError):
+                    litellm.image_generation(model=model_name, prompt="a red square")
+                return
+            pytest.skip("provider does not claim image generation")
+        self._check_images(litellm.image_generation(model=model_name, prompt="a red square"))
+
+    @pytest.mark.asyncio
+    async def test_aimage_generation(self, model_name: str) -> None:
+        if not self.supports_images:
+            pytest.skip("provider does not claim image generation")
+        self._check_images(await litellm.aimage_generation(model=model_name, prompt="a red square"))

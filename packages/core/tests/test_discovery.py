@@ -1,0 +1,124 @@
+"""Entry-point discovery with stand-in entry points: broken plugins, name clashes, switching it off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from litellm_plugin.core import (
+    ENTRY_POINT_GROUP,
+    BaseCustomProvider,
+    PluginLoadWarning,
+    PluginRegistry,
+    initialize_plugins,
+)
+from litellm_plugin.core import discovery as discovery_module
+
+
+class Found(BaseCustomProvider):
+    pass
+
+
+class Explicit(BaseCustomProvider):
+    pass
+
+
+@dataclass
+class _Dist:
+    name: str
+
+
+@dataclass
+class FakeEntryPoint:
+    """What ``importlib.metadata.entry_points`` yields, reduced to the attributes discovery reads."""
+
+    name: str
+    target: object
+    distribution: str
+    value: str = "pkg.module:Thing"
+    dist: _Dist = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dist = _Dist(self.distribution)
+
+    def load(self) -> object:
+        if isinstance(self.target, BaseException):
+            raise self.target
+        return self.target
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
+    """The entry points discovery will see; tests append to it."""
+    points: list[FakeEntryPoint] = []
+
+    def fake_entry_points(*, group: str) -> list[FakeEntryPoint]:
+        assert group == ENTRY_POINT_GROUP
+        return points
+
+    monkeypatch.setattr(discovery_module, "entry_points", fake_entry_points)
+    return points
+
+
+@pytest.fixture
+def registry() -> Any:
+    registry = PluginRegistry()
+    yield registry
+    for name in registry.list_providers():
+        registry.unregister(name)
+
+
+def test_discovers_classes_and_instances(registry: PluginRegistry, installed: list[FakeEntryPoint]) -> None:
+    ready = Found()
+    installed += [FakeEntryPoint("disc_class", Found, "dist-a"), FakeEntryPoint("disc_inst", ready, "dist-b")]
+    assert registry.discover() == ["disc_class", "disc_inst"]
+    assert isinstance(registry.get_provider("disc_class"), Found)
+    assert registry.get_provider("disc_inst") is ready
+
+
+def test_broken_plugin_is_reported_and_others_load(registry: PluginRegistry, installed: list[FakeEntryPoint]) -> None:
+    installed += [
+        FakeEntryPoint("disc_broken", ImportError("No module named 'missing_dep'"), "broken-dist"),
+        FakeEntryPoint("openai", Found, "shadowing-dist"),
+        FakeEntryPoint("disc_notllm", object(), "odd-dist"),
+        FakeEntryPoint("disc_good", Found, "good-dist"),
+    ]
+    with pytest.warns(PluginLoadWarning) as caught:
+        assert registry.discover() == ["disc_good"]
+    messages = [str(warning.message) for warning in caught]
+    assert any("broken-dist" in m and "missing_dep" in m for m in messages)
+    assert any("shadowing-dist" in m and "built-in" in m for m in messages)
+    assert any("odd-dist" in m for m in messages)
+
+
+def test_explicit_registration_wins(registry: PluginRegistry, installed: list[FakeEntryPoint]) -> None:
+    mine = registry.register("disc_clash", Explicit)
+    installed.append(FakeEntryPoint("disc_clash", Found, "dist-a"))
+    assert registry.discover() == []
+    assert registry.get_provider("disc_clash") is mine
+
+
+def test_explicit_registration_replaces_a_discovered_one(
+    registry: PluginRegistry, installed: list[FakeEntryPoint]
+) -> None:
+    installed.append(FakeEntryPoint("disc_later", Found, "dist-a"))
+    registry.discover()
+    registry.initialize()
+    mine = registry.register("disc_later", Explicit)  # no replace=True needed over a discovered provider
+    assert registry.get_provider("disc_later") is mine
+    with pytest.raises(ValueError, match="already registered"):
+        registry.register("disc_later", Found)
+
+
+def test_discovery_can_be_switched_off(
+    global_registry: PluginRegistry, installed: list[FakeEntryPoint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed.append(FakeEntryPoint("disc_off", Found, "dist-a"))
+    assert initialize_plugins(discover=False) == []
+    monkeypatch.setenv("LITELLM_PLUGIN_DISABLE_DISCOVERY", "1")
+    assert initialize_plugins() == []
+    monkeypatch.delenv("LITELLM_PLUGIN_DISABLE_DISCOVERY")
+    assert initialize_plugins() == ["disc_off"]
+    assert initialize_plugins() == ["disc_off"]  # idempotent
