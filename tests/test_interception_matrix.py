@@ -123,3 +123,15 @@ async def test_proxy_error_mid_stream_is_not_a_clean_end(proxy: ServerProcess) -
             async for chunk in stream:
                 received.extend(c.delta.content or "" for c in chunk.choices)
     assert received[:1] == ["~Echo: "]
+
+
+async def test_proxy_runs_a_user_subclass_two_levels_below_the_base(proxy: ServerProcess) -> None:
+    """The proxy's interceptor is ``ProbeInterceptor(_ProbeMiddle(_ProbeHooks(BaseCustomLogger)))`` and its leaf
+    class writes no hook itself: LiteLLM only runs hooks the leaf defines, and BaseCustomLogger provides them."""
+    hooks_written_by_leaf = {"async_pre_call_hook", "response_transform"} & set(ProbeInterceptor.__dict__)
+    assert ProbeInterceptor.__mro__[3].__name__ == "BaseCustomLogger"
+    assert "response_transform" not in hooks_written_by_leaf
+    _, messages = _messages("probe-request", "probe-rewrite")
+    reply = await call_path("proxy", model="echo", messages=messages, proxy=proxy)
+    assert reply.text.startswith("~Echo: hello probe-request probe-rewrite")
+    assert reply.text.count("[req]") == 1

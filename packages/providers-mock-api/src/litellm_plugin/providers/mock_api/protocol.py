@@ -1,0 +1,204 @@
+"""The wire format, without any I/O: request bodies out, LiteLLM objects in.
+
+When you copy this package for your own HTTP API, this is the file that changes most: how LiteLLM's arguments
+become your API's request, and how your API's responses and stream events become LiteLLM's objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from litellm.types.utils import (
+    Choices,
+    EmbeddingResponse,
+    GenericStreamingChunk,
+    Message,
+    ModelResponse,
+    Usage,
+)
+
+from litellm_plugin.core.responses import make_chunk
+
+__all__ = [
+    "SSEFramer",
+    "StreamAssembler",
+    "StreamError",
+    "chat_request",
+    "embedding_request",
+    "fill_embedding_response",
+    "fill_model_response",
+]
+
+# Set by the provider itself rather than passed through from ``optional_params``.
+_NOT_FORWARDED = frozenset({"stream", "stream_options", "extra_body"})
+
+
+def _json_default(value: object) -> object:
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return dump()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _encode(body: Mapping[str, Any]) -> bytes:
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=_json_default).encode()
+
+
+def chat_request(model: str, messages: Sequence[Any], optional_params: Mapping[str, Any], *, stream: bool) -> bytes:
+    """The ``/chat/completions`` body: every OpenAI parameter LiteLLM collected, passed through as is."""
+    body: dict[str, Any] = {"model": model, "messages": list(messages)}
+    body.update((key, value) for key, value in optional_params.items() if key not in _NOT_FORWARDED)
+    extra_body = optional_params.get("extra_body")
+    if isinstance(extra_body, Mapping):
+        body.update(extra_body)
+    if stream:
+        # Always ask for usage: LiteLLM decides whether the caller sees it (their stream_options).
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return _encode(body)
+
+
+def embedding_request(model: str, inputs: Sequence[Any], optional_params: Mapping[str, Any]) -> bytes:
+    body: dict[str, Any] = {"model": model, "input": list(inputs)}
+    body.update((key, value) for key, value in optional_params.items() if key not in _NOT_FORWARDED)
+    return _encode(body)
+
+
+def _require(payload: Mapping[str, Any], key: str, kind: type) -> Any:
+    value = payload.get(key)
+    if not isinstance(value, kind):
+        raise ValueError(f"field {key!r} missing or not a {kind.__name__}")
+    return value
+
+
+def fill_model_response(payload: object, model_response: ModelResponse) -> ModelResponse:
+    """Copy a ``chat.completion`` JSON object into a ``ModelResponse``; ``ValueError`` if malformed."""
+    if not isinstance(payload, Mapping):
+        raise ValueError("body is not a JSON object")
+    choices: list[Choices] = []
+    for raw in _require(payload, "choices", list):
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("message"), Mapping):
+            raise ValueError("a choice has no message object")
+        choices.append(
+            Choices(
+                index=raw.get("index", len(choices)),
+                message=Message(**raw["message"]),
+                finish_reason=raw.get("finish_reason") or "stop",
+            )
+        )
+    model_response.choices = choices
+    model_response.id = payload.get("id") or model_response.id
+    model_response.created = payload.get("created") or model_response.created
+    model_response.model = payload.get("model") or model_response.model
+    model_response.system_fingerprint = payload.get("system_fingerprint")
+    usage = payload.get("usage")
+    if isinstance(usage, Mapping):
+        setattr(model_response, "usage", Usage(**usage))  # noqa: B010 - not a declared field of ModelResponse
+    return model_response
+
+
+def fill_embedding_response(payload: object, response: EmbeddingResponse) -> EmbeddingResponse:
+    """Copy an embeddings ``list`` JSON object into LiteLLM's ``EmbeddingResponse``."""
+    if not isinstance(payload, Mapping):
+        raise ValueError("body is not a JSON object")
+    response.data = list(_require(payload, "data", list))
+    response.model = payload.get("model") or response.model
+    usage = payload.get("usage")
+    if isinstance(usage, Mapping):
+        prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        response.usage = Usage(
+            prompt_tokens=prompt_tokens,
+            completion_tokens=0,
+            total_tokens=int(usage.get("total_tokens") or prompt_tokens),
+        )
+    return response
+
+
+class SSEFramer:
+    """Server-sent event framing: feed lines, get each event's ``data`` (``data:`` lines joined)."""
+
+    def __init__(self) -> None:
+        self._data: list[str] = []
+
+    def feed(self, line: str) -> str | None:
+        if line:
+            if line.startswith("data:"):
+                self._data.append(line[6:] if line.startswith("data: ") else line[5:])
+            return None  # comments (":..."), "event:", "id:" and "retry:" fields carry nothing we use
+        if not self._data:
+            return None
+        event, self._data = "\n".join(self._data), []
+        return event
+
+    def flush(self) -> str | None:
+        """An event the stream ended in the middle of (no trailing blank line)."""
+        return self.feed("")
+
+
+class StreamError(ValueError):
+    """A stream event that reports an error, or cannot be read."""
+
+    def __init__(self, message: str, status_code: int = 500, malformed: bool = False) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.malformed = malformed
+
+
+class StreamAssembler:
+    """Turns the data of OpenAI-style chunk events into LiteLLM ``GenericStreamingChunk`` dicts.
+
+    Finish chunks are held back until the stream ends, so the last chunk LiteLLM sees carries both the
+    finish reason and the usage (which OpenAI sends in a separate, later event). ``done`` says whether the
+    ``[DONE]`` marker arrived; a stream that ends without it was cut off.
+    """
+
+    def __init__(self) -> None:
+        self.done = False
+        self._finished: list[tuple[int, str]] = []
+        self._usage: Mapping[str, Any] | None = None
+
+    def feed(self, data: str) -> list[GenericStreamingChunk]:
+        if data.strip() == "[DONE]":
+            self.done = True
+            return []
+        try:
+            payload = json.loads(data)
+        except ValueError:
+            raise StreamError(f"stream event is not JSON: {data[:200]!r}", malformed=True) from None
+        if not isinstance(payload, Mapping):
+            raise StreamError(f"stream event is not a JSON object: {data[:200]!r}", malformed=True)
+        error = payload.get("error")
+        if error is not None:
+            message = error.get("message") if isinstance(error, Mapping) else error
+            raise StreamError(f"error event mid-stream: {message}")
+        if isinstance(payload.get("usage"), Mapping):
+            self._usage = payload["usage"]
+        chunks: list[GenericStreamingChunk] = []
+        for choice in payload.get("choices") or ():
+            if not isinstance(choice, Mapping):
+                raise StreamError("stream choice is not an object", malformed=True)
+            index = int(choice.get("index") or 0)
+            delta = choice.get("delta") or {}
+            text = (delta.get("content") or "") if isinstance(delta, Mapping) else ""
+            if text:
+                chunks.append(make_chunk(text, index=index))
+            if choice.get("finish_reason"):
+                self._finished.append((index, str(choice["finish_reason"])))
+        return chunks
+
+    def finish(self) -> list[GenericStreamingChunk]:
+        """The held-back finish chunks (usage on the last one), once ``[DONE]`` has arrived."""
+        finished = self._finished or [(0, "stop")]
+        last = len(finished) - 1
+        return [
+            make_chunk(
+                "",
+                is_finished=True,
+                finish_reason=reason,
+                index=index,
+                usage=self._usage if i == last else None,
+            )
+            for i, (index, reason) in enumerate(finished)
+        ]

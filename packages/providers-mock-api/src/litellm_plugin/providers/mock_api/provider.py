@@ -1,0 +1,411 @@
+"""``MockAPIProvider``: LiteLLM's side of the mock API, over real HTTP.
+
+It implements the six methods LiteLLM calls (completion, acompletion, streaming, astreaming, embedding,
+aembedding) natively: the async ones never block the loop, the streaming ones read server-sent events as they
+arrive. Where the requests go:
+
+- ``api_base`` (the call's, else the constructor's, else ``$MOCK_API_BASE``) → that server, e.g.
+  ``http://127.0.0.1:8000/v1``;
+- none → the embedded app, in-process (no server, no socket).
+
+The key is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else ``test-key``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+from fastapi import FastAPI
+from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelResponse
+
+from litellm_plugin.core.provider import BaseCustomProvider
+
+from .clients import ClientPool
+from .errors import error_from_response, error_from_transport, malformed_body_error
+from .protocol import (
+    SSEFramer,
+    StreamAssembler,
+    StreamError,
+    chat_request,
+    embedding_request,
+    fill_embedding_response,
+    fill_model_response,
+)
+from .server import create_app
+from .settings import DEFAULT_API_KEY, MockServerSettings
+
+__all__ = ["EMBEDDED_API_BASE", "MockAPIProvider", "mock_api_provider"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+EMBEDDED_API_BASE = "http://mock-api.embedded/v1"
+"""The base URL requests carry when they go to the in-process app (never resolved or connected to)."""
+
+DEFAULT_TIMEOUT = 600.0
+
+
+@dataclass(frozen=True)
+class _Target:
+    embedded: bool
+    base_url: str
+    headers: dict[str, str]
+    timeout: httpx.Timeout
+    model: str
+
+
+def _normalize_base(api_base: str) -> str:
+    """``http://host:port`` means ``http://host:port/v1``; any other path is used as given."""
+    base = api_base.rstrip("/")
+    return base + "/v1" if httpx.URL(base).path in ("", "/") else base
+
+
+def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        return timeout
+    return httpx.Timeout(float(timeout) if timeout is not None else DEFAULT_TIMEOUT)
+
+
+class MockAPIProvider(BaseCustomProvider):
+    """A LiteLLM provider for an OpenAI-compatible HTTP API (the mock API by default).
+
+    Register an instance (``mock_api_provider``) under ``mock_api`` and call ``model="mock_api/gpt-mock"``.
+    ``settings`` configures the embedded app; ``extra_headers`` go with every request (e.g. ``X-Mock-Fault``).
+    ``close()`` (or ``await aclose()``) releases the pooled connections; an ``atexit`` hook does it too.
+    """
+
+    provider_name = "mock_api"
+
+    def __init__(
+        self,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        settings: MockServerSettings | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.api_base = api_base
+        self.api_key = api_key
+        self.extra_headers = dict(extra_headers or {})
+        self._settings = settings
+        self._app: FastAPI | None = None
+        self._app_lock = threading.Lock()
+        self._pool = ClientPool(lambda: self.embedded_app)
+        atexit.register(_close_at_exit, weakref.ref(self))
+
+    # --- lifecycle ---------------------------------------------------------------------------------------
+
+    @property
+    def embedded_app(self) -> FastAPI:
+        """The in-process mock API app used when there is no ``api_base`` (created on first use)."""
+        with self._app_lock:
+            if self._app is None:
+                self._app = create_app(self._settings)
+            return self._app
+
+    def close(self) -> None:
+        """Close the pooled connections (sync clients, and async clients of loops no longer running)."""
+        self._pool.close()
+
+    async def aclose(self) -> None:
+        """Close the async client of the running loop, then everything ``close()`` closes."""
+        await self._pool.aclose()
+
+    # --- plumbing ----------------------------------------------------------------------------------------
+
+    def _target(
+        self,
+        model: str,
+        api_base: str | None,
+        api_key: str | None,
+        headers: Mapping[str, str] | None,
+        timeout: float | httpx.Timeout | None,
+    ) -> _Target:
+        base = api_base or self.api_base or os.environ.get("MOCK_API_BASE")
+        key = api_key or self.api_key or os.environ.get("MOCK_API_KEY") or DEFAULT_API_KEY
+        all_headers = {
+            **self.extra_headers,
+            **(headers or {}),
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+        }
+        return _Target(
+            embedded=not base,
+            base_url=_normalize_base(base) if base else EMBEDDED_API_BASE,
+            headers=all_headers,
+            timeout=_as_timeout(timeout),
+            model=model,
+        )
+
+    def _transport_error(self, error: httpx.TransportError, target: _Target, streaming: bool) -> Exception:
+        return error_from_transport(error, provider=self.error_provider, model=target.model, streaming=streaming)
+
+    def _parse(self, response: httpx.Response, target: _Target, fill: Callable[[object], T]) -> T:
+        try:
+            return fill(json.loads(response.content))
+        except ValueError as exc:  # JSONDecodeError is a ValueError, and so are missing fields
+            raise malformed_body_error(
+                f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}",
+                provider=self.error_provider,
+                model=target.model,
+            ) from None
+
+    def _stream_error(self, error: StreamError, target: _Target) -> Exception:
+        if error.malformed:
+            return malformed_body_error(str(error), provider=self.error_provider, model=target.model)
+        return self.error("api_error", str(error), model=target.model, status_code=error.status_code)
+
+    def _cut_off(self, target: _Target) -> Exception:
+        return self.error("connection", "stream ended before data: [DONE] (cut off)", model=target.model)
+
+    def _send(self, target: _Target, path: str, body: bytes, stream: bool) -> httpx.Response:
+        client = self._pool.sync_client(target.embedded)
+        request = client.build_request(
+            "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
+        )
+        try:
+            response = client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=False) from exc
+        if stream and response.status_code < 400:
+            return response
+        try:
+            response.read()
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=False) from exc
+        finally:
+            response.close()
+        if response.status_code >= 400:
+            raise error_from_response(response, provider=self.error_provider, model=target.model)
+        return response
+
+    async def _asend(self, target: _Target, path: str, body: bytes, stream: bool) -> httpx.Response:
+        client = await self._pool.async_client(target.embedded)
+        request = client.build_request(
+            "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
+        )
+        try:
+            response = await client.send(request, stream=True)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=False) from exc
+        if stream and response.status_code < 400:
+            return response
+        try:
+            await response.aread()
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=False) from exc
+        finally:
+            await response.aclose()
+        if response.status_code >= 400:
+            raise error_from_response(response, provider=self.error_provider, model=target.model)
+        return response
+
+    def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
+        assembler, framer = StreamAssembler(), SSEFramer()
+        try:
+            for line in response.iter_lines():
+                event = framer.feed(line)
+                if event is not None:
+                    yield from assembler.feed(event)
+                    if assembler.done:
+                        break
+            tail = None if assembler.done else framer.flush()
+            if tail is not None:
+                yield from assembler.feed(tail)
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=True) from exc
+        except StreamError as exc:
+            raise self._stream_error(exc, target) from exc
+        finally:
+            response.close()
+        if not assembler.done:
+            raise self._cut_off(target)
+        yield from assembler.finish()
+
+    async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[GenericStreamingChunk]:
+        assembler, framer = StreamAssembler(), SSEFramer()
+        try:
+            async for line in response.aiter_lines():
+                event = framer.feed(line)
+                if event is not None:
+                    for chunk in assembler.feed(event):
+                        yield chunk
+                    if assembler.done:
+                        break
+            tail = None if assembler.done else framer.flush()
+            if tail is not None:
+                for chunk in assembler.feed(tail):
+                    yield chunk
+        except httpx.TransportError as exc:
+            raise self._transport_error(exc, target, streaming=True) from exc
+        except StreamError as exc:
+            raise self._stream_error(exc, target) from exc
+        finally:
+            await response.aclose()
+        if not assembler.done:
+            raise self._cut_off(target)
+        for chunk in assembler.finish():
+            yield chunk
+
+    # --- chat --------------------------------------------------------------------------------------------
+
+    def completion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        target = self._target(model, api_base, api_key, headers, timeout)
+        body = chat_request(model, messages, optional_params, stream=False)
+        response = self._send(target, "/chat/completions", body, stream=False)
+        return self._parse(response, target, lambda payload: fill_model_response(payload, model_response))
+
+    async def acompletion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        target = self._target(model, api_base, api_key, headers, timeout)
+        body = chat_request(model, messages, optional_params, stream=False)
+        response = await self._asend(target, "/chat/completions", body, stream=False)
+        return self._parse(response, target, lambda payload: fill_model_response(payload, model_response))
+
+    def streaming(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> Iterator[GenericStreamingChunk]:
+        """Sends the request now (so an HTTP error raises at call time) and reads events as they come."""
+        target = self._target(model, api_base, api_key, headers, timeout)
+        body = chat_request(model, messages, optional_params, stream=True)
+        response = self._send(target, "/chat/completions", body, stream=True)
+        return self._chunks(response, target)
+
+    # LiteLLM annotates ``astreaming`` as a coroutine but consumes it as an async iterator (as core does).
+    async def astreaming(  # type: ignore[override,misc]
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: str,
+        custom_prompt_dict: dict[str, Any],
+        model_response: ModelResponse,
+        print_verbose: Callable[..., Any],
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: float | httpx.Timeout | None = None,
+        client: Any = None,
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        target = self._target(model, api_base, api_key, headers, timeout)
+        body = chat_request(model, messages, optional_params, stream=True)
+        response = await self._asend(target, "/chat/completions", body, stream=True)
+        async for chunk in self._achunks(response, target):
+            yield chunk
+
+    # --- embeddings --------------------------------------------------------------------------------------
+
+    def embedding(
+        self,
+        model: str,
+        input: list[Any],
+        model_response: EmbeddingResponse,
+        print_verbose: Callable[..., Any],
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        target = self._target(model, api_base, api_key, None, timeout)
+        body = embedding_request(model, input, optional_params)
+        response = self._send(target, "/embeddings", body, stream=False)
+        return self._parse(response, target, lambda payload: fill_embedding_response(payload, model_response))
+
+    async def aembedding(
+        self,
+        model: str,
+        input: list[Any],
+        model_response: EmbeddingResponse,
+        print_verbose: Callable[..., Any],
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        api_key: str | None = None,
+        api_base: str | None = None,
+        timeout: float | httpx.Timeout | None = None,
+        litellm_params: Any = None,
+    ) -> EmbeddingResponse:
+        target = self._target(model, api_base, api_key, None, timeout)
+        body = embedding_request(model, input, optional_params)
+        response = await self._asend(target, "/embeddings", body, stream=False)
+        return self._parse(response, target, lambda payload: fill_embedding_response(payload, model_response))
+
+
+def _close_at_exit(provider_ref: weakref.ref[MockAPIProvider]) -> None:
+    provider = provider_ref()
+    if provider is not None:
+        try:
+            provider.close()
+        except Exception:  # interpreter shutdown: never let cleanup raise
+            logger.debug("closing %r at exit failed", provider, exc_info=True)
+
+
+mock_api_provider = MockAPIProvider()
+"""The instance to register (proxy config: ``litellm_plugin.providers.mock_api.mock_api_provider``)."""

@@ -1,0 +1,34 @@
+"""Server-wide settings of the mock API (what ``create_app`` and the CLI configure)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .faults import FaultSpec, parse_fault
+
+__all__ = ["DEFAULT_API_KEY", "DEFAULT_MODELS", "MockServerSettings"]
+
+DEFAULT_API_KEY = "test-key"
+"""The key the server accepts unless told otherwise, and the key the provider sends when given none."""
+
+DEFAULT_MODELS = ("gpt-mock", "gpt-mock-mini", "text-embedding-mock")
+
+
+class MockServerSettings(BaseModel):
+    """Configuration of one mock API app.
+
+    ``api_key=None`` turns the key check off. ``fault`` (a :class:`FaultSpec` or its text form, e.g.
+    ``"status=503"``) applies to every API request that carries no ``X-Mock-Fault`` header.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    api_key: str | None = DEFAULT_API_KEY
+    models: tuple[str, ...] = Field(default=DEFAULT_MODELS, min_length=1)
+    embedding_dimensions: int = Field(default=256, ge=1, le=4096)
+    fault: FaultSpec | None = None
+
+    @field_validator("fault", mode="before")
+    @classmethod
+    def _parse_fault_text(cls, value: object) -> object:
+        return parse_fault(value) if isinstance(value, str) else value

@@ -1,0 +1,83 @@
+"""Fixtures: the app in-process, a real server (the console script on a free port), a registered provider."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+
+import shutil
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+import litellm
+import pytest
+
+from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
+from litellm_plugin.providers.mock_api import MockAPIProvider, create_app
+
+litellm.suppress_debug_info = True
+
+
+def mock_api_command(*args: str, port: int) -> list[str]:
+    """``litellm-plugin-mock-api serve`` (the installed console script) on 127.0.0.1:``port``."""
+    script = shutil.which("litellm-plugin-mock-api", path=str(Path(sys.executable).parent))
+    command = [script] if script else [sys.executable, "-m", "litellm_plugin.providers.mock_api.cli"]
+    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
+
+
+@contextmanager
+def serve(*args: str) -> Iterator[ServerProcess]:
+    """A real uvicorn server on a free port, started by the console script, stopped when the block ends."""
+    port = free_port()
+    with run_server(mock_api_command(*args, port=port), port=port, health_path="/health") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[ServerProcess]:
+    """One server with the default options for the whole session (``.base_url`` is ``http://127.0.0.1:N``)."""
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def start_server() -> Iterator[Callable[..., ServerProcess]]:
+    """Start extra servers with CLI options, e.g. ``start_server("--fault", "status=503")``; all stopped."""
+    with ExitStack() as stack:
+        yield lambda *args: stack.enter_context(serve(*args))
+
+
+@pytest.fixture
+async def asgi_client() -> AsyncIterator[httpx.AsyncClient]:
+    """httpx against a fresh app in-process (httpx's own ASGI transport)."""
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock") as client:
+        yield client
+
+
+@pytest.fixture(params=["embedded", "network"])
+def api_base(request: pytest.FixtureRequest) -> str | None:
+    """Both transports: ``None`` → the embedded app in-process; else the live server's ``/v1``."""
+    if request.param == "embedded":
+        return None
+    server: ServerProcess = request.getfixturevalue("live_server")
+    return f"{server.base_url}/v1"
+
+
+@pytest.fixture
+def provider(api_base: str | None) -> Iterator[MockAPIProvider]:
+    """A fresh provider registered as ``mock_api`` through core's registry, pointed at ``api_base``."""
+    instance = MockAPIProvider(api_base=api_base)
+    registry = PluginRegistry()
+    registry.register("mock_api", instance)
+    registry.initialize()
+    try:
+        yield instance
+    finally:
+        registry.unregister("mock_api")
+        instance.close()

@@ -1,0 +1,28 @@
+"""Core's provider conformance suite, over the embedded transport and over a real uvicorn server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from litellm_plugin.core.testing import ProviderConformanceTests
+from litellm_plugin.core.testing.servers import ServerProcess
+from litellm_plugin.providers.mock_api import MockAPIProvider
+
+
+class TestEmbeddedConformance(ProviderConformanceTests):
+    provider_class = MockAPIProvider
+    model = "gpt-mock"
+    supports_embeddings = True
+
+
+class TestLiveServerConformance(ProviderConformanceTests):
+    model = "gpt-mock"
+    supports_embeddings = True
+
+    @pytest.fixture
+    def provider(self, live_server: ServerProcess) -> Iterator[MockAPIProvider]:
+        instance = MockAPIProvider(api_base=f"{live_server.base_url}/v1", api_key="test-key")
+        yield instance
+        instance.close()
