@@ -65,7 +65,7 @@ def echo_provider() -> None:
 def interceptors() -> None:
     section("ResponseModifier: a prefix, once, on every path")
     litellm.callbacks = [ResponseModifier(prefix="[Verified] ")]
-    question = [{"role": "user", "content": "What is 2+2?"}]
+    question: list[Any] = [{"role": "user", "content": "What is 2+2?"}]
     print("completion:       ", text_of(litellm.completion(model="echo/demo", messages=question)))
     print("stream:           ", streamed(litellm.completion(model="echo/demo", messages=question, stream=True)))
     router = litellm.Router(model_list=[{"model_name": "chat", "litellm_params": {"model": "echo/demo"}}])
