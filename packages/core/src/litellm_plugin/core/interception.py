@@ -24,10 +24,11 @@ requests, responses and streams alike, as in the proxy.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -296,9 +297,16 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
         _sync_observer_lists(active)
         return _applicable(active, call_type), inner, None
 
-    def settle(router_call: _RouterCall | None, kwargs: dict[str, Any], failed: bool) -> None:
+    @contextlib.contextmanager
+    def deployment_call(router_call: _RouterCall | None, kwargs: dict[str, Any]) -> Iterator[None]:
         """A Router deployment call that failed, or returned in full, is over; a stream lives on."""
-        if router_call is not None and (failed or not kwargs.get("stream")):
+        try:
+            yield
+        except BaseException:
+            if router_call is not None:
+                router_call.deployment_live = False
+            raise
+        if router_call is not None and not kwargs.get("stream"):
             router_call.deployment_live = False
 
     if inspect.iscoroutinefunction(original):
@@ -309,13 +317,8 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
             token = _scope.set(inner)
             try:
                 if not interceptors:
-                    try:
-                        result = await original(*args, **kwargs)
-                    except BaseException:
-                        settle(router_call, kwargs, failed=True)
-                        raise
-                    settle(router_call, kwargs, failed=False)
-                    return result
+                    with deployment_call(router_call, kwargs):
+                        return await original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if is_router else ((), args)
                 data = await _apply_request(interceptors, _call_data(signature, rest, kwargs), call_type)
                 result = await original(*head, **data)
@@ -333,13 +336,8 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
             token = _scope.set(inner)
             try:
                 if not interceptors:
-                    try:
-                        result = original(*args, **kwargs)
-                    except BaseException:
-                        settle(router_call, kwargs, failed=True)
-                        raise
-                    settle(router_call, kwargs, failed=False)
-                    return result
+                    with deployment_call(router_call, kwargs):
+                        return original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if is_router else ((), args)
                 data = run_sync(_apply_request(interceptors, _call_data(signature, rest, kwargs), call_type))
                 result = original(*head, **data)
