@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
