@@ -6,7 +6,6 @@ import os
 import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
-warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -17,6 +16,8 @@ import pytest
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
 from litellm_plugin.providers.echo import EchoProvider
+
+warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
 
 PROXY_CONFIG = Path(__file__).parent / "proxy" / "config.yaml"
 

@@ -201,6 +201,24 @@ class BaseCustomLogger(CustomLogger):
 
         return new_transform
 
+    # -- LiteLLM's deployment hooks: not a way in for our hooks outside the proxy ---------------------------
+
+    async def async_pre_call_deployment_hook(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
+        """On SDK calls the engine already ran this interceptor's hooks. LiteLLM's ``CustomGuardrail`` would run
+        them again from here (async calls naming it in ``guardrails=[...]``), so outside the proxy this is a no-op."""
+        if "proxy_server_request" not in kwargs:
+            return None
+        result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
+        return result
+
+    async def async_post_call_success_deployment_hook(
+        self, request_data: dict[str, Any], response: Any, call_type: Any
+    ) -> Any:
+        """The response-side twin of ``async_pre_call_deployment_hook``."""
+        if "proxy_server_request" not in request_data:
+            return None
+        return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
+
     # -- observing hooks: never break a call -----------------------------------------------------------
 
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:

@@ -16,7 +16,7 @@ from litellm_plugin.loggers.filters.config import (
     RequestLoggerConfig,
     ResponseModifierConfig,
 )
-from litellm_plugin.loggers.filters.content_filter import ContentFilter
+from litellm_plugin.loggers.filters.content_filter import ContentFilter, ContentFilterConfigError
 from litellm_plugin.loggers.filters.matcher import WordMatch
 from litellm_plugin.loggers.filters.modifier import ResponseModifier
 from litellm_plugin.loggers.filters.request_logger import RequestLogger
@@ -27,6 +27,7 @@ __all__ = [
     "BlockedWord",
     "ContentFilter",
     "ContentFilterConfig",
+    "ContentFilterConfigError",
     "RequestLogger",
     "RequestLoggerConfig",
     "ResponseModifier",

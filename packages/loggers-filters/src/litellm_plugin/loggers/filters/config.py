@@ -1,0 +1,200 @@
+"""Validated settings of the three interceptors: a bad value raises ``pydantic.ValidationError`` naming it."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from litellm_plugin.loggers.filters.matcher import WordMatcher
+from litellm_plugin.loggers.filters.normalize import normalize_phrase
+
+__all__ = [
+    "Action",
+    "BlockedWord",
+    "ContentFilterConfig",
+    "GuardrailMode",
+    "RequestLoggerConfig",
+    "ResponseModifierConfig",
+]
+
+Action = Literal["mask", "block"]
+GuardrailMode = Literal["pre_call", "post_call", "during_call"]
+
+
+def _lower(value: Any) -> Any:
+    """Accept LiteLLM's spellings: "MASK", ContentFilterAction.BLOCK..."""
+    value = getattr(value, "value", value)
+    return value.lower() if isinstance(value, str) else value
+
+
+class ResponseModifierConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    prefix: str = Field(default="[Modified] ", description="Text put in front of every reply.")
+
+
+class BlockedWord(BaseModel):
+    """One blocked word or phrase with its own action (LiteLLM's ``{keyword, action, description}`` form)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    keyword: str
+    action: Action | None = Field(default=None, description="Overrides the filter's action for this word.")
+    description: str | None = None
+
+    _lower_action = field_validator("action", mode="before")(_lower)
+
+
+class ContentFilterConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    blocked_words: list[str | BlockedWord] = Field(
+        default_factory=list, description="Words and phrases, plain or as {keyword, action}."
+    )
+    blocked_words_file: Path | None = Field(
+        default=None,
+        description="Text file, one word or phrase per line ('#' comments), or a JSON/YAML list "
+        "(also LiteLLM's {blocked_words: [{keyword, action}]} files).",
+    )
+    whole_words: bool = Field(default=True, description="False: also match inside longer words.")
+    action: Action = Field(default="mask", description="mask: replace the word; block: refuse the call (HTTP 400).")
+    replacement: str = Field(default="[FILTERED]", description="What a masked word or phrase becomes.")
+    filter_requests: bool | None = Field(default=None, description="In code: also filter request messages.")
+    filter_responses: bool | None = Field(default=None, description="In code: filter replies (default True).")
+    mode: GuardrailMode | list[GuardrailMode] | None = Field(
+        default=None, description="Guardrail mode (proxy `mode` / `event_hook`); decides what is filtered."
+    )
+
+    _words: list[tuple[str, Action]] = PrivateAttr(default_factory=list)
+    _matcher: WordMatcher | None = PrivateAttr(None)
+
+    _lower_action = field_validator("action", mode="before")(_lower)
+
+    @field_validator("blocked_words")
+    @classmethod
+    def _phrases_not_empty(cls, words: list[str | BlockedWord]) -> list[str | BlockedWord]:
+        for word in words:
+            text = word if isinstance(word, str) else word.keyword
+            if not normalize_phrase(text):
+                raise ValueError(f"blocked word {text!r} is empty once normalized")
+        return words
+
+    @model_validator(mode="after")
+    def _compile(self) -> ContentFilterConfig:
+        words: list[tuple[str, Action]] = [
+            (word, self.action) if isinstance(word, str) else (word.keyword, word.action or self.action)
+            for word in self.blocked_words
+        ]
+        if self.blocked_words_file is not None:
+            words.extend(
+                (word, self.action) if action is None else (word, action)
+                for word, action in _read_words(self.blocked_words_file)
+            )
+        if not words:
+            raise ValueError("blocked_words: give at least one word (blocked_words or blocked_words_file)")
+        modes = self.guardrail_modes()
+        if modes is not None and (self.filter_requests is not None or self.filter_responses is not None):
+            raise ValueError(
+                "filter_requests/filter_responses: with a guardrail mode, the mode decides what is filtered"
+            )
+        if not self.sides():
+            raise ValueError("filter_requests/filter_responses: nothing left to filter")
+        if modes and "during_call" in modes and any(action == "mask" for _, action in words):
+            raise ValueError("mode: during_call runs alongside the model call and can only block; use action: block")
+        matcher = WordMatcher((word for word, _ in words), whole_words=self.whole_words)
+        hit = matcher.find(self.replacement)
+        if hit:
+            raise ValueError(f"replacement: {self.replacement!r} contains the blocked word {hit[0].word!r}")
+        self._words = words
+        self._matcher = matcher
+        return self
+
+    def guardrail_modes(self) -> frozenset[str] | None:
+        if self.mode is None:
+            return None
+        return frozenset([self.mode] if isinstance(self.mode, str) else self.mode)
+
+    def sides(self) -> frozenset[str]:
+        """What runs: pre_call (mask/block requests), during_call (block requests), post_call (replies)."""
+        modes = self.guardrail_modes()
+        if modes is not None:
+            return modes
+        sides = set()
+        if self.filter_requests:
+            sides.add("pre_call")
+        if self.filter_responses is not False:
+            sides.add("post_call")
+        return frozenset(sides)
+
+    def words(self) -> list[tuple[str, Action]]:
+        """Every configured phrase with its action (list entries first, then the file)."""
+        return list(self._words)
+
+    @property
+    def matcher(self) -> WordMatcher:
+        assert self._matcher is not None
+        return self._matcher
+
+
+def _read_words(path: Path) -> list[tuple[str, Action | None]]:
+    """Phrases from a words file: plain text (one per line, '#' comments), JSON or YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValueError(f"blocked_words_file: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    suffix = path.suffix.lower()
+    if suffix not in {".json", ".yaml", ".yml"}:
+        return [
+            (line.strip(), None) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
+        ]
+    try:
+        data: Any = json.loads(text) if suffix == ".json" else importlib.import_module("yaml").safe_load(text)
+    except Exception as exc:
+        raise ValueError(f"blocked_words_file: {str(path)!r} is not valid {suffix[1:].upper()}: {exc}") from None
+    if isinstance(data, dict):
+        data = data.get("blocked_words")
+    if not isinstance(data, list):
+        raise ValueError(f"blocked_words_file: {str(path)!r} must hold a list of words (or blocked_words: [...])")
+    words: list[tuple[str, Action | None]] = []
+    entry: Any
+    for entry in data:
+        if isinstance(entry, str) and entry.strip():
+            words.append((entry, None))
+        elif isinstance(entry, dict) and isinstance(entry.get("keyword"), str):
+            action = _lower(entry.get("action"))
+            if action not in (None, "mask", "block"):
+                raise ValueError(f"blocked_words_file: action of {entry['keyword']!r} must be mask or block")
+            words.append((entry["keyword"], action))
+        else:
+            raise ValueError(f"blocked_words_file: unexpected entry {entry!r} in {str(path)!r}")
+    for word, _ in words:
+        if not normalize_phrase(word):
+            raise ValueError(f"blocked_words_file: blocked word {word!r} is empty once normalized")
+    return words
+
+
+def _level(value: Any) -> Any:
+    if isinstance(value, str):
+        level = logging.getLevelName(value.upper())
+        if not isinstance(level, int):
+            raise ValueError(f"unknown logging level {value!r}")
+        return level
+    return value
+
+
+class RequestLoggerConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    verbose: bool = Field(default=False, description="Add the messages, the reply and the call parameters.")
+    json_lines: bool = Field(default=False, description="Log each record as one line of JSON.")
+    level: int = Field(default=logging.INFO, ge=0, description="Level of success records (failures: at least WARNING).")
+    logger_name: str = Field(default="litellm_plugin.loggers.filters", min_length=1)
+    redact_keys: tuple[str, ...] = Field(default=(), description="More key names (case-insensitive) to redact.")
+    max_text_chars: int = Field(default=10_000, gt=0, description="Longest text kept per field in verbose records.")
+
+    _level = field_validator("level", mode="before")(_level)

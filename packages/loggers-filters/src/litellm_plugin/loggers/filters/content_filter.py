@@ -1,0 +1,263 @@
+"""ContentFilter: mask blocked words and phrases in replies (and optionally requests), or refuse the call.
+
+Usable three ways: ``litellm.callbacks = [ContentFilter(...)]`` in code, a module-level instance under the
+proxy's ``litellm_settings.callbacks``, or the class path under the proxy's ``guardrails:`` (it is a LiteLLM
+``CustomGuardrail``, configured by ``mode`` and ``default_on`` like any other guardrail).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from litellm.integrations.custom_guardrail import CustomGuardrail
+from litellm.types.guardrails import GuardrailEventHooks, LitellmParams, Mode
+from pydantic import ValidationError
+
+from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.logger import BaseCustomLogger
+from litellm_plugin.core.text import TextTransform, map_message_text
+from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
+from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
+from litellm_plugin.loggers.filters.normalize import normalize_phrase
+
+if TYPE_CHECKING:
+    from litellm.caching.dual_cache import DualCache
+    from litellm.proxy._types import UserAPIKeyAuth
+
+__all__ = ["ContentFilter", "ContentFilterConfigError"]
+
+logger = logging.getLogger("litellm_plugin.loggers.filters")
+
+# Parameters LiteLLM's proxy hands every guardrail class (all of LitellmParams, defaults included), and the
+# ones CustomGuardrail itself understands. Anything else is a typo in the configuration.
+_LITELLM_PARAMS = frozenset(LitellmParams.model_fields)
+_GUARDRAIL_INIT_PARAMS = frozenset(inspect.signature(CustomGuardrail.__init__).parameters) - {
+    "self",
+    "kwargs",
+}
+
+
+class ContentFilterConfigError(RuntimeError):
+    """A ContentFilter guardrail in the proxy configuration is invalid: the proxy must not start without it."""
+
+    def __init__(self, guardrail_name: str | None, error: ValidationError) -> None:
+        self.guardrail_name = guardrail_name
+        self.errors = error.errors()
+        super().__init__(f"guardrail {guardrail_name!r} (ContentFilter) is misconfigured: {error}")
+
+
+class ContentFilter(BaseCustomLogger, CustomGuardrail):
+    """Replace blocked words in replies with ``replacement`` (or refuse the call with ``action="block"``).
+
+    Matching is case-insensitive and Unicode-aware (NFKC + case folding; zero-width and other invisible
+    format characters are ignored), on whole words unless ``whole_words=False``, with multi-word phrases;
+    all phrases are found in one pass (Aho-Corasick). Streams are filtered chunk by chunk, holding back
+    only text that could still become a blocked phrase.
+
+    In code it filters replies (``filter_responses=True``) and, if asked, requests (``filter_requests``).
+    As a proxy guardrail, ``mode`` decides: ``pre_call`` filters requests, ``post_call`` replies,
+    ``during_call`` checks requests in parallel with the model call (it can only block).
+    """
+
+    def __init__(
+        self,
+        blocked_words: Sequence[str | dict[str, Any]] | None = None,
+        *,
+        blocked_words_file: str | None = None,
+        replacement: str = "[FILTERED]",
+        action: Action | str = "mask",
+        whole_words: bool = True,
+        filter_requests: bool | None = None,
+        filter_responses: bool | None = None,
+        mode: str | list[str] | None = None,
+        guardrail_name: str | None = None,
+        event_hook: Any = None,
+        default_on: bool | None = True,
+        fail_open: bool | None = None,
+        call_types: Iterable[str] | None = None,
+        **litellm_params: Any,
+    ) -> None:
+        if event_hook is not None and mode is not None and event_hook != mode:
+            raise ValueError("pass the guardrail mode once: either mode= or event_hook=")
+        event_hook = event_hook if event_hook is not None else mode
+        unknown = {key: value for key, value in litellm_params.items() if key not in _LITELLM_PARAMS}
+        settings = {
+            "blocked_words": blocked_words if blocked_words is not None else [],
+            "blocked_words_file": blocked_words_file,
+            "replacement": replacement,
+            "action": action,
+            "whole_words": whole_words,
+            "filter_requests": filter_requests,
+            "filter_responses": filter_responses,
+            "mode": _mode_values(event_hook),
+            **unknown,  # rejected by the model, naming the field
+        }
+        try:
+            self.config = ContentFilterConfig.model_validate(settings)
+        except ValidationError as error:
+            if any(key in _LITELLM_PARAMS for key in litellm_params):
+                # Built by the proxy from a `guardrails:` entry. LiteLLM starts the proxy *without* a guardrail
+                # whose constructor raises ValueError (which ValidationError is): refuse to start instead.
+                raise ContentFilterConfigError(guardrail_name, error) from error
+            raise
+        self._matcher = self.config.matcher
+        self._blocking = frozenset(normalize_phrase(word) for word, action in self.config.words() if action == "block")
+        sides = self.config.sides()
+        self._filter_requests = "pre_call" in sides
+        self._check_requests = "during_call" in sides
+        self._filter_responses = "post_call" in sides
+        super().__init__(
+            fail_open=fail_open,
+            call_types=call_types,
+            guardrail_name=guardrail_name,
+            event_hook=event_hook,
+            default_on=bool(default_on),
+            **{key: value for key, value in litellm_params.items() if key in _GUARDRAIL_INIT_PARAMS},
+        )
+        # A plain callback (no name, no mode, always on): of LiteLLM's guardrail checks only the admin switch
+        # `disable_global_guardrails` can turn it off, so that is all `_should_run` needs to ask.
+        self._always_on = guardrail_name is None and event_hook is None and self.default_on
+
+    # -- text API ----------------------------------------------------------------------------------
+
+    @property
+    def replacement(self) -> str:
+        return self.config.replacement
+
+    @property
+    def longest_phrase(self) -> int:
+        """Length of the longest blocked phrase (normalized): the most text a stream ever holds back."""
+        return self._matcher.longest
+
+    def find(self, text: str) -> list[WordMatch]:
+        """The blocked words and phrases in ``text``, as original offsets."""
+        return self._matcher.find(text)
+
+    def mask(self, text: str) -> str:
+        """``text`` with every blocked word replaced, whatever the configured action."""
+        return self._matcher.mask(text, self.config.replacement)
+
+    # -- hooks -------------------------------------------------------------------------------------
+
+    async def async_pre_call_hook(
+        self,
+        user_api_key_dict: UserAPIKeyAuth,
+        cache: DualCache,
+        data: dict[str, Any],
+        call_type: Any,
+    ) -> dict[str, Any] | str | None:
+        in_proxy = "proxy_server_request" in data
+        filters = self._filter_requests and self._should_run(data, GuardrailEventHooks.pre_call)
+        # during_call runs from the proxy's moderation hook; the SDK has none, so check before the call.
+        checks = self._check_requests and not in_proxy and self._should_run(data, GuardrailEventHooks.during_call)
+        messages = data.get("messages")
+        if not (filters or checks) or not isinstance(messages, list):
+            return None
+        if filters:
+            data["messages"] = map_message_text(messages, lambda text: self._apply(text, "request"))
+        else:
+            self._reject_blocked_messages(messages, data)
+        return data
+
+    async def async_moderation_hook(
+        self,
+        data: dict[str, Any],
+        user_api_key_dict: UserAPIKeyAuth,
+        call_type: Any,
+    ) -> Any:
+        """The proxy's ``during_call``: refuse the request if it contains a blocked word."""
+        if not self._check_requests or not self.handles(call_type):
+            return None
+        if not self._should_run(data, GuardrailEventHooks.during_call):
+            return None
+        messages = data.get("messages")
+        if isinstance(messages, list):
+            self._reject_blocked_messages(messages, data)
+        return None
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        if not self._filter_responses or not self._should_run(request_data, GuardrailEventHooks.post_call):
+            return None
+        return _ReplyFilter(self)
+
+    # LiteLLM's CustomGuardrail also runs itself from the deployment hooks when a call names guardrails.
+    # -- internals ---------------------------------------------------------------------------------
+
+    def _should_run(self, data: dict[str, Any], event: GuardrailEventHooks) -> bool:
+        if self._always_on and self.stream_scope_default == "both" and not self.stream_scope_by_hook:
+            return self.get_disable_global_guardrail(data) is not True
+        return self.should_run_guardrail(data=data, event_type=event) is True
+
+    def _apply(self, text: str, where: str, matches: list[WordMatch] | None = None) -> str:
+        """Mask ``text`` (or refuse it when a matched word blocks); ``matches`` if already known."""
+        if matches is None:
+            matches = self._matcher.find(text)
+        if not matches:
+            return text
+        if self._blocking and any(match.word in self._blocking for match in matches):
+            raise self._rejection(where)
+        return apply_mask(text, matches, self.config.replacement)
+
+    def _reject_blocked_messages(self, messages: list[Any], data: dict[str, Any]) -> None:
+        def check(text: str) -> str:
+            if self._matcher.find(text):
+                raise self._rejection("request", model=str(data.get("model") or ""))
+            return text
+
+        map_message_text(messages, check)
+
+    def _rejection(self, where: str, model: str = "") -> InterceptorRejectedError:
+        logger.debug("%s refused a %s containing a blocked word", self.interceptor_name, where)
+        return InterceptorRejectedError(self.interceptor_name, f"the {where} contains blocked content", model=model)
+
+
+class _ReplyFilter(TextTransform):
+    """Filters one reply (one choice of one call); holds back only what could still become a phrase."""
+
+    __slots__ = ("_before", "_filter", "_pending")
+
+    def __init__(self, content_filter: ContentFilter) -> None:
+        self._filter = content_filter
+        self._pending = ""
+        self._before = ""
+
+    def apply(self, text: str) -> str:
+        return self._filter._apply(text, "response")
+
+    def transform(self, text: str) -> str:
+        buffer = self._pending + text if self._pending else text
+        scan = self._filter._matcher.scan_stream(buffer, self._before)
+        self._before = scan.before
+        self._pending = buffer[scan.final :]
+        return self._filter._apply(buffer[: scan.final], "response", scan.matches)
+
+    def flush(self) -> str:
+        if not self._pending:
+            return ""
+        buffer, self._pending = self._pending, ""
+        return self._filter._apply(buffer, "response", self._filter._matcher.scan_final(buffer, self._before))
+
+    @property
+    def held_back(self) -> int:
+        """Characters waiting for the next chunk (what the user has not seen yet)."""
+        return len(self._pending)
+
+
+def _mode_values(event_hook: Any) -> str | list[str] | None:
+    """LiteLLM's guardrail mode (str, enum, list, or tag-based Mode) as plain strings for validation."""
+    if event_hook is None:
+        return None
+    if isinstance(event_hook, Mode):
+        values: list[str] = []
+        for value in (*event_hook.tags.values(), event_hook.default):
+            if isinstance(value, str):
+                values.append(value)
+            elif isinstance(value, list):
+                values.extend(value)
+        return values
+    if isinstance(event_hook, (list, tuple)):
+        return [str(getattr(value, "value", value)) for value in event_hook]
+    return str(getattr(event_hook, "value", event_hook))

@@ -1,0 +1,172 @@
+"""Keeping credentials out of logs.
+
+Three layers, applied to everything a log record carries:
+
+* values under a credential-looking key (``api_key``, ``Authorization``, ``x-api-key``, ``access_token``,
+  ``client_secret``, ``password``...) are replaced whole;
+* credential-looking text (``Bearer ...``, ``sk-...`` keys, ``?token=...`` in URLs) is replaced in any string;
+* the actual secret values found in the call (its api key, its credential headers) are replaced wherever
+  they appear, even inside a message a user pasted them into.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+__all__ = ["REDACTED", "Redactor", "is_sensitive_key"]
+
+REDACTED = "[REDACTED]"
+
+# Substrings that make a key sensitive wherever they appear (compared without separators).
+_SENSITIVE_PARTS = (
+    "apikey",
+    "secret",
+    "password",
+    "passwd",
+    "passphrase",
+    "authorization",
+    "credential",
+    "cookie",
+    "privatekey",
+    "accesskey",
+    "signature",
+)
+# Whole words that make a key sensitive ("access_token", "x-auth-key") without catching "max_tokens".
+_SENSITIVE_WORDS = frozenset({"key", "token", "auth", "pwd", "bearer", "jwt", "session", "sessionid", "sig"})
+
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SEPARATORS = re.compile(r"[^a-z0-9]+")
+
+_SECRET_TEXT = re.compile(
+    # "Bearer <token>": a token has 8+ characters, at least one of them not a letter ("bearer bonds" stays).
+    r"(?i)\b(?P<scheme>bearer)(?P<gap>\s+)(?=[A-Za-z0-9._~+/=\-]*[0-9._~+/=\-])[A-Za-z0-9._~+/=\-]{8,}"
+    r"|\bsk-[A-Za-z0-9_\-]{8,}"  # OpenAI-style keys (sk-..., sk-proj-..., sk-ant-...)
+    r"|\bAKIA[0-9A-Z]{16}\b"  # AWS access key ids
+    r"|(?P<param>[?&;](?:api[_-]?key|key|token|access_token|secret|password|sig|signature)=)[^&\s\"',;]+"
+)
+_SHORTEST_SECRET = 4
+_MAX_DEPTH = 24
+
+
+def is_sensitive_key(key: str, extra: Iterable[str] = ()) -> bool:
+    """Whether a value stored under ``key`` is presumably a credential."""
+    extra = tuple(extra)
+    cache_key = (key, extra)
+    known = _sensitive_cache.get(cache_key)
+    if known is None:
+        known = _is_sensitive_key(key, extra)
+        if len(_sensitive_cache) < _CACHE_LIMIT:
+            _sensitive_cache[cache_key] = known
+    return known
+
+
+_sensitive_cache: dict[tuple[str, tuple[str, ...]], bool] = {}
+_CACHE_LIMIT = 10_000
+
+
+def _is_sensitive_key(key: str, extra: tuple[str, ...]) -> bool:
+    lowered = _CAMEL.sub("_", key).lower()
+    compact = _SEPARATORS.sub("", lowered)
+    if any(part in compact for part in _SENSITIVE_PARTS):
+        return True
+    if any(word in _SENSITIVE_WORDS for word in _SEPARATORS.split(lowered)):
+        return True
+    return any(name.lower() in lowered for name in extra)
+
+
+def _redact_text_patterns(text: str) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group("scheme"):
+            return f"{match.group('scheme')}{match.group('gap')}{REDACTED}"
+        if match.group("param"):
+            return f"{match.group('param')}{REDACTED}"
+        return REDACTED
+
+    return _SECRET_TEXT.sub(replace, text)
+
+
+class Redactor:
+    """Redacts one call's record; ``learn`` the call's actual secrets first."""
+
+    def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+        self._extra = tuple(extra_keys)
+        self._secrets: set[str] = set()
+
+    def is_sensitive(self, key: str) -> bool:
+        return is_sensitive_key(key, self._extra)
+
+    def learn(self, value: Any, *, skip: Iterable[str] = ()) -> None:
+        """Remember every string stored under a credential-looking key anywhere in ``value``.
+
+        ``skip``: top-level keys not to search (call content: messages, responses).
+        """
+        skipped = frozenset(skip)
+        stack: list[tuple[Any, bool, int]] = [(value, False, 0)]
+        while stack:
+            item, sensitive, depth = stack.pop()
+            if isinstance(item, str):
+                if sensitive:
+                    self._remember(item)
+            elif depth > _MAX_DEPTH:
+                continue
+            elif isinstance(item, Mapping):
+                for key, child in item.items():
+                    if depth == 0 and key in skipped:
+                        continue
+                    if isinstance(child, (str, Mapping, list, tuple)) or hasattr(child, "model_dump"):
+                        is_secret = sensitive or (isinstance(key, str) and self.is_sensitive(key))
+                        stack.append((child, is_secret, depth + 1))
+            elif isinstance(item, (list, tuple)):
+                stack.extend((child, sensitive, depth + 1) for child in item if not isinstance(child, (int, float)))
+            elif hasattr(item, "model_dump"):
+                try:
+                    stack.append((item.model_dump(), sensitive, depth + 1))
+                except Exception:
+                    continue
+
+    def _remember(self, value: str) -> None:
+        value = value.strip()
+        if len(value) < _SHORTEST_SECRET:
+            return
+        self._secrets.add(value)
+        scheme, _, token = value.partition(" ")
+        if token and scheme.lower() in {"bearer", "basic", "token", "apikey"} and len(token) >= _SHORTEST_SECRET:
+            self._secrets.add(token.strip())
+
+    def text(self, value: str) -> str:
+        """``value`` with known secrets and credential-looking text replaced."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return _redact_text_patterns(value)
+
+    def value(self, value: Any, *, max_chars: int | None = None, _depth: int = 0) -> Any:
+        """A JSON-ready copy of ``value`` with every secret redacted (never the original object)."""
+        if _depth > _MAX_DEPTH:
+            return "..."
+        if value is None or isinstance(value, (bool, int, float)):
+            return value
+        if isinstance(value, str):
+            text = self.text(value)
+            if max_chars is not None and len(text) > max_chars:
+                text = f"{text[:max_chars]}... [{len(text) - max_chars} more chars]"
+            return text
+        if isinstance(value, Mapping):
+            result: dict[str, Any] = {}
+            for key, item in value.items():
+                name = str(key)
+                if self.is_sensitive(name) and item not in (None, ""):
+                    result[self.text(name)] = REDACTED
+                else:
+                    result[self.text(name)] = self.value(item, max_chars=max_chars, _depth=_depth + 1)
+            return result
+        if isinstance(value, (list, tuple, set, frozenset)):
+            return [self.value(item, max_chars=max_chars, _depth=_depth + 1) for item in value]
+        if hasattr(value, "model_dump"):
+            try:
+                return self.value(value.model_dump(), max_chars=max_chars, _depth=_depth + 1)
+            except Exception:
+                pass
+        return self.value(repr(value), max_chars=max_chars, _depth=_depth + 1)

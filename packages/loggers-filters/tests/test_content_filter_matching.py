@@ -1,0 +1,147 @@
+"""ContentFilter matching: what users expect a word filter to catch, and to leave alone."""
+
+from __future__ import annotations
+
+import random
+import string
+
+import pytest
+
+from litellm_plugin.loggers.filters import ContentFilter
+
+
+def masked(words: list[str], text: str, **options: object) -> str:
+    return ContentFilter(words, replacement="#", **options).mask(text)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("spam", "#"),
+        ("SPAM", "#"),
+        ("Spam, spam and sPaM!", "#, # and #!"),
+        ("(spam)", "(#)"),
+        ("spam_eggs", "spam_eggs"),
+        ("spam-eggs", "#-eggs"),
+        ("spammer", "spammer"),
+        ("antispam", "antispam"),
+        ("spam2", "spam2"),
+        ("line one\nspam\nline three", "line one\n#\nline three"),
+    ],
+)
+def test_case_insensitive_whole_words(text: str, expected: str) -> None:
+    assert masked(["spam"], text) == expected
+
+
+def test_word_boundaries_keep_longer_words_intact() -> None:
+    assert masked(["ass"], "class assignment, ass, bass") == "class assignment, #, bass"
+
+
+def test_substring_mode_is_opt_in() -> None:
+    assert masked(["ass"], "class ass", whole_words=False) == "cl# #"
+    assert masked(["spam"], "antispammer", whole_words=False) == "anti#mer"
+
+
+def test_multi_word_phrases_match_across_any_whitespace() -> None:
+    words = ["buy now", "limited time offer"]
+    assert masked(words, "Buy now!") == "#!"
+    assert masked(words, "buy   NOW") == "#"
+    assert masked(words, "buy\nnow") == "#"
+    assert masked(words, "a Limited\tTime  offer today") == "a # today"
+    assert masked(words, "buy nowhere") == "buy nowhere"
+    assert masked(words, "buy, now") == "buy, now"
+
+
+def test_longest_leftmost_phrase_wins() -> None:
+    assert masked(["new", "new york", "york city"], "new york city") == "# city"
+    assert masked(["new", "new york"], "new yorker") == "# yorker"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ＳＰＡＭ",  # fullwidth letters (NFKC)
+        "ſpam",  # long s (case folding)
+        "SPAM",
+        "sp\u200bam",  # zero-width space
+        "sp\u200dam",  # zero-width joiner
+        "sp\u200cam",  # zero-width non-joiner
+        "spa\u00adm",  # soft hyphen
+        "ｓｐａｍ",
+    ],
+)
+def test_unicode_disguises_are_caught(text: str) -> None:
+    assert masked(["spam"], f"hi {text} there") == "hi # there"
+
+
+def test_invisible_characters_around_a_word_are_left_in_place() -> None:
+    assert masked(["spam"], "a \u2060spam\u200b b") == "a \u2060#\u200b b"
+
+
+def test_composed_and_decomposed_accents_match_each_other() -> None:
+    assert masked(["café"], "cafe\u0301 and CAFÉ and café") == "# and # and #"
+    assert masked(["cafe\u0301"], "café") == "#"
+
+
+def test_ligatures_and_sharp_s() -> None:
+    assert masked(["fine"], "ﬁne") == "#"
+    assert masked(["strasse"], "Straße") == "#"
+
+
+def test_unspaced_scripts_match_without_word_boundaries() -> None:
+    assert masked(["スパム"], "これはスパムです") == "これは#です"
+    assert masked(["垃圾"], "这是垃圾邮件") == "这是#邮件"
+
+
+def test_text_outside_matches_is_returned_character_for_character() -> None:
+    text = "Ünïcödé  \t text\u200b, ＦＵＬＬ width, ﬁ and ß stay as they are: spam.\r\n"
+    out = ContentFilter(["spam"], replacement="#").mask(text)
+    assert out == text.replace("spam", "#")
+
+
+def test_unmatched_text_is_the_same_object() -> None:
+    text = "nothing to see here " * 10
+    assert ContentFilter(["spam"]).mask(text) == text
+
+
+def test_find_reports_original_offsets() -> None:
+    text = "Hey ＳＰＡＭ and sp\u200bam"
+    found = ContentFilter(["spam"]).find(text)
+    assert [text[m.start : m.end] for m in found] == ["ＳＰＡＭ", "sp\u200bam"]
+    assert {m.word for m in found} == {"spam"}
+
+
+def test_default_replacement() -> None:
+    assert ContentFilter(["spam", "advertisement"]).mask("spam or Advertisement?") == "[FILTERED] or [FILTERED]?"
+
+
+def test_empty_text_and_no_matches() -> None:
+    content_filter = ContentFilter(["spam"])
+    assert content_filter.mask("") == ""
+    assert content_filter.find("") == []
+    assert content_filter.find("   \n\t ") == []
+
+
+def test_huge_text() -> None:
+    chunk = "Lorem ipsum dolor sit amet, spam consectetur adipiscing elit. "
+    text = chunk * 20_000  # ~1.2 MB
+    out = masked(["spam"], text)
+    assert out == text.replace("spam", "#")
+
+
+def test_ten_thousand_words() -> None:
+    rng = random.Random(7)
+    words = sorted({"".join(rng.choices(string.ascii_lowercase, k=rng.randint(5, 12))) for _ in range(10_500)})
+    words = words[:10_000]
+    content_filter = ContentFilter(words, replacement="#")
+    picked = rng.sample(words, 200)
+    text = " ".join(f"keep{i} {word.upper()}" for i, word in enumerate(picked))
+    out = content_filter.mask(text)
+    assert out == " ".join(f"keep{i} #" for i in range(len(picked)))
+    assert [m.word for m in content_filter.find(text)] == picked
+
+
+def test_duplicate_and_differently_written_words_count_once() -> None:
+    content_filter = ContentFilter(["spam", "SPAM", " Spam ", "ＳＰＡＭ"])
+    assert content_filter.find("spam")[0].word == "spam"
+    assert len(content_filter.find("spam spam")) == 2

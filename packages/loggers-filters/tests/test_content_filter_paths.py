@@ -1,0 +1,140 @@
+"""ContentFilter through LiteLLM: replies, requests, blocking, guardrail modes — on every call path."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.loggers.filters import ContentFilter
+
+
+def test_reply_is_masked_on_every_path(path: str, call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(blocked_words=["spam", "advertisement"])]
+    assert call(path, "Tell me about SPAM and this Advertisement.") == ("Tell me about [FILTERED] and this [FILTERED].")
+    assert provider.llm.seen[-1][-1]["content"] == "Tell me about SPAM and this Advertisement."
+
+
+def test_requests_are_left_alone_unless_asked(call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], filter_responses=False, filter_requests=True)]
+    assert call("completion", "no spam please") == "no [FILTERED] please"
+    assert provider.llm.seen[-1][-1]["content"] == "no [FILTERED] please"
+
+
+def test_request_filtering_on_every_path(path: str, call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], replacement="***", filter_requests=True, filter_responses=False)]
+    call(path, "spam in the request")
+    assert provider.llm.seen[-1][-1]["content"] == "*** in the request"
+
+
+def test_request_text_parts_and_system_messages_are_filtered(provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    litellm.completion(
+        model=provider.model,
+        messages=[
+            {"role": "system", "content": "spam system"},
+            {"role": "user", "content": [{"type": "text", "text": "a spam b"}, {"type": "text", "text": "ok"}]},
+        ],
+    )
+    system, user = provider.llm.seen[-1]
+    assert system["content"] == "[FILTERED] system"
+    assert user["content"][0]["text"] == "a [FILTERED] b"
+    assert user["content"][1]["text"] == "ok"
+
+
+def test_the_callers_messages_are_not_modified(provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
+    messages = [{"role": "user", "content": "spam"}]
+    litellm.completion(model=provider.model, messages=messages)
+    assert messages == [{"role": "user", "content": "spam"}]
+
+
+def test_block_refuses_a_reply_on_every_path(path: str, call: Callable[..., str]) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], action="block")]
+    with pytest.raises(InterceptorRejectedError) as error:
+        call(path, "this has spam in it")
+    assert error.value.status_code == 400
+    assert "spam" not in str(error.value)
+    assert call(path, "this is clean") == "this is clean"
+
+
+def test_block_refuses_a_request_before_the_model_is_called(path: str, call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True)]
+    with pytest.raises(litellm.BadRequestError):
+        call(path, "spam")
+    assert provider.llm.seen == []
+
+
+def test_per_word_actions(call: Callable[..., str]) -> None:
+    content_filter = ContentFilter(
+        [{"keyword": "spam", "action": "MASK"}, {"keyword": "scam", "action": "BLOCK"}, "junk"], action="mask"
+    )
+    litellm.callbacks = [content_filter]
+    assert call("acompletion", "spam and junk") == "[FILTERED] and [FILTERED]"
+    with pytest.raises(InterceptorRejectedError):
+        call("acompletion", "spam and scam")
+
+
+def test_guardrail_modes_decide_what_is_filtered(call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], mode="pre_call")]
+    assert call("completion", "spam") == "[FILTERED]"  # the request was masked, the echo shows it
+    assert provider.llm.seen[-1][-1]["content"] == "[FILTERED]"
+
+    litellm.logging_callback_manager._reset_all_callbacks()
+    litellm.callbacks = [ContentFilter(["spam"], event_hook="post_call")]
+    assert call("completion", "spam") == "[FILTERED]"
+    assert provider.llm.seen[-1][-1]["content"] == "spam"
+
+
+def test_during_call_blocks_requests_in_the_sdk(call: Callable[..., str], provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], mode="during_call", action="block")]
+    with pytest.raises(InterceptorRejectedError):
+        call("acompletion", "spam")
+    assert call("acompletion", "fine") == "fine"
+
+
+def test_guardrail_that_is_not_default_on_runs_only_when_requested(call: Callable[..., str]) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], guardrail_name="words", mode="post_call", default_on=False)]
+    assert call("acompletion", "spam") == "spam"
+    assert call("acompletion", "spam", guardrails=["words"]) == "[FILTERED]"
+    assert call("completion_stream", "spam", guardrails=["words"]) == "[FILTERED]"
+    assert call("acompletion", "spam", guardrails=["other"]) == "spam"
+
+
+def test_runs_once_when_a_call_names_it_as_a_guardrail(call: Callable[..., str]) -> None:
+    class Counting(ContentFilter):
+        calls = 0
+
+        async def async_post_call_success_hook(self, data, user_api_key_dict, response):  # type: ignore[no-untyped-def]
+            type(self).calls += 1
+            return await super().async_post_call_success_hook(data, user_api_key_dict, response)
+
+    litellm.callbacks = [Counting(["spam"], guardrail_name="words")]
+    assert call("acompletion", "spam", guardrails=["words"]) == "[FILTERED]"
+    assert Counting.calls == 1
+
+
+def test_filters_compose_with_other_interceptors(call: Callable[..., str]) -> None:
+    from litellm_plugin.loggers.filters import ResponseModifier
+
+    litellm.callbacks = [ContentFilter(["spam"]), ResponseModifier(prefix="[Verified] ")]
+    assert call("acompletion_stream", "no spam") == "[Verified] no [FILTERED]"
+
+
+def test_turning_the_filter_off_really_turns_it_off(call: Callable[..., str]) -> None:
+    litellm.callbacks = [ContentFilter(["spam"])]
+    assert call("acompletion", "spam") == "[FILTERED]"
+    litellm.callbacks = []
+    assert call("acompletion", "spam") == "spam"
+    assert call("completion", "spam") == "spam"
+
+
+def test_an_admin_can_switch_global_guardrails_off_for_a_key(call: Callable[..., str]) -> None:
+    """The proxy puts key/team settings in the request metadata; LiteLLM's switch is honoured."""
+    litellm.callbacks = [ContentFilter(["spam"])]
+    switched_off = {"user_api_key_metadata": {"disable_global_guardrails": True}}
+    assert call("acompletion", "spam", metadata=switched_off) == "spam"
+    assert call("acompletion", "spam", metadata={"user_api_key_metadata": {}}) == "[FILTERED]"

@@ -1,0 +1,191 @@
+"""RequestLogger: one structured record per call, on every path, never a secret, never an error."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
+
+LOGGER = "litellm_plugin.loggers.filters"
+FAIL = "please fail"  # the test provider raises on this message
+
+
+def calls(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == LOGGER and hasattr(r, "litellm_call")]
+
+
+def settle(caplog: pytest.LogCaptureFixture, wait_for, count: int = 1) -> list[logging.LogRecord]:  # type: ignore[no-untyped-def]
+    """Wait for ``count`` records, then a little longer to catch any duplicate."""
+    wait_for(lambda: len(calls(caplog)) >= count)
+    time.sleep(0.3)
+    return calls(caplog)
+
+
+@pytest.fixture
+def caplog_info(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    return caplog
+
+
+def test_one_record_per_call_on_every_path(
+    path: str,
+    call: Callable[..., str],
+    caplog_info: pytest.LogCaptureFixture,
+    wait_for: Callable[..., None],
+    provider: Any,
+) -> None:
+    litellm.callbacks = [RequestLogger()]
+    call(path, "hello")
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    stream = path.endswith("_stream")
+    assert data["outcome"] == "success"
+    assert data["provider"] == provider.name
+    assert data["model"] in {"echo", provider.model}
+    assert data["call_type"] in {"completion", "acompletion"}
+    assert data["stream"] is stream
+    assert data["latency_ms"] >= 0
+    if stream:
+        assert data["ttft_ms"] is not None
+        assert 0 <= data["ttft_ms"] <= data["latency_ms"]
+    else:
+        assert data["ttft_ms"] is None
+        assert (data["prompt_tokens"], data["completion_tokens"], data["total_tokens"]) == (3, 5, 8)
+    assert "messages" not in data
+    assert record.levelno == logging.INFO
+    assert record.getMessage().startswith("litellm call success: ")
+
+
+def test_failures_are_logged_with_the_error_type(
+    call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    litellm.callbacks = [RequestLogger()]
+    with pytest.raises(litellm.exceptions.APIConnectionError) as error:
+        call("acompletion", FAIL)
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    assert data["outcome"] == "failure"
+    assert data["error_type"] == type(error.value).__name__
+    assert "asked to fail" in data["error"]
+    assert "Traceback" not in data["error"]
+    assert record.levelno == logging.WARNING
+    assert f"error_type={data['error_type']}" in record.getMessage()
+
+
+def test_sync_failures_are_logged_too(
+    call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    litellm.callbacks = [RequestLogger()]
+    with pytest.raises(litellm.exceptions.APIConnectionError):
+        call("completion", FAIL)
+    [record] = settle(caplog_info, wait_for)
+    assert record.litellm_call["outcome"] == "failure"  # type: ignore[attr-defined]
+
+
+def test_json_lines(
+    call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    litellm.callbacks = [RequestLogger(json_lines=True)]
+    call("acompletion_stream", "hello")
+    [record] = settle(caplog_info, wait_for)
+    line = record.getMessage()
+    assert "\n" not in line
+    data = json.loads(line)
+    assert data == json.loads(json.dumps(record.litellm_call))  # type: ignore[attr-defined]
+    assert data["event"] == "litellm_call"
+    assert data["stream"] is True
+
+
+def test_verbose_adds_messages_and_reply(
+    call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    litellm.callbacks = [ContentFilter(["spam"]), RequestLogger(verbose=True)]
+    call("acompletion_stream", "hi spam\nbye")
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    assert data["messages"] == [{"role": "user", "content": "hi spam\nbye"}]
+    assert data["reply"] == "hi [FILTERED]\nbye"  # what the caller got
+    assert "params" in data
+
+
+SECRET_KEY = "sk-test-4f9a8b7c6d5e4f3a2b1c"
+SECRET_HEADER = "tok_9Zx8Yw7Vu6Ts5Rq4"
+SECRET_META = "meta-secret-value-77"
+
+
+@pytest.mark.parametrize("path", ["completion", "acompletion", "acompletion_stream", "router_acompletion"])
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_secrets_never_reach_the_log(
+    path: str,
+    json_lines: bool,
+    call: Callable[..., str],
+    caplog: pytest.LogCaptureFixture,
+    wait_for: Callable[..., None],
+) -> None:
+    caplog.set_level(logging.DEBUG, logger=LOGGER)
+    litellm.callbacks = [RequestLogger(verbose=True, json_lines=json_lines)]
+    call(
+        path,
+        f"my key is {SECRET_KEY}, header Bearer {SECRET_HEADER}",
+        api_key=SECRET_KEY,
+        extra_headers={"Authorization": f"Bearer {SECRET_HEADER}", "X-Api-Key": SECRET_HEADER},
+        metadata={"session_token": SECRET_META, "note": "fine"},
+    )
+    settle(caplog, wait_for)
+    captured = caplog.text + "".join(json.dumps(r.litellm_call) for r in calls(caplog))  # type: ignore[attr-defined]
+    for secret in (SECRET_KEY, SECRET_HEADER, SECRET_META):
+        assert secret not in captured
+    assert "[REDACTED]" in captured
+
+
+def test_records_can_be_filtered_by_level(
+    call: Callable[..., str], caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    litellm.callbacks = [RequestLogger(level="DEBUG")]
+    call("acompletion", "hello")
+    time.sleep(0.3)
+    assert calls(caplog) == []
+
+
+def test_custom_logger_name(
+    call: Callable[..., str], caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    caplog.set_level(logging.INFO)
+    litellm.callbacks = [RequestLogger(logger_name="my.app.llm")]
+    call("acompletion", "hello")
+    wait_for(lambda: any(r.name == "my.app.llm" for r in caplog.records))
+
+
+async def test_logging_never_raises(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    request_logger = RequestLogger(verbose=True)
+
+    class Unprintable:
+        def __repr__(self) -> str:
+            raise RuntimeError("no")
+
+        __str__ = __repr__
+
+    for kwargs in (None, {}, {"standard_logging_object": "odd"}, {"messages": [Unprintable()]}, {"model": 3}):
+        await request_logger.async_log_success_event(kwargs, Unprintable(), None, None)
+        await request_logger.async_log_failure_event(kwargs, None, object(), object())
+    request_logger.log_success_event({"messages": [Unprintable()]}, None, None, None)
+
+
+@pytest.mark.parametrize("path", ["completion_stream", "acompletion_stream"])
+def test_a_failed_stream_is_logged_as_a_stream(
+    path: str, call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    litellm.callbacks = [RequestLogger()]
+    with pytest.raises((litellm.exceptions.APIConnectionError, litellm.exceptions.MidStreamFallbackError)):
+        call(path, FAIL)
+    records = settle(caplog_info, wait_for)
+    assert [(r.litellm_call["outcome"], r.litellm_call["stream"]) for r in records] == [("failure", True)]  # type: ignore[attr-defined]

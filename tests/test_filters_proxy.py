@@ -1,0 +1,244 @@
+"""The three interceptors inside the real LiteLLM proxy, configured from YAML.
+
+ContentFilter twice: as a guardrail (class path + params under ``guardrails:``) and as a callback instance
+(``litellm_settings.callbacks``), next to ResponseModifier and RequestLogger instances. The proxy runs as a
+subprocess (``litellm --config``) with a random master key; clients use the ``openai`` package.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import json
+import secrets
+import textwrap
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openai
+import pytest
+
+from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+
+HANDLERS = '''
+"""Objects the proxy config points at: a local echo provider and interceptor instances."""
+import logging
+import os
+
+from litellm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
+
+
+class Echo(CustomLLM):
+    """Replies with the last user message; streams it 4 characters at a time."""
+
+    def _text(self, kwargs):
+        return str(kwargs["messages"][-1]["content"])
+
+    async def acompletion(self, *args, **kwargs):
+        response = ModelResponse(model=kwargs["model"])
+        response.choices[0].message.content = self._text(kwargs)
+        return response
+
+    async def astreaming(self, *args, **kwargs):
+        text = self._text(kwargs)
+        pieces = [text[i : i + 4] for i in range(0, len(text), 4)]
+        for index, piece in enumerate(pieces):
+            last = index == len(pieces) - 1
+            yield GenericStreamingChunk(
+                text=piece, is_finished=last, finish_reason="stop" if last else None,
+                usage=None, index=0, tool_use=None,
+            )
+
+
+echo = Echo()
+modifier = ResponseModifier(prefix="[Verified] ")
+scam_filter = ContentFilter(blocked_words=["scam"], replacement="[removed]")
+request_logger = RequestLogger(verbose=True, json_lines=True)
+
+# The proxy loads this file once per reference: configure the log file once.
+_log = logging.getLogger("litellm_plugin.loggers.filters")
+if not any(getattr(h, "_filters_test", False) for h in _log.handlers):
+    _handler = logging.FileHandler(os.environ["FILTERS_TEST_LOG"], encoding="utf-8")
+    _handler._filters_test = True
+    _handler.setFormatter(logging.Formatter("%(message)s"))
+    _handler.addFilter(lambda record: hasattr(record, "litellm_call"))  # RequestLogger records only
+    _log.addHandler(_handler)
+    _log.setLevel(logging.INFO)
+'''
+
+CONFIG = """
+model_list:
+  - model_name: echo
+    litellm_params:
+      model: echo/any
+
+litellm_settings:
+  custom_provider_map:
+    - provider: echo
+      custom_handler: handlers.echo
+  callbacks: [handlers.scam_filter, handlers.modifier, handlers.request_logger]
+
+guardrails:
+  - guardrail_name: words
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: post_call
+      default_on: true
+      action: mask
+      replacement: "[FILTERED]"
+      blocked_words:
+        - keyword: spam
+          action: MASK
+      blocked_words_file: {words_file}
+  - guardrail_name: no-secrets-in
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: pre_call
+      default_on: false
+      action: block
+      blocked_words: [{{keyword: password, action: BLOCK}}]
+  - guardrail_name: checked-alongside
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: during_call
+      default_on: false
+      action: block
+      blocked_words: [{{keyword: hunter2, action: BLOCK}}]
+"""
+
+
+@dataclass
+class Proxy:
+    server: ServerProcess
+    log_file: Path
+
+    @property
+    def key(self) -> str:
+        return self.server.env["LITELLM_MASTER_KEY"]
+
+    def client(self) -> openai.OpenAI:
+        return openai.OpenAI(base_url=f"{self.server.base_url}/v1", api_key=self.key, max_retries=0, timeout=30)
+
+    def records(self) -> list[dict[str, object]]:
+        if not self.log_file.exists():
+            return []
+        return [json.loads(line) for line in self.log_file.read_text(encoding="utf-8").splitlines() if line]
+
+
+@pytest.fixture(scope="module")
+def filters_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+    """A proxy of its own: the config above, handlers.py next to it, RequestLogger writing to a file."""
+    folder = tmp_path_factory.mktemp("filters-proxy")
+    (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
+    words_file = folder / "blocked_words.txt"
+    words_file.write_text("# one word or phrase per line\nadvertisement\nbuy now\n", encoding="utf-8")
+    config = folder / "config.yaml"
+    config.write_text(CONFIG.format(words_file=words_file), encoding="utf-8")
+    log_file = folder / "calls.jsonl"
+    with run_proxy(config, env={"FILTERS_TEST_LOG": str(log_file)}) as server:
+        yield Proxy(server=server, log_file=log_file)
+
+
+def _wait_for_records(proxy: Proxy, count: int) -> list[dict[str, object]]:
+    deadline = time.monotonic() + 10
+    while len(proxy.records()) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.3)
+    return proxy.records()
+
+
+def test_guardrail_and_callback_filter_a_reply(filters_proxy: Proxy) -> None:
+    reply = filters_proxy.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "Spam, a scam and an ADVERTISEMENT: buy now"}]
+    )
+    assert reply.choices[0].message.content == "[Verified] [FILTERED], a [removed] and an [FILTERED]: [FILTERED]"
+
+
+def test_guardrail_and_callback_filter_a_stream(filters_proxy: Proxy) -> None:
+    stream = filters_proxy.client().chat.completions.create(
+        model="echo",
+        messages=[{"role": "user", "content": "no spam here, no scam there, just text"}],
+        stream=True,
+    )
+    text = "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+    assert text == "[Verified] no [FILTERED] here, no [removed] there, just text"
+
+
+def test_requested_pre_call_guardrail_blocks_with_http_400(filters_proxy: Proxy) -> None:
+    client = filters_proxy.client()
+    with pytest.raises(openai.BadRequestError) as error:
+        client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "my Password is hunter2"}],
+            extra_body={"guardrails": ["no-secrets-in"]},
+        )
+    assert error.value.status_code == 400
+    # Not requested, not default_on: the same request passes.
+    reply = client.chat.completions.create(model="echo", messages=[{"role": "user", "content": "my password"}])
+    assert reply.choices[0].message.content == "[Verified] my password"
+
+
+def test_requested_during_call_guardrail_blocks(filters_proxy: Proxy) -> None:
+    with pytest.raises(openai.BadRequestError):
+        filters_proxy.client().chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "it is HUNTER2"}],
+            extra_body={"guardrails": ["checked-alongside"]},
+        )
+
+
+def test_request_logger_logs_each_call_once_without_secrets(filters_proxy: Proxy) -> None:
+    before = len(_wait_for_records(filters_proxy, 0))
+    client = filters_proxy.client()
+    header_secret = f"hdr-{secrets.token_hex(12)}"
+    client.chat.completions.create(
+        model="echo",
+        messages=[{"role": "user", "content": "count me"}],
+        extra_headers={"X-Upstream-Api-Key": header_secret},
+    )
+    stream = client.chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": "count me too"}], stream=True
+    )
+    for _ in stream:
+        pass
+    records = _wait_for_records(filters_proxy, before + 2)[before:]
+    assert len(records) == 2
+    assert [record["stream"] for record in records] == [False, True]
+    assert all(record["outcome"] == "success" for record in records)
+    assert records[1]["ttft_ms"] is not None
+    log_text = filters_proxy.log_file.read_text(encoding="utf-8")
+    assert filters_proxy.key not in log_text
+    assert filters_proxy.key[3:] not in log_text
+    assert header_secret not in log_text
+    assert records[0]["headers"]["x-upstream-api-key"] == "[REDACTED]"  # type: ignore[index]
+
+
+def test_a_misconfigured_content_filter_guardrail_stops_the_proxy(tmp_path: Path) -> None:
+    """LiteLLM starts without a guardrail whose constructor raises ValueError; a filter must not fail open."""
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        textwrap.dedent(
+            """
+            model_list: []
+            guardrails:
+              - guardrail_name: words
+                litellm_params:
+                  guardrail: litellm_plugin.loggers.filters.ContentFilter
+                  mode: post_call
+                  default_on: true
+                  blocked_words: [{keyword: spam, action: MASK}]
+                  replacment: "[typo]"
+            """
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(RuntimeError, match="exited") as excinfo, run_proxy(config, startup_timeout=120):
+        pass
+    assert "replacment" in str(excinfo.value)
