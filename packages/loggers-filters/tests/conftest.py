@@ -13,7 +13,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import litellm
@@ -21,12 +21,23 @@ import pytest
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
+from litellm_plugin.core.testing.paths import CallPath, call_path
+
 FAIL = "please fail"  # the test provider raises when the last message is this
 CHUNK = 3  # the test provider streams its reply in pieces this long, so words straddle chunks
 
-SYNC_PATHS = ("completion", "completion_stream", "router_completion", "router_completion_stream")
-ASYNC_PATHS = ("acompletion", "acompletion_stream", "router_acompletion", "router_acompletion_stream")
-ALL_PATHS = SYNC_PATHS + ASYNC_PATHS
+# Our path names → the engine's matrix (litellm_plugin.core.testing.paths), which makes the calls.
+CORE_PATHS: dict[str, CallPath] = {
+    "completion": "sync",
+    "completion_stream": "sync_stream",
+    "router_completion": "router_sync",
+    "router_completion_stream": "router_sync_stream",
+    "acompletion": "async",
+    "acompletion_stream": "async_stream",
+    "router_acompletion": "router_async",
+    "router_acompletion_stream": "router_async_stream",
+}
+ALL_PATHS = tuple(CORE_PATHS)
 
 
 class EchoLLM(CustomLLM):
@@ -93,7 +104,6 @@ class Provider:
 
     name: str
     llm: EchoLLM
-    router: litellm.Router = field(repr=False)
 
     @property
     def model(self) -> str:
@@ -106,45 +116,18 @@ def provider() -> Provider:
     llm = EchoLLM()
     litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": llm}]
     litellm.utils.custom_llm_setup()
-    router = litellm.Router(model_list=[{"model_name": "echo-group", "litellm_params": {"model": f"{name}/echo"}}])
-    return Provider(name, llm, router)
+    return Provider(name, llm)
 
 
-def _text(response: Any) -> str:
-    return response.choices[0].message.content or ""
+def _call(path: str, provider: Provider, text: str, **kwargs: Any) -> tuple[str, list[str]]:
+    """The reply text and, for streams, the text of each chunk."""
 
-
-def _join(chunks: list[Any]) -> str:
-    return "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices)
-
-
-async def _collect(stream: Any) -> list[Any]:
-    return [chunk async for chunk in stream]
-
-
-def _call(path: str, provider: Provider, text: str, **kwargs: Any) -> tuple[str, list[Any]]:
-    messages = [{"role": "user", "content": text}]
-    router = path.startswith("router_")
-    stream = path.endswith("_stream")
-    name = path.removeprefix("router_").removesuffix("_stream")
-    target: Any = provider.router if router else litellm
-    model = "echo-group" if router else provider.model
-    function = getattr(target, name)
-    if name == "completion":
-        result = function(model=model, messages=messages, stream=stream, **kwargs)
-        if not stream:
-            return _text(result), []
-        chunks = list(result)
-        return _join(chunks), chunks
-
-    async def run() -> tuple[str, list[Any]]:
+    async def run() -> tuple[str, list[str]]:
         running = asyncio.all_tasks()
         try:
-            result = await function(model=model, messages=messages, stream=stream, **kwargs)
-            if not stream:
-                return _text(result), []
-            chunks = await _collect(result)
-            return _join(chunks), chunks
+            messages = [{"role": "user", "content": text}]
+            reply = await call_path(CORE_PATHS[path], model=provider.model, messages=messages, **kwargs)
+            return reply.text, list(reply.chunks or ())
         finally:
             await _settle(running)
 
@@ -159,7 +142,7 @@ async def _settle(running: set[asyncio.Task[Any]]) -> None:
 
 
 Call = Callable[..., str]
-CallChunks = Callable[..., tuple[str, list[Any]]]
+CallChunks = Callable[..., tuple[str, list[str]]]
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import litellm
 import pytest
@@ -22,11 +21,11 @@ def test_default_prefix(call: Callable[..., str]) -> None:
     assert call("completion", "hi") == "[Modified] hi"
 
 
-def test_stream_prefix_rides_on_the_first_content_chunk(call_chunks: Callable[..., tuple[str, list[Any]]]) -> None:
+def test_stream_prefix_rides_on_the_first_content_chunk(call_chunks: Callable[..., tuple[str, list[str]]]) -> None:
     litellm.callbacks = [ResponseModifier(prefix=">> ")]
     text, chunks = call_chunks("completion_stream", "abcdefgh")
     assert text == ">> abcdefgh"
-    contents = [chunk.choices[0].delta.content for chunk in chunks if chunk.choices[0].delta.content]
+    contents = [chunk for chunk in chunks if chunk]
     assert contents[0] == ">> abc"
     assert all(not content.startswith(">>") for content in contents[1:])
 
