@@ -57,9 +57,11 @@ def proxy(probe_log: Path) -> Iterator[ServerProcess]:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Attach the proxy's log to a failing test that used it."""
+    """Attach the logs of the servers (proxy, mock API) a failing test used."""
     report = yield
-    server = getattr(item, "funcargs", {}).get("proxy")
-    if report.failed and isinstance(server, ServerProcess):
-        report.sections.append(("litellm proxy log (tail)", server.logs()[-8000:]))
+    if report.failed:
+        for name, value in getattr(item, "funcargs", {}).items():
+            server = value if isinstance(value, ServerProcess) else getattr(value, "server", None)
+            if isinstance(server, ServerProcess):
+                report.sections.append((f"{name} server log (tail)", server.logs()[-8000:]))
     return report

@@ -37,6 +37,7 @@ async def test_image_generation_changes_apply_on_sync_and_async(echo_model: str)
     sync = litellm.image_generation(model=echo_model, prompt="a cat")
     asynchronous = await litellm.aimage_generation(model=echo_model, prompt="a cat")
     for response in (sync, asynchronous):
+        assert response.data is not None
         assert response.data[0].revised_prompt == "checked: Echo: a cat in watercolour"
     litellm.completion(model=echo_model, messages=[{"role": "user", "content": "not an image call"}])
     assert rewriter.calls == ["pre:image_generation", "post:ImageResponse"] * 2

@@ -79,6 +79,19 @@ def _is_nested_call(kwargs: Any) -> bool:
     return isinstance(metadata, dict) and metadata.get(NESTED_CALL_KEY) is True
 
 
+def _is_proxy_call(kwargs: Any) -> bool:
+    """Whether LiteLLM's logging ``kwargs`` describe a request the proxy received."""
+    if not isinstance(kwargs, dict):
+        return False
+    litellm_params = kwargs.get("litellm_params")
+    params: dict[str, Any] = litellm_params if isinstance(litellm_params, dict) else {}
+    metadata = params.get("metadata")
+    return any(
+        isinstance(where, dict) and where.get("proxy_server_request") is not None
+        for where in (kwargs, params, metadata)
+    )
+
+
 def _is_deliberate_rejection(exc: BaseException) -> bool:
     """A 4xx-carrying exception is an interceptor saying "no", not an interceptor crashing."""
     status = getattr(exc, "status_code", None)
@@ -222,12 +235,14 @@ class BaseCustomLogger(CustomLogger):
     # -- observing hooks: never break a call -----------------------------------------------------------
 
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        """LiteLLM's sync paths only call this sync hook: run the async observer from it."""
-        if _overrides(type(self), "async_log_success_event"):
+        """LiteLLM's sync SDK paths only call this sync hook: run the async observer from it."""
+        if _overrides(type(self), "async_log_success_event") and not _is_proxy_call(kwargs):
             run_sync(cast(Any, self).async_log_success_event(kwargs, response_obj, start_time, end_time))
 
     def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        if _overrides(type(self), "async_log_failure_event"):
+        """Like ``log_success_event``. The proxy calls the async observer itself, and for a request it refuses
+        (bad key, unknown model) it calls this one too: bridging it there would observe that request twice."""
+        if _overrides(type(self), "async_log_failure_event") and not _is_proxy_call(kwargs):
             run_sync(cast(Any, self).async_log_failure_event(kwargs, response_obj, start_time, end_time))
 
     # -- failure policy ------------------------------------------------------------------------------

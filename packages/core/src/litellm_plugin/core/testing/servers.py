@@ -111,6 +111,7 @@ def run_server(
         yield server
     finally:
         server.stop()
+        server.log_path.unlink(missing_ok=True)
 
 
 def litellm_executable() -> str:
@@ -130,6 +131,7 @@ def run_proxy(
     """Run the real LiteLLM proxy on a free port with a random master key (``server.env["LITELLM_MASTER_KEY"]``).
 
     The config's directory is the working directory, so modules next to the config file can be named in it.
+    Returns once every worker has started (the health check answers as soon as the first one has).
     """
     port = free_port()
     proxy_env = {
@@ -157,4 +159,13 @@ def run_proxy(
         cwd=Path(config_path).resolve().parent,
         startup_timeout=startup_timeout,
     ) as server:
+        _wait_for_workers(server, num_workers, startup_timeout)
         yield server
+
+
+def _wait_for_workers(server: ServerProcess, workers: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while server.logs().count("Application startup complete.") < workers:
+        if server.process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the proxy's {workers} workers did not all start:\n{server.logs()[-4000:]}")
+        time.sleep(0.25)
