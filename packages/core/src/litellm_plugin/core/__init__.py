@@ -23,7 +23,7 @@ from litellm_plugin.core.registry import (
     initialize_plugins,
     register_provider,
 )
-from litellm_plugin.core.text import TextTransform, map_message_text
+from litellm_plugin.core.text import PrefixTransform, TextTransform, map_message_text
 
 __version__ = version("litellm-plugin-core")
 
@@ -42,6 +42,7 @@ __all__ = [
     "InvalidProviderNameError",
     "PluginLoadWarning",
     "PluginRegistry",
+    "PrefixTransform",
     "ProviderNotFoundError",
     "ProviderRegistrationError",
     "TextTransform",

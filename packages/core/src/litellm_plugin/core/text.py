@@ -13,6 +13,7 @@ from typing import Any
 from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, StreamingChoices
 
 __all__ = [
+    "PrefixTransform",
     "StreamTextRewriter",
     "TextTransform",
     "map_message_text",
@@ -36,6 +37,19 @@ class TextTransform:
     def apply(self, text: str) -> str:
         """Rewrite a complete text in one go (non-stream responses)."""
         return self.transform(text) + self.flush()
+
+
+class PrefixTransform(TextTransform):
+    """Puts ``prefix`` in front of the first non-empty piece of a reply: once per reply, streamed or not."""
+
+    def __init__(self, prefix: str) -> None:
+        self._prefix = prefix
+
+    def transform(self, text: str) -> str:
+        if not self._prefix or not text:
+            return text
+        prefix, self._prefix = self._prefix, ""
+        return prefix + text
 
 
 TransformFactory = Callable[[], TextTransform]

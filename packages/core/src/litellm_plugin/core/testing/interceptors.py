@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from litellm_plugin.core.logger import BaseCustomLogger
-from litellm_plugin.core.text import TextTransform
+from litellm_plugin.core.text import PrefixTransform, TextTransform
 
 __all__ = ["ProbeInterceptor", "TagInterceptor", "last_user_text", "probe"]
 
@@ -119,18 +119,7 @@ class TagInterceptor(BaseCustomLogger):
         return data
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
-        return _Prefix(f"{self.tag}:")
-
-
-class _Prefix(TextTransform):
-    def __init__(self, prefix: str) -> None:
-        self._prefix: str | None = prefix
-
-    def transform(self, text: str) -> str:
-        if self._prefix is None or not text:
-            return text
-        text, self._prefix = self._prefix + text, None
-        return text
+        return PrefixTransform(f"{self.tag}:")
 
 
 probe = ProbeInterceptor()

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from litellm_plugin.core.logger import BaseCustomLogger
-from litellm_plugin.core.text import TextTransform
+from litellm_plugin.core.text import PrefixTransform, TextTransform
 from litellm_plugin.loggers.filters.config import ResponseModifierConfig
 
 __all__ = ["ResponseModifier"]
@@ -33,17 +33,4 @@ class ResponseModifier(BaseCustomLogger):
         return self.config.prefix
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
-        return _Prefix(self.config.prefix) if self.config.prefix else None
-
-
-class _Prefix(TextTransform):
-    __slots__ = ("_prefix",)
-
-    def __init__(self, prefix: str) -> None:
-        self._prefix = prefix
-
-    def transform(self, text: str) -> str:
-        if not self._prefix or not text:
-            return text
-        prefix, self._prefix = self._prefix, ""
-        return prefix + text
+        return PrefixTransform(self.config.prefix) if self.config.prefix else None
