@@ -35,8 +35,10 @@ from typing import Any
 import litellm
 
 from litellm_plugin.core._sync import run_sync
+from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorRejectedError
-from litellm_plugin.core.logger import NESTED_CALL_KEY, BaseCustomLogger, CallType
+from litellm_plugin.core.guards import NESTED_CALL_KEY
+from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]

@@ -1,0 +1,220 @@
+"""Guards put around every hook an interceptor author writes, when the class is defined.
+
+They are why an author never has to think about LiteLLM's quirks: the failure policy (fail closed, or fail
+open when asked), the call-type filter, observers that never raise and skip nested calls, and the proxy's
+rule that it only runs ``async_pre_call_hook`` and ``async_post_call_streaming_iterator_hook`` when the leaf
+class itself defines them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
+
+from litellm.integrations.custom_logger import CustomLogger
+
+from litellm_plugin.core.call_types import response_call_type
+
+if TYPE_CHECKING:
+    from litellm_plugin.core.logger import BaseCustomLogger
+
+__all__ = ["NESTED_CALL_KEY", "OBSERVING_HOOKS", "guard_class", "is_deliberate_rejection", "is_proxy_call", "overrides"]
+
+logger = logging.getLogger("litellm_plugin.core")
+
+OBSERVING_HOOKS = ("async_log_success_event", "async_log_failure_event", "log_success_event", "log_failure_event")
+# The proxy runs these only when they sit in the leaf class's own __dict__.
+LEAF_VISIBLE_HOOKS = ("async_pre_call_hook", "async_post_call_streaming_iterator_hook")
+
+# Metadata flag the engine puts on LiteLLM calls made from inside an intercepted call (a provider or a hook
+# calling LiteLLM again): observers skip them, so one user call gives one observation.
+NESTED_CALL_KEY = "litellm_plugin_nested_call"
+
+
+def is_nested_call(kwargs: Any) -> bool:
+    litellm_params = kwargs.get("litellm_params") if isinstance(kwargs, dict) else None
+    metadata = litellm_params.get("metadata") if isinstance(litellm_params, dict) else None
+    return isinstance(metadata, dict) and metadata.get(NESTED_CALL_KEY) is True
+
+
+def is_proxy_call(kwargs: Any) -> bool:
+    """Whether LiteLLM's logging ``kwargs`` describe a request the proxy received."""
+    if not isinstance(kwargs, dict):
+        return False
+    litellm_params = kwargs.get("litellm_params")
+    params: dict[str, Any] = litellm_params if isinstance(litellm_params, dict) else {}
+    metadata = params.get("metadata")
+    return any(
+        isinstance(where, dict) and where.get("proxy_server_request") is not None
+        for where in (kwargs, params, metadata)
+    )
+
+
+def is_deliberate_rejection(exc: BaseException) -> bool:
+    """A 4xx-carrying exception is an interceptor saying "no", not an interceptor crashing."""
+    status = getattr(exc, "status_code", None)
+    return isinstance(status, int) and 400 <= status < 500
+
+
+def overrides(cls: type, name: str) -> bool:
+    return getattr(cls, name) is not getattr(CustomLogger, name)
+
+
+# --- guards ------------------------------------------------------------------------------------------
+
+_GUARD_MARK = "__litellm_plugin_guarded__"
+HookFn = Callable[..., Any]
+
+
+def _guard_pre(fn: HookFn) -> HookFn:
+    @functools.wraps(fn)
+    async def guarded(
+        self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
+    ) -> Any:
+        if not self.handles(call_type):
+            return None
+        try:
+            return await fn(
+                self,
+                user_api_key_dict=user_api_key_dict,
+                cache=cache,
+                data=data,
+                call_type=call_type,
+                **kwargs,
+            )
+        except Exception as exc:
+            self._on_hook_error("async_pre_call_hook", exc)
+            return None
+
+    return guarded
+
+
+def _guard_post(fn: HookFn) -> HookFn:
+    @functools.wraps(fn)
+    async def guarded(self: BaseCustomLogger, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        call_type = response_call_type(response)
+        if call_type is None or call_type not in self.call_types:
+            return None
+        try:
+            return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
+        except Exception as exc:
+            self._on_hook_error("async_post_call_success_hook", exc)
+            return None
+
+    return guarded
+
+
+def _guard_chunk(fn: HookFn) -> HookFn:
+    @functools.wraps(fn)
+    async def guarded(self: BaseCustomLogger, user_api_key_dict: Any, response: Any) -> Any:
+        if "completion" not in self.call_types:
+            return None
+        try:
+            return await fn(self, user_api_key_dict=user_api_key_dict, response=response)
+        except Exception as exc:
+            self._on_hook_error("async_post_call_streaming_hook", exc)
+            return None
+
+    return guarded
+
+
+class _Upstream:
+    """Remembers an error raised by the stream *below* an interceptor, so it is not blamed on it."""
+
+    def __init__(self, source: Any) -> None:
+        self._source: AsyncIterator[Any] = source.__aiter__()
+        self.failure: BaseException | None = None
+
+    def __aiter__(self) -> _Upstream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._source.__anext__()
+        except StopAsyncIteration:
+            raise
+        except BaseException as exc:
+            self.failure = exc
+            raise
+
+
+def _guard_iterator(fn: HookFn) -> HookFn:
+    @functools.wraps(fn)
+    async def guarded(
+        self: BaseCustomLogger, user_api_key_dict: Any, response: Any, request_data: Any
+    ) -> AsyncGenerator[Any, None]:
+        upstream = _Upstream(response)
+        if "completion" not in self.call_types:
+            async for chunk in upstream:
+                yield chunk
+            return
+        produced = fn(self, user_api_key_dict=user_api_key_dict, response=upstream, request_data=request_data)
+        try:
+            async for chunk in produced:
+                yield chunk
+        except Exception as exc:
+            if exc is upstream.failure:
+                raise
+            self._on_hook_error("async_post_call_streaming_iterator_hook", exc)
+            async for chunk in upstream:  # fail open: the rest of the stream, unmodified
+                yield chunk
+
+    return guarded
+
+
+def _guard_observer(name: str, fn: HookFn) -> HookFn:
+    def handled(self: BaseCustomLogger, kwargs: Any) -> bool:
+        if is_nested_call(kwargs):
+            return False
+        call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
+        return call_type is None or self.handles(call_type)
+
+    def report(self: BaseCustomLogger) -> None:
+        logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
+
+    if name.startswith("async_"):
+
+        @functools.wraps(fn)
+        async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
+            if not handled(self, args[0] if args else kwargs.get("kwargs")):
+                return
+            try:
+                await fn(self, *args, **kwargs)
+            except Exception:
+                report(self)
+
+        return guarded_async
+
+    @functools.wraps(fn)
+    def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
+        if not handled(self, args[0] if args else kwargs.get("kwargs")):
+            return
+        try:
+            fn(self, *args, **kwargs)
+        except Exception:
+            report(self)
+
+    return guarded_sync
+
+
+_GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
+    "async_pre_call_hook": _guard_pre,
+    "async_post_call_success_hook": _guard_post,
+    "async_post_call_streaming_hook": _guard_chunk,
+    "async_post_call_streaming_iterator_hook": _guard_iterator,
+}
+
+
+def guard_class(cls: type) -> None:
+    for name in (*_GUARDS, *OBSERVING_HOOKS):
+        fn = cls.__dict__.get(name)
+        if fn is None or getattr(fn, _GUARD_MARK, False):
+            continue
+        guarded = _GUARDS[name](fn) if name in _GUARDS else _guard_observer(name, fn)
+        setattr(guarded, _GUARD_MARK, True)
+        setattr(cls, name, guarded)
+    for name in LEAF_VISIBLE_HOOKS:
+        if name not in cls.__dict__:
+            setattr(cls, name, getattr(cls, name))
