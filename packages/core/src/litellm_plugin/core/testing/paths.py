@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import litellm
 
@@ -31,18 +31,9 @@ CallPath = Literal[
     "proxy",
     "proxy_stream",
 ]
-SDK_PATHS: tuple[CallPath, ...] = (
-    "sync",
-    "async",
-    "sync_stream",
-    "async_stream",
-    "router_sync",
-    "router_async",
-    "router_sync_stream",
-    "router_async_stream",
-)
-PROXY_PATHS: tuple[CallPath, ...] = ("proxy", "proxy_stream")
-ALL_PATHS: tuple[CallPath, ...] = SDK_PATHS + PROXY_PATHS
+ALL_PATHS: tuple[CallPath, ...] = get_args(CallPath)
+PROXY_PATHS: tuple[CallPath, ...] = tuple(p for p in ALL_PATHS if p.startswith("proxy"))
+SDK_PATHS: tuple[CallPath, ...] = tuple(p for p in ALL_PATHS if p not in PROXY_PATHS)
 STREAM_PATHS: frozenset[CallPath] = frozenset(p for p in ALL_PATHS if p.endswith("stream"))
 
 
