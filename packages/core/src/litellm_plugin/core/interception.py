@@ -360,7 +360,8 @@ def _wrap(
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             interceptors, inner, router_call = prepare(kwargs)
-            token = _scope.set(inner)
+            previous = _scope.get()
+            _scope.set(inner)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
@@ -371,7 +372,7 @@ def _wrap(
                 stream = _finish(result, interceptors, data)
                 return stream if stream is not None else await _apply_response(interceptors, data, result)
             finally:
-                _scope.reset(token)
+                _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
@@ -379,7 +380,8 @@ def _wrap(
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
             interceptors, inner, router_call = prepare(kwargs)
-            token = _scope.set(inner)
+            previous = _scope.get()
+            _scope.set(inner)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
@@ -390,7 +392,7 @@ def _wrap(
                 stream = _finish(result, interceptors, data)
                 return stream if stream is not None else run_sync(_apply_response(interceptors, data, result))
             finally:
-                _scope.reset(token)
+                _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
         wrapper = sync_wrapper
 

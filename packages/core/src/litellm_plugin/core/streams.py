@@ -151,11 +151,12 @@ class InterceptedStream:
     def __next__(self) -> Any:
         if self._sync_chain is None:
             self._sync_chain = self._build_sync_chain()
-        token = self._scope.set(self._scope_value)
+        previous = self._scope.get()
+        self._scope.set(self._scope_value)
         try:
             return next(self._sync_chain)
         finally:
-            self._scope.reset(token)
+            self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __aiter__(self) -> InterceptedStream:
         return self
@@ -165,11 +166,12 @@ class InterceptedStream:
             self._async_chain = _async_chain(
                 self._inner.__aiter__(), self._interceptors, self._data, self._user_api_key_dict
             )
-        token = self._scope.set(self._scope_value)
+        previous = self._scope.get()
+        self._scope.set(self._scope_value)
         try:
             return await self._async_chain.__anext__()
         finally:
-            self._scope.reset(token)
+            self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
