@@ -25,7 +25,7 @@ USER = "user"
 Call = Callable[[str, str], Awaitable[str]]
 
 
-def _messages(text: str) -> list[dict[str, Any]]:
+def _messages(text: str) -> Any:
     return [{"role": USER, "content": text}]
 
 
@@ -44,7 +44,8 @@ def _responses_text(response: Any) -> str:
 def _responses_stream_text(events: list[Any]) -> str:
     deltas = "".join(e.delta for e in events if str(getattr(e.type, "value", e.type)) == "response.output_text.delta")
     completed = [e for e in events if str(getattr(e.type, "value", e.type)) == "response.completed"]
-    assert completed and _responses_text(completed[-1].response) == deltas, "completed repeats what was streamed"
+    assert completed, "a Responses stream ends with response.completed"
+    assert _responses_text(completed[-1].response) == deltas, "completed repeats what was streamed"
     return deltas
 
 
@@ -110,7 +111,8 @@ async def responses(model: str, text: str) -> str:
 
 
 async def responses_stream(model: str, text: str) -> str:
-    return _responses_stream_text(list(litellm.responses(model=model, input=text, stream=True)))
+    stream: Any = litellm.responses(model=model, input=text, stream=True)
+    return _responses_stream_text(list(stream))
 
 
 async def aresponses(model: str, text: str) -> str:
@@ -122,7 +124,8 @@ async def aresponses_stream(model: str, text: str) -> str:
 
 
 async def messages(model: str, text: str) -> str:
-    return _anthropic_text(litellm.anthropic.messages.create(model=model, messages=_messages(text), max_tokens=99))
+    message: Any = litellm.anthropic.messages.create(model=model, messages=_messages(text), max_tokens=99)
+    return _anthropic_text(message)
 
 
 async def messages_stream(model: str, text: str) -> str:
@@ -136,9 +139,7 @@ async def amessages(model: str, text: str) -> str:
 
 
 async def amessages_stream(model: str, text: str) -> str:
-    stream = await litellm.anthropic.messages.acreate(
-        model=model, messages=_messages(text), max_tokens=99, stream=True
-    )
+    stream = await litellm.anthropic.messages.acreate(model=model, messages=_messages(text), max_tokens=99, stream=True)
     return _anthropic_stream_text(await _alist(stream))
 
 
@@ -171,9 +172,7 @@ async def router_messages(model: str, text: str) -> str:
 
 
 async def router_messages_stream(model: str, text: str) -> str:
-    stream = await _router(model).aanthropic_messages(
-        model="m", messages=_messages(text), max_tokens=99, stream=True
-    )
+    stream = await _router(model).aanthropic_messages(model="m", messages=_messages(text), max_tokens=99, stream=True)
     return _anthropic_stream_text(await _alist(stream))
 
 

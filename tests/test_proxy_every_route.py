@@ -121,9 +121,7 @@ ROUTES: dict[str, Callable[[openai.OpenAI, ServerProcess, str], str]] = {
 
 
 @pytest.mark.parametrize("route", ROUTES)
-def test_reply_is_masked_and_prefixed_on_every_route(
-    route: str, client: openai.OpenAI, proxy: ServerProcess
-) -> None:
+def test_reply_is_masked_and_prefixed_on_every_route(route: str, client: openai.OpenAI, proxy: ServerProcess) -> None:
     assert ROUTES[route](client, proxy, CLEAN) == EXPECTED
 
 
