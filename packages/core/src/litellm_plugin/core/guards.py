@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -185,12 +186,35 @@ def _guard_iterator(fn: HookFn) -> HookFn:
     return guarded
 
 
+_SEEN_LIMIT = 4096
+
+
+def _first_sight(self: BaseCustomLogger, event: str, kwargs: Any) -> bool:
+    """LiteLLM fires some observers twice for one call (a sync text completion runs the sync and the async
+    success handlers): one observation per call id and outcome, whatever the path."""
+    call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
+    if not isinstance(call_id, str):
+        return True
+    seen: OrderedDict[tuple[str, str], None] = self.__dict__.setdefault("_litellm_plugin_seen", OrderedDict())
+    key = (event, call_id)
+    if key in seen:
+        return False
+    seen[key] = None
+    while len(seen) > _SEEN_LIMIT:
+        seen.popitem(last=False)
+    return True
+
+
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
+    event = name  # the sync bridge and the async observer it runs are separate events
+
     def handled(self: BaseCustomLogger, kwargs: Any) -> bool:
         if is_nested_call(kwargs):
             return False
         call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
-        return call_type is None or self.handles(call_type)
+        if call_type is not None and not self.handles(call_type):
+            return False
+        return _first_sight(self, event, kwargs)
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)

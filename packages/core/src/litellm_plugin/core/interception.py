@@ -73,6 +73,9 @@ _ROUTER_INSTANCE_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
     ("anthropic_messages", "anthropic_messages"),
     ("aanthropic_messages", "anthropic_messages"),
 )
+# Calls LiteLLM may serve by calling ``completion`` itself (custom providers, providers without the API): that
+# inner call is the one LiteLLM logs, so it is treated like a Router's deployment call: observed, not re-applied.
+_BRIDGED: frozenset[CallType] = frozenset({"responses", "anthropic_messages"})
 # Request fields that hold text: copied before interceptors change them, so the caller's objects stay as given.
 _TEXT_FIELDS = ("messages", "input", "prompt", "system", "tools", "functions", "instructions", "suffix")
 
@@ -333,10 +336,11 @@ def _wrap(
         if scope is _IN_CALL or (isinstance(scope, _RouterCall) and scope.deployment_live):
             _mark_nested(kwargs)
             return [], _IN_CALL, None
+        bridges = call_type in _BRIDGED
         if isinstance(scope, _RouterCall):
             scope.deployment_live = True
-            return [], _IN_CALL, scope
-        inner = _RouterCall() if is_router else _IN_CALL
+            return [], _RouterCall() if bridges else _IN_CALL, scope
+        inner = _RouterCall() if is_router or bridges else _IN_CALL
         if "proxy_server_request" in kwargs or not _installed:
             return [], inner, None
         active = _active_interceptors(kwargs)
