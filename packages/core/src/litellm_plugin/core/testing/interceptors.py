@@ -1,7 +1,7 @@
 """Interceptors whose every effect can be seen from outside, for testing paths (SDK, Router, proxy).
 
-Each effect is switched on by a word in the user's input (any format: messages, ``input``, ``prompt``), so one proxy process
-serves every test:
+Each effect is switched on by a word in the user's input (any format: messages, ``input``, ``prompt``), so
+one proxy process serves every test:
 
 * ``probe-request``: the request's last user message gets ``" [req]"`` appended;
 * ``probe-rewrite``: every piece of reply text gets a ``"~"`` in front (the whole reply once when not
