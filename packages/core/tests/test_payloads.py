@@ -22,7 +22,6 @@ from litellm_plugin.core.payloads import (
     rewrite_response,
 )
 
-
 KEY = UserAPIKeyAuth()
 
 
