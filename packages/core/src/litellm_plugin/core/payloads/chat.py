@@ -18,9 +18,11 @@ from litellm.types.utils import (
 from litellm_plugin.core.payloads.base import (
     Channel,
     ChannelBook,
+    ChannelKind,
     TextField,
     TransformFor,
     field_value,
+    field_values,
     set_field,
     setter,
 )
@@ -121,6 +123,13 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
     return response
 
 
+_DELTA_TEXT: tuple[tuple[str, ChannelKind], ...] = (
+    ("content", "text"),
+    ("reasoning_content", "reasoning"),
+    ("refusal", "refusal"),
+)
+
+
 class ChatStream:
     """Rewrites ``ModelResponseStream`` chunks; a choice's held-back text comes out with its finish_reason."""
 
@@ -137,19 +146,22 @@ class ChatStream:
             if reply in self._finished:
                 continue
             delta = choice.delta
-            for field, kind in (("content", "text"), ("reasoning_content", "reasoning"), ("refusal", "refusal")):
-                text = getattr(delta, field, None)
+            values = field_values(delta)
+            for field, kind in _DELTA_TEXT:
+                text = values.get(field)
                 if isinstance(text, str) and text:
-                    out = book.feed(kind, reply, (), text)  # type: ignore[arg-type]
+                    out = book.feed(kind, reply, (), text)
                     if out != text:
                         setattr(delta, field, out)
-            for index, holder, name in _tool_call_parts(getattr(delta, "tool_calls", None)):
-                text = field_value(holder, name)
-                if isinstance(text, str) and text:
-                    out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
-                    if out != text:
-                        set_field(holder, name, out)
-            function_call = getattr(delta, "function_call", None)
+            calls = values.get("tool_calls")
+            if calls:
+                for index, holder, name in _tool_call_parts(calls):
+                    text = field_value(holder, name)
+                    if isinstance(text, str) and text:
+                        out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
+                        if out != text:
+                            set_field(holder, name, out)
+            function_call = values.get("function_call")
             text = field_value(function_call, "arguments") if function_call is not None else None
             if isinstance(text, str) and text:
                 out = book.feed("tool_arguments", reply, ("function",), text, json=True)
