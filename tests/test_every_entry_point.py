@@ -7,6 +7,7 @@ where LiteLLM bridges a Responses or Anthropic Messages call onto ``completion``
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,7 +16,7 @@ import litellm
 import pytest
 
 from litellm_plugin.core import BaseCustomLogger, InterceptorRejectedError
-from litellm_plugin.loggers.filters import ContentFilter, ResponseModifier
+from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 
 CLEAN = "hello spam world"
 EXPECTED = "[V] Echo: hello [FILTERED] world"
@@ -252,3 +253,25 @@ async def test_embedding_and_image_prompts_are_checked(echo_model: str) -> None:
     with pytest.raises(InterceptorRejectedError):
         await litellm.aimage_generation(model=echo_model, prompt=BLOCKED)
     assert len(litellm.embedding(model=echo_model, input=["fine"]).data) == 1
+
+
+@pytest.mark.parametrize(
+    ("entry_point", "api"),
+    [("aresponses", "responses"), ("amessages", "anthropic_messages"), ("atext_completion", "text_completion")],
+)
+async def test_request_logger_records_every_call_type_once(
+    entry_point: str, api: str, echo_model: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    logger = RequestLogger(verbose=True, json_lines=True)
+    litellm.callbacks = [logger]
+    with caplog.at_level("INFO", logger="litellm_plugin.loggers.filters"):
+        await ENTRY_POINTS[entry_point](echo_model, "hello world")
+        for _ in range(100):
+            if any(hasattr(r, "litellm_call") for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+    records = [r.litellm_call for r in caplog.records if hasattr(r, "litellm_call")]
+    assert len(records) == 1, records
+    assert records[0]["api"] == api
+    assert records[0]["reply"] == "Echo: hello world"

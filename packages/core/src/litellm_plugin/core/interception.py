@@ -2,9 +2,11 @@
 
 LiteLLM runs the modifying hooks (``async_pre_call_hook``, ``async_post_call_success_hook``, the stream
 hooks) only inside its proxy. This module is the one place that knows that. Like an OpenTelemetry
-instrumentor, it wraps LiteLLM's public entry points (``litellm.completion`` & co. and the same ``Router``
-methods) with ``functools.wraps`` wrappers that keep the original, and can be installed and uninstalled any
-number of times. Constructing a BaseCustomLogger installs it.
+instrumentor, it wraps LiteLLM's public entry points (chat and text completion, the Responses API, the
+Anthropic Messages API under each name LiteLLM exports it, embeddings, images; the same ``Router`` methods,
+including those a Router builds per instance) with ``functools.wraps`` wrappers that keep the original, and
+can be installed and uninstalled any number of times. Constructing a BaseCustomLogger installs it. Where text
+lives in each format is :mod:`litellm_plugin.core.payloads`' business, not this module's.
 
 Exactly once, per call the user made — a context variable tracks where we are:
 
@@ -13,6 +15,8 @@ Exactly once, per call the user made — a context variable tracks where we are:
   intercepted at the Router, so it is not intercepted again — but it is observed;
 * inside a LiteLLM call (a provider or a hook calling LiteLLM again, also while a stream is read): not
   intercepted, and tagged so that observers skip it too;
+* inside a Responses or Anthropic Messages call that LiteLLM serves by calling ``completion`` itself: that
+  one inner call is treated like a Router's deployment call (LiteLLM logs it in place of the outer one);
 * a proxy request (it carries ``proxy_server_request``): LiteLLM's proxy runs the same hooks itself, and
   BaseCustomLogger makes sure it sees them, so the wrappers stand aside.
 
