@@ -35,6 +35,7 @@ class ToolCaller(CustomLLM):
 
     def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         response = ModelResponse(model="tools")
+        response.usage = litellm.Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)  # type: ignore[attr-defined]
         message = response.choices[0].message
         message.content = "calling spam"
         message.reasoning_content = "the user wants spam"
@@ -51,6 +52,7 @@ class ToolCaller(CustomLLM):
             {"reasoning_content": "the user wants sp"},
             {"reasoning_content": "am now"},
             {"content": "calling sp"},
+            {"content": "am"},
             {
                 "tool_calls": [
                     ChatCompletionDeltaToolCall(
@@ -61,7 +63,6 @@ class ToolCaller(CustomLLM):
                     )
                 ]
             },
-            {"content": "am"},
             {"tool_calls": [ChatCompletionDeltaToolCall(index=0, function=Function(arguments='am", "count": 2}'))]},
         ]
         for piece in pieces:
@@ -185,3 +186,35 @@ def test_anthropic_sse_split_at_every_byte_is_filtered_per_block() -> None:
         assert blocks[0] == "héllo [FILTERED]", cut
         assert blocks[1] == "ça [FILTERED] ✓", cut
         assert json.loads(blocks[2]) == {"q": "[FILTERED]"}, cut
+
+
+async def test_responses_api_function_call_and_reasoning_are_masked(tools_model: str) -> None:
+    """LiteLLM bridges the Responses API onto the provider's chat reply: its items are filtered too."""
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    response: Any = await litellm.aresponses(model=tools_model, input="hi")
+    dumped = json.dumps(response.model_dump(), ensure_ascii=False)
+    assert "spam" not in dumped.replace("\\u0073pam", "")
+    calls = [item for item in response.output if getattr(item, "type", None) == "function_call"]
+    assert calls, response.output
+    assert json.loads(calls[0].arguments)["query"] == "cheap [FILTERED]"
+    stream: Any = await litellm.aresponses(model=tools_model, input="hi", stream=True)
+    events = [event async for event in stream]
+    streamed = json.dumps([event.model_dump() for event in events], ensure_ascii=False, default=str)
+    assert "cheap spam" not in streamed
+    assert "cheap [FILTERED]" in streamed
+
+
+async def test_anthropic_tool_use_input_and_thinking_are_masked(tools_model: str) -> None:
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    message: Any = await litellm.anthropic.messages.acreate(model=tools_model, messages=MESSAGES, max_tokens=50)
+    assert "spam" not in json.dumps(message).replace("\\u0073pam", "")
+    tool_uses = [block for block in message["content"] if block["type"] == "tool_use"]
+    assert tool_uses
+    assert tool_uses[0]["input"]["query"] == "cheap [FILTERED]"
+    stream: Any = await litellm.anthropic.messages.acreate(
+        model=tools_model, messages=MESSAGES, max_tokens=50, stream=True
+    )
+    body = b"".join([chunk async for chunk in stream])
+    blocks = _read_blocks(body)
+    assert "spam" not in json.dumps(blocks)
+    assert any("cheap [FILTERED]" in text for text in blocks.values()), blocks

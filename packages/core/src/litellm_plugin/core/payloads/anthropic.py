@@ -60,7 +60,22 @@ def rewrite_response(response: dict[str, Any], transform_for: TransformFor) -> d
                     raise UnreadablePayloadError("an Anthropic tool_use block", "its input is no longer JSON") from exc
         elif block_type not in _NO_TEXT_BLOCKS:
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+    _rewrite_stop_details(response, book)
     return response
+
+
+def _rewrite_stop_details(holder: dict[str, Any], book: ChannelBook) -> dict[str, Any] | None:
+    """A refusal's ``stop_details.explanation`` (the message, or a stream's ``message_delta``): the new
+    holder if the text changed, else None."""
+    details = holder.get("stop_details")
+    text = details.get("explanation") if isinstance(details, dict) else None
+    if not isinstance(text, str) or not text:
+        return None
+    new = book.apply("refusal", 0, ("stop",), text)
+    if new == text:
+        return None
+    holder["stop_details"] = {**details, "explanation": new}  # type: ignore[dict-item]
+    return holder
 
 
 # delta type -> (channel kind, field, JSON?)
@@ -131,6 +146,9 @@ class AnthropicStream:
             if block_type in _NO_TEXT_BLOCKS:
                 return None
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+        if event_type == "message_delta" and isinstance(event.get("delta"), dict):
+            delta = dict(event["delta"])
+            return None if _rewrite_stop_details(delta, self._book) is None else [{**event, "delta": delta}]
         if event_type in _PASSIVE_EVENTS:
             return None
         raise UnreadablePayloadError(f"an Anthropic stream event of type {event_type!r}")
