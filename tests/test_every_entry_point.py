@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -264,14 +265,19 @@ async def test_request_logger_records_every_call_type_once(
 ) -> None:
     logger = RequestLogger(verbose=True, json_lines=True)
     litellm.callbacks = [logger]
+    token = f"t{uuid.uuid4().hex[:10]}"
+
+    def mine() -> list[dict[str, Any]]:  # LiteLLM may still be logging earlier tests' calls in the background
+        return [r.litellm_call for r in caplog.records if token in str(getattr(r, "litellm_call", ""))]
+
     with caplog.at_level("INFO", logger="litellm_plugin.loggers.filters"):
-        await ENTRY_POINTS[entry_point](echo_model, "hello world")
+        await ENTRY_POINTS[entry_point](echo_model, f"hello {token}")
         for _ in range(100):
-            if any(hasattr(r, "litellm_call") for r in caplog.records):
+            if mine():
                 break
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.3)
-    records = [r.litellm_call for r in caplog.records if hasattr(r, "litellm_call")]
+    records = mine()
     assert len(records) == 1, records
     assert records[0]["api"] == api
-    assert records[0]["reply"] == "Echo: hello world"
+    assert records[0]["reply"] == f"Echo: hello {token}"

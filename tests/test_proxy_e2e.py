@@ -210,9 +210,9 @@ def test_requested_guardrail_blocks_before_the_provider(proxy: ServerProcess, mo
     assert refused.value.status_code == 400
     assert "block-secrets" in str(refused.value)
     assert mock_api.requests() == before  # refused before any provider ran
-    # Not requested and not default_on: the same words pass (the masking guardrail does not know them).
-    reply = client.chat.completions.create(model="echo", messages=_user("my Password is hunter2"))
-    assert reply.choices[0].message.content == "[Verified] Echo: my Password is hunter2"
+    # default_on: a client that does not name the guardrail is refused all the same.
+    with pytest.raises(openai.BadRequestError, match="block-secrets"):
+        client.chat.completions.create(model="echo", messages=_user("my Password is hunter2"))
 
 
 # --- RequestLogger ------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import uuid
 from collections.abc import Callable, Iterator
@@ -249,6 +250,8 @@ def test_engine_wraps_every_litellm_entry_point() -> None:
         assert getattr(original, "__litellm_plugin_original__", None) is None, "wrapped twice"
         assert wrapper.__wrapped__ is original
     assert interception.is_installed()
+    # LiteLLM's proxy reads Router.__init__'s parameters to pass router settings (fallbacks...): keep them.
+    assert "fallbacks" in inspect.getfullargspec(litellm.Router.__init__).args
 
 
 def test_uninstall_really_turns_interception_off(words: str) -> None:

@@ -70,13 +70,12 @@ _MODULE_ENTRY_POINTS: tuple[tuple[str, str, CallType], ...] = (
     ("litellm.anthropic_interface.messages", "acreate", "anthropic_messages"),
     ("litellm.anthropic_interface.messages", "create", "anthropic_messages"),
 )
-# Router methods that each Router makes per instance in __init__ (so they are wrapped on every new Router).
-_ROUTER_INSTANCE_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
-    ("responses", "responses"),
-    ("aresponses", "responses"),
-    ("anthropic_messages", "anthropic_messages"),
-    ("aanthropic_messages", "anthropic_messages"),
-)
+# Router methods each Router makes per instance with ``factory_function(..., call_type=...)``.
+_ROUTER_FACTORY_CALL_TYPES: dict[object, CallType] = {
+    "responses": "responses",
+    "aresponses": "responses",
+    "anthropic_messages": "anthropic_messages",
+}
 # Calls LiteLLM may serve by calling ``completion`` itself (custom providers, providers without the API): that
 # inner call is the one LiteLLM logs, so it is treated like a Router's deployment call: observed, not re-applied.
 _BRIDGED: frozenset[CallType] = frozenset({"responses", "anthropic_messages"})
@@ -128,23 +127,22 @@ def _targets() -> Iterable[tuple[object, str, CallType]]:
             yield module, name, call_type
 
 
-def _wrap_router_instance(router: Any) -> None:
-    """Wrap the entry points a Router builds per instance (``factory_function``) on this Router."""
-    for name, call_type in _ROUTER_INSTANCE_ENTRY_POINTS:
-        current = router.__dict__.get(name)
-        if callable(current) and getattr(current, _WRAPPED_MARK, None) is None:
-            setattr(router, name, _wrap(current, call_type, is_router=True, bound=True))
+def _wrap_router_factory(original: Callable[..., Any]) -> Callable[..., Any]:
+    """A Router builds some entry points per instance with ``factory_function``: wrap what it returns.
 
+    (Not ``Router.__init__``: LiteLLM reads that one's parameters with ``inspect.getfullargspec``, which a
+    wrapper would hide, and router settings would be dropped.)"""
 
-def _wrap_router_init(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        original(self, *args, **kwargs)
-        if _installed:
-            _wrap_router_instance(self)
+    def factory(self: Any, original_function: Any, *args: Any, **kwargs: Any) -> Any:
+        made = original(self, original_function, *args, **kwargs)
+        call_type = _ROUTER_FACTORY_CALL_TYPES.get(kwargs.get("call_type", args[0] if args else None))
+        if call_type is None or not callable(made):
+            return made
+        return _wrap(made, call_type, is_router=True, bound=True)
 
-    setattr(init, _WRAPPED_MARK, original)
-    return init
+    setattr(factory, _WRAPPED_MARK, original)
+    return factory
 
 
 def install() -> None:
@@ -157,10 +155,10 @@ def install() -> None:
                 continue
             _originals[(owner, name)] = current
             setattr(owner, name, _wrap(current, call_type, is_router=owner is litellm.Router))
-        init = litellm.Router.__init__
-        if getattr(init, _WRAPPED_MARK, None) is None:
-            _originals[(litellm.Router, "__init__")] = init
-            litellm.Router.__init__ = _wrap_router_init(init)  # type: ignore[method-assign]
+        factory = litellm.Router.factory_function
+        if getattr(factory, _WRAPPED_MARK, None) is None:
+            _originals[(litellm.Router, "factory_function")] = factory
+            litellm.Router.factory_function = _wrap_router_factory(factory)  # type: ignore[method-assign]
         _installed = True
 
 
