@@ -18,7 +18,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from importlib import resources
-from importlib.metadata import requires, version
+from importlib.metadata import metadata, requires, version
 from pathlib import Path, PurePosixPath
 from string import Template
 from typing import Literal, get_args
@@ -237,14 +237,12 @@ def _core_requirements() -> tuple[str, str, str]:
         ),
         "litellm>=1.108.7,<2",
     )
-    from importlib.metadata import metadata
-
-    requires_python = metadata("litellm-plugin-core").get("Requires-Python") or ">=3.10"
+    requires_python = (metadata("litellm-plugin-core").get_all("Requires-Python") or [">=3.10"])[0]
     return f"litellm-plugin-core>={major}.{minor},<{upper}", litellm_requirement.replace(" ", ""), requires_python
 
 
 def _template(path: str) -> str:
-    return resources.files("litellm_plugin.core.scaffold").joinpath("templates", f"{path}.tmpl").read_text("utf-8")
+    return (resources.files("litellm_plugin.core.scaffold") / "templates" / f"{path}.tmpl").read_text("utf-8")
 
 
 def render_package(spec: PackageSpec) -> dict[PurePosixPath, str]:

@@ -17,7 +17,7 @@ from typing import Any
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 __all__ = ["Workspace", "find_workspace"]
 
@@ -91,7 +91,8 @@ class Workspace:
 
 def _read(path: Path) -> dict[str, Any]:
     with path.open("rb") as file:
-        return tomllib.load(file)
+        config: dict[str, Any] = tomllib.load(file)
+    return config
 
 
 def find_workspace(start: Path) -> Workspace | None:
