@@ -126,8 +126,6 @@ def check_name(kind: str, name: str) -> str:
             f"{name!r}: use lowercase letters and digits, words joined by single '_' (e.g. {_suggest(name)!r}); "
             "the name becomes a module, a distribution and a routing name, which must all agree"
         )
-    if len(name) > MAX_NAME_LENGTH:
-        raise ScaffoldError(f"{name!r} is longer than {MAX_NAME_LENGTH} characters; choose a shorter name")
     if kind == "provider":
         builtin = _builtin_provider_names()
         if name in builtin:
@@ -135,6 +133,8 @@ def check_name(kind: str, name: str) -> str:
                 f"{name!r} is a built-in LiteLLM provider: LiteLLM would route model={name}/... to the built-in "
                 "one and never call yours; choose another name"
             )
+    if len(name) > MAX_NAME_LENGTH:
+        raise ScaffoldError(f"{name!r} is longer than {MAX_NAME_LENGTH} characters; choose a shorter name")
     return name
 
 
