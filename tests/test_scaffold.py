@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import litellm
 import pytest
@@ -27,6 +28,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 ROOT = Path(__file__).resolve().parent.parent
+KIT = "litellm-plugin-core[testing]"
 ENTRY_POINTS = re.compile(r'\n\[project\.entry-points\."litellm_plugin\.providers"\]\n[^\n]*\n')
 
 
@@ -39,9 +41,10 @@ def _workspace(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _toml(path: Path) -> dict[str, object]:
+def _toml(path: Path) -> dict[str, Any]:
     with path.open("rb") as file:
-        return tomllib.load(file)
+        config: dict[str, Any] = tomllib.load(file)
+    return config
 
 
 # --- what it refuses --------------------------------------------------------------------------------------
@@ -134,11 +137,11 @@ def test_provider_package_follows_the_conventions(tmp_path: Path) -> None:
         "license": "MIT",
         "dependencies": [
             "litellm-plugin-core>=0.1,<0.2",
-            project["project"]["dependencies"][1],  # type: ignore[index]
+            project["project"]["dependencies"][1],
         ],
         "entry-points": {"litellm_plugin.providers": {"my_api": "litellm_plugin.providers.my_api:MyApiProvider"}},
     }
-    assert str(project["project"]["dependencies"][1]).startswith("litellm")  # type: ignore[index]
+    assert str(project["project"]["dependencies"][1]).startswith("litellm")
     assert project["build-system"] == {"requires": ["uv_build>=0.8,<0.14"], "build-backend": "uv_build"}
     assert project["tool"] == {
         "uv": {
@@ -154,7 +157,7 @@ def test_provider_package_follows_the_conventions(tmp_path: Path) -> None:
     assert "custom_handler: litellm_plugin.providers.my_api.my_api_provider" in readme
     assert "Unreleased" in (folder / "CHANGELOG.md").read_text()
     assert 'entry_point = "my_api"' in (folder / "tests" / "test_my_api.py").read_text()
-    assert "packages/providers-my-api/src" in _toml(root / "pyproject.toml")["tool"]["mypy"]["mypy_path"]  # type: ignore[index]
+    assert "packages/providers-my-api/src" in _toml(root / "pyproject.toml")["tool"]["mypy"]["mypy_path"]
 
 
 def test_logger_package_has_no_provider_entry_point(tmp_path: Path) -> None:
@@ -162,9 +165,9 @@ def test_logger_package_has_no_provider_entry_point(tmp_path: Path) -> None:
     create_package("logger", "audit", directory=root / "packages")
     folder = root / "packages" / "loggers-audit"
     project = _toml(folder / "pyproject.toml")
-    assert project["project"]["name"] == "litellm-plugin-loggers-audit"  # type: ignore[index]
-    assert "entry-points" not in project["project"]  # type: ignore[operator]
-    assert project["tool"]["uv"]["build-backend"] == {"module-name": "litellm_plugin.loggers.audit"}  # type: ignore[index]
+    assert project["project"]["name"] == "litellm-plugin-loggers-audit"
+    assert "entry-points" not in project["project"]
+    assert project["tool"]["uv"]["build-backend"] == {"module-name": "litellm_plugin.loggers.audit"}
     init = (folder / "src" / "litellm_plugin" / "loggers" / "audit" / "__init__.py").read_text()
     assert "audit_logger = AuditLogger()" in init
     assert "callbacks: [litellm_plugin.loggers.audit.audit_logger]" in (folder / "README.md").read_text()
@@ -177,7 +180,7 @@ def test_standalone_package_brings_its_own_tool_config(tmp_path: Path) -> None:
     assert isinstance(tool, dict)
     assert "sources" not in tool["uv"]
     assert tool["mypy"]["strict"] is True
-    assert any(str(req).startswith("litellm-plugin-core[testing]") for req in project["dependency-groups"]["dev"])  # type: ignore[index]
+    assert any(str(req).startswith("litellm-plugin-core[testing]") for req in project["dependency-groups"]["dev"])
 
 
 def test_root_mypy_path_lists_every_member() -> None:
@@ -249,6 +252,15 @@ def test_scaffolded_wheel_alone_is_discovered(workspace_copy: Path) -> None:
     _run(workspace_copy, "uv", "pip", "install", "--quiet", "--python", python, "--find-links", str(dist), str(wheel))
     checked = _run(workspace_copy, python, ".ci/wheel_check.py", "litellm-plugin-providers-kit-probe")
     assert "advertised ['kit_probe']" in checked.stdout
+
+    # The package's own tests in that plain venv, with core[testing] and no workspace config (no asyncio_mode).
+    _run(workspace_copy, "uv", "pip", "install", "--quiet", "--python", python, "--find-links", str(dist), KIT)
+    alone = workspace_copy.parent / "tests-alone"
+    shutil.copytree(workspace_copy / "packages" / "providers-kit-probe" / "tests", alone / "tests")
+    (alone / "pytest.ini").write_text("[pytest]\n")  # stops pytest from finding the workspace's configuration
+    tests = _run(alone, python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests")
+    assert re.search(r"\b\d+ passed", tests.stdout)
+    assert " failed" not in tests.stdout
 
 
 @pytest.mark.slow
