@@ -71,13 +71,22 @@ def test_the_name_limit_is_exact() -> None:
     assert check_name("provider", "a" * MAX_NAME_LENGTH) == "a" * MAX_NAME_LENGTH
 
 
-def test_refuses_every_builtin_provider_name() -> None:
+@pytest.mark.parametrize("kind", ["provider", "logger"])
+def test_refuses_every_builtin_provider_name(kind: str) -> None:
     builtin = {getattr(provider, "value", provider) for provider in litellm.provider_list}
     valid = sorted(name for name in builtin if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name))
     assert "openai" in valid
     for name in valid:
         with pytest.raises(ScaffoldError, match="built-in LiteLLM provider"):
-            check_name("provider", name)
+            check_name(kind, name)
+
+
+def test_refuses_a_provider_name_another_distribution_advertises(tmp_path: Path) -> None:
+    root = _workspace(tmp_path)
+    with pytest.raises(ScaffoldError, match="'echo' is already advertised by litellm-plugin-providers-echo"):
+        create_package("provider", "echo", directory=root / "packages")
+    assert list((root / "packages").iterdir()) == []
+    create_package("logger", "echo", directory=root / "packages")  # a logger has no provider name to clash
 
 
 def test_refuses_an_existing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -173,6 +182,15 @@ def test_logger_package_has_no_provider_entry_point(tmp_path: Path) -> None:
     assert "callbacks: [litellm_plugin.loggers.audit.audit_logger]" in (folder / "README.md").read_text()
 
 
+def test_default_folder_is_the_workspace_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _workspace(tmp_path)
+    (root / "packages" / "core").mkdir()
+    monkeypatch.chdir(root / "packages" / "core")
+    spec = create_package("logger", "here")
+    assert spec.folder == root / "packages" / "loggers-here"
+    assert (spec.folder / "pyproject.toml").is_file()
+
+
 def test_standalone_package_brings_its_own_tool_config(tmp_path: Path) -> None:
     create_package("provider", "solo", directory=tmp_path)
     project = _toml(tmp_path / "providers-solo" / "pyproject.toml")
@@ -238,6 +256,11 @@ def test_scaffolded_packages_pass_ruff_mypy_and_their_tests(workspace_copy: Path
     assert "test_tags_every_reply[router_async_stream] PASSED" in tests.stdout
     assert re.search(r"\b\d+ passed", tests.stdout)
     assert " failed" not in tests.stdout
+    docs = _run(
+        workspace_copy, "uv", "run", "--no-sync", "pytest", "-v", "-p", "no:cacheprovider", "tests/test_docs.py"
+    )
+    for folder in folders:  # their READMEs' examples run, output comments included
+        assert f"test_readme_examples[{folder}/README.md] PASSED" in docs.stdout
 
 
 @pytest.mark.slow

@@ -18,7 +18,7 @@ import shutil
 import textwrap
 from dataclasses import dataclass
 from importlib import resources
-from importlib.metadata import metadata, requires, version
+from importlib.metadata import entry_points, metadata, requires, version
 from pathlib import Path, PurePosixPath
 from string import Template
 from typing import Literal, get_args
@@ -126,12 +126,18 @@ def check_name(kind: str, name: str) -> str:
             f"{name!r}: use lowercase letters and digits, words joined by single '_' (e.g. {_suggest(name)!r}); "
             "the name becomes a module, a distribution and a routing name, which must all agree"
         )
+    if name in _builtin_provider_names():
+        reason = (
+            f"LiteLLM would route model={name}/... to the built-in one and never call yours"
+            if kind == "provider"
+            else "a plugin named after it would be mistaken for that provider"
+        )
+        raise ScaffoldError(f"{name!r} is a built-in LiteLLM provider: {reason}; choose another name")
     if kind == "provider":
-        builtin = _builtin_provider_names()
-        if name in builtin:
+        taken = sorted({ep.dist.name for ep in entry_points(group=ENTRY_POINT_GROUP, name=name) if ep.dist is not None})
+        if taken:
             raise ScaffoldError(
-                f"{name!r} is a built-in LiteLLM provider: LiteLLM would route model={name}/... to the built-in "
-                "one and never call yours; choose another name"
+                f"a provider named {name!r} is already advertised by {', '.join(taken)}; choose another name"
             )
     if len(name) > MAX_NAME_LENGTH:
         raise ScaffoldError(f"{name!r} is longer than {MAX_NAME_LENGTH} characters; choose a shorter name")
@@ -264,7 +270,8 @@ def create_package(
     directory: Path | None = None,
     description: str | None = None,
 ) -> PackageSpec:
-    """Create ``<directory>/<providers|loggers>-<name>``; ``directory`` defaults to the workspace's packages/.
+    """Create ``<directory>/<providers|loggers>-<name>``; ``directory`` defaults to the workspace's packages/
+    (outside a workspace: ./packages if there is one, else the current folder).
 
     Refuses a bad name or an existing folder before writing anything. In a uv workspace the new folder must be
     a member (matched by ``[tool.uv.workspace] members``); its ``src`` is added to the root mypy_path.
@@ -275,7 +282,10 @@ def create_package(
     typed_kind: Kind = "provider" if kind == "provider" else "logger"
     if directory is None:
         found = find_workspace(Path.cwd())
-        directory = found.root / "packages" if found is not None else Path.cwd()
+        if found is not None:
+            directory = found.root / "packages"
+        else:
+            directory = Path.cwd() / "packages" if (Path.cwd() / "packages").is_dir() else Path.cwd()
     directory = directory.resolve()
     folder = directory / f"{_NAMESPACE[typed_kind]}-{name.replace('_', '-')}"
     if folder.exists():
