@@ -257,7 +257,8 @@ def test_scaffolded_packages_pass_ruff_mypy_and_their_tests(workspace_copy: Path
     assert re.search(r"\b\d+ passed", tests.stdout)
     assert " failed" not in tests.stdout
     docs = _run(
-        workspace_copy, "uv", "run", "--no-sync", "pytest", "-v", "-p", "no:cacheprovider", "tests/test_docs.py"
+        workspace_copy,
+        *("uv", "run", "--no-sync", "pytest", "-v", "-p", "no:cacheprovider", "tests/test_docs.py", "-k", "kit-probe"),
     )
     for folder in folders:  # their READMEs' examples run, output comments included
         assert f"test_readme_examples[{folder}/README.md] PASSED" in docs.stdout

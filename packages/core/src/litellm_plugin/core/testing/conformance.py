@@ -161,16 +161,17 @@ class ProviderConformanceTests:
         before = set(registry.list_providers())
         saved_map = list(litellm.custom_provider_map)
         try:
-            active = initialize_plugins()
-            assert name in active, (
-                f"initialize_plugins() did not find a provider named {name!r} (found {sorted(active)}): "
-                f'declare it under [project.entry-points."{ENTRY_POINT_GROUP}"] in pyproject.toml, '
-                "then reinstall the package (uv sync)"
+            initialize_plugins()
+            routed = {entry.get("provider"): entry.get("custom_handler") for entry in litellm.custom_provider_map}
+            assert name in routed, (
+                f"initialize_plugins() did not find a provider named {name!r} (LiteLLM now routes "
+                f"{sorted(str(found) for found in routed)}): declare it under "
+                f'[project.entry-points."{ENTRY_POINT_GROUP}"] in pyproject.toml, then reinstall the package (uv sync)'
             )
             expected = self.provider_class or type(request.getfixturevalue("provider"))
-            found = registry.get_provider(name)
-            assert isinstance(found, expected), (
-                f"entry point {name!r} loads {type(found).__name__}, expected {expected.__name__}"
+            handler = routed[name]
+            assert isinstance(handler, expected), (
+                f"entry point {name!r} gives LiteLLM a {type(handler).__name__}, expected {expected.__name__}"
             )
         finally:
             for added in set(registry.list_providers()) - before:
