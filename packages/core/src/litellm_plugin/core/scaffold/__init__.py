@@ -91,6 +91,9 @@ testpaths = ["tests"]
 line-length = 120
 target-version = "py310"
 
+[tool.ruff.format]
+exclude = ["*.md"]  # README blocks use `#> output` lines, which the formatter would rewrite
+
 [tool.ruff.lint.isort]
 known-first-party = ["litellm_plugin"]
 
@@ -215,6 +218,7 @@ class PackageSpec:
             "requires_python": requires_python,
             "entry_points": self._entry_points(),
         }
+        values["development"] = self._development()
         values["tool_config"] = Template(
             _WORKSPACE_SOURCES if self.workspace is not None else _STANDALONE_CONFIG
         ).substitute(values)
@@ -224,6 +228,19 @@ class PackageSpec:
         if self.kind != "provider":
             return ""
         return f'\n[project.entry-points."{ENTRY_POINT_GROUP}"]\n{self.name} = "{self.module}:{self.class_name}"\n'
+
+    def _development(self) -> str:
+        if self.workspace is None:
+            return (
+                "`uv sync`, then `uv run pytest`, `uv run ruff check .` and `uv run mypy src tests`.\n"
+                "Publish with `uv build --no-sources`."
+            )
+        folder = self._display_folder()
+        return (
+            f"In the workspace: `uv sync`, then `uv run pytest {folder}`, `uv run ruff check {folder}` and\n"
+            f"`uv run mypy {folder}/src` (and `{folder}/tests`). Publish with\n"
+            f"`uv build --package {self.distribution} --no-sources`."
+        )
 
     def _display_folder(self) -> str:
         if self.workspace is not None:
