@@ -17,6 +17,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.types.utils import LlmProviders
 
 from litellm_plugin.core.cli import main
 from litellm_plugin.core.scaffold import MAX_NAME_LENGTH, ScaffoldError, check_name, create_package
@@ -73,7 +74,8 @@ def test_the_name_limit_is_exact() -> None:
 
 @pytest.mark.parametrize("kind", ["provider", "logger"])
 def test_refuses_every_builtin_provider_name(kind: str) -> None:
-    builtin = {getattr(provider, "value", provider) for provider in litellm.provider_list}
+    builtin = {provider.value for provider in LlmProviders}  # litellm.provider_list before custom providers
+    assert builtin <= {getattr(provider, "value", provider) for provider in litellm.provider_list}
     valid = sorted(name for name in builtin if re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", name))
     assert "openai" in valid
     for name in valid:

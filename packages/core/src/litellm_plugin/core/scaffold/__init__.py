@@ -164,9 +164,10 @@ def _suggest(name: str) -> str:
 
 
 def _builtin_provider_names() -> frozenset[str]:
-    import litellm  # slow to import: only once the cheap checks have passed
+    """LiteLLM's own providers: ``litellm.provider_list`` as it ships, without custom providers added at run time."""
+    from litellm.types.utils import LlmProviders  # slow to import: only once the cheap checks have passed
 
-    return frozenset(getattr(provider, "value", provider) for provider in litellm.provider_list)
+    return frozenset(provider.value for provider in LlmProviders)
 
 
 @dataclass(frozen=True)
