@@ -124,7 +124,7 @@ class Proxy:
         return self.server.env["LITELLM_MASTER_KEY"]
 
     def client(self) -> openai.OpenAI:
-        return openai.OpenAI(base_url=f"{self.server.base_url}/v1", api_key=self.key, max_retries=0, timeout=30)
+        return openai.OpenAI(base_url=f"{self.server.base_url}/v1", api_key=self.key, max_retries=0, timeout=120)
 
     def records(self) -> list[dict[str, object]]:
         if not self.log_file.exists():
@@ -147,7 +147,7 @@ def filters_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
 
 
 def _wait_for_records(proxy: Proxy, count: int) -> list[dict[str, object]]:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 60
     while len(proxy.records()) < count and time.monotonic() < deadline:
         time.sleep(0.1)
     time.sleep(0.3)

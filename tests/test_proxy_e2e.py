@@ -118,7 +118,7 @@ def _records(proxy: ServerProcess, token: str) -> list[Record]:
 
 
 def _wait_for_records(
-    proxy: ServerProcess, token: str, count: int = 1, timeout: float = 15.0, settle: float = 0.5
+    proxy: ServerProcess, token: str, count: int = 1, timeout: float = 60.0, settle: float = 0.5
 ) -> list[Record]:
     """The records mentioning ``token`` once there are ``count`` (they are written after the reply is sent),
     read again after ``settle`` seconds so that a duplicate would be seen."""

@@ -16,7 +16,6 @@ from litellm.types.utils import EmbeddingResponse, ModelResponse
 from litellm_plugin.core import (
     BaseCustomLogger,
     BaseCustomProvider,
-    InterceptionNotSupportedError,
     InterceptorError,
     InterceptorRejectedError,
     TextTransform,
@@ -219,10 +218,7 @@ async def test_interceptors_run_only_on_the_call_types_they_declare(words: str) 
     assert both.seen == [("pre", "embedding"), ("post", "EmbeddingResponse")]
 
 
-async def test_declared_call_type_the_engine_cannot_apply_fails_loudly(words: str) -> None:
-    litellm.callbacks = [TagInterceptor("T", call_types=["completion", "responses"])]
-    with pytest.raises(InterceptionNotSupportedError, match="'TagInterceptor' handles 'responses' calls"):
-        await litellm.aresponses(model=words, input="hi")
+async def test_unknown_call_type_is_a_clear_error(words: str) -> None:
     with pytest.raises(ValueError, match="unknown call type 'chat'"):
         TagInterceptor("T", call_types=["chat"])
 
@@ -231,13 +227,27 @@ def test_engine_wraps_every_litellm_entry_point() -> None:
     """Fails loudly if a LiteLLM upgrade renames or re-binds an entry point the engine relies on."""
     interception.install()
     interception.install()  # idempotent
-    for owner in (litellm, litellm.Router):
-        for name in ("completion", "acompletion", "embedding", "aembedding", "image_generation", "aimage_generation"):
-            wrapper = getattr(owner, name)
-            original = getattr(wrapper, "__litellm_plugin_original__", None)
-            assert original is not None, f"{owner.__name__}.{name} is not intercepted"
-            assert getattr(original, "__litellm_plugin_original__", None) is None, "wrapped twice"
-            assert wrapper.__wrapped__ is original
+    chat_and_inputs = ("completion", "acompletion", "embedding", "aembedding", "image_generation", "aimage_generation")
+    entry_points: list[tuple[object, str]] = [
+        (owner, name) for owner in (litellm, litellm.Router) for name in (*chat_and_inputs, "text_completion")
+    ]
+    entry_points += [(litellm, "responses"), (litellm, "aresponses"), (litellm.Router, "atext_completion")]
+    entry_points += [
+        (litellm, "anthropic_messages"),
+        (litellm.anthropic_interface.messages, "acreate"),
+        (litellm.anthropic_interface.messages, "create"),
+    ]
+    # A Router builds its Responses and Anthropic Messages methods per instance: each new one is wrapped.
+    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": "openai/m", "api_key": "k"}}])
+    entry_points += [
+        (router, name) for name in ("responses", "aresponses", "anthropic_messages", "aanthropic_messages")
+    ]
+    for owner, name in entry_points:
+        wrapper = getattr(owner, name)
+        original = getattr(wrapper, "__litellm_plugin_original__", None)
+        assert original is not None, f"{getattr(owner, '__name__', owner)}.{name} is not intercepted"
+        assert getattr(original, "__litellm_plugin_original__", None) is None, "wrapped twice"
+        assert wrapper.__wrapped__ is original
     assert interception.is_installed()
 
 

@@ -138,7 +138,7 @@ async def _settle(running: set[asyncio.Task[Any]]) -> None:
     """Let the background logging tasks this call started finish before the loop closes."""
     spawned = asyncio.all_tasks() - running - {asyncio.current_task()}
     if spawned:
-        await asyncio.wait(spawned, timeout=2)
+        await asyncio.wait(spawned, timeout=60)
 
 
 Call = Callable[..., str]
@@ -162,7 +162,7 @@ def path(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():

@@ -12,6 +12,7 @@ from litellm_plugin.core.errors import (
     InvalidProviderNameError,
     ProviderNotFoundError,
     ProviderRegistrationError,
+    UnreadablePayloadError,
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
 from litellm_plugin.core.provider import BaseCustomProvider
@@ -50,6 +51,7 @@ __all__ = [
     "ProviderNotFoundError",
     "ProviderRegistrationError",
     "TextTransform",
+    "UnreadablePayloadError",
     "__version__",
     "get_provider",
     "get_registry",

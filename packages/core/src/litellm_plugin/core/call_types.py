@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal, get_args
 
-from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse
+__all__ = ["ALL_CALL_TYPES", "CallType", "normalize_call_type", "validate_call_types"]
 
-__all__ = ["ALL_CALL_TYPES", "CallType", "normalize_call_type", "response_call_type", "validate_call_types"]
-
-CallType = Literal["completion", "embedding", "image_generation", "text_completion", "responses"]
+CallType = Literal["completion", "embedding", "image_generation", "text_completion", "responses", "anthropic_messages"]
 ALL_CALL_TYPES: frozenset[CallType] = frozenset(get_args(CallType))
 
 # LiteLLM names one kind of call several ways (sync/async SDK names, the proxy's route names).
@@ -25,6 +23,8 @@ _CALL_TYPE_ALIASES: dict[str, CallType] = {
     "atext_completion": "text_completion",
     "responses": "responses",
     "aresponses": "responses",
+    "anthropic_messages": "anthropic_messages",
+    "aanthropic_messages": "anthropic_messages",
 }
 
 
@@ -32,16 +32,6 @@ def normalize_call_type(value: object) -> CallType | None:
     """Map any LiteLLM call-type spelling (enum or str) to ours; None for call types we do not model."""
     raw = getattr(value, "value", value)
     return _CALL_TYPE_ALIASES.get(raw) if isinstance(raw, str) else None
-
-
-def response_call_type(response: object) -> CallType | None:
-    if isinstance(response, ModelResponse):
-        return "completion"
-    if isinstance(response, EmbeddingResponse):
-        return "embedding"
-    if isinstance(response, ImageResponse):
-        return "image_generation"
-    return None
 
 
 def validate_call_types(values: Iterable[str]) -> frozenset[CallType]:

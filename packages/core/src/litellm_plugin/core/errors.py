@@ -62,3 +62,18 @@ class DuplicateProviderError(ProviderRegistrationError):
 
 class ProviderNotFoundError(LookupError):
     """No provider is registered under the name."""
+
+
+class UnreadablePayloadError(RuntimeError):
+    """A request, response or stream item whose shape litellm-plugin cannot read the text of.
+
+    A modifying interceptor that meets one fails closed (as :class:`InterceptorError`, naming it and the shape)
+    instead of letting text it never saw pass through.
+    """
+
+    status_code = 500
+
+    def __init__(self, shape: str, detail: str = "") -> None:
+        self.shape = shape
+        self.message = f"cannot read the text of {shape}" + (f": {detail}" if detail else "")
+        super().__init__(self.message)

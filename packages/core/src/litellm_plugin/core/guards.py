@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
-from litellm_plugin.core.call_types import response_call_type
+from litellm_plugin.core.call_types import ALL_CALL_TYPES, normalize_call_type
+from litellm_plugin.core.payloads import payload_call_type
 
 if TYPE_CHECKING:
     from litellm_plugin.core.logger import BaseCustomLogger
@@ -68,12 +70,20 @@ _GUARD_MARK = "__litellm_plugin_guarded__"
 HookFn = Callable[..., Any]
 
 
+def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
+    """Known call types run the interceptors that declare them. One that claims every call type also meets
+    call types and shapes this library does not know, so that a security interceptor fails closed there."""
+    if call_type is None:
+        return self.call_types >= ALL_CALL_TYPES
+    return call_type in self.call_types
+
+
 def _guard_pre(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
-        if not self.handles(call_type):
+        if not _runs_on(self, normalize_call_type(call_type)):
             return None
         try:
             return await fn(
@@ -94,8 +104,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
 def _guard_post(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(self: BaseCustomLogger, data: Any, user_api_key_dict: Any, response: Any) -> Any:
-        call_type = response_call_type(response)
-        if call_type is None or call_type not in self.call_types:
+        if not _runs_on(self, payload_call_type(response)):
             return None
         try:
             return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
@@ -140,17 +149,30 @@ class _Upstream:
             raise
 
 
+async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
+    yield first
+    async for item in rest:
+        yield item
+
+
 def _guard_iterator(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, response: Any, request_data: Any
     ) -> AsyncGenerator[Any, None]:
         upstream = _Upstream(response)
-        if "completion" not in self.call_types:
+        try:
+            first = await upstream.__anext__()
+        except StopAsyncIteration:
+            return
+        if not _runs_on(self, payload_call_type(first)):
+            yield first
             async for chunk in upstream:
                 yield chunk
             return
-        produced = fn(self, user_api_key_dict=user_api_key_dict, response=upstream, request_data=request_data)
+        produced = fn(
+            self, user_api_key_dict=user_api_key_dict, response=_prepend(first, upstream), request_data=request_data
+        )
         try:
             async for chunk in produced:
                 yield chunk
@@ -164,12 +186,35 @@ def _guard_iterator(fn: HookFn) -> HookFn:
     return guarded
 
 
+_SEEN_LIMIT = 4096
+
+
+def _first_sight(self: BaseCustomLogger, event: str, kwargs: Any) -> bool:
+    """LiteLLM fires some observers twice for one call (a sync text completion runs the sync and the async
+    success handlers): one observation per call id and outcome, whatever the path."""
+    call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
+    if not isinstance(call_id, str):
+        return True
+    seen: OrderedDict[tuple[str, str], None] = self.__dict__.setdefault("_litellm_plugin_seen", OrderedDict())
+    key = (event, call_id)
+    if key in seen:
+        return False
+    seen[key] = None
+    while len(seen) > _SEEN_LIMIT:
+        seen.popitem(last=False)
+    return True
+
+
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
+    event = name  # the sync bridge and the async observer it runs are separate events
+
     def handled(self: BaseCustomLogger, kwargs: Any) -> bool:
         if is_nested_call(kwargs):
             return False
         call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
-        return call_type is None or self.handles(call_type)
+        if call_type is not None and not self.handles(call_type):
+            return False
+        return _first_sight(self, event, kwargs)
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)

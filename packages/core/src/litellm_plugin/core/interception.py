@@ -25,7 +25,9 @@ requests, responses and streams alike, as in the proxy.
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
+import importlib
 import inspect
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -36,15 +38,12 @@ import litellm
 
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import CallType
-from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorRejectedError
+from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.guards import NESTED_CALL_KEY
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]
-
-# Call types whose request/response changes the engine applies on the SDK paths.
-_APPLIED: frozenset[CallType] = frozenset({"completion", "embedding", "image_generation"})
 
 # (function name, call type): the same names on the litellm module and on litellm.Router.
 _ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
@@ -59,6 +58,26 @@ _ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
     ("responses", "responses"),
     ("aresponses", "responses"),
 )
+# Entry points that live elsewhere: the Anthropic Messages API, under each name LiteLLM exports it.
+_MODULE_ENTRY_POINTS: tuple[tuple[str, str, CallType], ...] = (
+    ("litellm", "anthropic_messages", "anthropic_messages"),
+    ("litellm.messages", "anthropic_messages", "anthropic_messages"),
+    ("litellm.messages", "anthropic_messages_handler", "anthropic_messages"),
+    ("litellm.anthropic_interface.messages", "acreate", "anthropic_messages"),
+    ("litellm.anthropic_interface.messages", "create", "anthropic_messages"),
+)
+# Router methods that each Router makes per instance in __init__ (so they are wrapped on every new Router).
+_ROUTER_INSTANCE_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
+    ("responses", "responses"),
+    ("aresponses", "responses"),
+    ("anthropic_messages", "anthropic_messages"),
+    ("aanthropic_messages", "anthropic_messages"),
+)
+# Calls LiteLLM may serve by calling ``completion`` itself (custom providers, providers without the API): that
+# inner call is the one LiteLLM logs, so it is treated like a Router's deployment call: observed, not re-applied.
+_BRIDGED: frozenset[CallType] = frozenset({"responses", "anthropic_messages"})
+# Request fields that hold text: copied before interceptors change them, so the caller's objects stay as given.
+_TEXT_FIELDS = ("messages", "input", "prompt", "system", "tools", "functions", "instructions", "suffix")
 
 _MODIFYING_HOOKS = (
     "response_transform",
@@ -85,6 +104,7 @@ _IN_CALL = object()  # inside a LiteLLM call the user made
 _scope: ContextVar[object | None] = ContextVar("litellm_plugin_scope", default=None)
 _install_lock = threading.Lock()
 _originals: dict[tuple[object, str], Any] = {}
+_installed = False
 
 
 # --- install / uninstall ---------------------------------------------------------------------------------
@@ -95,10 +115,37 @@ def _targets() -> Iterable[tuple[object, str, CallType]]:
         for name, call_type in _ENTRY_POINTS:
             if callable(getattr(owner, name, None)):
                 yield owner, name, call_type
+    for module_name, name, call_type in _MODULE_ENTRY_POINTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:  # an older LiteLLM without this API
+            continue
+        if callable(getattr(module, name, None)):
+            yield module, name, call_type
+
+
+def _wrap_router_instance(router: Any) -> None:
+    """Wrap the entry points a Router builds per instance (``factory_function``) on this Router."""
+    for name, call_type in _ROUTER_INSTANCE_ENTRY_POINTS:
+        current = router.__dict__.get(name)
+        if callable(current) and getattr(current, _WRAPPED_MARK, None) is None:
+            setattr(router, name, _wrap(current, call_type, is_router=True, bound=True))
+
+
+def _wrap_router_init(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        if _installed:
+            _wrap_router_instance(self)
+
+    setattr(init, _WRAPPED_MARK, original)
+    return init
 
 
 def install() -> None:
     """Wrap LiteLLM's entry points (idempotent)."""
+    global _installed
     with _install_lock:
         for owner, name, call_type in _targets():
             current = getattr(owner, name)
@@ -106,14 +153,21 @@ def install() -> None:
                 continue
             _originals[(owner, name)] = current
             setattr(owner, name, _wrap(current, call_type, is_router=owner is litellm.Router))
+        init = litellm.Router.__init__
+        if getattr(init, _WRAPPED_MARK, None) is None:
+            _originals[(litellm.Router, "__init__")] = init
+            litellm.Router.__init__ = _wrap_router_init(init)  # type: ignore[method-assign]
+        _installed = True
 
 
 def uninstall() -> None:
     """Put LiteLLM's original entry points back (idempotent). Interceptors then run in the proxy only."""
+    global _installed
     with _install_lock:
         for (owner, name), original in _originals.items():
             setattr(owner, name, original)
         _originals.clear()
+        _installed = False
 
 
 def is_installed() -> bool:
@@ -143,18 +197,7 @@ def _modifies(interceptor: BaseCustomLogger) -> bool:
 
 
 def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> list[BaseCustomLogger]:
-    applicable = [i for i in interceptors if call_type in i.call_types]
-    if call_type in _APPLIED:
-        return applicable
-    for interceptor in applicable:
-        if _modifies(interceptor):
-            raise InterceptionNotSupportedError(
-                interceptor.interceptor_name,
-                call_type,
-                f"litellm-plugin cannot apply request/response changes to {call_type!r} calls in the SDK; "
-                f"remove {call_type!r} from its call_types or use chat completions",
-            )
-    return []  # observe-only interceptors are observed by LiteLLM itself
+    return [i for i in interceptors if call_type in i.call_types]
 
 
 _OBSERVER_LISTS = ("success_callback", "failure_callback", "_async_success_callback", "_async_failure_callback")
@@ -272,15 +315,19 @@ def _call_data(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict
                 data[name] = value
     else:
         data = dict(kwargs)
-    messages = data.get("messages")
-    if isinstance(messages, list):
-        data["messages"] = [dict(m) if isinstance(m, dict) else m for m in messages]
+    for name in _TEXT_FIELDS:
+        if isinstance(data.get(name), (list, dict)):
+            data[name] = copy.deepcopy(data[name])
     return data
 
 
-def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool) -> Callable[..., Any]:
+def _wrap(
+    original: Callable[..., Any], call_type: CallType, *, is_router: bool, bound: bool = False
+) -> Callable[..., Any]:
+    """``bound``: a Router's per-instance function (no ``self`` to pass on)."""
     signature = inspect.signature(original)
-    if is_router:  # drop ``self``: it is passed on positionally
+    takes_self = is_router and not bound
+    if takes_self:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
 
     def prepare(kwargs: dict[str, Any]) -> tuple[list[BaseCustomLogger], object, _RouterCall | None]:
@@ -289,11 +336,12 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
         if scope is _IN_CALL or (isinstance(scope, _RouterCall) and scope.deployment_live):
             _mark_nested(kwargs)
             return [], _IN_CALL, None
+        bridges = call_type in _BRIDGED
         if isinstance(scope, _RouterCall):
             scope.deployment_live = True
-            return [], _IN_CALL, scope
-        inner = _RouterCall() if is_router else _IN_CALL
-        if "proxy_server_request" in kwargs:
+            return [], _RouterCall() if bridges else _IN_CALL, scope
+        inner = _RouterCall() if is_router or bridges else _IN_CALL
+        if "proxy_server_request" in kwargs or not _installed:
             return [], inner, None
         active = _active_interceptors(kwargs)
         _sync_observer_lists(active)
@@ -316,18 +364,19 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             interceptors, inner, router_call = prepare(kwargs)
-            token = _scope.set(inner)
+            previous = _scope.get()
+            _scope.set(inner)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
                         return await original(*args, **kwargs)
-                head, rest = (args[:1], args[1:]) if is_router else ((), args)
+                head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 data = await _apply_request(interceptors, _call_data(signature, rest, kwargs), call_type)
                 result = await original(*head, **data)
                 stream = _finish(result, interceptors, data)
                 return stream if stream is not None else await _apply_response(interceptors, data, result)
             finally:
-                _scope.reset(token)
+                _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
@@ -335,18 +384,19 @@ def _wrap(original: Callable[..., Any], call_type: CallType, *, is_router: bool)
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
             interceptors, inner, router_call = prepare(kwargs)
-            token = _scope.set(inner)
+            previous = _scope.get()
+            _scope.set(inner)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
                         return original(*args, **kwargs)
-                head, rest = (args[:1], args[1:]) if is_router else ((), args)
+                head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 data = run_sync(_apply_request(interceptors, _call_data(signature, rest, kwargs), call_type))
                 result = original(*head, **data)
                 stream = _finish(result, interceptors, data)
                 return stream if stream is not None else run_sync(_apply_response(interceptors, data, result))
             finally:
-                _scope.reset(token)
+                _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
         wrapper = sync_wrapper
 

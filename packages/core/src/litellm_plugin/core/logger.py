@@ -15,7 +15,7 @@ What this class adds to ``litellm.integrations.custom_logger.CustomLogger``:
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -30,7 +30,8 @@ from litellm_plugin.core.guards import (
     is_proxy_call,
     overrides,
 )
-from litellm_plugin.core.text import StreamTextRewriter, TextTransform, rewrite_response_text
+from litellm_plugin.core.payloads import Channel, ChannelKind, StreamRewriter, TransformFor, rewrite_response
+from litellm_plugin.core.text import TextTransform
 
 if TYPE_CHECKING:
     from litellm.caching.dual_cache import DualCache
@@ -50,9 +51,12 @@ class BaseCustomLogger(CustomLogger):
     * ``call_types``: the kinds of call this interceptor handles; it is not run on others.
     * ``fail_open``: when a modifying hook raises, the call fails with :class:`InterceptorError` unless this
       is True, in which case the error is logged and the call goes on unmodified.
+    * ``response_channels``: which reply text ``response_transform`` rewrites: visible ``text`` by default;
+      add ``reasoning``, ``refusal``, ``tool_arguments`` (raw JSON) to see those too.
     """
 
     call_types: ClassVar[frozenset[CallType]] = frozenset({"completion"})
+    response_channels: ClassVar[frozenset[ChannelKind]] = frozenset({"text"})
     fail_open: bool = False
 
     def __init__(
@@ -88,8 +92,37 @@ class BaseCustomLogger(CustomLogger):
     # -- the text shortcut ---------------------------------------------------------------------------
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
-        """Return a fresh TextTransform to rewrite this call's reply text (streams too), or None."""
+        """Return a fresh TextTransform to rewrite one channel of this call's reply (streams too), or None.
+
+        Called once per channel (each choice, content block, tool call...) of the kinds in
+        ``response_channels``, in every format: chat, text completion, Responses API, Anthropic Messages."""
         return None
+
+    def channel_transform(self, request_data: dict[str, Any], channel: Channel) -> TextTransform | None:
+        """The transform for one channel: override to treat channels differently (``channel.first_text``
+        is where a prefix belongs). The default applies ``response_transform`` to ``response_channels``."""
+        if channel.kind not in self.response_channels:
+            return None
+        return self.response_transform(request_data)
+
+    def transform_for(self, request_data: dict[str, Any]) -> TransformFor | None:
+        """This call's channel -> transform function, or None when this interceptor rewrites no reply text."""
+        cls = type(self)
+        if cls.channel_transform is BaseCustomLogger.channel_transform:
+            if cls.response_transform is BaseCustomLogger.response_transform:
+                return None
+            first = self.response_transform(request_data)  # also tells whether it applies to this call
+            if first is None:
+                return None
+            pending = [first]
+
+            def default(channel: Channel) -> TextTransform | None:
+                if channel.kind not in self.response_channels:
+                    return None
+                return pending.pop() if pending else self.response_transform(request_data)
+
+            return default
+        return lambda channel: self.channel_transform(request_data, channel)
 
     # -- modifying hooks (LiteLLM's names and signatures) -----------------------------------------------
 
@@ -109,9 +142,10 @@ class BaseCustomLogger(CustomLogger):
         user_api_key_dict: UserAPIKeyAuth,
         response: Any,
     ) -> Any:
-        """Change or replace a non-stream response; the default applies ``response_transform``."""
-        new_transform = self.transform_factory(data)
-        return None if new_transform is None else rewrite_response_text(response, new_transform)
+        """Change or replace a non-stream response; the default applies ``response_transform`` to every
+        channel of any format (an unknown response shape fails closed)."""
+        transform_for = self.transform_for(data)
+        return None if transform_for is None else rewrite_response(response, transform_for)
 
     async def async_post_call_streaming_iterator_hook(
         self,
@@ -119,31 +153,19 @@ class BaseCustomLogger(CustomLogger):
         response: Any,
         request_data: dict[str, Any],
     ) -> AsyncGenerator[Any, None]:
-        """Rewrite, drop or add stream chunks; the default applies ``response_transform`` per chunk."""
-        new_transform = self.transform_factory(request_data)
-        if new_transform is None:
+        """Rewrite, drop or add stream items; the default applies ``response_transform`` channel by channel,
+        for chat chunks, text completion chunks, Responses API events and Anthropic SSE bytes alike."""
+        transform_for = self.transform_for(request_data)
+        if transform_for is None:
             async for chunk in response:
                 yield chunk
             return
-        rewriter = StreamTextRewriter(new_transform)
+        rewriter = StreamRewriter(transform_for)
         async for chunk in response:
-            yield rewriter.rewrite(chunk)
-        closing = rewriter.finish()
-        if closing is not None:
-            yield closing
-
-    def transform_factory(self, request_data: dict[str, Any]) -> Callable[[], TextTransform] | None:
-        """``response_transform`` as a factory of fresh transforms (one per choice), or None if it has none."""
-        first = self.response_transform(request_data)
-        if first is None:
-            return None
-        pending = [first]
-
-        def new_transform() -> TextTransform:
-            made = pending.pop() if pending else self.response_transform(request_data)
-            return made if made is not None else TextTransform()
-
-        return new_transform
+            for item in rewriter.rewrite(chunk):
+                yield item
+        for item in rewriter.finish():
+            yield item
 
     # -- LiteLLM's deployment hooks: not a way in for our hooks outside the proxy ---------------------------
 

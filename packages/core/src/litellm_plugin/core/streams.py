@@ -22,7 +22,7 @@ from litellm.types.utils import ModelResponseStream
 
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.logger import BaseCustomLogger
-from litellm_plugin.core.text import StreamTextRewriter
+from litellm_plugin.core.payloads import StreamRewriter
 
 __all__ = ["InterceptedStream"]
 
@@ -43,36 +43,38 @@ class _SyncRewriters:
     """``response_transform`` of each interceptor applied to sync chunks, with the guards' failure policy."""
 
     def __init__(self, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> None:
-        self._layers: list[tuple[BaseCustomLogger, StreamTextRewriter]] = []
+        self._layers: list[tuple[BaseCustomLogger, StreamRewriter | None]] = []
         for interceptor in interceptors:
-            if "completion" not in interceptor.call_types:
-                continue
-            new_transform = interceptor.transform_factory(data)
-            if new_transform is not None:
-                self._layers.append((interceptor, StreamTextRewriter(new_transform)))
+            transform_for = interceptor.transform_for(data)
+            if transform_for is not None:
+                self._layers.append((interceptor, StreamRewriter(transform_for)))
 
-    def _through(self, chunk: Any, start: int) -> Any:
+    def _through(self, items: list[Any], start: int) -> list[Any]:
         for position in range(start, len(self._layers)):
             interceptor, rewriter = self._layers[position]
+            if rewriter is None:  # failed open earlier: the rest of its stream passes unmodified
+                continue
             try:
-                chunk = rewriter.rewrite(chunk)
+                items = [out for item in items for out in rewriter.rewrite(item)]
             except Exception as exc:
+                self._layers[position] = (interceptor, None)
                 interceptor._on_hook_error(_STREAM_HOOK, exc)
-        return chunk
+        return items
 
-    def rewrite(self, chunk: Any) -> Any:
-        return self._through(chunk, 0)
+    def rewrite(self, chunk: Any) -> list[Any]:
+        return self._through([chunk], 0)
 
     def finish(self) -> list[Any]:
         closing: list[Any] = []
         for position, (interceptor, rewriter) in enumerate(self._layers):
+            if rewriter is None:
+                continue
             try:
-                chunk = rewriter.finish()
+                items = rewriter.finish()
             except Exception as exc:
                 interceptor._on_hook_error(_STREAM_HOOK, exc)
                 continue
-            if chunk is not None:
-                closing.append(self._through(chunk, position + 1))
+            closing.extend(self._through(items, position + 1))
         return closing
 
 
@@ -149,11 +151,12 @@ class InterceptedStream:
     def __next__(self) -> Any:
         if self._sync_chain is None:
             self._sync_chain = self._build_sync_chain()
-        token = self._scope.set(self._scope_value)
+        previous = self._scope.get()
+        self._scope.set(self._scope_value)
         try:
             return next(self._sync_chain)
         finally:
-            self._scope.reset(token)
+            self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __aiter__(self) -> InterceptedStream:
         return self
@@ -163,11 +166,12 @@ class InterceptedStream:
             self._async_chain = _async_chain(
                 self._inner.__aiter__(), self._interceptors, self._data, self._user_api_key_dict
             )
-        token = self._scope.set(self._scope_value)
+        previous = self._scope.get()
+        self._scope.set(self._scope_value)
         try:
             return await self._async_chain.__anext__()
         finally:
-            self._scope.reset(token)
+            self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -180,7 +184,7 @@ class InterceptedStream:
     def _sync_rewritten(self) -> Iterator[Any]:
         rewriters = _SyncRewriters(self._interceptors, self._data)
         for chunk in self._inner:
-            yield rewriters.rewrite(chunk)
+            yield from rewriters.rewrite(chunk)
         yield from rewriters.finish()
 
     def _sync_stepped(self) -> Iterator[Any]:

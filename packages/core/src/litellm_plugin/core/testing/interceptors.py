@@ -1,6 +1,7 @@
 """Interceptors whose every effect can be seen from outside, for testing paths (SDK, Router, proxy).
 
-Each effect is switched on by a word in the last user message, so one proxy process serves every test:
+Each effect is switched on by a word in the user's input (any format: messages, ``input``, ``prompt``), so
+one proxy process serves every test:
 
 * ``probe-request``: the request's last user message gets ``" [req]"`` appended;
 * ``probe-rewrite``: every piece of reply text gets a ``"~"`` in front (the whole reply once when not
@@ -23,10 +24,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from litellm_plugin.core.call_types import ALL_CALL_TYPES
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.text import PrefixTransform, TextTransform
 
-__all__ = ["ProbeInterceptor", "TagInterceptor", "last_user_text", "probe"]
+__all__ = ["ProbeInterceptor", "TagInterceptor", "last_user_text", "probe", "request_text"]
 
 PROBE_LOG_ENV = "LITELLM_PLUGIN_PROBE_LOG"
 _PROBE_ID = re.compile(r"probe-id:([A-Za-z0-9_-]+)")
@@ -43,8 +45,24 @@ def last_user_text(messages: Any) -> str:
     return ""
 
 
+def request_text(data: dict[str, Any]) -> str:
+    """The user's input in any request format: chat/Anthropic ``messages``, Responses ``input``, ``prompt``."""
+    texts = [last_user_text(data.get("messages"))]
+    for name in ("input", "prompt"):
+        value = data.get(name)
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, list):
+            texts.append(last_user_text(value) or " ".join(v for v in value if isinstance(v, str)))
+    return " ".join(text for text in texts if text)
+
+
 def _append_to_last_user(data: dict[str, Any], suffix: str) -> None:
-    for message in reversed(data.get("messages") or []):
+    for name in ("prompt", "input"):
+        if isinstance(data.get(name), str):
+            data[name] += suffix
+            return
+    for message in reversed(data.get("messages") or data.get("input") or []):
         if isinstance(message, dict) and message.get("role") == "user" and isinstance(message.get("content"), str):
             message["content"] += suffix
             return
@@ -63,6 +81,8 @@ class _Tilde(TextTransform):
 
 
 class _ProbeHooks(BaseCustomLogger):
+    call_types = ALL_CALL_TYPES  # every format: chat, text completion, Responses API, Anthropic Messages...
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.observed: Counter[str] = Counter()
@@ -71,7 +91,7 @@ class _ProbeHooks(BaseCustomLogger):
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> dict[str, Any] | None:
-        text = last_user_text(data.get("messages"))
+        text = request_text(data)
         if "probe-fail-request" in text:
             raise RuntimeError("probe-fail-request: failing on purpose")
         if "probe-request" in text:
@@ -80,13 +100,13 @@ class _ProbeHooks(BaseCustomLogger):
         return None
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
-        text = last_user_text(request_data.get("messages"))
+        text = request_text(request_data)
         if "probe-rewrite" in text or "probe-fail-stream" in text:
             return _Tilde(fail_after=1 if "probe-fail-stream" in text else None)
         return None
 
     async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        match = _PROBE_ID.search(last_user_text(kwargs.get("messages")))
+        match = _PROBE_ID.search(request_text(kwargs))
         if match is None:
             return
         with self._lock:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import signal
 import socket
@@ -15,13 +16,24 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-__all__ = ["ServerProcess", "free_port", "litellm_executable", "run_proxy", "run_server"]
+__all__ = [
+    "ServerProcess",
+    "WorkersDyingError",
+    "free_port",
+    "litellm_executable",
+    "run_proxy",
+    "run_server",
+    "uvicorn_workers_dying",
+]
+
+# A log check: returns why the server can never become ready (it is then stopped at once), or None.
+StartupCheck = Callable[[str], "str | None"]
 
 
 def free_port() -> int:
@@ -58,14 +70,45 @@ class ServerProcess:
             self.process.wait(timeout)
 
 
-def _wait_healthy(server: ServerProcess, health_path: str, timeout: float) -> None:
+class WorkersDyingError(RuntimeError):
+    """The server's worker processes keep dying during startup: waiting longer would not help."""
+
+
+_WORKER_DIED = re.compile(r"Child process \[\d+\] died")
+
+
+def uvicorn_workers_dying(logs: str) -> str | None:
+    """uvicorn kills a worker that misses its health ping (``--timeout_worker_healthcheck``, default 5 s) and
+    starts another, forever: on a slow machine, importing LiteLLM alone takes longer than that."""
+    deaths = len(_WORKER_DIED.findall(logs))
+    if deaths < 2:
+        return None
+    return (
+        f"the proxy's workers keep dying during startup ({deaths} 'Child process ... died' lines). uvicorn kills "
+        "a worker that does not answer its health ping within --timeout_worker_healthcheck seconds (default 5), "
+        "and importing LiteLLM can take longer on a slow or busy machine: start the proxy with "
+        "--timeout_worker_healthcheck 120 (or more) together with --num_workers"
+    )
+
+
+def _check_startup(server: ServerProcess, check: StartupCheck | None) -> None:
+    if server.process.poll() is not None:
+        raise RuntimeError(
+            f"server exited with code {server.process.returncode} before it was ready:\n{server.logs()[-4000:]}"
+        )
+    if check is not None:
+        logs = server.logs()
+        reason = check(logs)
+        if reason is not None:
+            server.stop()
+            raise WorkersDyingError(f"{reason}\n{logs[-4000:]}")
+
+
+def _wait_healthy(server: ServerProcess, health_path: str, timeout: float, check: StartupCheck | None) -> None:
     deadline = time.monotonic() + timeout
     url = server.base_url + health_path
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(
-                f"server exited with code {server.process.returncode} before it was ready:\n{server.logs()[-4000:]}"
-            )
+        _check_startup(server, check)
         try:
             if httpx.get(url, timeout=2.0).status_code < 500:
                 return
@@ -85,8 +128,12 @@ def run_server(
     env: Mapping[str, str] | None = None,
     cwd: str | os.PathLike[str] | None = None,
     startup_timeout: float = 120.0,
+    startup_check: StartupCheck | None = None,
 ) -> Iterator[ServerProcess]:
-    """Run ``command`` (which must listen on 127.0.0.1:``port``) until the block ends."""
+    """Run ``command`` (which must listen on 127.0.0.1:``port``) until the block ends.
+
+    ``startup_check`` reads the log while waiting and can end the wait early (see ``uvicorn_workers_dying``).
+    """
     full_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
     log_file = tempfile.NamedTemporaryFile(prefix="litellm-plugin-server-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
@@ -107,7 +154,7 @@ def run_server(
         env=dict(env or {}),
     )
     try:
-        _wait_healthy(server, health_path, startup_timeout)
+        _wait_healthy(server, health_path, startup_timeout, startup_check)
         yield server
     finally:
         server.stop()
@@ -132,6 +179,10 @@ def run_proxy(
 
     The config's directory is the working directory, so modules next to the config file can be named in it.
     Returns once every worker has started (the health check answers as soon as the first one has).
+
+    With several workers, uvicorn's worker health-check timeout is set to ``startup_timeout``: its default (5 s)
+    is shorter than LiteLLM's import on a busy machine, and uvicorn would kill and restart every worker forever.
+    Workers that die anyway end the wait early with :class:`WorkersDyingError`.
     """
     port = free_port()
     proxy_env = {
@@ -151,6 +202,8 @@ def run_proxy(
         "--num_workers",
         str(num_workers),
     ]
+    if num_workers > 1:
+        command += ["--timeout_worker_healthcheck", str(max(1, round(startup_timeout)))]
     with run_server(
         command,
         port=port,
@@ -158,6 +211,7 @@ def run_proxy(
         env=proxy_env,
         cwd=Path(config_path).resolve().parent,
         startup_timeout=startup_timeout,
+        startup_check=uvicorn_workers_dying,
     ) as server:
         _wait_for_workers(server, num_workers, startup_timeout)
         yield server
@@ -166,6 +220,7 @@ def run_proxy(
 def _wait_for_workers(server: ServerProcess, workers: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while server.logs().count("Application startup complete.") < workers:
-        if server.process.poll() is not None or time.monotonic() > deadline:
+        _check_startup(server, uvicorn_workers_dying)
+        if time.monotonic() > deadline:
             raise RuntimeError(f"the proxy's {workers} workers did not all start:\n{server.logs()[-4000:]}")
         time.sleep(0.25)

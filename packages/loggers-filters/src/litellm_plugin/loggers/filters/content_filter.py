@@ -10,15 +10,24 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks, LitellmParams, Mode
 from pydantic import ValidationError
 
+from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.logger import BaseCustomLogger
-from litellm_plugin.core.text import TextTransform, map_message_text
+from litellm_plugin.core.payloads import (
+    ALL_CHANNEL_KINDS,
+    Channel,
+    ChannelKind,
+    TransformFor,
+    map_json_strings,
+    request_fields,
+)
+from litellm_plugin.core.text import TextTransform
 from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
 from litellm_plugin.loggers.filters.normalize import normalize_phrase
@@ -60,7 +69,15 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     In code it filters replies (``filter_responses=True``) and, if asked, requests (``filter_requests``).
     As a proxy guardrail, ``mode`` decides: ``pre_call`` filters requests, ``post_call`` replies,
     ``during_call`` checks requests in parallel with the model call (it can only block).
+
+    It covers every call type (chat, text completion, Responses API, Anthropic Messages, embeddings and image
+    prompts) and every text channel: message text and names, system prompts, tool definitions, tool-call
+    arguments (inside their JSON strings, so the JSON stays valid), reasoning and refusals. A call type or
+    payload shape it cannot read fails closed.
     """
+
+    call_types: ClassVar[frozenset[CallType]] = ALL_CALL_TYPES
+    response_channels: ClassVar[frozenset[ChannelKind]] = ALL_CHANNEL_KINDS
 
     def __init__(
         self,
@@ -153,13 +170,15 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         filters = self._filter_requests and self._should_run(data, GuardrailEventHooks.pre_call)
         # during_call runs from the proxy's moderation hook; the SDK has none, so check before the call.
         checks = self._check_requests and not in_proxy and self._should_run(data, GuardrailEventHooks.during_call)
-        messages = data.get("messages")
-        if not (filters or checks) or not isinstance(messages, list):
+        if not (filters or checks):
             return None
         if filters:
-            data["messages"] = map_message_text(messages, lambda text: self._apply(text, "request"))
+            for field in request_fields(call_type, data):
+                masked = self._apply(field.text, "request")
+                if masked != field.text:
+                    field.set(masked)
         else:
-            self._reject_blocked_messages(messages, data)
+            self._reject_blocked_request(call_type, data)
         return data
 
     async def async_moderation_hook(
@@ -169,19 +188,26 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         call_type: Any,
     ) -> Any:
         """The proxy's ``during_call``: refuse the request if it contains a blocked word."""
-        if not self._check_requests or not self.handles(call_type):
+        if not self._check_requests:
             return None
         if not self._should_run(data, GuardrailEventHooks.during_call):
             return None
-        messages = data.get("messages")
-        if isinstance(messages, list):
-            self._reject_blocked_messages(messages, data)
+        self._reject_blocked_request(call_type, data)
         return None
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
         if not self._filter_responses or not self._should_run(request_data, GuardrailEventHooks.post_call):
             return None
         return _ReplyFilter(self)
+
+    def transform_for(self, request_data: dict[str, Any]) -> TransformFor | None:
+        """Every channel of the reply: text, reasoning, refusals, and tool-call arguments as JSON."""
+        if self.response_transform(request_data) is None:
+            return None
+        return self._channel_filter
+
+    def _channel_filter(self, channel: Channel) -> TextTransform:
+        return _JsonReplyFilter(self) if channel.json else _ReplyFilter(self)
 
     # LiteLLM's CustomGuardrail also runs itself from the deployment hooks when a call names guardrails.
     # -- internals ---------------------------------------------------------------------------------
@@ -201,13 +227,10 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
             raise self._rejection(where)
         return apply_mask(text, matches, self.config.replacement)
 
-    def _reject_blocked_messages(self, messages: list[Any], data: dict[str, Any]) -> None:
-        def check(text: str) -> str:
-            if self._matcher.find(text):
+    def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
+        for field in request_fields(call_type, dict(data)):
+            if self._matcher.find(field.text):
                 raise self._rejection("request", model=str(data.get("model") or ""))
-            return text
-
-        map_message_text(messages, check)
 
     def _rejection(self, where: str, model: str = "") -> InterceptorRejectedError:
         logger.debug("%s refused a %s containing a blocked word", self.interceptor_name, where)
@@ -244,6 +267,29 @@ class _ReplyFilter(TextTransform):
     def held_back(self) -> int:
         """Characters waiting for the next chunk (what the user has not seen yet)."""
         return len(self._pending)
+
+
+class _JsonReplyFilter(TextTransform):
+    """Filters tool-call arguments: the strings inside the JSON, escapes decoded, so the JSON stays valid.
+
+    Streamed arguments are held back until the tool call is complete (clients cannot use half of them)."""
+
+    __slots__ = ("_filter", "_pending")
+
+    def __init__(self, content_filter: ContentFilter) -> None:
+        self._filter = content_filter
+        self._pending: list[str] = []
+
+    def apply(self, text: str) -> str:
+        return map_json_strings(text, lambda value: self._filter._apply(value, "response"))
+
+    def transform(self, text: str) -> str:
+        self._pending.append(text)
+        return ""
+
+    def flush(self) -> str:
+        text, self._pending = "".join(self._pending), []
+        return self.apply(text) if text else ""
 
 
 def _mode_values(event_hook: Any) -> str | list[str] | None:

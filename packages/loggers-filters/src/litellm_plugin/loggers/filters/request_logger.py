@@ -8,7 +8,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
+from litellm_plugin.core.call_types import normalize_call_type
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
+from litellm_plugin.core.payloads import response_texts
 from litellm_plugin.loggers.filters.config import RequestLoggerConfig
 from litellm_plugin.loggers.filters.redaction import Redactor
 
@@ -20,6 +22,9 @@ _internal = logging.getLogger("litellm_plugin.loggers.filters")
 _CONTENT_KEYS = (
     "messages",
     "input",
+    "prompt",
+    "system",
+    "instructions",
     "standard_logging_object",
     "async_complete_streaming_response",
     "complete_streaming_response",
@@ -98,6 +103,7 @@ class RequestLogger(BaseCustomLogger):
             "model": _scalar(slo.get("model") or kwargs.get("model")),
             "provider": _scalar(slo.get("custom_llm_provider") or kwargs.get("custom_llm_provider")),
             "call_type": _scalar(slo.get("call_type") or kwargs.get("call_type")),
+            "api": normalize_call_type(slo.get("call_type") or kwargs.get("call_type")),
             "stream": stream,
             "latency_ms": _ms(started, ended),
             "ttft_ms": _ms(started, first_token) if stream else None,
@@ -119,6 +125,9 @@ class RequestLogger(BaseCustomLogger):
                 record["cost"] = None
         if self.config.verbose:
             free["messages"] = kwargs.get("messages") or kwargs.get("input")
+            for key in ("prompt", "system", "instructions"):  # text completion, Anthropic, Responses API
+                if kwargs.get(key):
+                    free[key] = kwargs[key]
             free["reply"] = _reply(response_obj) if outcome == "success" else None
             free["params"] = kwargs.get("optional_params") or {}
             headers = _request_headers(kwargs)
@@ -179,15 +188,14 @@ def _cost(slo: dict[str, Any], kwargs: dict[str, Any]) -> float | None:
 
 
 def _reply(response: Any) -> Any:
-    """The reply text (one string, or one per choice)."""
-    choices = getattr(response, "choices", None)
-    if not choices:
+    """The reply text of any format: one string, or one per choice."""
+    texts: dict[int, str] = {}
+    for channel, text in response_texts(response):
+        if channel.kind == "text":
+            texts[channel.reply] = texts.get(channel.reply, "") + text
+    if not texts:
         return None
-    texts = []
-    for choice in choices:
-        message = getattr(choice, "message", None) or getattr(choice, "delta", None)
-        texts.append(getattr(message, "content", None))
-    return texts[0] if len(texts) == 1 else texts
+    return texts[0] if list(texts) == [0] else [texts[index] for index in sorted(texts)]
 
 
 def _request_headers(kwargs: dict[str, Any]) -> Any:

@@ -1,0 +1,203 @@
+"""Anthropic Messages: ``system``/``messages``/``tools`` in requests, content blocks in the (dict) response, and
+the SSE stream, which arrives as bytes split anywhere (mid-event, mid-character): events are reassembled,
+rewritten and re-encoded; events nobody changed go out byte for byte."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
+from litellm_plugin.core.payloads.chat import content_fields, tool_definition_fields
+from litellm_plugin.core.payloads.json_text import object_fields
+
+__all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite_response"]
+
+
+def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    yield from content_fields(data, "system", "system")
+    messages = data.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            yield from content_fields(message, "content", "message")
+            blocks = message.get("content")
+            for block in blocks if isinstance(blocks, list) else ():
+                if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
+                    yield from object_fields(block, "input", "tool_arguments")
+    yield from tool_definition_fields(data.get("tools"))
+
+
+def is_anthropic_message(response: Any) -> bool:
+    return isinstance(response, dict) and response.get("type") == "message" and "content" in response
+
+
+# block type -> (channel kind, the field holding its text)
+_BLOCKS: dict[str, tuple[ChannelKind, str]] = {"text": ("text", "text"), "thinking": ("reasoning", "thinking")}
+_TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use"})
+_NO_TEXT_BLOCKS = frozenset({"redacted_thinking", "image"})
+
+
+def rewrite_response(response: dict[str, Any], transform_for: TransformFor) -> dict[str, Any]:
+    book = ChannelBook(transform_for)
+    for index, block in enumerate(response.get("content") or ()):
+        block_type = block.get("type") if isinstance(block, dict) else None
+        if block_type in _BLOCKS:
+            kind, field = _BLOCKS[block_type]
+            if isinstance(block.get(field), str) and block[field]:
+                block[field] = book.apply(kind, 0, ("b", index), block[field])
+        elif block_type in _TOOL_BLOCKS:
+            raw = json.dumps(block.get("input") or {}, ensure_ascii=False)
+            new = book.apply("tool_arguments", 0, ("b", index), raw, json=True)
+            if new != raw:
+                try:
+                    block["input"] = json.loads(new)
+                except ValueError as exc:
+                    raise UnreadablePayloadError("an Anthropic tool_use block", "its input is no longer JSON") from exc
+        elif block_type not in _NO_TEXT_BLOCKS:
+            raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+    return response
+
+
+# delta type -> (channel kind, field, JSON?)
+_DELTAS: dict[str, tuple[ChannelKind, str, bool]] = {
+    "text_delta": ("text", "text", False),
+    "thinking_delta": ("reasoning", "thinking", False),
+    "input_json_delta": ("tool_arguments", "partial_json", True),
+}
+_PASSIVE_DELTAS = frozenset({"signature_delta", "citations_delta"})
+_PASSIVE_EVENTS = frozenset({"message_start", "message_delta", "message_stop", "ping", "error"})
+_EVENT_END = re.compile(rb"\r?\n\r?\n")
+
+
+class AnthropicStream:
+    """Rewrites Anthropic stream events, given as SSE bytes (the proxy, the SDK) or as dicts."""
+
+    def __init__(self, transform_for: TransformFor) -> None:
+        self._book = ChannelBook(transform_for)
+        self._buffer = b""
+        self._delta_types: dict[int, str] = {}  # block index -> its delta type
+        self._as: type = bytes  # what the stream's items are: bytes, str or dict
+
+    # -- one event --------------------------------------------------------------------------------------
+
+    def _event(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """The events to send for one event, or None when it goes out unchanged."""
+        event_type = event.get("type")
+        if event_type == "content_block_delta":
+            delta = event.get("delta") or {}
+            delta_type = delta.get("type")
+            if delta_type in _PASSIVE_DELTAS:
+                return None
+            if delta_type not in _DELTAS:
+                raise UnreadablePayloadError(f"an Anthropic stream delta of type {delta_type!r}")
+            kind, field, json_text = _DELTAS[delta_type]
+            index = event.get("index", 0)
+            self._delta_types[index] = delta_type
+            text = delta.get(field)
+            if not isinstance(text, str) or not text:
+                return None
+            out = self._book.feed(kind, 0, ("b", index), text, json=json_text)
+            if out == text:
+                return None
+            return [{**event, "delta": {**delta, field: out}}]
+        if event_type == "content_block_stop":
+            index = event.get("index", 0)
+            delta_type = self._delta_types.get(index)
+            if delta_type is None:
+                return None
+            kind, _, _ = _DELTAS[delta_type]
+            tail = self._book.flush(kind, 0, ("b", index))
+            return [self._tail_event(index, delta_type, tail), event] if tail else None
+        if event_type == "content_block_start":
+            block = event.get("content_block") or {}
+            block_type = block.get("type")
+            if block_type in _BLOCKS:
+                kind, field = _BLOCKS[block_type]
+                self._delta_types[event.get("index", 0)] = f"{block_type}_delta"
+                text = block.get(field)
+                if isinstance(text, str) and text:
+                    out = self._book.feed(kind, 0, ("b", event.get("index", 0)), text)
+                    if out != text:
+                        return [{**event, "content_block": {**block, field: out}}]
+                return None
+            if block_type in _TOOL_BLOCKS:
+                self._delta_types[event.get("index", 0)] = "input_json_delta"
+                return None
+            if block_type in _NO_TEXT_BLOCKS:
+                return None
+            raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+        if event_type in _PASSIVE_EVENTS:
+            return None
+        raise UnreadablePayloadError(f"an Anthropic stream event of type {event_type!r}")
+
+    @staticmethod
+    def _tail_event(index: int, delta_type: str, text: str) -> dict[str, Any]:
+        _, field, _ = _DELTAS[delta_type]
+        return {"type": "content_block_delta", "index": index, "delta": {"type": delta_type, field: text}}
+
+    # -- SSE bytes ---------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _encode(event: dict[str, Any]) -> bytes:
+        return f"event: {event['type']}\ndata: {json.dumps(event)}\n\n".encode()
+
+    def _sse_event(self, raw: bytes) -> bytes:
+        data_lines = [line[5:].strip() for line in raw.splitlines() if line.startswith(b"data:")]
+        if not data_lines:
+            return raw
+        try:
+            event = json.loads(b"\n".join(data_lines))
+        except ValueError as exc:
+            raise UnreadablePayloadError("an Anthropic SSE event", "its data is not JSON") from exc
+        if not isinstance(event, dict):
+            raise UnreadablePayloadError("an Anthropic SSE event", "its data is not an object")
+        replaced = self._event(event)
+        if replaced is None:
+            return raw
+        return b"".join(self._encode(item) for item in replaced)
+
+    def _bytes(self, chunk: bytes) -> list[Any]:
+        self._buffer += chunk
+        out: list[bytes] = []
+        while match := _EVENT_END.search(self._buffer):
+            raw, self._buffer = self._buffer[: match.end()], self._buffer[match.end() :]
+            out.append(self._sse_event(raw))
+        joined = b"".join(out)
+        return [joined] if joined else []
+
+    # -- the stream --------------------------------------------------------------------------------------
+
+    def rewrite(self, item: Any) -> list[Any]:
+        if isinstance(item, (bytes, bytearray)):
+            return self._bytes(bytes(item))
+        if isinstance(item, str):
+            self._as = str
+            return [part.decode() for part in self._bytes(item.encode())]
+        if isinstance(item, dict):
+            self._as = dict
+            replaced = self._event(item)
+            return [item] if replaced is None else list(replaced)
+        raise UnreadablePayloadError(f"an Anthropic stream item of type {type(item).__name__}")
+
+    def finish(self) -> list[Any]:
+        if self._as is dict:
+            return [
+                self._tail_event(int(channel.part[1]), self._delta_types[int(channel.part[1])], tail)  # type: ignore[call-overload]
+                for channel, tail in self._book.pending()
+            ]
+        out: list[bytes] = []
+        if self._buffer.strip():
+            rest, self._buffer = self._buffer, b""
+            out.append(self._sse_event(rest))
+        for channel, tail in self._book.pending():
+            index = int(channel.part[1])  # type: ignore[call-overload]
+            out.append(self._encode(self._tail_event(index, self._delta_types[index], tail)))
+        joined = b"".join(out)
+        if not joined:
+            return []
+        return [joined.decode()] if self._as is str else [joined]

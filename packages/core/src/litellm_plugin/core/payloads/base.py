@@ -1,0 +1,173 @@
+"""What every payload family shares: text channels, request text fields, and per-channel transform state.
+
+A *channel* is one independent run of text in a reply: the content of a choice, one content block, one
+tool call's arguments, a reasoning summary. A stream delivers each channel in pieces; a fresh
+:class:`~litellm_plugin.core.text.TextTransform` per channel keeps a word split across deltas together and
+keeps channels from bleeding into each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from litellm_plugin.core.text import TextTransform
+
+__all__ = [
+    "Channel",
+    "ChannelBook",
+    "ChannelKind",
+    "TextField",
+    "TransformFor",
+    "field_value",
+    "field_values",
+    "set_field",
+    "setter",
+]
+
+ChannelKind = Literal["text", "reasoning", "refusal", "tool_arguments"]
+ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset({"text", "reasoning", "refusal", "tool_arguments"})
+
+
+@dataclass(frozen=True)
+class Channel:
+    """Where a run of reply text lives.
+
+    ``kind``: visible text, reasoning, a refusal, or tool-call arguments. ``reply``: the choice index (0 where
+    a format has a single reply). ``part``: where inside the reply (content block, output item, tool call).
+    ``first_text``: the first ``text`` channel of its reply, where a prefix belongs. ``json``: the text is JSON
+    (tool-call arguments); streamed, it arrives as raw JSON pieces.
+    """
+
+    kind: ChannelKind
+    reply: int = 0
+    part: tuple[object, ...] = ()
+    first_text: bool = False
+    json: bool = False
+
+
+TransformFor = Callable[[Channel], "TextTransform | None"]
+
+
+@dataclass
+class TextField:
+    """One piece of request text and how to put a changed version back (``set``)."""
+
+    kind: str
+    text: str
+    set: Callable[[str], None]
+
+
+def field_value(obj: Any, name: str) -> Any:
+    """A field of a dict or of a LiteLLM/pydantic object."""
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def field_values(obj: Any) -> dict[str, Any]:
+    """All fields of a dict or pydantic object at once, declared and extra: cheaper than one ``getattr`` per
+    absent field on LiteLLM's models (each miss raises inside pydantic)."""
+    if isinstance(obj, dict):
+        return obj
+    values = getattr(obj, "__dict__", None) or {}
+    extra = getattr(obj, "__pydantic_extra__", None)
+    return {**values, **extra} if extra else values
+
+
+def setter(container: Any, key: Any) -> Callable[[str], None]:
+    """How a :class:`TextField` puts text back into ``container[key]``."""
+
+    def put(new: str) -> None:
+        container[key] = new
+
+    return put
+
+
+def set_field(obj: Any, name: str, value: Any) -> None:
+    if isinstance(obj, dict):
+        obj[name] = value
+    else:
+        setattr(obj, name, value)
+
+
+class _State:
+    __slots__ = ("channel", "emitted", "flushed", "transform")
+
+    def __init__(self, channel: Channel, transform: TextTransform | None) -> None:
+        self.channel = channel
+        self.transform = transform
+        self.emitted: list[str] = []
+        self.flushed = False
+
+
+class ChannelBook:
+    """The channels of one response or stream: their transforms, what they emitted, which are flushed."""
+
+    def __init__(self, transform_for: TransformFor) -> None:
+        self._transform_for = transform_for
+        self._states: dict[tuple[object, ...], _State] = {}
+        self._text_replies: set[int] = set()
+
+    def _state(self, kind: ChannelKind, reply: int, part: tuple[object, ...], json: bool) -> _State:
+        key = (kind, reply, *part)
+        state = self._states.get(key)
+        if state is None:
+            first = kind == "text" and reply not in self._text_replies
+            if kind == "text":
+                self._text_replies.add(reply)
+            channel = Channel(kind, reply, part, first_text=first, json=json)
+            state = self._states[key] = _State(channel, self._transform_for(channel))
+        return state
+
+    def apply(self, kind: ChannelKind, reply: int, part: tuple[object, ...], text: str, *, json: bool = False) -> str:
+        """Rewrite a complete text (non-stream)."""
+        state = self._state(kind, reply, part, json)
+        if state.transform is None:
+            return text
+        state.flushed = True
+        return state.transform.apply(text)
+
+    def feed(self, kind: ChannelKind, reply: int, part: tuple[object, ...], text: str, *, json: bool = False) -> str:
+        """Rewrite one streamed piece; what is held back comes out of a later piece or ``flush``."""
+        state = self._state(kind, reply, part, json)
+        out = text if state.transform is None or state.flushed else state.transform.transform(text)
+        state.emitted.append(out)
+        return out
+
+    def flush(self, kind: ChannelKind, reply: int, part: tuple[object, ...]) -> str:
+        """End a streamed channel: the text it still held back ('' if none, or if already flushed)."""
+        state = self._states.get((kind, reply, *part))
+        if state is None or state.flushed:
+            return ""
+        state.flushed = True
+        tail = state.transform.flush() if state.transform is not None else ""
+        state.emitted.append(tail)
+        return tail
+
+    def output(self, kind: ChannelKind, reply: int, part: tuple[object, ...]) -> str | None:
+        """Everything a streamed channel emitted so far, or None if it was never seen."""
+        state = self._states.get((kind, reply, *part))
+        return None if state is None else "".join(state.emitted)
+
+    def settle(
+        self, kind: ChannelKind, reply: int, part: tuple[object, ...], full: str, *, json: bool = False
+    ) -> tuple[str, str]:
+        """For a 'done' event that repeats a channel in full: ``(tail, final)``, the held-back text still to
+        stream and the channel's final text. A channel never streamed in pieces gets ``full`` rewritten."""
+        state = self._states.get((kind, reply, *part))
+        if state is None or not state.emitted:
+            return "", self.apply(kind, reply, part, full, json=json)
+        tail = self.flush(kind, reply, part)
+        return tail, "".join(state.emitted)
+
+    def pending(self, reply: int | None = None) -> list[tuple[Channel, str]]:
+        """Flush every channel (of ``reply``, if given) not flushed yet: their held-back text, non-empty only."""
+        tails: list[tuple[Channel, str]] = []
+        for state in list(self._states.values()):
+            if state.flushed or (reply is not None and state.channel.reply != reply):
+                continue
+            channel = state.channel
+            tail = self.flush(channel.kind, channel.reply, channel.part)
+            if tail:
+                tails.append((channel, tail))
+        return tails

@@ -1,0 +1,224 @@
+"""Chat completions: where text lives in requests, ``ModelResponse`` and ``ModelResponseStream`` chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from litellm.types.utils import (
+    ChatCompletionDeltaToolCall,
+    Delta,
+    Function,
+    FunctionCall,
+    ModelResponse,
+    ModelResponseStream,
+    StreamingChoices,
+)
+
+from litellm_plugin.core.payloads.base import (
+    Channel,
+    ChannelBook,
+    ChannelKind,
+    TextField,
+    TransformFor,
+    field_value,
+    field_values,
+    set_field,
+    setter,
+)
+from litellm_plugin.core.payloads.json_text import json_fields, object_fields
+
+__all__ = ["ChatStream", "content_fields", "request_fields", "rewrite_response", "tool_definition_fields"]
+
+
+def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
+    """A string, or a list of parts whose ``text`` (or nested ``content``) holds text."""
+    content = owner.get(name)
+    if isinstance(content, str):
+        yield TextField(kind, content, setter(owner, name))
+    elif isinstance(content, list):
+        for part in content:
+            if isinstance(part, str):
+                continue
+            if isinstance(part, dict):
+                for key in ("text", "thinking", "refusal"):
+                    if isinstance(part.get(key), str):
+                        yield TextField(kind, part[key], setter(part, key))
+                if "content" in part:
+                    yield from content_fields(part, "content", kind)
+
+
+def tool_definition_fields(tools: Any) -> Iterator[TextField]:
+    """Descriptions and schemas of tool definitions (OpenAI ``function`` tools, Anthropic and Responses tools)."""
+    if not isinstance(tools, list):
+        return
+    for tool in tools:
+        if not isinstance(tool, dict):
+            continue
+        for holder in (tool, tool.get("function")):
+            if not isinstance(holder, dict):
+                continue
+            if isinstance(holder.get("description"), str):
+                yield TextField("tool_definition", holder["description"], setter(holder, "description"))
+            for schema in ("parameters", "input_schema"):
+                yield from object_fields(holder, schema, "tool_definition")
+
+
+def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    messages = data.get("messages")
+    if isinstance(messages, list):
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            yield from content_fields(message, "content", "message")
+            for key in ("name", "reasoning_content"):
+                if isinstance(message.get(key), str):
+                    yield TextField("message", message[key], setter(message, key))
+            for call in message.get("tool_calls") or ():
+                function = call.get("function") if isinstance(call, dict) else None
+                if isinstance(function, dict):
+                    yield from json_fields(function, "arguments", "tool_arguments")
+            if isinstance(message.get("function_call"), dict):
+                yield from json_fields(message["function_call"], "arguments", "tool_arguments")
+    yield from tool_definition_fields(data.get("tools"))
+    yield from tool_definition_fields(data.get("functions"))
+
+
+def _tool_call_parts(calls: Any) -> Iterator[tuple[int, Any, Any]]:
+    """(tool call index, the object holding the text, its field): function arguments or custom tool input."""
+    for position, call in enumerate(calls or ()):
+        index = field_value(call, "index")
+        index = index if isinstance(index, int) else position
+        function = field_value(call, "function")
+        if function is not None:
+            yield index, function, "arguments"
+        custom = field_value(call, "custom")
+        if custom is not None:
+            yield index, custom, "input"
+
+
+def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> ModelResponse:
+    book = ChannelBook(transform_for)
+    for choice in response.choices:
+        message = getattr(choice, "message", None)
+        if message is None:
+            continue
+        reply = choice.index
+        for field, kind in (("content", "text"), ("reasoning_content", "reasoning"), ("refusal", "refusal")):
+            text = getattr(message, field, None)
+            if isinstance(text, str) and text:
+                setattr(message, field, book.apply(kind, reply, (), text))  # type: ignore[arg-type]
+        for block_index, block in enumerate(getattr(message, "thinking_blocks", None) or ()):
+            text = field_value(block, "thinking")
+            if isinstance(text, str) and text:
+                set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
+        for index, holder, name in _tool_call_parts(getattr(message, "tool_calls", None)):
+            text = field_value(holder, name)
+            if isinstance(text, str) and text:
+                set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))
+        function_call = getattr(message, "function_call", None)
+        if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
+            text = field_value(function_call, "arguments")
+            set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
+    return response
+
+
+_DELTA_TEXT: tuple[tuple[str, ChannelKind], ...] = (
+    ("content", "text"),
+    ("reasoning_content", "reasoning"),
+    ("refusal", "refusal"),
+)
+
+
+class ChatStream:
+    """Rewrites ``ModelResponseStream`` chunks; a choice's held-back text comes out with its finish_reason."""
+
+    def __init__(self, transform_for: TransformFor) -> None:
+        self._book = ChannelBook(transform_for)
+        self._finished: set[int] = set()
+        self._last: ModelResponseStream | None = None
+
+    def rewrite(self, chunk: ModelResponseStream) -> list[Any]:
+        self._last = chunk
+        book = self._book
+        for choice in chunk.choices:
+            reply = choice.index
+            if reply in self._finished:
+                continue
+            delta = choice.delta
+            values = field_values(delta)
+            for field, kind in _DELTA_TEXT:
+                text = values.get(field)
+                if isinstance(text, str) and text:
+                    out = book.feed(kind, reply, (), text)
+                    if out != text:
+                        setattr(delta, field, out)
+            calls = values.get("tool_calls")
+            if calls:
+                for index, holder, name in _tool_call_parts(calls):
+                    text = field_value(holder, name)
+                    if isinstance(text, str) and text:
+                        out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
+                        if out != text:
+                            set_field(holder, name, out)
+            function_call = values.get("function_call")
+            text = field_value(function_call, "arguments") if function_call is not None else None
+            if isinstance(text, str) and text:
+                out = book.feed("tool_arguments", reply, ("function",), text, json=True)
+                if out != text:
+                    set_field(function_call, "arguments", out)
+            if choice.finish_reason is not None:
+                self._finished.add(reply)
+                self._flush_choice(delta, reply)
+        return [chunk]
+
+    def _flush_choice(self, delta: Delta, reply: int) -> None:
+        """A finishing choice carries every text its channels still held back."""
+        _add_tails(delta, self._book.pending(reply))
+
+    def finish(self) -> list[Any]:
+        """A closing chunk with what is still held back when the stream ended without a finish_reason."""
+        tails = self._book.pending()
+        if not tails:
+            return []
+        last = self._last
+        choices = []
+        for reply in sorted({channel.reply for channel, _ in tails}):
+            delta = Delta(role="assistant")
+            _add_tails(delta, [(channel, tail) for channel, tail in tails if channel.reply == reply])
+            choices.append(StreamingChoices(index=reply, delta=delta))
+        return [
+            ModelResponseStream(
+                id=last.id if last is not None else None,
+                model=last.model if last is not None else None,
+                created=last.created if last is not None else None,
+                choices=choices,
+            )
+        ]
+
+
+def _add_tails(delta: Delta, tails: list[tuple[Channel, str]]) -> None:
+    """Append held-back text to a delta: each tail to its own field, tool arguments to their own tool call."""
+    tool_tails: dict[int, str] = {}
+    for channel, tail in tails:
+        if channel.kind == "text":
+            delta.content = (delta.content or "") + tail
+        elif channel.kind == "reasoning":
+            delta.reasoning_content = (delta.reasoning_content or "") + tail
+        elif channel.kind == "refusal":
+            setattr(delta, "refusal", (getattr(delta, "refusal", None) or "") + tail)  # noqa: B010
+        elif channel.part[:1] == ("tool",):
+            tool_tails[int(channel.part[1])] = tail  # type: ignore[call-overload]
+        else:
+            current = getattr(delta, "function_call", None)
+            arguments = (field_value(current, "arguments") or "") if current is not None else ""
+            delta.function_call = FunctionCall(arguments=arguments + tail, name=field_value(current, "name"))
+    if not tool_tails:
+        return
+    calls = list(getattr(delta, "tool_calls", None) or ())
+    for index, holder, name in _tool_call_parts(calls):
+        if index in tool_tails:
+            set_field(holder, name, (field_value(holder, name) or "") + tool_tails.pop(index))
+    for index, tail in sorted(tool_tails.items()):
+        calls.append(ChatCompletionDeltaToolCall(index=index, function=Function(arguments=tail)))
+    delta.tool_calls = calls

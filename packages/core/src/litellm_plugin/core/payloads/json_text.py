@@ -1,0 +1,104 @@
+"""Text inside JSON (tool-call arguments, tool schemas): rewrite string values and keep the JSON valid."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from copy import deepcopy
+from typing import Any
+
+from litellm_plugin.core.payloads.base import TextField, setter
+
+__all__ = ["json_fields", "map_json_strings", "object_fields"]
+
+
+def _map(value: Any, rewrite: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return rewrite(value)
+    if isinstance(value, list):
+        return [_map(item, rewrite) for item in value]
+    if isinstance(value, dict):
+        return {rewrite(key) if isinstance(key, str) else key: _map(item, rewrite) for key, item in value.items()}
+    return value
+
+
+def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
+    """``text`` with ``rewrite`` applied to every string (keys included) of the JSON it holds, escapes decoded,
+    so ``"\\u0073pam"`` is seen as ``spam``. Unchanged JSON comes back byte for byte; text that is not JSON is
+    rewritten as plain text."""
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return rewrite(text)
+    mapped = _map(parsed, rewrite)
+    return text if mapped == parsed else json.dumps(mapped, ensure_ascii=False)
+
+
+def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextField]:
+    """A field for every string inside ``value`` (keys included); ``put`` stores a changed copy of ``value``."""
+    if isinstance(value, str):
+        yield TextField(kind, value, put)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+
+            def put_item(new: Any, index: int = index) -> None:
+                value[index] = new
+
+            yield from _leaves(item, put_item, kind)
+    elif isinstance(value, dict):
+        for key in list(value):
+
+            def put_value(new: Any, key: Any = key) -> None:
+                value[key] = new
+
+            yield from _leaves(value[key], put_value, kind)
+            if isinstance(key, str):
+
+                def put_key(new: str, key: str = key) -> None:
+                    value[new] = value.pop(key)
+
+                yield TextField(kind, key, put_key)
+
+
+def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
+    """Fields for the strings of a JSON-like value (dict/list) held in ``owner[name]``, changed in place on a copy."""
+    value = owner.get(name) if isinstance(owner, dict) else None
+    if not isinstance(value, (dict, list)):
+        return
+    copy = deepcopy(value)
+    owner[name] = copy
+
+    def put_root(new: Any) -> None:
+        owner[name] = new
+
+    yield from _leaves(copy, put_root, kind)
+
+
+def json_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
+    """Fields for the strings inside the JSON text ``owner[name]`` (tool-call arguments); each change
+    re-serializes it. Text that is not JSON is one plain field."""
+    raw = owner.get(name)
+    if not isinstance(raw, str):
+        return
+    try:
+        parsed = json.loads(raw)
+    except ValueError:
+        yield TextField(kind, raw, setter(owner, name))
+        return
+    holder = {"root": parsed}
+
+    def store(_: Any = None) -> None:
+        owner[name] = json.dumps(holder["root"], ensure_ascii=False)
+
+    def put_root(new: Any) -> None:
+        holder["root"] = new
+        store()
+
+    for field in _leaves(parsed, put_root, kind):
+        original_set = field.set
+
+        def set_and_store(new: str, original_set: Callable[[str], None] = original_set) -> None:
+            original_set(new)
+            store()
+
+        yield TextField(kind, field.text, set_and_store)

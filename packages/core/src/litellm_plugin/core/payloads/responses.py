@@ -1,0 +1,269 @@
+"""The Responses API: ``input``/``instructions`` in requests, output items in ``ResponsesAPIResponse``, and the
+stream's events, whose 'done' events and final ``response.completed`` repeat the text the deltas carried."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from litellm.types.llms.openai import (
+    FunctionCallArgumentsDeltaEvent,
+    OutputTextDeltaEvent,
+    ReasoningSummaryTextDeltaEvent,
+    RefusalDeltaEvent,
+)
+
+from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.payloads.base import (
+    ChannelBook,
+    ChannelKind,
+    TextField,
+    TransformFor,
+    field_value,
+    set_field,
+    setter,
+)
+from litellm_plugin.core.payloads.chat import content_fields, tool_definition_fields
+from litellm_plugin.core.payloads.json_text import json_fields
+
+__all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_response"]
+
+# --- requests -------------------------------------------------------------------------------------------
+
+
+def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    if isinstance(data.get("instructions"), str):
+        yield TextField("instructions", data["instructions"], setter(data, "instructions"))
+    items = data.get("input")
+    if isinstance(items, str):
+        yield TextField("input", items, setter(data, "input"))
+    elif isinstance(items, list):
+        for item in items:
+            if not isinstance(item, dict):
+                continue
+            for name in ("content", "output", "summary"):
+                yield from content_fields(item, name, "input")
+            if item.get("type") in ("function_call", "mcp_call"):
+                yield from json_fields(item, "arguments", "tool_arguments")
+            if item.get("type") == "custom_tool_call" and isinstance(item.get("input"), str):
+                yield TextField("tool_arguments", item["input"], setter(item, "input"))
+    yield from tool_definition_fields(data.get("tools"))
+
+
+# --- output items (non-stream, and the items the stream repeats) --------------------------------------------
+
+# (kind, text) -> the text to keep; ``part`` says where in the response the text lives.
+Rewrite = Callable[[ChannelKind, tuple[object, ...], str, bool], str]
+_NO_TEXT_ITEMS = frozenset(
+    {"web_search_call", "file_search_call", "computer_call", "image_generation_call", "code_interpreter_call"}
+)
+
+
+def _rewrite_attr(
+    obj: Any, name: str, kind: ChannelKind, part: tuple[object, ...], rewrite: Rewrite, json: bool
+) -> None:
+    text = field_value(obj, name)
+    if isinstance(text, str) and text:
+        new = rewrite(kind, part, text, json)
+        if new != text:
+            set_field(obj, name, new)
+
+
+def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
+    item_type = field_value(item, "type")
+    if item_type == "message":
+        for content_index, part in enumerate(field_value(item, "content") or ()):
+            where = ("c", output_index, content_index)
+            if field_value(part, "type") == "refusal":
+                _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
+            else:
+                _rewrite_attr(part, "text", "text", where, rewrite, False)
+    elif item_type in ("function_call", "mcp_call"):
+        _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
+    elif item_type == "custom_tool_call":
+        _rewrite_attr(item, "input", "tool_arguments", ("c", output_index), rewrite, False)
+    elif item_type == "reasoning":
+        for index, part in enumerate(field_value(item, "summary") or ()):
+            _rewrite_attr(part, "text", "reasoning", ("s", output_index, index), rewrite, False)
+        for index, part in enumerate(field_value(item, "content") or ()):
+            _rewrite_attr(part, "text", "reasoning", ("r", output_index, index), rewrite, False)
+    elif item_type not in _NO_TEXT_ITEMS and any(
+        isinstance(field_value(item, name), (str, list)) for name in ("text", "content", "arguments", "output")
+    ):
+        raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+
+
+def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
+    for output_index, item in enumerate(field_value(response, "output") or ()):
+        _rewrite_item(item, output_index, rewrite)
+
+
+def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
+    book = ChannelBook(transform_for)
+    _rewrite_output(response, lambda kind, part, text, json: book.apply(kind, 0, part, text, json=json))
+    return response
+
+
+# --- the stream ----------------------------------------------------------------------------------------------
+
+# delta event type -> (channel kind, where, done event type, the done event's text field, JSON?)
+_DELTAS: dict[str, tuple[ChannelKind, Callable[[Any], tuple[object, ...]], str, str, bool]] = {
+    "response.output_text.delta": (
+        "text",
+        lambda e: ("c", e.output_index, e.content_index),
+        "response.output_text.done",
+        "text",
+        False,
+    ),
+    "response.refusal.delta": (
+        "refusal",
+        lambda e: ("c", e.output_index, e.content_index),
+        "response.refusal.done",
+        "refusal",
+        False,
+    ),
+    "response.function_call_arguments.delta": (
+        "tool_arguments",
+        lambda e: ("c", e.output_index),
+        "response.function_call_arguments.done",
+        "arguments",
+        True,
+    ),
+    "response.mcp_call_arguments.delta": (
+        "tool_arguments",
+        lambda e: ("c", e.output_index),
+        "response.mcp_call_arguments.done",
+        "arguments",
+        True,
+    ),
+    "response.custom_tool_call_input.delta": (
+        "tool_arguments",
+        lambda e: ("c", e.output_index),
+        "response.custom_tool_call_input.done",
+        "input",
+        False,
+    ),
+    "response.reasoning_summary_text.delta": (
+        "reasoning",
+        lambda e: ("s", e.output_index, getattr(e, "summary_index", 0)),
+        "response.reasoning_summary_text.done",
+        "text",
+        False,
+    ),
+    "response.reasoning_text.delta": (
+        "reasoning",
+        lambda e: ("r", e.output_index, getattr(e, "content_index", 0)),
+        "response.reasoning_text.done",
+        "text",
+        False,
+    ),
+}
+_DONES = {done: (kind, where, field, json) for kind, where, done, field, json in _DELTAS.values()}
+_DELTA_CLASSES: dict[str, Any] = {
+    "response.output_text.delta": OutputTextDeltaEvent,
+    "response.refusal.delta": RefusalDeltaEvent,
+    "response.function_call_arguments.delta": FunctionCallArgumentsDeltaEvent,
+    "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
+}
+_DELTA_OF_DONE = {done: delta for delta, (_, _, done, _, _) in _DELTAS.items()}
+_WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input")
+
+
+def _event_type(event: Any) -> str | None:
+    value = field_value(event, "type")
+    value = getattr(value, "value", value)
+    return value if isinstance(value, str) else None
+
+
+def is_responses_event(item: Any) -> bool:
+    event_type = _event_type(item)
+    return event_type is not None and event_type.startswith("response.")
+
+
+class ResponsesStream:
+    """Rewrites Responses API events: deltas through their channel's transform, 'done' events and the final
+    response with exactly the text that was streamed (held-back text streams as one more delta first)."""
+
+    def __init__(self, transform_for: TransformFor) -> None:
+        self._book = ChannelBook(transform_for)
+        self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
+
+    def rewrite(self, event: Any) -> list[Any]:
+        event_type = _event_type(event)
+        if event_type in _DELTAS:
+            kind, locate, _, _, json = _DELTAS[event_type]
+            part = locate(event)
+            self._anchors[part] = (event_type, event)
+            text = event.delta
+            if isinstance(text, str) and text:
+                out = self._book.feed(kind, 0, part, text, json=json)
+                if out != text:
+                    event.delta = out
+            return [event]
+        if event_type in _DONES:
+            kind, locate, field, json = _DONES[event_type]
+            before: list[Any] = []
+            self._settle_attr(event, field, kind, locate(event), json, before)
+            return [*before, event]
+        if event_type in ("response.content_part.done", "response.reasoning_summary_part.done"):
+            before = []
+            part = event.part
+            if event_type == "response.content_part.done":
+                where = ("c", event.output_index, event.content_index)
+                is_refusal = field_value(part, "type") == "refusal"
+                field, kind = ("refusal", "refusal") if is_refusal else ("text", "text")
+            else:
+                where, field, kind = ("s", event.output_index, getattr(event, "summary_index", 0)), "text", "reasoning"
+            self._settle_attr(part, field, kind, where, False, before)
+            return [*before, event]
+        if event_type == "response.output_item.done":
+            before = []
+            _rewrite_item(event.item, event.output_index, self._settler(before))
+            return [*before, event]
+        if event_type in _WHOLE_RESPONSE or (
+            event_type in ("response.created", "response.in_progress") and field_value(event.response, "output")
+        ):
+            before = []
+            _rewrite_output(event.response, self._settler(before))
+            return [*before, event]
+        if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
+            raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
+        return [event]
+
+    def _settler(self, before: list[Any]) -> Rewrite:
+        def settle(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
+            tail, final = self._book.settle(kind, 0, part, text, json=json)
+            if tail:
+                before.extend(self._delta_events(part, tail))
+            return final
+
+        return settle
+
+    def _settle_attr(
+        self, obj: Any, field: str, kind: ChannelKind, part: tuple[object, ...], json: bool, before: list[Any]
+    ) -> None:
+        text = field_value(obj, field)
+        if isinstance(text, str):
+            final = self._settler(before)(kind, part, text, json)
+            if final != text:
+                set_field(obj, field, final)
+
+    def _delta_events(self, part: tuple[object, ...], text: str) -> list[Any]:
+        anchor = self._anchors.get(part)
+        if anchor is None:
+            return []  # never streamed in pieces: the done event carries all of it
+        delta_type, last = anchor
+        event_class = _DELTA_CLASSES.get(delta_type)
+        if event_class is None:
+            copy = last.model_copy()
+            copy.delta = text
+            return [copy]
+        fields = {k: v for k, v in last.model_dump().items() if k != "delta"}
+        return [event_class.model_validate({**fields, "delta": text})]
+
+    def finish(self) -> list[Any]:
+        events: list[Any] = []
+        for channel, tail in self._book.pending():
+            events.extend(self._delta_events(channel.part, tail))
+        return events

@@ -1,0 +1,124 @@
+"""One entry for every payload family: which module reads a request, a response or a stream item."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from litellm.types.llms.openai import ResponsesAPIResponse
+from litellm.types.utils import (
+    EmbeddingResponse,
+    ImageResponse,
+    ModelResponse,
+    ModelResponseStream,
+    TextCompletionResponse,
+)
+
+from litellm_plugin.core.call_types import CallType, normalize_call_type
+from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
+from litellm_plugin.core.payloads.base import Channel, TextField, TransformFor
+from litellm_plugin.core.text import TextTransform
+
+__all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
+
+_REQUESTS: dict[CallType, Callable[[dict[str, Any]], Iterator[TextField]]] = {
+    "completion": chat.request_fields,
+    "text_completion": text_completion.request_fields,
+    "responses": responses.request_fields,
+    "anthropic_messages": anthropic.request_fields,
+    "embedding": inputs.embedding_fields,
+    "image_generation": inputs.image_fields,
+}
+
+
+def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
+    """Every piece of text a request carries, each with a way to put it back changed (in ``data``).
+
+    Raises :class:`UnreadablePayloadError` for a call type whose text this library cannot read."""
+    normalized = normalize_call_type(call_type)
+    if normalized is None:
+        raw = getattr(call_type, "value", call_type)
+        raise UnreadablePayloadError(f"a {raw!r} request", "litellm-plugin does not know where its text is")
+    return list(_REQUESTS[normalized](data))
+
+
+def payload_call_type(payload: Any) -> CallType | None:
+    """The call type a response or stream item belongs to; None for a shape we do not know."""
+    if isinstance(payload, (ModelResponse, ModelResponseStream)):
+        return "completion"
+    if isinstance(payload, TextCompletionResponse):
+        return "text_completion"
+    if isinstance(payload, ResponsesAPIResponse) or responses.is_responses_event(payload):
+        return "responses"
+    if anthropic.is_anthropic_message(payload) or isinstance(payload, (bytes, bytearray)):
+        return "anthropic_messages"
+    if isinstance(payload, dict) and isinstance(payload.get("type"), str):
+        return "anthropic_messages"  # a stream event given as a dict
+    if isinstance(payload, EmbeddingResponse):
+        return "embedding"
+    if isinstance(payload, ImageResponse):
+        return "image_generation"
+    return None
+
+
+def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
+    """Rewrite every text channel of a non-stream response in place (and return it)."""
+    if isinstance(response, ModelResponse):
+        return chat.rewrite_response(response, transform_for)
+    if isinstance(response, TextCompletionResponse):
+        return text_completion.rewrite_response(response, transform_for)
+    if isinstance(response, ResponsesAPIResponse):
+        return responses.rewrite_response(response, transform_for)
+    if anthropic.is_anthropic_message(response):
+        return anthropic.rewrite_response(response, transform_for)
+    if isinstance(response, (EmbeddingResponse, ImageResponse)):
+        return response  # no text in these replies
+    raise UnreadablePayloadError(f"a response of type {type(response).__name__}")
+
+
+class _Capture(TextTransform):
+    def __init__(self, channel: Channel, found: list[tuple[Channel, str]]) -> None:
+        self._channel = channel
+        self._found = found
+
+    def apply(self, text: str) -> str:
+        self._found.append((self._channel, text))
+        return text
+
+
+def response_texts(response: Any) -> list[tuple[Channel, str]]:
+    """Every text channel of a non-stream response, read only (for loggers); [] for shapes without text."""
+    found: list[tuple[Channel, str]] = []
+    try:
+        rewrite_response(response, lambda channel: _Capture(channel, found))
+    except UnreadablePayloadError:
+        return []
+    return found
+
+
+class StreamRewriter:
+    """Rewrites one stream of any family, item by item; ``finish`` gives what was still held back."""
+
+    def __init__(self, transform_for: TransformFor) -> None:
+        self._transform_for = transform_for
+        self._family: Any = None
+
+    def _family_for(self, item: Any) -> Any:
+        if isinstance(item, ModelResponseStream):
+            return chat.ChatStream(self._transform_for)
+        if isinstance(item, TextCompletionResponse):
+            return text_completion.TextCompletionStream(self._transform_for)
+        if responses.is_responses_event(item):
+            return responses.ResponsesStream(self._transform_for)
+        if isinstance(item, (bytes, bytearray, str, dict)):
+            return anthropic.AnthropicStream(self._transform_for)
+        raise UnreadablePayloadError(f"a stream item of type {type(item).__name__}")
+
+    def rewrite(self, item: Any) -> list[Any]:
+        if self._family is None:
+            self._family = self._family_for(item)
+        return list(self._family.rewrite(item))
+
+    def finish(self) -> list[Any]:
+        return [] if self._family is None else list(self._family.finish())

@@ -1,0 +1,160 @@
+"""Where text lives in each payload family, and what happens with a shape nobody knows: it fails closed."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import litellm
+import pytest
+from litellm.proxy._types import UserAPIKeyAuth
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import InterceptorError, TextTransform
+from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.logger import BaseCustomLogger
+from litellm_plugin.core.payloads import (
+    Channel,
+    StreamRewriter,
+    map_json_strings,
+    request_fields,
+    response_texts,
+    rewrite_response,
+)
+
+KEY = UserAPIKeyAuth()
+
+
+class Upper(TextTransform):
+    def transform(self, text: str) -> str:
+        return text.upper()
+
+
+def upper_all(channel: Channel) -> TextTransform:
+    return Upper()
+
+
+def _texts(call_type: str, data: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(field.kind, field.text) for field in request_fields(call_type, data)]
+
+
+def test_chat_request_every_text_field() -> None:
+    data: dict[str, Any] = {
+        "messages": [
+            {"role": "system", "content": "sys"},
+            {"role": "user", "name": "alice", "content": [{"type": "text", "text": "part"}, {"type": "image_url"}]},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"type": "function", "function": {"name": "f", "arguments": '{"a": "arg", "n": 1}'}}],
+            },
+            {"role": "tool", "tool_call_id": "1", "content": "result"},
+        ],
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "f",
+                    "description": "desc",
+                    "parameters": {"type": "object", "properties": {"a": {"type": "string", "description": "pd"}}},
+                },
+            }
+        ],
+    }
+    texts = {text for _, text in _texts("acompletion", data)}
+    assert {"sys", "alice", "part", "arg", "result", "desc", "pd"} <= texts
+    for field in request_fields("completion", data):
+        field.set(field.text.upper() if field.text in {"arg", "pd", "alice"} else field.text)
+    assert json.loads(data["messages"][2]["tool_calls"][0]["function"]["arguments"]) == {"a": "ARG", "n": 1}
+    assert data["messages"][1]["name"] == "ALICE"
+    assert data["tools"][0]["function"]["parameters"]["properties"]["a"]["description"] == "PD"
+
+
+def test_responses_anthropic_text_completion_and_inputs_requests() -> None:
+    responses = {
+        "instructions": "inst",
+        "input": [
+            {"role": "user", "content": [{"type": "input_text", "text": "in"}]},
+            {"type": "function_call", "arguments": '{"q": "fc"}'},
+            {"type": "function_call_output", "output": "out"},
+        ],
+    }
+    assert {"inst", "in", "fc", "out"} <= {t for _, t in _texts("aresponses", responses)}
+    anthropic = {
+        "system": [{"type": "text", "text": "sys"}],
+        "messages": [
+            {"role": "assistant", "content": [{"type": "tool_use", "input": {"q": "tu"}}]},
+            {"role": "user", "content": [{"type": "tool_result", "content": [{"type": "text", "text": "tr"}]}]},
+        ],
+        "tools": [{"name": "t", "description": "td", "input_schema": {"type": "object"}}],
+    }
+    assert {"sys", "tu", "tr", "td"} <= {t for _, t in _texts("anthropic_messages", anthropic)}
+    assert _texts("text_completion", {"prompt": ["a", "b"]}) == [("prompt", "a"), ("prompt", "b")]
+    assert _texts("embedding", {"input": "e"}) == [("input", "e")]
+    assert _texts("image_generation", {"prompt": "p"}) == [("prompt", "p")]
+
+
+@pytest.mark.parametrize(
+    ("call_type", "data"),
+    [
+        ("text_completion", {"prompt": [1, 2, 3]}),  # token ids: text we cannot read
+        ("embedding", {"input": [[1, 2]]}),
+        ("arerank", {"query": "q"}),  # a call type this library does not know
+    ],
+)
+def test_unreadable_requests_raise(call_type: str, data: dict[str, Any]) -> None:
+    with pytest.raises(UnreadablePayloadError):
+        request_fields(call_type, data)
+
+
+def test_json_strings_are_rewritten_and_stay_valid_json() -> None:
+    # keys too: a key can carry text as well as a value
+    assert map_json_strings('{"a": "x\\u0073y", "b": [1, "z"]}', str.upper) == '{"A": "XSY", "B": [1, "Z"]}'
+    unchanged = '{ "a" : 1 }'
+    assert map_json_strings(unchanged, lambda text: text) is unchanged  # byte for byte
+    assert map_json_strings("not json", str.upper) == "NOT JSON"
+
+
+def test_response_texts_reads_every_format() -> None:
+    response = litellm.completion(model="openai/gpt-x", messages=[{"role": "user", "content": "x"}], mock_response="hi")
+    assert [(c.kind, t) for c, t in response_texts(response)] == [("text", "hi")]
+    message = {"type": "message", "content": [{"type": "thinking", "thinking": "t"}, {"type": "text", "text": "a"}]}
+    assert [(c.kind, c.first_text, t) for c, t in response_texts(message)] == [
+        ("reasoning", False, "t"),
+        ("text", True, "a"),
+    ]
+
+
+def test_unknown_response_and_stream_shapes_fail_closed() -> None:
+    with pytest.raises(UnreadablePayloadError, match="object"):
+        rewrite_response(object(), upper_all)
+    with pytest.raises(UnreadablePayloadError, match="mystery"):
+        rewrite_response({"type": "message", "content": [{"type": "mystery", "text": "x"}]}, upper_all)
+    rewriter = StreamRewriter(upper_all)
+    with pytest.raises(UnreadablePayloadError, match="some_new_delta"):
+        rewriter.rewrite({"type": "content_block_delta", "index": 0, "delta": {"type": "some_new_delta", "x": "y"}})
+    with pytest.raises(UnreadablePayloadError):
+        StreamRewriter(upper_all).rewrite(42)
+
+
+class Shouter(BaseCustomLogger):
+    """Claims every call type, so it must face shapes it does not know."""
+
+    call_types = frozenset(
+        {"completion", "embedding", "image_generation", "text_completion", "responses", "anthropic_messages"}
+    )
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return Upper()
+
+
+async def test_interceptor_meeting_an_unknown_shape_names_itself_and_the_shape() -> None:
+    hook = Shouter().async_post_call_success_hook
+    with pytest.raises(InterceptorError, match=r"Shouter.*cannot read the text of a response of type Mystery"):
+        await hook(data={}, user_api_key_dict=KEY, response=type("Mystery", (), {})())
+    lenient = Shouter(fail_open=True)
+    assert await lenient.async_post_call_success_hook(data={}, user_api_key_dict=KEY, response=object()) is None
+    reply = ModelResponse()
+    reply.choices[0].message.content = "ok"
+    await lenient.async_post_call_success_hook(data={}, user_api_key_dict=KEY, response=reply)
+    assert reply.choices[0].message.content == "OK"

@@ -1,0 +1,254 @@
+"""Every SDK entry point and Router method, streamed and not: one interceptor registration covers them all.
+
+ContentFilter (mask, and block) and ResponseModifier through ``litellm.callbacks``, with the echo provider
+registered as a user would. Exactly once: the reply is prefixed once and the request is checked once, also
+where LiteLLM bridges a Responses or Anthropic Messages call onto ``completion`` internally.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.core import BaseCustomLogger, InterceptorRejectedError
+from litellm_plugin.loggers.filters import ContentFilter, ResponseModifier
+
+CLEAN = "hello spam world"
+EXPECTED = "[V] Echo: hello [FILTERED] world"
+BLOCKED = "tell me the password"
+USER = "user"
+
+Call = Callable[[str, str], Awaitable[str]]
+
+
+def _messages(text: str) -> Any:
+    return [{"role": USER, "content": text}]
+
+
+def _chat_stream_text(chunks: list[Any]) -> str:
+    return "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
+
+
+def _text_stream_text(chunks: list[Any]) -> str:
+    return "".join(chunk.choices[0].text or "" for chunk in chunks if chunk.choices)
+
+
+def _responses_text(response: Any) -> str:
+    return "".join(part.text for item in response.output if item.type == "message" for part in item.content)
+
+
+def _responses_stream_text(events: list[Any]) -> str:
+    deltas = "".join(e.delta for e in events if str(getattr(e.type, "value", e.type)) == "response.output_text.delta")
+    completed = [e for e in events if str(getattr(e.type, "value", e.type)) == "response.completed"]
+    assert completed, "a Responses stream ends with response.completed"
+    assert _responses_text(completed[-1].response) == deltas, "completed repeats what was streamed"
+    return deltas
+
+
+def _anthropic_text(message: dict[str, Any]) -> str:
+    return "".join(block["text"] for block in message["content"] if block["type"] == "text")
+
+
+def _anthropic_stream_text(chunks: list[Any]) -> str:
+    body = b"".join(chunk if isinstance(chunk, bytes) else chunk.encode() for chunk in chunks).decode()
+    text = ""
+    for line in body.splitlines():
+        if line.startswith("data:"):
+            event = json.loads(line[5:])
+            if event.get("type") == "content_block_delta" and event["delta"].get("type") == "text_delta":
+                text += event["delta"]["text"]
+    return text
+
+
+async def _alist(stream: Any) -> list[Any]:
+    return [item async for item in stream]
+
+
+def _router(model: str) -> litellm.Router:
+    return litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": model}}])
+
+
+async def chat(model: str, text: str) -> str:
+    return litellm.completion(model=model, messages=_messages(text)).choices[0].message.content or ""
+
+
+async def chat_stream(model: str, text: str) -> str:
+    return _chat_stream_text(list(litellm.completion(model=model, messages=_messages(text), stream=True)))
+
+
+async def achat(model: str, text: str) -> str:
+    response = await litellm.acompletion(model=model, messages=_messages(text))
+    return response.choices[0].message.content or ""
+
+
+async def achat_stream(model: str, text: str) -> str:
+    stream = await litellm.acompletion(model=model, messages=_messages(text), stream=True)
+    return _chat_stream_text(await _alist(stream))
+
+
+async def text_completion(model: str, text: str) -> str:
+    return str(litellm.text_completion(model=model, prompt=text).choices[0].text)
+
+
+async def text_completion_stream(model: str, text: str) -> str:
+    return _text_stream_text(list(litellm.text_completion(model=model, prompt=text, stream=True)))
+
+
+async def atext_completion(model: str, text: str) -> str:
+    return str((await litellm.atext_completion(model=model, prompt=text)).choices[0].text)
+
+
+async def atext_completion_stream(model: str, text: str) -> str:
+    return _text_stream_text(await _alist(await litellm.atext_completion(model=model, prompt=text, stream=True)))
+
+
+async def responses(model: str, text: str) -> str:
+    return _responses_text(litellm.responses(model=model, input=text))
+
+
+async def responses_stream(model: str, text: str) -> str:
+    stream: Any = litellm.responses(model=model, input=text, stream=True)
+    return _responses_stream_text(list(stream))
+
+
+async def aresponses(model: str, text: str) -> str:
+    return _responses_text(await litellm.aresponses(model=model, input=text))
+
+
+async def aresponses_stream(model: str, text: str) -> str:
+    return _responses_stream_text(await _alist(await litellm.aresponses(model=model, input=text, stream=True)))
+
+
+async def messages(model: str, text: str) -> str:
+    message: Any = litellm.anthropic.messages.create(model=model, messages=_messages(text), max_tokens=99)
+    return _anthropic_text(message)
+
+
+async def messages_stream(model: str, text: str) -> str:
+    stream = litellm.anthropic.messages.create(model=model, messages=_messages(text), max_tokens=99, stream=True)
+    return _anthropic_stream_text(list(stream))  # type: ignore[arg-type]
+
+
+async def amessages(model: str, text: str) -> str:
+    message = await litellm.anthropic.messages.acreate(model=model, messages=_messages(text), max_tokens=99)
+    return _anthropic_text(message)  # type: ignore[arg-type]
+
+
+async def amessages_stream(model: str, text: str) -> str:
+    stream = await litellm.anthropic.messages.acreate(model=model, messages=_messages(text), max_tokens=99, stream=True)
+    return _anthropic_stream_text(await _alist(stream))
+
+
+async def router_chat(model: str, text: str) -> str:
+    response = await _router(model).acompletion(model="m", messages=_messages(text))
+    return response.choices[0].message.content or ""
+
+
+async def router_chat_stream(model: str, text: str) -> str:
+    stream = await _router(model).acompletion(model="m", messages=_messages(text), stream=True)
+    return _chat_stream_text(await _alist(stream))
+
+
+async def router_text_completion(model: str, text: str) -> str:
+    return str((await _router(model).atext_completion(model="m", prompt=text)).choices[0].text)
+
+
+async def router_responses(model: str, text: str) -> str:
+    return _responses_text(await _router(model).aresponses(model="m", input=text))
+
+
+async def router_responses_stream(model: str, text: str) -> str:
+    stream = await _router(model).aresponses(model="m", input=text, stream=True)
+    return _responses_stream_text(await _alist(stream))
+
+
+async def router_messages(model: str, text: str) -> str:
+    message = await _router(model).aanthropic_messages(model="m", messages=_messages(text), max_tokens=99)
+    return _anthropic_text(message)
+
+
+async def router_messages_stream(model: str, text: str) -> str:
+    stream = await _router(model).aanthropic_messages(model="m", messages=_messages(text), max_tokens=99, stream=True)
+    return _anthropic_stream_text(await _alist(stream))
+
+
+ENTRY_POINTS: dict[str, Call] = {
+    call.__name__: call
+    for call in (
+        chat,
+        chat_stream,
+        achat,
+        achat_stream,
+        text_completion,
+        text_completion_stream,
+        atext_completion,
+        atext_completion_stream,
+        responses,
+        responses_stream,
+        aresponses,
+        aresponses_stream,
+        messages,
+        messages_stream,
+        amessages,
+        amessages_stream,
+        router_chat,
+        router_chat_stream,
+        router_text_completion,
+        router_responses,
+        router_responses_stream,
+        router_messages,
+        router_messages_stream,
+    )
+}
+
+
+class RequestCounter(BaseCustomLogger):
+    """Counts how often the request side runs per call (exactly once is the promise)."""
+
+    call_types = ContentFilter.call_types
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any]:
+        self.seen.append(str(call_type))
+        return data
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+async def test_reply_is_masked_and_prefixed_exactly_once(entry_point: str, echo_model: str) -> None:
+    counter = RequestCounter()
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[V] "), counter]
+    assert await ENTRY_POINTS[entry_point](echo_model, CLEAN) == EXPECTED
+    assert len(counter.seen) == 1, counter.seen
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+async def test_blocked_request_is_refused(entry_point: str, echo_model: str) -> None:
+    litellm.callbacks = [ContentFilter(blocked_words=["password"], action="block", filter_requests=True)]
+    with pytest.raises(InterceptorRejectedError, match="ContentFilter"):
+        await ENTRY_POINTS[entry_point](echo_model, BLOCKED)
+
+
+@pytest.mark.parametrize("entry_point", ENTRY_POINTS)
+async def test_blocked_reply_is_refused(entry_point: str, echo_model: str) -> None:
+    """Action block on replies: the echo repeats the word, so the reply itself is refused (mid-stream too)."""
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"], action="block")]
+    with pytest.raises(InterceptorRejectedError):
+        await ENTRY_POINTS[entry_point](echo_model, CLEAN)
+
+
+async def test_embedding_and_image_prompts_are_checked(echo_model: str) -> None:
+    litellm.callbacks = [ContentFilter(blocked_words=["password"], action="block", filter_requests=True)]
+    with pytest.raises(InterceptorRejectedError):
+        litellm.embedding(model=echo_model, input=["fine", BLOCKED])
+    with pytest.raises(InterceptorRejectedError):
+        await litellm.aimage_generation(model=echo_model, prompt=BLOCKED)
+    assert len(litellm.embedding(model=echo_model, input=["fine"]).data) == 1
