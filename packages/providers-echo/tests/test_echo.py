@@ -22,6 +22,7 @@ from litellm_plugin.providers.echo import EchoProvider, echo_provider
 
 class TestEchoConformance(ProviderConformanceTests):
     provider_class = EchoProvider
+    entry_point = "echo"
     supports_embeddings = True
     supports_images = True
 

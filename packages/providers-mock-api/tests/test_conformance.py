@@ -13,6 +13,7 @@ from litellm_plugin.providers.mock_api import MockAPIProvider
 
 class TestEmbeddedConformance(ProviderConformanceTests):
     provider_class = MockAPIProvider
+    entry_point = "mock_api"
     model = "gpt-mock"
     supports_embeddings = True
 

@@ -24,6 +24,7 @@ from litellm_plugin.core.registry import (
     initialize_plugins,
     register_provider,
 )
+from litellm_plugin.core.signatures import AsyncCompletionMethod, CompletionMethod, Messages
 from litellm_plugin.core.text import PrefixTransform, TextTransform, map_message_text
 
 __version__ = version("litellm-plugin-core")
@@ -31,9 +32,11 @@ __version__ = version("litellm-plugin-core")
 __all__ = [
     "ALL_CALL_TYPES",
     "ENTRY_POINT_GROUP",
+    "AsyncCompletionMethod",
     "BaseCustomLogger",
     "BaseCustomProvider",
     "CallType",
+    "CompletionMethod",
     "DuplicateProviderError",
     "ErrorKind",
     "InterceptionNotSupportedError",
@@ -41,6 +44,7 @@ __all__ = [
     "InterceptorRejectedError",
     "InvalidProviderError",
     "InvalidProviderNameError",
+    "Messages",
     "PluginLoadWarning",
     "PluginRegistry",
     "PrefixTransform",

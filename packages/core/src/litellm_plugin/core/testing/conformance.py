@@ -4,13 +4,18 @@ Subclass it in a provider package's tests (in the spirit of ``langchain-tests``)
 
     class TestEchoConformance(ProviderConformanceTests):
         provider_class = EchoProvider
+        entry_point = "echo"
         supports_embeddings = True
         supports_images = True
 
 The provider is registered under a fresh name for each test with a private ``PluginRegistry`` and removed
 afterwards, so the global registry and ``litellm.custom_provider_map`` end as they started. Override the
 ``provider`` fixture when the provider needs arguments (a server URL, a key) or other fixtures.
-Async tests carry ``pytest.mark.asyncio``, so they run under pytest-asyncio in strict or auto mode.
+Set ``entry_point`` to the name in your ``[project.entry-points."litellm_plugin.providers"]`` table: the suite
+then checks that ``initialize_plugins()`` finds the installed package under that name, so a missing or
+misspelt entry point fails the package's own tests instead of reaching users as LiteLLM's "LLM Provider NOT
+provided". Async tests carry ``pytest.mark.asyncio``, so they run under pytest-asyncio in strict or auto mode,
+in any environment with ``litellm-plugin-core[testing]``.
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from litellm.exceptions import BadRequestError
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
+from litellm_plugin.core.discovery import DISABLE_DISCOVERY_ENV, ENTRY_POINT_GROUP
 from litellm_plugin.core.provider import BaseCustomProvider
-from litellm_plugin.core.registry import PluginRegistry
+from litellm_plugin.core.registry import PluginRegistry, get_registry, initialize_plugins
 
 __all__ = ["ProviderConformanceTests"]
 
@@ -72,6 +78,8 @@ class ProviderConformanceTests:
     """Same input, same output: lets the suite compare the four call paths with each other."""
     supports_embeddings: ClassVar[bool] = False
     supports_images: ClassVar[bool] = False
+    entry_point: ClassVar[str | None] = None
+    """The provider's name in the ``litellm_plugin.providers`` entry-point group; checked by discovery."""
 
     # --- fixtures ---------------------------------------------------------------------------------------
 
@@ -140,6 +148,35 @@ class ProviderConformanceTests:
             return list(litellm.completion(model=model, messages=messages, stream=True, **options))
         stream = await litellm.acompletion(model=model, messages=messages, stream=True, **options)
         return await _agather(stream)
+
+    # --- discovery ---------------------------------------------------------------------------------------
+
+    def test_entry_point_discovered(self, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Installing the package is all it takes: ``initialize_plugins()`` finds and routes ``entry_point``."""
+        if self.entry_point is None:
+            pytest.skip(f"{type(self).__name__}: set entry_point = '<name>' to check entry-point discovery")
+        name = self.entry_point
+        monkeypatch.delenv(DISABLE_DISCOVERY_ENV, raising=False)
+        registry = get_registry()
+        before = set(registry.list_providers())
+        saved_map = list(litellm.custom_provider_map)
+        try:
+            initialize_plugins()
+            routed = {entry.get("provider"): entry.get("custom_handler") for entry in litellm.custom_provider_map}
+            assert name in routed, (
+                f"initialize_plugins() did not find a provider named {name!r} (LiteLLM now routes "
+                f"{sorted(str(found) for found in routed)}): declare it under "
+                f'[project.entry-points."{ENTRY_POINT_GROUP}"] in pyproject.toml, then reinstall the package (uv sync)'
+            )
+            expected = self.provider_class or type(request.getfixturevalue("provider"))
+            handler = routed[name]
+            assert isinstance(handler, expected), (
+                f"entry point {name!r} gives LiteLLM a {type(handler).__name__}, expected {expected.__name__}"
+            )
+        finally:
+            for added in set(registry.list_providers()) - before:
+                registry.unregister(added)
+            litellm.custom_provider_map = saved_map
 
     # --- chat -------------------------------------------------------------------------------------------
 
