@@ -268,7 +268,7 @@ async def test_request_logger_records_every_call_type_once(
     token = f"t{uuid.uuid4().hex[:10]}"
 
     def mine() -> list[dict[str, Any]]:  # LiteLLM may still be logging earlier tests' calls in the background
-        return [r.litellm_call for r in caplog.records if token in str(getattr(r, "litellm_call", ""))]
+        return [getattr(r, "litellm_call", {}) for r in caplog.records if token in str(getattr(r, "litellm_call", ""))]
 
     with caplog.at_level("INFO", logger="litellm_plugin.loggers.filters"):
         await ENTRY_POINTS[entry_point](echo_model, f"hello {token}")
