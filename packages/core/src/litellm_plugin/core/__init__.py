@@ -15,7 +15,7 @@ from litellm_plugin.core.errors import (
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
 from litellm_plugin.core.provider import BaseCustomProvider
-from litellm_plugin.core.provider_errors import ErrorKind
+from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, ProviderMethodError
 from litellm_plugin.core.registry import (
     PluginRegistry,
     get_provider,
@@ -43,6 +43,8 @@ __all__ = [
     "PluginLoadWarning",
     "PluginRegistry",
     "PrefixTransform",
+    "ProviderContractError",
+    "ProviderMethodError",
     "ProviderNotFoundError",
     "ProviderRegistrationError",
     "TextTransform",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import entry_points
@@ -27,6 +28,7 @@ ENTRY_POINT_GROUP = "litellm_plugin.providers"
 DISABLE_DISCOVERY_ENV = "LITELLM_PLUGIN_DISABLE_DISCOVERY"
 
 logger = logging.getLogger(__name__)
+_CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class PluginLoadWarning(UserWarning):
@@ -48,14 +50,34 @@ def discovery_disabled() -> bool:
     return os.environ.get(DISABLE_DISCOVERY_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _caller_stacklevel() -> int:
+    """The ``stacklevel`` of the first frame outside litellm-plugin's core: the code that asked for discovery."""
+    frame = sys._getframe(1)  # report_broken_plugin
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_CORE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _logging_configured() -> bool:
+    """Logging set up by the application, and not already receiving warnings (``logging.captureWarnings``)."""
+    captured = getattr(logging, "_warnings_showwarning", None) is not None
+    return logger.hasHandlers() and not captured
+
+
 def report_broken_plugin(name: str, distribution: str, target: str, problem: BaseException) -> None:
-    """Warn (visible without logging set up) and log (reaches proxy logs) that one plugin was skipped."""
+    """Warn once, pointing at the caller's line; also log it when logging is set up (it reaches proxy logs).
+
+    Without logging configured, Python's last-resort handler would print the log record as well: one message.
+    """
     message = (
         f"litellm-plugin: skipped provider {name!r} ({target}) from distribution {distribution!r}: "
         f"{type(problem).__name__}: {problem}"
     )
-    logger.warning(message)
-    warnings.warn(message, PluginLoadWarning, stacklevel=3)
+    if _logging_configured():
+        logger.warning(message)
+    warnings.warn(message, PluginLoadWarning, stacklevel=_caller_stacklevel())
 
 
 def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvider]:
