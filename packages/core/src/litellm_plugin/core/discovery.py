@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import warnings
 from dataclasses import dataclass
 from importlib.metadata import entry_points
+
+from litellm_plugin.core._caller import caller_stacklevel
 
 __all__ = [
     "DISABLE_DISCOVERY_ENV",
@@ -28,7 +29,6 @@ ENTRY_POINT_GROUP = "litellm_plugin.providers"
 DISABLE_DISCOVERY_ENV = "LITELLM_PLUGIN_DISABLE_DISCOVERY"
 
 logger = logging.getLogger(__name__)
-_CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class PluginLoadWarning(UserWarning):
@@ -50,16 +50,6 @@ def discovery_disabled() -> bool:
     return os.environ.get(DISABLE_DISCOVERY_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _caller_stacklevel() -> int:
-    """The ``stacklevel`` of the first frame outside litellm-plugin's core: the code that asked for discovery."""
-    frame = sys._getframe(1)  # report_broken_plugin
-    level = 1
-    while frame.f_back is not None and frame.f_code.co_filename.startswith(_CORE_DIR):
-        frame = frame.f_back
-        level += 1
-    return level
-
-
 def _logging_configured() -> bool:
     """Logging set up by the application, and not already receiving warnings (``logging.captureWarnings``)."""
     captured = getattr(logging, "_warnings_showwarning", None) is not None
@@ -77,7 +67,7 @@ def report_broken_plugin(name: str, distribution: str, target: str, problem: Bas
     )
     if _logging_configured():
         logger.warning(message)
-    warnings.warn(message, PluginLoadWarning, stacklevel=_caller_stacklevel())
+    warnings.warn(message, PluginLoadWarning, stacklevel=caller_stacklevel())
 
 
 def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvider]:
