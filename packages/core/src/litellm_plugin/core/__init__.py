@@ -2,6 +2,11 @@
 
 from importlib.metadata import version
 
+from litellm_plugin.core.contracts import (
+    InterceptorContractError,
+    InterceptorDefinitionError,
+    InterceptorDefinitionWarning,
+)
 from litellm_plugin.core.discovery import ENTRY_POINT_GROUP, PluginLoadWarning
 from litellm_plugin.core.errors import (
     DuplicateProviderError,
@@ -36,6 +41,9 @@ __all__ = [
     "DuplicateProviderError",
     "ErrorKind",
     "InterceptionNotSupportedError",
+    "InterceptorContractError",
+    "InterceptorDefinitionError",
+    "InterceptorDefinitionWarning",
     "InterceptorError",
     "InterceptorRejectedError",
     "InvalidProviderError",
