@@ -170,3 +170,15 @@ async def test_response_transform_returning_a_transform_works(route: Route) -> N
     litellm.callbacks = [Fine()]
     reply = await litellm.acompletion(model=f"{route(Words)}/m", messages=USER)
     assert reply.choices[0].message.content == "SOME WORDS"
+
+
+class _SyncHookMixin:
+    def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        return response
+
+
+def test_hooks_from_a_mixin_are_checked_too() -> None:
+    with pytest.raises(InterceptorDefinitionError, match=r"async_post_call_success_hook is written as plain `def`"):
+
+        class FromMixin(_SyncHookMixin, BaseCustomLogger):
+            pass

@@ -199,3 +199,18 @@ def test_hand_written_map_entry_with_a_builtin_name_is_refused() -> None:
         _router("openai/gpt-4o-mini")
     with pytest.raises(InvalidProviderNameError, match=expected):
         litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="hi")
+
+
+class _CompletionMixin:
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:
+        return None  # type: ignore[return-value]
+
+
+class FromMixin(_CompletionMixin, BaseCustomProvider):  # type: ignore[misc]
+    pass
+
+
+def test_methods_from_a_mixin_are_checked_too(route: Route) -> None:
+    name = route(FromMixin)
+    with pytest.raises(ProviderContractError, match=r"FromMixin\.completion\): returned None"):
+        _sync(f"{name}/x")

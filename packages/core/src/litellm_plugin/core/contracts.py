@@ -147,9 +147,21 @@ def _checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
     return response_transform
 
 
+def _authored_members(cls: type) -> list[tuple[str, Any]]:
+    """``cls``'s own members, then those of mixins (bases that are not CustomLogger subclasses) not overridden."""
+    members: dict[str, Any] = dict(vars(cls))
+    for klass in cls.__mro__[1:]:
+        if klass is object or issubclass(klass, CustomLogger):
+            continue
+        for name, value in vars(klass).items():
+            if all(name not in vars(k) for k in cls.__mro__[: cls.__mro__.index(klass)]):
+                members.setdefault(name, value)
+    return list(members.items())
+
+
 def check_interceptor_class(cls: type, base: type) -> None:
-    """Check the hooks ``cls`` itself defines against LiteLLM's (``base`` is BaseCustomLogger)."""
-    for name, value in list(vars(cls).items()):
+    """Check the hooks ``cls`` defines, or takes from a mixin, against LiteLLM's (``base`` is BaseCustomLogger)."""
+    for name, value in _authored_members(cls):
         if name.startswith("_") or not inspect.isfunction(value) or getattr(value, _CHECKED, False):
             continue
         if name in _LITELLM_HOOKS or name in _OUR_HOOKS:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CALL_TYPES",
+    "authored",
     "NESTED_CALL_KEY",
     "OBSERVING_HOOKS",
     "guard_class",
@@ -221,9 +222,22 @@ _GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
 }
 
 
+def authored(cls: type, name: str) -> Any:
+    """The attribute ``name`` as ``cls`` resolves it, if an author wrote it (in ``cls`` or a mixin), else None.
+
+    LiteLLM's own classes (``CustomLogger``, ``CustomLLM`` ...) do not count.
+    """
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            module = getattr(klass, "__module__", "") or ""
+            return None if module == "litellm" or module.startswith("litellm.") else vars(klass)[name]
+    return None
+
+
 def guard_class(cls: type) -> None:
+    """Guard every hook ``cls`` defines or takes from a mixin (once); see the module docstring."""
     for name in (*_GUARDS, *OBSERVING_HOOKS):
-        fn = cls.__dict__.get(name)
+        fn = authored(cls, name)
         if fn is None or getattr(fn, _GUARD_MARK, False):
             continue
         guarded = _GUARDS[name](fn) if name in _GUARDS else _guard_observer(name, fn)

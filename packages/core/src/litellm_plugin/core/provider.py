@@ -61,7 +61,7 @@ class BaseCustomProvider(CustomLLM):
         """Check the contract around every method the subclass writes (see ``provider_contracts``), and
         watch ``litellm.custom_provider_map`` for entries a built-in provider would shadow."""
         super().__init_subclass__(**kwargs)
-        check_provider_class(cls)
+        check_provider_class(cls, BaseCustomProvider)
         watch_provider_map()
 
     # --- helpers for subclasses -------------------------------------------------------------------------

@@ -165,11 +165,17 @@ def _checked(method: str, fn: HookFn) -> HookFn:
     return checked
 
 
-def check_provider_class(cls: type) -> None:
-    """Wrap each provider method ``cls`` itself defines with the contract checks (once)."""
+def check_provider_class(cls: type, base: type) -> None:
+    """Wrap each provider method ``cls`` defines or takes from a mixin with the contract checks (once).
+
+    ``base`` (BaseCustomProvider) and LiteLLM's ``CustomLLM`` keep their own methods unwrapped.
+    """
     for method in PROVIDER_METHODS:
-        fn = cls.__dict__.get(method)
-        if fn is None or not callable(fn) or getattr(fn, _CHECKED, False):
+        owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
+        if owner is None or owner is base or owner.__module__.startswith("litellm."):
+            continue
+        fn = vars(owner)[method]
+        if not callable(fn) or getattr(fn, _CHECKED, False):
             continue
         wrapped = _checked(method, fn)
         setattr(wrapped, _CHECKED, True)
