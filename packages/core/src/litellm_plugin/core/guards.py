@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CALL_TYPES",
-    "authored",
     "NESTED_CALL_KEY",
     "OBSERVING_HOOKS",
+    "authored",
     "guard_class",
     "is_deliberate_rejection",
     "is_proxy_call",
