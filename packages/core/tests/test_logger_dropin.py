@@ -214,3 +214,30 @@ async def test_other_loggers_see_nested_calls_with_untouched_metadata(
     inner = [m for m in forwarder.metadata if m.get("span") == "inner"]
     assert len(inner) == 1
     assert not [key for key in inner[0] if "litellm_plugin" in key]
+
+
+# --- performance goal: modify-only interceptors stay out of LiteLLM's observer lists ----------------
+
+
+class ModifyOnly(BaseCustomLogger):
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        return data
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_modify_only_interceptors_are_not_in_litellms_lists(
+    provider: str, token: str, asynchronous: bool
+) -> None:
+    modifier, recorder = ModifyOnly(), Recorder(token)
+    litellm.callbacks = [modifier, recorder]
+    for _ in range(2):  # LiteLLM copies litellm.callbacks into its lists on every call
+        if asynchronous:
+            await litellm.acompletion(model=f"{provider}/m", messages=_user(token))
+        else:
+            await asyncio.to_thread(litellm.completion, model=f"{provider}/m", messages=_user(token))
+    for name in ("input_callback", "success_callback", "failure_callback", "_async_success_callback"):
+        entries = list(getattr(litellm, name))
+        assert not any(entry is modifier for entry in entries), name
+        assert sum(entry is recorder for entry in entries) == 1, name
+    await asyncio.to_thread(_wait_for, lambda: len(recorder.calls) >= 2)
+    assert len(recorder.calls) == 2

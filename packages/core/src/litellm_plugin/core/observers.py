@@ -27,6 +27,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import litellm
+from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
 
 __all__ = [
@@ -80,20 +81,43 @@ class ObserverList(list[Any]):
 
 # --- which interceptors observe ------------------------------------------------------------------------
 
-_observes_cache: dict[type, bool] = {}
+_overrides_cache: dict[type, frozenset[str]] = {}
+# CustomGuardrail's own logging hooks only act for guardrails whose mode includes ``logging_only``.
+_GUARDRAIL_LOGGING_HOOKS = frozenset({"async_logging_hook", "logging_hook"})
 
 
-def observes(cls: type, base: type) -> bool:
-    """Whether ``cls`` overrides (relative to ``base``) a CustomLogger hook LiteLLM calls from its lists."""
-    known = _observes_cache.get(cls)
+def _observer_overrides(cls: type, base: type) -> frozenset[str]:
+    known = _overrides_cache.get(cls)
     if known is None:
-        known = any(
-            getattr(cls, name, None) is not getattr(base, name, None)
+        known = frozenset(
+            name
             for name in _CUSTOM_LOGGER_HOOKS
-            if name not in NON_OBSERVING_HOOKS
+            if name not in NON_OBSERVING_HOOKS and getattr(cls, name, None) is not getattr(base, name, None)
         )
-        _observes_cache[cls] = known
+        _overrides_cache[cls] = known
     return known
+
+
+def _logs_only_as_guardrail(interceptor: Any, names: frozenset[str]) -> bool:
+    """The only list hooks are CustomGuardrail's own logging hooks: they act in ``logging_only`` mode only."""
+    cls = type(interceptor)
+    if not (names <= _GUARDRAIL_LOGGING_HOOKS and isinstance(interceptor, CustomGuardrail)):
+        return False
+    if any(getattr(cls, name) is not getattr(CustomGuardrail, name) for name in names):
+        return False
+    hooks = interceptor.event_hook
+    for hook in hooks if isinstance(hooks, list) else [hooks]:
+        value = getattr(hook, "value", hook)
+        if value == "logging_only" or not (value is None or isinstance(value, str)):
+            return False  # logging_only, or a form we do not read (per-model modes): keep it listed
+    return True
+
+
+def observes(interceptor: Any, base: type) -> bool:
+    """Whether LiteLLM must call ``interceptor`` from its lists: its class overrides (relative to ``base``) a
+    CustomLogger hook LiteLLM calls from there."""
+    names = _observer_overrides(type(interceptor), base)
+    return bool(names) and not _logs_only_as_guardrail(interceptor, names)
 
 
 # --- the managed interceptors and what the engine appended -------------------------------------------
@@ -144,7 +168,7 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
                 _managed[id(interceptor)] = weakref.ref(interceptor)
             except TypeError:  # not weak-referenceable (``__slots__``): LiteLLM copies it as before
                 continue
-        wanted = {id(i): i for i in interceptors if _is_managed(i) and observes(type(i), base)}
+        wanted = {id(i): i for i in interceptors if _is_managed(i) and observes(i, base)}
         for name in LIST_NAMES:
             callbacks = _lists[name]
             appended = _appended[name]
