@@ -32,7 +32,7 @@ __all__ = ["BUILTIN_PROVIDER_NAMES", "check_provider_map", "watch_provider_map"]
 BUILTIN_PROVIDER_NAMES = frozenset(provider.value for provider in LlmProviders)
 _WATCHED = "__litellm_plugin_watched__"
 _lock = threading.Lock()
-_last_checked: tuple[tuple[object, int], ...] = ()
+_last_checked: tuple[object, int, object] = (None, 0, None)  # strong references: their ids cannot be reused
 
 
 def _handler_name(handler: object) -> str:
@@ -53,15 +53,21 @@ def check_provider_map(entries: Any) -> None:
             )
 
 
-def _map_key() -> tuple[tuple[object, int], ...]:
+def _map_key() -> tuple[object, int, object]:
+    """Cheap identity of the map: the list, its length and its last entry (assigned or appended to)."""
     entries = litellm.custom_provider_map
-    return tuple((e.get("provider"), id(e.get("custom_handler"))) if isinstance(e, dict) else (e, 0) for e in entries)
+    return entries, len(entries), entries[-1] if entries else None
+
+
+def _same(key: tuple[object, int, object]) -> bool:
+    last = _last_checked
+    return key[0] is last[0] and key[1] == last[1] and key[2] is last[2]
 
 
 def _check_current_map() -> None:
     global _last_checked
     key = _map_key()
-    if key != _last_checked:
+    if not _same(key):
         check_provider_map(litellm.custom_provider_map)
         _last_checked = key
 
