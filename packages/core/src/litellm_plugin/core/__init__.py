@@ -2,6 +2,11 @@
 
 from importlib.metadata import version
 
+from litellm_plugin.core.contracts import (
+    InterceptorContractError,
+    InterceptorDefinitionError,
+    InterceptorDefinitionWarning,
+)
 from litellm_plugin.core.discovery import ENTRY_POINT_GROUP, PluginLoadWarning
 from litellm_plugin.core.errors import (
     DuplicateProviderError,
@@ -16,7 +21,7 @@ from litellm_plugin.core.errors import (
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
 from litellm_plugin.core.provider import BaseCustomProvider
-from litellm_plugin.core.provider_errors import ErrorKind
+from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, ProviderMethodError
 from litellm_plugin.core.registry import (
     PluginRegistry,
     get_provider,
@@ -40,6 +45,9 @@ __all__ = [
     "DuplicateProviderError",
     "ErrorKind",
     "InterceptionNotSupportedError",
+    "InterceptorContractError",
+    "InterceptorDefinitionError",
+    "InterceptorDefinitionWarning",
     "InterceptorError",
     "InterceptorRejectedError",
     "InvalidProviderError",
@@ -48,6 +56,8 @@ __all__ = [
     "PluginLoadWarning",
     "PluginRegistry",
     "PrefixTransform",
+    "ProviderContractError",
+    "ProviderMethodError",
     "ProviderNotFoundError",
     "ProviderRegistrationError",
     "TextTransform",

@@ -13,6 +13,8 @@ import warnings
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 
+from litellm_plugin.core._caller import caller_stacklevel
+
 __all__ = [
     "DISABLE_DISCOVERY_ENV",
     "ENTRY_POINT_GROUP",
@@ -48,14 +50,24 @@ def discovery_disabled() -> bool:
     return os.environ.get(DISABLE_DISCOVERY_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _logging_configured() -> bool:
+    """Logging set up by the application, and not already receiving warnings (``logging.captureWarnings``)."""
+    captured = getattr(logging, "_warnings_showwarning", None) is not None
+    return logger.hasHandlers() and not captured
+
+
 def report_broken_plugin(name: str, distribution: str, target: str, problem: BaseException) -> None:
-    """Warn (visible without logging set up) and log (reaches proxy logs) that one plugin was skipped."""
+    """Warn once, pointing at the caller's line; also log it when logging is set up (it reaches proxy logs).
+
+    Without logging configured, Python's last-resort handler would print the log record as well: one message.
+    """
     message = (
         f"litellm-plugin: skipped provider {name!r} ({target}) from distribution {distribution!r}: "
         f"{type(problem).__name__}: {problem}"
     )
-    logger.warning(message)
-    warnings.warn(message, PluginLoadWarning, stacklevel=3)
+    if _logging_configured():
+        logger.warning(message)
+    warnings.warn(message, PluginLoadWarning, stacklevel=caller_stacklevel())
 
 
 def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvider]:

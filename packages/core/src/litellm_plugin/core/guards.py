@@ -16,13 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
-from litellm_plugin.core.call_types import ALL_CALL_TYPES, normalize_call_type
+from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
+from litellm_plugin.core.observers import is_nested_call
 from litellm_plugin.core.payloads import payload_call_type
 
 if TYPE_CHECKING:
     from litellm_plugin.core.logger import BaseCustomLogger
 
-__all__ = ["NESTED_CALL_KEY", "OBSERVING_HOOKS", "guard_class", "is_deliberate_rejection", "is_proxy_call", "overrides"]
+__all__ = [
+    "DEFAULT_CALL_TYPES",
+    "NESTED_CALL_KEY",
+    "OBSERVING_HOOKS",
+    "authored",
+    "guard_class",
+    "is_deliberate_rejection",
+    "is_proxy_call",
+    "observes_call",
+    "overrides",
+]
 
 logger = logging.getLogger("litellm_plugin.core")
 
@@ -30,15 +41,23 @@ OBSERVING_HOOKS = ("async_log_success_event", "async_log_failure_event", "log_su
 # The proxy runs these only when they sit in the leaf class's own __dict__.
 LEAF_VISIBLE_HOOKS = ("async_pre_call_hook", "async_post_call_streaming_iterator_hook")
 
-# Metadata flag the engine puts on LiteLLM calls made from inside an intercepted call (a provider or a hook
-# calling LiteLLM again): observers skip them, so one user call gives one observation.
+# Former metadata flag for nested calls. Nothing writes it any more (nested calls are recorded by id in
+# ``observers``, user metadata is left alone); kept so imports of the name keep working.
 NESTED_CALL_KEY = "litellm_plugin_nested_call"
 
+# The default ``call_types`` object: an interceptor still holding it has not declared any, so its observers
+# see every call (as a plain CustomLogger's do); declaring ``call_types`` narrows them too.
+DEFAULT_CALL_TYPES: frozenset[CallType] = frozenset({"completion"})
 
-def is_nested_call(kwargs: Any) -> bool:
-    litellm_params = kwargs.get("litellm_params") if isinstance(kwargs, dict) else None
-    metadata = litellm_params.get("metadata") if isinstance(litellm_params, dict) else None
-    return isinstance(metadata, dict) and metadata.get(NESTED_CALL_KEY) is True
+
+def observes_call(interceptor: BaseCustomLogger, kwargs: Any) -> bool:
+    """Whether an observer hook of ``interceptor`` runs for LiteLLM's logging ``kwargs``."""
+    if is_nested_call(kwargs):
+        return False
+    if interceptor.call_types is DEFAULT_CALL_TYPES:
+        return True
+    call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
+    return call_type is None or interceptor.handles(call_type)
 
 
 def is_proxy_call(kwargs: Any) -> bool:
@@ -209,12 +228,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     event = name  # the sync bridge and the async observer it runs are separate events
 
     def handled(self: BaseCustomLogger, kwargs: Any) -> bool:
-        if is_nested_call(kwargs):
-            return False
-        call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
-        if call_type is not None and not self.handles(call_type):
-            return False
-        return _first_sight(self, event, kwargs)
+        return observes_call(self, kwargs) and _first_sight(self, event, kwargs)
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
@@ -252,9 +266,22 @@ _GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
 }
 
 
+def authored(cls: type, name: str) -> Any:
+    """The attribute ``name`` as ``cls`` resolves it, if an author wrote it (in ``cls`` or a mixin), else None.
+
+    LiteLLM's own classes (``CustomLogger``, ``CustomLLM`` ...) do not count.
+    """
+    for klass in cls.__mro__:
+        if name in vars(klass):
+            module = getattr(klass, "__module__", "") or ""
+            return None if module == "litellm" or module.startswith("litellm.") else vars(klass)[name]
+    return None
+
+
 def guard_class(cls: type) -> None:
+    """Guard every hook ``cls`` defines or takes from a mixin (once); see the module docstring."""
     for name in (*_GUARDS, *OBSERVING_HOOKS):
-        fn = cls.__dict__.get(name)
+        fn = authored(cls, name)
         if fn is None or getattr(fn, _GUARD_MARK, False):
             continue
         guarded = _GUARDS[name](fn) if name in _GUARDS else _guard_observer(name, fn)

@@ -40,10 +40,10 @@ from typing import Any
 
 import litellm
 
+from litellm_plugin.core import observers
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
-from litellm_plugin.core.guards import NESTED_CALL_KEY
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.streams import InterceptedStream
 
@@ -202,41 +202,19 @@ def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> li
     return [i for i in interceptors if call_type in i.call_types]
 
 
-_OBSERVER_LISTS = ("success_callback", "failure_callback", "_async_success_callback", "_async_failure_callback")
-_observer_lists_lock = threading.Lock()
-
-
-def _observer_lists_differ(wanted: dict[int, BaseCustomLogger]) -> bool:
-    for name in _OBSERVER_LISTS:
-        present = {id(c) for c in getattr(litellm, name) if isinstance(c, BaseCustomLogger)}
-        if present != wanted.keys():
-            return True
-    return False
-
-
 def _sync_observer_lists(active: list[BaseCustomLogger]) -> None:
-    """Make LiteLLM's internal callback lists hold exactly the interceptors registered now.
+    """Let LiteLLM's internal callback lists hold exactly the registered interceptors that observe.
 
-    LiteLLM copies ``litellm.callbacks`` into private lists once and deduplicates by class and settings, so a
-    replaced interceptor keeps observing ("ghost") and a new one of the same class may never be added.
-    Nothing is written when the lists are already right, so LiteLLM's threads reading them are not disturbed.
+    See :mod:`litellm_plugin.core.observers`: modify-only interceptors stay out of them (LiteLLM's logging then
+    costs nothing for them), replaced ones really stop ("ghosts"), and entries the user added directly stay.
     """
-    wanted = {id(i): i for i in active}
-    if not _observer_lists_differ(wanted):
-        return
-    with _observer_lists_lock:
-        for name in _OBSERVER_LISTS:
-            callbacks: list[Any] = getattr(litellm, name)
-            kept = [c for c in callbacks if not isinstance(c, BaseCustomLogger) or id(c) in wanted]
-            present = {id(c) for c in kept}
-            kept.extend(i for i in active if id(i) not in present)
-            callbacks[:] = kept
+    observers.sync_observer_lists(active, BaseCustomLogger)
 
 
 def _mark_nested(kwargs: dict[str, Any]) -> None:
-    """Tag a LiteLLM call made from inside an intercepted one, so observers skip it."""
+    """Record a LiteLLM call made from inside an intercepted one, so observers skip it (user data untouched)."""
     if any(isinstance(c, BaseCustomLogger) for c in litellm.callbacks):
-        kwargs["metadata"] = {**(kwargs.get("metadata") or {}), NESTED_CALL_KEY: True}
+        observers.mark_nested(kwargs)
 
 
 # --- applying hooks ------------------------------------------------------------------------------------

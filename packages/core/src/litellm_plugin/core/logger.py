@@ -22,8 +22,10 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
+from litellm_plugin.core.contracts import check_interceptor_class
 from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError
 from litellm_plugin.core.guards import (
+    DEFAULT_CALL_TYPES,
     NESTED_CALL_KEY,
     guard_class,
     is_deliberate_rejection,
@@ -48,14 +50,16 @@ class BaseCustomLogger(CustomLogger):
     Register an instance the usual way (``litellm.callbacks = [MyInterceptor()]`` in code,
     ``litellm_settings.callbacks: [module.instance]`` in the proxy).
 
-    * ``call_types``: the kinds of call this interceptor handles; it is not run on others.
+    * ``call_types``: the kinds of call its modifying hooks handle (default: chat completions); they are not
+      run on others. Observe-only hooks (``async_log_success_event`` & co.) see every call, as on a plain
+      ``CustomLogger``, unless ``call_types`` is declared (class attribute or constructor argument).
     * ``fail_open``: when a modifying hook raises, the call fails with :class:`InterceptorError` unless this
       is True, in which case the error is logged and the call goes on unmodified.
     * ``response_channels``: which reply text ``response_transform`` rewrites: visible ``text`` by default;
       add ``reasoning``, ``refusal``, ``tool_arguments`` (raw JSON) to see those too.
     """
 
-    call_types: ClassVar[frozenset[CallType]] = frozenset({"completion"})
+    call_types: ClassVar[frozenset[CallType]] = DEFAULT_CALL_TYPES
     response_channels: ClassVar[frozenset[ChannelKind]] = frozenset({"text"})
     fail_open: bool = False
 
@@ -71,13 +75,15 @@ class BaseCustomLogger(CustomLogger):
             self.fail_open = fail_open
         if call_types is not None:
             self.call_types = validate_call_types(call_types)  # type: ignore[misc]
-        from litellm_plugin.core import interception
-
-        interception.install()
+        _install_engine()  # again, in case it was uninstalled since the class was defined
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the hooks against LiteLLM's (see ``contracts``), guard them, and install the engine: defining
+        the class is enough, so an ``__init__`` that skips ``super().__init__()`` still gets intercepted."""
         super().__init_subclass__(**kwargs)
+        check_interceptor_class(cls, BaseCustomLogger)
         guard_class(cls)
+        _install_engine()
 
     @property
     def interceptor_name(self) -> str:
@@ -216,3 +222,9 @@ class BaseCustomLogger(CustomLogger):
 
 
 guard_class(BaseCustomLogger)
+
+
+def _install_engine() -> None:
+    from litellm_plugin.core import interception  # the engine imports this module
+
+    interception.install()

@@ -27,7 +27,9 @@ from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ImageR
 
 from litellm_plugin.core import _bridge
 from litellm_plugin.core.messages import last_user_text, validate_messages
-from litellm_plugin.core.provider_errors import ErrorKind, provider_error
+from litellm_plugin.core.provider_contracts import PROVIDER_METHODS, check_provider_class
+from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, provider_error
+from litellm_plugin.core.provider_map import watch_provider_map
 from litellm_plugin.core.responses import chunks_from_response, make_chunk, make_response
 
 if TYPE_CHECKING:
@@ -35,16 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BaseCustomProvider"]
 
-_METHODS = (
-    "completion",
-    "acompletion",
-    "streaming",
-    "astreaming",
-    "embedding",
-    "aembedding",
-    "image_generation",
-    "aimage_generation",
-)
+_METHODS = PROVIDER_METHODS
 
 
 def _arguments(frame_locals: dict[str, Any]) -> dict[str, Any]:
@@ -63,6 +56,13 @@ class BaseCustomProvider(CustomLLM):
 
     make_response = staticmethod(make_response)
     make_chunk = staticmethod(make_chunk)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the contract around every method the subclass writes (see ``provider_contracts``), and
+        watch ``litellm.custom_provider_map`` for entries a built-in provider would shadow."""
+        super().__init_subclass__(**kwargs)
+        check_provider_class(cls, BaseCustomProvider)
+        watch_provider_map()
 
     # --- helpers for subclasses -------------------------------------------------------------------------
 
@@ -113,9 +113,13 @@ class BaseCustomProvider(CustomLLM):
         )
 
     def _expect_response(self, response: object, model: str) -> ModelResponse:
-        if not isinstance(response, ModelResponse):
-            raise self.error(
-                "internal", f"completion returned {type(response).__name__}, not a ModelResponse", model=model
+        if not isinstance(response, ModelResponse):  # only reachable through a method defined unchecked
+            raise ProviderContractError(
+                provider=self.error_provider,
+                provider_class=type(self).__name__,
+                method="completion",
+                model=model,
+                detail=f"returned a {type(response).__name__}; it must return a ModelResponse",
             )
         return response
 

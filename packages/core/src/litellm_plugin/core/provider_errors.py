@@ -11,7 +11,7 @@ from typing import Literal
 import httpx
 from litellm import exceptions as errors
 
-__all__ = ["ErrorKind", "provider_error"]
+__all__ = ["ErrorKind", "ProviderContractError", "ProviderMethodError", "provider_error"]
 
 ErrorKind = Literal[
     "bad_request",
@@ -102,3 +102,27 @@ def provider_error(
     return errors.APIError(
         status_code=status, message=message, model=model, llm_provider=provider, request=response.request
     )
+
+
+class ProviderMethodError(errors.InternalServerError):
+    """A provider method raised an exception that is not one of LiteLLM's (a bug, or an unmapped library error).
+
+    Names the provider, its class and the method; the original exception is ``__cause__``. It is a
+    ``litellm.InternalServerError`` (HTTP 500), so the Router retries it and falls back like any 500 from a
+    built-in provider: a plain exception cannot be told apart from a transient failure. Raise
+    ``self.error("bad_request", ...)`` (or another 4xx kind) for a failure that retrying cannot fix.
+    """
+
+    def __init__(self, *, provider: str, provider_class: str, method: str, model: str, detail: str) -> None:
+        self.provider = provider
+        self.provider_class = provider_class
+        self.method = method
+        super().__init__(
+            message=f"provider {provider!r} ({provider_class}.{method}): {detail}",
+            llm_provider=provider,
+            model=model,
+        )
+
+
+class ProviderContractError(ProviderMethodError):
+    """A provider method returned something LiteLLM cannot use (a ``str``, ``None``, the wrong response type)."""

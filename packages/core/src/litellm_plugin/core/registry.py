@@ -17,7 +17,6 @@ from dataclasses import dataclass
 import litellm
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.llms.custom_llm import CustomLLMItem
-from litellm.types.utils import LlmProviders
 from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core.discovery import (
@@ -34,6 +33,7 @@ from litellm_plugin.core.errors import (
     ProviderRegistrationError,
 )
 from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES
 
 __all__ = ["PluginRegistry", "get_provider", "get_registry", "initialize_plugins", "register_provider"]
 
@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 _LOCK = threading.RLock()
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
-_BUILTIN_NAMES = frozenset(provider.value for provider in LlmProviders)
+_BUILTIN_NAMES = BUILTIN_PROVIDER_NAMES
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,180 @@
+"""Interceptor mistakes reported when the class is defined, not on the first call (or never).
+
+LiteLLM calls its hooks by keyword, awaits the ``async_*`` ones, iterates the stream-iterator hook, and
+silently ignores a method whose name is not a hook. So an author's ``def`` where LiteLLM awaits, a renamed or
+missing parameter, or ``async_pre_call_hooks`` (one letter off) fails late or not at all. ``BaseCustomLogger``
+runs :func:`check_interceptor_class` from ``__init_subclass__``:
+
+* a hook with the wrong kind (``def`` / ``async def`` / async generator) or a signature LiteLLM's keyword call
+  cannot bind raises :class:`InterceptorDefinitionError` saying what to write instead;
+* a method named close to a hook warns (:class:`InterceptorDefinitionWarning`), since it is never called;
+* a ``call_types`` class attribute is validated and normalized;
+* ``response_transform`` is wrapped so a result that is not a ``TextTransform`` (or None) fails the call with
+  :class:`InterceptorContractError` naming the interceptor and the fix, whatever its failure policy.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from litellm.integrations.custom_logger import CustomLogger
+
+from litellm_plugin.core._caller import caller_stacklevel
+from litellm_plugin.core.call_types import validate_call_types
+from litellm_plugin.core.errors import InterceptorError
+from litellm_plugin.core.text import TextTransform
+
+__all__ = [
+    "InterceptorContractError",
+    "InterceptorDefinitionError",
+    "InterceptorDefinitionWarning",
+    "check_interceptor_class",
+]
+
+_LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
+_OUR_HOOKS = frozenset({"response_transform", "transform_factory"})
+_CHECKED = "__litellm_plugin_contract__"
+
+
+class InterceptorDefinitionError(TypeError):
+    """An interceptor class defines a hook LiteLLM cannot call as written; raised at class definition."""
+
+
+class InterceptorDefinitionWarning(UserWarning):
+    """An interceptor class defines a method that looks like a misspelt hook: LiteLLM never calls it."""
+
+
+class InterceptorContractError(InterceptorError):
+    """A hook returned something the engine cannot use; the call fails whatever the failure policy."""
+
+    def __init__(self, interceptor: str, hook: str, detail: str) -> None:
+        super().__init__(interceptor, hook, TypeError(detail))
+
+
+def _kind(fn: Callable[..., Any]) -> str:
+    if inspect.isasyncgenfunction(fn):
+        return "async generator"
+    if inspect.iscoroutinefunction(fn):
+        return "async def"
+    return "def"
+
+
+def _how_to_write(name: str, kind: str) -> str:
+    if kind == "async generator":
+        return f"write it as `async def {name}(...)` that yields each chunk"
+    if kind == "async def":
+        return f"write it as `async def {name}(...)` (LiteLLM awaits it)"
+    return f"write it as plain `def {name}(...)` (LiteLLM calls it without awaiting)"
+
+
+def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
+    expected, got = _kind(reference), _kind(own)
+    if expected == got:
+        return
+    hint = ""
+    if expected == "def" and f"async_{name}" in _LITELLM_HOOKS:
+        hint = f", or rename it to async_{name}"
+    raise InterceptorDefinitionError(
+        f"{cls.__qualname__}.{name} is written as {'`' + got + '`' if got != 'def' else 'plain `def`'}, but "
+        f"LiteLLM expects {expected!r}: {_how_to_write(name, expected)}{hint}"
+    )
+
+
+def _parameters(fn: Callable[..., Any]) -> list[inspect.Parameter]:
+    return list(inspect.signature(fn).parameters.values())[1:]  # without self
+
+
+def _check_signature(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
+    expected = [
+        p
+        for p in _parameters(reference)
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
+    ]
+    params = _parameters(own)
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    by_name = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    missing = [p.name for p in expected if p.name not in by_name and not takes_any]
+    wanted = {p.name for p in expected}
+    extra = [
+        p.name
+        for p in params
+        if p.name not in wanted
+        and p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)
+    ]
+    if not missing and not extra:
+        return
+    problems = []
+    if missing:
+        problems.append(f"LiteLLM passes {', '.join(missing)} by name, which it does not accept")
+    if extra:
+        problems.append(f"it requires {', '.join(extra)}, which LiteLLM never passes")
+    reference_signature = ", ".join(["self", *(p.name for p in expected)])
+    raise InterceptorDefinitionError(
+        f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: "
+        f"{'; '.join(problems)}. Write it as {name}({reference_signature}) (add **kwargs to accept more)"
+    )
+
+
+def _warn_if_misspelt(cls: type, name: str) -> None:
+    close = difflib.get_close_matches(name, sorted(_LITELLM_HOOKS | _OUR_HOOKS), n=1, cutoff=0.88)
+    if close:
+        warnings.warn(
+            f"{cls.__qualname__}.{name} is not a LiteLLM hook and will never be called; did you mean {close[0]}?",
+            InterceptorDefinitionWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
+
+def _checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def response_transform(self: Any, *args: Any, **kwargs: Any) -> Any:
+        made = fn(self, *args, **kwargs)
+        if made is None or isinstance(made, TextTransform):
+            return made
+        if isinstance(made, type) and issubclass(made, TextTransform):
+            detail = f"returned the class {made.__name__}; return an instance: {made.__name__}()"
+        else:
+            detail = f"returned a {type(made).__name__}; it must return a TextTransform instance or None"
+        raise InterceptorContractError(self.interceptor_name, "response_transform", detail)
+
+    setattr(response_transform, _CHECKED, True)
+    return response_transform
+
+
+def _authored_members(cls: type) -> list[tuple[str, Any]]:
+    """``cls``'s own members, then those of mixins (bases that are not CustomLogger subclasses) not overridden."""
+    members: dict[str, Any] = dict(vars(cls))
+    for klass in cls.__mro__[1:]:
+        if klass is object or issubclass(klass, CustomLogger):
+            continue
+        for name, value in vars(klass).items():
+            if all(name not in vars(k) for k in cls.__mro__[: cls.__mro__.index(klass)]):
+                members.setdefault(name, value)
+    return list(members.items())
+
+
+def check_interceptor_class(cls: type, base: type) -> None:
+    """Check the hooks ``cls`` defines, or takes from a mixin, against LiteLLM's (``base`` is BaseCustomLogger)."""
+    for name, value in _authored_members(cls):
+        if name.startswith("_") or not inspect.isfunction(value) or getattr(value, _CHECKED, False):
+            continue
+        if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
+            reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
+            _check_kind(cls, name, value, reference)
+            _check_signature(cls, name, value, reference)
+            if name == "response_transform":
+                setattr(cls, name, _checked_transform(value))
+        else:
+            _warn_if_misspelt(cls, name)
+    declared = vars(cls).get("call_types")
+    if declared is not None and not isinstance(declared, property):
+        try:
+            cls.call_types = validate_call_types([declared] if isinstance(declared, str) else declared)  # type: ignore[attr-defined]
+        except (TypeError, ValueError) as exc:
+            raise InterceptorDefinitionError(f"{cls.__qualname__}.call_types: {exc}") from exc

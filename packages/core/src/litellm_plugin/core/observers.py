@@ -1,0 +1,208 @@
+"""Which interceptors sit in LiteLLM's observer lists, and which calls they must not observe.
+
+LiteLLM copies every entry of ``litellm.callbacks`` (and of a call's ``callbacks=``) into five private lists
+at the start of every call (``input_callback``, ``success_callback``, ``failure_callback`` and their async
+twins), when ``callback not in <list>``, and then pays a per-callback cost in its logging handlers for every
+entry. It never takes an entry out again, so a replaced logger keeps observing ("ghost").
+
+For the interceptors the engine manages (those in ``litellm.callbacks`` or a call's ``callbacks=``), the engine
+decides instead: the lists are replaced by :class:`ObserverList`, a ``list`` whose ``in`` answers "already
+there" for a managed interceptor, so LiteLLM never copies one; the engine appends the interceptors that
+implement an observe-only hook and takes out, when they leave ``litellm.callbacks``, only those it appended
+itself. Interceptors that only modify never enter the lists and cost LiteLLM's logging nothing. Whatever
+the user (or LiteLLM) put into a list directly (``litellm.success_callback = [h]``,
+``litellm.logging_callback_manager.add_litellm_async_success_callback(h)``) is never touched.
+
+Nested calls (a provider or a hook calling LiteLLM again) are recorded by their ``litellm_call_id`` here, so
+observers can skip them without anything being written into the user's metadata.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+import weakref
+from collections import OrderedDict
+from collections.abc import Iterable
+from typing import Any
+
+import litellm
+from litellm.integrations.custom_guardrail import CustomGuardrail
+from litellm.integrations.custom_logger import CustomLogger
+
+__all__ = [
+    "LIST_NAMES",
+    "NON_OBSERVING_HOOKS",
+    "ObserverList",
+    "is_nested_call",
+    "mark_nested",
+    "observes",
+    "sync_observer_lists",
+]
+
+LIST_NAMES = (
+    "input_callback",
+    "success_callback",
+    "failure_callback",
+    "_async_success_callback",
+    "_async_failure_callback",
+)
+
+# CustomLogger methods LiteLLM calls from ``litellm.callbacks`` itself (proxy hooks, deployment hooks), never
+# from the observer lists. Overriding any *other* CustomLogger method makes an interceptor an observer
+# (conservative: an unknown hook costs speed, never a missed call).
+NON_OBSERVING_HOOKS = frozenset(
+    {
+        "async_pre_call_hook",
+        "async_post_call_success_hook",
+        "async_post_call_failure_hook",
+        "async_post_call_streaming_hook",
+        "async_post_call_streaming_iterator_hook",
+        "async_post_call_response_headers_hook",
+        "async_moderation_hook",
+        "async_pre_call_deployment_hook",
+        "async_post_call_success_deployment_hook",
+        "async_post_call_streaming_deployment_hook",
+    }
+)
+_CUSTOM_LOGGER_HOOKS = tuple(
+    name for name, value in vars(CustomLogger).items() if callable(value) and not name.startswith("_")
+)
+
+
+class ObserverList(list[Any]):
+    """One of LiteLLM's callback lists; ``in`` says "present" for interceptors the engine manages."""
+
+    __slots__ = ()
+
+    def __contains__(self, item: object) -> bool:
+        return list.__contains__(self, item) or _is_managed(item)
+
+
+# --- which interceptors observe ------------------------------------------------------------------------
+
+_overrides_cache: dict[type, frozenset[str]] = {}
+# CustomGuardrail's own logging hooks only act for guardrails whose mode includes ``logging_only``.
+_GUARDRAIL_LOGGING_HOOKS = frozenset({"async_logging_hook", "logging_hook"})
+
+
+def _observer_overrides(cls: type, base: type) -> frozenset[str]:
+    known = _overrides_cache.get(cls)
+    if known is None:
+        known = frozenset(
+            name
+            for name in _CUSTOM_LOGGER_HOOKS
+            if name not in NON_OBSERVING_HOOKS and getattr(cls, name, None) is not getattr(base, name, None)
+        )
+        _overrides_cache[cls] = known
+    return known
+
+
+def _logs_only_as_guardrail(interceptor: Any, names: frozenset[str]) -> bool:
+    """The only list hooks are CustomGuardrail's own logging hooks: they act in ``logging_only`` mode only."""
+    cls = type(interceptor)
+    if not (names <= _GUARDRAIL_LOGGING_HOOKS and isinstance(interceptor, CustomGuardrail)):
+        return False
+    if any(getattr(cls, name) is not getattr(CustomGuardrail, name) for name in names):
+        return False
+    hooks = interceptor.event_hook
+    for hook in hooks if isinstance(hooks, list) else [hooks]:
+        value = getattr(hook, "value", hook)
+        if value == "logging_only" or not (value is None or isinstance(value, str)):
+            return False  # logging_only, or a form we do not read (per-model modes): keep it listed
+    return True
+
+
+def observes(interceptor: Any, base: type) -> bool:
+    """Whether LiteLLM must call ``interceptor`` from its lists: its class overrides (relative to ``base``) a
+    CustomLogger hook LiteLLM calls from there."""
+    names = _observer_overrides(type(interceptor), base)
+    return bool(names) and not _logs_only_as_guardrail(interceptor, names)
+
+
+# --- the managed interceptors and what the engine appended -------------------------------------------
+
+_lock = threading.Lock()
+_managed: dict[int, weakref.ReferenceType[Any]] = {}
+_appended: dict[str, dict[int, Any]] = {name: {} for name in LIST_NAMES}  # per list: what the engine put in
+_lists: dict[str, ObserverList] = {}  # the ObserverList objects installed in litellm
+_last_key: tuple[int, ...] | None = None
+
+
+def _is_managed(item: object) -> bool:
+    ref = _managed.get(id(item))
+    return ref is not None and ref() is item
+
+
+def _ensure_lists() -> bool:
+    """Install an ObserverList for each of LiteLLM's lists that is not one (any more). True if any was."""
+    changed = False
+    for name in LIST_NAMES:
+        current = getattr(litellm, name)
+        if _lists.get(name) is current:
+            continue
+        wrapped = current if isinstance(current, ObserverList) else ObserverList(current)
+        setattr(litellm, name, wrapped)
+        _lists[name] = wrapped
+        _appended[name] = {}  # a list replaced from outside holds nothing the engine appended
+        changed = True
+    return changed
+
+
+def sync_observer_lists(active: Iterable[Any], base: type) -> None:
+    """Make LiteLLM's lists hold exactly the observing interceptors among ``active`` that the engine manages.
+
+    Cheap when nothing changed: one identity check per list and one tuple comparison.
+    """
+    global _last_key
+    interceptors = list(active)
+    key = tuple(id(i) for i in interceptors)
+    lists_replaced = any(_lists.get(name) is not getattr(litellm, name) for name in LIST_NAMES)
+    if key == _last_key and not lists_replaced:
+        return
+    with _lock:
+        _ensure_lists()
+        _managed.clear()
+        for interceptor in interceptors:
+            try:
+                _managed[id(interceptor)] = weakref.ref(interceptor)
+            except TypeError:  # not weak-referenceable (``__slots__``): LiteLLM copies it as before
+                continue
+        wanted = {id(i): i for i in interceptors if _is_managed(i) and observes(i, base)}
+        for name in LIST_NAMES:
+            callbacks = _lists[name]
+            appended = _appended[name]
+            stale = {key for key, interceptor in appended.items() if wanted.get(key) is not interceptor}
+            if stale:
+                callbacks[:] = [c for c in callbacks if not (id(c) in stale and appended[id(c)] is c)]
+                for gone in stale:
+                    del appended[gone]
+            for interceptor_id, interceptor in wanted.items():
+                if not any(c is interceptor for c in callbacks):
+                    callbacks.append(interceptor)
+                    appended[interceptor_id] = interceptor
+        _last_key = key
+
+
+# --- nested calls ------------------------------------------------------------------------------------
+
+_NESTED_LIMIT = 10_000  # ids kept; a nested call is observed within moments of being made
+_nested_ids: OrderedDict[str, None] = OrderedDict()
+_nested_lock = threading.Lock()
+
+
+def mark_nested(kwargs: dict[str, Any]) -> None:
+    """Record a LiteLLM call made from inside an intercepted one (by its ``litellm_call_id``)."""
+    call_id = kwargs.get("litellm_call_id")
+    if not isinstance(call_id, str):
+        call_id = kwargs["litellm_call_id"] = str(uuid.uuid4())
+    with _nested_lock:
+        _nested_ids[call_id] = None
+        while len(_nested_ids) > _NESTED_LIMIT:
+            _nested_ids.popitem(last=False)
+
+
+def is_nested_call(kwargs: Any) -> bool:
+    """Whether LiteLLM's logging ``kwargs`` describe a call :func:`mark_nested` recorded."""
+    call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
+    return isinstance(call_id, str) and call_id in _nested_ids

@@ -1,0 +1,91 @@
+"""Entries of ``litellm.custom_provider_map`` that a built-in provider would shadow: refused, not ignored.
+
+LiteLLM resolves ``openai/...`` to its built-in provider before it looks at ``custom_provider_map``, so an
+entry named ``openai`` never runs, and nothing says so. ``PluginRegistry`` refuses such names; entries written
+elsewhere (the proxy's ``litellm_settings.custom_provider_map`` YAML, or by hand) are checked here.
+
+Two places see every map, and both are wrapped once, when the first ``BaseCustomProvider`` subclass is defined
+(the proxy imports the handler modules, defining their classes, before it builds the map):
+
+* ``litellm.Router.__init__``: the proxy builds its Router right after loading ``litellm_settings``, so a shadowed
+  entry raises :class:`InvalidProviderNameError` there and the proxy stops at startup, naming the entry; an SDK
+  user gets the same error when creating a Router;
+* ``litellm.utils.custom_llm_setup()``, which LiteLLM runs at the start of every SDK call: calls fail loudly until
+  the entry is renamed. An unchanged map costs one tuple comparison per call.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+import litellm.utils
+from litellm.types.utils import LlmProviders
+
+from litellm_plugin.core.errors import InvalidProviderNameError
+
+__all__ = ["BUILTIN_PROVIDER_NAMES", "check_provider_map", "watch_provider_map"]
+
+BUILTIN_PROVIDER_NAMES = frozenset(provider.value for provider in LlmProviders)
+_WATCHED = "__litellm_plugin_watched__"
+_lock = threading.Lock()
+_last_checked: tuple[object, int, object] = (None, 0, None)  # strong references: their ids cannot be reused
+
+
+def _handler_name(handler: object) -> str:
+    return type(handler).__name__ if not isinstance(handler, type) else f"class {handler.__name__}"
+
+
+def check_provider_map(entries: Any) -> None:
+    """Raise :class:`InvalidProviderNameError` naming the first entry a built-in provider shadows."""
+    for position, entry in enumerate(entries or ()):
+        name = entry.get("provider") if isinstance(entry, dict) else None
+        if isinstance(name, str) and name in BUILTIN_PROVIDER_NAMES:
+            handler = _handler_name(entry.get("custom_handler"))
+            raise InvalidProviderNameError(
+                f"litellm.custom_provider_map[{position}] (provider {name!r}, custom_handler {handler}) uses the "
+                f"name of LiteLLM's built-in provider {name!r}: LiteLLM routes '{name}/...' to the built-in and "
+                f"never calls {handler}. Rename the entry's provider (e.g. 'my_{name}') and use that prefix in "
+                f"model names"
+            )
+
+
+def _map_key() -> tuple[object, int, object]:
+    """Cheap identity of the map: the list, its length and its last entry (assigned or appended to)."""
+    entries = litellm.custom_provider_map
+    return entries, len(entries), entries[-1] if entries else None
+
+
+def _same(key: tuple[object, int, object]) -> bool:
+    last = _last_checked
+    return key[0] is last[0] and key[1] == last[1] and key[2] is last[2]
+
+
+def _check_current_map() -> None:
+    global _last_checked
+    key = _map_key()
+    if not _same(key):
+        check_provider_map(litellm.custom_provider_map)
+        _last_checked = key
+
+
+def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(original)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        _check_current_map()
+        return original(*args, **kwargs)
+
+    setattr(checked, _WATCHED, original)
+    return checked
+
+
+def watch_provider_map() -> None:
+    """Check ``litellm.custom_provider_map`` whenever LiteLLM sets it up or a Router is built (idempotent)."""
+    with _lock:
+        for owner, name in ((litellm.utils, "custom_llm_setup"), (litellm.Router, "__init__")):
+            current = getattr(owner, name)
+            if getattr(current, _WATCHED, None) is None:
+                setattr(owner, name, _watch(current))

@@ -1,0 +1,184 @@
+"""Interceptor mistakes are reported when the class is defined, with the fix (issue 12, item 7)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import (
+    BaseCustomLogger,
+    BaseCustomProvider,
+    InterceptorContractError,
+    InterceptorDefinitionError,
+    InterceptorDefinitionWarning,
+    TextTransform,
+)
+
+Route = Callable[[Any], str]  # the ``route`` fixture from conftest
+USER: list[Any] = [{"role": "user", "content": "hi"}]
+
+
+def test_plain_def_where_litellm_awaits() -> None:
+    with pytest.raises(InterceptorDefinitionError, match=r"async_pre_call_hook is written as plain `def`.*async def"):
+
+        class Sync(BaseCustomLogger):
+            def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+                return data
+
+
+def test_async_def_where_litellm_does_not_await() -> None:
+    with pytest.raises(
+        InterceptorDefinitionError, match=r"log_success_event is written as `async def`.*async_log_success_event"
+    ):
+
+        class Async(BaseCustomLogger):
+            async def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:  # type: ignore[override]
+                return None
+
+
+def test_stream_iterator_hook_must_yield() -> None:
+    with pytest.raises(InterceptorDefinitionError, match=r"async_post_call_streaming_iterator_hook.*yields each chunk"):
+
+        class NoYield(BaseCustomLogger):
+            async def async_post_call_streaming_iterator_hook(  # type: ignore[override]
+                self, user_api_key_dict: Any, response: Any, request_data: Any
+            ) -> Any:
+                return response
+
+
+@pytest.mark.parametrize(
+    ("signature", "message"),
+    [
+        ("self, data", r"LiteLLM passes user_api_key_dict, cache, call_type by name"),
+        ("self, user_api_key_dict, cache, request, call_type", r"passes data by name.*requires request"),
+        ("self, user_api_key_dict, cache, data, call_type, tenant", r"requires tenant, which LiteLLM never passes"),
+    ],
+)
+def test_wrong_signature(signature: str, message: str) -> None:
+    namespace: dict[str, Any] = {}
+    exec(f"async def async_pre_call_hook({signature}):\n    return None", namespace)
+    with pytest.raises(InterceptorDefinitionError, match=message) as caught:
+        type("Wrong", (BaseCustomLogger,), {"async_pre_call_hook": namespace["async_pre_call_hook"]})
+    assert "Write it as async_pre_call_hook(self, user_api_key_dict, cache, data, call_type)" in str(caught.value)
+
+
+def test_kwargs_and_defaults_are_accepted() -> None:
+    class Flexible(BaseCustomLogger):
+        async def async_pre_call_hook(self, *args: Any, **kwargs: Any) -> Any:
+            return None
+
+        async def async_log_success_event(
+            self, kwargs: Any, response_obj: Any, *rest: Any, extra: int = 0, **more: Any
+        ) -> None:
+            return None
+
+    assert Flexible is not None
+
+
+def test_misspelt_hook_warns_at_the_class_definition() -> None:
+    with pytest.warns(
+        InterceptorDefinitionWarning, match=r"async_pre_call_hooks is not a LiteLLM hook.*async_pre_call_hook\?"
+    ) as caught:
+
+        class Typo(BaseCustomLogger):
+            async def async_pre_call_hooks(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+                return data
+
+    assert caught[0].filename == __file__
+
+
+def test_unrelated_helpers_do_not_warn() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+
+        class Helpers(BaseCustomLogger):
+            def redact(self, text: str) -> str:
+                return text
+
+            async def fetch_policy(self) -> None:
+                return None
+
+    assert Helpers is not None
+
+
+def test_invalid_call_types_attribute() -> None:
+    with pytest.raises(InterceptorDefinitionError, match=r"call_types: unknown call type 'chat'"):
+
+        class Wrong(BaseCustomLogger):
+            call_types = frozenset({"chat"})  # type: ignore[arg-type]
+
+
+class Words(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "some words")
+
+
+class Upper(TextTransform):
+    def transform(self, text: str) -> str:
+        return text.upper()
+
+
+@pytest.fixture(autouse=True)
+def _clean_callbacks() -> Iterator[None]:
+    litellm.logging_callback_manager._reset_all_callbacks()
+    yield
+    litellm.logging_callback_manager._reset_all_callbacks()
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        (lambda: Upper, r"returned the class Upper; return an instance: Upper\(\)"),
+        (lambda: "upper", r"returned a str; it must return a TextTransform instance or None"),
+        (lambda: str.upper, r"returned a method_descriptor"),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["reply", "stream"])
+async def test_response_transform_returning_a_non_transform(
+    route: Route, returned: Callable[[], Any], message: str, stream: bool
+) -> None:
+    class Broken(BaseCustomLogger):
+        def response_transform(self, request_data: dict[str, Any]) -> Any:
+            return returned()
+
+    litellm.callbacks = [Broken(fail_open=True)]  # a contract error fails the call even when fail_open
+    model = f"{route(Words)}/m"
+
+    async def call() -> None:
+        response = await litellm.acompletion(model=model, messages=USER, stream=stream)
+        if stream:
+            async for _ in response:
+                pass
+
+    with pytest.raises(
+        InterceptorContractError, match=r"interceptor 'Broken' failed in response_transform: .*" + message
+    ):
+        await call()
+
+
+async def test_response_transform_returning_a_transform_works(route: Route) -> None:
+    class Fine(BaseCustomLogger):
+        def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+            return Upper()
+
+    litellm.callbacks = [Fine()]
+    reply = await litellm.acompletion(model=f"{route(Words)}/m", messages=USER)
+    assert reply.choices[0].message.content == "SOME WORDS"
+
+
+class _SyncHookMixin:
+    def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        return response
+
+
+def test_hooks_from_a_mixin_are_checked_too() -> None:
+    with pytest.raises(InterceptorDefinitionError, match=r"async_post_call_success_hook is written as plain `def`"):
+
+        class FromMixin(_SyncHookMixin, BaseCustomLogger):
+            pass

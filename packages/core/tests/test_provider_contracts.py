@@ -1,0 +1,216 @@
+"""The provider contract is checked on every path, and a plain exception names provider and method (issue 12,
+items 5, 6 and 9). Observed through LiteLLM's public API: ``litellm.completion`` & co. and ``litellm.Router``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.exceptions import MidStreamFallbackError
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import (
+    BaseCustomProvider,
+    InvalidProviderNameError,
+    ProviderContractError,
+    ProviderMethodError,
+)
+
+Route = Callable[[Any], str]  # the ``route`` fixture from conftest
+MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
+
+
+class ReturnsStr(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        return "just text"  # type: ignore[return-value]
+
+
+class ReturnsNone(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        self.make_response(model, messages, "forgot to return it")
+        return None  # type: ignore[return-value]
+
+
+class AsyncReturnsStr(BaseCustomProvider):
+    async def acompletion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        return "just text"  # type: ignore[return-value]
+
+
+class Crashes(BaseCustomProvider):
+    calls = 0
+
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        type(self).calls += 1
+        raise KeyError("choices")
+
+
+class CrashesMidStream(BaseCustomProvider):
+    def streaming(self, model: str, messages: list[Any], **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        yield self.make_chunk("first ")
+        raise ValueError("lost the connection object")
+
+
+class StreamYieldsText(BaseCustomProvider):
+    def streaming(self, model: str, messages: list[Any], **kwargs: Any) -> Iterator[Any]:  # type: ignore[override]
+        yield "plain text"
+
+
+class EmbeddingReturnsList(BaseCustomProvider):
+    def embedding(self, model: str, input: list[Any], **kwargs: Any) -> Any:  # type: ignore[override]
+        return [[0.1, 0.2]]
+
+
+class RaisesTyped(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        raise self.error("rate_limit", "slow down", model=model)
+
+
+def _router(model: str, **settings: Any) -> litellm.Router:
+    return litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": model}}], **settings)
+
+
+def _sync(model: str) -> Any:
+    return litellm.completion(model=model, messages=MESSAGES)
+
+
+def _async(model: str) -> Any:
+    return asyncio.run(litellm.acompletion(model=model, messages=MESSAGES))
+
+
+def _unwrapped(read: Callable[[], Any]) -> Any:
+    """LiteLLM reports an error raised while a stream is read as a ``MidStreamFallbackError`` carrying the
+    provider's exception (the derived ``astreaming`` runs ``completion`` on the first read): unwrap it."""
+    try:
+        return read()
+    except MidStreamFallbackError as wrapped:
+        original = wrapped.original_exception
+    raise original  # type: ignore[misc]  # outside the except block, so ``original.__cause__`` stays the provider's own
+
+
+def _stream(model: str) -> Any:
+    return _unwrapped(lambda: list(litellm.completion(model=model, messages=MESSAGES, stream=True)))
+
+
+def _async_stream(model: str) -> Any:
+    async def consume() -> list[Any]:
+        return [chunk async for chunk in await litellm.acompletion(model=model, messages=MESSAGES, stream=True)]
+
+    return _unwrapped(lambda: asyncio.run(consume()))
+
+
+def _router_sync(model: str) -> Any:
+    return _router(model, num_retries=0).completion(model="m", messages=MESSAGES)
+
+
+def _router_async(model: str) -> Any:
+    return asyncio.run(_router(model, num_retries=0).acompletion(model="m", messages=MESSAGES))
+
+
+PATHS = [_sync, _async, _stream, _async_stream, _router_sync, _router_async]
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.__name__.strip("_"))
+@pytest.mark.parametrize(
+    ("provider", "method", "got"),
+    [
+        (ReturnsStr, "completion", "a str"),
+        (ReturnsNone, "completion", "None"),
+        (AsyncReturnsStr, "acompletion", "a str"),
+    ],
+)
+def test_wrong_completion_result_is_reported_on_every_path(
+    route: Route, path: Callable[[str], Any], provider: type[BaseCustomProvider], method: str, got: str
+) -> None:
+    name = route(provider)
+    with pytest.raises(ProviderContractError) as caught:
+        path(f"{name}/x")
+    message = str(caught.value)
+    assert f"provider {name!r} ({provider.__name__}.{method})" in message
+    assert f"returned {got}" in message
+    assert "ModelResponse" in message
+    assert caught.value.method == method
+    assert caught.value.provider_class == provider.__name__
+
+
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.__name__.strip("_"))
+def test_plain_exception_becomes_a_typed_error_naming_provider_and_method(
+    route: Route, path: Callable[[str], Any]
+) -> None:
+    name = route(Crashes)
+    with pytest.raises(ProviderMethodError) as caught:
+        path(f"{name}/x")
+    error = caught.value
+    assert isinstance(error, litellm.InternalServerError)
+    assert f"provider {name!r} (Crashes.completion): raised KeyError: 'choices'" in str(error)
+    assert "bug in LiteLLM" not in str(error)
+    assert isinstance(error.__cause__, KeyError)
+    assert error.llm_provider == name
+
+
+def test_router_retries_a_plain_exception_like_any_500(route: Route) -> None:
+    """Documented decision: a ProviderMethodError is a 500, retried by the Router like a built-in provider's."""
+    name = route(Crashes)
+    Crashes.calls = 0
+    router = _router(f"{name}/x", num_retries=2, retry_after=0)
+    with pytest.raises(ProviderMethodError):
+        asyncio.run(router.acompletion(model="m", messages=MESSAGES))
+    assert Crashes.calls == 3
+
+
+@pytest.mark.parametrize("path", [_stream, _async_stream], ids=["stream", "async_stream"])
+def test_plain_exception_mid_stream_is_typed(route: Route, path: Callable[[str], Any]) -> None:
+    name = route(CrashesMidStream)
+    with pytest.raises(ProviderMethodError, match=r"CrashesMidStream\.streaming\): raised ValueError") as caught:
+        path(f"{name}/x")
+    assert isinstance(caught.value.__cause__, ValueError)
+
+
+def test_wrong_chunk_type_is_reported(route: Route) -> None:
+    name = route(StreamYieldsText)
+    with pytest.raises(ProviderContractError, match=r"StreamYieldsText\.streaming\): yielded a str chunk"):
+        _stream(f"{name}/x")
+
+
+def test_wrong_embedding_result_is_reported(route: Route) -> None:
+    name = route(EmbeddingReturnsList)
+    with pytest.raises(ProviderContractError, match=r"EmbeddingReturnsList\.embedding\): returned a list"):
+        litellm.embedding(model=f"{name}/x", input=["a"])
+
+
+def test_litellm_errors_pass_through_unchanged(route: Route) -> None:
+    name = route(RaisesTyped)
+    with pytest.raises(litellm.RateLimitError) as caught:
+        _sync(f"{name}/x")
+    assert not isinstance(caught.value, ProviderMethodError)
+
+
+class Shadow(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        return self.make_response(model, messages, "custom")
+
+
+def test_hand_written_map_entry_with_a_builtin_name_is_refused() -> None:
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": "openai", "custom_handler": Shadow()}]
+    expected = r"custom_provider_map\[\d+\] \(provider 'openai', custom_handler Shadow\).*Rename the entry"
+    with pytest.raises(InvalidProviderNameError, match=expected):
+        _router("openai/gpt-4o-mini")
+    with pytest.raises(InvalidProviderNameError, match=expected):
+        litellm.completion(model="openai/gpt-4o-mini", messages=MESSAGES, mock_response="hi")
+
+
+class _CompletionMixin:
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:
+        return None  # type: ignore[return-value]
+
+
+class FromMixin(_CompletionMixin, BaseCustomProvider):  # type: ignore[misc]
+    pass
+
+
+def test_methods_from_a_mixin_are_checked_too(route: Route) -> None:
+    name = route(FromMixin)
+    with pytest.raises(ProviderContractError, match=r"FromMixin\.completion\): returned None"):
+        _sync(f"{name}/x")

@@ -1,0 +1,57 @@
+"""A proxy YAML ``custom_provider_map`` entry named after a built-in provider stops the proxy at startup.
+
+Without the check LiteLLM silently routes ``openai/...`` to its built-in provider and the custom handler never
+runs. The real proxy process is started with such a config; it must exit with an error naming the entry.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from litellm_plugin.core.testing.servers import run_proxy
+
+HANDLER_MODULE = textwrap.dedent(
+    """
+    from litellm_plugin.core import BaseCustomProvider
+
+
+    class Shadowed(BaseCustomProvider):
+        def completion(self, model, messages, **kwargs):
+            return self.make_response(model, messages, "custom handler ran")
+
+
+    shadowed = Shadowed()
+    """
+)
+
+CONFIG = textwrap.dedent(
+    """
+    model_list:
+      - model_name: shadowed
+        litellm_params:
+          model: openai/anything
+          api_key: sk-not-used
+    litellm_settings:
+      custom_provider_map:
+        - provider: openai
+          custom_handler: shadow_handlers.shadowed
+    """
+)
+
+
+def test_builtin_name_in_yaml_custom_provider_map_is_a_startup_error(tmp_path: Path) -> None:
+    (tmp_path / "shadow_handlers.py").write_text(HANDLER_MODULE)
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    with pytest.raises(RuntimeError, match="before it was ready") as failed, run_proxy(config, startup_timeout=120):
+        pass
+    logs = str(failed.value)
+    assert "custom_provider_map[0] (provider 'openai', custom_handler Shadowed)" in logs
+    assert "Rename the entry's provider" in logs
