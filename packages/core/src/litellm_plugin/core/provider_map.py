@@ -7,9 +7,11 @@ elsewhere (the proxy's ``litellm_settings.custom_provider_map`` YAML, or by hand
 Two places see every map, and both are wrapped once, when the first ``BaseCustomProvider`` subclass is defined
 (the proxy imports the handler modules, defining their classes, before it builds the map):
 
-* ``litellm.Router.__init__``: the proxy builds its Router right after loading ``litellm_settings``, so a shadowed
-  entry raises :class:`InvalidProviderNameError` there and the proxy stops at startup, naming the entry; an SDK
-  user gets the same error when creating a Router;
+* ``litellm.Router.set_model_list`` (what a Router's ``__init__`` calls with its deployments; ``__init__`` itself
+  is left alone because LiteLLM reads its parameters with ``inspect.getfullargspec``, which a wrapper would hide):
+  the proxy builds its Router right after loading ``litellm_settings``, so a shadowed entry raises
+  :class:`InvalidProviderNameError` there and the proxy stops at startup, naming the entry; an SDK user gets the
+  same error when creating a Router;
 * ``litellm.utils.custom_llm_setup()``, which LiteLLM runs at the start of every SDK call: calls fail loudly until
   the entry is renamed. An unchanged map costs one tuple comparison per call.
 """
@@ -85,7 +87,7 @@ def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
 def watch_provider_map() -> None:
     """Check ``litellm.custom_provider_map`` whenever LiteLLM sets it up or a Router is built (idempotent)."""
     with _lock:
-        for owner, name in ((litellm.utils, "custom_llm_setup"), (litellm.Router, "__init__")):
+        for owner, name in ((litellm.utils, "custom_llm_setup"), (litellm.Router, "set_model_list")):
             current = getattr(owner, name)
             if getattr(current, _WATCHED, None) is None:
                 setattr(owner, name, _watch(current))
