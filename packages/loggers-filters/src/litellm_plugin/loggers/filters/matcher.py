@@ -104,11 +104,21 @@ class WordMatcher:
         normalized = normalize(buffer, self.confusables)
         norm = normalized.text
         selected, undecided = self._select(norm, before, final=False)
-        cut = min(self._hold_start(norm, before), undecided, normalized.open_start)
+        # A last letter that a combining character could still change is held, and so is what before it
+        # could begin a phrase whatever that letter becomes.
+        open_start = normalized.open_start
+        cut = min(self._hold_start(norm[:open_start] if open_start < len(norm) else norm, before), undecided)
         for start, end, _ in selected:
             if start < cut < end:  # a match straddling the tail is already decided: leftmost wins
                 cut = end
                 break
+        # Never cut inside a character that folded to several ("ß" -> "ss"): hold all of it, and all of a
+        # match that would then straddle the cut.
+        segment_start = normalized.segment_start(cut)
+        while segment_start < cut:
+            cut = segment_start
+            cut = min([cut, *(start for start, end, _ in selected if start < cut < end)])
+            segment_start = normalized.segment_start(cut)
         final = [span for span in selected if span[1] <= cut]
         return StreamScan(normalized.offset(cut), self._to_original(normalized, final), context(norm, cut, before))
 

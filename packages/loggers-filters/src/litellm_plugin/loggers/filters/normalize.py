@@ -73,6 +73,13 @@ class Normalized:
         """Original span of the normalized span ``[start, end)`` (``end > start``)."""
         return self._locate(start)[0], self._locate(end - 1)[1]
 
+    def segment_start(self, index: int) -> int:
+        """The first normalized position standing for the same original characters as ``index``."""
+        if index >= len(self.text) or self._norm_starts is None or self._folded_ends is None:
+            return index
+        segment = bisect.bisect_right(self._norm_starts, index) - 1
+        return self._norm_starts[segment] if self._folded_ends[segment] >= 0 else index
+
     def offset(self, index: int) -> int:
         """Original offset where normalized position ``index`` begins (the original length at the end)."""
         return self._locate(index)[0] if index < len(self.text) else self.original_length
