@@ -56,10 +56,10 @@ def left_ok(norm: str, start: int, before: str) -> bool:
     position = start - 1
     while position >= 0 and norm[position] == "_":
         position -= 1
-    if position >= 0:
-        outside = norm[position]
-    else:
+    if position < 0:  # the run began before this text
         outside = before[:-1] if before.endswith("_") else before[-1:]
+        return not outside or not is_joining(outside, first)
+    outside = norm[position]
     return not outside or not is_joining(outside, first)
 
 

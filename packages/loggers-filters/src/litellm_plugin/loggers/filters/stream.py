@@ -58,8 +58,7 @@ class StreamMatcher:
         self._before = scan.before
         size = len(compact)
         matches = [
-            WordMatch(self._start(match.start, size), self._end(match.end, size), match.word)
-            for match in scan.matches
+            WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in scan.matches
         ]
         cut = self._start(scan.final, size)
         if scan.final < size:
@@ -84,10 +83,7 @@ class StreamMatcher:
         compact = "".join(self._compact)
         found = self._matcher.scan_final(compact, self._before)
         size = len(compact)
-        matches = [
-            WordMatch(self._start(match.start, size), self._end(match.end, size), match.word)
-            for match in found
-        ]
+        matches = [WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in found]
         text = self._take(self._held_length)
         self._compact, self._spans, self._before = [], [], ""
         return text, matches
