@@ -20,7 +20,6 @@ import functools
 import os
 import re
 from collections.abc import Callable
-from typing import Any
 
 __all__ = ["REDACTED", "environment_secrets", "library_secrets", "redact_patterns"]
 
@@ -104,10 +103,9 @@ def _library_patterns() -> tuple[re.Pattern[str], ...]:
 
     skipped = {"IPPublicDetector", "PrivateKeyDetector", "JwtTokenDetector"}  # not secrets / whole block here
     patterns: list[re.Pattern[str]] = []
-    detector: type[Any]
     for detector in get_mapping_from_secret_type_to_class().values():
         if issubclass(detector, RegexBasedDetector) and detector.__name__ not in skipped:
-            patterns.extend(detector.denylist)
+            patterns.extend(getattr(detector, "denylist", ()))
     return tuple(patterns)
 
 
