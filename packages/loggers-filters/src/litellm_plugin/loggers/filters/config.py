@@ -152,9 +152,10 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         raise ValueError(f"blocked_words_file: cannot read {str(path)!r}: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     if suffix not in {".json", ".yaml", ".yml"}:
-        return [
-            (line.strip(), None) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-        ]
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        for line in lines:
+            _check_word(line, "blocked_words_file: ")
+        return [(line, None) for line in lines]
     try:
         data: Any = json.loads(text) if suffix == ".json" else importlib.import_module("yaml").safe_load(text)
     except Exception as exc:
