@@ -4,6 +4,7 @@ text, however it is cut into chunks."""
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 
 from hypothesis import given, settings
@@ -81,7 +82,7 @@ def clean_text(draw: st.DrawFn) -> str:
 def chunked(draw: st.DrawFn, text: str) -> list[str]:
     cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=12))))
     bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
-    return [text[start:end] for start, end in zip(bounds, bounds[1:], strict=False)]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
 
 
 def stream(content_filter: ContentFilter, pieces: list[str]) -> str:
