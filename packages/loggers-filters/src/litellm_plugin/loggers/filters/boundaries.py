@@ -42,6 +42,8 @@ def _is_unspaced(char: str) -> bool:
 
 def is_joining(before: str, after: str) -> bool:
     """True when ``before`` and ``after`` belong to one word, so a match may not start or end between them."""
+    if before < "\x80" and after < "\x80":  # the common case, without the Unicode lookups
+        return (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
     return _is_word(before) and _is_word(after) and not (_is_unspaced(before) or _is_unspaced(after))
 
 
