@@ -175,12 +175,6 @@ class WordMatcher:
                 return position
         return size
 
-    def phrase_starting(self, prefix: str) -> str | None:
-        """A blocked phrase that begins with the normalized ``prefix``, if any."""
-        for key in self._automaton.keys(prefix):
-            return str(key)
-        return None
-
     @staticmethod
     def _to_original(normalized: Normalized, spans: list[_Span]) -> list[WordMatch]:
         return [WordMatch(*normalized.span(start, end), key) for start, end, key in spans]

@@ -25,11 +25,11 @@ __all__ = ["REDACTED", "environment_secrets", "library_secrets", "redact_pattern
 
 REDACTED = "[REDACTED]"
 
-_SHORTEST_ENV_SECRET = 8
+_SHORTEST_ENV_SECRET = 6
 _NOT_SECRET_ENV = frozenset({"PWD", "OLDPWD", "HOME", "PATH", "SHELL", "USER", "LOGNAME", "TERM", "LANG"})
 
 # Patterns that need their surroundings kept ("Bearer ", "?token=", "https://...@") or that detect-secrets
-# lacks. One alternation, so every string is scanned once.
+# lacks: one alternation, so a string is scanned once for all of them.
 _PATTERNS = re.compile(
     r"(?P<pem>-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z))"
     r"|(?P<url>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#@\"'<>]+)@"
@@ -38,16 +38,21 @@ _PATTERNS = re.compile(
     r"|(?P<param>[?&;][A-Za-z0-9_.\-\[\]]+=)(?P<param_value>[^&\s\"'#<>]+)"
     r"|(?P<aws>\b(?i:aws).{0,20}?(?i:secret|key).{0,20}?[\s:=\"']+)(?P<aws_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
     r"|(?P<name>\b[A-Za-z_][A-Za-z0-9_.\-]*)(?P<separator>[\"']?\s*[:=]\s*[\"']?)"
-    r"(?P<value>(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"',;&}\]]{4,})"
-    r"|\bgithub_pat_[A-Za-z0-9_]{20,}"
-    r"|\bgh[opusr]_[A-Za-z0-9_]{20,}"
-    r"|\bAIza[0-9A-Za-z_\-]{30,}"
-    r"|\bsk-[A-Za-z0-9_\-]{8,}"
-    r"|\bxox[a-z]-[A-Za-z0-9\-]{8,}"
-    r"|\bxapp-[A-Za-z0-9\-]{8,}"
-    r"|\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"
-    r"|\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
+    r"(?P<value>(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"',;&}\]]{4,})",
     re.DOTALL,
+)
+# Token formats, each run only when its fixed part occurs in the text (a substring test costs nothing).
+_TOKENS = tuple(
+    (needles, re.compile(pattern))
+    for needles, pattern in (
+        (("github_pat_",), r"\bgithub_pat_[A-Za-z0-9_]{20,}"),
+        (("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"\bgh[opusr]_[A-Za-z0-9_]{20,}"),
+        (("AIza",), r"\bAIza[0-9A-Za-z_\-]{30,}"),
+        (("sk-",), r"\bsk-[A-Za-z0-9_\-]{8,}"),
+        (("xox", "xapp-"), r"\b(?:xox[a-z]|xapp)-[A-Za-z0-9\-]{8,}"),
+        (("eyJ",), r"\beyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*"),
+        (("AKIA", "ASIA", "ABIA", "ACCA"), r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+    )
 )
 
 
@@ -88,12 +93,17 @@ def redact_patterns(text: str, is_sensitive: Callable[[str], bool]) -> str:
         if group("aws"):
             return f"{group('aws')}{REDACTED}"
         if group("name"):
-            if is_sensitive(group("name")):
-                return f"{group('name')}{group('separator')}{REDACTED}"
-            return group("name") + group("separator") + redact_patterns(group("value"), is_sensitive)
+            name = group("name")
+            if is_sensitive(name) and not name.endswith(("Error", "Exception")):  # "AuthenticationError: ..."
+                return f"{name}{group('separator')}{REDACTED}"
+            return name + group("separator") + redact_patterns(group("value"), is_sensitive)
         return REDACTED
 
-    return _PATTERNS.sub(replace, text)
+    text = _PATTERNS.sub(replace, text)
+    for needles, pattern in _TOKENS:
+        if any(needle in text for needle in needles):
+            text = pattern.sub(REDACTED, text)
+    return text
 
 
 @functools.cache
@@ -101,7 +111,18 @@ def _library_patterns() -> tuple[re.Pattern[str], ...]:
     from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
     from detect_secrets.plugins.base import RegexBasedDetector
 
-    skipped = {"IPPublicDetector", "PrivateKeyDetector", "JwtTokenDetector"}  # not secrets / whole block here
+    # Not secrets (IP addresses); done here on the whole span (PEM blocks, JWTs, URL userinfo); or keyword
+    # detectors, slow on long text and covered by the name=value rule (Cloudant, IBM, SoftLayer).
+    skipped = {
+        "IPPublicDetector",
+        "PrivateKeyDetector",
+        "JwtTokenDetector",
+        "BasicAuthDetector",
+        "CloudantDetector",
+        "IbmCloudIamDetector",
+        "IbmCosHmacDetector",
+        "SoftlayerDetector",
+    }
     patterns: list[re.Pattern[str]] = []
     for detector in get_mapping_from_secret_type_to_class().values():
         if issubclass(detector, RegexBasedDetector) and detector.__name__ not in skipped:
@@ -117,6 +138,8 @@ def library_secrets(text: str) -> set[str]:
     password of ``user:password@``), else the whole match without the delimiters some patterns include."""
     found: set[str] = set()
     for pattern in _library_patterns():
+        if "_authToken" in pattern.pattern and "_authToken" not in text:
+            continue  # npm's pattern backtracks over long lines: run it only where it can match
         for match in pattern.finditer(text):
             groups = [group for group in match.groups() if group]
             longest = max(groups, key=len, default="")
