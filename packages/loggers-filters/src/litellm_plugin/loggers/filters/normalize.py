@@ -197,9 +197,7 @@ class _Builder:
 
     def ascii(self, text: str, start: int, end: int) -> None:
         """An ASCII stretch: lower-cased, every whitespace run one space."""
-        piece = text[start:end].lower()
-        if any(char in piece for char in _ASCII_SPACES):
-            piece = piece.translate(_TO_SPACE)
+        piece = text[start:end].lower().translate(_TO_SPACE)
         if self.confusables:
             piece = piece.translate(_ascii_skeletons())
         position = 0
