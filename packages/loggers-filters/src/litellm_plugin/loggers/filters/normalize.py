@@ -88,8 +88,9 @@ class Normalized:
 class _Builder:
     """Accumulates the comparison form and its segment map.
 
-    The last *unit* (a cluster: a letter with its marks; or a whitespace run) stays open: invisible
-    characters after it widen it, and a combining character after it joins it.
+    The last *unit* (a cluster: a letter with its marks; or a whitespace run) stays open: a decoration after
+    it widens its span, a combining character after it joins it (even behind invisible characters, which
+    belong to no unit).
     """
 
     def __init__(self, text: str, confusables: bool) -> None:
