@@ -16,6 +16,7 @@ from litellm_plugin.loggers.filters.normalize import normalize_phrase
 WORDS = ["spam", "buy now", "スパム", "naïve"]
 PLAIN = ContentFilter(WORDS, replacement="#")
 CONFUSABLE = ContentFilter([*WORDS, "paypal"], replacement="#", confusables=True)
+ANYWHERE = ContentFilter(WORDS, replacement="#", whole_words=False)
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b", "\u3164"]
 DECORATIONS = ["\u0300", "\u0301", "\u0308", "\u0332", "\u0336", "\u0338", "\u20dd", "\u0489"]
@@ -123,6 +124,7 @@ def test_streaming_equals_the_whole_text_for_any_chunking(data: st.DataObject) -
     chunks = data.draw(chunked(text))
     assert stream(PLAIN, chunks) == PLAIN.mask(text)
     assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
 
 
 @SETTINGS
@@ -130,3 +132,4 @@ def test_streaming_equals_the_whole_text_for_any_chunking(data: st.DataObject) -
 def test_streaming_equals_the_whole_text_for_arbitrary_text(text: str, data: st.DataObject) -> None:
     chunks = data.draw(chunked(text))
     assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
