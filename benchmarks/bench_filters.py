@@ -1,16 +1,18 @@
 """ContentFilter and the three interceptors: speed against baselines measured in the same run.
 
 Prints:
-  1. masking ~100 KB with 10 000 blocked words: ContentFilter vs LiteLLM's built-in ``litellm_content_filter``
-     guardrail (MASK), both called directly on the same text, with a check that both found the same words
-     (target: >= 100x faster);
+  1. (P3) masking ~100 KB with 10 000 blocked words: ContentFilter vs LiteLLM's built-in
+     ``litellm_content_filter`` guardrail (MASK), both called directly on the same text, with a check that both
+     found the same words (target: >= 300x faster), and the same with ``confusables=True``;
   2. flat cost: the same text with 1 000 vs 10 000 words, for both;
-  3. streaming: ContentFilter's cost per chunk (target <= 20 us) and the most text it ever held back
-     (target <= the longest blocked phrase);
+  3. (P4) streaming: ContentFilter's cost per chunk (target <= 20 us) and the most text it ever held back
+     (target <= the longest blocked phrase); and an adversarial stream, "buy" (the beginning of "buy now")
+     followed by 8 000 zero-width-space chunks: its cost per chunk (target: within 10x of a normal chunk's),
+     first thousand vs last thousand chunks (flat: the cost does not grow with what is held back);
   4. ``litellm.acompletion`` throughput with ResponseModifier + ContentFilter + RequestLogger vs no
      interceptors, trivial in-process provider (target >= 0.90).
 
-Run: ``uv run python benchmarks/bench_filters.py [--rounds 15] [--calls 200]``
+Run: ``uv run python benchmarks/bench_filters.py [--rounds 15] [--calls 200] [--skip-calls]``
 """
 
 from __future__ import annotations
@@ -90,6 +92,18 @@ def make_corpus(seed: int, words: int, size: int, drawn_from: int | None = None)
     return blocked_list, text.replace(". ", ".\n", 200)
 
 
+def _with_non_ascii(text: str) -> str:
+    """``text`` with accents, curly quotes, emoji and CJK between the words (blocked words untouched)."""
+    rng = random.Random(5)
+    extras = ["café", "naïve", "“quoted”", "👍🏽", "漢字", "résumé", "—", "Ελλάδα", "東京"]
+    tokens = text.split(" ")
+    return " ".join(token if rng.random() > 0.15 else f"{token} {rng.choice(extras)}" for token in tokens)
+
+
+def _non_ascii_share(text: str) -> float:
+    return sum(1 for char in text if not char.isascii()) / len(text)
+
+
 def timed(function: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     """Best of ``repeat`` runs in seconds (the least disturbed by other load), and the last result."""
     times = []
@@ -114,7 +128,7 @@ def builtin_filter(words: list[str]) -> ContentFilterGuardrail:
 
 def bench_masking(builtin_runs: int) -> None:
     words, text = make_corpus(seed=1, words=10_000, size=100_000)
-    print(f"\n1. Masking {len(text) / 1000:.0f} KB with {len(words):,} blocked words (MASK)")
+    print(f"\n1. (P3) Masking {len(text) / 1000:.0f} KB with {len(words):,} blocked words (MASK)")
     ours = ContentFilter(words, replacement=REDACTION)
     theirs = builtin_filter(words)
     our_time, our_text = timed(lambda: ours.mask(text), 20)
@@ -122,9 +136,33 @@ def bench_masking(builtin_runs: int) -> None:
     found = len(ours.find(text))
     print(f"   ContentFilter (Aho-Corasick, one pass)      {our_time * 1000:10.2f} ms")
     print(f"   litellm_content_filter (re.sub per keyword) {their_time * 1000:10.2f} ms")
-    print(f"   speed-up: {their_time / our_time:,.0f}x   (target >= 100x)")
+    print(f"   speed-up: {their_time / our_time:,.0f}x   (target >= 300x)")
     same = our_text == their_text
     print(f"   same words found: {'yes' if same else 'NO'} ({found} occurrences; outputs identical: {same})")
+    look_alikes = ContentFilter(words, replacement=REDACTION, confusables=True)
+    look_alikes.mask(text)  # build the confusables table outside the timing
+    confusable_time, confusable_text = timed(lambda: look_alikes.mask(text), 10)
+    print(
+        f"   ContentFilter(confusables=True)             {confusable_time * 1000:10.2f} ms"
+        f"   speed-up: {their_time / confusable_time:,.0f}x; {confusable_time / our_time:.1f}x the default's cost;"
+        f" outputs identical: {confusable_text == their_text}"
+    )
+
+    # The same with non-ASCII text around the words (accents, curly quotes, emoji, CJK): the per-character
+    # path of the normalization instead of the ASCII one.
+    mixed = _with_non_ascii(text)
+    our_mixed, our_mixed_text = timed(lambda: ours.mask(mixed), 20)
+    their_mixed, their_mixed_text = timed(lambda: theirs._filter_single_text(mixed), builtin_runs)
+    print(
+        f"   with ~{_non_ascii_share(mixed):.0%} non-ASCII characters: ContentFilter {our_mixed * 1000:.2f} ms,"
+        f" built-in {their_mixed * 1000:.2f} ms, speed-up {their_mixed / our_mixed:,.0f}x;"
+        f" outputs identical: {our_mixed_text == their_mixed_text}"
+    )
+    confusable_mixed, _ = timed(lambda: look_alikes.mask(mixed), 10)
+    print(
+        f"   the same with confusables=True: {confusable_mixed * 1000:.2f} ms,"
+        f" speed-up {their_mixed / confusable_mixed:,.0f}x"
+    )
 
     # Same text, same occurrences (all from the first 1 000 words): only the number of words differs.
     words, text = make_corpus(seed=1, words=10_000, size=100_000, drawn_from=1000)
@@ -176,11 +214,42 @@ def bench_stream() -> None:
     elapsed, (streamed, held) = timed(run, 7)
     per_chunk = elapsed / len(chunks) * 1e6
     print(
-        f"\n3. Streaming {len(chunks):,} chunks of 2-8 characters through ContentFilter ({len(words) + 50:,} phrases)"
+        f"\n3. (P4) Streaming {len(chunks):,} chunks of 2-8 characters through ContentFilter"
+        f" ({len(words) + 50:,} phrases)"
     )
     print(f"   cost per chunk: {per_chunk:.2f} us   (target <= 20 us)")
     print(f"   most text held back: {held} characters; longest phrase: {content_filter.longest_phrase}")
     print(f"   stream output equals non-stream masking: {streamed == content_filter.mask(text)}")
+    bench_adversarial_stream(per_chunk)
+
+
+def bench_adversarial_stream(normal_per_chunk: float, padding: int = 8000) -> None:
+    """ "buy" then thousands of invisible chunks: everything is held back, and each chunk must stay cheap."""
+    content_filter = ContentFilter(["buy now", "spam"])
+
+    def run() -> tuple[list[float], str]:
+        transform: Any = content_filter.response_transform({})
+        out = [transform.transform("I will buy")]
+        costs = []
+        for _ in range(padding):
+            start = time.perf_counter()
+            out.append(transform.transform("\u200b"))
+            costs.append(time.perf_counter() - start)
+        out.append(transform.transform(" now!"))
+        out.append(transform.flush())
+        return costs, "".join(out)
+
+    runs = [run() for _ in range(3)]
+    costs = [min(values) for values in zip(*(costs for costs, _ in runs), strict=True)]  # least disturbed
+    output = runs[-1][1]
+    per_chunk = statistics.mean(costs) * 1e6
+    first, last = statistics.mean(costs[:1000]) * 1e6, statistics.mean(costs[-1000:]) * 1e6
+    print(f"   adversarial: 'buy' + {padding:,} zero-width-space chunks + ' now!'")
+    print(
+        f"   cost per chunk: {per_chunk:.2f} us = {per_chunk / normal_per_chunk:.1f}x a normal chunk   (target <= 10x)"
+    )
+    print(f"   first 1 000 chunks {first:.2f} us, last 1 000 {last:.2f} us (x{last / first:.2f}: flat)")
+    print(f"   masked at the end: {output == 'I will [FILTERED]!'}")
 
 
 # --- 4: interceptors on acompletion ----------------------------------------------------------------------
@@ -345,11 +414,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds for the acompletion test")
     parser.add_argument("--calls", type=int, default=200, help="calls per round and setup")
     parser.add_argument("--builtin-runs", type=int, default=3, help="runs of the (slow) built-in filter")
+    parser.add_argument("--skip-calls", action="store_true", help="only parts 1-3 (no acompletion throughput)")
     args = parser.parse_args()
     print(f"LiteLLM {importlib.metadata.version('litellm')}, Python {sys.version.split()[0]}")
     bench_masking(args.builtin_runs)
     bench_stream()
-    asyncio.run(bench_interceptors(args.rounds, args.calls))
+    if not args.skip_calls:
+        asyncio.run(bench_interceptors(args.rounds, args.calls))
 
 
 if __name__ == "__main__":

@@ -62,6 +62,10 @@ class ContentFilterConfig(BaseModel):
         "(also LiteLLM's {blocked_words: [{keyword, action}]} files).",
     )
     whole_words: bool = Field(default=True, description="False: also match inside longer words.")
+    confusables: bool = Field(
+        default=False,
+        description="Also match look-alike letters of other scripts (Cyrillic 'а' for 'a'): UTS #39 skeletons.",
+    )
     action: Action = Field(default="mask", description="mask: replace the word; block: refuse the call (HTTP 400).")
     replacement: str = Field(default="[FILTERED]", description="What a masked word or phrase becomes.")
     filter_requests: bool | None = Field(default=None, description="In code: also filter request messages.")
@@ -80,8 +84,7 @@ class ContentFilterConfig(BaseModel):
     def _phrases_not_empty(cls, words: list[str | BlockedWord]) -> list[str | BlockedWord]:
         for word in words:
             text = word if isinstance(word, str) else word.keyword
-            if not normalize_phrase(text):
-                raise ValueError(f"blocked word {text!r} is empty once normalized")
+            _check_word(text)
         return words
 
     @model_validator(mode="after")
@@ -106,7 +109,7 @@ class ContentFilterConfig(BaseModel):
             raise ValueError("filter_requests/filter_responses: nothing left to filter")
         if modes and "during_call" in modes and any(action == "mask" for _, action in words):
             raise ValueError("mode: during_call runs alongside the model call and can only block; use action: block")
-        matcher = WordMatcher((word for word, _ in words), whole_words=self.whole_words)
+        matcher = WordMatcher((word for word, _ in words), whole_words=self.whole_words, confusables=self.confusables)
         hit = matcher.find(self.replacement)
         if hit:
             raise ValueError(f"replacement: {self.replacement!r} contains the blocked word {hit[0].word!r}")
@@ -149,9 +152,10 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         raise ValueError(f"blocked_words_file: cannot read {str(path)!r}: {exc.strerror or exc}") from None
     suffix = path.suffix.lower()
     if suffix not in {".json", ".yaml", ".yml"}:
-        return [
-            (line.strip(), None) for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")
-        ]
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+        for line in lines:
+            _check_word(line, "blocked_words_file: ")
+        return [(line, None) for line in lines]
     try:
         data: Any = json.loads(text) if suffix == ".json" else importlib.import_module("yaml").safe_load(text)
     except Exception as exc:
@@ -173,9 +177,18 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         else:
             raise ValueError(f"blocked_words_file: unexpected entry {entry!r} in {str(path)!r}")
     for word, _ in words:
-        if not normalize_phrase(word):
-            raise ValueError(f"blocked_words_file: blocked word {word!r} is empty once normalized")
+        _check_word(word, "blocked_words_file: ")
     return words
+
+
+def _check_word(word: str, where: str = "") -> None:
+    """A blocked word must keep a letter or digit once normalized: "." or a lone mark would mask punctuation
+    or nothing at all."""
+    key = normalize_phrase(word)
+    if not key:
+        raise ValueError(f"{where}blocked word {word!r} is empty once normalized")
+    if not any(char.isalnum() for char in key):
+        raise ValueError(f"{where}blocked word {word!r} has no letter or digit once normalized ({key!r})")
 
 
 def _level(value: Any) -> Any:

@@ -30,7 +30,7 @@ from litellm_plugin.core.payloads import (
 from litellm_plugin.core.text import TextTransform
 from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
-from litellm_plugin.loggers.filters.normalize import normalize_phrase
+from litellm_plugin.loggers.filters.stream import StreamMatcher
 
 if TYPE_CHECKING:
     from litellm.caching.dual_cache import DualCache
@@ -87,6 +87,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         replacement: str = "[FILTERED]",
         action: Action | str = "mask",
         whole_words: bool = True,
+        confusables: bool = False,
         filter_requests: bool | None = None,
         filter_responses: bool | None = None,
         mode: str | list[str] | None = None,
@@ -107,6 +108,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
             "replacement": replacement,
             "action": action,
             "whole_words": whole_words,
+            "confusables": confusables,
             "filter_requests": filter_requests,
             "filter_responses": filter_responses,
             "mode": _mode_values(event_hook),
@@ -121,7 +123,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
                 raise ContentFilterConfigError(guardrail_name, error) from error
             raise
         self._matcher = self.config.matcher
-        self._blocking = frozenset(normalize_phrase(word) for word, action in self.config.words() if action == "block")
+        self._blocking = frozenset(self._matcher.key(word) for word, action in self.config.words() if action == "block")
         sides = self.config.sides()
         self._filter_requests = "pre_call" in sides
         self._check_requests = "during_call" in sides
@@ -238,35 +240,30 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
 
 
 class _ReplyFilter(TextTransform):
-    """Filters one reply (one choice of one call); holds back only what could still become a phrase."""
+    """Filters one reply (one choice of one call); holds back only what could still become a phrase, at a
+    cost per chunk independent of how much is held (see :mod:`~litellm_plugin.loggers.filters.stream`)."""
 
-    __slots__ = ("_before", "_filter", "_pending")
+    __slots__ = ("_filter", "_stream")
 
     def __init__(self, content_filter: ContentFilter) -> None:
         self._filter = content_filter
-        self._pending = ""
-        self._before = ""
+        self._stream = StreamMatcher(content_filter._matcher)
 
     def apply(self, text: str) -> str:
         return self._filter._apply(text, "response")
 
     def transform(self, text: str) -> str:
-        buffer = self._pending + text if self._pending else text
-        scan = self._filter._matcher.scan_stream(buffer, self._before)
-        self._before = scan.before
-        self._pending = buffer[scan.final :]
-        return self._filter._apply(buffer[: scan.final], "response", scan.matches)
+        final, matches = self._stream.feed(text)
+        return self._filter._apply(final, "response", matches) if final else ""
 
     def flush(self) -> str:
-        if not self._pending:
-            return ""
-        buffer, self._pending = self._pending, ""
-        return self._filter._apply(buffer, "response", self._filter._matcher.scan_final(buffer, self._before))
+        final, matches = self._stream.finish()
+        return self._filter._apply(final, "response", matches) if final else ""
 
     @property
     def held_back(self) -> int:
         """Characters waiting for the next chunk (what the user has not seen yet)."""
-        return len(self._pending)
+        return self._stream.held_back
 
 
 class _JsonReplyFilter(TextTransform):

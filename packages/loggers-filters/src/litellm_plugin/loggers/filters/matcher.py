@@ -12,9 +12,10 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from litellm_plugin.loggers.filters.normalize import Normalized, is_joining, normalize, normalize_phrase
+from litellm_plugin.loggers.filters.boundaries import UNDECIDED, context, left_ok, right_ok
+from litellm_plugin.loggers.filters.normalize import Normalized, normalize, normalize_phrase
 
-__all__ = ["StreamScan", "WordMatch", "WordMatcher"]
+__all__ = ["StreamScan", "WordMatch", "WordMatcher", "apply_mask"]
 
 
 class WordMatch(NamedTuple):
@@ -39,19 +40,23 @@ _Span = tuple[int, int, str]
 class WordMatcher:
     """Case-insensitive, Unicode-aware multi-phrase matcher.
 
-    * Text is compared after NFKC normalization and case folding; invisible format characters are ignored
-      and any run of whitespace counts as one space, so "SPAM", "ｓｐａｍ" and "sp\\u200bam" all match "spam".
+    * Text is compared in the form of :mod:`~litellm_plugin.loggers.filters.normalize` (NFKC per cluster,
+      case folding, decorations and invisible characters removed, whitespace runs as one space), so "SPAM",
+      "ｓｐａｍ", "sp\\u200bam" and "s̶p̶a̶m̶" all match "spam"; with ``confusables=True`` look-alike letters
+      of other scripts too (UTS #39 skeletons).
     * ``whole_words=True`` (default): a match may not start or end inside a word ("ass" does not match in
-      "class"); scripts written without spaces (CJK, Thai...) have no such boundaries.
+      "class", "spam" not in "spam_filter", but in "_spam_"); scripts written without spaces (CJK, Thai...)
+      have no such boundaries.
     * Overlapping matches resolve leftmost first, then longest ("new york" wins over "new").
     """
 
-    def __init__(self, words: Iterable[str], *, whole_words: bool = True) -> None:
+    def __init__(self, words: Iterable[str], *, whole_words: bool = True, confusables: bool = False) -> None:
         self.whole_words = whole_words
+        self.confusables = confusables
         self._automaton = ahocorasick.Automaton()
         keys: list[str] = []
         for word in words:
-            key = normalize_phrase(word)
+            key = self.key(word)
             if not key:
                 raise ValueError(f"blocked word {word!r} is empty once normalized")
             if not self._automaton.exists(key):
@@ -63,14 +68,22 @@ class WordMatcher:
         if keys:
             self._automaton.make_automaton()
 
+    def key(self, word: str) -> str:
+        """The comparison form of a blocked word (what :attr:`WordMatch.word` holds)."""
+        return normalize_phrase(word, self.confusables)
+
+    def normalize(self, text: str) -> Normalized:
+        """``text`` in the comparison form of this matcher."""
+        return normalize(text, self.confusables)
+
     # -- whole texts -------------------------------------------------------------------------------
 
     def find(self, text: str) -> list[WordMatch]:
         """Every blocked phrase in ``text`` (original offsets, in order, not overlapping)."""
         if not self.words or not text:
             return []
-        normalized = normalize(text)
-        return self._to_original(normalized, self._select(normalized.text, ""))
+        normalized = normalize(text, self.confusables)
+        return self._to_original(normalized, self._select(normalized.text, "", final=True)[0])
 
     def mask(self, text: str, replacement: str) -> str:
         """``text`` with each blocked phrase replaced by ``replacement``; everything else unchanged."""
@@ -81,50 +94,64 @@ class WordMatcher:
     def scan_stream(self, buffer: str, before: str) -> StreamScan:
         """Split a stream buffer into a final head and a tail that could still grow into a blocked phrase.
 
-        ``before`` is the last normalized character already emitted (for the word boundary at the start).
-        The tail is the longest suffix that is the beginning of some phrase (at most ``longest`` normalized
-        characters), so everything else is emitted at once.
+        ``before`` is the context already emitted (``StreamScan.before`` of the previous scan; "" at the
+        start). The tail is the longest suffix that is the beginning of some phrase (at most ``longest``
+        normalized characters), a match whose end is not yet decided (``spam_`` + more underscores), and a
+        last non-ASCII letter that a combining character could still change; everything else is final.
         """
         if not self.words or not buffer:
             return StreamScan(len(buffer), [], before)
-        normalized = normalize(buffer)
+        normalized = normalize(buffer, self.confusables)
         norm = normalized.text
-        selected = self._select(norm, before)
-        cut = self._hold_start(norm, before)
+        selected, undecided = self._select(norm, before, final=False)
+        # A last letter that a combining character could still change is held, and so is what before it
+        # could begin a phrase whatever that letter becomes.
+        open_start = normalized.open_start
+        cut = min(self._hold_start(norm[:open_start] if open_start < len(norm) else norm, before), undecided)
         for start, end, _ in selected:
             if start < cut < end:  # a match straddling the tail is already decided: leftmost wins
                 cut = end
                 break
+        # Never cut inside a character that folded to several ("ß" -> "ss"): hold all of it, and all of a
+        # match that would then straddle the cut.
+        segment_start = normalized.segment_start(cut)
+        while segment_start < cut:
+            cut = segment_start
+            cut = min([cut, *(start for start, end, _ in selected if start < cut < end)])
+            segment_start = normalized.segment_start(cut)
         final = [span for span in selected if span[1] <= cut]
-        new_before = norm[cut - 1] if cut > 0 else before
-        return StreamScan(normalized.offset(cut), self._to_original(normalized, final), new_before)
+        return StreamScan(normalized.offset(cut), self._to_original(normalized, final), context(norm, cut, before))
 
     def scan_final(self, buffer: str, before: str) -> list[WordMatch]:
         """All matches in the last part of a stream (nothing can follow it)."""
         if not self.words or not buffer:
             return []
-        normalized = normalize(buffer)
-        return self._to_original(normalized, self._select(normalized.text, before))
+        normalized = normalize(buffer, self.confusables)
+        return self._to_original(normalized, self._select(normalized.text, before, final=True)[0])
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _select(self, norm: str, before: str) -> list[_Span]:
-        """Valid matches in ``norm``, leftmost-longest, without overlaps."""
+    def _select(self, norm: str, before: str, *, final: bool) -> tuple[list[_Span], int]:
+        """Valid matches in ``norm``, leftmost-longest, without overlaps; and where the first match begins
+        whose end is undecided (``len(norm)`` if none)."""
         whole = self.whole_words
-        size = len(norm)
+        undecided = len(norm)
         candidates: list[_Span] = []
         for last, (key, length) in self._automaton.iter(norm):
             start = last - length + 1
             end = last + 1
             if whole:
-                left = norm[start - 1] if start else before
-                if left and is_joining(left, norm[start]):
+                if not left_ok(norm, start, before):
                     continue
-                if end < size and is_joining(norm[last], norm[end]):
+                right = right_ok(norm, end, final=final)
+                if right is UNDECIDED:
+                    undecided = min(undecided, start)
+                    continue
+                if not right:
                     continue
             candidates.append((start, end, key))
         if len(candidates) < 2:
-            return candidates
+            return candidates, undecided
         candidates.sort(key=lambda span: (span[0], -span[1]))
         selected: list[_Span] = []
         reached = 0
@@ -132,7 +159,7 @@ class WordMatcher:
             if span[0] >= reached:
                 selected.append(span)
                 reached = span[1]
-        return selected
+        return selected, undecided
 
     def _hold_start(self, norm: str, before: str) -> int:
         """Start of the longest suffix of ``norm`` that begins some phrase (``len(norm)`` if none)."""
@@ -142,10 +169,8 @@ class WordMatcher:
             char = norm[position]
             if char not in firsts:
                 continue
-            if self.whole_words:
-                left = norm[position - 1] if position else before
-                if left and is_joining(left, char):
-                    continue
+            if self.whole_words and not left_ok(norm, position, before):
+                continue
             if self._automaton.match(norm[position:]):
                 return position
         return size

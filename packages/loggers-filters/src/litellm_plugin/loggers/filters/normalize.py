@@ -1,8 +1,13 @@
-"""The comparison form of a text: NFKC + case folding, invisible format characters dropped, whitespace runs
-collapsed, with a map from every character of that form back to the original text.
+"""The comparison form of a text, with a map from every character of that form back to the original text.
+
+The form: NFKC + case folding per cluster (a letter with its combining marks, so composition across
+characters happens: halfwidth ``ﾊ`` + ``ﾟ`` is ``パ``), decorations removed (accents, strike-through,
+underline: ``s̶p̶à̶m̶`` is ``spam``), invisible characters dropped, whitespace runs collapsed to one space.
+See :mod:`~litellm_plugin.loggers.filters.chars` for what each character does.
 
 Matching happens on the normalized copy; masking happens on the original through the map, so the text that
-is not filtered comes back exactly as it was, character for character.
+is not filtered comes back exactly as it was, character for character. Invisible characters and marks right
+after a letter belong to that letter's span.
 
 Plain ASCII (most of any LLM reply) is handled by C-level string methods; only the non-ASCII stretches and
 whitespace runs go through the per-character path.
@@ -11,19 +16,18 @@ whitespace runs go through the per-character path.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
-import unicodedata
 
-__all__ = ["Normalized", "fold", "is_joining", "normalize", "normalize_phrase"]
+from litellm_plugin.loggers.filters.chars import ATTACH, DROP, SPACE, fold, is_mark, kind
+
+__all__ = ["Normalized", "normalize", "normalize_phrase"]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
 _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACES, " "))
-
-_PLAIN, _MARK, _FORMAT = 0, 1, 2
-_char_kinds: dict[str, int] = {}
-_folds: dict[str, str] = {}
-_CACHE_LIMIT = 50_000
+# Combining characters kept on one letter; more start a cluster of their own (bounds the work per letter).
+_MAX_MARKS = 16
 
 
 class Normalized:
@@ -34,7 +38,7 @@ class Normalized:
     a whitespace run, a ligature, a letter with combining marks).
     """
 
-    __slots__ = ("_folded_ends", "_norm_starts", "_orig_starts", "original_length", "text")
+    __slots__ = ("_folded_ends", "_norm_starts", "_orig_starts", "open_start", "original_length", "text")
 
     def __init__(
         self,
@@ -43,8 +47,12 @@ class Normalized:
         norm_starts: list[int] | None = None,
         orig_starts: list[int] | None = None,
         folded_ends: list[int] | None = None,
+        open_start: int | None = None,
     ) -> None:
         self.text = text
+        # Where the last cluster begins if a combining character arriving later could still change it
+        # (a non-ASCII letter at the end): a stream holds it back. ``len(text)`` otherwise.
+        self.open_start = len(text) if open_start is None else open_start
         self.original_length = original_length
         self._norm_starts = norm_starts
         self._orig_starts = orig_starts
@@ -65,16 +73,29 @@ class Normalized:
         """Original span of the normalized span ``[start, end)`` (``end > start``)."""
         return self._locate(start)[0], self._locate(end - 1)[1]
 
+    def segment_start(self, index: int) -> int:
+        """The first normalized position standing for the same original characters as ``index``."""
+        if index >= len(self.text) or self._norm_starts is None or self._folded_ends is None:
+            return index
+        segment = bisect.bisect_right(self._norm_starts, index) - 1
+        return self._norm_starts[segment] if self._folded_ends[segment] >= 0 else index
+
     def offset(self, index: int) -> int:
         """Original offset where normalized position ``index`` begins (the original length at the end)."""
         return self._locate(index)[0] if index < len(self.text) else self.original_length
 
 
 class _Builder:
-    """Accumulates the comparison form and its segment map."""
+    """Accumulates the comparison form and its segment map.
 
-    def __init__(self, original_length: int) -> None:
-        self.original_length = original_length
+    The last *unit* (a cluster: a letter with its marks; or a whitespace run) stays open: a decoration after
+    it widens its span, a combining character after it joins it (even behind invisible characters, which
+    belong to no unit).
+    """
+
+    def __init__(self, text: str, confusables: bool) -> None:
+        self.text = text
+        self.confusables = confusables
         self.pieces: list[str] = []
         self.size = 0
         self.norm_starts: list[int] = []
@@ -82,6 +103,13 @@ class _Builder:
         self.folded_ends: list[int] = []
         self.orig_cursor = -1  # original end of the last linear segment, for merging
         self.last_is_space = False
+        # The last unit: its original end, and for a cluster its kept characters, start and marks.
+        self.unit_end = -1
+        self.reach = -1  # end of the last unit and the invisible characters right after it
+        self.unit_raw = ""
+        self.unit_start = -1
+        self.unit_marks = 0
+        self.unit_norm_start = -1  # normalized start of a non-ASCII cluster (it may still grow)
 
     def linear(self, orig: int, piece: str) -> None:
         """``piece`` stands for ``original[orig:orig + len(piece)]``, character for character."""
@@ -111,6 +139,9 @@ class _Builder:
 
     def space(self, orig: int, orig_end: int) -> None:
         """Whitespace ``original[orig:orig_end]``: one space, merged into a space just before it."""
+        self.unit_raw = ""
+        self.unit_norm_start = -1
+        self.unit_end = self.reach = orig_end
         if self.last_is_space:
             # Widen the segment of the previous space so it also covers this whitespace.
             if self.folded_ends[-1] >= 0:
@@ -135,11 +166,41 @@ class _Builder:
             self.folded_ends.pop()
         self.orig_cursor = -1
 
+    def _widen(self, orig_end: int) -> None:
+        """Invisible characters up to ``orig_end`` belong to the last unit."""
+        if self.folded_ends[-1] >= 0:
+            self.folded_ends[-1] = orig_end
+        else:
+            char_orig = self.orig_cursor - 1
+            char = self.pieces[-1][-1]
+            self._drop_last_char()
+            self.norm_starts.append(self.size)
+            self.orig_starts.append(char_orig)
+            self.folded_ends.append(orig_end)
+            self.pieces.append(char)
+            self.size += 1
+        self.unit_end = self.reach = orig_end
+
+    def _reopen(self) -> tuple[str, int, int]:
+        """Take the last cluster back (a mark follows it): its kept characters, start and mark count."""
+        raw, start, marks = self.unit_raw, self.unit_start, self.unit_marks
+        if self.folded_ends[-1] >= 0 and self.orig_starts[-1] == start:
+            piece = self.pieces.pop()
+            self.size -= len(piece)
+            self.norm_starts.pop()
+            self.orig_starts.pop()
+            self.folded_ends.pop()
+            self.orig_cursor = -1
+        else:
+            self._drop_last_char()
+        self.last_is_space = bool(self.pieces) and self.pieces[-1][-1:] == " "
+        return raw, start, marks
+
     def ascii(self, text: str, start: int, end: int) -> None:
         """An ASCII stretch: lower-cased, every whitespace run one space."""
-        piece = text[start:end].lower()
-        if any(char in piece for char in _ASCII_SPACES):
-            piece = piece.translate(_TO_SPACE)
+        piece = text[start:end].lower().translate(_TO_SPACE)
+        if self.confusables:
+            piece = piece.translate(_ascii_skeletons())
         position = 0
         while position < len(piece):
             if self.last_is_space and piece[position] == " ":
@@ -152,75 +213,112 @@ class _Builder:
             run = piece.find("  ", position)
             if run < 0:
                 self.linear(start + position, piece[position:])
-                return
+                break
             self.linear(start + position, piece[position:run])
             run_end = run + 2
             while run_end < len(piece) and piece[run_end] == " ":
                 run_end += 1
             self.space(start + run, start + run_end)
             position = run_end
+        last = text[end - 1]
+        self.unit_end = self.reach = end
+        self.unit_norm_start = -1
+        if piece[-1] == " ":
+            self.unit_raw = ""
+        else:
+            self.unit_raw, self.unit_start, self.unit_marks = last, end - 1, 0
 
     def non_ascii(self, text: str, start: int, end: int) -> None:
         """A run of non-ASCII characters, folded cluster by cluster (a base character and its marks)."""
         index = start
-        if _kind(text[start]) == _MARK and self.orig_cursor == start and not self.last_is_space:
-            # A combining mark on the ASCII letter just before ("e" + U+0301): fold them together.
-            index = start - 1
-            self._drop_last_char()
         while index < end:
-            if _kind(text[index]) == _FORMAT:  # zero-width space/joiner, soft hyphen...: invisible
+            char = text[index]
+            char_kind = kind(char)
+            if char_kind == DROP:
+                # A decoration widens the letter before it; an invisible character is no one's.
+                if self.reach == index:
+                    if is_mark(char):
+                        self._widen(index + 1)
+                    self.reach = index + 1
                 index += 1
                 continue
-            stop = index + 1
-            while stop < end and _kind(text[stop]) != _PLAIN:
-                stop += 1
-            cluster = text[index:stop]
-            if stop > index + 1:
-                cluster = "".join(char for char in cluster if _kind(char) != _FORMAT)
-            folded = fold(cluster)
-            if folded == " ":
-                self.space(index, stop)
+            if char_kind == SPACE:
+                self.space(index, index + 1)
+                index += 1
+                continue
+            if char_kind == ATTACH and self.unit_raw and self.reach == index and self.unit_marks < _MAX_MARKS:
+                raw, cluster_start, marks = self._reopen()
             else:
-                self.folded(index, stop, folded)
+                raw, cluster_start, marks = "", index, -1
+            chars = [raw] if raw else []
+            stop = span_end = index
+            while stop < end:
+                stop_char = text[stop]
+                stop_kind = kind(stop_char)
+                if stop_kind == DROP:
+                    stop += 1
+                    if is_mark(stop_char):
+                        span_end = stop
+                elif (stop_kind == ATTACH and marks < _MAX_MARKS) or marks < 0:
+                    chars.append(stop_char)
+                    marks += 1
+                    stop += 1
+                    span_end = stop
+                else:
+                    break
+            raw = "".join(chars)
+            folded = fold(raw, self.confusables)
+            if not folded:  # nothing visible once folded: like an invisible character
+                if self.reach == cluster_start:
+                    self.reach = stop
+                index = stop
+                continue
+            if folded == " ":
+                self.space(cluster_start, span_end)
+            else:
+                norm_start = self.size
+                self.folded(cluster_start, span_end, folded)
+                self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
+                self.unit_norm_start = norm_start
+                self.unit_end = span_end
+            self.reach = stop
             index = stop
 
     def build(self) -> Normalized:
+        open_start = self.unit_norm_start if self.unit_raw and self.unit_norm_start >= 0 else self.size
         return Normalized(
-            "".join(self.pieces), self.original_length, self.norm_starts, self.orig_starts, self.folded_ends
+            "".join(self.pieces),
+            len(self.text),
+            self.norm_starts,
+            self.orig_starts,
+            self.folded_ends,
+            open_start,
         )
 
 
-def _kind(char: str) -> int:
-    kind = _char_kinds.get(char)
-    if kind is None:
-        category = unicodedata.category(char)
-        kind = _MARK if category[0] == "M" else _FORMAT if category == "Cf" else _PLAIN
-        if len(_char_kinds) < _CACHE_LIMIT:
-            _char_kinds[char] = kind
-    return kind
+@functools.cache
+def _ascii_skeletons() -> dict[int, str]:
+    """ASCII characters whose confusable skeleton is one other character ("0" -> "o", "1" -> "l")."""
+    table: dict[int, str] = {}
+    for code in range(0x21, 0x7F):
+        char = chr(code).lower()
+        skeleton = fold(char, True)
+        if len(skeleton) == 1 and skeleton != char:
+            table[code] = skeleton
+    return table
 
 
-def fold(cluster: str) -> str:
-    """NFKC + case folding of one character with its combining marks (whitespace becomes one space)."""
-    folded = _folds.get(cluster)
-    if folded is None:
-        folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", cluster).casefold())
-        if folded.isspace():
-            folded = " "
-        if len(_folds) < _CACHE_LIMIT:
-            _folds[cluster] = folded
-    return folded
-
-
-def normalize(text: str) -> Normalized:
+def normalize(text: str, confusables: bool = False) -> Normalized:
     """The comparison form of ``text`` with its map back to ``text``."""
     if text.isascii():
         lowered = text.lower()
         if any(char in lowered for char in _ASCII_SPACES):
             lowered = lowered.translate(_TO_SPACE)
+        if confusables:
+            lowered = lowered.translate(_ascii_skeletons())
         if "  " not in lowered:
             return Normalized(lowered, len(text))
-    builder = _Builder(len(text))
+    builder = _Builder(text, confusables)
     position = 0
     for run in _NON_ASCII.finditer(text):
         start, end = run.span()
@@ -233,37 +331,6 @@ def normalize(text: str) -> Normalized:
     return builder.build()
 
 
-def normalize_phrase(phrase: str) -> str:
+def normalize_phrase(phrase: str, confusables: bool = False) -> str:
     """Comparison form of a blocked word or phrase (surrounding whitespace removed)."""
-    return normalize(phrase.strip()).text.strip()
-
-
-# --- word boundaries ---------------------------------------------------------------------------------
-
-# Scripts written without spaces between words: a blocked word there has no word boundary to respect.
-_UNSPACED = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3100, 0x312F),  # Bopomofo
-    (0x31F0, 0x31FF),  # Katakana extensions
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x3FFFF),  # CJK extensions B and later
-)
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_" or (not char.isascii() and _kind(char) == _MARK)
-
-
-def _is_unspaced(char: str) -> bool:
-    code = ord(char)
-    return code >= 0x0E00 and any(low <= code <= high for low, high in _UNSPACED)
-
-
-def is_joining(before: str, after: str) -> bool:
-    """True when ``before`` and ``after`` belong to one word, so a match may not start or end between them."""
-    return _is_word(before) and _is_word(after) and not (_is_unspaced(before) or _is_unspaced(after))
+    return normalize(phrase.strip(), confusables).text.strip()

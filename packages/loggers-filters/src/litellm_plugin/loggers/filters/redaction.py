@@ -1,12 +1,16 @@
 """Keeping credentials out of logs.
 
-Three layers, applied to everything a log record carries:
+Four layers, applied to everything a log record carries, before anything is cut to length:
 
 * values under a credential-looking key (``api_key``, ``Authorization``, ``x-api-key``, ``access_token``,
-  ``client_secret``, ``password``...) are replaced whole;
-* credential-looking text (``Bearer ...``, ``sk-...`` keys, ``?token=...`` in URLs) is replaced in any string;
-* the actual secret values found in the call (its api key, its credential headers) are replaced wherever
-  they appear, even inside a message a user pasted them into.
+  ``client_secret``, ``password``...; in headers any name containing auth, pass, secret, token, key,
+  cookie, session, sig or credential) are replaced whole;
+* the actual secret values found in the call (its api key, its credential headers) and the values of
+  credential-looking environment variables are replaced wherever they appear, even inside a message a user
+  pasted them into;
+* token formats known to detect-secrets' detectors, wherever they appear;
+* credential-looking text (see :mod:`~litellm_plugin.loggers.filters.secret_text`): URL userinfo, secret
+  query parameters, ``Bearer``/``Basic`` credentials, PEM private keys, JWTs, ``name=value`` pairs.
 """
 
 from __future__ import annotations
@@ -15,9 +19,14 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-__all__ = ["REDACTED", "Redactor", "is_sensitive_key"]
+from litellm_plugin.loggers.filters.secret_text import (
+    REDACTED,
+    environment_secrets,
+    library_secrets,
+    redact_patterns,
+)
 
-REDACTED = "[REDACTED]"
+__all__ = ["REDACTED", "Redactor", "is_sensitive_header", "is_sensitive_key"]
 
 # Substrings that make a key sensitive wherever they appear (compared without separators).
 _SENSITIVE_PARTS = (
@@ -27,6 +36,7 @@ _SENSITIVE_PARTS = (
     "passwd",
     "passphrase",
     "authorization",
+    "authentication",
     "credential",
     "cookie",
     "privatekey",
@@ -34,18 +44,14 @@ _SENSITIVE_PARTS = (
     "signature",
 )
 # Whole words that make a key sensitive ("access_token", "x-auth-key") without catching "max_tokens".
-_SENSITIVE_WORDS = frozenset({"key", "token", "auth", "pwd", "bearer", "jwt", "session", "sessionid", "sig"})
+_SENSITIVE_WORDS = frozenset(
+    {"key", "token", "auth", "pwd", "pass", "bearer", "jwt", "session", "sessionid", "sig", "dsn"}
+)
+# In header names any of these, anywhere ("X-Upstream-Pass", "Authentication", "X-Goog-Api-Key").
+_SENSITIVE_HEADER_PARTS = ("auth", "pass", "secret", "token", "key", "cookie", "session", "sig", "credential")
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SEPARATORS = re.compile(r"[^a-z0-9]+")
-
-_SECRET_TEXT = re.compile(
-    # "Bearer <token>": a token has 8+ characters, at least one of them not a letter ("bearer bonds" stays).
-    r"(?i)\b(?P<scheme>bearer)(?P<gap>\s+)(?=[A-Za-z0-9._~+/=\-]*[0-9._~+/=\-])[A-Za-z0-9._~+/=\-]{8,}"
-    r"|\bsk-[A-Za-z0-9_\-]{8,}"  # OpenAI-style keys (sk-..., sk-proj-..., sk-ant-...)
-    r"|\bAKIA[0-9A-Z]{16}\b"  # AWS access key ids
-    r"|(?P<param>[?&;](?:api[_-]?key|key|token|access_token|secret|password|sig|signature)=)[^&\s\"',;]+"
-)
 _SHORTEST_SECRET = 4
 _MAX_DEPTH = 24
 
@@ -76,15 +82,10 @@ def _is_sensitive_key(key: str, extra: tuple[str, ...]) -> bool:
     return any(name.lower() in lowered for name in extra)
 
 
-def _redact_text_patterns(text: str) -> str:
-    def replace(match: re.Match[str]) -> str:
-        if match.group("scheme"):
-            return f"{match.group('scheme')}{match.group('gap')}{REDACTED}"
-        if match.group("param"):
-            return f"{match.group('param')}{REDACTED}"
-        return REDACTED
-
-    return _SECRET_TEXT.sub(replace, text)
+def is_sensitive_header(name: str) -> bool:
+    """Whether a header of this name presumably carries a credential."""
+    compact = _SEPARATORS.sub("", name.lower())
+    return any(part in compact for part in _SENSITIVE_HEADER_PARTS)
 
 
 class Redactor:
@@ -92,7 +93,7 @@ class Redactor:
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
         self._extra = tuple(extra_keys)
-        self._secrets: set[str] = set()
+        self._secrets: set[str] = environment_secrets(self.is_sensitive)
 
     def is_sensitive(self, key: str) -> bool:
         return is_sensitive_key(key, self._extra)
@@ -103,9 +104,9 @@ class Redactor:
         ``skip``: top-level keys not to search (call content: messages, responses).
         """
         skipped = frozenset(skip)
-        stack: list[tuple[Any, bool, int]] = [(value, False, 0)]
+        stack: list[tuple[Any, bool, bool, int]] = [(value, False, False, 0)]
         while stack:
-            item, sensitive, depth = stack.pop()
+            item, sensitive, headers, depth = stack.pop()
             if isinstance(item, str):
                 if sensitive:
                     self._remember(item)
@@ -116,13 +117,17 @@ class Redactor:
                     if depth == 0 and key in skipped:
                         continue
                     if isinstance(child, (str, Mapping, list, tuple)) or hasattr(child, "model_dump"):
-                        is_secret = sensitive or (isinstance(key, str) and self.is_sensitive(key))
-                        stack.append((child, is_secret, depth + 1))
+                        name = key if isinstance(key, str) else ""
+                        is_secret = sensitive or self.is_sensitive(name) or (headers and is_sensitive_header(name))
+                        child_headers = name.lower().replace("-", "_").endswith("headers")
+                        stack.append((child, is_secret, child_headers, depth + 1))
             elif isinstance(item, (list, tuple)):
-                stack.extend((child, sensitive, depth + 1) for child in item if not isinstance(child, (int, float)))
+                stack.extend(
+                    (child, sensitive, headers, depth + 1) for child in item if not isinstance(child, (int, float))
+                )
             elif hasattr(item, "model_dump"):
                 try:
-                    stack.append((item.model_dump(), sensitive, depth + 1))
+                    stack.append((item.model_dump(), sensitive, headers, depth + 1))
                 except Exception:
                     continue
 
@@ -137,13 +142,15 @@ class Redactor:
 
     def text(self, value: str) -> str:
         """``value`` with known secrets and credential-looking text replaced."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        secrets = self._secrets | library_secrets(value)
+        for secret in sorted(secrets, key=len, reverse=True):
             if secret in value:
                 value = value.replace(secret, REDACTED)
-        return _redact_text_patterns(value)
+        return redact_patterns(value, self.is_sensitive)
 
-    def value(self, value: Any, *, max_chars: int | None = None, _depth: int = 0) -> Any:
-        """A JSON-ready copy of ``value`` with every secret redacted (never the original object)."""
+    def value(self, value: Any, *, max_chars: int | None = None, _depth: int = 0, _headers: bool = False) -> Any:
+        """A JSON-ready copy of ``value`` with every secret redacted (never the original object); strings are
+        cut to ``max_chars`` after redaction, so a cut never leaves the beginning of a secret."""
         if _depth > _MAX_DEPTH:
             return "..."
         if value is None or isinstance(value, (bool, int, float)):
@@ -157,16 +164,18 @@ class Redactor:
             result: dict[str, Any] = {}
             for key, item in value.items():
                 name = str(key)
-                if self.is_sensitive(name) and item not in (None, ""):
+                sensitive = self.is_sensitive(name) or (_headers and is_sensitive_header(name))
+                if sensitive and item not in (None, ""):
                     result[self.text(name)] = REDACTED
                 else:
-                    result[self.text(name)] = self.value(item, max_chars=max_chars, _depth=_depth + 1)
+                    headers = name.lower().replace("-", "_").endswith("headers")
+                    result[self.text(name)] = self.value(item, max_chars=max_chars, _depth=_depth + 1, _headers=headers)
             return result
         if isinstance(value, (list, tuple, set, frozenset)):
-            return [self.value(item, max_chars=max_chars, _depth=_depth + 1) for item in value]
+            return [self.value(item, max_chars=max_chars, _depth=_depth + 1, _headers=_headers) for item in value]
         if hasattr(value, "model_dump"):
             try:
-                return self.value(value.model_dump(), max_chars=max_chars, _depth=_depth + 1)
+                return self.value(value.model_dump(), max_chars=max_chars, _depth=_depth + 1, _headers=_headers)
             except Exception:
                 pass
         return self.value(repr(value), max_chars=max_chars, _depth=_depth + 1)

@@ -18,6 +18,8 @@ __all__ = ["RequestLogger"]
 
 _internal = logging.getLogger("litellm_plugin.loggers.filters")
 
+_MAX_ERROR_CHARS = 500
+
 # Parts of LiteLLM's callback kwargs that hold call content, not credentials: not searched for secrets.
 _CONTENT_KEYS = (
     "messages",
@@ -120,7 +122,7 @@ class RequestLogger(BaseCustomLogger):
             record["error_type"] = type(error).__name__ if error is not None else info.get("error_class") or None
             message = str(error) if error is not None else slo.get("error_str")
             # LiteLLM appends a traceback to some messages: the first line says what happened.
-            free["error"] = message.strip().split("\n", 1)[0][:500] if isinstance(message, str) else None
+            free["error"] = message.strip().split("\n", 1)[0] if isinstance(message, str) else None
             if not record["cost"]:
                 record["cost"] = None
         if self.config.verbose:
@@ -137,6 +139,8 @@ class RequestLogger(BaseCustomLogger):
             redactor = Redactor(self.config.redact_keys)
             redactor.learn(kwargs, skip=_CONTENT_KEYS)
             record.update(redactor.value(free, max_chars=self.config.max_text_chars))
+            if isinstance(record.get("error"), str):  # cut after redaction: never half a secret
+                record["error"] = record["error"][:_MAX_ERROR_CHARS]
         return record
 
     def _log(self, outcome: str, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:

@@ -1,0 +1,97 @@
+"""Whole-word boundaries in the comparison form, with Markdown emphasis.
+
+A match may not start or end inside a word ("ass" is not in "class"). Underscores are word characters
+(``spam_filter`` is one identifier), except as emphasis: a run of underscores whose other side is not a
+letter or digit (``_spam_``, ``__spam__``, the start or end of the text) is a boundary.
+
+Streams carry the left context across chunks as a short string (see :func:`context`): the last character,
+and when that is an underscore, the character before the underscore run.
+"""
+
+from __future__ import annotations
+
+from litellm_plugin.loggers.filters.chars import ATTACH, kind
+
+__all__ = ["UNDECIDED", "context", "is_joining", "left_ok", "right_ok"]
+
+UNDECIDED = None
+
+# Scripts written without spaces between words: a blocked word there has no word boundary to respect.
+_UNSPACED = (
+    (0x0E00, 0x0EFF),  # Thai, Lao
+    (0x1000, 0x109F),  # Myanmar
+    (0x1780, 0x17FF),  # Khmer
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3100, 0x312F),  # Bopomofo
+    (0x31F0, 0x31FF),  # Katakana extensions
+    (0x3400, 0x4DBF),  # CJK extension A
+    (0x4E00, 0x9FFF),  # CJK unified ideographs
+    (0xF900, 0xFAFF),  # CJK compatibility ideographs
+    (0x20000, 0x3FFFF),  # CJK extensions B and later
+)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_" or (not char.isascii() and kind(char) == ATTACH)
+
+
+def _is_unspaced(char: str) -> bool:
+    code = ord(char)
+    return code >= 0x0E00 and any(low <= code <= high for low, high in _UNSPACED)
+
+
+def is_joining(before: str, after: str) -> bool:
+    """True when ``before`` and ``after`` belong to one word, so a match may not start or end between them."""
+    if before < "\x80" and after < "\x80":  # the common case, without the Unicode lookups
+        return (before.isalnum() or before == "_") and (after.isalnum() or after == "_")
+    return _is_word(before) and _is_word(after) and not (_is_unspaced(before) or _is_unspaced(after))
+
+
+def left_ok(norm: str, start: int, before: str) -> bool:
+    """May a match begin at ``norm[start]``? ``before`` is the context preceding ``norm``."""
+    left = norm[start - 1] if start else before[-1:]
+    if not left:
+        return True
+    first = norm[start]
+    if left != "_" or first == "_":
+        return not is_joining(left, first)
+    position = start - 1
+    while position >= 0 and norm[position] == "_":
+        position -= 1
+    if position < 0:  # the run began before this text
+        outside = before[:-1] if before.endswith("_") else before[-1:]
+        return not outside or not is_joining(outside, first)
+    outside = norm[position]
+    return not outside or not is_joining(outside, first)
+
+
+def right_ok(norm: str, end: int, *, final: bool) -> bool | None:
+    """May a match end before ``norm[end]``? ``None`` (undecided) when an underscore run reaches the end of
+    a stream buffer that is not ``final``: what follows the run decides."""
+    if end >= len(norm):
+        return True
+    after = norm[end]
+    last = norm[end - 1]
+    if after != "_" or last == "_":
+        return not is_joining(last, after)
+    position = end
+    while position < len(norm) and norm[position] == "_":
+        position += 1
+    if position == len(norm):
+        return True if final else UNDECIDED
+    return not is_joining(last, norm[position])
+
+
+def context(norm: str, cut: int, before: str) -> str:
+    """The left context for text that continues after ``norm[:cut]``."""
+    if cut <= 0:
+        return before
+    last = norm[cut - 1]
+    if last != "_":
+        return last
+    position = cut - 1
+    while position >= 0 and norm[position] == "_":
+        position -= 1
+    if position >= 0:
+        return norm[position] + "_"
+    return before if before.endswith("_") else before[-1:] + "_"

@@ -1,0 +1,135 @@
+"""Property tests (Hypothesis) for ContentFilter's invariants: a blocked word hidden by any supported
+obfuscation is caught; text without one comes back unchanged; a stream gives the same result as the whole
+text, however it is cut into chunks."""
+
+from __future__ import annotations
+
+import itertools
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from litellm_plugin.loggers.filters import ContentFilter
+from litellm_plugin.loggers.filters.normalize import normalize_phrase
+
+WORDS = ["spam", "buy now", "スパム", "naïve"]
+PLAIN = ContentFilter(WORDS, replacement="#")
+CONFUSABLE = ContentFilter([*WORDS, "paypal"], replacement="#", confusables=True)
+ANYWHERE = ContentFilter(WORDS, replacement="#", whole_words=False)
+
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b", "\u3164"]
+DECORATIONS = ["\u0300", "\u0301", "\u0308", "\u0332", "\u0336", "\u0338", "\u20dd", "\u0489"]
+FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopqrstuvwxyz"}
+LOOK_ALIKES = {"a": "а", "e": "е", "o": "ο", "p": "р", "s": "ѕ", "y": "у", "P": "Ρ"}
+HALFWIDTH = {"スパム": ["ｽﾊﾟﾑ", "ｽパﾑ", "スﾊﾟム"]}
+SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b "]
+SETTINGS = settings(max_examples=300, deadline=None)
+
+
+@st.composite
+def disguised(draw: st.DrawFn, words: list[str], look_alikes: bool = False) -> tuple[str, str]:
+    """(word, a disguise of it): case, fullwidth, look-alikes, invisible characters, decorations."""
+    word = draw(st.sampled_from(words))
+    if word in HALFWIDTH and draw(st.booleans()):
+        return word, draw(st.sampled_from(HALFWIDTH[word]))
+    pieces = []
+    for char in word:
+        if char == " ":
+            pieces.append(draw(st.sampled_from(SPACES)))
+            continue
+        choice = draw(st.integers(0, 4 if look_alikes else 3))
+        if choice == 1:
+            char = char.upper()
+        elif choice == 2:
+            char = FULLWIDTH.get(char, char)
+        elif choice == 4:
+            char = LOOK_ALIKES.get(char, char)
+        char += "".join(draw(st.lists(st.sampled_from(DECORATIONS), max_size=3)))
+        char += "".join(draw(st.lists(st.sampled_from(INVISIBLE), max_size=2)))
+        pieces.append(char)
+    disguise = "".join(pieces)
+    if draw(st.booleans()):
+        emphasis = draw(st.sampled_from(["_", "__", "*", "**", "~~"]))
+        disguise = f"{emphasis}{disguise}{emphasis}"
+    return word, disguise
+
+
+def _separator_char(char: str) -> bool:
+    return not any(part.isalnum() or part == "_" for part in unicodedata.normalize("NFKC", char))
+
+
+SEPARATORS = st.text(
+    st.characters(codec="utf-8", categories=["Zs", "Po", "Ps", "Pe", "So", "Sm", "Cc"]).filter(_separator_char),
+    min_size=1,
+    max_size=3,
+)
+CLEAN_WORDS = st.sampled_from(
+    ["hello", "spa", "pam", "spammer", "spam_filter", "my_spam", "class", "buy", "nave", "café", "ハム", "👍🏽", "1️⃣"]
+)
+
+
+@st.composite
+def clean_text(draw: st.DrawFn) -> str:
+    """Words that are not blocked, between separators that have no letter even once normalized."""
+    parts = [draw(SEPARATORS)]
+    for word in draw(st.lists(CLEAN_WORDS, max_size=8)):
+        parts.append(word)
+        parts.append(draw(SEPARATORS))
+    return "".join(parts)
+
+
+@st.composite
+def chunked(draw: st.DrawFn, text: str) -> list[str]:
+    cuts = sorted(set(draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=12))))
+    bounds = [0, *[cut for cut in cuts if cut < len(text)], len(text)]
+    return [text[start:end] for start, end in itertools.pairwise(bounds)]
+
+
+def stream(content_filter: ContentFilter, pieces: list[str]) -> str:
+    transform = content_filter.response_transform({})
+    assert transform is not None
+    return "".join(transform.transform(piece) for piece in pieces) + transform.flush()
+
+
+@SETTINGS
+@given(clean_text(), disguised(WORDS), clean_text())
+def test_a_disguised_word_is_caught(before: str, hidden: tuple[str, str], after: str) -> None:
+    word, disguise = hidden
+    text = f"{before} {disguise} {after}"
+    found = PLAIN.find(text)
+    assert normalize_phrase(word) in [match.word for match in found]
+    assert "#" in PLAIN.mask(text)
+
+
+@SETTINGS
+@given(clean_text(), disguised([*WORDS, "paypal"], look_alikes=True), clean_text())
+def test_a_look_alike_word_is_caught_with_confusables(before: str, hidden: tuple[str, str], after: str) -> None:
+    text = f"{before} {hidden[1]} {after}"
+    assert CONFUSABLE.find(text)
+
+
+@SETTINGS
+@given(clean_text())
+def test_text_without_a_blocked_word_comes_back_unchanged(text: str) -> None:
+    assert PLAIN.mask(text) == text
+    assert CONFUSABLE.mask(text) == text
+
+
+@SETTINGS
+@given(st.data())
+def test_streaming_equals_the_whole_text_for_any_chunking(data: st.DataObject) -> None:
+    pieces = data.draw(st.lists(st.one_of(clean_text(), disguised(WORDS).map(lambda pair: pair[1])), max_size=6))
+    text = "".join(pieces)
+    chunks = data.draw(chunked(text))
+    assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+
+
+@SETTINGS
+@given(st.text(max_size=40), st.data())
+def test_streaming_equals_the_whole_text_for_arbitrary_text(text: str, data: st.DataObject) -> None:
+    chunks = data.draw(chunked(text))
+    assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
