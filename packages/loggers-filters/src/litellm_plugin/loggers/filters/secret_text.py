@@ -20,6 +20,7 @@ import functools
 import os
 import re
 from collections.abc import Callable
+from typing import Any
 
 __all__ = ["REDACTED", "environment_secrets", "library_secrets", "redact_patterns"]
 
@@ -124,7 +125,8 @@ def _library_patterns() -> tuple[re.Pattern[str], ...]:
         "SoftlayerDetector",
     }
     patterns: list[re.Pattern[str]] = []
-    for detector in get_mapping_from_secret_type_to_class().values():
+    detectors: list[type[Any]] = list(get_mapping_from_secret_type_to_class().values())
+    for detector in detectors:
         if issubclass(detector, RegexBasedDetector) and detector.__name__ not in skipped:
             patterns.extend(getattr(detector, "denylist", ()))
     return tuple(patterns)
