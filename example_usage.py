@@ -82,6 +82,16 @@ def interceptors() -> None:
     except litellm.BadRequestError as refused:
         print("action='block':", type(refused).__name__, "-", str(refused)[:90])
 
+    section("One registration, every endpoint: Responses API, Anthropic Messages, text completion")
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[Verified] ")]
+    reply: Any = litellm.responses(model="echo/demo", input="no spam here")
+    print("responses:        ", reply.output[0].content[0].text)
+    message: Any = litellm.anthropic.messages.create(
+        model="echo/demo", messages=[{"role": "user", "content": "no spam here"}], max_tokens=50
+    )
+    print("anthropic messages:", message["content"][0]["text"])
+    print("text_completion:  ", litellm.text_completion(model="echo/demo", prompt="no spam here").choices[0].text)
+
     section("RequestLogger(verbose=True): one structured record per call (secrets redacted)")
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s", stream=sys.stdout)
     logging.getLogger("litellm_plugin.loggers.filters").setLevel(logging.INFO)
