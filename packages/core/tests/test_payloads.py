@@ -158,3 +158,12 @@ async def test_interceptor_meeting_an_unknown_shape_names_itself_and_the_shape()
     reply.choices[0].message.content = "ok"
     await lenient.async_post_call_success_hook(data={}, user_api_key_dict=KEY, response=reply)
     assert reply.choices[0].message.content == "OK"
+
+
+def test_message_objects_are_read_like_dicts() -> None:
+    """A ``litellm.Message`` in the history is read (and changed) like a dict: no way around the filter."""
+    data: dict[str, Any] = {"messages": [litellm.Message(role="assistant", content="old secret"), {"role": "user"}]}
+    fields = request_fields("completion", data)
+    assert [field.text for field in fields] == ["old secret"]
+    fields[0].set("old [x]")
+    assert data["messages"][0]["content"] == "old [x]"

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
+from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor, dict_items
 from litellm_plugin.core.payloads.chat import content_fields, tool_definition_fields
 from litellm_plugin.core.payloads.json_text import object_fields
 
@@ -21,7 +21,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     yield from content_fields(data, "system", "system")
     messages = data.get("messages")
     if isinstance(messages, list):
-        for message in messages:
+        for message in dict_items(messages):
             if not isinstance(message, dict):
                 continue
             yield from content_fields(message, "content", "message")

@@ -20,6 +20,7 @@ __all__ = [
     "ChannelKind",
     "TextField",
     "TransformFor",
+    "dict_items",
     "field_value",
     "field_values",
     "set_field",
@@ -72,6 +73,16 @@ def field_values(obj: Any) -> dict[str, Any]:
     values = getattr(obj, "__dict__", None) or {}
     extra = getattr(obj, "__pydantic_extra__", None)
     return {**values, **extra} if extra else values
+
+
+def dict_items(items: list[Any]) -> list[Any]:
+    """``items`` with pydantic objects (a ``litellm.Message``, an ``openai`` param model) turned into dicts in
+    place, so their text is read and can be changed like everyone else's."""
+    for index, item in enumerate(items):
+        dump = getattr(item, "model_dump", None)
+        if not isinstance(item, dict) and callable(dump):
+            items[index] = dump(exclude_none=True)
+    return items
 
 
 def setter(container: Any, key: Any) -> Callable[[str], None]:

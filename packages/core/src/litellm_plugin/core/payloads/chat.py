@@ -21,6 +21,7 @@ from litellm_plugin.core.payloads.base import (
     ChannelKind,
     TextField,
     TransformFor,
+    dict_items,
     field_value,
     field_values,
     set_field,
@@ -67,7 +68,7 @@ def tool_definition_fields(tools: Any) -> Iterator[TextField]:
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     messages = data.get("messages")
     if isinstance(messages, list):
-        for message in messages:
+        for message in dict_items(messages):
             if not isinstance(message, dict):
                 continue
             yield from content_fields(message, "content", "message")

@@ -19,6 +19,7 @@ from litellm_plugin.core.payloads.base import (
     ChannelKind,
     TextField,
     TransformFor,
+    dict_items,
     field_value,
     set_field,
     setter,
@@ -38,7 +39,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     if isinstance(items, str):
         yield TextField("input", items, setter(data, "input"))
     elif isinstance(items, list):
-        for item in items:
+        for item in dict_items(items):
             if not isinstance(item, dict):
                 continue
             for name in ("content", "output", "summary"):
