@@ -1,24 +1,20 @@
 """The one place that knows how the supported LiteLLM releases differ (README: "Tested versions").
 
-Every helper detects the feature it needs (a parameter, an attribute, a method) instead of comparing version
-numbers, so a release that back-ports a feature is handled right. The CI matrix (``.ci/matrix``) runs the
-package tests on the lowest declared LiteLLM release and on the newest one, which exercises both branches of
-each helper. Nothing else in the workspace may test for a LiteLLM version: add the difference here.
+The packages declare ``litellm>=1.84.0``; the CI matrix (``.ci/matrix``) runs the package tests on that lowest
+release and on the newest one the registry has, which takes every helper here through both of its branches.
+Helpers detect the feature they need (a parameter, a method) where one exists, and compare release numbers
+only where a behaviour changed without one. Nothing else in the workspace tests for a LiteLLM release: add the
+difference here.
 """
 
 from __future__ import annotations
 
 import inspect
 import ssl
+from importlib.metadata import version
 from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-
-# LiteLLM counts tokens with tiktoken's cl100k_base, which it ships in the wheel; importing this module points
-# tiktoken at that copy (TIKTOKEN_CACHE_DIR). Some 1.80 and 1.81 releases load the encoding without it
-# and then try to download the file, failing every usage count offline. Importing it here, first, is what
-# later releases do themselves before loading the encoding, so on those it changes nothing but the moment.
-import litellm.litellm_core_utils.default_encoding  # noqa: F401
 from litellm import exceptions as errors
 from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 
@@ -27,8 +23,19 @@ if TYPE_CHECKING:
 
 __all__ = ["create_async_transport", "guardrail_stream_scope_is_default", "timeout_error"]
 
-# ``Timeout.__init__`` takes ``response`` from LiteLLM 1.101-1.105 on (1.100 refuses the keyword).
+
+def _release(distribution: str) -> tuple[int, int]:
+    """``(major, minor)`` of an installed distribution ("1.93.2" -> (1, 93); "1.77.2.post1" -> (1, 77))."""
+    major, minor = version(distribution).split(".")[:2]
+    return int(major), int(minor)
+
+
+# ``Timeout.__init__`` takes ``response`` in recent releases (1.105 does, 1.100 refuses the keyword).
 _TIMEOUT_TAKES_RESPONSE = "response" in inspect.signature(errors.Timeout.__init__).parameters
+
+# Before 1.94, LiteLLM's aiohttp transport ended a body cut short by a dropped connection as if it were whole
+# ("Transfer incomplete, but continuing"): the caller saw a malformed reply instead of a connection error.
+_AIOHTTP_TRANSPORT_REPORTS_DROPS = _release("litellm") >= (1, 94)
 
 
 def timeout_error(*, message: str, model: str, llm_provider: str, response: httpx.Response) -> errors.Timeout:
@@ -46,11 +53,14 @@ def timeout_error(*, message: str, model: str, llm_provider: str, response: http
 def create_async_transport(
     ssl_context: ssl.SSLContext | None = None, ssl_verify: bool | None = None
 ) -> httpx.AsyncBaseTransport | None:
-    """LiteLLM's own async transport (aiohttp-backed unless disabled), as its built-in providers use it.
+    """LiteLLM's own async transport, the one its built-in providers use (``None``: httpx's default).
 
-    Public as ``AsyncHTTPHandler.create_async_transport`` in recent releases (1.108.7 has it, 1.105 does not);
-    ``_create_async_transport`` (same parameters, same result) before.
+    That is ``AsyncHTTPHandler.create_async_transport`` (``_create_async_transport`` in 1.105 and earlier):
+    aiohttp-backed unless ``litellm.disable_aiohttp_transport``. On releases whose aiohttp transport hides
+    dropped connections (before 1.94) it is the transport LiteLLM itself uses with aiohttp disabled.
     """
+    if not _AIOHTTP_TRANSPORT_REPORTS_DROPS:
+        return AsyncHTTPHandler._create_httpx_transport()
     factory = getattr(AsyncHTTPHandler, "create_async_transport", None) or AsyncHTTPHandler._create_async_transport
     return cast("httpx.AsyncBaseTransport | None", factory(ssl_context=ssl_context, ssl_verify=ssl_verify))
 
