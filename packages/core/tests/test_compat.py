@@ -47,7 +47,7 @@ async def _serve(reply: bytes) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def whole_reply() -> AsyncIterator[str]:
-    async for url in _serve(b'HTTP/1.1 200 OK\r\nContent-Length: 11\r\nContent-Type: application/json\r\n\r\n{"ok":true}'):
+    async for url in _serve(b'HTTP/1.1 200 OK\r\nContent-Length: 11\r\n\r\n{"ok":true}'):
         yield url
 
 
