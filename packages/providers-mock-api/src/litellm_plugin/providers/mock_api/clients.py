@@ -1,8 +1,8 @@
 """Pooled HTTP clients for the provider: one sync client, one async client per event loop.
 
-Over the network the async clients use LiteLLM's own transport (``AsyncHTTPHandler.create_async_transport``,
-reached through core's ``_compat`` for older releases: aiohttp-backed unless ``litellm.disable_aiohttp_transport``),
-the same one LiteLLM's built-in providers use.
+Over the network the async clients use LiteLLM's own transport, the one its built-in providers use (aiohttp-backed
+unless ``litellm.disable_aiohttp_transport``), through core's ``_compat``: that also knows the older releases,
+whose aiohttp transport hid dropped connections (there it is LiteLLM's httpx transport).
 An aiohttp session belongs to the loop that created it, so each event loop gets its own client; clients of
 loops that are gone are dropped with their loop (``WeakKeyDictionary``). Without an ``api_base`` the clients
 talk to the embedded app in-process (``transport.py``)."""
