@@ -11,6 +11,8 @@ from typing import Literal
 import httpx
 from litellm import exceptions as errors
 
+from litellm_plugin.core._compat import timeout_error
+
 __all__ = ["ErrorKind", "ProviderContractError", "ProviderMethodError", "provider_error"]
 
 ErrorKind = Literal[
@@ -86,13 +88,7 @@ def provider_error(
     if kind == "rate_limit":
         return errors.RateLimitError(message=message, model=model, llm_provider=provider, response=response)
     if kind == "timeout":
-        return errors.Timeout(
-            message=message,
-            model=model,
-            llm_provider=provider,
-            response=response,
-            headers={**response.headers},
-        )
+        return timeout_error(message=message, model=model, llm_provider=provider, response=response)
     if kind == "connection":
         return errors.APIConnectionError(message=message, model=model, llm_provider=provider, request=response.request)
     if kind == "internal":

@@ -16,6 +16,7 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks, LitellmParams, Mode
 from pydantic import ValidationError
 
+from litellm_plugin.core._compat import guardrail_stream_scope_is_default
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -215,7 +216,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     # -- internals ---------------------------------------------------------------------------------
 
     def _should_run(self, data: dict[str, Any], event: GuardrailEventHooks) -> bool:
-        if self._always_on and self.stream_scope_default == "both" and not self.stream_scope_by_hook:
+        if self._always_on and guardrail_stream_scope_is_default(self):
             return self.get_disable_global_guardrail(data) is not True
         return self.should_run_guardrail(data=data, event_type=event) is True
 

@@ -1,7 +1,8 @@
 """Pooled HTTP clients for the provider: one sync client, one async client per event loop.
 
-Over the network the async clients use LiteLLM's own transport (``AsyncHTTPHandler.create_async_transport``:
-aiohttp-backed unless ``litellm.disable_aiohttp_transport``), the same one LiteLLM's built-in providers use.
+Over the network the async clients use LiteLLM's own transport, the one its built-in providers use (aiohttp-backed
+unless ``litellm.disable_aiohttp_transport``), through core's ``_compat``: that also knows the older releases,
+whose aiohttp transport hid dropped connections (there it is LiteLLM's httpx transport).
 An aiohttp session belongs to the loop that created it, so each event loop gets its own client; clients of
 loops that are gone are dropped with their loop (``WeakKeyDictionary``). Without an ``api_base`` the clients
 talk to the embedded app in-process (``transport.py``)."""
@@ -18,7 +19,9 @@ from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import httpx
-from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler, get_ssl_configuration
+from litellm.llms.custom_httpx.http_handler import get_ssl_configuration
+
+from litellm_plugin.core._compat import create_async_transport
 
 from .transport import StreamingASGITransport, SyncASGITransport
 
@@ -92,7 +95,7 @@ class ClientPool:
         client = self._async_network.get(loop)
         if client is None or client.is_closed:
             config, context, verify = _ssl_config()
-            transport = AsyncHTTPHandler.create_async_transport(ssl_context=context, ssl_verify=verify)
+            transport = create_async_transport(ssl_context=context, ssl_verify=verify)
             client = httpx.AsyncClient(transport=transport, verify=config, limits=_LIMITS)
             self._async_network[loop] = client
             closer = _close_when_loop_ends(client)
