@@ -18,7 +18,7 @@ import pytest
 from pydantic import ValidationError
 
 from litellm_plugin.core.errors import InterceptorRejectedError
-from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerProcess, run_proxy
 from litellm_plugin.loggers.filters import ContentFilter
 from litellm_plugin.loggers.filters.stream import MAX_HELD_CHARS
 
@@ -216,7 +216,9 @@ import os
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from litellm_plugin.loggers.filters import RequestLogger
+# Guardrail classes are named through this module: older LiteLLM releases (1.84 is one) only load a guardrail class
+# from a file next to the config, not from an installed package.
+from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
 
 
 class Echo(CustomLLM):
@@ -266,7 +268,7 @@ litellm_settings:
 guardrails:
   - guardrail_name: words
     litellm_params:
-      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      guardrail: handlers.ContentFilter
       mode: post_call
       default_on: true
       replacement: "#"
@@ -279,7 +281,7 @@ guardrails:
         - {keyword: hello, action: MASK}
   - guardrail_name: refuse
     litellm_params:
-      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      guardrail: handlers.ContentFilter
       mode: pre_call
       default_on: false
       action: block
@@ -323,8 +325,11 @@ def hostile_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileP
     config = folder / "config.yaml"
     config.write_text(PROXY_CONFIG, encoding="utf-8")
     log_file = folder / "calls.jsonl"
-    with run_proxy(config, env={"HOSTILE_TEST_LOG": str(log_file)}) as server:
-        yield HostileProxy(server=server, log_file=log_file)
+    try:
+        with run_proxy(config, env={"HOSTILE_TEST_LOG": str(log_file)}) as server:
+            yield HostileProxy(server=server, log_file=log_file)
+    except ProxyNotInstalledError as missing:  # the SDK-only cell of the supported-versions matrix
+        pytest.skip(str(missing).splitlines()[0])
 
 
 def test_the_proxy_guardrail_masks_every_disguise(hostile_proxy: HostileProxy) -> None:

@@ -70,7 +70,12 @@ _MODULE_ENTRY_POINTS: tuple[tuple[str, str, CallType], ...] = (
     ("litellm.anthropic_interface.messages", "acreate", "anthropic_messages"),
     ("litellm.anthropic_interface.messages", "create", "anthropic_messages"),
 )
-# Router methods each Router makes per instance with ``factory_function(..., call_type=...)``.
+_ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
+    ("anthropic_messages", "anthropic_messages"),
+    ("aanthropic_messages", "anthropic_messages"),
+)
+# Router methods each Router makes per instance with ``factory_function(..., call_type=...)`` (LiteLLM releases
+# that have no such class methods).
 _ROUTER_FACTORY_CALL_TYPES: dict[object, CallType] = {
     "responses": "responses",
     "aresponses": "responses",
@@ -118,6 +123,9 @@ def _targets() -> Iterable[tuple[object, str, CallType]]:
         for name, call_type in _ENTRY_POINTS:
             if callable(getattr(owner, name, None)):
                 yield owner, name, call_type
+    for name, call_type in _ROUTER_ONLY_ENTRY_POINTS:  # class methods in newer releases
+        if callable(getattr(litellm.Router, name, None)):
+            yield litellm.Router, name, call_type
     for module_name, name, call_type in _MODULE_ENTRY_POINTS:
         try:
             module = importlib.import_module(module_name)
@@ -155,8 +163,8 @@ def install() -> None:
                 continue
             _originals[(owner, name)] = current
             setattr(owner, name, _wrap(current, call_type, is_router=owner is litellm.Router))
-        factory = litellm.Router.factory_function
-        if getattr(factory, _WRAPPED_MARK, None) is None:
+        factory = getattr(litellm.Router, "factory_function", None)
+        if callable(factory) and getattr(factory, _WRAPPED_MARK, None) is None:
             _originals[(litellm.Router, "factory_function")] = factory
             litellm.Router.factory_function = _wrap_router_factory(factory)  # type: ignore[method-assign]
         _installed = True

@@ -23,6 +23,7 @@ from pathlib import Path
 import httpx
 
 __all__ = [
+    "ProxyNotInstalledError",
     "ServerProcess",
     "WorkersDyingError",
     "free_port",
@@ -70,6 +71,11 @@ class ServerProcess:
             self.process.wait(timeout)
 
 
+class ProxyNotInstalledError(RuntimeError):
+    """The ``litellm`` proxy cannot start in this environment: LiteLLM is installed without its ``[proxy]``
+    extra. Tests that need the proxy can skip on it (``pytest.skip``)."""
+
+
 class WorkersDyingError(RuntimeError):
     """The server's worker processes keep dying during startup: waiting longer would not help."""
 
@@ -93,6 +99,8 @@ def uvicorn_workers_dying(logs: str) -> str | None:
 
 def _check_startup(server: ServerProcess, check: StartupCheck | None) -> None:
     if server.process.poll() is not None:
+        if "litellm[proxy]" in server.logs():
+            raise ProxyNotInstalledError(f"install 'litellm[proxy]' to run the proxy:\n{server.logs()[-2000:]}")
         raise RuntimeError(
             f"server exited with code {server.process.returncode} before it was ready:\n{server.logs()[-4000:]}"
         )
