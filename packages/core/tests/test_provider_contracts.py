@@ -244,3 +244,8 @@ def test_misspelt_provider_method_warns_at_the_class() -> None:
                 return self.make_response(model, messages, "x")
 
     assert caught[0].filename == __file__
+
+
+def test_watching_the_map_keeps_routers_settings_readable() -> None:
+    """The proxy reads router_settings through ``Router.get_valid_args`` (``inspect.getfullargspec``)."""
+    assert {"fallbacks", "num_retries", "model_list"} <= set(litellm.Router.get_valid_args())

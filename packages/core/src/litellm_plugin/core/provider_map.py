@@ -17,6 +17,7 @@ Two places see every map, and both are wrapped once, when the first ``BaseCustom
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -78,6 +79,9 @@ def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
         _check_current_map()
         return original(*args, **kwargs)
 
+    # ``inspect.getfullargspec`` ignores ``__wrapped__`` but honours ``__signature__``; LiteLLM reads Router's
+    # valid settings that way (``Router.get_valid_args``), so the wrapper must show the original signature.
+    checked.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
     setattr(checked, _WATCHED, original)
     return checked
 
