@@ -16,6 +16,8 @@ from litellm_plugin.core import (
     BaseCustomProvider,
     InvalidProviderNameError,
     ProviderContractError,
+    ProviderDefinitionError,
+    ProviderDefinitionWarning,
     ProviderMethodError,
 )
 
@@ -216,3 +218,36 @@ def test_methods_from_a_mixin_are_checked_too(route: Route) -> None:
     name = route(FromMixin)
     with pytest.raises(ProviderContractError, match=r"FromMixin\.completion\): returned None"):
         _sync(f"{name}/x")
+
+
+def test_async_def_where_litellm_calls_without_awaiting_is_refused_at_definition() -> None:
+    with pytest.raises(ProviderDefinitionError, match=r"AsyncSync\.completion is written as async def.*acompletion"):
+
+        class AsyncSync(BaseCustomProvider):
+            async def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+                return self.make_response(model, messages, "x")
+
+
+def test_astreaming_that_does_not_yield_is_refused_at_definition() -> None:
+    with pytest.raises(ProviderDefinitionError, match=r"NoYield\.astreaming is written as async def.*yields chunks"):
+
+        class NoYield(BaseCustomProvider):
+            async def astreaming(self, model: str, messages: list[Any], **kwargs: Any) -> Any:  # type: ignore[override]
+                return iter([])
+
+
+def test_misspelt_provider_method_warns_at_the_class() -> None:
+    with pytest.warns(
+        ProviderDefinitionWarning, match=r"acompletions is not a provider method.*acompletion\?"
+    ) as caught:
+
+        class Misspelt(BaseCustomProvider):
+            async def acompletions(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:
+                return self.make_response(model, messages, "x")
+
+    assert caught[0].filename == __file__
+
+
+def test_watching_the_map_keeps_routers_settings_readable() -> None:
+    """The proxy reads router_settings through ``Router.get_valid_args`` (``inspect.getfullargspec``)."""
+    assert {"fallbacks", "num_retries", "model_list"} <= set(litellm.Router.get_valid_args())

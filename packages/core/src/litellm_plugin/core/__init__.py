@@ -21,6 +21,7 @@ from litellm_plugin.core.errors import (
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
 from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.provider_contracts import ProviderDefinitionError, ProviderDefinitionWarning
 from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, ProviderMethodError
 from litellm_plugin.core.registry import (
     PluginRegistry,
@@ -57,6 +58,8 @@ __all__ = [
     "PluginRegistry",
     "PrefixTransform",
     "ProviderContractError",
+    "ProviderDefinitionError",
+    "ProviderDefinitionWarning",
     "ProviderMethodError",
     "ProviderNotFoundError",
     "ProviderRegistrationError",

@@ -10,22 +10,35 @@ original exception as ``__cause__``) for a plain exception.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import inspect
+import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import openai
+from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse
 from pydantic import BaseModel
 
+from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
 if TYPE_CHECKING:
     from litellm_plugin.core.provider import BaseCustomProvider
 
-__all__ = ["PROVIDER_METHODS", "check_provider_class"]
+__all__ = ["PROVIDER_METHODS", "ProviderDefinitionError", "ProviderDefinitionWarning", "check_provider_class"]
+
+
+class ProviderDefinitionError(TypeError):
+    """A provider class defines a method LiteLLM cannot call as written; raised at class definition."""
+
+
+class ProviderDefinitionWarning(UserWarning):
+    """A provider class defines a method that looks like a misspelt provider method: LiteLLM never calls it."""
+
 
 # What each method must return; the stream methods return an iterator of chunks instead.
 _RESULTS: dict[str, tuple[type, str]] = {
@@ -165,6 +178,52 @@ def _checked(method: str, fn: HookFn) -> HookFn:
     return checked
 
 
+# How LiteLLM calls each method: plain call, awaited, iterated, or async-iterated.
+_KINDS = {
+    "completion": "def",
+    "embedding": "def",
+    "image_generation": "def",
+    "streaming": "def",
+    "acompletion": "async def",
+    "aembedding": "async def",
+    "aimage_generation": "async def",
+    "astreaming": "async generator",
+}
+_FIX = {
+    "def": "write it as plain `def {name}(...)`; LiteLLM calls it without awaiting (put async code in a{name})",
+    "async def": "write it as `async def {name}(...)`; LiteLLM awaits it",
+    "async generator": "write it as `async def {name}(...)` that yields chunks (self.make_chunk(text))",
+}
+
+
+def _kind(fn: Callable[..., Any]) -> str:
+    if inspect.isasyncgenfunction(fn):
+        return "async generator"
+    return "async def" if inspect.iscoroutinefunction(fn) else "def"
+
+
+def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
+    expected, got = _KINDS[method], _kind(fn)
+    if expected != got:
+        fix = _FIX[expected].format(name=method)
+        raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
+
+
+def _warn_if_misspelt(cls: type) -> None:
+    known = sorted({*PROVIDER_METHODS, *(n for n in dir(CustomLLM) if not n.startswith("_"))})
+    for name, value in vars(cls).items():
+        if name.startswith("_") or name in known or not inspect.isfunction(value):
+            continue
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        if close:
+            warnings.warn(
+                f"{cls.__qualname__}.{name} is not a provider method and LiteLLM never calls it; "
+                f"did you mean {close[0]}?",
+                ProviderDefinitionWarning,
+                stacklevel=caller_stacklevel(),
+            )
+
+
 def check_provider_class(cls: type, base: type) -> None:
     """Wrap each provider method ``cls`` defines or takes from a mixin with the contract checks (once).
 
@@ -177,6 +236,8 @@ def check_provider_class(cls: type, base: type) -> None:
         fn = vars(owner)[method]
         if not callable(fn) or getattr(fn, _CHECKED, False):
             continue
+        _check_definition(cls, method, fn)
         wrapped = _checked(method, fn)
         setattr(wrapped, _CHECKED, True)
         setattr(cls, method, wrapped)
+    _warn_if_misspelt(cls)

@@ -88,6 +88,6 @@ def watch_provider_map() -> None:
     """Check ``litellm.custom_provider_map`` whenever LiteLLM sets it up or a Router is built (idempotent)."""
     with _lock:
         for owner, name in ((litellm.utils, "custom_llm_setup"), (litellm.Router, "set_model_list")):
-            current = getattr(owner, name)
-            if getattr(current, _WATCHED, None) is None:
+            current = getattr(owner, name, None)  # newer Routers build deployments outside Python
+            if callable(current) and getattr(current, _WATCHED, None) is None:
                 setattr(owner, name, _watch(current))
