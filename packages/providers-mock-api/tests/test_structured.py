@@ -34,7 +34,7 @@ class Person(BaseModel):
     nickname: str | None
 
 
-def test_openai_parse_with_a_pydantic_model(openai_client: openai.OpenAI) -> None:
+def test_openai_parse_with_a_pydantic_model(openai_client: Any) -> None:
     messages: Any = [{"role": "user", "content": "Who is it?"}]
     completion = openai_client.chat.completions.parse(model="gpt-mock", messages=messages, response_format=Person)
     person = completion.choices[0].message.parsed
@@ -43,7 +43,7 @@ def test_openai_parse_with_a_pydantic_model(openai_client: openai.OpenAI) -> Non
     assert again.choices[0].message.parsed == person, "deterministic"
 
 
-def test_json_schema_strict_has_no_extra_properties(openai_client: openai.OpenAI) -> None:
+def test_json_schema_strict_has_no_extra_properties(openai_client: Any) -> None:
     schema = {
         "type": "object",
         "properties": {"a": {"type": "integer"}, "b": {"type": "array", "items": {"type": "boolean"}}},
@@ -60,7 +60,7 @@ def test_json_schema_strict_has_no_extra_properties(openai_client: openai.OpenAI
     assert set(value) == {"a", "b"}
 
 
-def test_json_object_needs_json_in_messages_and_returns_an_object(openai_client: openai.OpenAI) -> None:
+def test_json_object_needs_json_in_messages_and_returns_an_object(openai_client: Any) -> None:
     with pytest.raises(openai.BadRequestError, match="json"):
         openai_client.chat.completions.create(
             model="gpt-mock", messages=[{"role": "user", "content": "hi"}], response_format={"type": "json_object"}
@@ -73,7 +73,7 @@ def test_json_object_needs_json_in_messages_and_returns_an_object(openai_client:
     assert isinstance(json.loads(completion.choices[0].message.content or ""), dict)
 
 
-def test_invalid_schema_is_400(openai_client: openai.OpenAI) -> None:
+def test_invalid_schema_is_400(openai_client: Any) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client.chat.completions.create(
             model="gpt-mock",

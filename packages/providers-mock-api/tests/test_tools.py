@@ -67,7 +67,7 @@ def check_calls(calls: list[Any]) -> list[str]:
     return [call.function.name for call in calls]
 
 
-def test_required_calls_a_tool_with_valid_arguments(openai_client: openai.OpenAI, assert_strict: Strict) -> None:
+def test_required_calls_a_tool_with_valid_arguments(openai_client: Any, assert_strict: Strict) -> None:
     body = {"model": "gpt-mock", "messages": ask("Hello"), "tools": [WEATHER, TIME], "tool_choice": "required"}
     completion = assert_strict(ChatCompletion, raw_chat(openai_client, **body))
     choice = completion.choices[0]
@@ -78,7 +78,7 @@ def test_required_calls_a_tool_with_valid_arguments(openai_client: openai.OpenAI
     assert again.choices[0].message.tool_calls == choice.message.tool_calls, "deterministic"
 
 
-def test_named_function_is_called(openai_client: openai.OpenAI) -> None:
+def test_named_function_is_called(openai_client: Any) -> None:
     completion = openai_client.chat.completions.create(
         model="gpt-mock",
         messages=ask("What is the weather?"),
@@ -99,7 +99,7 @@ def test_named_function_is_called(openai_client: openai.OpenAI) -> None:
         ("get_weathers is no name here, nor is forget_time", []),
     ],
 )
-def test_auto_calls_the_tools_the_user_names(openai_client: openai.OpenAI, text: str, expected: list[str]) -> None:
+def test_auto_calls_the_tools_the_user_names(openai_client: Any, text: str, expected: list[str]) -> None:
     completion = openai_client.chat.completions.create(model="gpt-mock", messages=ask(text), tools=[WEATHER, TIME])
     choice = completion.choices[0]
     assert check_calls(choice.message.tool_calls or []) == expected
@@ -108,7 +108,7 @@ def test_auto_calls_the_tools_the_user_names(openai_client: openai.OpenAI, text:
         assert (choice.message.content or "").startswith("Mock reply to")
 
 
-def test_parallel_tool_calls_false_gives_one_call(openai_client: openai.OpenAI) -> None:
+def test_parallel_tool_calls_false_gives_one_call(openai_client: Any) -> None:
     completion = openai_client.chat.completions.create(
         model="gpt-mock",
         messages=ask("get_weather and get_time"),
@@ -118,7 +118,7 @@ def test_parallel_tool_calls_false_gives_one_call(openai_client: openai.OpenAI) 
     assert check_calls(completion.choices[0].message.tool_calls or []) == ["get_weather"]
 
 
-def test_none_never_calls(openai_client: openai.OpenAI) -> None:
+def test_none_never_calls(openai_client: Any) -> None:
     completion = openai_client.chat.completions.create(
         model="gpt-mock", messages=ask("call get_weather"), tools=[WEATHER], tool_choice="none"
     )
@@ -126,7 +126,7 @@ def test_none_never_calls(openai_client: openai.OpenAI) -> None:
     assert completion.choices[0].finish_reason == "stop"
 
 
-def test_tool_result_gets_a_text_reply_that_uses_it(openai_client: openai.OpenAI) -> None:
+def test_tool_result_gets_a_text_reply_that_uses_it(openai_client: Any) -> None:
     first = openai_client.chat.completions.create(
         model="gpt-mock", messages=ask("get_weather in Paris"), tools=[WEATHER]
     )
@@ -141,7 +141,7 @@ def test_tool_result_gets_a_text_reply_that_uses_it(openai_client: openai.OpenAI
     assert 'tool result "Sunny, 24 degrees"' in (final.choices[0].message.content or "")
 
 
-def test_tool_message_without_a_matching_call_is_400(openai_client: openai.OpenAI) -> None:
+def test_tool_message_without_a_matching_call_is_400(openai_client: Any) -> None:
     history = [*ask("hi"), {"role": "tool", "tool_call_id": "call_nope", "content": "x"}]
     with pytest.raises(openai.BadRequestError, match="tool_calls"):
         openai_client.chat.completions.create(model="gpt-mock", messages=history)
@@ -157,13 +157,13 @@ def test_tool_message_without_a_matching_call_is_400(openai_client: openai.OpenA
         ({"tools": [WEATHER, WEATHER]}, "tools"),
     ],
 )
-def test_bad_tool_requests_are_400(openai_client: openai.OpenAI, extra: dict[str, Any], param: str) -> None:
+def test_bad_tool_requests_are_400(openai_client: Any, extra: dict[str, Any], param: str) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client.chat.completions.create(model="gpt-mock", messages=ask("hi"), **extra)
     assert caught.value.param == param
 
 
-def test_streamed_tool_calls_rebuild_the_non_stream_ones(openai_client: openai.OpenAI, assert_strict: Strict) -> None:
+def test_streamed_tool_calls_rebuild_the_non_stream_ones(openai_client: Any, assert_strict: Strict) -> None:
     body: dict[str, Any] = {"model": "gpt-mock", "messages": ask("get_weather and get_time"), "tools": [WEATHER, TIME]}
     plain = openai_client.chat.completions.create(**body).choices[0].message.tool_calls or []
     calls: dict[int, dict[str, str]] = {}
@@ -202,7 +202,7 @@ async def test_litellm_mock_api_returns_tool_calls(provider: MockAPIProvider) ->
     jsonschema.validate(json.loads(call.function.arguments), SCHEMAS["get_weather"])
 
     chunks = [chunk async for chunk in await litellm.acompletion(**kwargs, stream=True)]
-    rebuilt = litellm.stream_chunk_builder(chunks)
+    rebuilt: Any = litellm.stream_chunk_builder(chunks)
     assert rebuilt is not None
     (streamed,) = rebuilt.choices[0].message.tool_calls
     assert (streamed.id, streamed.function.name, streamed.function.arguments) == (
@@ -213,7 +213,7 @@ async def test_litellm_mock_api_returns_tool_calls(provider: MockAPIProvider) ->
     assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["tool_calls"]
 
     sync_chunks = list(litellm.completion(**kwargs, stream=True))
-    sync_rebuilt = litellm.stream_chunk_builder(sync_chunks)
+    sync_rebuilt: Any = litellm.stream_chunk_builder(sync_chunks)
     assert sync_rebuilt is not None
     assert sync_rebuilt.choices[0].message.tool_calls[0].function.arguments == call.function.arguments
 

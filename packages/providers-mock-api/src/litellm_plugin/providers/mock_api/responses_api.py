@@ -154,7 +154,6 @@ def _response(body: ResponsesRequest, prompt: Prompt, reply: Answer | None, resp
         "output": [] if reply is None else _output(reply, response_id.removeprefix("resp_")),
         "parallel_tool_calls": body.parallel_tool_calls is not False,
         "previous_response_id": None,
-        "store": bool(body.store),
         "temperature": body.temperature if body.temperature is not None else 1.0,
         "text": {"format": fmt.model_dump(by_alias=True, exclude_none=True) if fmt else {"type": "text"}},
         "tool_choice": choice.model_dump() if isinstance(choice, FunctionToolChoice) else (choice or "auto"),
@@ -169,7 +168,7 @@ def _response(body: ResponsesRequest, prompt: Prompt, reply: Answer | None, resp
         if reply is None
         else {
             "input_tokens": input_tokens,
-            "input_tokens_details": {"cached_tokens": 0},
+            "input_tokens_details": {"cached_tokens": 0, "cache_write_tokens": 0},
             "output_tokens": reply.completion_tokens,
             "output_tokens_details": {"reasoning_tokens": 0},
             "total_tokens": input_tokens + reply.completion_tokens,
