@@ -21,6 +21,7 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -40,6 +41,7 @@ from .protocol import (
     fill_embedding_response,
     fill_model_response,
 )
+from .scripts import Script, load_script
 from .server import create_app
 from .settings import DEFAULT_API_KEY, MockServerSettings
 
@@ -80,7 +82,8 @@ class MockAPIProvider(BaseCustomProvider):
     """A LiteLLM provider for an OpenAI-compatible HTTP API (the mock API by default).
 
     Register an instance (``mock_api_provider``) under ``mock_api`` and call ``model="mock_api/gpt-mock"``.
-    ``settings`` configures the embedded app; ``extra_headers`` go with every request (e.g. ``X-Mock-Fault``).
+    ``settings`` configures the embedded app; ``script`` (a YAML rules path or a ``Script``) gives it scripted
+    replies; ``extra_headers`` go with every request (e.g. ``X-Mock-Fault``).
     ``close()`` (or ``await aclose()``) releases the pooled connections; an ``atexit`` hook does it too.
     """
 
@@ -93,8 +96,11 @@ class MockAPIProvider(BaseCustomProvider):
         api_key: str | None = None,
         settings: MockServerSettings | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        script: str | Path | Script | None = None,
     ) -> None:
         super().__init__()
+        if script is not None:  # loaded now: a bad rule fails here, naming it
+            settings = (settings or MockServerSettings()).model_copy(update={"script": load_script(script)})
         self.api_base = api_base
         self.api_key = api_key
         self.extra_headers = dict(extra_headers or {})

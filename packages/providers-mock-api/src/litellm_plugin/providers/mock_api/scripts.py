@@ -126,7 +126,8 @@ def _describe(error: Any, raw: object) -> str:
         where = f"rule {index}" + (f" ({name!r})" if name else "")
         location = location[2:]
     field = ".".join(str(part) for part in location if not str(part).startswith("function-"))
-    return f"{where + ': ' if where else ''}{field + ': ' if field else ''}{error['msg']}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where + ': ' if where else ''}{field + ': ' if field else ''}{message}"
 
 
 def parse_script(raw: object, source: str = "script") -> Script:
