@@ -8,12 +8,14 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import litellm
 import openai
 import pytest
 from openai.types import Model
 from openai.types.chat import ChatCompletion
 
 from litellm_plugin.core.testing.servers import ServerProcess
+from litellm_plugin.providers.mock_api import MockAPIProvider
 
 AUTH = {"Authorization": "Bearer test-key"}
 MESSAGES = [{"role": "user", "content": "Tell me about strict validation."}]
@@ -143,3 +145,11 @@ async def test_a_heavy_request_does_not_hold_up_health(live_server: ServerProces
 
         await asyncio.gather(heavy(), health())
     assert order == ["health", "heavy"]
+
+
+def test_litellm_mock_api_passes_logprobs_through(provider: MockAPIProvider) -> None:
+    response: Any = litellm.completion(model="mock_api/gpt-mock", messages=MESSAGES, logprobs=True, top_logprobs=2)
+    choice = response.choices[0]
+    entries = choice.logprobs["content"] if isinstance(choice.logprobs, dict) else choice.logprobs.content
+    tokens = [entry["token"] if isinstance(entry, dict) else entry.token for entry in entries]
+    assert "".join(tokens) == choice.message.content

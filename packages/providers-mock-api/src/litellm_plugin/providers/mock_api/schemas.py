@@ -145,7 +145,7 @@ class _Generator:
         if depth >= _MAX_DEPTH:  # deep down, prefer an option that ends the recursion
             for option in options:
                 resolved = self.resolve(option) if isinstance(option, Mapping) else option
-                if isinstance(resolved, Mapping) and resolved.get("type") in ("null", "string", "integer", "number"):
+                if isinstance(resolved, Mapping) and not _may_nest(resolved):
                     return option
         return self.rng.pick(options)
 
@@ -193,7 +193,7 @@ class _Generator:
         required = [name for name in schema.get("required", []) if isinstance(name, str)]
         result: dict[str, Any] = {}
         for name, sub in properties.items():
-            if name in required or self.strict or depth < _MAX_DEPTH // 2:
+            if name in required or (self.strict and depth < _MAX_DEPTH) or depth < _MAX_DEPTH // 2:
                 result[name] = self.value(sub, depth + 1)
         extra = schema.get("additionalProperties", not self.strict)
         for name in required:
@@ -205,6 +205,14 @@ class _Generator:
             counter += 1
             result[f"extra_{counter}"] = self.value(extra if isinstance(extra, Mapping) else True, depth + 1)
         return result
+
+
+def _may_nest(schema: Mapping[str, Any]) -> bool:
+    """Whether a schema can hold further schemas (so choosing it might not end a recursion)."""
+    if "const" in schema or "enum" in schema:
+        return False
+    nesting = ("$ref", "properties", "items", "prefixItems", "anyOf", "oneOf", "allOf", "additionalProperties")
+    return any(key in schema for key in nesting) or schema.get("type") in ("object", "array", None)
 
 
 def _merge(parts: list[Mapping[str, Any] | bool]) -> dict[str, Any]:
