@@ -19,7 +19,7 @@ import hashlib
 import json
 import re
 
-from .conversation import Answer, Prompt, Tool, ToolCall
+from .conversation import Answer, FinishReason, Prompt, Tool, ToolCall
 from .replies import reply_text, sentences
 from .schemas import generate
 from .scripts import Rule
@@ -63,7 +63,7 @@ def choose_tools(prompt: Prompt) -> list[Tool]:
     return named if prompt.parallel_tool_calls else named[:1]
 
 
-def _arguments(prompt: Prompt, tool: Tool | None, key: str) -> str:
+def _arguments(tool: Tool | None, key: str) -> str:
     if tool is None:
         return "{}"
     value = generate(tool.parameters, f"{key}/{tool.name}", strict=tool.strict)
@@ -74,16 +74,14 @@ def _calls(prompt: Prompt, index: int, named: list[tuple[str, str | None]]) -> A
     calls: list[ToolCall] = []
     for position, (name, arguments) in enumerate(named):
         key = _key(prompt, index, position, name)
-        calls.append(
-            ToolCall(key, name, arguments if arguments is not None else _arguments(prompt, prompt.tool(name), key))
-        )
+        calls.append(ToolCall(key, name, arguments if arguments is not None else _arguments(prompt.tool(name), key)))
     tokens = sum(count_tokens(call.name) + count_tokens(call.arguments) for call in calls)
     return Answer(text="", finish_reason="tool_calls", completion_tokens=tokens, tool_calls=tuple(calls))
 
 
 def _text(prompt: Prompt, text: str) -> Answer:
     """Cut ``text`` at the first stop sequence, then to ``max_tokens`` tokens (never inside a character)."""
-    finish: str = "stop"
+    finish: FinishReason = "stop"
     matched: str | None = None
     positions = [(text.find(sequence), sequence) for sequence in prompt.stop if sequence in text]
     if positions:
@@ -94,12 +92,7 @@ def _text(prompt: Prompt, text: str) -> Answer:
         text = truncate(text, prompt.max_tokens)
         tokens = count_tokens(text)
         finish, matched = "length", None
-    return Answer(
-        text=text,
-        finish_reason="length" if finish == "length" else "stop",
-        completion_tokens=tokens,
-        stop_sequence=matched,
-    )
+    return Answer(text=text, finish_reason=finish, completion_tokens=tokens, stop_sequence=matched)
 
 
 def _structured(prompt: Prompt, index: int) -> str | None:

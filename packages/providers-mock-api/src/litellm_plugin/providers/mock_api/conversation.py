@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-__all__ = ["Answer", "OutputFormat", "Prompt", "Tool", "ToolCall", "Turn"]
+__all__ = ["Answer", "FinishReason", "OutputFormat", "Prompt", "Tool", "ToolCall", "Turn"]
 
 FinishReason = Literal["stop", "length", "tool_calls"]
 

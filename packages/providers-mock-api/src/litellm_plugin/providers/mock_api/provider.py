@@ -1,14 +1,10 @@
 """``MockAPIProvider``: LiteLLM's side of the mock API, over real HTTP.
 
-It implements the six methods LiteLLM calls (completion, acompletion, streaming, astreaming, embedding,
-aembedding) natively: the async ones never block the loop, the streaming ones read server-sent events as they
-arrive. Where the requests go:
-
-- ``api_base`` (the call's, else the constructor's, else ``$MOCK_API_BASE``) → that server, e.g.
-  ``http://127.0.0.1:8000/v1``;
-- none → the embedded app, in-process (no server, no socket).
-
-The key is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else ``test-key``.
+The six methods LiteLLM calls (completion, acompletion, streaming, astreaming, embedding, aembedding) are
+native: the async ones never block the loop, the streaming ones read server-sent events as they arrive.
+Requests go to ``api_base`` (the call's, else the constructor's, else ``$MOCK_API_BASE``), e.g.
+``http://127.0.0.1:8000/v1``, or, with none, to the embedded app in-process (no server, no socket). The key
+is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else ``test-key``.
 """
 
 from __future__ import annotations
