@@ -155,12 +155,22 @@ def test_tool_message_without_a_matching_call_is_400(openai_client: Any) -> None
         ({"tools": [{"type": "function", "function": {"name": "bad name!"}}]}, "tools"),
         ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": 5}}}]}, "tools"),
         ({"tools": [WEATHER, WEATHER]}, "tools"),
+        ({"tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "string"}}}]}, "tools"),
+        ({"tools": []}, "tools"),
     ],
 )
 def test_bad_tool_requests_are_400(openai_client: Any, extra: dict[str, Any], param: str) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         openai_client.chat.completions.create(model="gpt-mock", messages=ask("hi"), **extra)
     assert caught.value.param == param
+
+
+def test_tool_without_parameters_gets_empty_arguments(openai_client: Any) -> None:
+    tool = {"type": "function", "function": {"name": "ping"}}
+    completion = openai_client.chat.completions.create(
+        model="gpt-mock", messages=ask("ping"), tools=[tool], tool_choice="required"
+    )
+    assert completion.choices[0].message.tool_calls[0].function.arguments == "{}"
 
 
 def test_streamed_tool_calls_rebuild_the_non_stream_ones(openai_client: Any, assert_strict: Strict) -> None:

@@ -23,7 +23,7 @@ from .logprobs import group_by_character, token_logprobs
 from .models import ChatCompletionRequest, NamedToolChoice
 from .payloads import SYSTEM_FINGERPRINT, deliver_events, deliver_json, sse
 from .replies import split_for_stream
-from .schemas import SchemaError, check_schema
+from .schemas import SchemaError, check_schema, check_tool_schema
 from .tokens import count_messages
 
 __all__ = ["router", "to_prompt"]
@@ -63,7 +63,7 @@ def _check(body: ChatCompletionRequest) -> None:
         )
     for i, tool in enumerate(body.tools or ()):
         if tool.function.parameters is not None:
-            _check_schema(tool.function.parameters, f"tools[{i}].function.parameters", "tools")
+            _check_schema(tool.function.parameters, f"tools[{i}].function.parameters", "tools", tool=True)
     fmt = body.response_format
     if fmt is not None and fmt.type == "json_schema" and fmt.json_schema.schema_ is not None:
         _check_schema(fmt.json_schema.schema_, "response_format.json_schema.schema", "response_format")
@@ -85,9 +85,9 @@ def _check(body: ChatCompletionRequest) -> None:
             )
 
 
-def _check_schema(schema: object, where: str, param: str) -> None:
+def _check_schema(schema: object, where: str, param: str, tool: bool = False) -> None:
     try:
-        check_schema(schema)
+        (check_tool_schema if tool else check_schema)(schema)
     except SchemaError as exc:
         raise MockAPIError(400, f"Invalid schema for '{where}': {exc}", param=param) from None
 

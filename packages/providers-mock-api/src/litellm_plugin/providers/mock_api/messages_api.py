@@ -23,7 +23,7 @@ from .deps import Fault, State, check_model, off_loop, require_anthropic_key, sc
 from .messages_models import MessagesRequest, TextBlock, ToolResultBlock, ToolUseBlock
 from .payloads import deliver_events, deliver_json, sse
 from .replies import split_for_stream
-from .schemas import SchemaError, check_schema
+from .schemas import SchemaError, check_tool_schema
 from .tokens import count_tokens
 
 __all__ = ["router"]
@@ -44,7 +44,7 @@ def _check(body: MessagesRequest) -> None:
         raise MockAPIError(400, f"tool_choice: Tool '{body.tool_choice.name}' not found in tools")
     for i, tool in enumerate(body.tools or ()):
         try:
-            check_schema(tool.input_schema)
+            check_tool_schema(tool.input_schema)
         except SchemaError as exc:
             raise MockAPIError(400, f"tools.{i}.input_schema: {exc}") from None
     used: set[str] = set()

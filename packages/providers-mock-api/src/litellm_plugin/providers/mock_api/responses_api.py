@@ -30,7 +30,7 @@ from .responses_models import (
     InputMessage,
     ResponsesRequest,
 )
-from .schemas import SchemaError, check_schema
+from .schemas import SchemaError, check_schema, check_tool_schema
 from .tokens import count_tokens
 
 __all__ = ["router"]
@@ -52,7 +52,7 @@ def _check(body: ResponsesRequest) -> None:
             400, f"Tool choice '{body.tool_choice.name}' not found in 'tools' parameter.", param="tool_choice"
         )
     for i, tool in enumerate(body.tools or ()):
-        _check_schema(tool.parameters, f"tools[{i}].parameters", "tools")
+        _check_schema(tool.parameters, f"tools[{i}].parameters", "tools", tool=True)
     fmt = body.text.format if body.text is not None else None
     if fmt is not None and fmt.type == "json_schema":
         _check_schema(fmt.schema_, "text.format.schema", "text.format.schema")
@@ -72,11 +72,11 @@ def _check(body: ResponsesRequest) -> None:
             )
 
 
-def _check_schema(schema: object, where: str, param: str) -> None:
+def _check_schema(schema: object, where: str, param: str, tool: bool = False) -> None:
     if schema is None:
         return
     try:
-        check_schema(schema)
+        (check_tool_schema if tool else check_schema)(schema)
     except SchemaError as exc:
         raise MockAPIError(400, f"Invalid schema for '{where}': {exc}", param=param) from None
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -19,7 +20,7 @@ from jsonschema.exceptions import SchemaError as _JsonSchemaError
 
 from .patterns import string_matching
 
-__all__ = ["SchemaError", "check_schema", "generate", "validate"]
+__all__ = ["SchemaError", "check_schema", "check_tool_schema", "generate", "validate"]
 
 _MAX_DEPTH = 6
 _ATTEMPTS = 8
@@ -54,6 +55,14 @@ def check_schema(schema: object) -> None:
         Draft202012Validator.check_schema(schema)
     except _JsonSchemaError as exc:
         raise SchemaError(f"invalid JSON Schema: {exc.message}") from None
+
+
+def check_tool_schema(schema: object) -> None:
+    """A tool's parameters: a valid JSON Schema whose root is an object (as OpenAI and Anthropic require)."""
+    check_schema(schema)
+    kind = schema.get("type") if isinstance(schema, Mapping) else None
+    if kind is not None and kind != "object":
+        raise SchemaError(f"a tool's parameters must be a JSON Schema of type 'object', got type {kind!r}")
 
 
 def validate(value: object, schema: Mapping[str, Any] | bool) -> str | None:
@@ -287,7 +296,7 @@ def generate(schema: Mapping[str, Any] | bool, seed: str, *, strict: bool = Fals
     for attempt in range(_ATTEMPTS):
         try:
             value = _Generator(schema, _Rng(f"{seed}/{attempt}"), strict).value(schema)
-        except (RecursionError, OverflowError, ValueError, TypeError) as exc:
+        except (RecursionError, OverflowError, ValueError, TypeError, re.error) as exc:
             if isinstance(exc, SchemaError):
                 raise
             last_error = str(exc)

@@ -103,6 +103,12 @@ def create_app(settings: MockServerSettings | None = None) -> FastAPI:
         error = MockAPIError(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
         return error.response(anthropic=_is_anthropic(request))
 
+    @app.exception_handler(Exception)
+    async def _on_unexpected(request: Request, exc: Exception) -> Response:
+        logger.exception("unexpected error in %s %s", request.method, request.url.path)
+        error = MockAPIError(500, f"The mock server had an unexpected error: {type(exc).__name__}: {exc}")
+        return error.response(anthropic=_is_anthropic(request))
+
     @app.get("/health")
     async def health() -> dict[str, str]:
         return {"status": "ok"}
