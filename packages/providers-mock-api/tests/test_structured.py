@@ -192,3 +192,33 @@ async def test_server_replies_validate_for_tool_arguments_and_structured_output(
             },
         )
         jsonschema.validate(json.loads(structured.json()["choices"][0]["message"]["content"]), schema)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(properties=st.dictionaries(st.text("abcxyz", min_size=1, max_size=6), SCHEMAS, min_size=1, max_size=3))
+async def test_responses_and_messages_tool_arguments_validate(properties: dict[str, Any]) -> None:
+    schema = {"type": "object", "properties": properties, "required": list(properties)}
+    transport = httpx.ASGITransport(app=_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://mock", headers=AUTH) as client:
+        response = await client.post(
+            "/v1/responses",
+            json={
+                "model": "gpt-mock",
+                "input": "go",
+                "tools": [{"type": "function", "name": "f", "parameters": schema}],
+                "tool_choice": "required",
+            },
+        )
+        jsonschema.validate(json.loads(response.json()["output"][0]["arguments"]), schema)
+        message = await client.post(
+            "/v1/messages",
+            json={
+                "model": "claude-mock",
+                "max_tokens": 100,
+                "messages": [{"role": "user", "content": "go"}],
+                "tools": [{"name": "f", "input_schema": schema}],
+                "tool_choice": {"type": "any"},
+            },
+            headers={"anthropic-version": "2023-06-01", "x-api-key": "test-key"},
+        )
+        jsonschema.validate(message.json()["content"][0]["input"], schema)
