@@ -150,3 +150,10 @@ def test_version_header_is_required(live_server: ServerProcess) -> None:
     )
     assert response.status_code == 400
     assert response.json()["type"] == "error"
+
+
+def test_count_tokens_matches_usage(client: Any) -> None:
+    messages = user("Count these tokens, please")
+    counted = client.messages.count_tokens(model=MODEL, messages=messages, system="Be brief.")
+    created = client.messages.create(model=MODEL, max_tokens=20, messages=messages, system="Be brief.")
+    assert counted.input_tokens == created.usage.input_tokens > 0

@@ -103,6 +103,8 @@ async def test_rules_match_model_turn_regex_exact_and_give_json_and_faults(tmp_p
         """
 - match: {model: gpt-mock-mini}
   reply: {text: "mini scenario"}
+- match: {model: scenario-refund}
+  reply: {text: "refund scenario"}
 - match: {exact: "boom"}
   reply: {fault: "status=503"}
 - match: {regex: "^order #\\\\d+$"}
@@ -124,6 +126,10 @@ async def test_rules_match_model_turn_regex_exact_and_give_json_and_faults(tmp_p
             return str(response.json()["choices"][0]["message"]["content"])
 
         assert text(await ask("anything", model="gpt-mock-mini")) == "mini scenario"
+        # A model named only in the rules is served too: scenario selection by model name.
+        assert text(await ask("anything", model="scenario-refund")) == "refund scenario"
+        listed = (await client.get("/v1/models")).json()["data"]
+        assert "scenario-refund" in [model["id"] for model in listed]
         assert (await ask("boom")).status_code == 503
         assert json.loads(text(await ask("order #42"))) == {"status": "shipped", "items": [1, 2]}
         assert text(await ask("order #42 please")).startswith("Mock reply")

@@ -241,7 +241,7 @@ def completion_events(body: ChatCompletionRequest, prompt: Prompt, replies: Sequ
 
 @router.post("/v1/chat/completions")
 async def chat_completions(body: ChatCompletionRequest, state: State, fault: Fault) -> Response:
-    check_model(state.settings, body.model)
+    check_model(state.models, body.model)
     _check(body)
     prompt = to_prompt(body)
     rule, fault = await scripted(state, prompt, fault)

@@ -36,9 +36,16 @@ T = TypeVar("T")
 
 @dataclass
 class AppState:
+    """One app's settings, fault counters and script; ``models`` adds the models the script's rules name."""
+
     settings: MockServerSettings
     counter: FaultCounter
     script: Script | None
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        named = [rule.match.model for rule in self.script.rules] if self.script is not None else []
+        return self.settings.models + tuple(dict.fromkeys(m for m in named if m and m not in self.settings.models))
 
 
 def app_state(request: Request) -> AppState:
@@ -134,9 +141,9 @@ def is_embedding_model(model: str) -> bool:
     return "embedding" in model.lower()
 
 
-def check_model(settings: MockServerSettings, model: str, *, embedding: bool = False) -> None:
+def check_model(models: tuple[str, ...], model: str, *, embedding: bool = False) -> None:
     """404 for a model the server does not list; the wrong kind of model for the endpoint is refused too."""
-    if model not in settings.models:
+    if model not in models:
         raise MockAPIError(
             404,
             f"The model `{model}` does not exist or you do not have access to it.",

@@ -20,7 +20,7 @@ from .answers import answer
 from .api_errors import MockAPIError
 from .conversation import Answer, Prompt, Tool, Turn
 from .deps import Fault, State, check_model, off_loop, require_anthropic_key, scripted
-from .messages_models import MessagesRequest, TextBlock, ToolResultBlock, ToolUseBlock
+from .messages_models import CountTokensRequest, MessagesRequest, TextBlock, ToolResultBlock, ToolUseBlock
 from .payloads import deliver_events, deliver_json, sse
 from .replies import split_for_stream
 from .schemas import SchemaError, check_tool_schema
@@ -95,6 +95,10 @@ def _content(reply: Answer) -> list[dict[str, Any]]:
     return blocks
 
 
+def _input_tokens(prompt: Prompt) -> int:
+    return sum(count_tokens(turn.text) + 3 for turn in prompt.turns)
+
+
 def _message(body: MessagesRequest, prompt: Prompt, reply: Answer, message_id: str) -> dict[str, Any]:
     stop_reason = "stop_sequence" if reply.stop_sequence is not None else _STOP_REASONS[reply.finish_reason]
     return {
@@ -106,7 +110,7 @@ def _message(body: MessagesRequest, prompt: Prompt, reply: Answer, message_id: s
         "stop_reason": stop_reason,
         "stop_sequence": reply.stop_sequence,
         "usage": {
-            "input_tokens": sum(count_tokens(turn.text) + 3 for turn in prompt.turns),
+            "input_tokens": _input_tokens(prompt),
             "output_tokens": reply.completion_tokens,
             "cache_creation_input_tokens": 0,
             "cache_read_input_tokens": 0,
@@ -152,11 +156,21 @@ def _events(message: dict[str, Any]) -> list[bytes]:
     return events
 
 
+@router.post("/v1/messages/count_tokens")
+async def count_message_tokens(body: CountTokensRequest, state: State, fault: Fault) -> Response:
+    """Anthropic's token count for a request (the same count ``usage.input_tokens`` reports)."""
+    if body.model not in state.models:
+        raise MockAPIError(404, f"model: {body.model}")
+    request = MessagesRequest.model_validate({**body.model_dump(exclude_none=True), "max_tokens": 1})
+    prompt = to_prompt(request)
+    return deliver_json({"input_tokens": _input_tokens(prompt)}, fault)
+
+
 @router.post("/v1/messages")
 async def create_message(body: MessagesRequest, state: State, fault: Fault) -> Response:
-    if body.model not in state.settings.models:
+    if body.model not in state.models:
         raise MockAPIError(404, f"model: {body.model}")
-    check_model(state.settings, body.model)
+    check_model(state.models, body.model)
     _check(body)
     prompt = to_prompt(body)
     rule, fault = await scripted(state, prompt, fault)

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["MessagesRequest"]
+__all__ = ["CountTokensRequest", "MessagesRequest"]
 
 _Name = Annotated[str, Field(pattern=r"^[a-zA-Z0-9_-]{1,128}$")]
 
@@ -99,3 +99,13 @@ class MessagesRequest(_Strict):
         if self.system is None:
             return ""
         return self.system if isinstance(self.system, str) else " ".join(block.text for block in self.system)
+
+
+class CountTokensRequest(_Strict):
+    """``POST /v1/messages/count_tokens``: a Messages request without ``max_tokens``."""
+
+    model: str = Field(min_length=1)
+    messages: list[InputMessage] = Field(min_length=1)
+    system: str | list[TextBlock] | None = None
+    tools: list[ToolDefinition] | None = None
+    tool_choice: ToolChoice | None = None

@@ -220,7 +220,7 @@ def _events(body: ResponsesRequest, prompt: Prompt, reply: Answer, response_id: 
 
 @router.post("/v1/responses")
 async def create_response(body: ResponsesRequest, state: State, fault: Fault) -> Response:
-    check_model(state.settings, body.model)
+    check_model(state.models, body.model)
     _check(body)
     prompt = to_prompt(body)
     rule, fault = await scripted(state, prompt, fault)

@@ -42,19 +42,19 @@ def _model(model_id: str) -> dict[str, object]:
 
 @openai_router.get("/v1/models")
 async def list_models(state: State, fault: Fault) -> Response:
-    return deliver_json({"object": "list", "data": [_model(m) for m in state.settings.models]}, fault)
+    return deliver_json({"object": "list", "data": [_model(m) for m in state.models]}, fault)
 
 
 @openai_router.get("/v1/models/{model_id:path}")
 async def retrieve_model(model_id: str, state: State, fault: Fault) -> Response:
-    if model_id not in state.settings.models:
+    if model_id not in state.models:
         raise MockAPIError(404, f"The model '{model_id}' does not exist", param="model", code="model_not_found")
     return deliver_json(_model(model_id), fault)
 
 
 @openai_router.post("/v1/embeddings")
 async def embeddings(body: EmbeddingRequest, state: State, fault: Fault) -> Response:
-    check_model(state.settings, body.model, embedding=True)
+    check_model(state.models, body.model, embedding=True)
     texts = body.texts()
     dimensions = body.dimensions or state.settings.embedding_dimensions
 
