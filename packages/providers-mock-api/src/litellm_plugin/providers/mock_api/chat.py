@@ -18,12 +18,12 @@ from fastapi.responses import Response
 from .answers import answer
 from .api_errors import MockAPIError
 from .conversation import Answer, OutputFormat, Prompt, Tool, Turn
-from .deps import Fault, State, check_model, off_loop, require_api_key, scripted
+from .deps import Fault, State, check_model, check_schema_or_400, off_loop, require_api_key, scripted
 from .logprobs import group_by_character, token_logprobs
 from .models import ChatCompletionRequest, NamedToolChoice
 from .payloads import SYSTEM_FINGERPRINT, deliver_events, deliver_json, sse
 from .replies import split_for_stream
-from .schemas import SchemaError, check_schema, check_tool_schema
+from .schemas import SchemaError
 from .tokens import count_messages
 
 __all__ = ["router", "to_prompt"]
@@ -63,10 +63,10 @@ def _check(body: ChatCompletionRequest) -> None:
         )
     for i, tool in enumerate(body.tools or ()):
         if tool.function.parameters is not None:
-            _check_schema(tool.function.parameters, f"tools[{i}].function.parameters", "tools", tool=True)
+            check_schema_or_400(tool.function.parameters, f"tools[{i}].function.parameters", "tools", tool=True)
     fmt = body.response_format
     if fmt is not None and fmt.type == "json_schema" and fmt.json_schema.schema_ is not None:
-        _check_schema(fmt.json_schema.schema_, "response_format.json_schema.schema", "response_format")
+        check_schema_or_400(fmt.json_schema.schema_, "response_format.json_schema.schema", "response_format")
     if fmt is not None and fmt.type == "json_object" and not any("json" in m.text().lower() for m in body.messages):
         raise MockAPIError(
             400,
@@ -83,13 +83,6 @@ def _check(body: ChatCompletionRequest) -> None:
                 "message with 'tool_calls' (no tool call has that tool_call_id).",
                 param=f"messages.[{i}].role",
             )
-
-
-def _check_schema(schema: object, where: str, param: str, tool: bool = False) -> None:
-    try:
-        (check_tool_schema if tool else check_schema)(schema)
-    except SchemaError as exc:
-        raise MockAPIError(400, f"Invalid schema for '{where}': {exc}", param=param) from None
 
 
 def to_prompt(body: ChatCompletionRequest) -> Prompt:

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from .api_errors import MockAPIError
 from .conversation import Prompt
 from .faults import FAULT_HEADER, FaultCounter, FaultSpec, parse_fault
+from .schemas import SchemaError, check_schema, check_tool_schema
 from .scripts import Rule, Script
 from .settings import MockServerSettings
 
@@ -23,6 +24,7 @@ __all__ = [
     "Fault",
     "active_fault",
     "check_model",
+    "check_schema_or_400",
     "fire_fault",
     "off_loop",
     "require_anthropic_key",
@@ -135,6 +137,14 @@ async def scripted(state: AppState, prompt: Prompt, fault: FaultSpec | None) -> 
         fault = await fire_fault(rule.reply.fault, state.counter, f"rule {rule.name or ''}") or fault
         rule = None
     return rule, fault
+
+
+def check_schema_or_400(schema: object, where: str, param: str, tool: bool = False) -> None:
+    """400 naming ``where`` unless ``schema`` is a valid JSON Schema (an object schema for a ``tool``)."""
+    try:
+        (check_tool_schema if tool else check_schema)(schema)
+    except SchemaError as exc:
+        raise MockAPIError(400, f"Invalid schema for '{where}': {exc}", param=param) from None
 
 
 def is_embedding_model(model: str) -> bool:

@@ -20,7 +20,7 @@ from fastapi.responses import Response
 from .answers import answer
 from .api_errors import MockAPIError
 from .conversation import Answer, OutputFormat, Prompt, Tool, Turn
-from .deps import Fault, State, check_model, off_loop, require_api_key, scripted
+from .deps import Fault, State, check_model, check_schema_or_400, off_loop, require_api_key, scripted
 from .payloads import deliver_events, deliver_json, sse
 from .replies import split_for_stream
 from .responses_models import (
@@ -30,7 +30,7 @@ from .responses_models import (
     InputMessage,
     ResponsesRequest,
 )
-from .schemas import SchemaError, check_schema, check_tool_schema
+from .schemas import SchemaError
 from .tokens import count_tokens
 
 __all__ = ["router"]
@@ -52,10 +52,11 @@ def _check(body: ResponsesRequest) -> None:
             400, f"Tool choice '{body.tool_choice.name}' not found in 'tools' parameter.", param="tool_choice"
         )
     for i, tool in enumerate(body.tools or ()):
-        _check_schema(tool.parameters, f"tools[{i}].parameters", "tools", tool=True)
+        if tool.parameters is not None:
+            check_schema_or_400(tool.parameters, f"tools[{i}].parameters", "tools", tool=True)
     fmt = body.text.format if body.text is not None else None
-    if fmt is not None and fmt.type == "json_schema":
-        _check_schema(fmt.schema_, "text.format.schema", "text.format.schema")
+    if fmt is not None and fmt.type == "json_schema" and fmt.schema_ is not None:
+        check_schema_or_400(fmt.schema_, "text.format.schema", "text.format.schema")
     if fmt is not None and fmt.type == "json_object":
         texts = [body.instructions or "", body.input if isinstance(body.input, str) else ""]
         texts += (
@@ -70,15 +71,6 @@ def _check(body: ResponsesRequest) -> None:
                 "type 'json_object'.",
                 param="input",
             )
-
-
-def _check_schema(schema: object, where: str, param: str, tool: bool = False) -> None:
-    if schema is None:
-        return
-    try:
-        (check_tool_schema if tool else check_schema)(schema)
-    except SchemaError as exc:
-        raise MockAPIError(400, f"Invalid schema for '{where}': {exc}", param=param) from None
 
 
 def to_prompt(body: ResponsesRequest) -> Prompt:
