@@ -11,8 +11,8 @@ import httpx
 import litellm
 import openai
 import pytest
-from openai.types import Model
-from openai.types.chat import ChatCompletion
+from openai.types import CreateEmbeddingResponse, Model
+from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from litellm_plugin.core.testing.servers import ServerProcess
 from litellm_plugin.providers.mock_api import MockAPIProvider
@@ -153,3 +153,18 @@ def test_litellm_mock_api_passes_logprobs_through(provider: MockAPIProvider) -> 
     entries = choice.logprobs["content"] if isinstance(choice.logprobs, dict) else choice.logprobs.content
     tokens = [entry["token"] if isinstance(entry, dict) else entry.token for entry in entries]
     assert "".join(tokens) == choice.message.content
+
+
+def test_embeddings_and_usage_chunks_match_the_sdk_types(openai_client: Any, assert_strict: Strict) -> None:
+    raw = openai_client.embeddings.with_raw_response.create(
+        model="text-embedding-mock", input=["a", "b"], encoding_format="float"
+    )
+    assert_strict(CreateEmbeddingResponse, json.loads(raw.http_response.content))
+    body = {"model": "gpt-mock", "messages": MESSAGES, "n": 2, "stream": True, "logprobs": True, "top_logprobs": 1}
+    body["stream_options"] = {"include_usage": True}
+    url = f"{openai_client.base_url}chat/completions"
+    with httpx.stream("POST", url, json=body, headers=AUTH) as response:
+        events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
+    chunks = [assert_strict(ChatCompletionChunk, json.loads(event)) for event in events[:-1]]
+    assert chunks[-1].usage is not None
+    assert {chunk.choices[0].index for chunk in chunks if chunk.choices} == {0, 1}
