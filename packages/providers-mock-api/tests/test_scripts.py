@@ -29,7 +29,7 @@ rules:
     reply:
       tool_calls: [{name: get_weather, arguments: {city: Paris}}]
   - match: {after_tool: true}
-    reply: {text: "It is sunny in Paris."}
+    reply: {text: "It is {tool_result} in Paris."}
 """
 WEATHER: dict[str, Any] = {
     "type": "function",

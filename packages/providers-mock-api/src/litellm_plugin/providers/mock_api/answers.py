@@ -105,6 +105,12 @@ def _structured(prompt: Prompt, index: int) -> str | None:
     return None
 
 
+def _fill(text: str, prompt: Prompt) -> str:
+    """A scripted text's placeholders: ``{last_user}`` and ``{tool_result}`` (the latest tool message)."""
+    tool_result = next((turn.text for turn in reversed(prompt.turns) if turn.role == "tool"), "")
+    return text.replace("{last_user}", prompt.last_user_text).replace("{tool_result}", tool_result)
+
+
 def answer(prompt: Prompt, index: int, rule: Rule | None = None) -> Answer:
     """Choice ``index`` for ``prompt``: the scripted ``rule``'s reply if given, else the default behaviour.
 
@@ -121,7 +127,7 @@ def answer(prompt: Prompt, index: int, rule: Rule | None = None) -> Answer:
         if reply.json_value is not None:
             return _text(prompt, json.dumps(reply.json_value, ensure_ascii=False))
         if reply.text is not None:
-            return _text(prompt, reply.text)
+            return _text(prompt, _fill(reply.text, prompt))
     tools = choose_tools(prompt)
     if tools:
         return _calls(prompt, index, [(tool.name, None) for tool in tools])

@@ -13,9 +13,10 @@
 ``match`` keys (all optional; every one given must hold; none means "always"): ``model`` (the request's model
 name: scenario selection), ``turn`` (which reply of the conversation this is: assistant messages so far + 1),
 ``exact`` / ``contains`` / ``regex`` (on the last user message, case-sensitive; ``regex`` uses ``re.search``),
-``after_tool`` (the last message is a tool result). ``reply`` has exactly one of ``text``, ``tool_calls``
-(``arguments`` omitted: generated from the tool's schema), ``json`` (the structured-output object) or ``fault``
-(as in ``X-Mock-Fault``). The first matching rule wins; no match falls back to the deterministic reply.
+``after_tool`` (the last message is a tool result). ``reply`` has exactly one of ``text`` (``{last_user}``
+and ``{tool_result}`` are filled in), ``tool_calls`` (``arguments`` omitted: generated from the tool's schema),
+``json`` (the structured-output object) or ``fault`` (as in ``X-Mock-Fault``). The first matching rule wins;
+no match falls back to the deterministic reply.
 Rules are validated at load: a bad rule raises :class:`ScriptError` naming it.
 """
 
