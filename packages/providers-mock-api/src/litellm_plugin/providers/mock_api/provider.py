@@ -52,6 +52,10 @@ EMBEDDED_API_BASE = "http://mock-api.embedded/v1"
 
 DEFAULT_TIMEOUT = 600.0
 
+_STALE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+"""Errors before any response arrived: typically a kept-alive connection the server closed meanwhile (uvicorn
+closes idle ones after 5 s). The request is sent once more, on a fresh connection, as the openai client does."""
+
 
 @dataclass(frozen=True)
 class _Target:
@@ -177,7 +181,13 @@ class MockAPIProvider(BaseCustomProvider):
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
         )
         try:
-            response = client.send(request, stream=True)
+            try:
+                response = client.send(request, stream=True)
+            except _STALE as exc:
+                if target.embedded:
+                    raise
+                logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
+                response = client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         if stream and response.status_code < 400:
@@ -198,7 +208,13 @@ class MockAPIProvider(BaseCustomProvider):
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
         )
         try:
-            response = await client.send(request, stream=True)
+            try:
+                response = await client.send(request, stream=True)
+            except _STALE as exc:
+                if target.embedded:
+                    raise
+                logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
+                response = await client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         if stream and response.status_code < 400:
