@@ -2,7 +2,8 @@
 
 Both clients call the same uvicorn server (``litellm-plugin-mock-api serve`` in a subprocess on 127.0.0.1),
 in the same run, in interleaved rounds, so machine noise hits both alike. Scenarios: async non-stream and
-async stream (``--concurrency`` requests in flight), sync non-stream and sync stream (one at a time).
+async stream (``--concurrency`` requests in flight), sync non-stream and sync stream (one at a time), and
+the two async scenarios again with a tool in the request (``tool_choice: required``: the reply is a tool call).
 Printed: median requests/s per side and the ratio mock_api / openai (target: >= 1.0).
 
     uv run python benchmarks/bench_mock_api.py                    # defaults: 5 rounds, 400 async requests
@@ -38,6 +39,19 @@ from litellm_plugin.providers.mock_api import MockAPIProvider
 MESSAGES = [{"role": "user", "content": "Benchmark the mock API, please."}]
 API_KEY = "test-key"
 SIDES = {"mock_api": "mock_api/gpt-mock", "openai": "openai/gpt-mock"}
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "get_weather",
+            "parameters": {
+                "type": "object",
+                "properties": {"city": {"type": "string"}, "unit": {"type": "string", "enum": ["c", "f"]}},
+                "required": ["city", "unit"],
+            },
+        },
+    }
+]
 
 
 def free_port() -> int:
@@ -85,8 +99,8 @@ def mock_server() -> Iterator[str]:
             process.wait()
 
 
-def call_kwargs(side: str, api_base: str, stream: bool, max_tokens: int) -> dict[str, Any]:
-    return {
+def call_kwargs(side: str, api_base: str, stream: bool, max_tokens: int, tools: bool = False) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
         "model": SIDES[side],
         "messages": MESSAGES,
         "api_base": api_base,
@@ -94,10 +108,22 @@ def call_kwargs(side: str, api_base: str, stream: bool, max_tokens: int) -> dict
         "max_tokens": max_tokens,
         "stream": stream,
     }
+    if tools:
+        kwargs.update(tools=TOOLS, tool_choice="required")
+    return kwargs
 
 
 async def async_once(kwargs: dict[str, Any]) -> None:
     response = await litellm.acompletion(**kwargs)
+    if kwargs.get("tools"):
+        if kwargs["stream"]:
+            chunks = [chunk async for chunk in response]
+            calls = [c for chunk in chunks if chunk.choices for c in chunk.choices[0].delta.tool_calls or []]
+            name = calls[0].function.name if calls else None
+        else:
+            name = response.choices[0].message.tool_calls[0].function.name
+        assert name == "get_weather", name
+        return
     if kwargs["stream"]:
         text = "".join([chunk.choices[0].delta.content or "" async for chunk in response if chunk.choices])
     else:
@@ -135,11 +161,13 @@ def sync_throughput(kwargs: dict[str, Any], requests: int) -> float:
 
 async def run(args: argparse.Namespace, api_base: str) -> dict[str, dict[str, list[float]]]:
     results: dict[str, dict[str, list[float]]] = {}
-    scenarios: list[tuple[str, bool, Callable[[dict[str, Any]], Awaitable[float]]]] = [
-        ("async non-stream", False, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
-        ("async stream", True, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
-        ("sync non-stream", False, lambda kw: asyncio.to_thread(sync_throughput, kw, args.sync_requests)),
-        ("sync stream", True, lambda kw: asyncio.to_thread(sync_throughput, kw, args.sync_requests)),
+    scenarios: list[tuple[str, bool, bool, Callable[[dict[str, Any]], Awaitable[float]]]] = [
+        ("async non-stream", False, False, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
+        ("async stream", True, False, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
+        ("sync non-stream", False, False, lambda kw: asyncio.to_thread(sync_throughput, kw, args.sync_requests)),
+        ("sync stream", True, False, lambda kw: asyncio.to_thread(sync_throughput, kw, args.sync_requests)),
+        ("async tools", False, True, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
+        ("async tools stream", True, True, lambda kw: async_throughput(kw, args.requests, args.concurrency)),
     ]
     # Warm both paths (client pools, imports, LiteLLM caches) before measuring.
     for side in SIDES:
@@ -147,11 +175,12 @@ async def run(args: argparse.Namespace, api_base: str) -> dict[str, dict[str, li
             kwargs = call_kwargs(side, api_base, stream, args.max_tokens)
             await async_throughput(kwargs, 2 * args.concurrency, args.concurrency)
             await asyncio.to_thread(sync_throughput, kwargs, 5)
+            await async_throughput(call_kwargs(side, api_base, stream, args.max_tokens, True), 20, 10)
     for round_number in range(args.rounds):
         order = list(SIDES) if round_number % 2 == 0 else list(reversed(SIDES))
-        for name, stream, measure in scenarios:
+        for name, stream, tools, measure in scenarios:
             for side in order:
-                rate = await measure(call_kwargs(side, api_base, stream, args.max_tokens))
+                rate = await measure(call_kwargs(side, api_base, stream, args.max_tokens, tools))
                 results.setdefault(name, {}).setdefault(side, []).append(rate)
         print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
     return results
@@ -164,10 +193,10 @@ def report(results: dict[str, dict[str, list[float]]], args: argparse.Namespace)
         f"async: {args.requests} requests at concurrency {args.concurrency}, sync: {args.sync_requests} "
         f"sequential; max_tokens={args.max_tokens}; async transport: {transport}"
     )
-    print(f"{'scenario':<18} {'mock_api req/s':>15} {'openai req/s':>13} {'ratio':>7}")
+    print(f"{'scenario':<20} {'mock_api req/s':>15} {'openai req/s':>13} {'ratio':>7}")
     for name, sides in results.items():
         ours, theirs = statistics.median(sides["mock_api"]), statistics.median(sides["openai"])
-        print(f"{name:<18} {ours:>15.1f} {theirs:>13.1f} {ours / theirs:>7.2f}")
+        print(f"{name:<20} {ours:>15.1f} {theirs:>13.1f} {ours / theirs:>7.2f}")
 
 
 def main() -> None:

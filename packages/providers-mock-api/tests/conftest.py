@@ -11,9 +11,12 @@ import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import litellm
+import openai
+import pydantic
 import pytest
 
 from litellm_plugin.core import PluginRegistry
@@ -81,3 +84,37 @@ def provider(api_base: str | None) -> Iterator[MockAPIProvider]:
     finally:
         registry.unregister("mock_api")
         instance.close()
+
+
+@pytest.fixture
+def openai_client(live_server: ServerProcess) -> Iterator[openai.OpenAI]:
+    """The real ``openai`` client against the live server (no retries: a failure shows at once)."""
+    client = openai.OpenAI(base_url=f"{live_server.base_url}/v1", api_key="test-key", max_retries=0)
+    yield client
+    client.close()
+
+
+def _assert_strict(model: type[pydantic.BaseModel], payload: object) -> Any:
+    """Validate ``payload`` against an SDK type strictly: no coercion, and no field the type does not declare."""
+    parsed = model.model_validate(payload, strict=True)
+
+    def no_extras(value: object, where: str) -> None:
+        if isinstance(value, pydantic.BaseModel):
+            assert not value.model_extra, f"{where}: fields the SDK type does not declare: {value.model_extra}"
+            for name in type(value).model_fields:
+                no_extras(getattr(value, name), f"{where}.{name}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                no_extras(item, f"{where}[{i}]")
+
+    no_extras(parsed, model.__name__)
+    return parsed
+
+
+StrictCheck = Callable[[type[pydantic.BaseModel], object], Any]
+
+
+@pytest.fixture
+def assert_strict() -> StrictCheck:
+    """``assert_strict(SDKType, payload)``: strict validation against the client SDK's own pydantic type."""
+    return _assert_strict

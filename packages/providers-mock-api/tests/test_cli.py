@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -60,3 +61,12 @@ def test_serve_applies_key_models_and_fault_options(start_server: Callable[..., 
     assert wrong.status_code == 401
     server.stop()
     assert server.process.returncode is not None
+
+
+def test_invalid_script_is_a_usage_error_naming_the_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("rules:\n  - name: greet\n    match: {turn: zero}\n    reply: {text: hi}\n")
+    with pytest.raises(SystemExit) as exited:
+        build_parser().parse_args(["serve", "--script", str(rules)])
+    assert exited.value.code == 2
+    assert "rule 0 ('greet'): match.turn" in capsys.readouterr().err

@@ -1,4 +1,8 @@
-"""Core's provider conformance suite, over the embedded transport and over a real uvicorn server."""
+"""Core's provider conformance suite, over the embedded transport and over a real uvicorn server.
+
+``gpt-mock`` is a chat model: the suite then checks that embeddings with it are refused with ``BadRequestError``
+(as OpenAI refuses them); embeddings with ``text-embedding-mock`` are tested in ``test_provider.py``.
+"""
 
 from __future__ import annotations
 
@@ -15,12 +19,12 @@ class TestEmbeddedConformance(ProviderConformanceTests):
     provider_class = MockAPIProvider
     entry_point = "mock_api"
     model = "gpt-mock"
-    supports_embeddings = True
+    supports_embeddings = False
 
 
 class TestLiveServerConformance(ProviderConformanceTests):
     model = "gpt-mock"
-    supports_embeddings = True
+    supports_embeddings = False
 
     @pytest.fixture
     def provider(self, live_server: ServerProcess) -> Iterator[MockAPIProvider]:

@@ -169,3 +169,39 @@ def test_drop_on_a_non_stream_request(live_server: ServerProcess) -> None:
 
 def test_server_still_healthy_after_faults(live_server: ServerProcess) -> None:
     assert post(live_server.base_url, "none").status_code == 200
+
+
+ENDPOINTS: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+    ("/v1/chat/completions", BODY, {}),
+    ("/v1/responses", {"model": "gpt-mock", "input": "hi"}, {}),
+    (
+        "/v1/messages",
+        {"model": "claude-mock", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]},
+        {"x-api-key": "test-key", "anthropic-version": "2023-06-01"},
+    ),
+]
+
+
+@pytest.mark.parametrize(("path", "body", "headers"), ENDPOINTS, ids=["chat", "responses", "messages"])
+async def test_faults_work_on_every_endpoint(
+    asgi_client: httpx.AsyncClient, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> None:
+    async def post(spec: str, stream: bool = False) -> httpx.Response:
+        return await asgi_client.post(path, json={**body, "stream": stream}, headers={**fault(spec), **headers})
+
+    limited = await post("status=429;retry_after=3")
+    assert limited.status_code == 429
+    assert limited.headers["retry-after"] == "3"
+    error = limited.json()
+    if path == "/v1/messages":
+        assert error == {"type": "error", "error": {"type": "rate_limit_error", "message": error["error"]["message"]}}
+    else:
+        assert error["error"]["type"] == "rate_limit_error"
+    with pytest.raises(ValueError, match=r"."):
+        (await post("malformed")).json()
+    streamed = await post("malformed", stream=True)
+    first_data = next(line for line in streamed.text.splitlines() if line.startswith("data: "))
+    with pytest.raises(ValueError, match=r"."):
+        httpx.Response(200, content=first_data[len("data: ") :]).json()
+    assert (await post("status=503;times=1;key=" + path)).status_code == 503
+    assert (await post("status=503;times=1;key=" + path)).status_code == 200

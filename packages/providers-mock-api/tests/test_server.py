@@ -41,7 +41,12 @@ async def test_models_lists_configured_models(asgi_client: httpx.AsyncClient) ->
     assert response.status_code == 200
     body = response.json()
     assert body["object"] == "list"
-    assert [model["id"] for model in body["data"]] == ["gpt-mock", "gpt-mock-mini", "text-embedding-mock"]
+    assert [model["id"] for model in body["data"]] == [
+        "gpt-mock",
+        "gpt-mock-mini",
+        "text-embedding-mock",
+        "claude-mock",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .faults import FAULT_HEADER, FaultSpec, parse_fault
     from .provider import EMBEDDED_API_BASE, MockAPIProvider, mock_api_provider
+    from .schemas import SchemaError
+    from .scripts import Script, ScriptError, load_script
     from .server import MockAPIError, create_app
     from .settings import DEFAULT_API_KEY, DEFAULT_MODELS, MockServerSettings
 
@@ -30,6 +32,10 @@ _EXPORTS = {
     "MockAPIError": "server",
     "MockAPIProvider": "provider",
     "MockServerSettings": "settings",
+    "SchemaError": "schemas",
+    "Script": "scripts",
+    "ScriptError": "scripts",
+    "load_script": "scripts",
     "create_app": "server",
     "mock_api_provider": "provider",
     "parse_fault": "faults",
@@ -44,8 +50,12 @@ __all__ = [
     "MockAPIError",
     "MockAPIProvider",
     "MockServerSettings",
+    "SchemaError",
+    "Script",
+    "ScriptError",
     "__version__",
     "create_app",
+    "load_script",
     "mock_api_provider",
     "parse_fault",
 ]

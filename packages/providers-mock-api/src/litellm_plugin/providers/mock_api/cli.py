@@ -3,6 +3,7 @@
 litellm-plugin-mock-api serve --host 127.0.0.1 --port 8000 --api-key test-key
 litellm-plugin-mock-api serve --fault "status=503"        # every request fails (header overrides)
 litellm-plugin-mock-api serve --no-auth                   # accept requests without a key
+litellm-plugin-mock-api serve --script rules.yaml         # scripted replies (YAML rules)
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import argparse
 import logging
 import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from .faults import parse_fault
 from .settings import DEFAULT_API_KEY, DEFAULT_MODELS, MockServerSettings
@@ -26,10 +28,21 @@ def _fault(text: str) -> str:
     return text
 
 
+def _script(text: str) -> Path:
+    from .scripts import ScriptError, load_script
+
+    try:
+        load_script(text)
+    except ScriptError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return Path(text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="litellm-plugin-mock-api",
-        description="An OpenAI-compatible mock LLM API: chat completions, SSE streams, embeddings, faults.",
+        description="A mock LLM API (OpenAI chat, Responses, embeddings; Anthropic Messages): tools, structured "
+        "output, streams, faults, scripted replies.",
     )
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser(
@@ -62,6 +75,13 @@ def build_parser() -> argparse.ArgumentParser:
         help='a fault for every request without an X-Mock-Fault header, e.g. "status=429;retry_after=1"',
     )
     serve.add_argument(
+        "--script",
+        type=_script,
+        default=None,
+        metavar="RULES.yaml",
+        help="scripted replies: a YAML rules file (validated at start; see the README)",
+    )
+    serve.add_argument(
         "--log-level",
         default="info",
         choices=["critical", "error", "warning", "info", "debug"],
@@ -84,6 +104,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         models=tuple(args.models) if args.models else DEFAULT_MODELS,
         embedding_dimensions=args.embedding_dimensions,
         fault=args.fault,
+        script=args.script,
     )
     uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
 

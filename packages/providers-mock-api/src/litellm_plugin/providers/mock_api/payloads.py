@@ -1,26 +1,16 @@
-"""Response bodies of the mock API (OpenAI shapes) and how faults bend their delivery."""
+"""Delivering response bodies and server-sent event streams, bent as a fault asks (every endpoint)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 
 from fastapi.responses import Response, StreamingResponse
 
 from .faults import FaultSpec
-from .replies import Reply, split_for_stream
 
-__all__ = [
-    "SYSTEM_FINGERPRINT",
-    "SimulatedDisconnect",
-    "chat_completion",
-    "chat_completion_events",
-    "deliver_json",
-    "error_body",
-]
+__all__ = ["SYSTEM_FINGERPRINT", "SimulatedDisconnect", "deliver_events", "deliver_json", "dumps", "sse"]
 
 SYSTEM_FINGERPRINT = "fp_mock_api"
 _JSON = "application/json"
@@ -30,41 +20,14 @@ class SimulatedDisconnect(ConnectionError):
     """Raised inside a response body to make the server drop the connection (the ``drop_after`` fault)."""
 
 
-def _dumps(payload: object) -> bytes:
+def dumps(payload: object) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def error_body(message: str, error_type: str, param: str | None = None, code: str | None = None) -> bytes:
-    return _dumps({"error": {"message": message, "type": error_type, "param": param, "code": code}})
-
-
-def _usage(prompt_tokens: int, replies: Sequence[Reply]) -> dict[str, int]:
-    completion = sum(reply.completion_tokens for reply in replies)
-    return {
-        "prompt_tokens": prompt_tokens,
-        "completion_tokens": completion,
-        "total_tokens": prompt_tokens + completion,
-    }
-
-
-def chat_completion(model: str, replies: Sequence[Reply], prompt_tokens: int) -> dict[str, object]:
-    return {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "system_fingerprint": SYSTEM_FINGERPRINT,
-        "choices": [
-            {
-                "index": index,
-                "message": {"role": "assistant", "content": reply.text, "refusal": None},
-                "logprobs": None,
-                "finish_reason": reply.finish_reason,
-            }
-            for index, reply in enumerate(replies)
-        ],
-        "usage": _usage(prompt_tokens, replies),
-    }
+def sse(payload: object, event: str | None = None) -> bytes:
+    """One server-sent event (``event:`` line only when named, as the Responses and Anthropic APIs do)."""
+    head = f"event: {event}\n".encode() if event else b""
+    return head + b"data: " + dumps(payload) + b"\n\n"
 
 
 def _malformed(payload: bytes) -> bytes:
@@ -83,7 +46,7 @@ async def _slow_body(body: bytes, fault: FaultSpec) -> AsyncIterator[bytes]:
 
 def deliver_json(payload: object, fault: FaultSpec | None, status_code: int = 200) -> Response:
     """A JSON response, or the same body delivered late, malformed or cut off as the fault asks."""
-    body = _dumps(payload)
+    body = dumps(payload)
     if fault is None:
         return Response(body, status_code=status_code, media_type=_JSON)
     if fault.malformed:
@@ -93,53 +56,28 @@ def deliver_json(payload: object, fault: FaultSpec | None, status_code: int = 20
     return Response(body, status_code=status_code, media_type=_JSON)
 
 
-def _event(payload: object) -> bytes:
-    return b"data: " + _dumps(payload) + b"\n\n"
-
-
-async def chat_completion_events(
-    model: str,
-    replies: Sequence[Reply],
-    prompt_tokens: int,
-    include_usage: bool,
-    fault: FaultSpec | None,
-) -> AsyncIterator[bytes]:
-    """Server-sent events in OpenAI's chunk format, ending with ``data: [DONE]``.
-
-    One role chunk, one chunk per word and one finish chunk per choice; with ``include_usage`` every chunk
-    carries ``"usage": null`` and a last chunk with no choices carries the usage.
-    """
-    fault = fault or FaultSpec()
-    head: dict[str, object] = {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
-        "object": "chat.completion.chunk",
-        "created": int(time.time()),
-        "model": model,
-        "system_fingerprint": SYSTEM_FINGERPRINT,
-    }
-    if include_usage:
-        head["usage"] = None
-
-    def chunk(index: int, delta: dict[str, object], finish_reason: str | None = None) -> bytes:
-        choice = {"index": index, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return _event({**head, "choices": [choice]})
-
+async def _events(events: Sequence[bytes], fault: FaultSpec) -> AsyncIterator[bytes]:
     if fault.first_byte:
         await asyncio.sleep(fault.first_byte)
-    if fault.malformed:
-        yield _malformed(chunk(0, {"role": "assistant", "content": ""})).rstrip(b"\n") + b"\n\n"
-    sent = 0
-    for index, reply in enumerate(replies):
-        pieces = [chunk(index, {"role": "assistant", "content": ""})]
-        pieces += [chunk(index, {"content": piece}) for piece in split_for_stream(reply.text)]
-        pieces.append(chunk(index, {}, reply.finish_reason))
-        for piece in pieces:
-            if fault.drop_after is not None and sent >= fault.drop_after:
-                raise SimulatedDisconnect("mock fault: connection dropped mid-stream")
-            if sent and fault.chunk_delay:
-                await asyncio.sleep(fault.chunk_delay)
-            yield piece
-            sent += 1
-    if include_usage:
-        yield _event({**head, "choices": [], "usage": _usage(prompt_tokens, replies)})
-    yield b"data: [DONE]\n\n"
+    for sent, event in enumerate(events):
+        if fault.drop_after is not None and sent >= fault.drop_after:
+            raise SimulatedDisconnect("mock fault: connection dropped mid-stream")
+        if sent and fault.chunk_delay:
+            await asyncio.sleep(fault.chunk_delay)
+        if sent == 0 and fault.malformed:
+            data_at = event.find(b"data: ")
+            cut = max(data_at + 7, data_at + (len(event) - data_at) // 2)
+            yield event[:cut].rstrip(b"\n") + b"\n\n"
+        yield event
+
+
+def deliver_events(events: Sequence[bytes], fault: FaultSpec | None) -> StreamingResponse:
+    """A ``text/event-stream`` of prepared events, delayed, malformed or cut off as the fault asks.
+
+    ``malformed`` sends a cut copy of the first event before it; ``drop_after=N`` closes after N events.
+    """
+    return StreamingResponse(
+        _events(events, fault or FaultSpec()),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache"},
+    )

@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from litellm.types.llms.openai import ChatCompletionToolCallChunk
 from litellm.types.utils import (
     Choices,
     EmbeddingResponse,
@@ -86,6 +87,7 @@ def fill_model_response(payload: object, model_response: ModelResponse) -> Model
                 index=raw.get("index", len(choices)),
                 message=Message(**raw["message"]),
                 finish_reason=raw.get("finish_reason") or "stop",
+                logprobs=raw.get("logprobs"),
             )
         )
     model_response.choices = choices
@@ -146,6 +148,20 @@ class StreamError(ValueError):
         self.malformed = malformed
 
 
+def _tool_use(call: object) -> ChatCompletionToolCallChunk:
+    """An OpenAI tool-call delta as LiteLLM's tool-call chunk (the first carries id and name)."""
+    if not isinstance(call, Mapping) or not isinstance(call.get("index"), int):
+        raise StreamError(f"malformed tool-call delta: {str(call)[:200]!r}", malformed=True)
+    raw_function = call.get("function")
+    function: Mapping[str, Any] = raw_function if isinstance(raw_function, Mapping) else {}
+    return ChatCompletionToolCallChunk(
+        id=call.get("id"),
+        type="function",
+        function={"name": function.get("name"), "arguments": function.get("arguments") or ""},
+        index=call["index"],
+    )
+
+
 class StreamAssembler:
     """Turns the data of OpenAI-style chunk events into LiteLLM ``GenericStreamingChunk`` dicts.
 
@@ -184,6 +200,9 @@ class StreamAssembler:
             text = (delta.get("content") or "") if isinstance(delta, Mapping) else ""
             if text:
                 chunks.append(make_chunk(text, index=index))
+            calls = delta.get("tool_calls") if isinstance(delta, Mapping) else None
+            for call in calls if isinstance(calls, list) else ():
+                chunks.append(make_chunk("", index=index, tool_use=_tool_use(call)))
             if choice.get("finish_reason"):
                 self._finished.append((index, str(choice["finish_reason"])))
         return chunks

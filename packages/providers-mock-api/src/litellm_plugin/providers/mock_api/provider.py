@@ -1,14 +1,10 @@
 """``MockAPIProvider``: LiteLLM's side of the mock API, over real HTTP.
 
-It implements the six methods LiteLLM calls (completion, acompletion, streaming, astreaming, embedding,
-aembedding) natively: the async ones never block the loop, the streaming ones read server-sent events as they
-arrive. Where the requests go:
-
-- ``api_base`` (the call's, else the constructor's, else ``$MOCK_API_BASE``) → that server, e.g.
-  ``http://127.0.0.1:8000/v1``;
-- none → the embedded app, in-process (no server, no socket).
-
-The key is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else ``test-key``.
+The six methods LiteLLM calls (completion, acompletion, streaming, astreaming, embedding, aembedding) are
+native: the async ones never block the loop, the streaming ones read server-sent events as they arrive.
+Requests go to ``api_base`` (the call's, else the constructor's, else ``$MOCK_API_BASE``), e.g.
+``http://127.0.0.1:8000/v1``, or, with none, to the embedded app in-process (no server, no socket). The key
+is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else ``test-key``.
 """
 
 from __future__ import annotations
@@ -21,6 +17,7 @@ import threading
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
@@ -40,6 +37,7 @@ from .protocol import (
     fill_embedding_response,
     fill_model_response,
 )
+from .scripts import Script, load_script
 from .server import create_app
 from .settings import DEFAULT_API_KEY, MockServerSettings
 
@@ -53,6 +51,10 @@ EMBEDDED_API_BASE = "http://mock-api.embedded/v1"
 """The base URL requests carry when they go to the in-process app (never resolved or connected to)."""
 
 DEFAULT_TIMEOUT = 600.0
+
+_STALE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+"""Errors before any response arrived: typically a kept-alive connection the server closed meanwhile (uvicorn
+closes idle ones after 5 s). The request is sent once more, on a fresh connection, as the openai client does."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class MockAPIProvider(BaseCustomProvider):
     """A LiteLLM provider for an OpenAI-compatible HTTP API (the mock API by default).
 
     Register an instance (``mock_api_provider``) under ``mock_api`` and call ``model="mock_api/gpt-mock"``.
-    ``settings`` configures the embedded app; ``extra_headers`` go with every request (e.g. ``X-Mock-Fault``).
+    ``settings`` configures the embedded app; ``script`` (a YAML rules path or a ``Script``) gives it scripted
+    replies; ``extra_headers`` go with every request (e.g. ``X-Mock-Fault``).
     ``close()`` (or ``await aclose()``) releases the pooled connections; an ``atexit`` hook does it too.
     """
 
@@ -93,8 +96,11 @@ class MockAPIProvider(BaseCustomProvider):
         api_key: str | None = None,
         settings: MockServerSettings | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        script: str | Path | Script | None = None,
     ) -> None:
         super().__init__()
+        if script is not None:  # loaded now: a bad rule fails here, naming it
+            settings = (settings or MockServerSettings()).model_copy(update={"script": load_script(script)})
         self.api_base = api_base
         self.api_key = api_key
         self.extra_headers = dict(extra_headers or {})
@@ -175,7 +181,13 @@ class MockAPIProvider(BaseCustomProvider):
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
         )
         try:
-            response = client.send(request, stream=True)
+            try:
+                response = client.send(request, stream=True)
+            except _STALE as exc:
+                if target.embedded:
+                    raise
+                logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
+                response = client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         if stream and response.status_code < 400:
@@ -196,7 +208,13 @@ class MockAPIProvider(BaseCustomProvider):
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
         )
         try:
-            response = await client.send(request, stream=True)
+            try:
+                response = await client.send(request, stream=True)
+            except _STALE as exc:
+                if target.embedded:
+                    raise
+                logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
+                response = await client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         if stream and response.status_code < 400:
