@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import os
+import secrets
+import sys
 import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
 from collections.abc import Generator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import litellm
 import pytest
 
 from litellm_plugin.core import PluginRegistry
-from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
 from litellm_plugin.providers.echo import EchoProvider
 
 warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
@@ -65,3 +68,49 @@ def pytest_runtest_makereport(
             if isinstance(server, ServerProcess):
                 report.sections.append((f"{name} server log (tail)", server.logs()[-8000:]))
     return report
+
+
+# --- the shipped example proxy (examples/proxy/config.yaml) and the mock API server it calls -------------
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "proxy" / "config.yaml"
+CHAT_PATH = "/v1/chat/completions"
+WORKERS = 2
+
+
+@dataclass(frozen=True)
+class MockServer:
+    server: ServerProcess
+    api_key: str
+
+    def requests(self, status: int | None = None) -> int:
+        """How many chat requests reached the mock server (optionally: answered with ``status``)."""
+        pattern = f'"POST {CHAT_PATH} HTTP/1.1" {status if status is not None else ""}'
+        return sum(pattern in line for line in self.server.logs().splitlines())
+
+
+def _mock_api_cli() -> str:
+    """The mock server's console script of the running interpreter's environment."""
+    script = Path(sys.executable).with_name("litellm-plugin-mock-api")
+    return str(script) if script.exists() else "litellm-plugin-mock-api"
+
+
+@pytest.fixture(scope="session")
+def example_mock_api() -> Iterator[MockServer]:
+    port = free_port()
+    api_key = f"mock-{secrets.token_hex(16)}"
+    command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
+    with run_server(command, port=port, health_path="/health") as server:
+        yield MockServer(server, api_key)
+
+
+@pytest.fixture(scope="session")
+def example_proxy(example_mock_api: MockServer) -> Iterator[ServerProcess]:
+    """examples/proxy/config.yaml with two workers, as shipped; RequestLogger verbose, so its redaction has
+    something to do. Shared by the end-to-end and every-route tests."""
+    env = {
+        "MOCK_API_BASE": f"{example_mock_api.server.base_url}/v1",
+        "MOCK_API_KEY": example_mock_api.api_key,
+        "REQUEST_LOGGER_VERBOSE": "1",
+    }
+    with run_proxy(EXAMPLE_CONFIG, env=env, num_workers=WORKERS) as server:
+        yield server

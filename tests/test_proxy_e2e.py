@@ -17,22 +17,17 @@ import asyncio
 import json
 import re
 import secrets
-import sys
 import time
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 import openai
 import pytest
 
-from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
+from litellm_plugin.core.testing.servers import ServerProcess
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "proxy" / "config.yaml"
-CHAT_PATH = "/v1/chat/completions"
 PREFIX = "[Verified] "
 WORKERS = 2
 
@@ -49,42 +44,15 @@ class Record:
     line: str
 
 
-@dataclass(frozen=True)
-class MockServer:
-    server: ServerProcess
-    api_key: str
-
-    def requests(self, status: int | None = None) -> int:
-        """How many chat requests reached the mock server (optionally: answered with ``status``)."""
-        pattern = f'"POST {CHAT_PATH} HTTP/1.1" {status if status is not None else ""}'
-        return sum(pattern in line for line in self.server.logs().splitlines())
-
-
-def _mock_api_cli() -> str:
-    """The mock server's console script of the running interpreter's environment."""
-    script = Path(sys.executable).with_name("litellm-plugin-mock-api")
-    return str(script) if script.exists() else "litellm-plugin-mock-api"
+@pytest.fixture(scope="module")
+def mock_api(example_mock_api: Any) -> Any:
+    return example_mock_api
 
 
 @pytest.fixture(scope="module")
-def mock_api() -> Iterator[MockServer]:
-    port = free_port()
-    api_key = f"mock-{secrets.token_hex(16)}"
-    command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
-    with run_server(command, port=port, health_path="/health") as server:
-        yield MockServer(server, api_key)
-
-
-@pytest.fixture(scope="module")
-def proxy(mock_api: MockServer) -> Iterator[ServerProcess]:
-    """The example config with two workers; RequestLogger verbose, so its redaction has something to do."""
-    env = {
-        "MOCK_API_BASE": f"{mock_api.server.base_url}/v1",
-        "MOCK_API_KEY": mock_api.api_key,
-        "REQUEST_LOGGER_VERBOSE": "1",
-    }
-    with run_proxy(EXAMPLE_CONFIG, env=env, num_workers=WORKERS) as server:
-        yield server
+def proxy(example_proxy: ServerProcess) -> ServerProcess:
+    """The example config with two workers (shared with tests/test_proxy_every_route.py, see conftest)."""
+    return example_proxy
 
 
 def _client(proxy: ServerProcess, api_key: str | None = None) -> openai.OpenAI:
@@ -156,7 +124,7 @@ def test_chat_reply_is_filtered_and_modified_once(proxy: ServerProcess) -> None:
     )
 
 
-def test_chat_reply_from_the_mock_api_server(proxy: ServerProcess, mock_api: MockServer) -> None:
+def test_chat_reply_from_the_mock_api_server(proxy: ServerProcess, mock_api: Any) -> None:
     before = mock_api.requests()
     reply = _client(proxy).chat.completions.create(model="gpt-mock", messages=_user("tell me about spam"))
     text = reply.choices[0].message.content or ""
@@ -198,7 +166,7 @@ def test_embeddings_through_echo(proxy: ServerProcess) -> None:
 # --- guardrails ---------------------------------------------------------------------------------------------------
 
 
-def test_requested_guardrail_blocks_before_the_provider(proxy: ServerProcess, mock_api: MockServer) -> None:
+def test_requested_guardrail_blocks_before_the_provider(proxy: ServerProcess, mock_api: Any) -> None:
     client = _client(proxy)
     before = mock_api.requests()
     with pytest.raises(openai.BadRequestError) as refused:
@@ -218,7 +186,7 @@ def test_requested_guardrail_blocks_before_the_provider(proxy: ServerProcess, mo
 # --- RequestLogger ------------------------------------------------------------------------------------------------
 
 
-def test_request_logger_records_each_call_without_secrets(proxy: ServerProcess, mock_api: MockServer) -> None:
+def test_request_logger_records_each_call_without_secrets(proxy: ServerProcess, mock_api: Any) -> None:
     token = _token()
     header_secret = f"hdr-{secrets.token_hex(16)}"
     raw = _client(proxy).chat.completions.with_raw_response.create(
@@ -249,7 +217,7 @@ def test_request_logger_records_each_call_without_secrets(proxy: ServerProcess, 
 # --- refusals -----------------------------------------------------------------------------------------------------
 
 
-def test_wrong_key_is_refused_before_any_provider_runs(proxy: ServerProcess, mock_api: MockServer) -> None:
+def test_wrong_key_is_refused_before_any_provider_runs(proxy: ServerProcess, mock_api: Any) -> None:
     token = _token()
     before = mock_api.requests()
     with pytest.raises(openai.APIStatusError) as refused:
@@ -281,7 +249,7 @@ def test_a_refused_call_is_logged_once(proxy: ServerProcess) -> None:
 # --- the router: retries, fallbacks, failures mid-stream ----------------------------------------------------------
 
 
-def test_rate_limit_is_retried_by_the_router(proxy: ServerProcess, mock_api: MockServer) -> None:
+def test_rate_limit_is_retried_by_the_router(proxy: ServerProcess, mock_api: Any) -> None:
     fault = f"status=429;times=2;key={_token()}"  # the first two attempts get a 429, the third a reply
     rate_limited = mock_api.requests(429)
     raw = _client(proxy).chat.completions.with_raw_response.create(
@@ -295,7 +263,7 @@ def test_rate_limit_is_retried_by_the_router(proxy: ServerProcess, mock_api: Moc
 
 
 @pytest.mark.parametrize("stream", [False, True], ids=["non-stream", "stream"])
-def test_server_error_falls_back_to_echo(proxy: ServerProcess, mock_api: MockServer, stream: bool) -> None:
+def test_server_error_falls_back_to_echo(proxy: ServerProcess, mock_api: Any, stream: bool) -> None:
     failed = mock_api.requests(500)
     messages = _user("fall back with spam")
     headers = {"X-Mock-Fault": "status=500"}

@@ -12,25 +12,23 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import openai
 import pytest
 
-from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+from litellm_plugin.core.testing.servers import ServerProcess
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "proxy" / "config.yaml"
 CLEAN = "hello spam world"
 EXPECTED = "[Verified] Echo: hello [FILTERED] world"  # post_call mask guardrail + ResponseModifier
 BLOCKED = "my password is hunter2"  # the pre_call block guardrail
 
 
 @pytest.fixture(scope="module")
-def proxy() -> Iterator[ServerProcess]:
-    with run_proxy(EXAMPLE_CONFIG) as server:
-        yield server
+def proxy(example_proxy: ServerProcess) -> ServerProcess:
+    """examples/proxy/config.yaml as shipped (shared with tests/test_proxy_e2e.py, see conftest)."""
+    return example_proxy
 
 
 @pytest.fixture(scope="module")

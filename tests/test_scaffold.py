@@ -1,8 +1,8 @@
 """``litellm-plugin new``: what it refuses, what it writes, and that the result passes the workspace's checks.
 
-The end-to-end tests (marked ``slow``; ``-m "not slow"`` skips them) scaffold packages in a copy of this
-workspace, with its own virtualenv, and run there what CI runs: uv sync, ruff, mypy --strict, the package's
-tests, and its ``--no-sources`` wheel installed alone next to core's.
+The end-to-end tests (marked ``slow``: not in the default run; ``-m slow`` runs them, and CI does) scaffold
+packages in a copy of this workspace, with its own virtualenv, and run there what CI runs: uv sync, ruff,
+mypy --strict, the package's tests, and its ``--no-sources`` wheel installed alone next to core's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import litellm
 import pytest
 from litellm.types.utils import LlmProviders
 
+from litellm_plugin.core import __version__ as core_version
 from litellm_plugin.core.cli import main
 from litellm_plugin.core.scaffold import MAX_NAME_LENGTH, ScaffoldError, check_name, create_package
 from litellm_plugin.core.scaffold.workspace import find_workspace
@@ -31,6 +32,12 @@ else:  # pragma: no cover - Python 3.10
 ROOT = Path(__file__).resolve().parent.parent
 KIT = "litellm-plugin-core[testing]"
 ENTRY_POINTS = re.compile(r'\n\[project\.entry-points\."litellm_plugin\.providers"\]\n[^\n]*\n')
+
+
+def _core_range() -> str:
+    """Generated packages ask for core's current minor version (0.2.x: ``>=0.2,<0.3``)."""
+    major, minor = (int(part) for part in core_version.split(".")[:2])
+    return f"litellm-plugin-core>={major}.{minor},<{major}.{minor + 1}"
 
 
 def _workspace(tmp_path: Path) -> Path:
@@ -147,7 +154,7 @@ def test_provider_package_follows_the_conventions(tmp_path: Path) -> None:
         "requires-python": ">=3.10",
         "license": "MIT",
         "dependencies": [
-            "litellm-plugin-core>=0.1,<0.2",
+            _core_range(),
             project["project"]["dependencies"][1],
         ],
         "entry-points": {"litellm_plugin.providers": {"my_api": "litellm_plugin.providers.my_api:MyApiProvider"}},
