@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor, dict_items
-from litellm_plugin.core.payloads.chat import content_fields, tool_definition_fields
+from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
+from litellm_plugin.core.payloads.chat import content_fields, messages_of, tool_definition_fields
 from litellm_plugin.core.payloads.json_text import object_fields
 
 __all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite_response"]
@@ -19,16 +19,12 @@ __all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite
 
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     yield from content_fields(data, "system", "system")
-    messages = data.get("messages")
-    if isinstance(messages, list):
-        for message in dict_items(messages):
-            if not isinstance(message, dict):
-                continue
-            yield from content_fields(message, "content", "message")
-            blocks = message.get("content")
-            for block in blocks if isinstance(blocks, list) else ():
-                if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
-                    yield from object_fields(block, "input", "tool_arguments")
+    for message in messages_of(data):
+        yield from content_fields(message, "content", "message")
+        blocks = message.get("content")
+        for block in blocks if isinstance(blocks, list) else ():
+            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
+                yield from object_fields(block, "input", "tool_arguments")
     yield from tool_definition_fields(data.get("tools"))
 
 

@@ -65,22 +65,25 @@ def tool_definition_fields(tools: Any) -> Iterator[TextField]:
                 yield from object_fields(holder, schema, "tool_definition")
 
 
-def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
+def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The request's messages as dicts, each with its ``content`` read (chat and Anthropic Messages alike)."""
     messages = data.get("messages")
     if isinstance(messages, list):
-        for message in dict_items(messages):
-            if not isinstance(message, dict):
-                continue
-            yield from content_fields(message, "content", "message")
-            for key in ("name", "reasoning_content"):
-                if isinstance(message.get(key), str):
-                    yield TextField("message", message[key], setter(message, key))
-            for call in message.get("tool_calls") or ():
-                function = call.get("function") if isinstance(call, dict) else None
-                if isinstance(function, dict):
-                    yield from json_fields(function, "arguments", "tool_arguments")
-            if isinstance(message.get("function_call"), dict):
-                yield from json_fields(message["function_call"], "arguments", "tool_arguments")
+        yield from (message for message in dict_items(messages) if isinstance(message, dict))
+
+
+def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    for message in messages_of(data):
+        yield from content_fields(message, "content", "message")
+        for key in ("name", "reasoning_content"):
+            if isinstance(message.get(key), str):
+                yield TextField("message", message[key], setter(message, key))
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") if isinstance(call, dict) else None
+            if isinstance(function, dict):
+                yield from json_fields(function, "arguments", "tool_arguments")
+        if isinstance(message.get("function_call"), dict):
+            yield from json_fields(message["function_call"], "arguments", "tool_arguments")
     yield from tool_definition_fields(data.get("tools"))
     yield from tool_definition_fields(data.get("functions"))
 
