@@ -70,6 +70,25 @@ def test_chat_request_every_text_field() -> None:
     assert data["tools"][0]["function"]["parameters"]["properties"]["a"]["description"] == "PD"
 
 
+def test_tool_schemas_keep_their_structure() -> None:
+    """Only the prose of a tool's schema is text: property names, types and enums stay as they are."""
+    parameters = {
+        "type": "object",
+        "title": "t",
+        "properties": {"city": {"type": "string", "enum": ["paris"], "description": "the city"}},
+        "required": ["city"],
+    }
+    data: dict[str, Any] = {"tools": [{"type": "function", "function": {"name": "f", "parameters": parameters}}]}
+    fields = request_fields("completion", data)
+    assert sorted(field.text for field in fields) == ["t", "the city"]
+    for field in fields:
+        field.set(field.text.upper())
+    changed = data["tools"][0]["function"]["parameters"]
+    assert changed["properties"]["city"] == {"type": "string", "enum": ["paris"], "description": "THE CITY"}
+    assert changed["required"] == ["city"]
+    assert parameters["title"] == "t"  # the caller's schema is not touched
+
+
 def test_responses_anthropic_text_completion_and_inputs_requests() -> None:
     responses = {
         "instructions": "inst",

@@ -27,7 +27,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.json_text import json_fields, object_fields
+from litellm_plugin.core.payloads.json_text import json_fields, schema_fields
 
 __all__ = ["ChatStream", "content_fields", "request_fields", "rewrite_response", "tool_definition_fields"]
 
@@ -50,7 +50,8 @@ def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[Text
 
 
 def tool_definition_fields(tools: Any) -> Iterator[TextField]:
-    """Descriptions and schemas of tool definitions (OpenAI ``function`` tools, Anthropic and Responses tools)."""
+    """Descriptions of tool definitions and of their parameters (OpenAI ``function`` tools, Anthropic and
+    Responses tools); names and schema structure are left as they are."""
     if not isinstance(tools, list):
         return
     for tool in tools:
@@ -62,7 +63,7 @@ def tool_definition_fields(tools: Any) -> Iterator[TextField]:
             if isinstance(holder.get("description"), str):
                 yield TextField("tool_definition", holder["description"], setter(holder, "description"))
             for schema in ("parameters", "input_schema"):
-                yield from object_fields(holder, schema, "tool_definition")
+                yield from schema_fields(holder, schema, "tool_definition")
 
 
 def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:

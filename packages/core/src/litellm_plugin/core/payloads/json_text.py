@@ -9,7 +9,7 @@ from typing import Any
 
 from litellm_plugin.core.payloads.base import TextField, setter
 
-__all__ = ["json_fields", "map_json_strings", "object_fields"]
+__all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
 
 def _map(value: Any, rewrite: Callable[[str], str]) -> Any:
@@ -72,6 +72,31 @@ def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
         owner[name] = new
 
     yield from _leaves(copy, put_root, kind)
+
+
+_SCHEMA_TEXT_KEYS = frozenset({"description", "title"})
+
+
+def _schema_texts(schema: Any, kind: str) -> Iterator[TextField]:
+    """The prose of a JSON Schema (every ``description`` and ``title``, however deep); its structure (property
+    names, types, enums) is left alone, so a changed schema is still the same schema."""
+    if isinstance(schema, dict):
+        for key, value in schema.items():
+            if key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
+                yield TextField(kind, value, setter(schema, key))
+            else:
+                yield from _schema_texts(value, kind)
+    elif isinstance(schema, list):
+        for item in schema:
+            yield from _schema_texts(item, kind)
+
+
+def schema_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
+    """Fields for the prose of the JSON Schema held in ``owner[name]`` (a tool's parameters), on a copy."""
+    value = owner.get(name) if isinstance(owner, dict) else None
+    if isinstance(value, (dict, list)):
+        owner[name] = deepcopy(value)
+        yield from _schema_texts(owner[name], kind)
 
 
 def json_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
