@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import sys
@@ -9,9 +10,10 @@ import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
-from collections.abc import Generator, Iterator
+from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import litellm
 import pytest
@@ -47,6 +49,30 @@ def echo_model() -> Iterator[str]:
 def probe_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the proxy's probe interceptor writes one line per observed call."""
     return tmp_path_factory.mktemp("probe") / "observed.log"
+
+
+Observations = Callable[[dict[str, Any], str], Awaitable[int]]
+
+
+@pytest.fixture
+def observations(probe_log: Path) -> Observations:
+    """``await observations(target, probe_id)``: how often the probe observed the call, once LiteLLM's background
+    logging has settled. ``target`` holds ``proxy`` (the proxy's probe log is read) or ``probe`` (an SDK probe)."""
+
+    def count(target: dict[str, Any], probe_id: str) -> int:
+        if "proxy" in target:
+            return probe_log.read_text().split().count(probe_id) if probe_log.exists() else 0
+        return int(target["probe"].observed[probe_id])
+
+    async def settled(target: dict[str, Any], probe_id: str) -> int:
+        for _ in range(100):
+            await asyncio.sleep(0.1)
+            if count(target, probe_id):
+                break
+        await asyncio.sleep(0.5)  # a second observation would arrive by now
+        return count(target, probe_id)
+
+    return settled
 
 
 @pytest.fixture(scope="session")

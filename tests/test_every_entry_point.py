@@ -16,7 +16,7 @@ from typing import Any
 import litellm
 import pytest
 
-from litellm_plugin.core import BaseCustomLogger, InterceptorRejectedError
+from litellm_plugin.core import BaseCustomLogger, InterceptorError, InterceptorRejectedError
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 
 CLEAN = "hello spam world"
@@ -247,6 +247,17 @@ async def test_blocked_reply_is_refused(entry_point: str, echo_model: str) -> No
         await ENTRY_POINTS[entry_point](echo_model, CLEAN)
 
 
+async def test_the_callers_request_objects_are_not_changed(echo_model: str) -> None:
+    """Interceptors change the engine's copy of the request: the caller's messages and tools stay as given."""
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"], filter_requests=True)]
+    tools: list[dict[str, Any]] = [{"type": "function", "function": {"name": "f", "description": "no spam"}}]
+    messages: list[dict[str, Any]] = [{"role": "user", "content": [{"type": "text", "text": "hello spam"}]}]
+    reply = await litellm.acompletion(model=echo_model, messages=messages, tools=tools)
+    assert reply.choices[0].message.content == "Echo: hello [FILTERED]"
+    assert tools[0]["function"]["description"] == "no spam"
+    assert messages[0]["content"][0]["text"] == "hello spam"
+
+
 async def test_embedding_and_image_prompts_are_checked(echo_model: str) -> None:
     litellm.callbacks = [ContentFilter(blocked_words=["password"], action="block", filter_requests=True)]
     with pytest.raises(InterceptorRejectedError):
@@ -281,3 +292,26 @@ async def test_request_logger_records_every_call_type_once(
     assert len(records) == 1, records
     assert records[0]["api"] == api
     assert records[0]["reply"] == f"Echo: hello {token}"
+
+
+class Broken(BaseCustomLogger):
+    """A request hook that crashes, on embeddings and images."""
+
+    call_types = frozenset({"embedding", "image_generation"})
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any]:
+        raise RuntimeError("broken on purpose")
+
+
+async def test_embedding_and_image_calls_fail_closed(echo_model: str) -> None:
+    litellm.callbacks = [Broken()]
+    with pytest.raises(InterceptorError, match="Broken"):
+        litellm.embedding(model=echo_model, input=["hi"])
+    with pytest.raises(InterceptorError, match="Broken"):
+        await litellm.aembedding(model=echo_model, input=["hi"])
+    with pytest.raises(InterceptorError, match="Broken"):
+        litellm.image_generation(model=echo_model, prompt="hi")
+    with pytest.raises(InterceptorError, match="Broken"):
+        await litellm.aimage_generation(model=echo_model, prompt="hi")

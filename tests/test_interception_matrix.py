@@ -7,9 +7,7 @@ interceptor class and provider, named in YAML) and the ``openai`` client.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
-from pathlib import Path
 from typing import Any
 
 import litellm
@@ -44,23 +42,6 @@ async def _call(path: CallPath, target: dict[str, Any], messages: list[dict[str,
     return await call_path(path, model=target["model"], messages=messages, proxy=target.get("proxy"))
 
 
-async def _observations(target: dict[str, Any], probe_id: str, probe_log: Path) -> int:
-    """How often the call was observed, once LiteLLM's background logging has had time to settle."""
-    count = 0
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        if "proxy" in target:
-            count = probe_log.read_text().split().count(probe_id) if probe_log.exists() else 0
-        else:
-            count = target["probe"].observed[probe_id]
-        if count:
-            break
-    await asyncio.sleep(0.5)  # a second observation would arrive by now
-    if "proxy" in target:
-        return probe_log.read_text().split().count(probe_id)
-    return int(target["probe"].observed[probe_id])
-
-
 @pytest.mark.parametrize("path", ALL_PATHS)
 async def test_request_change_reaches_the_provider_once(path: CallPath, target: dict[str, Any]) -> None:
     _, messages = _messages("probe-request")
@@ -84,10 +65,10 @@ async def test_response_change_reaches_the_caller_once(path: CallPath, target: d
 
 
 @pytest.mark.parametrize("path", ALL_PATHS)
-async def test_observer_called_once(path: CallPath, target: dict[str, Any], probe_log: Path) -> None:
+async def test_observer_called_once(path: CallPath, target: dict[str, Any], observations: Any) -> None:
     probe_id, messages = _messages()
     await _call(path, target, messages)
-    assert await _observations(target, probe_id, probe_log) == 1
+    assert await observations(target, probe_id) == 1
 
 
 @pytest.mark.parametrize("path", ALL_PATHS)

@@ -13,7 +13,7 @@ import litellm
 import pytest
 from litellm.llms.custom_llm import CustomLLM
 
-from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core import PluginRegistry, interception
 from litellm_plugin.core import registry as registry_module
 
 Route = Callable[[type[CustomLLM] | CustomLLM], str]
@@ -25,6 +25,15 @@ def _restore_litellm_provider_map() -> Iterator[None]:
     saved = list(litellm.custom_provider_map)
     yield
     litellm.custom_provider_map = saved
+
+
+@pytest.fixture
+def clean_callbacks() -> Iterator[None]:
+    """LiteLLM keeps callbacks in private lists across calls: start and end with none, the engine installed."""
+    litellm.logging_callback_manager._reset_all_callbacks()
+    yield
+    litellm.logging_callback_manager._reset_all_callbacks()
+    interception.install()
 
 
 @pytest.fixture

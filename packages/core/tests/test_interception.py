@@ -6,7 +6,7 @@ import asyncio
 import inspect
 import logging
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import litellm
@@ -28,6 +28,9 @@ from litellm_plugin.core.testing.paths import SDK_PATHS, CallPath, call_path
 Route = Callable[[type[CustomLLM] | CustomLLM], str]
 
 USER = [{"role": "user", "content": "hi"}]
+
+
+pytestmark = pytest.mark.usefixtures("clean_callbacks")
 
 
 class WordsProvider(BaseCustomProvider):
@@ -52,14 +55,6 @@ class DelegatingProvider(BaseCustomProvider):
         response = litellm.completion(model=self.target, messages=messages)
         assert isinstance(response, ModelResponse)
         return response
-
-
-@pytest.fixture(autouse=True)
-def _clean_callbacks() -> Iterator[None]:
-    litellm.logging_callback_manager._reset_all_callbacks()
-    yield
-    litellm.logging_callback_manager._reset_all_callbacks()
-    interception.install()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import litellm
@@ -17,6 +17,9 @@ from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, intercepti
 
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 USER: list[Any] = [{"role": "user", "content": "hi"}]
+
+
+pytestmark = pytest.mark.usefixtures("clean_callbacks")
 
 
 class Provider(BaseCustomProvider):
@@ -35,14 +38,6 @@ class Provider(BaseCustomProvider):
 
     def image_generation(self, model: str, prompt: str, *args: Any, **kwargs: Any) -> ImageResponse:
         return ImageResponse(created=int(time.time()), data=[ImageObject(url="https://example.invalid/i.png")])
-
-
-@pytest.fixture(autouse=True)
-def _clean_callbacks() -> Iterator[None]:
-    litellm.logging_callback_manager._reset_all_callbacks()
-    yield
-    litellm.logging_callback_manager._reset_all_callbacks()
-    interception.install()
 
 
 @pytest.fixture

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
-from litellm_plugin.core.observers import is_nested_call
+from litellm_plugin.core.observers import RecentKeys, is_nested_call
 from litellm_plugin.core.payloads import payload_call_type
 
 if TYPE_CHECKING:
@@ -205,23 +204,14 @@ def _guard_iterator(fn: HookFn) -> HookFn:
     return guarded
 
 
-_SEEN_LIMIT = 4096
-
-
 def _first_sight(self: BaseCustomLogger, event: str, kwargs: Any) -> bool:
     """LiteLLM fires some observers twice for one call (a sync text completion runs the sync and the async
     success handlers): one observation per call id and outcome, whatever the path."""
     call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
     if not isinstance(call_id, str):
         return True
-    seen: OrderedDict[tuple[str, str], None] = self.__dict__.setdefault("_litellm_plugin_seen", OrderedDict())
-    key = (event, call_id)
-    if key in seen:
-        return False
-    seen[key] = None
-    while len(seen) > _SEEN_LIMIT:
-        seen.popitem(last=False)
-    return True
+    seen: RecentKeys = self.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
+    return seen.add((event, call_id))
 
 
 def _guard_observer(name: str, fn: HookFn) -> HookFn:

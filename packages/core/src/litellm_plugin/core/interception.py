@@ -87,13 +87,6 @@ _BRIDGED: frozenset[CallType] = frozenset({"responses", "anthropic_messages"})
 # Request fields that hold text: copied before interceptors change them, so the caller's objects stay as given.
 _TEXT_FIELDS = ("messages", "input", "prompt", "system", "tools", "functions", "instructions", "suffix")
 
-_MODIFYING_HOOKS = (
-    "response_transform",
-    "async_pre_call_hook",
-    "async_post_call_success_hook",
-    "async_post_call_streaming_iterator_hook",
-    "async_post_call_streaming_hook",
-)
 _WRAPPED_MARK = "__litellm_plugin_original__"
 
 
@@ -199,11 +192,6 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
             seen.add(id(callback))
             active.append(callback)
     return active
-
-
-def _modifies(interceptor: BaseCustomLogger) -> bool:
-    cls = type(interceptor)
-    return any(getattr(cls, name) is not getattr(BaseCustomLogger, name) for name in _MODIFYING_HOOKS)
 
 
 def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> list[BaseCustomLogger]:

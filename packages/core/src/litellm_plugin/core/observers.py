@@ -23,7 +23,7 @@ import threading
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 import litellm
@@ -34,6 +34,7 @@ __all__ = [
     "LIST_NAMES",
     "NON_OBSERVING_HOOKS",
     "ObserverList",
+    "RecentKeys",
     "is_nested_call",
     "mark_nested",
     "observes",
@@ -186,9 +187,30 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
 
 # --- nested calls ------------------------------------------------------------------------------------
 
-_NESTED_LIMIT = 10_000  # ids kept; a nested call is observed within moments of being made
-_nested_ids: OrderedDict[str, None] = OrderedDict()
-_nested_lock = threading.Lock()
+
+class RecentKeys:
+    """A bounded, thread-safe set of the keys seen last (call ids arrive once and are looked up moments later)."""
+
+    def __init__(self, limit: int) -> None:
+        self._limit = limit
+        self._keys: OrderedDict[Hashable, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def add(self, key: Hashable) -> bool:
+        """Remember ``key``; False if it was already there."""
+        with self._lock:
+            if key in self._keys:
+                return False
+            self._keys[key] = None
+            while len(self._keys) > self._limit:
+                self._keys.popitem(last=False)
+            return True
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+
+_nested_ids = RecentKeys(10_000)  # a nested call is observed within moments of being made
 
 
 def mark_nested(kwargs: dict[str, Any]) -> None:
@@ -196,10 +218,7 @@ def mark_nested(kwargs: dict[str, Any]) -> None:
     call_id = kwargs.get("litellm_call_id")
     if not isinstance(call_id, str):
         call_id = kwargs["litellm_call_id"] = str(uuid.uuid4())
-    with _nested_lock:
-        _nested_ids[call_id] = None
-        while len(_nested_ids) > _NESTED_LIMIT:
-            _nested_ids.popitem(last=False)
+    _nested_ids.add(call_id)
 
 
 def is_nested_call(kwargs: Any) -> bool:

@@ -155,11 +155,6 @@ class ChannelBook:
         state.emitted.append(tail)
         return tail
 
-    def output(self, kind: ChannelKind, reply: int, part: tuple[object, ...]) -> str | None:
-        """Everything a streamed channel emitted so far, or None if it was never seen."""
-        state = self._states.get((kind, reply, *part))
-        return None if state is None else "".join(state.emitted)
-
     def settle(
         self, kind: ChannelKind, reply: int, part: tuple[object, ...], full: str, *, json: bool = False
     ) -> tuple[str, str]:

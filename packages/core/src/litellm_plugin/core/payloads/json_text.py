@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from copy import deepcopy
 from typing import Any
 
 from litellm_plugin.core.payloads.base import TextField, setter
@@ -61,17 +60,16 @@ def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextF
 
 
 def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
-    """Fields for the strings of a JSON-like value (dict/list) held in ``owner[name]``, changed in place on a copy."""
+    """Fields for the strings of a JSON-like value (dict/list) held in ``owner[name]``, changed in place (the
+    engine hands interceptors a copy of the caller's request)."""
     value = owner.get(name) if isinstance(owner, dict) else None
     if not isinstance(value, (dict, list)):
         return
-    copy = deepcopy(value)
-    owner[name] = copy
 
     def put_root(new: Any) -> None:
         owner[name] = new
 
-    yield from _leaves(copy, put_root, kind)
+    yield from _leaves(value, put_root, kind)
 
 
 _SCHEMA_TEXT_KEYS = frozenset({"description", "title"})
@@ -92,11 +90,10 @@ def _schema_texts(schema: Any, kind: str) -> Iterator[TextField]:
 
 
 def schema_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
-    """Fields for the prose of the JSON Schema held in ``owner[name]`` (a tool's parameters), on a copy."""
+    """Fields for the prose of the JSON Schema held in ``owner[name]`` (a tool's parameters), changed in place."""
     value = owner.get(name) if isinstance(owner, dict) else None
     if isinstance(value, (dict, list)):
-        owner[name] = deepcopy(value)
-        yield from _schema_texts(owner[name], kind)
+        yield from _schema_texts(value, kind)
 
 
 def json_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:

@@ -166,7 +166,6 @@ _DELTA_CLASSES: dict[str, Any] = {
     "response.function_call_arguments.delta": FunctionCallArgumentsDeltaEvent,
     "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
 }
-_DELTA_OF_DONE = {done: delta for delta, (_, _, done, _, _) in _DELTAS.items()}
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input")
 

@@ -199,15 +199,14 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         return None
 
     def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
-        if not self._filter_responses or not self._should_run(request_data, GuardrailEventHooks.post_call):
-            return None
-        return _ReplyFilter(self)
+        return _ReplyFilter(self) if self._filters_reply(request_data) else None
 
     def transform_for(self, request_data: dict[str, Any]) -> TransformFor | None:
         """Every channel of the reply: text, reasoning, refusals, and tool-call arguments as JSON."""
-        if self.response_transform(request_data) is None:
-            return None
-        return self._channel_filter
+        return self._channel_filter if self._filters_reply(request_data) else None
+
+    def _filters_reply(self, request_data: dict[str, Any]) -> bool:
+        return self._filter_responses and self._should_run(request_data, GuardrailEventHooks.post_call)
 
     def _channel_filter(self, channel: Channel) -> TextTransform:
         return _JsonReplyFilter(self) if channel.json else _ReplyFilter(self)
@@ -231,7 +230,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         return apply_mask(text, matches, self.config.replacement)
 
     def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
-        for field in request_fields(call_type, dict(data)):
+        for field in request_fields(call_type, data):
             if self._matcher.find(field.text):
                 raise self._rejection("request", model=str(data.get("model") or ""))
 
