@@ -233,6 +233,27 @@ async def test_modify_only_interceptors_are_not_in_litellms_lists(
     for name in ("input_callback", "success_callback", "failure_callback", "_async_success_callback"):
         entries = list(getattr(litellm, name))
         assert not any(entry is modifier for entry in entries), name
-        assert sum(entry is recorder for entry in entries) == 1, name
+        # LiteLLM only calls the pre/post API call hooks from input_callback: an outcome observer stays out.
+        assert sum(entry is recorder for entry in entries) == (name != "input_callback"), name
     await asyncio.to_thread(_wait_for, lambda: len(recorder.calls) >= 2)
     assert len(recorder.calls) == 2
+
+
+class PreCallRecorder(Recorder):
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: Any) -> None:
+        self._record("pre", kwargs)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_an_observer_of_api_calls_is_in_the_input_list_and_sees_them(token: str, asynchronous: bool) -> None:
+    recorder = PreCallRecorder(token)
+    litellm.callbacks = [ModifyOnly(), recorder]
+    # A built-in provider logs its API call (a custom provider has none); mock_response keeps it offline.
+    call = {"model": "openai/gpt-4o-mini", "messages": _user(token), "mock_response": "hi"}
+    if asynchronous:
+        await litellm.acompletion(**call)
+    else:
+        await asyncio.to_thread(litellm.completion, **call)
+    assert sum(entry is recorder for entry in litellm.input_callback) == 1
+    await asyncio.to_thread(_wait_for, lambda: len(recorder.calls) >= 2)
+    assert sorted(call["hook"] for call in recorder.calls) == sorted(["async" if asynchronous else "sync", "pre"])

@@ -210,7 +210,9 @@ def _first_sight(self: BaseCustomLogger, event: str, kwargs: Any) -> bool:
     call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
     if not isinstance(call_id, str):
         return True
-    seen: RecentKeys = self.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
+    seen: RecentKeys | None = self.__dict__.get("_litellm_plugin_seen")
+    if seen is None:
+        seen = self.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
     return seen.add((event, call_id))
 
 

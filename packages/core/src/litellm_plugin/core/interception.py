@@ -45,6 +45,7 @@ from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.logger import BaseCustomLogger
+from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -198,6 +199,25 @@ def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> li
     return [i for i in interceptors if call_type in i.call_types]
 
 
+_Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger]]
+
+
+def _by_phase(interceptors: list[BaseCustomLogger]) -> _Split:
+    """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`)."""
+    requests: list[BaseCustomLogger] = []
+    responses: list[BaseCustomLogger] = []
+    streams: list[BaseCustomLogger] = []
+    for interceptor in interceptors:
+        takes_part = phases(interceptor)
+        if takes_part.request:
+            requests.append(interceptor)
+        if takes_part.response:
+            responses.append(interceptor)
+        if takes_part.stream:
+            streams.append(interceptor)
+    return requests, responses, streams
+
+
 def _sync_observer_lists(active: list[BaseCustomLogger]) -> None:
     """Let LiteLLM's internal callback lists hold exactly the registered interceptors that observe.
 
@@ -258,7 +278,8 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
 
 
 def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> Any:
-    """Wrap a stream, or return None for a non-stream result (whose hooks the caller awaits).
+    """Wrap a stream (also with no ``interceptors``: it keeps the call's scope), or return None for a
+    non-stream result (whose hooks the caller awaits).
 
     Provider code that runs while a chunk is pulled is inside the call: a LiteLLM call it makes is nested,
     even behind a Router (where a mid-stream fallback's own call therefore goes unobserved).
@@ -278,8 +299,25 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
 # --- the wrappers ----------------------------------------------------------------------------------------
 
 
-def _call_data(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    """The call's arguments as one dict (what proxy-style hooks call ``data``); the message list is copied."""
+def _copy_text(value: Any, depth: int = 0) -> Any:
+    """A copy of a request text field: its dicts and lists anew, strings and numbers shared, anything else
+    (and anything nested absurdly deep) deep-copied. Much cheaper than ``copy.deepcopy`` on JSON-like data."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if depth > 32:
+        return copy.deepcopy(value)
+    if type(value) is dict:
+        return {key: _copy_text(item, depth + 1) for key, item in value.items()}
+    if type(value) is list:
+        return [_copy_text(item, depth + 1) for item in value]
+    return copy.deepcopy(value)
+
+
+def _call_data(
+    signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict[str, Any], *, copy_text: bool
+) -> dict[str, Any]:
+    """The call's arguments as one dict (what proxy-style hooks call ``data``). With ``copy_text`` (request
+    hooks will run), the text fields are copies, so a hook changing them leaves the caller's objects alone."""
     if args:
         bound = signature.bind_partial(*args, **kwargs)
         data: dict[str, Any] = {}
@@ -291,9 +329,10 @@ def _call_data(signature: inspect.Signature, args: tuple[Any, ...], kwargs: dict
                 data[name] = value
     else:
         data = dict(kwargs)
-    for name in _TEXT_FIELDS:
-        if isinstance(data.get(name), (list, dict)):
-            data[name] = copy.deepcopy(data[name])
+    if copy_text:
+        for name in _TEXT_FIELDS:
+            if isinstance(data.get(name), (list, dict)):
+                data[name] = _copy_text(data[name])
     return data
 
 
@@ -347,10 +386,18 @@ def _wrap(
                     with deployment_call(router_call, kwargs):
                         return await original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                data = await _apply_request(interceptors, _call_data(signature, rest, kwargs), call_type)
-                result = await original(*head, **data)
-                stream = _finish(result, interceptors, data)
-                return stream if stream is not None else await _apply_response(interceptors, data, result)
+                requests, responses, streams = _by_phase(interceptors)
+                if requests:
+                    data = _call_data(signature, rest, kwargs, copy_text=True)
+                    data = await _apply_request(requests, data, call_type)
+                    result = await original(*head, **data)
+                else:
+                    result = await original(*args, **kwargs)
+                    data = _call_data(signature, rest, kwargs, copy_text=False)
+                stream = _finish(result, streams, data)
+                if stream is not None or not responses:
+                    return stream if stream is not None else result
+                return await _apply_response(responses, data, result)
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
@@ -367,10 +414,18 @@ def _wrap(
                     with deployment_call(router_call, kwargs):
                         return original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                data = run_sync(_apply_request(interceptors, _call_data(signature, rest, kwargs), call_type))
-                result = original(*head, **data)
-                stream = _finish(result, interceptors, data)
-                return stream if stream is not None else run_sync(_apply_response(interceptors, data, result))
+                requests, responses, streams = _by_phase(interceptors)
+                if requests:
+                    data = _call_data(signature, rest, kwargs, copy_text=True)
+                    data = run_sync(_apply_request(requests, data, call_type))
+                    result = original(*head, **data)
+                else:
+                    result = original(*args, **kwargs)
+                    data = _call_data(signature, rest, kwargs, copy_text=False)
+                stream = _finish(result, streams, data)
+                if stream is not None or not responses:
+                    return stream if stream is not None else result
+                return run_sync(_apply_response(responses, data, result))
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 

@@ -37,6 +37,7 @@ __all__ = [
     "RecentKeys",
     "is_nested_call",
     "mark_nested",
+    "observer_lists",
     "observes",
     "sync_observer_lists",
 ]
@@ -77,7 +78,7 @@ class ObserverList(list[Any]):
     __slots__ = ()
 
     def __contains__(self, item: object) -> bool:
-        return list.__contains__(self, item) or _is_managed(item)
+        return _is_managed(item) or list.__contains__(self, item)
 
 
 # --- which interceptors observe ------------------------------------------------------------------------
@@ -121,6 +122,29 @@ def observes(interceptor: Any, base: type) -> bool:
     return bool(names) and not _logs_only_as_guardrail(interceptor, names)
 
 
+# LiteLLM calls only the pre/post API call hooks from ``input_callback``: an observer whose hooks are all
+# outcome hooks stays out of it (LiteLLM walks that list three times a call).
+_OUTCOME_HOOKS = frozenset(
+    {
+        "async_log_success_event",
+        "async_log_failure_event",
+        "log_success_event",
+        "log_failure_event",
+        "async_log_stream_event",
+        "log_stream_event",
+    }
+)
+
+
+def observer_lists(interceptor: Any, base: type) -> tuple[str, ...]:
+    """The lists of :data:`LIST_NAMES` LiteLLM must call ``interceptor`` from (none for a modify-only one)."""
+    if not observes(interceptor, base):
+        return ()
+    if _observer_overrides(type(interceptor), base) <= _OUTCOME_HOOKS:
+        return tuple(name for name in LIST_NAMES if name != "input_callback")
+    return LIST_NAMES
+
+
 # --- the managed interceptors and what the engine appended -------------------------------------------
 
 _lock = threading.Lock()
@@ -150,6 +174,14 @@ def _ensure_lists() -> bool:
     return changed
 
 
+def _lists_intact() -> bool:
+    """No one replaced one of LiteLLM's lists since the engine installed its ObserverList."""
+    for name in LIST_NAMES:  # noqa: SIM110 (runs on every call: a plain loop, no generator)
+        if _lists.get(name) is not getattr(litellm, name):
+            return False
+    return True
+
+
 def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     """Make LiteLLM's lists hold exactly the observing interceptors among ``active`` that the engine manages.
 
@@ -158,8 +190,7 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     global _last_key
     interceptors = list(active)
     key = tuple(id(i) for i in interceptors)
-    lists_replaced = any(_lists.get(name) is not getattr(litellm, name) for name in LIST_NAMES)
-    if key == _last_key and not lists_replaced:
+    if key == _last_key and _lists_intact():
         return
     with _lock:
         _ensure_lists()
@@ -169,8 +200,9 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
                 _managed[id(interceptor)] = weakref.ref(interceptor)
             except TypeError:  # not weak-referenceable (``__slots__``): LiteLLM copies it as before
                 continue
-        wanted = {id(i): i for i in interceptors if _is_managed(i) and observes(i, base)}
+        where = {id(i): observer_lists(i, base) for i in interceptors if _is_managed(i)}
         for name in LIST_NAMES:
+            wanted = {id(i): i for i in interceptors if name in where.get(id(i), ())}
             callbacks = _lists[name]
             appended = _appended[name]
             stale = {key for key, interceptor in appended.items() if wanted.get(key) is not interceptor}

@@ -102,6 +102,13 @@ def _tool_call_parts(calls: Any) -> Iterator[tuple[int, Any, Any]]:
             yield index, custom, "input"
 
 
+_MESSAGE_TEXT: tuple[tuple[str, ChannelKind], ...] = (
+    ("content", "text"),
+    ("reasoning_content", "reasoning"),
+    ("refusal", "refusal"),
+)
+
+
 def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> ModelResponse:
     book = ChannelBook(transform_for)
     for choice in response.choices:
@@ -109,30 +116,29 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         if message is None:
             continue
         reply = choice.index
-        for field, kind in (("content", "text"), ("reasoning_content", "reasoning"), ("refusal", "refusal")):
-            text = getattr(message, field, None)
+        values = field_values(message)  # one read: each absent field would cost a pydantic miss
+        for field, kind in _MESSAGE_TEXT:
+            text = values.get(field)
             if isinstance(text, str) and text:
-                setattr(message, field, book.apply(kind, reply, (), text))  # type: ignore[arg-type]
-        for block_index, block in enumerate(getattr(message, "thinking_blocks", None) or ()):
+                out = book.apply(kind, reply, (), text)
+                if out != text:
+                    set_field(message, field, out)
+        for block_index, block in enumerate(values.get("thinking_blocks") or ()):
             text = field_value(block, "thinking")
             if isinstance(text, str) and text:
                 set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
-        for index, holder, name in _tool_call_parts(getattr(message, "tool_calls", None)):
+        for index, holder, name in _tool_call_parts(values.get("tool_calls")):
             text = field_value(holder, name)
             if isinstance(text, str) and text:
                 set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))
-        function_call = getattr(message, "function_call", None)
+        function_call = values.get("function_call")
         if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
             text = field_value(function_call, "arguments")
             set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
     return response
 
 
-_DELTA_TEXT: tuple[tuple[str, ChannelKind], ...] = (
-    ("content", "text"),
-    ("reasoning_content", "reasoning"),
-    ("refusal", "refusal"),
-)
+_DELTA_TEXT = _MESSAGE_TEXT
 
 
 class ChatStream:

@@ -1,0 +1,55 @@
+"""Which phases of a call (request, response, stream) an interceptor takes part in.
+
+BaseCustomLogger's own hooks change nothing, so the engine skips an interceptor in every phase where it has
+only those: no coroutine to run, no copy of the request, no walk over the reply. Read from the class on each
+call (a handful of attribute lookups: no cache to go stale when a test patches a class); an instance that
+sets a hook on itself takes part everywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from litellm_plugin.core.logger import BaseCustomLogger
+
+__all__ = ["Phases", "phases"]
+
+
+class Phases(NamedTuple):
+    request: bool
+    response: bool
+    stream: bool
+
+
+_HOOKS = frozenset(
+    {
+        "async_pre_call_hook",
+        "async_post_call_success_hook",
+        "async_post_call_streaming_iterator_hook",
+        "async_post_call_streaming_hook",
+        "response_transform",
+        "channel_transform",
+        "transform_for",
+    }
+)
+_BASE = BaseCustomLogger
+_EVERY_PHASE = Phases(request=True, response=True, stream=True)
+
+
+def phases(interceptor: Any) -> Phases:
+    own = getattr(interceptor, "__dict__", None)
+    if own and not _HOOKS.isdisjoint(own):
+        return _EVERY_PHASE
+    cls = type(interceptor)
+    transforms = (
+        cls.response_transform is not _BASE.response_transform
+        or cls.channel_transform is not _BASE.channel_transform
+        or cls.transform_for is not _BASE.transform_for
+    )
+    return Phases(
+        request=cls.async_pre_call_hook is not _BASE.async_pre_call_hook,
+        response=transforms or cls.async_post_call_success_hook is not _BASE.async_post_call_success_hook,
+        stream=transforms
+        or cls.async_post_call_streaming_iterator_hook is not _BASE.async_post_call_streaming_iterator_hook
+        or cls.async_post_call_streaming_hook is not _BASE.async_post_call_streaming_hook,
+    )
