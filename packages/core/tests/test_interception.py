@@ -97,6 +97,56 @@ async def test_provider_that_calls_litellm_is_intercepted_once(path: CallPath, r
     assert await _observed(probe, probe_id) == 1  # the inner call is not observed as a second call
 
 
+class _OutcomeCounter(BaseCustomLogger):
+    """Observes only: takes part in no phase of the call (no request, response or stream hook)."""
+
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self.seen = 0
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.seen += 1
+
+
+@pytest.mark.parametrize("path", SDK_PATHS)
+async def test_an_observer_alone_still_sees_a_delegating_call_once(path: CallPath, route: Route, words: str) -> None:
+    """With no interceptor that changes anything, the call (streams too) still scopes its inner calls."""
+    delegating = DelegatingProvider()
+    delegating.target = words
+    token = uuid.uuid4().hex
+    counter = _OutcomeCounter(token)
+    litellm.callbacks = [counter]
+    reply = await call_path(path, model=f"{route(delegating)}/m", messages=[{"role": "user", "content": token}])
+    assert reply.text == f"Echo: {token}"
+    for _ in range(50):
+        await asyncio.sleep(0.05)
+        if counter.seen:
+            break
+    await asyncio.sleep(0.3)
+    assert counter.seen == 1
+
+
+class _Quiet(BaseCustomLogger):
+    """Has no hook of its own."""
+
+
+@pytest.mark.parametrize("path", SDK_PATHS)
+async def test_a_hook_set_on_an_instance_runs(path: CallPath, words: str) -> None:
+    quiet = _Quiet()
+
+    async def shout(user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any) -> dict[str, Any]:
+        data["messages"][-1]["content"] = data["messages"][-1]["content"].upper()
+        return data
+
+    quiet.async_pre_call_hook = shout  # type: ignore[method-assign]
+    litellm.callbacks = [quiet]
+    messages = [{"role": "user", "content": "hi"}]
+    reply = await call_path(path, model=words, messages=messages)
+    assert reply.text == "Echo: HI"
+    assert messages == [{"role": "user", "content": "hi"}]  # the caller's list is left alone
+
+
 class _Numbering(TextTransform):
     """Stateful: numbers the pieces of one reply and tags them with the request they belong to."""
 

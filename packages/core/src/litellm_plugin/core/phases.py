@@ -1,9 +1,9 @@
 """Which phases of a call (request, response, stream) an interceptor takes part in.
 
 BaseCustomLogger's own hooks change nothing, so the engine skips an interceptor in every phase where it has
-only those: no coroutine to run, no copy of the request, no walk over the reply. Read from the class on each
-call (a handful of attribute lookups: no cache to go stale when a test patches a class); an instance that
-sets a hook on itself takes part everywhere.
+only those: no coroutine to run, no copy of the request, no walk over the reply. Read once per class, like
+the guards (:mod:`~litellm_plugin.core.guards`) and the observer lists; an instance that sets a hook on
+itself takes part everywhere.
 """
 
 from __future__ import annotations
@@ -36,11 +36,21 @@ _BASE = BaseCustomLogger
 _EVERY_PHASE = Phases(request=True, response=True, stream=True)
 
 
+_by_class: dict[type, Phases] = {}
+
+
 def phases(interceptor: Any) -> Phases:
     own = getattr(interceptor, "__dict__", None)
     if own and not _HOOKS.isdisjoint(own):
         return _EVERY_PHASE
     cls = type(interceptor)
+    known = _by_class.get(cls)
+    if known is None:
+        known = _by_class[cls] = _read(cls)
+    return known
+
+
+def _read(cls: type[Any]) -> Phases:
     transforms = (
         cls.response_transform is not _BASE.response_transform
         or cls.channel_transform is not _BASE.channel_transform
