@@ -20,6 +20,8 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
 import asyncio
+import contextlib
+import importlib
 import time
 import uuid
 from collections import Counter
@@ -272,16 +274,60 @@ SCENARIOS: list[Call] = [
 _UNSUPPORTED_BY_COMPLETION_ONLY = {"async_embedding", "async_embedding_failure", "router_aembedding"}
 
 
+QUIET = 0.15  # seconds without a new event, once LiteLLM's logging queues are drained
+
+
+def _litellm_module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # another LiteLLM release: settle by quiet time only
+        return None
+
+
+_WORKER_MODULE = _litellm_module("litellm.litellm_core_utils.logging_worker")
+_EXECUTOR_MODULE = _litellm_module("litellm.litellm_core_utils.thread_pool_executor")
+
+
+def _executor_busy() -> bool | None:
+    """Whether LiteLLM's logging thread pool has work queued or running; ``None`` if this LiteLLM cannot say
+    (older releases use a plain ThreadPoolExecutor)."""
+    pool = getattr(_EXECUTOR_MODULE, "executor", None)
+    free = getattr(getattr(pool, "_pending_slots", None), "_value", None)
+    maximum = getattr(pool, "_max_pending_tasks", None)
+    if not isinstance(maximum, int) or not isinstance(free, int):
+        return None
+    return free < maximum
+
+
+async def _drain_litellm_logging(deadline: float) -> bool:
+    """Wait until LiteLLM's logging queues are empty: its async worker (``flush()`` awaits every queued callback)
+    and its sync thread pool (every submitted task done). ``False`` if this LiteLLM cannot tell for either."""
+    flush = getattr(getattr(_WORKER_MODULE, "GLOBAL_LOGGING_WORKER", None), "flush", None)
+    if callable(flush):
+        with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
+            await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
+    busy = _executor_busy()
+    while busy and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+        busy = _executor_busy()
+    return callable(flush) and busy is not None
+
+
 async def _settle(logger: Any) -> None:
-    """Wait until the call's terminal event has arrived and nothing more comes for a while."""
+    """Wait until the call's terminal event has arrived (if one is expected), LiteLLM's logging queues are drained,
+    and no event comes for a short while. Where this LiteLLM offers nothing to wait on, the quiet time is longer.
+
+    Every logging callback is queued before the call (or the stream's last chunk) returns, so once both queues are
+    empty only stray threads could still deliver: the quiet window is for those."""
     terminal = ("log_success_event", "log_failure_event", "async_log_success_event", "async_log_failure_event")
     deadline = time.monotonic() + (10 if logger.expect_events else 2)
-    while time.monotonic() < deadline and not any(e[0] in terminal for e in logger.events):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)  # LiteLLM logs from its own threads and tasks: nothing to await on
+    while logger.expect_events and time.monotonic() < deadline and not any(e[0] in terminal for e in logger.events):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)  # LiteLLM logs from its own threads and tasks
     seen = -1
     while seen != len(logger.events) and time.monotonic() < deadline:
         seen = len(logger.events)
-        await asyncio.sleep(0.6)
+        drained = await _drain_litellm_logging(deadline)
+        await asyncio.sleep(QUIET if drained else 0.6)
 
 
 async def _observe(
@@ -312,6 +358,19 @@ async def _observe(
     return result, Counter(logger.events)
 
 
+_BASELINES: dict[str, tuple[Any, Counter[Event]]] = {}
+
+
+async def _baseline(scenario: Call) -> tuple[Any, Counter[Event]]:
+    """The baseline's observations of ``scenario``, made once per session: both flavours compare against them."""
+    if scenario.__name__ not in _BASELINES:
+        observed = await _observe("baseline", scenario)
+        assert observed[1], "the baseline logger observed nothing: the scenario is broken"
+        litellm.logging_callback_manager._reset_all_callbacks()
+        _BASELINES[scenario.__name__] = observed
+    return _BASELINES[scenario.__name__]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_lists() -> Iterator[None]:
     litellm.logging_callback_manager._reset_all_callbacks()
@@ -324,9 +383,7 @@ def _fresh_lists() -> Iterator[None]:
 async def test_matches_litellm_custom_logger(scenario: Call, flavour: str) -> None:
     if flavour == "completion_only" and scenario.__name__ in _UNSUPPORTED_BY_COMPLETION_ONLY:
         pytest.skip("embeddings need embedding()/aembedding(): see test_compat_providers")
-    baseline = await _observe("baseline", scenario)
-    assert baseline[1], "the baseline logger observed nothing: the scenario is broken"
-    litellm.logging_callback_manager._reset_all_callbacks()
+    baseline = await _baseline(scenario)
     assert await _observe(flavour, scenario) == baseline
 
 
