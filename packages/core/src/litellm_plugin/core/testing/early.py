@@ -1,0 +1,136 @@
+"""Start a test session's slow servers in the background as soon as the session knows it needs them.
+
+A LiteLLM proxy spends ~10 s of CPU starting (importing LiteLLM, on one core) while the test process waits.
+Started when collection ends, the proxies a session needs come up on the other core while the first tests run,
+and are ready (or have failed) by the time a test asks for them.
+
+* A test module names the servers it needs: ``pytestmark = pytest.mark.early_servers(name=factory)``, where
+  ``factory`` is a zero-argument callable returning a context manager (``lambda: run_proxy(config)``), or
+  ``pytest.mark.early_servers("name")`` for a factory a conftest registered (``register("name", factory)``).
+* Its fixture (or test) enters ``early_server(name, factory)``: the value of the server started early, or of one
+  started now (a session where the hook is not installed). A startup error is raised there, as it would be by
+  ``factory()`` itself. Leaving the block stops the server.
+* A conftest installs the hook: ``def pytest_configure(config): install(config)``.
+
+Background servers are started at a lower CPU priority (Linux), so the tests running meanwhile keep their core.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from contextlib import AbstractContextManager
+from typing import Any, Generic, TypeVar
+
+import pytest
+
+__all__ = ["MARKER", "Background", "early_server", "install", "register"]
+
+T = TypeVar("T")
+MARKER = "early_servers"
+_NICENESS = 10  # below the test process: the background start must not slow the tests running meanwhile
+_STARTED: dict[str, Background[Any]] = {}
+_FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
+_LOCK = threading.Lock()
+
+
+class Background(Generic[T]):
+    """A context manager entered (and later exited) on a thread of its own."""
+
+    def __init__(self, factory: Callable[[], AbstractContextManager[T]], name: str = "server") -> None:
+        self._factory = factory
+        self._value: Future[T] = Future()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"early-{name}", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        if sys.platform == "linux":  # on Linux this lowers this thread and the processes it starts only
+            with contextlib.suppress(OSError):
+                os.nice(_NICENESS)
+        try:
+            with self._factory() as value:
+                self._value.set_result(value)
+                self._stop.wait()
+        except BaseException as error:  # handed to whoever waits for the value
+            if not self._value.done():
+                self._value.set_exception(error)
+
+    def result(self, timeout: float | None = None) -> T:
+        """The context manager's value once entered; raises what entering it raised."""
+        return self._value.result(timeout)
+
+    def close(self) -> None:
+        """Exit the context manager (stop the server) and wait for it; a server still starting is stopped once
+        its start ends (``run_server`` bounds that by its ``startup_timeout``)."""
+        self._stop.set()
+        self._thread.join()
+
+
+def register(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
+    """Name a server factory, for marks that give the name only (a conftest's session servers)."""
+    _FACTORIES[name] = factory
+
+
+def _start(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
+    with _LOCK:
+        if name not in _STARTED:
+            _STARTED[name] = Background(factory, name)
+
+
+@contextlib.contextmanager
+def early_server(name: str, factory: Callable[[], AbstractContextManager[T]]) -> Iterator[T]:
+    """The value of the server ``name`` started early, or of ``factory()`` entered now; stopped on exit."""
+    with _LOCK:
+        background = _STARTED.pop(name, None)
+    if background is None:
+        background = Background(factory, name)
+    try:
+        yield background.result()
+    finally:
+        background.close()
+
+
+def _stop_unused() -> None:
+    """Servers started early that no test used (a run stopped by ``-x``, say)."""
+    with _LOCK:
+        unused = list(_STARTED.values())
+        _STARTED.clear()
+    for background in unused:
+        background.close()
+
+
+class _Hooks:
+    @pytest.hookimpl
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            for mark in item.iter_markers(MARKER):
+                for name in mark.args:
+                    if name not in _FACTORIES:
+                        raise pytest.UsageError(f"{item.nodeid}: {MARKER}({name!r}) names no registered server")
+                    _start(name, _FACTORIES[name])
+                for name, factory in mark.kwargs.items():
+                    _start(name, factory)
+
+    @pytest.hookimpl
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        _stop_unused()
+
+
+def install(config: pytest.Config) -> None:
+    """Register the mark and the hook that starts marked servers when collection ends (once per session)."""
+    if config.pluginmanager.has_plugin(__name__):
+        return
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(name=factory, ...): servers the tests need, started in the background when collection ends",
+    )
+    config.pluginmanager.register(_Hooks(), __name__)
+
+
+atexit.register(_stop_unused)  # daemon threads would otherwise leave their servers running
