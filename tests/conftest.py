@@ -30,6 +30,7 @@ import pytest
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.providers.echo import EchoProvider
 
 warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
@@ -87,11 +88,14 @@ def observations(probe_log: Path) -> Observations:
         return int(target["probe"].observed[probe_id])
 
     async def settled(target: dict[str, Any], probe_id: str) -> int:
-        for _ in range(100):
-            await asyncio.sleep(0.1)
+        for _ in range(200):
             if count(target, probe_id):
                 break
-        await asyncio.sleep(0.5)  # a second observation would arrive by now
+            await asyncio.sleep(0.05)
+        if "proxy" in target or not await drain_litellm_logging():
+            await asyncio.sleep(0.5)  # another process (or this LiteLLM) offers nothing to wait on
+        else:  # LiteLLM's logging queues are empty: a second observation would have been recorded
+            await asyncio.sleep(0.1)
         return count(target, probe_id)
 
     return settled

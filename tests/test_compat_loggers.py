@@ -20,8 +20,6 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
 import asyncio
-import contextlib
-import importlib
 import time
 import uuid
 from collections import Counter
@@ -36,6 +34,7 @@ from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelR
 from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 REPLY = "logged reply text"
 Event = tuple[Any, ...]
@@ -277,42 +276,6 @@ _UNSUPPORTED_BY_COMPLETION_ONLY = {"async_embedding", "async_embedding_failure",
 QUIET = 0.15  # seconds without a new event, once LiteLLM's logging queues are drained
 
 
-def _litellm_module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:  # another LiteLLM release: settle by quiet time only
-        return None
-
-
-_WORKER_MODULE = _litellm_module("litellm.litellm_core_utils.logging_worker")
-_EXECUTOR_MODULE = _litellm_module("litellm.litellm_core_utils.thread_pool_executor")
-
-
-def _executor_busy() -> bool | None:
-    """Whether LiteLLM's logging thread pool has work queued or running; ``None`` if this LiteLLM cannot say
-    (older releases use a plain ThreadPoolExecutor)."""
-    pool = getattr(_EXECUTOR_MODULE, "executor", None)
-    free = getattr(getattr(pool, "_pending_slots", None), "_value", None)
-    maximum = getattr(pool, "_max_pending_tasks", None)
-    if not isinstance(maximum, int) or not isinstance(free, int):
-        return None
-    return free < maximum
-
-
-async def _drain_litellm_logging(deadline: float) -> bool:
-    """Wait until LiteLLM's logging queues are empty: its async worker (``flush()`` awaits every queued callback)
-    and its sync thread pool (every submitted task done). ``False`` if this LiteLLM cannot tell for either."""
-    flush = getattr(getattr(_WORKER_MODULE, "GLOBAL_LOGGING_WORKER", None), "flush", None)
-    if callable(flush):
-        with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
-            await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
-    busy = _executor_busy()
-    while busy and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
-        busy = _executor_busy()
-    return callable(flush) and busy is not None
-
-
 async def _settle(logger: Any) -> None:
     """Wait until the call's terminal event has arrived (if one is expected), LiteLLM's logging queues are drained,
     and no event comes for a short while. Where this LiteLLM offers nothing to wait on, the quiet time is longer.
@@ -326,7 +289,7 @@ async def _settle(logger: Any) -> None:
     seen = -1
     while seen != len(logger.events) and time.monotonic() < deadline:
         seen = len(logger.events)
-        drained = await _drain_litellm_logging(deadline)
+        drained = await drain_litellm_logging(max(0.1, deadline - time.monotonic()))
         await asyncio.sleep(QUIET if drained else 0.6)
 
 
