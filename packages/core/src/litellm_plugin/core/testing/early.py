@@ -12,7 +12,8 @@ and are ready (or have failed) by the time a test asks for them.
   ``factory()`` itself. Leaving the block stops the server.
 * A conftest installs the hook: ``def pytest_configure(config): install(config)``.
 
-Background servers are started at a lower CPU priority (Linux), so the tests running meanwhile keep their core.
+Servers started early come up one at a time, in the order the session's tests first need them, at a lower CPU
+priority (Linux): one core starts servers, the other runs the tests meanwhile.
 """
 
 from __future__ import annotations
@@ -39,36 +40,98 @@ _FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
 _LOCK = threading.Lock()
 
 
-class Background(Generic[T]):
-    """A context manager entered (and later exited) on a thread of its own."""
+class _Turns:
+    """Servers started early come up one at a time, in the order the session first needs them: each start is
+    ~one core of work, and the tests running meanwhile have the other. A test waiting for a server that has not
+    had its turn yet lets it start at once."""
 
-    def __init__(self, factory: Callable[[], AbstractContextManager[T]], name: str = "server") -> None:
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self._queue: list[Background[Any]] = []
+        self._starting: Background[Any] | None = None
+
+    def join(self, background: Background[Any]) -> None:
+        with self._changed:
+            self._queue.append(background)
+
+    def wait(self, background: Background[Any]) -> None:
+        with self._changed:
+            while not background.wanted.is_set() and (self._starting is not None or self._queue[0] is not background):
+                self._changed.wait()
+            self._queue.remove(background)
+            if self._starting is None:
+                self._starting = background
+
+    def done(self, background: Background[Any]) -> None:
+        with self._changed:
+            if self._starting is background:
+                self._starting = None
+            self._changed.notify_all()
+
+    def hurry(self, background: Background[Any]) -> None:
+        with self._changed:
+            background.wanted.set()
+            self._changed.notify_all()
+
+
+_TURNS = _Turns()
+
+
+class Background(Generic[T]):
+    """A context manager entered (and later exited) on a thread of its own. With ``queued``, it waits for its
+    turn among the servers started early, and runs at a lower CPU priority (Linux)."""
+
+    def __init__(
+        self, factory: Callable[[], AbstractContextManager[T]], name: str = "server", *, queued: bool = False
+    ) -> None:
         self._factory = factory
         self._value: Future[T] = Future()
         self._stop = threading.Event()
+        self._queued = queued
+        self.wanted = threading.Event()  # a test waits for the value (or the session ends): no more queueing
+        if queued:
+            _TURNS.join(self)
+        else:
+            self.wanted.set()
         self._thread = threading.Thread(target=self._run, name=f"early-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        if sys.platform == "linux":  # on Linux this lowers this thread and the processes it starts only
-            with contextlib.suppress(OSError):
-                os.nice(_NICENESS)
+        if self._queued:
+            _TURNS.wait(self)
+            if sys.platform == "linux":  # on Linux this lowers this thread and the processes it starts only
+                with contextlib.suppress(OSError):
+                    os.nice(_NICENESS)
         try:
+            if self._stop.is_set():  # closed before its turn came
+                raise RuntimeError("stopped before it started")
             with self._factory() as value:
+                self._turn_done()
                 self._value.set_result(value)
                 self._stop.wait()
         except BaseException as error:  # handed to whoever waits for the value
+            self._turn_done()
             if not self._value.done():
                 self._value.set_exception(error)
 
+    def _turn_done(self) -> None:
+        if self._queued:
+            _TURNS.done(self)
+
     def result(self, timeout: float | None = None) -> T:
         """The context manager's value once entered; raises what entering it raised."""
+        _TURNS.hurry(self)
         return self._value.result(timeout)
+
+    def cancel(self) -> None:
+        """Ask for the context manager to be exited (or never entered, if its turn has not come yet)."""
+        self._stop.set()
+        _TURNS.hurry(self)
 
     def close(self) -> None:
         """Exit the context manager (stop the server) and wait for it; a server still starting is stopped once
         its start ends (``run_server`` bounds that by its ``startup_timeout``)."""
-        self._stop.set()
+        self.cancel()
         self._thread.join()
 
 
@@ -80,7 +143,7 @@ def register(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> N
 def _start(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
     with _LOCK:
         if name not in _STARTED:
-            _STARTED[name] = Background(factory, name)
+            _STARTED[name] = Background(factory, name, queued=True)
 
 
 @contextlib.contextmanager
@@ -101,6 +164,8 @@ def _stop_unused() -> None:
     with _LOCK:
         unused = list(_STARTED.values())
         _STARTED.clear()
+    for background in unused:
+        background.cancel()
     for background in unused:
         background.close()
 
