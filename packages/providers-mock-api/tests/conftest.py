@@ -24,6 +24,7 @@ import pydantic
 import pytest
 
 from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
 from litellm_plugin.providers.mock_api import MockAPIProvider, create_app
 
@@ -45,10 +46,17 @@ def serve(*args: str) -> Iterator[ServerProcess]:
         yield server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    early.install(config)
+
+
+early.register("mock_api_live_server", serve, fixture="live_server")  # started when collection ends
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[ServerProcess]:
     """One server with the default options for the whole session (``.base_url`` is ``http://127.0.0.1:N``)."""
-    with serve() as server:
+    with early.early_server("mock_api_live_server", serve) as server:
         yield server
 
 

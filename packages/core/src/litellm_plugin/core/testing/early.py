@@ -37,6 +37,7 @@ MARKER = "early_servers"
 _NICENESS = 10  # below the test process: the background start must not slow the tests running meanwhile
 _STARTED: dict[str, Background[Any]] = {}
 _FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
+_FIXTURES: dict[str, str] = {}  # fixture name -> registered server it starts
 _LOCK = threading.Lock()
 
 
@@ -135,9 +136,12 @@ class Background(Generic[T]):
         self._thread.join()
 
 
-def register(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
-    """Name a server factory, for marks that give the name only (a conftest's session servers)."""
+def register(name: str, factory: Callable[[], AbstractContextManager[Any]], *, fixture: str | None = None) -> None:
+    """Name a server factory, for marks that give the name only (a conftest's session servers). With ``fixture``,
+    a test that requests that fixture (statically) starts it too, without a mark."""
     _FACTORIES[name] = factory
+    if fixture is not None:
+        _FIXTURES[fixture] = name
 
 
 def _start(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
@@ -174,6 +178,9 @@ class _Hooks:
     @pytest.hookimpl
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:
+            for fixture in getattr(item, "fixturenames", ()):
+                if fixture in _FIXTURES:
+                    _start(_FIXTURES[fixture], _FACTORIES[_FIXTURES[fixture]])
             for mark in item.iter_markers(MARKER):
                 for name in mark.args:
                     if name not in _FACTORIES:
