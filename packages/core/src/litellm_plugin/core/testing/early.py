@@ -28,7 +28,10 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager
 from typing import Any, Generic, TypeVar
 
+import httpx
 import pytest
+
+from litellm_plugin.core.testing.servers import free_port
 
 __all__ = ["MARKER", "Background", "early_server", "install", "register"]
 
@@ -39,6 +42,19 @@ _STARTED: dict[str, Background[Any]] = {}
 _FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
 _FIXTURES: dict[str, str] = {}  # fixture name -> registered server it starts
 _LOCK = threading.Lock()
+
+
+_HTTPX_READY = threading.Event()
+
+
+def _warm_up_httpx() -> None:
+    """httpx imports httpcore and builds its exception map on first use, unsafely for two threads at once (seen:
+    ``KeyError: 'h2.connection'``, a raw ``httpcore.ConnectError``): use it once on the calling thread first."""
+    if _HTTPX_READY.is_set():
+        return
+    with contextlib.suppress(httpx.HTTPError):
+        httpx.get(f"http://127.0.0.1:{free_port()}/", timeout=1.0)  # nobody listens: refused at once
+    _HTTPX_READY.set()
 
 
 class _Turns:
@@ -85,6 +101,7 @@ class Background(Generic[T]):
     def __init__(
         self, factory: Callable[[], AbstractContextManager[T]], name: str = "server", *, queued: bool = False
     ) -> None:
+        _warm_up_httpx()
         self._factory = factory
         self._value: Future[T] = Future()
         self._stop = threading.Event()
