@@ -13,7 +13,9 @@ and are ready (or have failed) by the time a test asks for them.
 * A conftest installs the hook: ``def pytest_configure(config): install(config)``.
 
 Servers started early come up one at a time, in the order the session's tests first need them, at a lower CPU
-priority (Linux): one core starts servers, the other runs the tests meanwhile.
+priority (Linux): one core starts servers, the other runs the tests meanwhile. They inherit the environment of
+the moment they were asked for (the end of collection), not what a test running meanwhile sets; servers must be
+started with ``run_server``/``run_proxy`` for that (see ``servers.environment``).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from typing import Any, Generic, TypeVar
 import httpx
 import pytest
 
-from litellm_plugin.core.testing.servers import free_port
+from litellm_plugin.core.testing.servers import environment, free_port
 
 __all__ = ["MARKER", "Background", "early_server", "install", "register"]
 
@@ -102,6 +104,7 @@ class Background(Generic[T]):
         self, factory: Callable[[], AbstractContextManager[T]], name: str = "server", *, queued: bool = False
     ) -> None:
         _warm_up_httpx()
+        self._environment = dict(os.environ)  # now, on the caller's thread: not what a later test sets
         self._factory = factory
         self._value: Future[T] = Future()
         self._stop = threading.Event()
@@ -123,7 +126,7 @@ class Background(Generic[T]):
         try:
             if self._stop.is_set():  # closed before its turn came
                 raise RuntimeError("stopped before it started")
-            with self._factory() as value:
+            with environment(self._environment), self._factory() as value:
                 self._turn_done()
                 self._value.set_result(value)
                 self._stop.wait()
