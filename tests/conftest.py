@@ -1,7 +1,8 @@
 """Fixtures for the cross-package tests: a clean LiteLLM per test, one real proxy per test session.
 
-The session's proxies start in the background when collection ends (``litellm_plugin.core.testing.early``) if a
-collected module asks for them with ``pytestmark = pytest.mark.early_servers("proxy")`` (or ``"example"``).
+The session's proxies start in the background when collection ends (``litellm_plugin.core.testing.early``): the
+example proxy if a collected test uses it, the probe proxy if a collected module asks for it with
+``pytestmark = pytest.mark.early_servers("proxy")`` (its tests reach it through ``request.getfixturevalue``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
@@ -64,11 +66,20 @@ def echo_model() -> Iterator[str]:
     registry.unregister("echo")
 
 
+_PROBE_LOG_LOCK = threading.Lock()
+
+
 @functools.cache
-def _probe_log() -> Path:
+def _probe_log_unlocked() -> Path:
     folder = tempfile.mkdtemp(prefix="litellm-plugin-probe-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     return Path(folder) / "observed.log"
+
+
+def _probe_log() -> Path:
+    """One path for the session, asked for by the proxy's background start and the tests at the same time."""
+    with _PROBE_LOG_LOCK:
+        return _probe_log_unlocked()
 
 
 @pytest.fixture(scope="session")
@@ -175,7 +186,7 @@ def _start_example() -> Iterator[tuple[MockServer, ServerProcess]]:
             yield mock_api, proxy
 
 
-early.register("example", _start_example)
+early.register("example", _start_example, fixture="_example_servers")  # started when collection ends
 
 
 @pytest.fixture(scope="session")

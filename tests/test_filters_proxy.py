@@ -24,6 +24,7 @@ from pathlib import Path
 import openai
 import pytest
 
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
 
@@ -173,8 +174,8 @@ def _start_misconfigured_proxy() -> Iterator[ServerProcess]:
             yield server
 
 
-# Both proxies start in the background while earlier tests run (litellm_plugin.core.testing.early).
-pytestmark = pytest.mark.early_servers(filters_proxy=_start_filters_proxy, misconfigured=_start_misconfigured_proxy)
+# Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.
+early.register("filters_proxy", _start_filters_proxy, fixture="filters_proxy")
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +258,7 @@ def test_request_logger_logs_each_call_once_without_secrets(filters_proxy: Proxy
     assert records[0]["headers"]["x-upstream-api-key"] == "[REDACTED]"  # type: ignore[index]
 
 
+@pytest.mark.early_servers(misconfigured=_start_misconfigured_proxy)  # starts in the background meanwhile
 def test_a_misconfigured_content_filter_guardrail_stops_the_proxy() -> None:
     """LiteLLM starts without a guardrail whose constructor raises ValueError; a filter must not fail open."""
     with (

@@ -62,9 +62,7 @@ def _start_shadowing_proxy() -> Iterator[ServerProcess]:
 
 
 # The proxy starts in the background while earlier tests run (litellm_plugin.core.testing.early).
-pytestmark = pytest.mark.early_servers(shadowing_proxy=_start_shadowing_proxy)
-
-
+@pytest.mark.early_servers(shadowing_proxy=_start_shadowing_proxy)
 def test_builtin_name_in_yaml_custom_provider_map_is_a_startup_error() -> None:
     with (
         pytest.raises(RuntimeError, match="before it was ready") as failed,

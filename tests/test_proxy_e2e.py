@@ -28,9 +28,6 @@ import pytest
 
 from litellm_plugin.core.testing.servers import ServerProcess
 
-# the session's proxy (conftest) starts in the background while earlier tests run
-pytestmark = pytest.mark.early_servers("example")
-
 PREFIX = "[Verified] "
 WORKERS = 2
 

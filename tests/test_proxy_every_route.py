@@ -20,9 +20,6 @@ import pytest
 
 from litellm_plugin.core.testing.servers import ServerProcess
 
-# the session's proxy (conftest) starts in the background while earlier tests run
-pytestmark = pytest.mark.early_servers("example")
-
 CLEAN = "hello spam world"
 EXPECTED = "[Verified] Echo: hello [FILTERED] world"  # post_call mask guardrail + ResponseModifier
 BLOCKED = "my password is hunter2"  # the pre_call block guardrail

@@ -20,6 +20,7 @@ import pytest
 from pydantic import ValidationError
 
 from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerProcess, run_proxy
 from litellm_plugin.loggers.filters import ContentFilter
@@ -333,8 +334,8 @@ def _start_hostile_proxy() -> Iterator[HostileProxy]:
             yield HostileProxy(server=server, log_file=log_file)
 
 
-# The proxy starts in the background while earlier tests run (litellm_plugin.core.testing.early).
-pytestmark = pytest.mark.early_servers(hostile_proxy=_start_hostile_proxy)
+# Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.
+early.register("hostile_proxy", _start_hostile_proxy, fixture="hostile_proxy")
 
 
 @pytest.fixture(scope="module")

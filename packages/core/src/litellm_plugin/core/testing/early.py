@@ -12,8 +12,9 @@ and are ready (or have failed) by the time a test asks for them.
   ``factory()`` itself. Leaving the block stops the server.
 * A conftest installs the hook: ``def pytest_configure(config): install(config)``.
 
-Servers started early come up one at a time, in the order the session's tests first need them, at a lower CPU
-priority (Linux): one core starts servers, the other runs the tests meanwhile. They inherit the environment of
+Servers started early come up one at a time, in the order the session's tests first need them: one core starts
+servers, the other runs the tests meanwhile. (Not at a lower CPU priority: on a busy machine a niced start
+starves, and the test waiting for it waits longest.) They inherit the environment of
 the moment they were asked for (the end of collection), not what a test running meanwhile sets; servers must be
 started with ``run_server``/``run_proxy`` for that (see ``servers.environment``).
 """
@@ -23,7 +24,6 @@ from __future__ import annotations
 import atexit
 import contextlib
 import os
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
@@ -39,7 +39,6 @@ __all__ = ["MARKER", "Background", "early_server", "install", "register"]
 
 T = TypeVar("T")
 MARKER = "early_servers"
-_NICENESS = 10  # below the test process: the background start must not slow the tests running meanwhile
 _STARTED: dict[str, Background[Any]] = {}
 _FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
 _FIXTURES: dict[str, str] = {}  # fixture name -> registered server it starts
@@ -98,7 +97,7 @@ _TURNS = _Turns()
 
 class Background(Generic[T]):
     """A context manager entered (and later exited) on a thread of its own. With ``queued``, it waits for its
-    turn among the servers started early, and runs at a lower CPU priority (Linux)."""
+    turn among the servers started early."""
 
     def __init__(
         self, factory: Callable[[], AbstractContextManager[T]], name: str = "server", *, queued: bool = False
@@ -120,9 +119,6 @@ class Background(Generic[T]):
     def _run(self) -> None:
         if self._queued:
             _TURNS.wait(self)
-            if sys.platform == "linux":  # on Linux this lowers this thread and the processes it starts only
-                with contextlib.suppress(OSError):
-                    os.nice(_NICENESS)
         try:
             if self._stop.is_set():  # closed before its turn came
                 raise RuntimeError("stopped before it started")
