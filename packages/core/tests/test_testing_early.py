@@ -33,14 +33,19 @@ def _recorder(log: Log, started: threading.Event | None = None) -> Callable[[str
 
 
 @pytest.fixture
-def names() -> Iterator[list[str]]:
-    """Unique names for the process-wide registry; whatever a test leaves started is stopped."""
-    made = [f"early-test-{uuid.uuid4().hex[:8]}-{i}" for i in range(3)]
-    yield made
-    early._stop_unused()
+def starts() -> Iterator[early.EarlyStarts]:
+    """A queue of its own (not the session's, whose servers may be starting meanwhile); left stopped."""
+    queue = early.EarlyStarts()
+    yield queue
+    queue.stop_unused()
 
 
-def test_queued_starts_run_one_at_a_time_in_order(names: list[str]) -> None:
+@pytest.fixture
+def names() -> list[str]:
+    return [f"early-test-{uuid.uuid4().hex[:8]}-{i}" for i in range(3)]
+
+
+def test_queued_starts_run_one_at_a_time_in_order(starts: early.EarlyStarts, names: list[str]) -> None:
     entered: list[str] = []
     starting: list[str] = []
     most_at_once = 0
@@ -59,43 +64,43 @@ def test_queued_starts_run_one_at_a_time_in_order(names: list[str]) -> None:
         yield name
 
     for name in names:
-        early._start(name, lambda name=name: slow(name))  # type: ignore[misc]
+        starts.start(name, lambda name=name: slow(name))  # type: ignore[misc]
     assert all_entered.wait(10)
     assert entered == names
     assert most_at_once == 1
 
 
-def test_a_waiting_test_does_not_wait_for_the_queue(names: list[str]) -> None:
+def test_a_waiting_test_does_not_wait_for_the_queue(starts: early.EarlyStarts, names: list[str]) -> None:
     log: Log = []
     never = threading.Event()  # the first start blocks until the test ends
     blocking = _recorder(log, never)
     quick = _recorder(log)
-    early._start(names[0], lambda: blocking(names[0]))
-    early._start(names[1], lambda: quick(names[1]))
-    with early.early_server(names[1], lambda: quick(names[1])) as value:
+    starts.start(names[0], lambda: blocking(names[0]))
+    starts.start(names[1], lambda: quick(names[1]))
+    with starts.server(names[1], lambda: quick(names[1])) as value:
         assert value == names[1]
     never.set()
 
 
-def test_unused_starts_that_never_had_their_turn_are_not_entered(names: list[str]) -> None:
+def test_unused_starts_that_never_had_their_turn_are_not_entered(starts: early.EarlyStarts, names: list[str]) -> None:
     log: Log = []
     release = threading.Event()
     factory = _recorder(log, release)
     for name in names:
-        early._start(name, lambda name=name: factory(name))  # type: ignore[misc]
+        starts.start(name, lambda name=name: factory(name))  # type: ignore[misc]
     threading.Timer(0.2, release.set).start()
-    early._stop_unused()
+    starts.stop_unused()
     assert log == [("enter", names[0]), ("exit", names[0])]
 
 
-def test_a_startup_error_is_raised_where_the_value_is_asked_for(names: list[str]) -> None:
+def test_a_startup_error_is_raised_where_the_value_is_asked_for(starts: early.EarlyStarts, names: list[str]) -> None:
     @contextlib.contextmanager
     def broken() -> Iterator[None]:
         raise RuntimeError("cannot start")
         yield
 
-    early._start(names[0], broken)
-    with pytest.raises(RuntimeError, match="cannot start"), early.early_server(names[0], broken):
+    starts.start(names[0], broken)
+    with pytest.raises(RuntimeError, match="cannot start"), starts.server(names[0], broken):
         pass
 
 
@@ -117,7 +122,7 @@ def _echo_env_server() -> contextlib.AbstractContextManager[ServerProcess]:
 
 
 def test_a_server_inherits_the_environment_of_when_it_was_asked_for(
-    names: list[str], monkeypatch: pytest.MonkeyPatch
+    starts: early.EarlyStarts, names: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A test running while a server starts in the background must not leak its environment into it."""
     monkeypatch.delenv("EARLY_TEST_VARIABLE", raising=False)
@@ -128,12 +133,12 @@ def test_a_server_inherits_the_environment_of_when_it_was_asked_for(
         release.wait(10)
         yield
 
-    early._start(names[0], gate)  # holds the queue, so the server below starts after the variable is set
-    early._start(names[1], _echo_env_server)
+    starts.start(names[0], gate)  # holds the queue, so the server below starts after the variable is set
+    starts.start(names[1], _echo_env_server)
     os.environ["EARLY_TEST_VARIABLE"] = "set-by-a-later-test"
     try:
         release.set()
-        with early.early_server(names[1], _echo_env_server) as server:
+        with starts.server(names[1], _echo_env_server) as server:
             assert httpx.get(server.base_url + "/", timeout=10).text == "unset"
     finally:
         del os.environ["EARLY_TEST_VARIABLE"]

@@ -35,14 +35,13 @@ import pytest
 
 from litellm_plugin.core.testing.servers import environment, free_port
 
-__all__ = ["MARKER", "Background", "early_server", "install", "register"]
+__all__ = ["MARKER", "Background", "EarlyStarts", "early_server", "install", "register"]
 
 T = TypeVar("T")
+Factory = Callable[[], AbstractContextManager[T]]
 MARKER = "early_servers"
-_STARTED: dict[str, Background[Any]] = {}
-_FACTORIES: dict[str, Callable[[], AbstractContextManager[Any]]] = {}
+_FACTORIES: dict[str, Factory[Any]] = {}
 _FIXTURES: dict[str, str] = {}  # fixture name -> registered server it starts
-_LOCK = threading.Lock()
 
 
 _HTTPX_READY = threading.Event()
@@ -92,33 +91,28 @@ class _Turns:
             self._changed.notify_all()
 
 
-_TURNS = _Turns()
-
-
 class Background(Generic[T]):
     """A context manager entered (and later exited) on a thread of its own. With ``queued``, it waits for its
     turn among the servers started early."""
 
-    def __init__(
-        self, factory: Callable[[], AbstractContextManager[T]], name: str = "server", *, queued: bool = False
-    ) -> None:
+    def __init__(self, factory: Factory[T], name: str = "server", *, turns: _Turns | None = None) -> None:
         _warm_up_httpx()
         self._environment = dict(os.environ)  # now, on the caller's thread: not what a later test sets
         self._factory = factory
         self._value: Future[T] = Future()
         self._stop = threading.Event()
-        self._queued = queued
+        self._turns = turns
         self.wanted = threading.Event()  # a test waits for the value (or the session ends): no more queueing
-        if queued:
-            _TURNS.join(self)
+        if turns is not None:
+            turns.join(self)
         else:
             self.wanted.set()
         self._thread = threading.Thread(target=self._run, name=f"early-{name}", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
-        if self._queued:
-            _TURNS.wait(self)
+        if self._turns is not None:
+            self._turns.wait(self)
         try:
             if self._stop.is_set():  # closed before its turn came
                 raise RuntimeError("stopped before it started")
@@ -132,18 +126,22 @@ class Background(Generic[T]):
                 self._value.set_exception(error)
 
     def _turn_done(self) -> None:
-        if self._queued:
-            _TURNS.done(self)
+        if self._turns is not None:
+            self._turns.done(self)
+
+    def _hurry(self) -> None:
+        if self._turns is not None:
+            self._turns.hurry(self)
 
     def result(self, timeout: float | None = None) -> T:
         """The context manager's value once entered; raises what entering it raised."""
-        _TURNS.hurry(self)
+        self._hurry()
         return self._value.result(timeout)
 
     def cancel(self) -> None:
         """Ask for the context manager to be exited (or never entered, if its turn has not come yet)."""
         self._stop.set()
-        _TURNS.hurry(self)
+        self._hurry()
 
     def close(self) -> None:
         """Exit the context manager (stop the server) and wait for it; a server still starting is stopped once
@@ -152,7 +150,7 @@ class Background(Generic[T]):
         self._thread.join()
 
 
-def register(name: str, factory: Callable[[], AbstractContextManager[Any]], *, fixture: str | None = None) -> None:
+def register(name: str, factory: Factory[Any], *, fixture: str | None = None) -> None:
     """Name a server factory, for marks that give the name only (a conftest's session servers). With ``fixture``,
     a test that requests that fixture (statically) starts it too, without a mark."""
     _FACTORIES[name] = factory
@@ -160,34 +158,50 @@ def register(name: str, factory: Callable[[], AbstractContextManager[Any]], *, f
         _FIXTURES[fixture] = name
 
 
-def _start(name: str, factory: Callable[[], AbstractContextManager[Any]]) -> None:
-    with _LOCK:
-        if name not in _STARTED:
-            _STARTED[name] = Background(factory, name, queued=True)
+class EarlyStarts:
+    """Servers started early, by name, taking turns; the session has one (the module functions use it)."""
+
+    def __init__(self) -> None:
+        self._turns = _Turns()
+        self._started: dict[str, Background[Any]] = {}
+        self._lock = threading.Lock()
+
+    def start(self, name: str, factory: Factory[Any]) -> None:
+        """Queue ``name`` for a background start (once)."""
+        with self._lock:
+            if name not in self._started:
+                self._started[name] = Background(factory, name, turns=self._turns)
+
+    @contextlib.contextmanager
+    def server(self, name: str, factory: Factory[T]) -> Iterator[T]:
+        """The value of ``name`` started early, or of ``factory()`` entered now; stopped on exit."""
+        with self._lock:
+            background = self._started.pop(name, None)
+        if background is None:
+            background = Background(factory, name)
+        try:
+            yield background.result()
+        finally:
+            background.close()
+
+    def stop_unused(self) -> None:
+        """Servers started early that no test used (a run stopped by ``-x``, say)."""
+        with self._lock:
+            unused = list(self._started.values())
+            self._started.clear()
+        for background in unused:
+            background.cancel()
+        for background in unused:
+            background.close()
 
 
-@contextlib.contextmanager
-def early_server(name: str, factory: Callable[[], AbstractContextManager[T]]) -> Iterator[T]:
-    """The value of the server ``name`` started early, or of ``factory()`` entered now; stopped on exit."""
-    with _LOCK:
-        background = _STARTED.pop(name, None)
-    if background is None:
-        background = Background(factory, name)
-    try:
-        yield background.result()
-    finally:
-        background.close()
+_SESSION = EarlyStarts()
 
 
-def _stop_unused() -> None:
-    """Servers started early that no test used (a run stopped by ``-x``, say)."""
-    with _LOCK:
-        unused = list(_STARTED.values())
-        _STARTED.clear()
-    for background in unused:
-        background.cancel()
-    for background in unused:
-        background.close()
+def early_server(name: str, factory: Factory[T]) -> contextlib.AbstractContextManager[T]:
+    """The value of the session's server ``name`` started early, or of ``factory()`` entered now; stopped on
+    exit. A startup error is raised here."""
+    return _SESSION.server(name, factory)
 
 
 class _Hooks:
@@ -196,18 +210,18 @@ class _Hooks:
         for item in session.items:
             for fixture in getattr(item, "fixturenames", ()):
                 if fixture in _FIXTURES:
-                    _start(_FIXTURES[fixture], _FACTORIES[_FIXTURES[fixture]])
+                    _SESSION.start(_FIXTURES[fixture], _FACTORIES[_FIXTURES[fixture]])
             for mark in item.iter_markers(MARKER):
                 for name in mark.args:
                     if name not in _FACTORIES:
                         raise pytest.UsageError(f"{item.nodeid}: {MARKER}({name!r}) names no registered server")
-                    _start(name, _FACTORIES[name])
+                    _SESSION.start(name, _FACTORIES[name])
                 for name, factory in mark.kwargs.items():
-                    _start(name, factory)
+                    _SESSION.start(name, factory)
 
     @pytest.hookimpl
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        _stop_unused()
+        _SESSION.stop_unused()
 
 
 def install(config: pytest.Config) -> None:
@@ -221,4 +235,4 @@ def install(config: pytest.Config) -> None:
     config.pluginmanager.register(_Hooks(), __name__)
 
 
-atexit.register(_stop_unused)  # daemon threads would otherwise leave their servers running
+atexit.register(_SESSION.stop_unused)  # daemon threads would otherwise leave their servers running
