@@ -6,7 +6,8 @@ and are ready (or have failed) by the time a test asks for them.
 
 * A test module names the servers it needs: ``pytestmark = pytest.mark.early_servers(name=factory)``, where
   ``factory`` is a zero-argument callable returning a context manager (``lambda: run_proxy(config)``), or
-  ``pytest.mark.early_servers("name")`` for a factory a conftest registered (``register("name", factory)``).
+  ``pytest.mark.early_servers("name")`` for a factory a conftest registered (``register("name", factory)``);
+  ``register("name", factory, fixture="f")`` starts it for every collected test that requests fixture ``f``.
 * Its fixture (or test) enters ``early_server(name, factory)``: the value of the server started early, or of one
   started now (a session where the hook is not installed). A startup error is raised there, as it would be by
   ``factory()`` itself. Leaving the block stops the server.
@@ -14,9 +15,9 @@ and are ready (or have failed) by the time a test asks for them.
 
 Servers started early come up one at a time, in the order the session's tests first need them: one core starts
 servers, the other runs the tests meanwhile. (Not at a lower CPU priority: on a busy machine a niced start
-starves, and the test waiting for it waits longest.) They inherit the environment of
-the moment they were asked for (the end of collection), not what a test running meanwhile sets; servers must be
-started with ``run_server``/``run_proxy`` for that (see ``servers.environment``).
+starves, and the test waiting for it waits longest.) They inherit the environment of the moment they were asked
+for (the end of collection), not what a test running meanwhile sets; servers must be started with
+``run_server``/``run_proxy`` for that (see ``servers.environment``).
 """
 
 from __future__ import annotations
