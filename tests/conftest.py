@@ -1,14 +1,29 @@
-"""Fixtures for the cross-package tests: a clean LiteLLM per test, one real proxy per test session."""
+"""Fixtures for the cross-package tests: a clean LiteLLM per test, one real proxy per test session.
+
+The session's proxies start in the background when collection ends (``litellm_plugin.core.testing.early``): the
+example proxy if a collected test uses it, the probe proxy if a collected module asks for it with
+``pytestmark = pytest.mark.early_servers("proxy")`` (its tests reach it through ``request.getfixturevalue``).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import functools
 import os
 import secrets
+import shutil
 import sys
+import tempfile
+import threading
 import warnings
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+# LiteLLM's retry backoff (its INITIAL_RETRY_DELAY and JITTER settings, read when litellm is imported): the
+# same retries, with waits of tens of milliseconds instead of up to 1.25 s each.
+os.environ.setdefault("INITIAL_RETRY_DELAY", "0.02")
+os.environ.setdefault("JITTER", "0.02")
 
 from collections.abc import Awaitable, Callable, Generator, Iterator
 from dataclasses import dataclass
@@ -19,12 +34,18 @@ import litellm
 import pytest
 
 from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.providers.echo import EchoProvider
 
 warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
 
 PROXY_CONFIG = Path(__file__).parent / "proxy" / "config.yaml"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    early.install(config)
 
 
 @pytest.fixture(autouse=True)
@@ -45,10 +66,27 @@ def echo_model() -> Iterator[str]:
     registry.unregister("echo")
 
 
+_PROBE_LOG_LOCK = threading.Lock()
+
+
+@functools.cache
+def _probe_log_unlocked() -> Path:
+    folder = tempfile.mkdtemp(prefix="litellm-plugin-probe-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return Path(folder) / "observed.log"
+
+
+def _probe_log() -> Path:
+    """One path for the session, asked for by the proxy's background start and the tests at the same time."""
+    with _PROBE_LOG_LOCK:
+        return _probe_log_unlocked()
+
+
 @pytest.fixture(scope="session")
-def probe_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Where the proxy's probe interceptor writes one line per observed call."""
-    return tmp_path_factory.mktemp("probe") / "observed.log"
+def probe_log() -> Path:
+    """Where the proxy's probe interceptor writes one line per observed call (known before the session's
+    fixtures run: the proxy may start in the background at collection time)."""
+    return _probe_log()
 
 
 Observations = Callable[[dict[str, Any], str], Awaitable[int]]
@@ -65,20 +103,30 @@ def observations(probe_log: Path) -> Observations:
         return int(target["probe"].observed[probe_id])
 
     async def settled(target: dict[str, Any], probe_id: str) -> int:
-        for _ in range(100):
-            await asyncio.sleep(0.1)
+        for _ in range(200):
             if count(target, probe_id):
                 break
-        await asyncio.sleep(0.5)  # a second observation would arrive by now
+            await asyncio.sleep(0.05)
+        if "proxy" in target or not await drain_litellm_logging():
+            await asyncio.sleep(0.5)  # another process (or this LiteLLM) offers nothing to wait on
+        else:  # LiteLLM's logging queues are empty: a second observation would have been recorded
+            await asyncio.sleep(0.1)
         return count(target, probe_id)
 
     return settled
 
 
+def _start_proxy() -> contextlib.AbstractContextManager[ServerProcess]:
+    return run_proxy(PROXY_CONFIG, env={"LITELLM_PLUGIN_PROBE_LOG": str(_probe_log())})
+
+
+early.register("proxy", _start_proxy)
+
+
 @pytest.fixture(scope="session")
-def proxy(probe_log: Path) -> Iterator[ServerProcess]:
+def proxy() -> Iterator[ServerProcess]:
     """The real LiteLLM proxy with tests/proxy/config.yaml, shared by the whole session."""
-    with run_proxy(PROXY_CONFIG, env={"LITELLM_PLUGIN_PROBE_LOG": str(probe_log)}) as server:
+    with early.early_server("proxy", _start_proxy) as server:
         yield server
 
 
@@ -120,23 +168,39 @@ def _mock_api_cli() -> str:
     return str(script) if script.exists() else "litellm-plugin-mock-api"
 
 
-@pytest.fixture(scope="session")
-def example_mock_api() -> Iterator[MockServer]:
+@contextlib.contextmanager
+def _start_example() -> Iterator[tuple[MockServer, ServerProcess]]:
+    """The mock API server, then examples/proxy/config.yaml calling it with two workers, as shipped;
+    RequestLogger verbose, so its redaction has something to do."""
     port = free_port()
     api_key = f"mock-{secrets.token_hex(16)}"
     command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
     with run_server(command, port=port, health_path="/health") as server:
-        yield MockServer(server, api_key)
+        mock_api = MockServer(server, api_key)
+        env = {
+            "MOCK_API_BASE": f"{server.base_url}/v1",
+            "MOCK_API_KEY": api_key,
+            "REQUEST_LOGGER_VERBOSE": "1",
+        }
+        with run_proxy(EXAMPLE_CONFIG, env=env, num_workers=WORKERS) as proxy:
+            yield mock_api, proxy
+
+
+early.register("example", _start_example, fixture="_example_servers")  # started when collection ends
 
 
 @pytest.fixture(scope="session")
-def example_proxy(example_mock_api: MockServer) -> Iterator[ServerProcess]:
-    """examples/proxy/config.yaml with two workers, as shipped; RequestLogger verbose, so its redaction has
-    something to do. Shared by the end-to-end and every-route tests."""
-    env = {
-        "MOCK_API_BASE": f"{example_mock_api.server.base_url}/v1",
-        "MOCK_API_KEY": example_mock_api.api_key,
-        "REQUEST_LOGGER_VERBOSE": "1",
-    }
-    with run_proxy(EXAMPLE_CONFIG, env=env, num_workers=WORKERS) as server:
-        yield server
+def _example_servers() -> Iterator[tuple[MockServer, ServerProcess]]:
+    with early.early_server("example", _start_example) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="session")
+def example_mock_api(_example_servers: tuple[MockServer, ServerProcess]) -> MockServer:
+    return _example_servers[0]
+
+
+@pytest.fixture(scope="session")
+def example_proxy(_example_servers: tuple[MockServer, ServerProcess]) -> ServerProcess:
+    """The example proxy (two workers), shared by the end-to-end and every-route tests."""
+    return _example_servers[1]

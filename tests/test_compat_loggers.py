@@ -34,6 +34,7 @@ from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelR
 from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 REPLY = "logged reply text"
 Event = tuple[Any, ...]
@@ -272,16 +273,24 @@ SCENARIOS: list[Call] = [
 _UNSUPPORTED_BY_COMPLETION_ONLY = {"async_embedding", "async_embedding_failure", "router_aembedding"}
 
 
+QUIET = 0.15  # seconds without a new event, once LiteLLM's logging queues are drained
+
+
 async def _settle(logger: Any) -> None:
-    """Wait until the call's terminal event has arrived and nothing more comes for a while."""
+    """Wait until the call's terminal event has arrived (if one is expected), LiteLLM's logging queues are drained,
+    and no event comes for a short while. Where this LiteLLM offers nothing to wait on, the quiet time is longer.
+
+    Every logging callback is queued before the call (or the stream's last chunk) returns, so once both queues are
+    empty only stray threads could still deliver: the quiet window is for those."""
     terminal = ("log_success_event", "log_failure_event", "async_log_success_event", "async_log_failure_event")
     deadline = time.monotonic() + (10 if logger.expect_events else 2)
-    while time.monotonic() < deadline and not any(e[0] in terminal for e in logger.events):  # noqa: ASYNC110
-        await asyncio.sleep(0.05)  # LiteLLM logs from its own threads and tasks: nothing to await on
+    while logger.expect_events and time.monotonic() < deadline and not any(e[0] in terminal for e in logger.events):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)  # LiteLLM logs from its own threads and tasks
     seen = -1
     while seen != len(logger.events) and time.monotonic() < deadline:
         seen = len(logger.events)
-        await asyncio.sleep(0.6)
+        drained = await drain_litellm_logging(max(0.1, deadline - time.monotonic()))
+        await asyncio.sleep(QUIET if drained else 0.6)
 
 
 async def _observe(
@@ -312,6 +321,19 @@ async def _observe(
     return result, Counter(logger.events)
 
 
+_BASELINES: dict[str, tuple[Any, Counter[Event]]] = {}
+
+
+async def _baseline(scenario: Call) -> tuple[Any, Counter[Event]]:
+    """The baseline's observations of ``scenario``, made once per session: both flavours compare against them."""
+    if scenario.__name__ not in _BASELINES:
+        observed = await _observe("baseline", scenario)
+        assert observed[1], "the baseline logger observed nothing: the scenario is broken"
+        litellm.logging_callback_manager._reset_all_callbacks()
+        _BASELINES[scenario.__name__] = observed
+    return _BASELINES[scenario.__name__]
+
+
 @pytest.fixture(autouse=True)
 def _fresh_lists() -> Iterator[None]:
     litellm.logging_callback_manager._reset_all_callbacks()
@@ -324,9 +346,7 @@ def _fresh_lists() -> Iterator[None]:
 async def test_matches_litellm_custom_logger(scenario: Call, flavour: str) -> None:
     if flavour == "completion_only" and scenario.__name__ in _UNSUPPORTED_BY_COMPLETION_ONLY:
         pytest.skip("embeddings need embedding()/aembedding(): see test_compat_providers")
-    baseline = await _observe("baseline", scenario)
-    assert baseline[1], "the baseline logger observed nothing: the scenario is broken"
-    litellm.logging_callback_manager._reset_all_callbacks()
+    baseline = await _baseline(scenario)
     assert await _observe(flavour, scenario) == baseline
 
 

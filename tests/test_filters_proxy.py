@@ -11,8 +11,10 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import contextlib
 import json
 import secrets
+import tempfile
 import textwrap
 import time
 from collections.abc import Iterator
@@ -22,6 +24,8 @@ from pathlib import Path
 import openai
 import pytest
 
+from litellm_plugin.core.testing import early
+from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
 
 HANDLERS = '''
@@ -132,18 +136,52 @@ class Proxy:
         return [json.loads(line) for line in self.log_file.read_text(encoding="utf-8").splitlines() if line]
 
 
-@pytest.fixture(scope="module")
-def filters_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Proxy]:
+@contextlib.contextmanager
+def _start_filters_proxy() -> Iterator[Proxy]:
     """A proxy of its own: the config above, handlers.py next to it, RequestLogger writing to a file."""
-    folder = tmp_path_factory.mktemp("filters-proxy")
-    (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
-    words_file = folder / "blocked_words.txt"
-    words_file.write_text("# one word or phrase per line\nadvertisement\nbuy now\n", encoding="utf-8")
-    config = folder / "config.yaml"
-    config.write_text(CONFIG.format(words_file=words_file), encoding="utf-8")
-    log_file = folder / "calls.jsonl"
-    with run_proxy(config, env={"FILTERS_TEST_LOG": str(log_file)}) as server:
-        yield Proxy(server=server, log_file=log_file)
+    with tempfile.TemporaryDirectory(prefix="filters-proxy-") as name:
+        folder = Path(name)
+        (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
+        words_file = folder / "blocked_words.txt"
+        words_file.write_text("# one word or phrase per line\nadvertisement\nbuy now\n", encoding="utf-8")
+        config = folder / "config.yaml"
+        config.write_text(CONFIG.format(words_file=words_file), encoding="utf-8")
+        log_file = folder / "calls.jsonl"
+        with run_proxy(config, env={"FILTERS_TEST_LOG": str(log_file)}) as server:
+            yield Proxy(server=server, log_file=log_file)
+
+
+MISCONFIGURED = """
+model_list: []
+guardrails:
+  - guardrail_name: words
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: post_call
+      default_on: true
+      blocked_words: [{keyword: spam, action: MASK}]
+      replacment: "[typo]"
+"""
+
+
+@contextlib.contextmanager
+def _start_misconfigured_proxy() -> Iterator[ServerProcess]:
+    """A proxy whose only guardrail has a misspelt parameter: it must not come up."""
+    with tempfile.TemporaryDirectory(prefix="filters-misconfigured-") as name:
+        config = Path(name) / "config.yaml"
+        config.write_text(MISCONFIGURED, encoding="utf-8")
+        with run_proxy(config, startup_timeout=120) as server:
+            yield server
+
+
+# Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.
+early.register("filters_proxy", _start_filters_proxy, fixture="filters_proxy")
+
+
+@pytest.fixture(scope="module")
+def filters_proxy() -> Iterator[Proxy]:
+    with early_server("filters_proxy", _start_filters_proxy) as proxy:
+        yield proxy
 
 
 def _wait_for_records(proxy: Proxy, count: int) -> list[dict[str, object]]:
@@ -220,25 +258,12 @@ def test_request_logger_logs_each_call_once_without_secrets(filters_proxy: Proxy
     assert records[0]["headers"]["x-upstream-api-key"] == "[REDACTED]"  # type: ignore[index]
 
 
-def test_a_misconfigured_content_filter_guardrail_stops_the_proxy(tmp_path: Path) -> None:
+@pytest.mark.early_servers(misconfigured=_start_misconfigured_proxy)  # starts in the background meanwhile
+def test_a_misconfigured_content_filter_guardrail_stops_the_proxy() -> None:
     """LiteLLM starts without a guardrail whose constructor raises ValueError; a filter must not fail open."""
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        textwrap.dedent(
-            """
-            model_list: []
-            guardrails:
-              - guardrail_name: words
-                litellm_params:
-                  guardrail: litellm_plugin.loggers.filters.ContentFilter
-                  mode: post_call
-                  default_on: true
-                  blocked_words: [{keyword: spam, action: MASK}]
-                  replacment: "[typo]"
-            """
-        ),
-        encoding="utf-8",
-    )
-    with pytest.raises(RuntimeError, match="exited") as excinfo, run_proxy(config, startup_timeout=120):
+    with (
+        pytest.raises(RuntimeError, match="exited") as excinfo,
+        early_server("misconfigured", _start_misconfigured_proxy),
+    ):
         pass
     assert "replacment" in str(excinfo.value)

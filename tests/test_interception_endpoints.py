@@ -23,6 +23,9 @@ from litellm_plugin.core.testing.endpoints import (
 from litellm_plugin.core.testing.interceptors import ProbeInterceptor
 from litellm_plugin.core.testing.paths import Reply
 
+# the session's proxy (conftest) starts in the background while earlier tests run
+pytestmark = pytest.mark.early_servers("proxy")
+
 
 def _text(*words: str) -> tuple[str, str]:
     probe_id = uuid.uuid4().hex[:12]

@@ -19,6 +19,9 @@ from litellm_plugin.core.testing.interceptors import ProbeInterceptor
 from litellm_plugin.core.testing.paths import ALL_PATHS, PROXY_PATHS, STREAM_PATHS, CallPath, Reply, call_path
 from litellm_plugin.core.testing.servers import ServerProcess
 
+# the session's proxy (conftest) starts in the background while earlier tests run
+pytestmark = pytest.mark.early_servers("proxy")
+
 STREAMS = sorted(STREAM_PATHS)
 
 

@@ -10,12 +10,16 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
 
+import contextlib
+import tempfile
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from litellm_plugin.core.testing.servers import run_proxy
+from litellm_plugin.core.testing.early import early_server
+from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
 
 HANDLER_MODULE = textwrap.dedent(
     """
@@ -46,11 +50,24 @@ CONFIG = textwrap.dedent(
 )
 
 
-def test_builtin_name_in_yaml_custom_provider_map_is_a_startup_error(tmp_path: Path) -> None:
-    (tmp_path / "shadow_handlers.py").write_text(HANDLER_MODULE)
-    config = tmp_path / "config.yaml"
-    config.write_text(CONFIG)
-    with pytest.raises(RuntimeError, match="before it was ready") as failed, run_proxy(config, startup_timeout=120):
+@contextlib.contextmanager
+def _start_shadowing_proxy() -> Iterator[ServerProcess]:
+    with tempfile.TemporaryDirectory(prefix="shadowing-proxy-") as name:
+        folder = Path(name)
+        (folder / "shadow_handlers.py").write_text(HANDLER_MODULE)
+        config = folder / "config.yaml"
+        config.write_text(CONFIG)
+        with run_proxy(config, startup_timeout=120) as server:
+            yield server
+
+
+# The proxy starts in the background while earlier tests run (litellm_plugin.core.testing.early).
+@pytest.mark.early_servers(shadowing_proxy=_start_shadowing_proxy)
+def test_builtin_name_in_yaml_custom_provider_map_is_a_startup_error() -> None:
+    with (
+        pytest.raises(RuntimeError, match="before it was ready") as failed,
+        early_server("shadowing_proxy", _start_shadowing_proxy),
+    ):
         pass
     logs = str(failed.value)
     assert "custom_provider_map[0] (provider 'openai', custom_handler Shadowed)" in logs

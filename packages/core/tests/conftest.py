@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+# LiteLLM's retry backoff (its INITIAL_RETRY_DELAY and JITTER settings, read when litellm is imported): the
+# same retries, with waits of tens of milliseconds instead of up to 1.25 s each.
+os.environ.setdefault("INITIAL_RETRY_DELAY", "0.02")
+os.environ.setdefault("JITTER", "0.02")
 
 import uuid
 from collections.abc import Callable, Iterator

@@ -21,7 +21,13 @@ import pytest
 from litellm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.paths import CallPath, call_path
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    early.install(config)  # servers marked with early_servers start in the background when collection ends
+
 
 FAIL = "please fail"  # the test provider raises when the last message is this
 CHUNK = 3  # the test provider streams its reply in pieces this long, so words straddle chunks

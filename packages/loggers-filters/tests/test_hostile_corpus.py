@@ -4,7 +4,9 @@ byte. In the proxy also: credential headers stay out of RequestLogger's log."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import tempfile
 import textwrap
 import time
 from collections.abc import Callable, Iterator
@@ -18,6 +20,8 @@ import pytest
 from pydantic import ValidationError
 
 from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.testing import early
+from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerProcess, run_proxy
 from litellm_plugin.loggers.filters import ContentFilter
 from litellm_plugin.loggers.filters.stream import MAX_HELD_CHARS
@@ -318,16 +322,27 @@ class HostileProxy:
         return "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices)
 
 
-@pytest.fixture(scope="module")
-def hostile_proxy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[HostileProxy]:
-    folder = tmp_path_factory.mktemp("hostile-proxy")
-    (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
-    config = folder / "config.yaml"
-    config.write_text(PROXY_CONFIG, encoding="utf-8")
-    log_file = folder / "calls.jsonl"
-    try:
+@contextlib.contextmanager
+def _start_hostile_proxy() -> Iterator[HostileProxy]:
+    with tempfile.TemporaryDirectory(prefix="hostile-proxy-") as name:
+        folder = Path(name)
+        (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
+        config = folder / "config.yaml"
+        config.write_text(PROXY_CONFIG, encoding="utf-8")
+        log_file = folder / "calls.jsonl"
         with run_proxy(config, env={"HOSTILE_TEST_LOG": str(log_file)}) as server:
             yield HostileProxy(server=server, log_file=log_file)
+
+
+# Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.
+early.register("hostile_proxy", _start_hostile_proxy, fixture="hostile_proxy")
+
+
+@pytest.fixture(scope="module")
+def hostile_proxy() -> Iterator[HostileProxy]:
+    try:
+        with early_server("hostile_proxy", _start_hostile_proxy) as proxy:
+            yield proxy
     except ProxyNotInstalledError as missing:  # the SDK-only cell of the supported-versions matrix
         pytest.skip(str(missing).splitlines()[0])
 

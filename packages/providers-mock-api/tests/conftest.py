@@ -5,6 +5,10 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything imports litellm
+# LiteLLM's retry backoff (its INITIAL_RETRY_DELAY and JITTER settings, read when litellm is imported): the
+# same retries, with waits of tens of milliseconds instead of up to 1.25 s each.
+os.environ.setdefault("INITIAL_RETRY_DELAY", "0.02")
+os.environ.setdefault("JITTER", "0.02")
 
 import shutil
 import sys
@@ -20,6 +24,7 @@ import pydantic
 import pytest
 
 from litellm_plugin.core import PluginRegistry
+from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
 from litellm_plugin.providers.mock_api import MockAPIProvider, create_app
 
@@ -41,10 +46,17 @@ def serve(*args: str) -> Iterator[ServerProcess]:
         yield server
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    early.install(config)
+
+
+early.register("mock_api_live_server", serve, fixture="live_server")  # started when collection ends
+
+
 @pytest.fixture(scope="session")
 def live_server() -> Iterator[ServerProcess]:
     """One server with the default options for the whole session (``.base_url`` is ``http://127.0.0.1:N``)."""
-    with serve() as server:
+    with early.early_server("mock_api_live_server", serve) as server:
         yield server
 
 

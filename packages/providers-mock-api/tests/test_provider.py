@@ -232,8 +232,10 @@ async def test_close_then_reuse(provider: MockAPIProvider) -> None:
 
 
 def _rate_limited_router(num_retries: int) -> Router:
-    """A Router whose deployment answers 429 (Retry-After: 1) to its first two requests, then replies."""
-    fault = f"status=429;retry_after=1;times=2;key={uuid.uuid4().hex}"
+    """A Router whose deployment answers 429 to its first two requests, then replies. ``Retry-After: 0``: the
+    Router then waits its own backoff (short in these tests, see conftest), not the header's second; that the
+    header reaches the error is test_rate_limit_error_keeps_retry_after."""
+    fault = f"status=429;retry_after=0;times=2;key={uuid.uuid4().hex}"
     return Router(
         model_list=[
             {"model_name": "mock", "litellm_params": {"model": MODEL, "extra_headers": {"X-Mock-Fault": fault}}}

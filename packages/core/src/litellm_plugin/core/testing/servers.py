@@ -7,6 +7,7 @@ stopped (the whole process group, so proxy workers go too).
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import secrets
@@ -26,12 +27,30 @@ __all__ = [
     "ProxyNotInstalledError",
     "ServerProcess",
     "WorkersDyingError",
+    "environment",
     "free_port",
     "litellm_executable",
     "run_proxy",
     "run_server",
     "uvicorn_workers_dying",
 ]
+
+# The environment servers started from this thread inherit, instead of the live os.environ (see environment()).
+_ENVIRONMENT: contextvars.ContextVar[Mapping[str, str] | None] = contextvars.ContextVar(
+    "litellm_plugin_server_environment", default=None
+)
+
+
+@contextlib.contextmanager
+def environment(env: Mapping[str, str]) -> Iterator[None]:
+    """Servers started inside this block (on this thread) inherit ``env`` instead of ``os.environ``: a server
+    started on a background thread must not pick up what a test running meanwhile set (``monkeypatch.setenv``)."""
+    token = _ENVIRONMENT.set(dict(env))
+    try:
+        yield
+    finally:
+        _ENVIRONMENT.reset(token)
+
 
 # A log check: returns why the server can never become ready (it is then stopped at once), or None.
 StartupCheck = Callable[[str], "str | None"]
@@ -142,7 +161,12 @@ def run_server(
 
     ``startup_check`` reads the log while waiting and can end the wait early (see ``uvicorn_workers_dying``).
     """
-    full_env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True", **(env or {})}
+    inherited = _ENVIRONMENT.get()
+    full_env = {
+        **(os.environ if inherited is None else inherited),
+        "LITELLM_LOCAL_MODEL_COST_MAP": "True",
+        **(env or {}),
+    }
     log_file = tempfile.NamedTemporaryFile(prefix="litellm-plugin-server-", suffix=".log", delete=False)  # noqa: SIM115
     process = subprocess.Popen(
         list(command),

@@ -1,0 +1,57 @@
+"""Wait for LiteLLM's background logging, instead of sleeping until it has probably finished.
+
+LiteLLM runs success and failure callbacks after the call has returned: async ones on its logging worker (an
+asyncio queue), sync ones on its logging thread pool. A test that counts callbacks must wait for both. Every
+callback is queued before the call (or a stream's last chunk) returns, so once both are empty only a stray thread
+could still deliver: a short quiet window afterwards covers that.
+
+Waiting only: nothing is replaced or patched. Releases without the worker's ``flush()`` or the bounded thread
+pool's pending count cannot be drained; :func:`drain_litellm_logging` then says so, and callers wait longer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import time
+from typing import Any
+
+__all__ = ["drain_litellm_logging"]
+
+
+def _module(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:  # a LiteLLM release without it
+        return None
+
+
+def _executor_busy() -> bool | None:
+    """Whether LiteLLM's logging thread pool has tasks queued or running; ``None`` if this LiteLLM cannot say
+    (releases whose pool is a plain ThreadPoolExecutor)."""
+    pool = getattr(_module("litellm.litellm_core_utils.thread_pool_executor"), "executor", None)
+    free = getattr(getattr(pool, "_pending_slots", None), "_value", None)
+    maximum = getattr(pool, "_max_pending_tasks", None)
+    if not isinstance(maximum, int) or not isinstance(free, int):
+        return None
+    return free < maximum
+
+
+async def drain_litellm_logging(timeout: float = 10.0) -> bool:
+    """Wait (at most ``timeout`` seconds) until LiteLLM's logging worker has run every queued callback and its
+    logging thread pool has finished every submitted task. ``False`` if this LiteLLM offers no way to tell for
+    one of them (or the wait timed out): the caller should then fall back to waiting for quiet."""
+    deadline = time.monotonic() + timeout
+    worker = getattr(_module("litellm.litellm_core_utils.logging_worker"), "GLOBAL_LOGGING_WORKER", None)
+    flush = getattr(worker, "flush", None)
+    flushed = callable(flush)
+    if callable(flush):
+        try:
+            await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
+        except (TimeoutError, asyncio.TimeoutError):
+            flushed = False
+    busy = _executor_busy()
+    while busy and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+        busy = _executor_busy()
+    return flushed and busy is False

@@ -1,0 +1,44 @@
+"""litellm_plugin.core.testing.settle: once drained, every logging callback of a finished call has run."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import litellm
+import pytest
+from litellm.integrations.custom_logger import CustomLogger
+
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+
+
+class SlowLogger(CustomLogger):
+    """Both success hooks, each slow: a fixed sleep after the call would have to guess how slow."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.events: list[str] = []
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        time.sleep(0.3)
+        self.events.append("sync")
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        await asyncio.sleep(0.3)
+        self.events.append("async")
+
+
+async def test_after_draining_both_hooks_have_run() -> None:
+    logger = SlowLogger()
+    litellm.callbacks = [logger]
+    try:
+        call: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+        await asyncio.to_thread(litellm.completion, **call, mock_response="x")  # the sync hook, on LiteLLM's pool
+        await litellm.acompletion(**call, mock_response="x")  # the async hook, on LiteLLM's logging worker
+        drained = await drain_litellm_logging(timeout=10)
+        if not drained:
+            pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
+        assert sorted(logger.events) == ["async", "sync"]
+    finally:
+        litellm.callbacks = []
