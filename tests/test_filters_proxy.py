@@ -14,8 +14,6 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 import contextlib
 import json
 import secrets
-import tempfile
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,55 +24,19 @@ import pytest
 
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
-from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
+from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
+from litellm_plugin.core.testing.servers import ServerProcess
 
 HANDLERS = '''
 """Objects the proxy config points at: a local echo provider and interceptor instances."""
-import logging
-import os
-
-from litellm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse
-
+from litellm_plugin.core.testing.proxy_files import EchoLLM, log_records_to
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 
-
-class Echo(CustomLLM):
-    """Replies with the last user message; streams it 4 characters at a time."""
-
-    def _text(self, kwargs):
-        return str(kwargs["messages"][-1]["content"])
-
-    async def acompletion(self, *args, **kwargs):
-        response = ModelResponse(model=kwargs["model"])
-        response.choices[0].message.content = self._text(kwargs)
-        return response
-
-    async def astreaming(self, *args, **kwargs):
-        text = self._text(kwargs)
-        pieces = [text[i : i + 4] for i in range(0, len(text), 4)]
-        for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
-            yield GenericStreamingChunk(
-                text=piece, is_finished=last, finish_reason="stop" if last else None,
-                usage=None, index=0, tool_use=None,
-            )
-
-
-echo = Echo()
+echo = EchoLLM(piece_size=4)
 modifier = ResponseModifier(prefix="[Verified] ")
 scam_filter = ContentFilter(blocked_words=["scam"], replacement="[removed]")
 request_logger = RequestLogger(verbose=True, json_lines=True)
-
-# The proxy loads this file once per reference: configure the log file once.
-_log = logging.getLogger("litellm_plugin.loggers.filters")
-if not any(getattr(h, "_filters_test", False) for h in _log.handlers):
-    _handler = logging.FileHandler(os.environ["FILTERS_TEST_LOG"], encoding="utf-8")
-    _handler._filters_test = True
-    _handler.setFormatter(logging.Formatter("%(message)s"))
-    _handler.addFilter(lambda record: hasattr(record, "litellm_call"))  # RequestLogger records only
-    _log.addHandler(_handler)
-    _log.setLevel(logging.INFO)
+log_records_to("calls.jsonl", "litellm_plugin.loggers.filters", having="litellm_call")  # RequestLogger's records
 '''
 
 CONFIG = """
@@ -100,21 +62,21 @@ guardrails:
       blocked_words:
         - keyword: spam
           action: MASK
-      blocked_words_file: {words_file}
+      blocked_words_file: blocked_words.txt
   - guardrail_name: no-secrets-in
     litellm_params:
       guardrail: litellm_plugin.loggers.filters.ContentFilter
       mode: pre_call
       default_on: false
       action: block
-      blocked_words: [{{keyword: password, action: BLOCK}}]
+      blocked_words: [{keyword: password, action: BLOCK}]
   - guardrail_name: checked-alongside
     litellm_params:
       guardrail: litellm_plugin.loggers.filters.ContentFilter
       mode: during_call
       default_on: false
       action: block
-      blocked_words: [{{keyword: hunter2, action: BLOCK}}]
+      blocked_words: [{keyword: hunter2, action: BLOCK}]
 """
 
 
@@ -139,16 +101,13 @@ class Proxy:
 @contextlib.contextmanager
 def _start_filters_proxy() -> Iterator[Proxy]:
     """A proxy of its own: the config above, handlers.py next to it, RequestLogger writing to a file."""
-    with tempfile.TemporaryDirectory(prefix="filters-proxy-") as name:
-        folder = Path(name)
-        (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
-        words_file = folder / "blocked_words.txt"
-        words_file.write_text("# one word or phrase per line\nadvertisement\nbuy now\n", encoding="utf-8")
-        config = folder / "config.yaml"
-        config.write_text(CONFIG.format(words_file=words_file), encoding="utf-8")
-        log_file = folder / "calls.jsonl"
-        with run_proxy(config, env={"FILTERS_TEST_LOG": str(log_file)}) as server:
-            yield Proxy(server=server, log_file=log_file)
+    files = {
+        "handlers.py": HANDLERS,
+        "blocked_words.txt": "# one word or phrase per line\nadvertisement\nbuy now\n",
+        "config.yaml": CONFIG,
+    }
+    with run_proxy_in_folder(files) as (server, folder):
+        yield Proxy(server=server, log_file=folder / "calls.jsonl")
 
 
 MISCONFIGURED = """
@@ -167,11 +126,8 @@ guardrails:
 @contextlib.contextmanager
 def _start_misconfigured_proxy() -> Iterator[ServerProcess]:
     """A proxy whose only guardrail has a misspelt parameter: it must not come up."""
-    with tempfile.TemporaryDirectory(prefix="filters-misconfigured-") as name:
-        config = Path(name) / "config.yaml"
-        config.write_text(MISCONFIGURED, encoding="utf-8")
-        with run_proxy(config, startup_timeout=120) as server:
-            yield server
+    with run_proxy_in_folder({"config.yaml": MISCONFIGURED}, startup_timeout=120) as (server, _):
+        yield server
 
 
 # Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.

@@ -63,12 +63,17 @@ def words(route: Route) -> str:
 
 
 async def _observed(probe: ProbeInterceptor, probe_id: str) -> int:
+    return await _settled(lambda: probe.observed[probe_id])
+
+
+async def _settled(count: Callable[[], int]) -> int:
+    """``count()`` once an observation has arrived (or a few seconds passed) and a second would have too."""
     for _ in range(50):
         await asyncio.sleep(0.05)
-        if probe.observed[probe_id]:
+        if count():
             break
     await asyncio.sleep(0.3)
-    return probe.observed[probe_id]
+    return count()
 
 
 @pytest.mark.parametrize("path", SDK_PATHS)
@@ -119,12 +124,7 @@ async def test_an_observer_alone_still_sees_a_delegating_call_once(path: CallPat
     litellm.callbacks = [counter]
     reply = await call_path(path, model=f"{route(delegating)}/m", messages=[{"role": "user", "content": token}])
     assert reply.text == f"Echo: {token}"
-    for _ in range(50):
-        await asyncio.sleep(0.05)
-        if counter.seen:
-            break
-    await asyncio.sleep(0.3)
-    assert counter.seen == 1
+    assert await _settled(lambda: counter.seen) == 1
 
 
 class _Quiet(BaseCustomLogger):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import contextlib
 import itertools
-import tempfile
-import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -22,7 +20,8 @@ from pydantic import ValidationError
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
-from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerProcess, run_proxy
+from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
+from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerProcess
 from litellm_plugin.loggers.filters import ContentFilter
 from litellm_plugin.loggers.filters.stream import MAX_HELD_CHARS
 
@@ -213,49 +212,16 @@ def test_underscores_are_emphasis_only_outside_identifiers(text: str, expected: 
 
 # --- the proxy guardrail path ----------------------------------------------------------------------------
 
-HANDLERS = '''
-import logging
-import os
-
-from litellm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse
-
+HANDLERS = """
 # Guardrail classes are named through this module: older LiteLLM releases (1.84 is one) only load a guardrail class
 # from a file next to the config, not from an installed package.
+from litellm_plugin.core.testing.proxy_files import EchoLLM, log_records_to
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
 
-
-class Echo(CustomLLM):
-    """Replies with the last user message; streams it 3 characters at a time."""
-
-    async def acompletion(self, *args, **kwargs):
-        response = ModelResponse(model=kwargs["model"])
-        response.choices[0].message.content = str(kwargs["messages"][-1]["content"])
-        return response
-
-    async def astreaming(self, *args, **kwargs):
-        text = str(kwargs["messages"][-1]["content"])
-        pieces = [text[i : i + 3] for i in range(0, len(text), 3)]
-        for index, piece in enumerate(pieces):
-            last = index == len(pieces) - 1
-            yield GenericStreamingChunk(
-                text=piece, is_finished=last, finish_reason="stop" if last else None,
-                usage=None, index=0, tool_use=None,
-            )
-
-
-echo = Echo()
+echo = EchoLLM(piece_size=3)
 request_logger = RequestLogger(verbose=True, json_lines=True)
-
-_log = logging.getLogger("litellm_plugin.loggers.filters")
-if not any(getattr(h, "_hostile_test", False) for h in _log.handlers):
-    _handler = logging.FileHandler(os.environ["HOSTILE_TEST_LOG"], encoding="utf-8")
-    _handler._hostile_test = True
-    _handler.setFormatter(logging.Formatter("%(message)s"))
-    _handler.addFilter(lambda record: hasattr(record, "litellm_call"))
-    _log.addHandler(_handler)
-    _log.setLevel(logging.INFO)
-'''
+log_records_to("calls.jsonl", "litellm_plugin.loggers.filters", having="litellm_call")  # RequestLogger's records
+"""
 
 PROXY_CONFIG = """
 model_list:
@@ -324,14 +290,8 @@ class HostileProxy:
 
 @contextlib.contextmanager
 def _start_hostile_proxy() -> Iterator[HostileProxy]:
-    with tempfile.TemporaryDirectory(prefix="hostile-proxy-") as name:
-        folder = Path(name)
-        (folder / "handlers.py").write_text(textwrap.dedent(HANDLERS), encoding="utf-8")
-        config = folder / "config.yaml"
-        config.write_text(PROXY_CONFIG, encoding="utf-8")
-        log_file = folder / "calls.jsonl"
-        with run_proxy(config, env={"HOSTILE_TEST_LOG": str(log_file)}) as server:
-            yield HostileProxy(server=server, log_file=log_file)
+    with run_proxy_in_folder({"handlers.py": HANDLERS, "config.yaml": PROXY_CONFIG}) as (server, folder):
+        yield HostileProxy(server=server, log_file=folder / "calls.jsonl")
 
 
 # Started in the background (when collection ends) if a collected test uses the fixture: core.testing.early.

@@ -19,7 +19,7 @@ from fastapi.responses import Response
 from .answers import answer
 from .api_errors import MockAPIError
 from .conversation import Answer, Prompt, Tool, Turn
-from .deps import Fault, State, check_model, off_loop, require_anthropic_key, scripted
+from .deps import Fault, State, off_loop, require_anthropic_key, scripted
 from .messages_models import CountTokensRequest, MessagesRequest, TextBlock, ToolResultBlock, ToolUseBlock
 from .payloads import deliver_events, deliver_json, sse
 from .replies import split_for_stream
@@ -156,11 +156,16 @@ def _events(message: dict[str, Any]) -> list[bytes]:
     return events
 
 
+def _check_model(models: tuple[str, ...], model: str) -> None:
+    """Anthropic's 404 for a model the server does not list (its message is ``model: <name>``)."""
+    if model not in models:
+        raise MockAPIError(404, f"model: {model}")
+
+
 @router.post("/v1/messages/count_tokens")
 async def count_message_tokens(body: CountTokensRequest, state: State, fault: Fault) -> Response:
     """Anthropic's token count for a request (the same count ``usage.input_tokens`` reports)."""
-    if body.model not in state.models:
-        raise MockAPIError(404, f"model: {body.model}")
+    _check_model(state.models, body.model)
     request = MessagesRequest.model_validate({**body.model_dump(exclude_none=True), "max_tokens": 1})
     prompt = to_prompt(request)
     return deliver_json({"input_tokens": _input_tokens(prompt)}, fault)
@@ -168,9 +173,7 @@ async def count_message_tokens(body: CountTokensRequest, state: State, fault: Fa
 
 @router.post("/v1/messages")
 async def create_message(body: MessagesRequest, state: State, fault: Fault) -> Response:
-    if body.model not in state.models:
-        raise MockAPIError(404, f"model: {body.model}")
-    check_model(state.models, body.model)
+    _check_model(state.models, body.model)
     _check(body)
     prompt = to_prompt(body)
     rule, fault = await scripted(state, prompt, fault)
