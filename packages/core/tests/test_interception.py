@@ -180,6 +180,76 @@ async def test_concurrent_calls_and_streams_keep_state_apart(words: str) -> None
     await asyncio.gather(*(one_stream(i) for i in range(200)))
 
 
+class _SuffixTransform(TextTransform):
+    def __init__(self, suffix: str) -> None:
+        self.suffix = suffix
+
+    def flush(self) -> str:
+        return self.suffix
+
+
+class _Suffix(BaseCustomLogger):
+    """Only a response transform: neighbours like it share one walk over a non-stream reply."""
+
+    suffix = "<s>"
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return _SuffixTransform(self.suffix)
+
+
+class _First(_Suffix):
+    suffix = "<a>"
+
+
+class _Last(_Suffix):
+    suffix = "<c>"
+
+
+class _BrokenTransform(TextTransform):
+    def transform(self, text: str) -> str:
+        raise ValueError("transform bug")
+
+
+class _Broken(BaseCustomLogger):
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return _BrokenTransform()
+
+
+class _OwnHook(BaseCustomLogger):
+    """Changes the reply in its own response hook, between two transform-only neighbours."""
+
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
+        response.choices[0].message.content += "<h>"
+        return response
+
+
+NON_STREAM_SDK_PATHS = [p for p in SDK_PATHS if not p.endswith("stream")]
+
+
+@pytest.mark.parametrize("path", NON_STREAM_SDK_PATHS)
+async def test_text_only_neighbours_keep_order_call_types_and_own_hooks_between(path: CallPath, words: str) -> None:
+    litellm.callbacks = [_First(), _OwnHook(), _Suffix(), _Last()]
+    assert (await call_path(path, model=words, messages=USER)).text == "Echo: hi<a><h><s><c>"
+    litellm.callbacks = [_First(), _Suffix(call_types=["embedding"]), _Last()]
+    assert (await call_path(path, model=words, messages=USER)).text == "Echo: hi<a><c>"
+
+
+@pytest.mark.parametrize("path", NON_STREAM_SDK_PATHS)
+async def test_a_failing_transform_among_neighbours_is_named_and_follows_its_own_policy(
+    path: CallPath, words: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    litellm.callbacks = [_First(), _Broken(), _Last()]
+    failure = "'_Broken' failed in async_post_call_success_hook: ValueError: transform bug"
+    with pytest.raises(InterceptorError, match=failure):
+        await call_path(path, model=words, messages=USER)
+
+    litellm.callbacks = [_First(), _Broken(fail_open=True), _Last()]
+    with caplog.at_level(logging.WARNING, logger="litellm_plugin.core"):
+        reply = await call_path(path, model=words, messages=USER)
+    assert reply.text == "Echo: hi<a><c>"
+    assert any("'_Broken' failed in async_post_call_success_hook" in r.getMessage() for r in caplog.records)
+
+
 class Exploding(BaseCustomLogger):
     async def async_pre_call_hook(
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any

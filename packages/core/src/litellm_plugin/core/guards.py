@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
-from litellm_plugin.core.observers import RecentKeys, is_nested_call
+from litellm_plugin.core.observers import RecentKeys, is_nested_call_id
 from litellm_plugin.core.payloads import payload_call_type
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ __all__ = [
     "is_proxy_call",
     "observes_call",
     "overrides",
+    "runs_on",
 ]
 
 logger = logging.getLogger("litellm_plugin.core")
@@ -51,12 +52,30 @@ DEFAULT_CALL_TYPES: frozenset[CallType] = frozenset({"completion"})
 
 def observes_call(interceptor: BaseCustomLogger, kwargs: Any) -> bool:
     """Whether an observer hook of ``interceptor`` runs for LiteLLM's logging ``kwargs``."""
-    if is_nested_call(kwargs):
-        return False
-    if interceptor.call_types is DEFAULT_CALL_TYPES:
+    return _observes(interceptor, kwargs, None)
+
+
+def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> bool:
+    """``observes_call``; with an ``event``, also only the first time for a call id (LiteLLM fires some
+    observers twice for one call: a sync text completion runs the sync and the async success handlers).
+    Runs for every observer on every call: one function, no further Python calls on the common path."""
+    if not isinstance(kwargs, dict):
         return True
-    call_type = kwargs.get("call_type") if isinstance(kwargs, dict) else None
-    return call_type is None or interceptor.handles(call_type)
+    call_id = kwargs.get("litellm_call_id")
+    if not isinstance(call_id, str):
+        call_id = None
+    elif is_nested_call_id(call_id):
+        return False
+    if interceptor.call_types is not DEFAULT_CALL_TYPES:
+        call_type = kwargs.get("call_type")
+        if call_type is not None and not interceptor.handles(call_type):
+            return False
+    if event is None or call_id is None:
+        return True
+    seen: RecentKeys | None = interceptor.__dict__.get("_litellm_plugin_seen")
+    if seen is None:
+        seen = interceptor.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
+    return seen.add((event, call_id))
 
 
 def is_proxy_call(kwargs: Any) -> bool:
@@ -88,7 +107,7 @@ _GUARD_MARK = "__litellm_plugin_guarded__"
 HookFn = Callable[..., Any]
 
 
-def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
+def runs_on(self: BaseCustomLogger, call_type: object) -> bool:
     """Known call types run the interceptors that declare them. One that claims every call type also meets
     call types and shapes this library does not know, so that a security interceptor fails closed there."""
     if call_type is None:
@@ -101,7 +120,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
-        if not _runs_on(self, normalize_call_type(call_type)):
+        if not runs_on(self, normalize_call_type(call_type)):
             return None
         try:
             return await fn(
@@ -122,7 +141,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
 def _guard_post(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(self: BaseCustomLogger, data: Any, user_api_key_dict: Any, response: Any) -> Any:
-        if not _runs_on(self, payload_call_type(response)):
+        if not runs_on(self, payload_call_type(response)):
             return None
         try:
             return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
@@ -183,7 +202,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
             first = await upstream.__anext__()
         except StopAsyncIteration:
             return
-        if not _runs_on(self, payload_call_type(first)):
+        if not runs_on(self, payload_call_type(first)):
             yield first
             async for chunk in upstream:
                 yield chunk
@@ -204,23 +223,8 @@ def _guard_iterator(fn: HookFn) -> HookFn:
     return guarded
 
 
-def _first_sight(self: BaseCustomLogger, event: str, kwargs: Any) -> bool:
-    """LiteLLM fires some observers twice for one call (a sync text completion runs the sync and the async
-    success handlers): one observation per call id and outcome, whatever the path."""
-    call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
-    if not isinstance(call_id, str):
-        return True
-    seen: RecentKeys | None = self.__dict__.get("_litellm_plugin_seen")
-    if seen is None:
-        seen = self.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
-    return seen.add((event, call_id))
-
-
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
     event = name  # the sync bridge and the async observer it runs are separate events
-
-    def handled(self: BaseCustomLogger, kwargs: Any) -> bool:
-        return observes_call(self, kwargs) and _first_sight(self, event, kwargs)
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
@@ -229,7 +233,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
 
         @functools.wraps(fn)
         async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-            if not handled(self, args[0] if args else kwargs.get("kwargs")):
+            if not _observes(self, args[0] if args else kwargs.get("kwargs"), event):
                 return
             try:
                 await fn(self, *args, **kwargs)
@@ -240,7 +244,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
 
     @functools.wraps(fn)
     def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-        if not handled(self, args[0] if args else kwargs.get("kwargs")):
+        if not _observes(self, args[0] if args else kwargs.get("kwargs"), event):
             return
         try:
             fn(self, *args, **kwargs)

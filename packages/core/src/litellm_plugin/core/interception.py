@@ -46,6 +46,7 @@ from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
+from litellm_plugin.core.reply_chain import rewrite_reply_together
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -186,45 +187,47 @@ def is_installed() -> bool:
 
 
 def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
-    seen: set[int] = set()
-    active: list[BaseCustomLogger] = []
-    for callback in (*litellm.callbacks, *(kwargs.get("callbacks") or ())):
-        if isinstance(callback, BaseCustomLogger) and id(callback) not in seen:
-            seen.add(id(callback))
-            active.append(callback)
+    """The interceptors of ``litellm.callbacks``, then of the call's ``callbacks=``, each once."""
+    extra = kwargs.get("callbacks")
+    active = [c for c in litellm.callbacks if isinstance(c, BaseCustomLogger)]
+    if extra or len(active) > 1:
+        unique = {id(c): c for c in (*active, *(extra or ())) if isinstance(c, BaseCustomLogger)}
+        active = list(unique.values())  # in order of first appearance
     return active
 
 
-def _applicable(interceptors: list[BaseCustomLogger], call_type: CallType) -> list[BaseCustomLogger]:
-    return [i for i in interceptors if call_type in i.call_types]
-
-
-_Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger]]
+# Response steps: an interceptor whose own hook runs, or neighbours that only transform text (one walk).
+_ResponseStep = BaseCustomLogger | tuple[BaseCustomLogger, ...]
+_Split = tuple[list[BaseCustomLogger], list[_ResponseStep], list[BaseCustomLogger]]
 
 
 def _by_phase(interceptors: list[BaseCustomLogger]) -> _Split:
     """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`)."""
     requests: list[BaseCustomLogger] = []
-    responses: list[BaseCustomLogger] = []
+    responses: list[_ResponseStep] = []
     streams: list[BaseCustomLogger] = []
+    texts: list[BaseCustomLogger] = []  # a run of text-only response interceptors
     for interceptor in interceptors:
         takes_part = phases(interceptor)
         if takes_part.request:
             requests.append(interceptor)
-        if takes_part.response:
+        if takes_part.transforms_reply:
+            texts.append(interceptor)
+        elif takes_part.response:
+            _end_run(texts, responses)
             responses.append(interceptor)
         if takes_part.stream:
             streams.append(interceptor)
+    _end_run(texts, responses)
     return requests, responses, streams
 
 
-def _sync_observer_lists(active: list[BaseCustomLogger]) -> None:
-    """Let LiteLLM's internal callback lists hold exactly the registered interceptors that observe.
-
-    See :mod:`litellm_plugin.core.observers`: modify-only interceptors stay out of them (LiteLLM's logging then
-    costs nothing for them), replaced ones really stop ("ghosts"), and entries the user added directly stay.
-    """
-    observers.sync_observer_lists(active, BaseCustomLogger)
+def _end_run(texts: list[BaseCustomLogger], responses: list[_ResponseStep]) -> None:
+    if len(texts) > 1:
+        responses.append(tuple(texts))
+    elif texts:
+        responses.append(texts[0])
+    texts.clear()
 
 
 def _mark_nested(kwargs: dict[str, Any]) -> None:
@@ -252,7 +255,7 @@ def _hook_context() -> tuple[Any, Any]:
 async def _apply_request(
     interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: CallType
 ) -> dict[str, Any]:
-    user_api_key_dict, cache = _hook_context()
+    user_api_key_dict, cache = _hook_args or _hook_context()
     for interceptor in interceptors:
         result = await interceptor.async_pre_call_hook(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
@@ -266,10 +269,14 @@ async def _apply_request(
     return data
 
 
-async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, Any], response: Any) -> Any:
-    user_api_key_dict, _ = _hook_context()
-    for interceptor in interceptors:
-        replaced = await interceptor.async_post_call_success_hook(
+async def _apply_response(steps: list[_ResponseStep], data: dict[str, Any], response: Any) -> Any:
+    """Each interceptor's response hook in turn; neighbours that only transform text share one walk."""
+    user_api_key_dict = (_hook_args or _hook_context())[0]
+    for step in steps:
+        if isinstance(step, tuple):
+            response = rewrite_reply_together(step, data, response)
+            continue
+        replaced = await step.async_post_call_success_hook(
             data=data, user_api_key_dict=user_api_key_dict, response=response
         )
         if replaced is not None:
@@ -307,9 +314,9 @@ def _copy_text(value: Any, depth: int = 0) -> Any:
     if depth > 32:
         return copy.deepcopy(value)
     if type(value) is dict:
-        return {key: _copy_text(item, depth + 1) for key, item in value.items()}
+        return {key: item if type(item) is str else _copy_text(item, depth + 1) for key, item in value.items()}
     if type(value) is list:
-        return [_copy_text(item, depth + 1) for item in value]
+        return [item if type(item) is str else _copy_text(item, depth + 1) for item in value]
     return copy.deepcopy(value)
 
 
@@ -359,8 +366,9 @@ def _wrap(
         if "proxy_server_request" in kwargs or not _installed:
             return [], inner, None
         active = _active_interceptors(kwargs)
-        _sync_observer_lists(active)
-        return _applicable(active, call_type), inner, None
+        # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
+        observers.sync_observer_lists(active, BaseCustomLogger)
+        return [i for i in active if call_type in i.call_types], inner, None
 
     @contextlib.contextmanager
     def deployment_call(router_call: _RouterCall | None, kwargs: dict[str, Any]) -> Iterator[None]:

@@ -22,7 +22,6 @@ from __future__ import annotations
 import threading
 import uuid
 import weakref
-from collections import OrderedDict
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -36,6 +35,7 @@ __all__ = [
     "ObserverList",
     "RecentKeys",
     "is_nested_call",
+    "is_nested_call_id",
     "mark_nested",
     "observer_lists",
     "observes",
@@ -78,7 +78,9 @@ class ObserverList(list[Any]):
     __slots__ = ()
 
     def __contains__(self, item: object) -> bool:
-        return _is_managed(item) or list.__contains__(self, item)
+        # LiteLLM asks this five times per callback per call: no further Python call on the way.
+        ref = _managed.get(id(item))
+        return (ref is not None and ref() is item) or list.__contains__(self, item)
 
 
 # --- which interceptors observe ------------------------------------------------------------------------
@@ -189,7 +191,7 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     """
     global _last_key
     interceptors = list(active)
-    key = tuple(id(i) for i in interceptors)
+    key = tuple(map(id, interceptors))
     if key == _last_key and _lists_intact():
         return
     with _lock:
@@ -220,26 +222,30 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
 # --- nested calls ------------------------------------------------------------------------------------
 
 
-class RecentKeys:
-    """A bounded, thread-safe set of the keys seen last (call ids arrive once and are looked up moments later)."""
+class RecentKeys(dict[Hashable, object]):
+    """A bounded set of the keys seen last (call ids arrive once and are looked up moments later).
+
+    A dict, so ``in`` costs no Python call. Thread-safe without a lock: inserting is one atomic
+    ``dict.setdefault``, and the oldest keys go first (a dict keeps insertion order); two threads evicting
+    at once only make it evict a little late."""
+
+    __slots__ = ("_limit",)
 
     def __init__(self, limit: int) -> None:
+        super().__init__()
         self._limit = limit
-        self._keys: OrderedDict[Hashable, None] = OrderedDict()
-        self._lock = threading.Lock()
 
     def add(self, key: Hashable) -> bool:
         """Remember ``key``; False if it was already there."""
-        with self._lock:
-            if key in self._keys:
-                return False
-            self._keys[key] = None
-            while len(self._keys) > self._limit:
-                self._keys.popitem(last=False)
-            return True
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._keys
+        token = object()
+        if self.setdefault(key, token) is not token:
+            return False
+        while len(self) > self._limit:
+            try:
+                del self[next(iter(self))]
+            except (KeyError, RuntimeError, StopIteration):  # another thread evicted or added meanwhile
+                continue
+        return True
 
 
 _nested_ids = RecentKeys(10_000)  # a nested call is observed within moments of being made
@@ -257,3 +263,6 @@ def is_nested_call(kwargs: Any) -> bool:
     """Whether LiteLLM's logging ``kwargs`` describe a call :func:`mark_nested` recorded."""
     call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
     return isinstance(call_id, str) and call_id in _nested_ids
+
+
+is_nested_call_id = _nested_ids.__contains__  # the same for a call id already read (no Python call)

@@ -127,7 +127,8 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
             text = field_value(block, "thinking")
             if isinstance(text, str) and text:
                 set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
-        for index, holder, name in _tool_call_parts(values.get("tool_calls")):
+        calls = values.get("tool_calls")
+        for index, holder, name in _tool_call_parts(calls) if calls else ():
             text = field_value(holder, name)
             if isinstance(text, str) and text:
                 set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))

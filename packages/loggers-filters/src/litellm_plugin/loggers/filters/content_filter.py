@@ -247,23 +247,27 @@ class _ReplyFilter(TextTransform):
 
     def __init__(self, content_filter: ContentFilter) -> None:
         self._filter = content_filter
-        self._stream = StreamMatcher(content_filter._matcher)
+        self._stream: StreamMatcher | None = None  # made on the first streamed piece: a whole reply needs none
 
     def apply(self, text: str) -> str:
         return self._filter._apply(text, "response")
 
     def transform(self, text: str) -> str:
+        if self._stream is None:
+            self._stream = StreamMatcher(self._filter._matcher)
         final, matches = self._stream.feed(text)
         return self._filter._apply(final, "response", matches) if final else ""
 
     def flush(self) -> str:
+        if self._stream is None:
+            return ""
         final, matches = self._stream.finish()
         return self._filter._apply(final, "response", matches) if final else ""
 
     @property
     def held_back(self) -> int:
         """Characters waiting for the next chunk (what the user has not seen yet)."""
-        return self._stream.held_back
+        return 0 if self._stream is None else self._stream.held_back
 
 
 class _JsonReplyFilter(TextTransform):

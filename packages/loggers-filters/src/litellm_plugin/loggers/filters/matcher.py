@@ -83,7 +83,8 @@ class WordMatcher:
         if not self.words or not text:
             return []
         normalized = normalize(text, self.confusables)
-        return self._to_original(normalized, self._select(normalized.text, "", final=True)[0])
+        spans = self._select(normalized.text, "", final=True)[0]
+        return self._to_original(normalized, spans) if spans else []
 
     def mask(self, text: str, replacement: str) -> str:
         """``text`` with each blocked phrase replaced by ``replacement``; everything else unchanged."""

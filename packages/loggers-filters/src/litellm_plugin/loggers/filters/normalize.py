@@ -26,6 +26,7 @@ __all__ = ["Normalized", "normalize", "normalize_phrase"]
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
 _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACES, " "))
+_HAS_ASCII_SPACE = re.compile(f"[{re.escape(_ASCII_SPACES)}]")
 # Combining characters kept on one letter; more start a cluster of their own (bounds the work per letter).
 _MAX_MARKS = 16
 
@@ -312,7 +313,7 @@ def normalize(text: str, confusables: bool = False) -> Normalized:
     """The comparison form of ``text`` with its map back to ``text``."""
     if text.isascii():
         lowered = text.lower()
-        if any(char in lowered for char in _ASCII_SPACES):
+        if _HAS_ASCII_SPACE.search(lowered):
             lowered = lowered.translate(_TO_SPACE)
         if confusables:
             lowered = lowered.translate(_ascii_skeletons())
