@@ -23,8 +23,8 @@ from litellm.types.utils import (
     StreamingChoices,
 )
 
-from litellm_plugin.core import InterceptorRejectedError
-from litellm_plugin.core.payloads import StreamRewriter
+from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, InterceptorRejectedError, TextTransform
+from litellm_plugin.core.payloads import Channel, StreamRewriter
 from litellm_plugin.loggers.filters import ContentFilter
 
 ARGUMENTS = '{"query": "cheap spam", "note": "\\u0073pam", "count": 2}'
@@ -218,3 +218,27 @@ async def test_anthropic_tool_use_input_and_thinking_are_masked(tools_model: str
     blocks = _read_blocks(body)
     assert "spam" not in json.dumps(blocks)
     assert any("cheap [FILTERED]" in text for text in blocks.values()), blocks
+
+
+class _CutLastCharacter(TextTransform):
+    def apply(self, text: str) -> str:
+        return text[:-1]
+
+
+class _JsonBreaker(BaseCustomLogger):
+    """A buggy interceptor: cuts the last character off tool-call arguments, which are then no longer JSON."""
+
+    call_types = ALL_CALL_TYPES
+
+    def channel_transform(self, request_data: dict[str, Any], channel: Channel) -> TextTransform | None:
+        return _CutLastCharacter() if channel.kind == "tool_arguments" else None
+
+
+async def test_a_fail_open_interceptor_that_breaks_a_reply_does_not_switch_off_the_filter_after_it(
+    tools_model: str,
+) -> None:
+    litellm.callbacks = [_JsonBreaker(fail_open=True), ContentFilter(blocked_words=["spam"])]
+    message: Any = await litellm.anthropic.messages.acreate(model=tools_model, messages=MESSAGES, max_tokens=50)
+    assert "spam" not in json.dumps(message).replace("\\u0073pam", "")
+    tool_uses = [block for block in message["content"] if block["type"] == "tool_use"]
+    assert tool_uses[0]["input"]["query"] == "cheap [FILTERED]"

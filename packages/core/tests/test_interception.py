@@ -189,7 +189,7 @@ class _SuffixTransform(TextTransform):
 
 
 class _Suffix(BaseCustomLogger):
-    """Only a response transform: neighbours like it share one walk over a non-stream reply."""
+    """Only a response transform (BaseCustomLogger's own response hook applies it)."""
 
     suffix = "<s>"
 
@@ -227,7 +227,9 @@ NON_STREAM_SDK_PATHS = [p for p in SDK_PATHS if not p.endswith("stream")]
 
 
 @pytest.mark.parametrize("path", NON_STREAM_SDK_PATHS)
-async def test_text_only_neighbours_keep_order_call_types_and_own_hooks_between(path: CallPath, words: str) -> None:
+async def test_transform_only_interceptors_keep_order_call_types_and_own_hooks_between(
+    path: CallPath, words: str
+) -> None:
     litellm.callbacks = [_First(), _OwnHook(), _Suffix(), _Last()]
     assert (await call_path(path, model=words, messages=USER)).text == "Echo: hi<a><h><s><c>"
     litellm.callbacks = [_First(), _Suffix(call_types=["embedding"]), _Last()]
@@ -235,7 +237,7 @@ async def test_text_only_neighbours_keep_order_call_types_and_own_hooks_between(
 
 
 @pytest.mark.parametrize("path", NON_STREAM_SDK_PATHS)
-async def test_a_failing_transform_among_neighbours_is_named_and_follows_its_own_policy(
+async def test_a_failing_transform_among_others_is_named_and_follows_its_own_policy(
     path: CallPath, words: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     litellm.callbacks = [_First(), _Broken(), _Last()]

@@ -32,7 +32,6 @@ __all__ = [
     "is_proxy_call",
     "observes_call",
     "overrides",
-    "runs_on",
 ]
 
 logger = logging.getLogger("litellm_plugin.core")
@@ -107,7 +106,7 @@ _GUARD_MARK = "__litellm_plugin_guarded__"
 HookFn = Callable[..., Any]
 
 
-def runs_on(self: BaseCustomLogger, call_type: object) -> bool:
+def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
     """Known call types run the interceptors that declare them. One that claims every call type also meets
     call types and shapes this library does not know, so that a security interceptor fails closed there."""
     if call_type is None:
@@ -120,7 +119,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
-        if not runs_on(self, normalize_call_type(call_type)):
+        if not _runs_on(self, normalize_call_type(call_type)):
             return None
         try:
             return await fn(
@@ -141,7 +140,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
 def _guard_post(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(self: BaseCustomLogger, data: Any, user_api_key_dict: Any, response: Any) -> Any:
-        if not runs_on(self, payload_call_type(response)):
+        if not _runs_on(self, payload_call_type(response)):
             return None
         try:
             return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
@@ -202,7 +201,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
             first = await upstream.__anext__()
         except StopAsyncIteration:
             return
-        if not runs_on(self, payload_call_type(first)):
+        if not _runs_on(self, payload_call_type(first)):
             yield first
             async for chunk in upstream:
                 yield chunk

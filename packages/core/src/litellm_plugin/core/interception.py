@@ -46,7 +46,6 @@ from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
-from litellm_plugin.core.reply_chain import rewrite_reply_together
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -196,38 +195,23 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
     return active
 
 
-# Response steps: an interceptor whose own hook runs, or neighbours that only transform text (one walk).
-_ResponseStep = BaseCustomLogger | tuple[BaseCustomLogger, ...]
-_Split = tuple[list[BaseCustomLogger], list[_ResponseStep], list[BaseCustomLogger]]
+_Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger]]
 
 
 def _by_phase(interceptors: list[BaseCustomLogger]) -> _Split:
     """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`)."""
     requests: list[BaseCustomLogger] = []
-    responses: list[_ResponseStep] = []
+    responses: list[BaseCustomLogger] = []
     streams: list[BaseCustomLogger] = []
-    texts: list[BaseCustomLogger] = []  # a run of text-only response interceptors
     for interceptor in interceptors:
         takes_part = phases(interceptor)
         if takes_part.request:
             requests.append(interceptor)
-        if takes_part.transforms_reply:
-            texts.append(interceptor)
-        elif takes_part.response:
-            _end_run(texts, responses)
+        if takes_part.response:
             responses.append(interceptor)
         if takes_part.stream:
             streams.append(interceptor)
-    _end_run(texts, responses)
     return requests, responses, streams
-
-
-def _end_run(texts: list[BaseCustomLogger], responses: list[_ResponseStep]) -> None:
-    if len(texts) > 1:
-        responses.append(tuple(texts))
-    elif texts:
-        responses.append(texts[0])
-    texts.clear()
 
 
 def _mark_nested(kwargs: dict[str, Any]) -> None:
@@ -255,7 +239,7 @@ def _hook_context() -> tuple[Any, Any]:
 async def _apply_request(
     interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: CallType
 ) -> dict[str, Any]:
-    user_api_key_dict, cache = _hook_args or _hook_context()
+    user_api_key_dict, cache = _hook_context()
     for interceptor in interceptors:
         result = await interceptor.async_pre_call_hook(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
@@ -269,14 +253,12 @@ async def _apply_request(
     return data
 
 
-async def _apply_response(steps: list[_ResponseStep], data: dict[str, Any], response: Any) -> Any:
-    """Each interceptor's response hook in turn; neighbours that only transform text share one walk."""
-    user_api_key_dict = (_hook_args or _hook_context())[0]
-    for step in steps:
-        if isinstance(step, tuple):
-            response = rewrite_reply_together(step, data, response)
-            continue
-        replaced = await step.async_post_call_success_hook(
+async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, Any], response: Any) -> Any:
+    """Each interceptor's response hook in turn, each walking the reply itself: a failure (or a reply its
+    change made unreadable) stays that interceptor's, under its own policy."""
+    user_api_key_dict, _ = _hook_context()
+    for interceptor in interceptors:
+        replaced = await interceptor.async_post_call_success_hook(
             data=data, user_api_key_dict=user_api_key_dict, response=response
         )
         if replaced is not None:

@@ -19,9 +19,6 @@ class Phases(NamedTuple):
     request: bool
     response: bool
     stream: bool
-    # The response phase is only text transforms (BaseCustomLogger's own ``async_post_call_success_hook``):
-    # the engine may walk the reply once for several such interceptors (see ``reply_chain``).
-    transforms_reply: bool = False
 
 
 _HOOKS = frozenset(
@@ -59,12 +56,10 @@ def _read(cls: type[Any]) -> Phases:
         or cls.channel_transform is not _BASE.channel_transform
         or cls.transform_for is not _BASE.transform_for
     )
-    own_response_hook = cls.async_post_call_success_hook is not _BASE.async_post_call_success_hook
     return Phases(
         request=cls.async_pre_call_hook is not _BASE.async_pre_call_hook,
-        response=transforms or own_response_hook,
+        response=transforms or cls.async_post_call_success_hook is not _BASE.async_post_call_success_hook,
         stream=transforms
         or cls.async_post_call_streaming_iterator_hook is not _BASE.async_post_call_streaming_iterator_hook
         or cls.async_post_call_streaming_hook is not _BASE.async_post_call_streaming_hook,
-        transforms_reply=transforms and not own_response_hook,
     )

@@ -44,9 +44,6 @@ class PrefixTransform(TextTransform):
         prefix, self._prefix = self._prefix, ""
         return prefix + text
 
-    def apply(self, text: str) -> str:
-        return self.transform(text)  # nothing is ever held back
-
 
 def map_message_text(messages: Iterable[Any], rewrite: Callable[[str], str]) -> list[Any]:
     """Copy of a chat message list with ``rewrite`` applied to every text content (plain or text parts)."""
