@@ -12,6 +12,8 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
+pytestmark = pytest.mark.usefixtures("clean_callbacks")  # LiteLLM keeps an earlier test's loggers in its lists
+
 
 class SlowLogger(CustomLogger):
     """Both success hooks, each slow: a fixed sleep after the call would have to guess how slow."""
@@ -40,5 +42,18 @@ async def test_after_draining_both_hooks_have_run() -> None:
         if not drained:
             pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
         assert sorted(logger.events) == ["async", "sync"]
+    finally:
+        litellm.callbacks = []
+
+
+async def test_draining_right_after_an_async_call_waits_for_its_logging() -> None:
+    """LiteLLM queues an async call's logging from a task the call schedules: draining at once must see it."""
+    logger = SlowLogger()
+    litellm.callbacks = [logger]
+    try:
+        await litellm.acompletion(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], mock_response="x")
+        if not await drain_litellm_logging(timeout=10):
+            pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
+        assert logger.events == ["async"]
     finally:
         litellm.callbacks = []

@@ -37,21 +37,27 @@ def _executor_busy() -> bool | None:
     return free < maximum
 
 
-async def drain_litellm_logging(timeout: float = 10.0) -> bool:
+async def drain_litellm_logging(timeout: float = 10.0, *, passes: int = 2) -> bool:
     """Wait (at most ``timeout`` seconds) until LiteLLM's logging worker has run every queued callback and its
     logging thread pool has finished every submitted task. ``False`` if this LiteLLM offers no way to tell for
-    one of them (or the wait timed out): the caller should then fall back to waiting for quiet."""
+    one of them (or the wait timed out): the caller should then fall back to waiting for quiet.
+
+    An async call queues its logging from a task it schedules as it returns, so each pass first lets ready
+    tasks run; a second pass catches logging queued while the first one waited."""
     deadline = time.monotonic() + timeout
     worker = getattr(_module("litellm.litellm_core_utils.logging_worker"), "GLOBAL_LOGGING_WORKER", None)
     flush = getattr(worker, "flush", None)
     flushed = callable(flush)
-    if callable(flush):
-        try:
-            await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
-        except (TimeoutError, asyncio.TimeoutError):
-            flushed = False
     busy = _executor_busy()
-    while busy and time.monotonic() < deadline:
-        await asyncio.sleep(0.01)
+    for _ in range(max(1, passes)):
+        await asyncio.sleep(0)  # the tasks a finished call scheduled (LiteLLM's enqueue of its async logging)
+        if callable(flush):
+            try:
+                await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
+            except (TimeoutError, asyncio.TimeoutError):
+                flushed = False
         busy = _executor_busy()
+        while busy and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+            busy = _executor_busy()
     return flushed and busy is False
