@@ -31,29 +31,25 @@ class SlowLogger(CustomLogger):
         self.events.append("async")
 
 
+def _skip_unless(drained: bool) -> None:
+    if not drained:
+        pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
+
+
 async def test_after_draining_both_hooks_have_run() -> None:
     logger = SlowLogger()
     litellm.callbacks = [logger]
-    try:
-        call: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
-        await asyncio.to_thread(litellm.completion, **call, mock_response="x")  # the sync hook, on LiteLLM's pool
-        await litellm.acompletion(**call, mock_response="x")  # the async hook, on LiteLLM's logging worker
-        drained = await drain_litellm_logging(timeout=10)
-        if not drained:
-            pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
-        assert sorted(logger.events) == ["async", "sync"]
-    finally:
-        litellm.callbacks = []
+    call: dict[str, Any] = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    await asyncio.to_thread(litellm.completion, **call, mock_response="x")  # the sync hook, on LiteLLM's pool
+    await litellm.acompletion(**call, mock_response="x")  # the async hook, on LiteLLM's logging worker
+    _skip_unless(await drain_litellm_logging(timeout=10))
+    assert sorted(logger.events) == ["async", "sync"]
 
 
 async def test_draining_right_after_an_async_call_waits_for_its_logging() -> None:
     """LiteLLM queues an async call's logging from a task the call schedules: draining at once must see it."""
     logger = SlowLogger()
     litellm.callbacks = [logger]
-    try:
-        await litellm.acompletion(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], mock_response="x")
-        if not await drain_litellm_logging(timeout=10):
-            pytest.skip("this LiteLLM release offers nothing to wait on (no logging worker flush or pool count)")
-        assert logger.events == ["async"]
-    finally:
-        litellm.callbacks = []
+    await litellm.acompletion(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}], mock_response="x")
+    _skip_unless(await drain_litellm_logging(timeout=10))
+    assert logger.events == ["async"]

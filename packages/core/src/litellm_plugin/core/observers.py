@@ -227,7 +227,7 @@ class RecentKeys(dict[Hashable, object]):
 
     A dict, so ``in`` costs no Python call. Thread-safe without a lock: inserting is one atomic
     ``dict.setdefault``, and the oldest keys go first (a dict keeps insertion order); two threads evicting
-    at once only make it evict a little late."""
+    at once may each drop one of the oldest keys."""
 
     __slots__ = ("_limit",)
 

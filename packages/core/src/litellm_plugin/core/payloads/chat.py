@@ -102,7 +102,7 @@ def _tool_call_parts(calls: Any) -> Iterator[tuple[int, Any, Any]]:
             yield index, custom, "input"
 
 
-_MESSAGE_TEXT: tuple[tuple[str, ChannelKind], ...] = (
+_TEXT_CHANNELS: tuple[tuple[str, ChannelKind], ...] = (
     ("content", "text"),
     ("reasoning_content", "reasoning"),
     ("refusal", "refusal"),
@@ -117,7 +117,7 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
             continue
         reply = choice.index
         values = field_values(message)  # one read: each absent field would cost a pydantic miss
-        for field, kind in _MESSAGE_TEXT:
+        for field, kind in _TEXT_CHANNELS:
             text = values.get(field)
             if isinstance(text, str) and text:
                 out = book.apply(kind, reply, (), text)
@@ -139,9 +139,6 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
     return response
 
 
-_DELTA_TEXT = _MESSAGE_TEXT
-
-
 class ChatStream:
     """Rewrites ``ModelResponseStream`` chunks; a choice's held-back text comes out with its finish_reason."""
 
@@ -159,7 +156,7 @@ class ChatStream:
                 continue
             delta = choice.delta
             values = field_values(delta)
-            for field, kind in _DELTA_TEXT:
+            for field, kind in _TEXT_CHANNELS:
                 text = values.get(field)
                 if isinstance(text, str) and text:
                     out = book.feed(kind, reply, (), text)

@@ -1,9 +1,9 @@
 """Wait for LiteLLM's background logging, instead of sleeping until it has probably finished.
 
 LiteLLM runs success and failure callbacks after the call has returned: async ones on its logging worker (an
-asyncio queue), sync ones on its logging thread pool. A test that counts callbacks must wait for both. Every
-callback is queued before the call (or a stream's last chunk) returns, so once both are empty only a stray thread
-could still deliver: a short quiet window afterwards covers that.
+asyncio queue), sync ones on its logging thread pool. A test that counts callbacks must wait for both. An async
+call queues its logging from a task it schedules as it returns, so draining first lets ready tasks run; once both
+are empty only a stray thread could still deliver: a short quiet window afterwards covers that.
 
 Waiting only: nothing is replaced or patched. Releases without the worker's ``flush()`` or the bounded thread
 pool's pending count cannot be drained; :func:`drain_litellm_logging` then says so, and callers wait longer.
@@ -37,19 +37,21 @@ def _executor_busy() -> bool | None:
     return free < maximum
 
 
-async def drain_litellm_logging(timeout: float = 10.0, *, passes: int = 2) -> bool:
+_PASSES = 2  # the second catches logging queued while the first waited
+
+
+async def drain_litellm_logging(timeout: float = 10.0) -> bool:
     """Wait (at most ``timeout`` seconds) until LiteLLM's logging worker has run every queued callback and its
     logging thread pool has finished every submitted task. ``False`` if this LiteLLM offers no way to tell for
     one of them (or the wait timed out): the caller should then fall back to waiting for quiet.
 
-    An async call queues its logging from a task it schedules as it returns, so each pass first lets ready
-    tasks run; a second pass catches logging queued while the first one waited."""
+    Each pass first lets ready tasks run: on Python 3.12+ ``asyncio.wait_for`` does not yield before the flush."""
     deadline = time.monotonic() + timeout
     worker = getattr(_module("litellm.litellm_core_utils.logging_worker"), "GLOBAL_LOGGING_WORKER", None)
     flush = getattr(worker, "flush", None)
     flushed = callable(flush)
-    busy = _executor_busy()
-    for _ in range(max(1, passes)):
+    busy: bool | None = None
+    for _ in range(_PASSES):
         await asyncio.sleep(0)  # the tasks a finished call scheduled (LiteLLM's enqueue of its async logging)
         if callable(flush):
             try:
