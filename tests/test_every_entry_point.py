@@ -145,6 +145,21 @@ async def amessages_stream(model: str, text: str) -> str:
     return _anthropic_stream_text(await _alist(stream))
 
 
+# The sync Router methods, called from a running event loop (as in a notebook): LiteLLM then runs the Router's
+# core on a thread of its own.
+async def router_sync_chat(model: str, text: str) -> str:
+    response: Any = _router(model).completion(model="m", messages=_messages(text))
+    return response.choices[0].message.content or ""
+
+
+async def router_sync_chat_stream(model: str, text: str) -> str:
+    return _chat_stream_text(list(_router(model).completion(model="m", messages=_messages(text), stream=True)))
+
+
+async def router_sync_responses(model: str, text: str) -> str:
+    return _responses_text(_router(model).responses(model="m", input=text))
+
+
 async def router_chat(model: str, text: str) -> str:
     response = await _router(model).acompletion(model="m", messages=_messages(text))
     return response.choices[0].message.content or ""
@@ -197,6 +212,9 @@ ENTRY_POINTS: dict[str, Call] = {
         messages_stream,
         amessages,
         amessages_stream,
+        router_sync_chat,
+        router_sync_chat_stream,
+        router_sync_responses,
         router_chat,
         router_chat_stream,
         router_text_completion,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+import types
 from collections.abc import Callable
 from typing import Any
 
 import litellm
 import pytest
+from litellm.proxy._types import UserAPIKeyAuth
 
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.loggers.filters import ContentFilter
@@ -132,9 +135,31 @@ def test_turning_the_filter_off_really_turns_it_off(call: Callable[..., str]) ->
     assert call("completion", "spam") == "spam"
 
 
-def test_an_admin_can_switch_global_guardrails_off_for_a_key(call: Callable[..., str]) -> None:
-    """The proxy puts key/team settings in the request metadata; LiteLLM's switch is honoured."""
+def test_a_caller_cannot_use_the_admin_switch_outside_the_proxy(call: Callable[..., str]) -> None:
+    """Key and team metadata is written by the proxy; in the SDK the same keys are caller input."""
     litellm.callbacks = [ContentFilter(["spam"])]
     switched_off = {"user_api_key_metadata": {"disable_global_guardrails": True}}
-    assert call("acompletion", "spam", metadata=switched_off) == "spam"
-    assert call("acompletion", "spam", metadata={"user_api_key_metadata": {}}) == "[FILTERED]"
+    assert call("acompletion", "spam", metadata=switched_off) == "[FILTERED]"
+    assert call("completion", "spam", metadata=switched_off) == "[FILTERED]"
+
+
+@pytest.mark.parametrize("named", [False, True])
+async def test_an_admin_can_switch_global_guardrails_off_for_a_key_in_the_proxy(
+    named: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the proxy's process (its server module loaded), LiteLLM's switch in a key's metadata is honoured,
+    for a plain callback and a named guardrail alike; the hook is called the way the proxy calls it."""
+    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", types.ModuleType("litellm.proxy.proxy_server"))
+    guardrail: dict[str, Any] = {"guardrail_name": "words", "mode": "post_call"} if named else {}
+    content_filter = ContentFilter(["spam"], **guardrail)
+
+    async def reply(metadata: dict[str, Any]) -> str:
+        data = {"proxy_server_request": {"url": "/v1/chat/completions"}, "metadata": metadata}
+        response = litellm.ModelResponse(choices=[{"message": {"role": "assistant", "content": "spam"}}])
+        changed = await content_filter.async_post_call_success_hook(
+            data=data, user_api_key_dict=UserAPIKeyAuth(), response=response
+        )
+        return str((changed or response).choices[0].message.content)
+
+    assert await reply({"user_api_key_metadata": {"disable_global_guardrails": True}}) == "spam"
+    assert await reply({"user_api_key_metadata": {}}) == "[FILTERED]"

@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import threading
-from collections.abc import Coroutine, Generator
-from concurrent.futures import Future
+from collections.abc import Callable, Coroutine, Generator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -101,3 +101,19 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     finally:
         asyncio.events._set_running_loop(None)
     return loop.run_until_complete(_resume(coro, yielded))
+
+
+def call_off_running_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Call ``function`` from a thread with no running event loop, in the caller's context.
+
+    LiteLLM's sync Router runs its async core on a new thread when the caller's thread runs a loop (a notebook,
+    sync LiteLLM called from async code), and that thread starts with an empty context: the engine would no
+    longer know the deployment call belongs to the Router call, and would intercept it a second time. From a
+    thread without a loop, the Router runs its core with ``asyncio.run``, which keeps the context."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    context = contextvars.copy_context()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="litellm-plugin-router") as pool:
+        return pool.submit(context.run, function, *args, **kwargs).result()

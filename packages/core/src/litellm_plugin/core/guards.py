@@ -8,8 +8,10 @@ class itself defines them.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
+import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -28,8 +30,10 @@ __all__ = [
     "OBSERVING_HOOKS",
     "authored",
     "guard_class",
+    "in_proxy_process",
     "is_deliberate_rejection",
     "is_proxy_call",
+    "is_proxy_request",
     "observes_call",
     "overrides",
 ]
@@ -49,13 +53,16 @@ NESTED_CALL_KEY = "litellm_plugin_nested_call"
 DEFAULT_CALL_TYPES: frozenset[CallType] = frozenset({"completion"})
 
 
+_START_TIME_TYPES = (dt.datetime, float, int)
+
+
 def observes_call(interceptor: BaseCustomLogger, kwargs: Any) -> bool:
     """Whether an observer hook of ``interceptor`` runs for LiteLLM's logging ``kwargs``."""
     return _observes(interceptor, kwargs, None)
 
 
 def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> bool:
-    """``observes_call``; with an ``event``, also only the first time for a call id (LiteLLM fires some
+    """``observes_call``; with an ``event``, also only the first time for a call (LiteLLM fires some
     observers twice for one call: a sync text completion runs the sync and the async success handlers).
     Runs for every observer on every call: one function, no further Python calls on the common path."""
     if not isinstance(kwargs, dict):
@@ -74,12 +81,33 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
     seen: RecentKeys | None = interceptor.__dict__.get("_litellm_plugin_seen")
     if seen is None:
         seen = interceptor.__dict__.setdefault("_litellm_plugin_seen", RecentKeys(4096))
-    return seen.add((event, call_id))
+    # A client may reuse a call id (the proxy takes it from ``x-litellm-call-id``): one call is one start time.
+    started = kwargs.get("start_time")
+    return seen.add((event, call_id, started if isinstance(started, _START_TIME_TYPES) else None))
+
+
+_PROXY_SERVER_MODULE = "litellm.proxy.proxy_server"
+
+
+def in_proxy_process() -> bool:
+    """Whether LiteLLM's proxy server is loaded in this process (``litellm --config ...``, or an app that
+    serves it in-process). SDK code never loads it."""
+    return _PROXY_SERVER_MODULE in sys.modules
+
+
+def is_proxy_request(data: Any) -> bool:
+    """Whether call ``data`` (a call's kwargs, a hook's ``data``) is a request LiteLLM's proxy received, whose
+    hooks the proxy runs itself.
+
+    The proxy marks its requests with ``proxy_server_request``; that marker alone is caller input in the SDK
+    (``litellm.completion(..., proxy_server_request={})``), and believing it there would switch every
+    interceptor off. So it counts only inside the proxy's process."""
+    return isinstance(data, dict) and data.get("proxy_server_request") is not None and in_proxy_process()
 
 
 def is_proxy_call(kwargs: Any) -> bool:
     """Whether LiteLLM's logging ``kwargs`` describe a request the proxy received."""
-    if not isinstance(kwargs, dict):
+    if not isinstance(kwargs, dict) or not in_proxy_process():
         return False
     litellm_params = kwargs.get("litellm_params")
     params: dict[str, Any] = litellm_params if isinstance(litellm_params, dict) else {}

@@ -17,8 +17,9 @@ Exactly once, per call the user made — a context variable tracks where we are:
   intercepted, and tagged so that observers skip it too;
 * inside a Responses or Anthropic Messages call that LiteLLM serves by calling ``completion`` itself: that
   one inner call is treated like a Router's deployment call (LiteLLM logs it in place of the outer one);
-* a proxy request (it carries ``proxy_server_request``): LiteLLM's proxy runs the same hooks itself, and
-  BaseCustomLogger makes sure it sees them, so the wrappers stand aside.
+* a proxy request (it carries ``proxy_server_request``, in the proxy's process: see
+  ``guards.is_proxy_request``): LiteLLM's proxy runs the same hooks itself, and BaseCustomLogger makes sure it
+  sees them, so the wrappers stand aside.
 
 LiteLLM's deployment hooks are not bridged, so nothing runs a second time through them.
 
@@ -41,9 +42,10 @@ from typing import Any
 import litellm
 
 from litellm_plugin.core import observers
-from litellm_plugin.core._sync import run_sync
+from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.guards import is_proxy_request
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -273,7 +275,8 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
     Provider code that runs while a chunk is pulled is inside the call: a LiteLLM call it makes is nested,
     even behind a Router (where a mid-stream fallback's own call therefore goes unobserved).
     """
-    if data.get("stream") and (hasattr(result, "__aiter__") or hasattr(result, "__next__")):
+    # A stream by its type, not by the call's arguments: a Router deployment may set ``stream`` itself.
+    if hasattr(result, "__aiter__") or hasattr(result, "__next__"):
         return InterceptedStream(
             result,
             interceptors,
@@ -345,7 +348,7 @@ def _wrap(
             scope.deployment_live = True
             return [], _RouterCall() if bridges else _IN_CALL, scope
         inner = _RouterCall() if is_router or bridges else _IN_CALL
-        if "proxy_server_request" in kwargs or not _installed:
+        if not _installed or ("proxy_server_request" in kwargs and is_proxy_request(kwargs)):
             return [], inner, None
         active = _active_interceptors(kwargs)
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
@@ -393,6 +396,8 @@ def _wrap(
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
+        # A sync Router call must keep its scope for its deployment call (see ``call_off_running_loop``).
+        call = functools.partial(call_off_running_loop, original) if is_router else original
 
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -402,15 +407,15 @@ def _wrap(
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
-                        return original(*args, **kwargs)
+                        return call(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams = _by_phase(interceptors)
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = run_sync(_apply_request(requests, data, call_type))
-                    result = original(*head, **data)
+                    result = call(*head, **data)
                 else:
-                    result = original(*args, **kwargs)
+                    result = call(*args, **kwargs)
                     data = _call_data(signature, rest, kwargs, copy_text=False)
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:

@@ -30,6 +30,7 @@ from litellm_plugin.core.guards import (
     guard_class,
     is_deliberate_rejection,
     is_proxy_call,
+    is_proxy_request,
     overrides,
 )
 from litellm_plugin.core.payloads import Channel, ChannelKind, StreamRewriter, TransformFor, rewrite_response
@@ -178,7 +179,7 @@ class BaseCustomLogger(CustomLogger):
     async def async_pre_call_deployment_hook(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
         """On SDK calls the engine already ran this interceptor's hooks. LiteLLM's ``CustomGuardrail`` would run
         them again from here (async calls naming it in ``guardrails=[...]``), so outside the proxy this is a no-op."""
-        if "proxy_server_request" not in kwargs:
+        if not is_proxy_request(kwargs):
             return None
         result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
         return result
@@ -187,7 +188,7 @@ class BaseCustomLogger(CustomLogger):
         self, request_data: dict[str, Any], response: Any, call_type: Any
     ) -> Any:
         """The response-side twin of ``async_pre_call_deployment_hook``."""
-        if "proxy_server_request" not in request_data:
+        if not is_proxy_request(request_data):
             return None
         return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
 

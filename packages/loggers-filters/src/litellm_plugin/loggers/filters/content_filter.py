@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from litellm_plugin.core._compat import guardrail_stream_scope_is_default
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.guards import is_proxy_request
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
     ALL_CHANNEL_KINDS,
@@ -169,7 +170,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         data: dict[str, Any],
         call_type: Any,
     ) -> dict[str, Any] | str | None:
-        in_proxy = "proxy_server_request" in data
+        in_proxy = is_proxy_request(data)
         filters = self._filter_requests and self._should_run(data, GuardrailEventHooks.pre_call)
         # during_call runs from the proxy's moderation hook; the SDK has none, so check before the call.
         checks = self._check_requests and not in_proxy and self._should_run(data, GuardrailEventHooks.during_call)
@@ -215,9 +216,14 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     # -- internals ---------------------------------------------------------------------------------
 
     def _should_run(self, data: dict[str, Any], event: GuardrailEventHooks) -> bool:
+        """LiteLLM's guardrail rules. Its admin switches (``disable_global_guardrails``,
+        ``opted_out_global_guardrails`` in a key's or team's metadata) count only in the proxy, which writes
+        that metadata itself; in the SDK the same keys are whatever the caller passed."""
+        in_proxy = is_proxy_request(data)
         if self._always_on and guardrail_stream_scope_is_default(self):
-            return self.get_disable_global_guardrail(data) is not True
-        return self.should_run_guardrail(data=data, event_type=event) is True
+            return not in_proxy or self.get_disable_global_guardrail(data) is not True
+        view = data if in_proxy else _without_admin_metadata(data)
+        return self.should_run_guardrail(data=view, event_type=event) is True
 
     def _apply(self, text: str, where: str, matches: list[WordMatch] | None = None) -> str:
         """Mask ``text`` (or refuse it when a matched word blocks); ``matches`` if already known."""
@@ -291,6 +297,21 @@ class _JsonReplyFilter(TextTransform):
     def flush(self) -> str:
         text, self._pending = "".join(self._pending), []
         return self.apply(text) if text else ""
+
+
+_ADMIN_METADATA_KEYS = ("user_api_key_metadata", "user_api_key_team_metadata")
+
+
+def _without_admin_metadata(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` as LiteLLM's guardrail checks should see it outside the proxy: no key or team metadata."""
+    view = data
+    for holder in ("metadata", "litellm_metadata"):
+        metadata = data.get(holder)
+        if isinstance(metadata, dict) and any(key in metadata for key in _ADMIN_METADATA_KEYS):
+            if view is data:
+                view = dict(data)
+            view[holder] = {key: value for key, value in metadata.items() if key not in _ADMIN_METADATA_KEYS}
+    return view
 
 
 def _mode_values(event_hook: Any) -> str | list[str] | None:
