@@ -202,6 +202,23 @@ _CHAT_FIELDS: dict[str, dict[str, Any]] = {
 _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
     "instructions as items": {"input": "hi", "instructions": [{"role": "developer", "content": "spam"}]},
     "prompt variables": {"input": "hi", "prompt": {"id": "p", "variables": {"topic": "spam"}}},
+    "web_search_call query": {
+        "input": [
+            _HI,
+            {
+                "type": "web_search_call",
+                "id": "w",
+                "status": "completed",
+                "action": {"type": "search", "query": "spam"},
+            },
+        ]
+    },
+    "computer_call typed text": {
+        "input": [_HI, {"type": "computer_call", "id": "c", "call_id": "c", "action": {"type": "type", "text": "spam"}}]
+    },
+    "code_interpreter_call code": {
+        "input": [_HI, {"type": "code_interpreter_call", "id": "c", "code": "print('spam')", "outputs": []}]
+    },
     "text.format schema": {
         "input": "hi",
         "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object", "description": "spam"}}},

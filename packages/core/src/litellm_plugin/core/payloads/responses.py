@@ -48,19 +48,21 @@ _INPUT_ITEMS = frozenset(
         "local_shell_call_output",
     }
 )
-_NO_TEXT_INPUT_ITEMS = frozenset(
+# Built-in tool calls and their outputs: every string they hold (a search query, typed text, code, logs, file
+# search results) is read, except binary payloads (images, files).
+_TOOL_INPUT_ITEMS = frozenset(
     {
-        "item_reference",
         "web_search_call",
         "file_search_call",
         "computer_call",
+        "computer_call_output",
         "image_generation_call",
         "code_interpreter_call",
         "local_shell_call",
-        "computer_call_output",
         "mcp_approval_response",
     }
 )
+_BINARY_KEYS = frozenset({"result", "image_url", "file_data", "file_id"})
 _ITEM_BOOKKEEPING = frozenset({"type", "id", "call_id", "status", "role", "encrypted_content"})
 
 
@@ -83,7 +85,12 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
 def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
     """One input item; an item of a type we do not know that carries anything but bookkeeping fails closed."""
     item_type = item.get("type", "message")
-    if item_type in _NO_TEXT_INPUT_ITEMS:
+    if item_type == "item_reference":
+        return
+    if item_type in _TOOL_INPUT_ITEMS:
+        for key in list(item):
+            if key not in _ITEM_BOOKKEEPING and key not in _BINARY_KEYS:
+                yield from _string_fields(item, key)
         return
     if item_type not in _INPUT_ITEMS:
         if any(value is not None for key, value in item.items() if key not in _ITEM_BOOKKEEPING):
@@ -99,6 +106,21 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         yield from tool_definition_fields(item, "tools")
     if item_type == "custom_tool_call" and isinstance(item.get("input"), str):
         yield TextField("tool_arguments", item["input"], setter(item, "input"))
+
+
+def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
+    """Every string value inside ``holder[key]`` (dict keys and binary payloads left alone)."""
+    value = holder[key]
+    if isinstance(value, str):
+        yield TextField("tool_arguments", value, setter(holder, key))
+    elif isinstance(value, dict):
+        for name in list(value):
+            if name not in _BINARY_KEYS:
+                yield from _string_fields(value, name)
+    elif isinstance(value, (list, tuple)):
+        items = holder[key] = list(value) if isinstance(value, tuple) else value
+        for index in range(len(items)):
+            yield from _string_fields(items, index)
 
 
 def _prompt_variable_fields(prompt: Any) -> Iterator[TextField]:
