@@ -135,6 +135,16 @@ def test_tuples_are_refused_in_block_mode(
     assert llm.seen == []
 
 
+def test_a_text_completion_prompt_tuple_is_masked(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    prompt = ("a spam b",)
+    litellm.text_completion(model=model, prompt=prompt)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert prompt == ("a spam b",)
+
+
 def test_a_sequence_that_is_not_a_list_or_tuple_is_refused(recorder: tuple[str, RecordingLLM]) -> None:
     model, llm = recorder
     litellm.callbacks = [_masking()]

@@ -241,7 +241,8 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         matches = self._matcher.find(joined)
         if not matches:
             return
-        self._apply(joined, "request", matches)  # refuses when a matched word blocks
+        if self._blocking and any(match.word in self._blocking for match in matches):
+            raise self._rejection("request")
         for field, new in zip(fields, _distribute(fields, matches, self.config.replacement), strict=True):
             if new != field.text:
                 field.set(new)
