@@ -50,6 +50,9 @@ def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[Text
     if isinstance(content, str):
         yield TextField(kind, content, setter(owner, name))
         return
+    if isinstance(content, dict):  # one block in place of a list (an Anthropic web search error, for one)
+        yield from _part_fields(content, kind, None)
+        return
     parts = sequence_at(owner, name, f"a {kind} content")
     if not parts:
         return

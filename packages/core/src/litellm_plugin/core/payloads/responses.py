@@ -33,7 +33,7 @@ __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_r
 # --- requests -------------------------------------------------------------------------------------------
 
 
-# Input items whose text is read below, and those that carry none the model reads as text.
+# Input items whose text fields are read one by one below.
 _INPUT_ITEMS = frozenset(
     {
         "message",
@@ -84,7 +84,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
 
 def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
     """One input item; an item of a type we do not know that carries anything but bookkeeping fails closed."""
-    item_type = item.get("type", "message")
+    item_type = item.get("type") or "message"
     if item_type == "item_reference":
         return
     if item_type in _TOOL_INPUT_ITEMS:
