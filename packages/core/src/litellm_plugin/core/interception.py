@@ -88,7 +88,19 @@ _ROUTER_FACTORY_CALL_TYPES: dict[object, CallType] = {
 # inner call is the one LiteLLM logs, so it is treated like a Router's deployment call: observed, not re-applied.
 _BRIDGED: frozenset[CallType] = frozenset({"responses", "anthropic_messages"})
 # Request fields that hold text: copied before interceptors change them, so the caller's objects stay as given.
-_TEXT_FIELDS = ("messages", "input", "prompt", "system", "tools", "functions", "instructions", "suffix")
+_TEXT_FIELDS = (
+    "messages",
+    "input",
+    "prompt",
+    "system",
+    "tools",
+    "functions",
+    "instructions",
+    "suffix",
+    "prediction",
+    "response_format",
+    "text",
+)
 
 _WRAPPED_MARK = "__litellm_plugin_original__"
 
@@ -292,15 +304,16 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
 
 
 def _copy_text(value: Any, depth: int = 0) -> Any:
-    """A copy of a request text field: its dicts and lists anew, strings and numbers shared, anything else
-    (and anything nested absurdly deep) deep-copied. Much cheaper than ``copy.deepcopy`` on JSON-like data."""
+    """A copy of a request text field: its dicts anew, its lists and tuples as new lists (which a filter can
+    change in place), strings and numbers shared, anything else (and anything nested absurdly deep)
+    deep-copied. Much cheaper than ``copy.deepcopy`` on JSON-like data."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if depth > 32:
         return copy.deepcopy(value)
     if type(value) is dict:
         return {key: item if type(item) is str else _copy_text(item, depth + 1) for key, item in value.items()}
-    if type(value) is list:
+    if isinstance(value, (list, tuple)):
         return [item if type(item) is str else _copy_text(item, depth + 1) for item in value]
     return copy.deepcopy(value)
 
@@ -323,7 +336,7 @@ def _call_data(
         data = dict(kwargs)
     if copy_text:
         for name in _TEXT_FIELDS:
-            if isinstance(data.get(name), (list, dict)):
+            if isinstance(data.get(name), (list, tuple, dict)):
                 data[name] = _copy_text(data[name])
     return data
 

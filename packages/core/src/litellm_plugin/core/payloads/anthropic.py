@@ -20,12 +20,12 @@ __all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     yield from content_fields(data, "system", "system")
     for message in messages_of(data):
-        yield from content_fields(message, "content", "message")
+        yield from content_fields(message, "content", "message")  # a tuple of blocks becomes a list here
         blocks = message.get("content")
         for block in blocks if isinstance(blocks, list) else ():
-            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use"):
+            if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
                 yield from object_fields(block, "input", "tool_arguments")
-    yield from tool_definition_fields(data.get("tools"))
+    yield from tool_definition_fields(data, "tools")
 
 
 def is_anthropic_message(response: Any) -> bool:

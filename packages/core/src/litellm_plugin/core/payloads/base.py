@@ -8,10 +8,11 @@ keeps channels from bleeding into each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.text import TextTransform
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "dict_items",
     "field_value",
     "field_values",
+    "sequence_at",
     "set_field",
     "setter",
 ]
@@ -53,11 +55,15 @@ TransformFor = Callable[[Channel], "TextTransform | None"]
 
 @dataclass
 class TextField:
-    """One piece of request text and how to put a changed version back (``set``)."""
+    """One piece of request text and how to put a changed version back (``set``).
+
+    ``group``: fields sharing one (non-None) group are consecutive pieces the model reads as one text (the
+    text parts of one message's content), so a word split across them must be seen whole."""
 
     kind: str
     text: str
     set: Callable[[str], None]
+    group: object = None
 
 
 def field_value(obj: Any, name: str) -> Any:
@@ -83,6 +89,20 @@ def dict_items(items: list[Any]) -> list[Any]:
         if not isinstance(item, dict) and callable(dump):
             items[index] = dump(exclude_none=True)
     return items
+
+
+def sequence_at(owner: dict[str, Any], name: str, shape: str) -> list[Any] | None:
+    """``owner[name]`` as a list whose items can be changed in place; None when absent.
+
+    A tuple (any non-text sequence) becomes a list put back into ``owner``, which is the engine's copy of the
+    caller's request. Anything else is text we cannot read: refused, never passed unseen."""
+    value = owner.get(name)
+    if value is None or isinstance(value, list):
+        return value
+    if isinstance(value, Sequence) and not isinstance(value, (str, bytes, bytearray)):
+        items = owner[name] = list(value)
+        return items
+    raise UnreadablePayloadError(shape, f"{name!r} is {type(value).__name__}, not a list")
 
 
 def setter(container: Any, key: Any) -> Callable[[str], None]:

@@ -14,7 +14,10 @@ from litellm.types.utils import (
     ModelResponseStream,
     StreamingChoices,
 )
+from litellm.utils import type_to_response_format_param
+from pydantic import BaseModel
 
+from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import (
     Channel,
     ChannelBook,
@@ -24,40 +27,76 @@ from litellm_plugin.core.payloads.base import (
     dict_items,
     field_value,
     field_values,
+    sequence_at,
     set_field,
     setter,
 )
 from litellm_plugin.core.payloads.json_text import json_fields, schema_fields
 
-__all__ = ["ChatStream", "content_fields", "request_fields", "rewrite_response", "tool_definition_fields"]
+__all__ = [
+    "ChatStream",
+    "content_fields",
+    "request_fields",
+    "rewrite_response",
+    "schema_format_fields",
+    "tool_definition_fields",
+]
 
 
 def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
-    """A string, or a list of parts whose ``text`` (or nested ``content``) holds text."""
+    """A string, or a sequence of parts whose ``text`` (or nested ``content``) holds text. The text parts of
+    one content share a group: the model reads them as one text."""
     content = owner.get(name)
     if isinstance(content, str):
         yield TextField(kind, content, setter(owner, name))
-    elif isinstance(content, list):
-        for part in content:
-            if isinstance(part, str):
-                continue
-            if isinstance(part, dict):
-                for key in ("text", "thinking", "refusal"):
-                    if isinstance(part.get(key), str):
-                        yield TextField(kind, part[key], setter(part, key))
-                if "content" in part:
-                    yield from content_fields(part, "content", kind)
-
-
-def tool_definition_fields(tools: Any) -> Iterator[TextField]:
-    """Descriptions of tool definitions and of their parameters (OpenAI ``function`` tools, Anthropic and
-    Responses tools); names and schema structure are left as they are."""
-    if not isinstance(tools, list):
         return
-    for tool in tools:
+    if isinstance(content, dict):  # one block in place of a list (an Anthropic web search error, for one)
+        yield from _part_fields(content, kind, None)
+        return
+    parts = sequence_at(owner, name, f"a {kind} content")
+    if not parts:
+        return
+    group = object()
+    for index, part in enumerate(dict_items(parts)):
+        if isinstance(part, str):
+            yield TextField(kind, part, setter(parts, index), group)
+        elif isinstance(part, dict):
+            yield from _part_fields(part, kind, group)
+        else:
+            raise UnreadablePayloadError(f"a {kind} content part of type {type(part).__name__}")
+
+
+def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[TextField]:
+    """One content part or block: its text, thinking, refusal, nested content, and the text a document or
+    search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat)."""
+    if isinstance(part.get("text"), str):
+        yield TextField(kind, part["text"], setter(part, "text"), group)
+    for key in ("thinking", "refusal", "title", "context"):
+        if isinstance(part.get(key), str):
+            yield TextField(kind, part[key], setter(part, key))
+    if "content" in part:
+        yield from content_fields(part, "content", kind)
+    for citation in dict_items(sequence_at(part, "citations", "a content block's citations") or []):
+        for key in ("cited_text", "document_title", "title"):
+            if isinstance(citation, dict) and isinstance(citation.get(key), str):
+                yield TextField(kind, citation[key], setter(citation, key))
+    source = part.get("source")
+    if part.get("type") == "document" and isinstance(source, dict):
+        if source.get("type") == "text":
+            if not isinstance(source.get("data"), str):
+                raise UnreadablePayloadError("an Anthropic text document", "its 'data' is not a string")
+            yield TextField(kind, source["data"], setter(source, "data"))
+        elif source.get("type") == "content":
+            yield from content_fields(source, "content", kind)
+
+
+def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextField]:
+    """Descriptions of the tool definitions in ``owner[name]`` and of their parameters (OpenAI ``function`` and
+    ``custom`` tools, Anthropic and Responses tools); names and schema structure are left as they are."""
+    for tool in dict_items(sequence_at(owner, name, "a request's tool definitions") or []):
         if not isinstance(tool, dict):
             continue
-        for holder in (tool, tool.get("function")):
+        for holder in (tool, tool.get("function"), tool.get("custom")):
             if not isinstance(holder, dict):
                 continue
             if isinstance(holder.get("description"), str):
@@ -68,25 +107,65 @@ def tool_definition_fields(tools: Any) -> Iterator[TextField]:
 
 def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
     """The request's messages as dicts, each with its ``content`` read (chat and Anthropic Messages alike)."""
-    messages = data.get("messages")
-    if isinstance(messages, list):
-        yield from (message for message in dict_items(messages) if isinstance(message, dict))
+    messages = sequence_at(data, "messages", "a request's messages")
+    for message in dict_items(messages or []):
+        if not isinstance(message, dict):
+            raise UnreadablePayloadError(f"a message of type {type(message).__name__}")
+        yield message
 
 
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     for message in messages_of(data):
         yield from content_fields(message, "content", "message")
-        for key in ("name", "reasoning_content"):
+        for key in ("name", "reasoning_content", "refusal"):
             if isinstance(message.get(key), str):
                 yield TextField("message", message[key], setter(message, key))
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") if isinstance(call, dict) else None
-            if isinstance(function, dict):
-                yield from json_fields(function, "arguments", "tool_arguments")
+        yield from _tool_call_fields(message)
         if isinstance(message.get("function_call"), dict):
             yield from json_fields(message["function_call"], "arguments", "tool_arguments")
-    yield from tool_definition_fields(data.get("tools"))
-    yield from tool_definition_fields(data.get("functions"))
+        for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
+            if isinstance(block, dict) and isinstance(block.get("thinking"), str):
+                yield TextField("message", block["thinking"], setter(block, "thinking"))
+    yield from tool_definition_fields(data, "tools")
+    yield from tool_definition_fields(data, "functions")
+    prediction = data.get("prediction")
+    if isinstance(prediction, dict):
+        yield from content_fields(prediction, "content", "prediction")
+    yield from response_format_fields(data)
+
+
+def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
+    """Arguments of an assistant message's function tool calls (JSON) and input of its custom tool calls."""
+    for call in dict_items(sequence_at(message, "tool_calls", "an assistant message's tool calls") or []):
+        function = call.get("function") if isinstance(call, dict) else None
+        if isinstance(function, dict):
+            yield from json_fields(function, "arguments", "tool_arguments")
+        custom = call.get("custom") if isinstance(call, dict) else None
+        if isinstance(custom, dict) and isinstance(custom.get("input"), str):
+            yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
+
+
+def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    """The prose of a structured-output schema (``response_format``), read like a tool's parameters. A
+    pydantic model class is turned into the JSON schema LiteLLM would send, so its descriptions are read."""
+    response_format = data.get("response_format")
+    if isinstance(response_format, type) and issubclass(response_format, BaseModel):
+        response_format = data["response_format"] = type_to_response_format_param(response_format)
+    if response_format is None:
+        return
+    if not isinstance(response_format, dict):
+        raise UnreadablePayloadError("a response_format", f"it is {type(response_format).__name__}, not a dict")
+    yield from schema_format_fields(response_format.get("json_schema"), "response_format")
+
+
+def schema_format_fields(holder: Any, kind: str) -> Iterator[TextField]:
+    """A named structured-output format (chat ``json_schema``, Responses ``text.format``): its description
+    and its schema's prose."""
+    if not isinstance(holder, dict):
+        return
+    if isinstance(holder.get("description"), str):
+        yield TextField(kind, holder["description"], setter(holder, "description"))
+    yield from schema_fields(holder, "schema", kind)
 
 
 def _tool_call_parts(calls: Any) -> Iterator[tuple[int, Any, Any]]:

@@ -21,10 +21,11 @@ from litellm_plugin.core.payloads.base import (
     TransformFor,
     dict_items,
     field_value,
+    sequence_at,
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.chat import content_fields, tool_definition_fields
+from litellm_plugin.core.payloads.chat import content_fields, schema_format_fields, tool_definition_fields
 from litellm_plugin.core.payloads.json_text import json_fields
 
 __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_response"]
@@ -32,23 +33,111 @@ __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_r
 # --- requests -------------------------------------------------------------------------------------------
 
 
+# Input items whose text fields are read one by one below.
+_INPUT_ITEMS = frozenset(
+    {
+        "message",
+        "function_call",
+        "function_call_output",
+        "custom_tool_call",
+        "custom_tool_call_output",
+        "mcp_call",
+        "mcp_approval_request",
+        "mcp_list_tools",
+        "reasoning",
+        "local_shell_call_output",
+    }
+)
+# Built-in tool calls and their outputs: every string they hold (a search query, typed text, code, logs, file
+# search results) is read, except binary payloads (images, files).
+_TOOL_INPUT_ITEMS = frozenset(
+    {
+        "web_search_call",
+        "file_search_call",
+        "computer_call",
+        "computer_call_output",
+        "image_generation_call",
+        "code_interpreter_call",
+        "local_shell_call",
+        "mcp_approval_response",
+    }
+)
+_BINARY_KEYS = frozenset({"result", "image_url", "file_data", "file_id"})
+_ITEM_BOOKKEEPING = frozenset({"type", "id", "call_id", "status", "role", "encrypted_content"})
+
+
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
-    if isinstance(data.get("instructions"), str):
-        yield TextField("instructions", data["instructions"], setter(data, "instructions"))
-    items = data.get("input")
-    if isinstance(items, str):
-        yield TextField("input", items, setter(data, "input"))
-    elif isinstance(items, list):
-        for item in dict_items(items):
+    for name in ("instructions", "input"):  # each a string or a sequence of input items
+        if isinstance(data.get(name), str):
+            yield TextField(name, data[name], setter(data, name))
+            continue
+        for item in dict_items(sequence_at(data, name, f"a Responses API {name}") or []):
             if not isinstance(item, dict):
-                continue
-            for name in ("content", "output", "summary"):
-                yield from content_fields(item, name, "input")
-            if item.get("type") in ("function_call", "mcp_call"):
-                yield from json_fields(item, "arguments", "tool_arguments")
-            if item.get("type") == "custom_tool_call" and isinstance(item.get("input"), str):
-                yield TextField("tool_arguments", item["input"], setter(item, "input"))
-    yield from tool_definition_fields(data.get("tools"))
+                raise UnreadablePayloadError(f"a Responses API input item of type {type(item).__name__}")
+            yield from _input_item_fields(item)
+    yield from tool_definition_fields(data, "tools")
+    text = data.get("text")
+    if isinstance(text, dict):
+        yield from schema_format_fields(text.get("format"), "response_format")
+    yield from _prompt_variable_fields(data.get("prompt"))
+
+
+def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
+    """One input item; an item of a type we do not know that carries anything but bookkeeping fails closed."""
+    item_type = item.get("type") or "message"
+    if item_type == "item_reference":
+        return
+    if item_type in _TOOL_INPUT_ITEMS:
+        for key in list(item):
+            if key not in _ITEM_BOOKKEEPING and key not in _BINARY_KEYS:
+                yield from _string_fields(item, key)
+        return
+    if item_type not in _INPUT_ITEMS:
+        if any(value is not None for key, value in item.items() if key not in _ITEM_BOOKKEEPING):
+            raise UnreadablePayloadError(f"a Responses API input item of type {item_type!r}")
+        return
+    for name in ("content", "output", "summary"):
+        yield from content_fields(item, name, "input")
+    if item_type in ("function_call", "mcp_call", "mcp_approval_request"):
+        yield from json_fields(item, "arguments", "tool_arguments")
+    if item_type == "mcp_call" and isinstance(item.get("error"), str):
+        yield TextField("input", item["error"], setter(item, "error"))
+    if item_type == "mcp_list_tools":
+        yield from tool_definition_fields(item, "tools")
+    if item_type == "custom_tool_call" and isinstance(item.get("input"), str):
+        yield TextField("tool_arguments", item["input"], setter(item, "input"))
+
+
+def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
+    """Every string value inside ``holder[key]`` (dict keys and binary payloads left alone)."""
+    value = holder[key]
+    if isinstance(value, str):
+        yield TextField("tool_arguments", value, setter(holder, key))
+    elif isinstance(value, dict):
+        for name in list(value):
+            if name not in _BINARY_KEYS:
+                yield from _string_fields(value, name)
+    elif isinstance(value, (list, tuple)):
+        items = holder[key] = list(value) if isinstance(value, tuple) else value
+        for index in range(len(items)):
+            yield from _string_fields(items, index)
+
+
+def _prompt_variable_fields(prompt: Any) -> Iterator[TextField]:
+    """A reusable prompt's ``variables``: strings the model reads inside the stored prompt."""
+    variables = prompt.get("variables") if isinstance(prompt, dict) else None
+    if not isinstance(variables, dict):
+        return
+    for name, value in variables.items():
+        if isinstance(value, str):
+            yield TextField("input", value, setter(variables, name))
+        elif isinstance(value, dict):
+            yield from _part_text_fields(value)
+
+
+def _part_text_fields(part: dict[str, Any]) -> Iterator[TextField]:
+    if isinstance(part.get("text"), str):
+        yield TextField("input", part["text"], setter(part, "text"))
 
 
 # --- output items (non-stream, and the items the stream repeats) --------------------------------------------

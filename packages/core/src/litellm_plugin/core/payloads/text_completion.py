@@ -8,7 +8,7 @@ from typing import Any
 from litellm.types.utils import TextChoices, TextCompletionResponse
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, TextField, TransformFor, setter
+from litellm_plugin.core.payloads.base import ChannelBook, TextField, TransformFor, sequence_at, setter
 
 __all__ = ["TextCompletionStream", "prompt_fields", "request_fields", "rewrite_response"]
 
@@ -21,7 +21,8 @@ def prompt_fields(data: dict[str, Any], name: str, kind: str, shape: str) -> Ite
     if isinstance(value, str):
         yield TextField(kind, value, setter(data, name))
         return
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        value = sequence_at(data, name, shape) or []
         for index, item in enumerate(value):
             yield TextField(kind, item, setter(value, index))
         return

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
@@ -25,6 +25,7 @@ from litellm_plugin.core.payloads import (
     ALL_CHANNEL_KINDS,
     Channel,
     ChannelKind,
+    TextField,
     TransformFor,
     map_json_strings,
     request_fields,
@@ -177,10 +178,8 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         if not (filters or checks):
             return None
         if filters:
-            for field in request_fields(call_type, data):
-                masked = self._apply(field.text, "request")
-                if masked != field.text:
-                    field.set(masked)
+            for fields in _grouped(request_fields(call_type, data)):
+                self._mask_fields(fields)
         else:
             self._reject_blocked_request(call_type, data)
         return data
@@ -235,9 +234,28 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
             raise self._rejection(where)
         return apply_mask(text, matches, self.config.replacement)
 
+    def _mask_fields(self, fields: list[TextField]) -> None:
+        """Mask (or refuse) request fields the model reads as one text: a word split across them is masked
+        whole, its replacement in the field where it starts; text outside matches stays where it was."""
+        if len(fields) == 1:
+            field = fields[0]
+            masked = self._apply(field.text, "request")
+            if masked != field.text:
+                field.set(masked)
+            return
+        joined = "".join(field.text for field in fields)
+        matches = self._matcher.find(joined)
+        if not matches:
+            return
+        if self._blocking and any(match.word in self._blocking for match in matches):
+            raise self._rejection("request")
+        for field, new in zip(fields, _distribute(fields, matches, self.config.replacement), strict=True):
+            if new != field.text:
+                field.set(new)
+
     def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
-        for field in request_fields(call_type, data):
-            if self._matcher.find(field.text):
+        for fields in _grouped(request_fields(call_type, data)):
+            if self._matcher.find("".join(field.text for field in fields)):
                 raise self._rejection("request", model=str(data.get("model") or ""))
 
     def _rejection(self, where: str, model: str = "") -> InterceptorRejectedError:
@@ -312,6 +330,45 @@ def _without_admin_metadata(data: dict[str, Any]) -> dict[str, Any]:
                 view = dict(data)
             view[holder] = {key: value for key, value in metadata.items() if key not in _ADMIN_METADATA_KEYS}
     return view
+
+
+def _grouped(fields: Iterable[TextField]) -> Iterator[list[TextField]]:
+    """Request fields in runs the model reads as one text: consecutive fields of one group, others alone."""
+    run: list[TextField] = []
+    for field in fields:
+        if run and (field.group is None or field.group is not run[-1].group):
+            yield run
+            run = []
+        run.append(field)
+    if run:
+        yield run
+
+
+def _distribute(fields: list[TextField], matches: list[WordMatch], replacement: str) -> list[str]:
+    """The fields' texts with ``matches`` (offsets into their concatenation, sorted) masked: each replacement
+    goes to the field where its match starts, the rest of the match is cut from the fields it spans."""
+    out: list[str] = []
+    start = 0
+    for field in fields:
+        end = start + len(field.text)
+        pieces: list[str] = []
+        position = start
+        for match in matches:
+            if match.end <= position or match.start >= end:
+                continue
+            if match.start >= position:
+                pieces.append(_slice(field.text, start, position, match.start))
+                pieces.append(replacement)
+            position = max(position, min(match.end, end))
+        pieces.append(_slice(field.text, start, position, end))
+        out.append("".join(pieces))
+        start = end
+    return out
+
+
+def _slice(text: str, offset: int, begin: int, end: int) -> str:
+    """``text`` (which starts at ``offset`` of the concatenation) between concatenation offsets."""
+    return text[begin - offset : end - offset]
 
 
 def _mode_values(event_hook: Any) -> str | list[str] | None:

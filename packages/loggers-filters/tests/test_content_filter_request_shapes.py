@@ -1,0 +1,376 @@
+"""Request text that ContentFilter(filter_requests=True) must see in every shape a caller can send it: tuples,
+less common fields (refusals, custom tool input, thinking, predictions, structured-output schemas, Anthropic
+documents and search results), and words split across the text parts of one message."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from typing import Any
+
+import litellm
+import pytest
+from litellm import CustomLLM
+from litellm.types.utils import ModelResponse
+from pydantic import BaseModel, Field
+
+from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError
+from litellm_plugin.loggers.filters import ContentFilter
+
+
+class RecordingLLM(CustomLLM):
+    """Records what reached the model (messages and optional params) and replies "ok"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        sent = {"messages": kwargs["messages"], "optional_params": kwargs.get("optional_params")}
+        self.seen.append(json.dumps(sent, default=str))
+        response = ModelResponse(model=kwargs["model"])
+        response.choices[0].message.content = "ok"
+        response.usage = litellm.Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)  # type: ignore[attr-defined]
+        return response
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion(*args, **kwargs)
+
+
+@pytest.fixture
+def recorder() -> tuple[str, RecordingLLM]:
+    name = f"rs{uuid.uuid4().hex[:8]}"
+    llm = RecordingLLM()
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": llm}]
+    litellm.utils.custom_llm_setup()
+    return f"{name}/x", llm
+
+
+def _router(model: str) -> litellm.Router:
+    return litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": model}}])
+
+
+CHAT_ENTRIES = ("completion", "acompletion", "router_completion", "router_acompletion")
+
+
+def _chat(entry: str, model: str, **params: Any) -> Any:
+    """One chat completion on ``entry`` (the Router is asked for its model name)."""
+    if entry == "completion":
+        return litellm.completion(model=model, **params)
+    if entry == "acompletion":
+        return asyncio.run(litellm.acompletion(model=model, **params))
+    if entry == "router_completion":
+        return _router(model).completion(model="m", **params)
+    return asyncio.run(_router(model).acompletion(model="m", **params))
+
+
+def _responses(model: str, **params: Any) -> Any:
+    return litellm.responses(model=model, **params)
+
+
+def _anthropic(model: str, **params: Any) -> Any:
+    return asyncio.run(litellm.anthropic_messages(model=model, max_tokens=5, **params))
+
+
+def _masking() -> ContentFilter:
+    return ContentFilter(["spam"], filter_requests=True, filter_responses=False)
+
+
+def _blocking() -> ContentFilter:
+    return ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)
+
+
+# --- 1. tuples and other sequences -------------------------------------------------------------------------
+
+_TUPLE_MESSAGE = {"role": "user", "content": "a spam b"}
+_TUPLE_PARTS = {"role": "user", "content": ({"type": "text", "text": "a spam b"},)}
+
+
+def _tuple_calls() -> list[Any]:
+    calls: list[Any] = []
+    for entry in CHAT_ENTRIES:
+        calls.append(pytest.param(entry, {"messages": (_TUPLE_MESSAGE,)}, id=f"{entry}-messages"))
+        calls.append(pytest.param(entry, {"messages": [_TUPLE_PARTS]}, id=f"{entry}-parts"))
+    calls.append(
+        pytest.param(
+            "responses",
+            {"input": ({"role": "user", "content": ({"type": "input_text", "text": "a spam b"},)},)},
+            id="responses-input",
+        )
+    )
+    calls.append(pytest.param("anthropic_messages", {"messages": (_TUPLE_PARTS,)}, id="anthropic-messages"))
+    return calls
+
+
+def _call(entry: str, model: str, params: dict[str, Any]) -> Any:
+    if entry == "responses":
+        return _responses(model, **params)
+    if entry == "anthropic_messages":
+        return _anthropic(model, **params)
+    return _chat(entry, model, **params)
+
+
+@pytest.mark.parametrize(("entry", "params"), _tuple_calls())
+def test_tuples_are_masked_and_the_callers_tuples_stay_as_given(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    before = repr(params)
+    litellm.callbacks = [_masking()]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+@pytest.mark.parametrize(("entry", "params"), _tuple_calls())
+def test_tuples_are_refused_in_block_mode(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_blocking()]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_a_text_completion_prompt_tuple_is_masked(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    prompt = ("a spam b",)
+    litellm.text_completion(model=model, prompt=prompt)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert prompt == ("a spam b",)
+
+
+def test_a_sequence_that_is_not_a_list_or_tuple_is_refused(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    message = {"role": "user", "content": ({"type": "text", "text": "a spam b"},)}
+    with pytest.raises(InterceptorError):
+        litellm.completion(model=model, messages=[{**message, "content": iter(message["content"])}])
+    assert llm.seen == []
+
+
+# --- 2. fields the readers did not read ----------------------------------------------------------------------
+
+_HI = {"role": "user", "content": "hi"}
+
+
+class _Answer(BaseModel):
+    value: int = Field(description="a spam value")
+
+
+_CHAT_FIELDS: dict[str, dict[str, Any]] = {
+    "assistant refusal": {"messages": [_HI, {"role": "assistant", "content": "x", "refusal": "spam"}, _HI]},
+    "custom tool call input": {
+        "messages": [
+            _HI,
+            {
+                "role": "assistant",
+                "tool_calls": [{"id": "1", "type": "custom", "custom": {"name": "f", "input": "spam"}}],
+            },
+            {"role": "tool", "tool_call_id": "1", "content": "x"},
+        ]
+    },
+    "thinking blocks": {
+        "messages": [
+            _HI,
+            {
+                "role": "assistant",
+                "content": "x",
+                "thinking_blocks": [{"type": "thinking", "thinking": "spam", "signature": "s"}],
+            },
+            _HI,
+        ]
+    },
+    "prediction string": {"messages": [_HI], "prediction": {"type": "content", "content": "spam"}},
+    "prediction parts": {
+        "messages": [_HI],
+        "prediction": {"type": "content", "content": [{"type": "text", "text": "spam"}]},
+    },
+    "response_format schema": {
+        "messages": [_HI],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "n", "schema": {"type": "object", "description": "spam"}},
+        },
+    },
+    "response_format description": {
+        "messages": [_HI],
+        "response_format": {"type": "json_schema", "json_schema": {"name": "n", "description": "spam", "schema": {}}},
+    },
+    "response_format pydantic model": {"messages": [_HI], "response_format": _Answer},
+    "custom tool definition": {
+        "messages": [_HI],
+        "tools": [{"type": "custom", "custom": {"name": "f", "description": "spam"}}],
+    },
+}
+
+_RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
+    "instructions as items": {"input": "hi", "instructions": [{"role": "developer", "content": "spam"}]},
+    "prompt variables": {"input": "hi", "prompt": {"id": "p", "variables": {"topic": "spam"}}},
+    "web_search_call query": {
+        "input": [
+            _HI,
+            {
+                "type": "web_search_call",
+                "id": "w",
+                "status": "completed",
+                "action": {"type": "search", "query": "spam"},
+            },
+        ]
+    },
+    "computer_call typed text": {
+        "input": [_HI, {"type": "computer_call", "id": "c", "call_id": "c", "action": {"type": "type", "text": "spam"}}]
+    },
+    "code_interpreter_call code": {
+        "input": [_HI, {"type": "code_interpreter_call", "id": "c", "code": "print('spam')", "outputs": []}]
+    },
+    "text.format schema": {
+        "input": "hi",
+        "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object", "description": "spam"}}},
+    },
+}
+
+
+def _document(**extra: Any) -> dict[str, Any]:
+    return {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "x"}, **extra}
+
+
+_ANTHROPIC_FIELDS: dict[str, list[dict[str, Any]]] = {
+    "document text source": [
+        {"type": "document", "source": {"type": "text", "media_type": "text/plain", "data": "spam"}},
+        {"type": "text", "text": "hi"},
+    ],
+    "document title": [_document(title="spam"), {"type": "text", "text": "hi"}],
+    "document context": [_document(context="spam"), {"type": "text", "text": "hi"}],
+    "document content source": [
+        {"type": "document", "source": {"type": "content", "content": [{"type": "text", "text": "spam"}]}},
+    ],
+    "search_result title": [{"type": "search_result", "source": "s", "title": "spam", "content": []}],
+    "citation": [
+        {
+            "type": "text",
+            "text": "x",
+            "citations": [{"type": "char_location", "cited_text": "spam", "document_index": 0}],
+        }
+    ],
+}
+
+
+def _field_calls() -> list[Any]:
+    calls: list[Any] = []
+    for name, params in _CHAT_FIELDS.items():
+        calls.extend(pytest.param(entry, params, id=f"{entry}-{name}") for entry in CHAT_ENTRIES)
+    calls.extend(
+        pytest.param("responses", params, id=f"responses-{name}") for name, params in _RESPONSES_FIELDS.items()
+    )
+    calls.extend(
+        pytest.param("anthropic_messages", {"messages": [{"role": "user", "content": blocks}]}, id=f"anthropic-{name}")
+        for name, blocks in _ANTHROPIC_FIELDS.items()
+    )
+    return calls
+
+
+@pytest.mark.parametrize(("entry", "params"), _field_calls())
+def test_every_request_field_is_read_in_block_mode(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_blocking()]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+@pytest.mark.parametrize("name", ["prediction string", "response_format schema", "response_format pydantic model"])
+@pytest.mark.parametrize("entry", CHAT_ENTRIES)
+def test_optional_text_params_are_masked(entry: str, name: str, recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    params = _CHAT_FIELDS[name]
+    before = repr(params)
+    litellm.callbacks = [_masking()]
+    _chat(entry, model, **params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+@pytest.mark.parametrize(
+    "item", [{"type": "brand_new_item", "text": "spam"}, {"type": "brand_new_item", "content": [{"text": "x"}]}]
+)
+def test_a_responses_input_item_of_an_unknown_type_fails_closed(
+    item: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    _responses(model, input=[_HI, {"type": "item_reference", "id": "msg_1"}])  # a known item without text
+    assert len(llm.seen) == 1
+    with pytest.raises(InterceptorError):
+        _responses(model, input=[_HI, item])
+    assert len(llm.seen) == 1
+
+
+# --- 3. a word split across the text parts of one message ----------------------------------------------------
+
+
+def _split_calls(pieces: tuple[str, ...]) -> list[Any]:
+    chat_parts = [{"type": "text", "text": piece} for piece in pieces]
+    calls = [
+        pytest.param(entry, {"messages": [{"role": "user", "content": chat_parts}]}, id=entry) for entry in CHAT_ENTRIES
+    ]
+    response_parts = [{"type": "input_text", "text": piece} for piece in pieces]
+    calls.append(pytest.param("responses", {"input": [{"role": "user", "content": response_parts}]}, id="responses"))
+    calls.append(
+        pytest.param("anthropic_messages", {"messages": [{"role": "user", "content": chat_parts}]}, id="anthropic")
+    )
+    return calls
+
+
+@pytest.mark.parametrize("mode", ["block", "during_call"])
+@pytest.mark.parametrize(("entry", "params"), _split_calls(("my sp", "am here")))
+def test_a_word_split_across_text_parts_is_refused(
+    mode: str, entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    if mode == "block":
+        litellm.callbacks = [_blocking()]
+    else:
+        litellm.callbacks = [ContentFilter(["spam"], mode="during_call", action="block")]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+    two_messages = [{"role": "user", "content": "my sp"}, {"role": "user", "content": "am here"}]
+    _call(entry, model, {"input" if entry == "responses" else "messages": two_messages})
+    assert len(llm.seen) == 1  # parts of different messages are separate texts
+
+
+def _sent_text(seen: str) -> str:
+    """The text parts of the last message the model got, joined."""
+    content = json.loads(seen)["messages"][-1]["content"]
+    if isinstance(content, str):
+        return content
+    return "".join(part.get("text", "") for part in content)
+
+
+@pytest.mark.parametrize(
+    ("pieces", "expected"),
+    [
+        (("my sp", "am here"), "my [FILTERED] here"),
+        (("s", "pa", "m!"), "[FILTERED]!"),
+        (("spam ", "sp", "am"), "[FILTERED] [FILTERED]"),
+        (("sp", "amish ", "sp", "am"), "spamish [FILTERED]"),  # whole words only, across boundaries too
+    ],
+)
+@pytest.mark.parametrize("entry", [*CHAT_ENTRIES, "responses", "anthropic_messages"])
+def test_a_word_split_across_text_parts_is_masked(
+    entry: str, pieces: tuple[str, ...], expected: str, recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    params = next(p.values[1] for p in _split_calls(pieces) if p.values[0] == entry)
+    litellm.callbacks = [_masking()]
+    _call(entry, model, params)
+    assert _sent_text(llm.seen[-1]) == expected
