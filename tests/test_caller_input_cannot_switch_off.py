@@ -8,7 +8,7 @@ application that forwards its users' parameters to LiteLLM must not hand them a 
 from __future__ import annotations
 
 import asyncio
-import sys
+import importlib
 from typing import Any
 
 import litellm
@@ -30,9 +30,13 @@ FORGED: list[dict[str, Any]] = [
 IDS = ["proxy-marker", "empty-proxy-marker", "key-switch", "team-switch", "litellm-metadata-switch", "opt-out"]
 
 
-def test_the_sdk_process_is_not_the_proxy() -> None:
-    """The rule these tests rely on: the proxy marker counts only where LiteLLM's proxy server is loaded."""
-    assert "litellm.proxy.proxy_server" not in sys.modules
+async def test_loading_the_proxy_module_does_not_make_the_sdk_a_proxy(echo_model: str) -> None:
+    """LiteLLM's SDK imports its proxy server module on some paths (Anthropic Messages): a proxy that is not
+    running still does not run anyone's hooks."""
+    importlib.import_module("litellm.proxy.proxy_server")
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"], filter_requests=True)]
+    reply = await litellm.acompletion(model=echo_model, messages=MESSAGES, proxy_server_request={})
+    assert reply.choices[0].message.content == "Echo: a [FILTERED] b"
 
 
 @pytest.mark.parametrize("forged", FORGED, ids=IDS)

@@ -147,9 +147,11 @@ def test_a_caller_cannot_use_the_admin_switch_outside_the_proxy(call: Callable[.
 async def test_an_admin_can_switch_global_guardrails_off_for_a_key_in_the_proxy(
     named: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """In the proxy's process (its server module loaded), LiteLLM's switch in a key's metadata is honoured,
+    """In a running proxy's process, LiteLLM's switch in a key's metadata is honoured,
     for a plain callback and a named guardrail alike; the hook is called the way the proxy calls it."""
-    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", types.ModuleType("litellm.proxy.proxy_server"))
+    server = types.ModuleType("litellm.proxy.proxy_server")
+    server.master_key = "sk-running"  # type: ignore[attr-defined]  # what a started proxy holds
+    monkeypatch.setitem(sys.modules, "litellm.proxy.proxy_server", server)
     guardrail: dict[str, Any] = {"guardrail_name": "words", "mode": "post_call"} if named else {}
     content_filter = ContentFilter(["spam"], **guardrail)
 

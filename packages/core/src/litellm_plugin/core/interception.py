@@ -45,7 +45,7 @@ from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
-from litellm_plugin.core.guards import is_proxy_request
+from litellm_plugin.core.guards import is_proxy_request, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -236,24 +236,11 @@ def _mark_nested(kwargs: dict[str, Any]) -> None:
 
 # --- applying hooks ------------------------------------------------------------------------------------
 
-_hook_args: tuple[Any, Any] | None = None
-
-
-def _hook_context() -> tuple[Any, Any]:
-    """The ``user_api_key_dict`` and ``cache`` that SDK calls pass to proxy-style hooks (made once, lazily)."""
-    global _hook_args
-    if _hook_args is None:
-        from litellm.caching.dual_cache import DualCache
-        from litellm.proxy._types import UserAPIKeyAuth
-
-        _hook_args = (UserAPIKeyAuth(), DualCache())
-    return _hook_args
-
 
 async def _apply_request(
     interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: CallType
 ) -> dict[str, Any]:
-    user_api_key_dict, cache = _hook_context()
+    user_api_key_dict, cache = sdk_hook_context()
     for interceptor in interceptors:
         result = await interceptor.async_pre_call_hook(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
@@ -270,7 +257,7 @@ async def _apply_request(
 async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, Any], response: Any) -> Any:
     """Each interceptor's response hook in turn, each walking the reply itself: a failure (or a reply its
     change made unreadable) stays that interceptor's, under its own policy."""
-    user_api_key_dict, _ = _hook_context()
+    user_api_key_dict, _ = sdk_hook_context()
     for interceptor in interceptors:
         replaced = await interceptor.async_post_call_success_hook(
             data=data, user_api_key_dict=user_api_key_dict, response=response
@@ -293,7 +280,7 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
             result,
             interceptors,
             data,
-            user_api_key_dict=_hook_context()[0],
+            user_api_key_dict=sdk_hook_context()[0],
             scope=_scope,
             scope_value=_IN_CALL,
         )
