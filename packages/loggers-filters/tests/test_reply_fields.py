@@ -519,7 +519,8 @@ def test_text_completion_logprobs_that_spell_a_masked_word_are_dropped(
 
 
 def _audio_chunk(transcript: str, finish: str | None = None) -> ModelResponseStream:
-    choice = StreamingChoices(index=0, delta=Delta(audio=_audio(transcript)), finish_reason=finish)
+    audio: Any = {"id": "a", "data": "UklGRg==", "expires_at": 0, "transcript": transcript}  # as providers stream it
+    choice = StreamingChoices(index=0, delta=Delta(audio=audio), finish_reason=finish)
     return ModelResponseStream(id="s", model="m", created=1, choices=[choice])
 
 
