@@ -431,6 +431,12 @@ def test_responses_server_tool_items_are_filtered(server: tuple[str, type[_Serve
         [
             {"type": "mcp_call", "id": "m", "name": "f", "server_label": "s", "arguments": "{}", "output": "spam"},
             {
+                "type": "mcp_list_tools",
+                "id": "l",
+                "server_label": "s",
+                "tools": [{"name": "f", "description": "finds spam", "input_schema": {}}],
+            },
+            {
                 "type": "web_search_call",
                 "id": "w",
                 "status": "completed",
@@ -464,7 +470,15 @@ def test_responses_server_tool_items_are_filtered(server: tuple[str, type[_Serve
     response: Any = litellm.responses(**kwargs) if sync else _run(litellm.aresponses(**kwargs))
     dumped = json.dumps(response.model_dump(), default=str)
     assert "spam" not in dumped
-    assert dumped.count("[FILTERED]") == 3
+    assert dumped.count("[FILTERED]") == 4
+
+
+def test_responses_output_item_of_an_unknown_type_with_text_fails_closed(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.body = _responses_reply([{"type": "program", "id": "p", "call_id": "c", "code": "say('spam')"}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    with pytest.raises(InterceptorError, match="program"):
+        litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k")
 
 
 def _completion_reply(tokens: list[str], alternative: str) -> bytes:

@@ -21,6 +21,7 @@ from litellm_plugin.core.payloads.base import (
     TransformFor,
     dict_items,
     field_value,
+    field_values,
     set_field,
     setter,
 )
@@ -132,10 +133,27 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
             _rewrite_attr(part, "text", "reasoning", ("s", output_index, index), rewrite, False)
         for index, part in enumerate(field_value(item, "content") or ()):
             _rewrite_attr(part, "text", "reasoning", ("r", output_index, index), rewrite, False)
-    elif item_type not in _NO_TEXT_ITEMS and any(
-        isinstance(field_value(item, name), (str, list)) for name in ("text", "content", "arguments", "output")
-    ):
+    elif item_type == "mcp_approval_request":
+        _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
+    elif item_type == "mcp_list_tools":
+        _rewrite_strings(item, "tools", "tool_output", ("o", output_index), rewrite, "description")
+        _rewrite_attr(item, "error", "tool_output", ("e", output_index), rewrite, False)
+    elif item_type not in _NO_TEXT_ITEMS and _may_hold_text(item):
         raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+
+
+# Fields of output items that name or locate things rather than say them.
+_ITEM_METADATA = frozenset(
+    {"id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint"}
+)
+
+
+def _may_hold_text(item: Any) -> bool:
+    """An item of a type we do not know: text in one of the usual fields, or any other string field."""
+    values = field_values(item)
+    return any(isinstance(values.get(name), (str, list)) for name in ("text", "content", "arguments", "output")) or any(
+        isinstance(value, str) and name not in _ITEM_METADATA for name, value in values.items()
+    )
 
 
 def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
