@@ -560,3 +560,32 @@ def test_a_streamed_audio_reply_whose_transcript_would_be_masked_fails_closed(
     with pytest.raises(InterceptorError) as error:
         transcript()
     assert isinstance(error.value.__cause__, UnchangeableReplyError)
+
+
+def test_streamed_responses_server_tool_items_and_annotations_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    mcp = {"type": "mcp_call", "id": "m", "name": "f", "server_label": "s", "arguments": "{}", "output": "spam"}
+    annotation = {"type": "url_citation", "title": "spam", "url": "https://x", "start_index": 0, "end_index": 1}
+    created = json.loads(_responses_reply([]))
+    done = json.loads(_responses_reply([mcp]))
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": {**created, "status": "in_progress"}},
+        {"type": "response.output_item.done", "sequence_number": 1, "output_index": 0, "item": mcp},
+        {
+            "type": "response.output_text.annotation.added",
+            "sequence_number": 2,
+            "item_id": "o",
+            "output_index": 1,
+            "content_index": 0,
+            "annotation_index": 0,
+            "annotation": annotation,
+        },
+        {"type": "response.completed", "sequence_number": 3, "response": done},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    dumped = json.dumps([event.model_dump() for event in stream], default=str)
+    assert "spam" not in dumped
+    assert dumped.count("[FILTERED]") == 3
