@@ -17,6 +17,7 @@ from litellm_plugin.core.errors import (
     InvalidProviderNameError,
     ProviderNotFoundError,
     ProviderRegistrationError,
+    UnchangeableReplyError,
     UnreadablePayloadError,
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
@@ -64,6 +65,7 @@ __all__ = [
     "ProviderNotFoundError",
     "ProviderRegistrationError",
     "TextTransform",
+    "UnchangeableReplyError",
     "UnreadablePayloadError",
     "__version__",
     "get_provider",

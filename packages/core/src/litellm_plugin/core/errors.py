@@ -77,3 +77,15 @@ class UnreadablePayloadError(RuntimeError):
         self.shape = shape
         self.message = f"cannot read the text of {shape}" + (f": {detail}" if detail else "")
         super().__init__(self.message)
+
+
+class UnchangeableReplyError(RuntimeError):
+    """A transform changed reply text that cannot be changed alone: an audio reply's transcript (the audio
+    still speaks the original words). The call fails closed instead of returning the unchanged audio."""
+
+    status_code = 500
+
+    def __init__(self, shape: str, detail: str = "") -> None:
+        self.shape = shape
+        self.message = f"cannot change the text of {shape}" + (f": {detail}" if detail else "")
+        super().__init__(self.message)

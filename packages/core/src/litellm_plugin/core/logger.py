@@ -57,7 +57,10 @@ class BaseCustomLogger(CustomLogger):
     * ``fail_open``: when a modifying hook raises, the call fails with :class:`InterceptorError` unless this
       is True, in which case the error is logged and the call goes on unmodified.
     * ``response_channels``: which reply text ``response_transform`` rewrites: visible ``text`` by default;
-      add ``reasoning``, ``refusal``, ``tool_arguments`` (raw JSON) to see those too.
+      add ``reasoning``, ``refusal``, ``tool_arguments`` (raw JSON), ``tool_output``, ``citation``,
+      ``transcript``, ``revised_prompt`` or ``logprobs`` to see those too (``ALL_CHANNEL_KINDS`` for all).
+      ``transcript`` and ``logprobs`` are only checked: a changed transcript fails the call (its audio cannot
+      change), changed logprobs are dropped.
     """
 
     call_types: ClassVar[frozenset[CallType]] = DEFAULT_CALL_TYPES

@@ -38,6 +38,35 @@ _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use"})
 _NO_TEXT_BLOCKS = frozenset({"redacted_thinking", "image"})
 
 
+_CITATION_FIELDS = ("cited_text", "document_title", "title")
+
+
+def _rewrite_citation(citation: Any, book: ChannelBook, where: tuple[object, ...]) -> dict[str, Any] | None:
+    """A citation's quoted text and titles: a changed copy, or None if nothing changed."""
+    if not isinstance(citation, dict):
+        return None
+    changed: dict[str, Any] | None = None
+    for field in _CITATION_FIELDS:
+        text = citation.get(field)
+        if isinstance(text, str) and text:
+            new = book.apply("citation", 0, (*where, field), text)
+            if new != text:
+                changed = {**(changed or citation), field: new}
+    return changed
+
+
+def _rewrite_citations(block: dict[str, Any], book: ChannelBook, index: int) -> dict[str, Any] | None:
+    """A text block with its citations rewritten (a copy), or None if none changed."""
+    citations = block.get("citations")
+    if not isinstance(citations, list):
+        return None
+    new = [_rewrite_citation(citation, book, ("b", index, "cite", n)) for n, citation in enumerate(citations)]
+    if all(item is None for item in new):
+        return None
+    merged = [item if item is not None else old for item, old in zip(new, citations, strict=True)]
+    return {**block, "citations": merged}
+
+
 def rewrite_response(response: dict[str, Any], transform_for: TransformFor) -> dict[str, Any]:
     book = ChannelBook(transform_for)
     for index, block in enumerate(response.get("content") or ()):
@@ -46,6 +75,9 @@ def rewrite_response(response: dict[str, Any], transform_for: TransformFor) -> d
             kind, field = _BLOCKS[block_type]
             if isinstance(block.get(field), str) and block[field]:
                 block[field] = book.apply(kind, 0, ("b", index), block[field])
+            cited = _rewrite_citations(block, book, index)
+            if cited is not None:
+                block["citations"] = cited["citations"]
         elif block_type in _TOOL_BLOCKS:
             raw = json.dumps(block.get("input") or {}, ensure_ascii=False)
             new = book.apply("tool_arguments", 0, ("b", index), raw, json=True)
@@ -80,7 +112,7 @@ _DELTAS: dict[str, tuple[ChannelKind, str, bool]] = {
     "thinking_delta": ("reasoning", "thinking", False),
     "input_json_delta": ("tool_arguments", "partial_json", True),
 }
-_PASSIVE_DELTAS = frozenset({"signature_delta", "citations_delta"})
+_PASSIVE_DELTAS = frozenset({"signature_delta"})
 _PASSIVE_EVENTS = frozenset({"message_start", "message_delta", "message_stop", "ping", "error"})
 _EVENT_END = re.compile(rb"\r?\n\r?\n")
 
@@ -93,6 +125,7 @@ class AnthropicStream:
         self._buffer = b""
         self._delta_types: dict[int, str] = {}  # block index -> its delta type
         self._as: type = bytes  # what the stream's items are: bytes, str or dict
+        self._citations = 0
 
     # -- one event --------------------------------------------------------------------------------------
 
@@ -104,6 +137,8 @@ class AnthropicStream:
             delta_type = delta.get("type")
             if delta_type in _PASSIVE_DELTAS:
                 return None
+            if delta_type == "citations_delta":
+                return self._citation_event(event, delta)
             if delta_type not in _DELTAS:
                 raise UnreadablePayloadError(f"an Anthropic stream delta of type {delta_type!r}")
             kind, field, json_text = _DELTAS[delta_type]
@@ -129,13 +164,15 @@ class AnthropicStream:
             block_type = block.get("type")
             if block_type in _BLOCKS:
                 kind, field = _BLOCKS[block_type]
-                self._delta_types[event.get("index", 0)] = f"{block_type}_delta"
+                index = event.get("index", 0)
+                self._delta_types[index] = f"{block_type}_delta"
+                new_block = _rewrite_citations(block, self._book, index) or block
                 text = block.get(field)
                 if isinstance(text, str) and text:
-                    out = self._book.feed(kind, 0, ("b", event.get("index", 0)), text)
+                    out = self._book.feed(kind, 0, ("b", index), text)
                     if out != text:
-                        return [{**event, "content_block": {**block, field: out}}]
-                return None
+                        new_block = {**new_block, field: out}
+                return None if new_block is block else [{**event, "content_block": new_block}]
             if block_type in _TOOL_BLOCKS:
                 self._delta_types[event.get("index", 0)] = "input_json_delta"
                 return None
@@ -148,6 +185,13 @@ class AnthropicStream:
         if event_type in _PASSIVE_EVENTS:
             return None
         raise UnreadablePayloadError(f"an Anthropic stream event of type {event_type!r}")
+
+    def _citation_event(self, event: dict[str, Any], delta: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """A ``citations_delta`` carries one whole citation: its quoted text and titles, rewritten at once."""
+        self._citations += 1
+        where = ("b", event.get("index", 0), "cite", "streamed", self._citations)
+        citation = _rewrite_citation(delta.get("citation"), self._book, where)
+        return None if citation is None else [{**event, "delta": {**delta, "citation": citation}}]
 
     @staticmethod
     def _tail_event(index: int, delta_type: str, text: str) -> dict[str, Any]:

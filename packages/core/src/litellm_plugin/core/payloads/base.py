@@ -8,7 +8,7 @@ keeps channels from bleeding into each other.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -16,29 +16,61 @@ from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.text import TextTransform
 
 __all__ = [
+    "ALL_CHANNEL_KINDS",
+    "CHECK_ONLY_KINDS",
     "Channel",
     "ChannelBook",
     "ChannelKind",
+    "LogprobsCheck",
     "TextField",
     "TransformFor",
     "dict_items",
     "field_value",
     "field_values",
+    "logprobs_texts",
     "sequence_at",
     "set_field",
     "setter",
 ]
 
-ChannelKind = Literal["text", "reasoning", "refusal", "tool_arguments"]
-ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset({"text", "reasoning", "refusal", "tool_arguments"})
+ChannelKind = Literal[
+    "text",
+    "reasoning",
+    "refusal",
+    "tool_arguments",
+    "tool_output",
+    "citation",
+    "transcript",
+    "revised_prompt",
+    "logprobs",
+]
+ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset(
+    {
+        "text",
+        "reasoning",
+        "refusal",
+        "tool_arguments",
+        "tool_output",
+        "citation",
+        "transcript",
+        "revised_prompt",
+        "logprobs",
+    }
+)
+# Channels only checked, never rewritten: a change means the field goes (logprobs) or the call fails
+# (an audio transcript, whose audio cannot be changed). What they hold back is never streamed.
+CHECK_ONLY_KINDS: frozenset[ChannelKind] = frozenset({"logprobs", "transcript"})
 
 
 @dataclass(frozen=True)
 class Channel:
     """Where a run of reply text lives.
 
-    ``kind``: visible text, reasoning, a refusal, or tool-call arguments. ``reply``: the choice index (0 where
-    a format has a single reply). ``part``: where inside the reply (content block, output item, tool call).
+    ``kind``: visible text, reasoning, a refusal, tool-call arguments, a server tool's output (``tool_output``),
+    a citation's quoted text or title, an audio reply's transcript, an image's revised prompt, or ``logprobs``
+    (the tokens a reply's logprobs spell: checked, and dropped when a transform would change them).
+    ``reply``: the choice index (0 where a format has a single reply). ``part``: where inside the reply
+    (content block, output item, tool call).
     ``first_text``: the first ``text`` channel of its reply, where a prefix belongs. ``json``: the text is JSON
     (tool-call arguments); streamed, it arrives as raw JSON pieces.
     """
@@ -159,9 +191,17 @@ class ChannelBook:
         return state.transform.apply(text)
 
     def feed(self, kind: ChannelKind, reply: int, part: tuple[object, ...], text: str, *, json: bool = False) -> str:
-        """Rewrite one streamed piece; what is held back comes out of a later piece or ``flush``."""
+        """Rewrite one streamed piece; what is held back comes out of a later piece or ``flush``.
+
+        A piece arriving after its channel was flushed (text after a finish_reason) reopens the channel: it
+        goes through the same transform (never raw, and a prefix already given is not given again), and a
+        later ``flush`` or ``pending`` emits what it holds back."""
         state = self._state(kind, reply, part, json)
-        out = text if state.transform is None or state.flushed else state.transform.transform(text)
+        if state.transform is None:
+            out = text
+        else:
+            state.flushed = False
+            out = state.transform.transform(text)
         state.emitted.append(out)
         return out
 
@@ -187,13 +227,81 @@ class ChannelBook:
         return tail, "".join(state.emitted)
 
     def pending(self, reply: int | None = None) -> list[tuple[Channel, str]]:
-        """Flush every channel (of ``reply``, if given) not flushed yet: their held-back text, non-empty only."""
+        """Flush every channel (of ``reply``, if given) not flushed yet: their held-back text, non-empty only.
+        Check-only channels are flushed too, but their text is never streamed."""
         tails: list[tuple[Channel, str]] = []
         for state in list(self._states.values()):
             if state.flushed or (reply is not None and state.channel.reply != reply):
                 continue
             channel = state.channel
             tail = self.flush(channel.kind, channel.reply, channel.part)
-            if tail:
+            if tail and channel.kind not in CHECK_ONLY_KINDS:
                 tails.append((channel, tail))
         return tails
+
+    def received(self, kind: ChannelKind, reply: int, part: tuple[object, ...]) -> str:
+        """Everything a check-only channel emitted so far (what its transform let through)."""
+        state = self._states.get((kind, reply, *part))
+        return "" if state is None else "".join(state.emitted)
+
+
+def _alternatives(entry: Any) -> Iterator[str]:
+    """The other tokens a chat logprobs entry lists, and the bytes of the chosen one (they can differ)."""
+    for alternative in field_value(entry, "top_logprobs") or ():
+        token = field_value(alternative, "token")
+        if isinstance(token, str):
+            yield token
+    raw = field_value(entry, "bytes")
+    if isinstance(raw, list) and all(isinstance(byte, int) and 0 <= byte < 256 for byte in raw):
+        yield bytes(raw).decode("utf-8", errors="replace")
+
+
+def logprobs_texts(logprobs: Any) -> tuple[str, str]:
+    """What a choice's logprobs spell: (the chosen tokens joined, every alternative one per line). Chat
+    (``content``/``refusal`` entries) and text completion (``tokens``, ``top_logprobs`` dicts) alike."""
+    chosen: list[str] = []
+    alternatives: list[str] = []
+    for name in ("content", "refusal"):
+        for entry in field_value(logprobs, name) or ():
+            token = field_value(entry, "token")
+            if isinstance(token, str):
+                chosen.append(token)
+            alternatives.extend(_alternatives(entry))
+    tokens = field_value(logprobs, "tokens")
+    chosen.extend(token for token in tokens or () if isinstance(token, str))
+    for top in field_value(logprobs, "top_logprobs") or ():
+        if isinstance(top, dict):
+            alternatives.extend(key for key in top if isinstance(key, str))
+    return "".join(chosen), "\n".join(alternatives)
+
+
+class LogprobsCheck:
+    """Whether a choice's logprobs may stay: only if the ``logprobs`` transform lets the tokens they spell
+    through unchanged (else they would still spell what the reply's text no longer says)."""
+
+    def __init__(self, book: ChannelBook) -> None:
+        self._book = book
+        self._held: dict[int, str] = {}  # reply -> tokens the stream transform still holds back
+
+    def keep(self, reply: int, logprobs: Any) -> bool:
+        """For a whole reply."""
+        chosen, alternatives = logprobs_texts(logprobs)
+        return all(
+            self._book.apply("logprobs", reply, (name,), text) == text
+            for name, text in (("chosen", chosen), ("alternatives", alternatives))
+            if text
+        )
+
+    def keep_piece(self, reply: int, logprobs: Any) -> bool:
+        """For one stream chunk: its tokens continue the reply's, so a word split across chunks is seen
+        whole; a chunk whose tokens are held back or changed loses its logprobs."""
+        chosen, alternatives = logprobs_texts(logprobs)
+        keep = True
+        if chosen:
+            expected = self._held.get(reply, "") + chosen
+            out = self._book.feed("logprobs", reply, ("chosen",), chosen)
+            keep = out == expected
+            self._held[reply] = expected[len(out) :] if expected.startswith(out) else ""
+        if alternatives and self._book.apply("logprobs", reply, ("alternatives",), alternatives) != alternatives:
+            keep = False
+        return keep

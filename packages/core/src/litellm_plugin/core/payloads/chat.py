@@ -17,11 +17,12 @@ from litellm.types.utils import (
 from litellm.utils import type_to_response_format_param
 from pydantic import BaseModel
 
-from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.errors import UnchangeableReplyError, UnreadablePayloadError
 from litellm_plugin.core.payloads.base import (
     Channel,
     ChannelBook,
     ChannelKind,
+    LogprobsCheck,
     TextField,
     TransformFor,
     dict_items,
@@ -188,8 +189,65 @@ _TEXT_CHANNELS: tuple[tuple[str, ChannelKind], ...] = (
 )
 
 
+_NO_TEXT_PARTS = frozenset({"image_url", "input_audio", "audio", "file", "image"})
+_PART_FIELDS: dict[str, tuple[str, ChannelKind]] = {
+    "refusal": ("refusal", "refusal"),
+    "thinking": ("thinking", "reasoning"),
+}
+
+
+def _rewrite_parts(parts: list[Any], book: ChannelBook, reply: int) -> None:
+    """Content given as a list of parts (some custom providers): each text part is its own channel."""
+    for index, part in enumerate(parts):
+        if isinstance(part, str):
+            parts[index] = book.apply("text", reply, ("part", index), part) if part else part
+            continue
+        part_type = field_value(part, "type")
+        if part_type in _PART_FIELDS:
+            field, kind = _PART_FIELDS[part_type]
+        elif isinstance(field_value(part, "text"), str):
+            field, kind = "text", "text"
+        elif part_type in _NO_TEXT_PARTS:
+            continue
+        else:
+            raise UnreadablePayloadError(f"a chat reply content part of type {part_type!r}")
+        text = field_value(part, field)
+        if isinstance(text, str) and text:
+            new = book.apply(kind, reply, ("part", index), text)
+            if new != text:
+                set_field(part, field, new)
+
+
+_CITATION_FIELDS = ("title",)
+
+
+def _rewrite_annotations(annotations: Any, book: ChannelBook, reply: int, where: tuple[object, ...]) -> None:
+    """The titles of ``url_citation`` annotations (text the reply shows next to its links)."""
+    for index, annotation in enumerate(annotations if isinstance(annotations, list) else ()):
+        citation = field_value(annotation, "url_citation")
+        for field in _CITATION_FIELDS if citation is not None else ():
+            text = field_value(citation, field)
+            if isinstance(text, str) and text:
+                new = book.apply("citation", reply, (*where, index, field), text)
+                if new != text:
+                    set_field(citation, field, new)
+
+
+def _transcript_changed() -> UnchangeableReplyError:
+    return UnchangeableReplyError(
+        "a chat reply with audio", "a transform changed its transcript, and the audio still says the original words"
+    )
+
+
+def _check_transcript(audio: Any, book: ChannelBook, reply: int) -> None:
+    text = field_value(audio, "transcript") if audio is not None else None
+    if isinstance(text, str) and text and book.apply("transcript", reply, ("audio",), text) != text:
+        raise _transcript_changed()
+
+
 def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> ModelResponse:
     book = ChannelBook(transform_for)
+    logprobs_check = LogprobsCheck(book)
     for choice in response.choices:
         message = getattr(choice, "message", None)
         if message is None:
@@ -202,6 +260,8 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
                 out = book.apply(kind, reply, (), text)
                 if out != text:
                     set_field(message, field, out)
+        if isinstance(values.get("content"), list):
+            _rewrite_parts(values["content"], book, reply)
         for block_index, block in enumerate(values.get("thinking_blocks") or ()):
             text = field_value(block, "thinking")
             if isinstance(text, str) and text:
@@ -215,15 +275,25 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
             text = field_value(function_call, "arguments")
             set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
+        if values.get("annotations"):
+            _rewrite_annotations(values["annotations"], book, reply, ("annotation",))
+        if values.get("audio") is not None:
+            _check_transcript(values["audio"], book, reply)
+        logprobs = getattr(choice, "logprobs", None)
+        if logprobs is not None and not logprobs_check.keep(reply, logprobs):
+            choice.logprobs = None
     return response
 
 
 class ChatStream:
-    """Rewrites ``ModelResponseStream`` chunks; a choice's held-back text comes out with its finish_reason."""
+    """Rewrites ``ModelResponseStream`` chunks; a choice's held-back text comes out with its finish_reason
+    (text arriving after it goes through the same transforms and comes out with the closing chunk)."""
 
     def __init__(self, transform_for: TransformFor) -> None:
         self._book = ChannelBook(transform_for)
-        self._finished: set[int] = set()
+        self._logprobs = LogprobsCheck(self._book)
+        self._transcripts: dict[int, str] = {}  # reply -> the transcript streamed so far
+        self._annotations = 0
         self._last: ModelResponseStream | None = None
 
     def rewrite(self, chunk: ModelResponseStream) -> list[Any]:
@@ -231,8 +301,6 @@ class ChatStream:
         book = self._book
         for choice in chunk.choices:
             reply = choice.index
-            if reply in self._finished:
-                continue
             delta = choice.delta
             values = field_values(delta)
             for field, kind in _TEXT_CHANNELS:
@@ -241,6 +309,8 @@ class ChatStream:
                     out = book.feed(kind, reply, (), text)
                     if out != text:
                         setattr(delta, field, out)
+            if isinstance(values.get("content"), list):
+                raise UnreadablePayloadError("a chat stream chunk", "its delta content is a list of parts")
             calls = values.get("tool_calls")
             if calls:
                 for index, holder, name in _tool_call_parts(calls):
@@ -255,17 +325,49 @@ class ChatStream:
                 out = book.feed("tool_arguments", reply, ("function",), text, json=True)
                 if out != text:
                     set_field(function_call, "arguments", out)
+            self._check_extras(choice, values, reply)
             if choice.finish_reason is not None:
-                self._finished.add(reply)
                 self._flush_choice(delta, reply)
         return [chunk]
 
+    def _check_extras(self, choice: Any, values: dict[str, Any], reply: int) -> None:
+        """Annotations (each arrives whole), the audio transcript and this chunk's logprobs."""
+        if values.get("annotations"):
+            self._annotations += 1
+            _rewrite_annotations(values["annotations"], self._book, reply, ("annotation", self._annotations))
+        audio = values.get("audio")
+        piece = field_value(audio, "transcript") if audio is not None else None
+        if isinstance(piece, str) and piece:
+            self._transcripts[reply] = self._transcripts.get(reply, "") + piece
+            self._book.feed("transcript", reply, ("audio",), piece)
+            self._check_streamed_transcript(reply, final=False)
+        logprobs = getattr(choice, "logprobs", None)
+        if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
+            choice.logprobs = None
+
+    def _check_streamed_transcript(self, reply: int, *, final: bool) -> None:
+        """The transcript streams as the provider sent it (its audio cannot change): fail once the transform
+        lets through anything else, or at the end anything but all of it."""
+        heard = self._transcripts.get(reply)
+        if heard is None:
+            return
+        if final:
+            self._book.flush("transcript", reply, ("audio",))
+        passed = self._book.received("transcript", reply, ("audio",))
+        changed = passed != heard if final else not heard.startswith(passed)
+        if changed:
+            raise _transcript_changed()
+
     def _flush_choice(self, delta: Delta, reply: int) -> None:
         """A finishing choice carries every text its channels still held back."""
+        self._check_streamed_transcript(reply, final=True)
         _add_tails(delta, self._book.pending(reply))
 
     def finish(self) -> list[Any]:
-        """A closing chunk with what is still held back when the stream ended without a finish_reason."""
+        """A closing chunk with what is still held back when the stream ended without a finish_reason (or
+        what arrived after it)."""
+        for reply in self._transcripts:
+            self._check_streamed_transcript(reply, final=True)
         tails = self._book.pending()
         if not tails:
             return []

@@ -21,6 +21,7 @@ from litellm_plugin.core.payloads.base import (
     TransformFor,
     dict_items,
     field_value,
+    field_values,
     sequence_at,
     set_field,
     setter,
@@ -144,9 +145,7 @@ def _part_text_fields(part: dict[str, Any]) -> Iterator[TextField]:
 
 # (kind, text) -> the text to keep; ``part`` says where in the response the text lives.
 Rewrite = Callable[[ChannelKind, tuple[object, ...], str, bool], str]
-_NO_TEXT_ITEMS = frozenset(
-    {"web_search_call", "file_search_call", "computer_call", "image_generation_call", "code_interpreter_call"}
-)
+_NO_TEXT_ITEMS = frozenset({"image_generation_call"})
 
 
 def _rewrite_attr(
@@ -159,17 +158,63 @@ def _rewrite_attr(
             set_field(obj, name, new)
 
 
+def _rewrite_strings(
+    owner: Any, name: str, kind: ChannelKind, part: tuple[object, ...], rewrite: Rewrite, field: str | None = None
+) -> None:
+    """Each string of the list ``owner.name`` (or each ``field`` of its entries)."""
+    for index, entry in enumerate(field_value(owner, name) or ()):
+        if field is not None:
+            _rewrite_attr(entry, field, kind, (*part, index), rewrite, False)
+        elif isinstance(entry, str) and entry:
+            new = rewrite(kind, (*part, index), entry, False)
+            if new != entry:
+                field_value(owner, name)[index] = new
+
+
+def _rewrite_message(item: Any, output_index: int, rewrite: Rewrite) -> None:
+    for content_index, part in enumerate(field_value(item, "content") or ()):
+        where = ("c", output_index, content_index)
+        if field_value(part, "type") == "refusal":
+            _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
+            continue
+        _rewrite_attr(part, "text", "text", where, rewrite, False)
+        for index, annotation in enumerate(field_value(part, "annotations") or ()):
+            _rewrite_attr(annotation, "title", "citation", ("a", output_index, content_index, index), rewrite, False)
+
+
+def _rewrite_tool_item(item: Any, item_type: str, output_index: int, rewrite: Rewrite) -> None:
+    """Server-side tool calls: what the model asked (arguments, queries, code) and what the tool answered."""
+    where = ("c", output_index)
+    if item_type == "mcp_call":
+        _rewrite_attr(item, "output", "tool_output", ("o", output_index), rewrite, False)
+        _rewrite_attr(item, "error", "tool_output", ("e", output_index), rewrite, False)
+    elif item_type == "web_search_call":
+        action = field_value(item, "action")
+        for name in ("query", "pattern"):
+            _rewrite_attr(action, name, "tool_arguments", (*where, name), rewrite, False)
+        _rewrite_strings(action, "queries", "tool_arguments", (*where, "queries"), rewrite)
+    elif item_type == "file_search_call":
+        _rewrite_strings(item, "queries", "tool_arguments", where, rewrite)
+        _rewrite_strings(item, "results", "tool_output", ("o", output_index), rewrite, "text")
+    elif item_type == "code_interpreter_call":
+        _rewrite_attr(item, "code", "tool_arguments", where, rewrite, False)
+        _rewrite_strings(item, "outputs", "tool_output", ("o", output_index), rewrite, "logs")
+    elif item_type == "computer_call":
+        _rewrite_attr(field_value(item, "action"), "text", "tool_arguments", where, rewrite, False)
+
+
+_TOOL_ITEMS = frozenset({"web_search_call", "file_search_call", "code_interpreter_call", "computer_call"})
+
+
 def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
     item_type = field_value(item, "type")
     if item_type == "message":
-        for content_index, part in enumerate(field_value(item, "content") or ()):
-            where = ("c", output_index, content_index)
-            if field_value(part, "type") == "refusal":
-                _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
-            else:
-                _rewrite_attr(part, "text", "text", where, rewrite, False)
+        _rewrite_message(item, output_index, rewrite)
     elif item_type in ("function_call", "mcp_call"):
         _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
+        _rewrite_tool_item(item, item_type, output_index, rewrite)
+    elif item_type in _TOOL_ITEMS:
+        _rewrite_tool_item(item, item_type, output_index, rewrite)
     elif item_type == "custom_tool_call":
         _rewrite_attr(item, "input", "tool_arguments", ("c", output_index), rewrite, False)
     elif item_type == "reasoning":
@@ -177,10 +222,27 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
             _rewrite_attr(part, "text", "reasoning", ("s", output_index, index), rewrite, False)
         for index, part in enumerate(field_value(item, "content") or ()):
             _rewrite_attr(part, "text", "reasoning", ("r", output_index, index), rewrite, False)
-    elif item_type not in _NO_TEXT_ITEMS and any(
-        isinstance(field_value(item, name), (str, list)) for name in ("text", "content", "arguments", "output")
-    ):
+    elif item_type == "mcp_approval_request":
+        _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
+    elif item_type == "mcp_list_tools":
+        _rewrite_strings(item, "tools", "tool_output", ("o", output_index), rewrite, "description")
+        _rewrite_attr(item, "error", "tool_output", ("e", output_index), rewrite, False)
+    elif item_type not in _NO_TEXT_ITEMS and _may_hold_text(item):
         raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+
+
+# Fields of output items that name or locate things rather than say them.
+_ITEM_METADATA = frozenset(
+    {"id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint"}
+)
+
+
+def _may_hold_text(item: Any) -> bool:
+    """An item of a type we do not know: text in one of the usual fields, or any other string field."""
+    values = field_values(item)
+    return any(isinstance(values.get(name), (str, list)) for name in ("text", "content", "arguments", "output")) or any(
+        isinstance(value, str) and name not in _ITEM_METADATA for name, value in values.items()
+    )
 
 
 def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
@@ -277,8 +339,25 @@ class ResponsesStream:
     def __init__(self, transform_for: TransformFor) -> None:
         self._book = ChannelBook(transform_for)
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
+        self._next_number = 0  # the least sequence_number the next event may carry
+        self._annotations = 0
 
     def rewrite(self, event: Any) -> list[Any]:
+        return self._renumber(self._rewrite(event))
+
+    def _renumber(self, events: list[Any]) -> list[Any]:
+        """Keep ``sequence_number`` unique and increasing once held-back text streams as extra delta events:
+        upstream numbers stay as they are until an added event takes one, then everything after shifts."""
+        for event in events:
+            number = field_value(event, "sequence_number")
+            if isinstance(number, int) and not isinstance(number, bool):
+                if number < self._next_number:
+                    number = self._next_number
+                    set_field(event, "sequence_number", number)
+                self._next_number = number + 1
+        return events
+
+    def _rewrite(self, event: Any) -> list[Any]:
         event_type = _event_type(event)
         if event_type in _DELTAS:
             kind, locate, _, _, json = _DELTAS[event_type]
@@ -306,6 +385,11 @@ class ResponsesStream:
                 where, field, kind = ("s", event.output_index, getattr(event, "summary_index", 0)), "text", "reasoning"
             self._settle_attr(part, field, kind, where, False, before)
             return [*before, event]
+        if event_type == "response.output_text.annotation.added":
+            self._annotations += 1
+            where = ("a", "streamed", self._annotations)
+            _rewrite_attr(field_value(event, "annotation"), "title", "citation", where, self._settler([]), False)
+            return [event]
         if event_type == "response.output_item.done":
             before = []
             _rewrite_item(event.item, event.output_index, self._settler(before))
@@ -355,4 +439,4 @@ class ResponsesStream:
         events: list[Any] = []
         for channel, tail in self._book.pending():
             events.extend(self._delta_events(channel.part, tail))
-        return events
+        return self._renumber(events)

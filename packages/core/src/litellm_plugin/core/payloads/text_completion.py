@@ -8,7 +8,7 @@ from typing import Any
 from litellm.types.utils import TextChoices, TextCompletionResponse
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, TextField, TransformFor, sequence_at, setter
+from litellm_plugin.core.payloads.base import ChannelBook, LogprobsCheck, TextField, TransformFor, sequence_at, setter
 
 __all__ = ["TextCompletionStream", "prompt_fields", "request_fields", "rewrite_response"]
 
@@ -37,15 +37,20 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
 
 def rewrite_response(response: TextCompletionResponse, transform_for: TransformFor) -> TextCompletionResponse:
     book = ChannelBook(transform_for)
+    logprobs_check = LogprobsCheck(book)
     for choice in response.choices:
         if isinstance(choice.text, str) and choice.text:
             choice.text = book.apply("text", choice.index, (), choice.text)
+        logprobs = getattr(choice, "logprobs", None)
+        if logprobs is not None and not logprobs_check.keep(choice.index, logprobs):
+            choice.logprobs = None
     return response
 
 
 class TextCompletionStream:
     def __init__(self, transform_for: TransformFor) -> None:
         self._book = ChannelBook(transform_for)
+        self._logprobs = LogprobsCheck(self._book)
         self._last: TextCompletionResponse | None = None
 
     def rewrite(self, chunk: TextCompletionResponse) -> list[Any]:
@@ -57,6 +62,9 @@ class TextCompletionStream:
                 out = (out or "") + self._book.flush("text", choice.index, ())
             if out != text:
                 choice.text = out
+            logprobs = getattr(choice, "logprobs", None)
+            if logprobs is not None and not self._logprobs.keep_piece(choice.index, logprobs):
+                choice.logprobs = None
         return [chunk]
 
     def finish(self) -> list[Any]:

@@ -17,7 +17,7 @@ from litellm.types.utils import (
 from litellm_plugin.core.call_types import CallType, normalize_call_type
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
-from litellm_plugin.core.payloads.base import Channel, TextField, TransformFor
+from litellm_plugin.core.payloads.base import Channel, ChannelBook, TextField, TransformFor, field_value, set_field
 from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
@@ -72,9 +72,23 @@ def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
         return responses.rewrite_response(response, transform_for)
     if anthropic.is_anthropic_message(response):
         return anthropic.rewrite_response(response, transform_for)
-    if isinstance(response, (EmbeddingResponse, ImageResponse)):
-        return response  # no text in these replies
+    if isinstance(response, ImageResponse):
+        return _rewrite_images(response, transform_for)
+    if isinstance(response, EmbeddingResponse):
+        return response  # no text in this reply
     raise UnreadablePayloadError(f"a response of type {type(response).__name__}")
+
+
+def _rewrite_images(response: ImageResponse, transform_for: TransformFor) -> ImageResponse:
+    """Each image's ``revised_prompt`` (the prompt the model actually drew, shown to the caller)."""
+    book = ChannelBook(transform_for)
+    for index, image in enumerate(response.data or ()):
+        text = field_value(image, "revised_prompt")
+        if isinstance(text, str) and text:
+            new = book.apply("revised_prompt", index, (), text)
+            if new != text:
+                set_field(image, "revised_prompt", new)
+    return response
 
 
 class _Capture(TextTransform):
@@ -88,10 +102,11 @@ class _Capture(TextTransform):
 
 
 def response_texts(response: Any) -> list[tuple[Channel, str]]:
-    """Every text channel of a non-stream response, read only (for loggers); [] for shapes without text."""
+    """Every text channel of a non-stream response, read only (for loggers); [] for shapes without text.
+    Logprobs only repeat the reply's text token by token: left out."""
     found: list[tuple[Channel, str]] = []
     try:
-        rewrite_response(response, lambda channel: _Capture(channel, found))
+        rewrite_response(response, lambda channel: None if channel.kind == "logprobs" else _Capture(channel, found))
     except UnreadablePayloadError:
         return []
     return found

@@ -209,7 +209,10 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         return self._filter_responses and self._should_run(request_data, GuardrailEventHooks.post_call)
 
     def _channel_filter(self, channel: Channel) -> TextTransform:
-        return _JsonReplyFilter(self) if channel.json else _ReplyFilter(self)
+        if channel.json:
+            return _JsonReplyFilter(self)
+        # A blocked word among logprobs only drops them (the reply's own text decides whether to refuse).
+        return _ReplyFilter(self, refuse=channel.kind != "logprobs")
 
     # LiteLLM's CustomGuardrail also runs itself from the deployment hooks when a call names guardrails.
     # -- internals ---------------------------------------------------------------------------------
@@ -267,26 +270,34 @@ class _ReplyFilter(TextTransform):
     """Filters one reply (one choice of one call); holds back only what could still become a phrase, at a
     cost per chunk independent of how much is held (see :mod:`~litellm_plugin.loggers.filters.stream`)."""
 
-    __slots__ = ("_filter", "_stream")
+    __slots__ = ("_filter", "_refuse", "_stream")
 
-    def __init__(self, content_filter: ContentFilter) -> None:
+    def __init__(self, content_filter: ContentFilter, *, refuse: bool = True) -> None:
         self._filter = content_filter
+        self._refuse = refuse  # False: mask even words whose action is "block"
         self._stream: StreamMatcher | None = None  # made on the first streamed piece: a whole reply needs none
 
+    def _final(self, text: str, matches: list[WordMatch] | None = None) -> str:
+        if self._refuse:
+            return self._filter._apply(text, "response", matches)
+        if matches is None:
+            matches = self._filter._matcher.find(text)
+        return apply_mask(text, matches, self._filter.config.replacement) if matches else text
+
     def apply(self, text: str) -> str:
-        return self._filter._apply(text, "response")
+        return self._final(text)
 
     def transform(self, text: str) -> str:
         if self._stream is None:
             self._stream = StreamMatcher(self._filter._matcher)
         final, matches = self._stream.feed(text)
-        return self._filter._apply(final, "response", matches) if final else ""
+        return self._final(final, matches) if final else ""
 
     def flush(self) -> str:
         if self._stream is None:
             return ""
         final, matches = self._stream.finish()
-        return self._filter._apply(final, "response", matches) if final else ""
+        return self._final(final, matches) if final else ""
 
     @property
     def held_back(self) -> int:

@@ -1,0 +1,591 @@
+"""ContentFilter on reply text outside the main content: text after a finish_reason, content parts, audio
+transcripts, citations, server tool output, image prompts, logprobs, and Responses stream numbering."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, cast
+
+import litellm
+import pytest
+from litellm import CustomLLM
+from litellm.types.utils import (
+    ChatCompletionAudioResponse,
+    Choices,
+    Delta,
+    ImageObject,
+    ImageResponse,
+    Message,
+    ModelResponse,
+    ModelResponseStream,
+    StreamingChoices,
+)
+
+from litellm_plugin.core import initialize_plugins
+from litellm_plugin.core.errors import InterceptorError, UnchangeableReplyError
+from litellm_plugin.core.responses import make_chunk
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+from litellm_plugin.loggers.filters import ContentFilter, ResponseModifier
+
+HI = [{"role": "user", "content": "hi"}]
+
+
+def _run(call: Coroutine[Any, Any, Any]) -> Any:
+    """Run an async call, then let LiteLLM's background logging finish in the same loop (a later test must
+    not see it)."""
+
+    async def run() -> Any:
+        try:
+            return await call
+        finally:
+            await drain_litellm_logging()
+
+    return asyncio.run(run())
+
+
+def _logprobs(tokens: list[str], alternative: str = "other") -> dict[str, Any]:
+    return {
+        "content": [
+            {
+                "token": token,
+                "logprob": -0.1,
+                "bytes": list(token.encode()),
+                "top_logprobs": [{"token": alternative, "logprob": -2.0, "bytes": list(alternative.encode())}],
+            }
+            for token in tokens
+        ]
+    }
+
+
+def _chunk(text: str | None = None, finish: str | None = None, logprobs: Any = None) -> ModelResponseStream:
+    choice = StreamingChoices(index=0, delta=Delta(content=text), finish_reason=finish, logprobs=logprobs)
+    return ModelResponseStream(id="s", model="m", created=1, choices=[choice])
+
+
+class ShapeLLM(CustomLLM):
+    """Replies with whatever ``reply`` and ``chunks`` were set to (one test, one shape)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reply: Callable[[], ModelResponse] = ModelResponse
+        self.chunks: list[Any] = []  # ModelResponseStream or LiteLLM's generic chunks
+        self.images: list[ImageObject] = []
+
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        reply: ModelResponse = self.reply()
+        return reply
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion()
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield from self.chunks
+
+    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
+        for chunk in self.chunks:
+            yield chunk
+
+    def image_generation(self, *args: Any, **kwargs: Any) -> ImageResponse:
+        return ImageResponse(created=1, data=list(self.images))
+
+    async def aimage_generation(self, *args: Any, **kwargs: Any) -> ImageResponse:
+        return self.image_generation()
+
+
+@pytest.fixture(autouse=True)
+def _quiet_afterwards() -> Iterator[None]:
+    """Sync calls log from LiteLLM's thread pool after returning: wait for it before the next test."""
+    yield
+    asyncio.run(drain_litellm_logging())
+
+
+@pytest.fixture
+def shape() -> tuple[str, ShapeLLM]:
+    name = f"shape{uuid.uuid4().hex[:8]}"
+    llm = ShapeLLM()
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": llm}]
+    litellm.utils.custom_llm_setup()
+    return f"{name}/m", llm
+
+
+def _reply(**fields: Any) -> ModelResponse:
+    logprobs = fields.pop("logprobs", None)
+    content = fields.pop("content", None)
+    message = Message(role="assistant", content="x", **fields)
+    choice = Choices(index=0, message=message, finish_reason="stop", logprobs=logprobs)
+    choice.message.content = content  # a list of parts is not what Message expects: set it as a provider would
+    return ModelResponse(model="m", choices=[choice])
+
+
+def _stream_text(model: str, *, sync: bool) -> str:
+    if sync:
+        stream: Any = litellm.completion(model=model, messages=HI, stream=True)
+        return "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+
+    async def run() -> str:
+        chunks: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+        return "".join([chunk.choices[0].delta.content or "" async for chunk in chunks if chunk.choices])
+
+    text: str = _run(run())
+    return text
+
+
+# -- 1. text after a finish_reason -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_stream_text_after_a_finish_reason_is_still_filtered(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    llm.chunks = [make_chunk("x "), make_chunk("", is_finished=True), make_chunk("sp"), make_chunk("am y")]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    assert _stream_text(model, sync=sync) == "x [FILTERED] y"
+    llm.chunks = [make_chunk("a "), make_chunk("", is_finished=True), make_chunk("b")]
+    litellm.callbacks = [ResponseModifier(prefix="[P] ")]
+    assert _stream_text(model, sync=sync) == "[P] a b"  # the reopened channel does not prefix again
+
+
+# -- 2. content as a list of parts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_reply_content_given_as_text_parts_is_filtered_part_by_part(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    llm.reply = lambda: _reply(content=[{"type": "text", "text": "a spam b"}, {"type": "text", "text": "spam"}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    response: Any = (
+        litellm.completion(model=model, messages=HI) if sync else _run(litellm.acompletion(model=model, messages=HI))
+    )
+    parts = response.choices[0].message.content
+    assert [part["text"] for part in parts] == ["a [FILTERED] b", "[FILTERED]"]
+
+
+def test_reply_content_part_of_an_unknown_type_fails_closed(shape: tuple[str, ShapeLLM]) -> None:
+    model, llm = shape
+    llm.reply = lambda: _reply(content=[{"type": "hologram", "words": "spam"}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    with pytest.raises(InterceptorError, match="hologram"):
+        litellm.completion(model=model, messages=HI)
+
+
+# -- 3. text fields beside the content --------------------------------------------------------------------
+
+
+def _audio(transcript: str) -> ChatCompletionAudioResponse:
+    return ChatCompletionAudioResponse(id="a", data="UklGRg==", expires_at=0, transcript=transcript)
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_an_audio_reply_whose_transcript_would_be_masked_fails_closed(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    llm.reply = lambda: _reply(content=None, audio=_audio("say spam"))
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    def call() -> Any:
+        return (
+            litellm.completion(model=model, messages=HI)
+            if sync
+            else _run(litellm.acompletion(model=model, messages=HI))
+        )
+
+    with pytest.raises(InterceptorError) as error:
+        call()
+    assert isinstance(error.value.__cause__, UnchangeableReplyError)
+    llm.reply = lambda: _reply(content=None, audio=_audio("say hello"))
+    assert litellm.completion(model=model, messages=HI).choices[0].message.audio.transcript == "say hello"
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_url_citation_titles_are_filtered_and_not_prefixed(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    annotation = {"type": "url_citation", "url_citation": {"title": "spam news", "url": "https://x", "start_index": 0}}
+    llm.reply = lambda: _reply(content="ok", annotations=[json.loads(json.dumps(annotation))])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[P] ")]
+    response: Any = (
+        litellm.completion(model=model, messages=HI) if sync else _run(litellm.acompletion(model=model, messages=HI))
+    )
+    message = response.choices[0].message
+    assert message.content == "[P] ok"
+    assert message.annotations[0]["url_citation"]["title"] == "[FILTERED] news"
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_image_revised_prompts_are_filtered_and_not_prefixed(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    llm.images = [ImageObject(url="https://x/1.png", revised_prompt="a spam can")]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[P] ")]
+    response: Any = (
+        litellm.image_generation(model=model, prompt="a can")
+        if sync
+        else _run(litellm.aimage_generation(model=model, prompt="a can"))
+    )
+    assert response.data[0].revised_prompt == "a [FILTERED] can"
+
+
+# -- 4. logprobs ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_logprobs_that_spell_a_masked_word_are_dropped(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    model, llm = shape
+    llm.reply = lambda: _reply(content="a spam", logprobs=_logprobs(["a", " sp", "am"]))
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    def call() -> Any:
+        return (
+            litellm.completion(model=model, messages=HI)
+            if sync
+            else _run(litellm.acompletion(model=model, messages=HI))
+        )
+
+    response: Any = call()
+    assert response.choices[0].message.content == "a [FILTERED]"
+    assert response.choices[0].logprobs is None
+    llm.reply = lambda: _reply(content="a b", logprobs=_logprobs(["a", " b"], alternative="spam"))
+    assert call().choices[0].logprobs is None  # a blocked word among the alternatives
+    llm.reply = lambda: _reply(content="a b", logprobs=_logprobs(["a", " b"]))
+    kept = call().choices[0].logprobs
+    assert [entry.token for entry in kept.content] == ["a", " b"]
+
+
+def test_logprobs_stay_for_interceptors_that_do_not_read_them(shape: tuple[str, ShapeLLM]) -> None:
+    model, llm = shape
+    llm.reply = lambda: _reply(content="a spam", logprobs=_logprobs(["a", " spam"]))
+    litellm.callbacks = [ResponseModifier(prefix="[P] ")]
+    response: Any = litellm.completion(model=model, messages=HI)
+    assert [entry.token for entry in response.choices[0].logprobs.content] == ["a", " spam"]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_logprobs_of_chunks_that_spell_a_masked_word_are_dropped(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    llm.chunks = [
+        _chunk("a ", logprobs=_logprobs(["a "])),
+        _chunk("sp", logprobs=_logprobs(["sp"])),
+        _chunk("am", logprobs=_logprobs(["am"])),
+        _chunk(" b", finish="stop", logprobs=_logprobs([" b"])),
+    ]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True, logprobs=True)
+        return [chunk async for chunk in stream]
+
+    chunks = list(litellm.completion(model=model, messages=HI, stream=True, logprobs=True)) if sync else _run(collect())
+    tokens = "".join(
+        entry.token
+        for chunk in chunks
+        for choice in chunk.choices
+        if choice.logprobs is not None
+        for entry in choice.logprobs.content or ()
+    )
+    assert "sp" not in tokens
+    assert "am" not in tokens
+    assert tokens.startswith("a ")
+
+
+# -- the Responses API stream -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_responses_stream_sequence_numbers_stay_unique_and_increasing(sync: bool) -> None:
+    initialize_plugins()
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.aresponses(model="echo/x", input="Hi spam", stream=True)
+        return [event async for event in stream]
+
+    events: list[Any] = (
+        list(cast(Any, litellm.responses(model="echo/x", input="Hi spam", stream=True))) if sync else _run(collect())
+    )
+    numbers = [event.sequence_number for event in events]
+    assert numbers == sorted(set(numbers)), numbers
+    assert "[FILTERED]" in "".join(getattr(event, "delta", "") or "" for event in events)
+
+
+# -- native Anthropic and Responses replies (a local server answers in the provider's own format) -------------
+
+
+class _Server(BaseHTTPRequestHandler):
+    body: bytes = b"{}"
+    content_type = "application/json"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", type(self).content_type)
+        self.send_header("content-length", str(len(type(self).body)))
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, type[_Server]]]:
+    handler = type("Handler", (_Server,), {})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _anthropic_message(content: list[dict[str, Any]]) -> bytes:
+    message = {
+        "id": "m",
+        "type": "message",
+        "role": "assistant",
+        "model": "claude-3-5-sonnet-20241022",
+        "content": content,
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+    return json.dumps(message).encode()
+
+
+CITED = {
+    "type": "char_location",
+    "cited_text": "buy spam",
+    "document_index": 0,
+    "document_title": "spam facts",
+    "start_char_index": 0,
+    "end_char_index": 8,
+}
+
+
+def test_anthropic_citations_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.body = _anthropic_message([{"type": "text", "text": "see", "citations": [CITED]}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[P] ")]
+    message: Any = _run(
+        litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k"
+        )
+    )
+    block = message["content"][0]
+    assert block["text"] == "[P] see"
+    assert block["citations"][0]["cited_text"] == "buy [FILTERED]"
+    assert block["citations"][0]["document_title"] == "[FILTERED] facts"
+
+
+def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    events = [
+        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": "", "citations": []}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "citations_delta", "citation": CITED}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "see"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> bytes:
+        stream: Any = await litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022",
+            messages=HI,
+            max_tokens=5,
+            api_base=base,
+            api_key="k",
+            stream=True,
+        )
+        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+    body = _run(collect()).decode()
+    assert "spam" not in body
+    assert "buy [FILTERED]" in body
+
+
+def _responses_reply(output: list[dict[str, Any]]) -> bytes:
+    reply = {
+        "id": "r",
+        "object": "response",
+        "created_at": int(time.time()),
+        "status": "completed",
+        "model": "gpt-4o",
+        "output": output,
+        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+    }
+    return json.dumps(reply).encode()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_responses_server_tool_items_are_filtered(server: tuple[str, type[_Server]], sync: bool) -> None:
+    base, handler = server
+    handler.body = _responses_reply(
+        [
+            {"type": "mcp_call", "id": "m", "name": "f", "server_label": "s", "arguments": "{}", "output": "spam"},
+            {
+                "type": "mcp_list_tools",
+                "id": "l",
+                "server_label": "s",
+                "tools": [{"name": "f", "description": "finds spam", "input_schema": {}}],
+            },
+            {
+                "type": "web_search_call",
+                "id": "w",
+                "status": "completed",
+                "action": {"type": "search", "query": "cheap spam"},
+            },
+            {
+                "type": "message",
+                "id": "o",
+                "role": "assistant",
+                "status": "completed",
+                "content": [
+                    {
+                        "type": "output_text",
+                        "text": "ok",
+                        "annotations": [
+                            {
+                                "type": "url_citation",
+                                "title": "spam",
+                                "url": "https://x",
+                                "start_index": 0,
+                                "end_index": 1,
+                            }
+                        ],
+                    }
+                ],
+            },
+        ]
+    )
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    kwargs: dict[str, Any] = {"model": "openai/gpt-4o", "input": "hi", "api_base": base + "/v1", "api_key": "k"}
+    response: Any = litellm.responses(**kwargs) if sync else _run(litellm.aresponses(**kwargs))
+    dumped = json.dumps(response.model_dump(), default=str)
+    assert "spam" not in dumped
+    assert dumped.count("[FILTERED]") == 4
+
+
+def test_responses_output_item_of_an_unknown_type_with_text_fails_closed(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.body = _responses_reply([{"type": "program", "id": "p", "call_id": "c", "code": "say('spam')"}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    with pytest.raises(InterceptorError, match="program"):
+        litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k")
+
+
+def _completion_reply(tokens: list[str], alternative: str) -> bytes:
+    reply = {
+        "id": "c",
+        "object": "text_completion",
+        "created": 1,
+        "model": "gpt-3.5-turbo-instruct",
+        "choices": [
+            {
+                "index": 0,
+                "text": "".join(tokens),
+                "finish_reason": "stop",
+                "logprobs": {
+                    "tokens": tokens,
+                    "token_logprobs": [-0.1] * len(tokens),
+                    "top_logprobs": [{token: -0.1, alternative: -2.0} for token in tokens],
+                    "text_offset": list(range(len(tokens))),
+                },
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    return json.dumps(reply).encode()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_text_completion_logprobs_that_spell_a_masked_word_are_dropped(
+    server: tuple[str, type[_Server]], sync: bool
+) -> None:
+    base, handler = server
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    kwargs: dict[str, Any] = {
+        "model": "text-completion-openai/gpt-3.5-turbo-instruct",
+        "prompt": "hi",
+        "logprobs": 1,
+        "api_base": base + "/v1",
+        "api_key": "k",
+    }
+
+    def call() -> Any:
+        return litellm.text_completion(**kwargs) if sync else _run(litellm.atext_completion(**kwargs))
+
+    handler.body = _completion_reply(["a", " sp", "am"], "other")
+    response = call()
+    assert response.choices[0].text == "a [FILTERED]"
+    assert response.choices[0].logprobs is None
+    handler.body = _completion_reply(["a", " b"], "spam")
+    assert call().choices[0].logprobs is None
+    handler.body = _completion_reply(["a", " b"], "other")
+    assert call().choices[0].logprobs.tokens == ["a", " b"]
+
+
+def _audio_chunk(transcript: str, finish: str | None = None) -> ModelResponseStream:
+    audio: Any = {"id": "a", "data": "UklGRg==", "expires_at": 0, "transcript": transcript}  # as providers stream it
+    choice = StreamingChoices(index=0, delta=Delta(audio=audio), finish_reason=finish)
+    return ModelResponseStream(id="s", model="m", created=1, choices=[choice])
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_a_streamed_audio_reply_whose_transcript_would_be_masked_fails_closed(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    def transcript() -> str:
+        async def collect() -> list[Any]:
+            stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+            return [chunk async for chunk in stream]
+
+        chunks = list(litellm.completion(model=model, messages=HI, stream=True)) if sync else _run(collect())
+        audios = [chunk.choices[0].delta.audio for chunk in chunks if chunk.choices]
+        return "".join(audio["transcript"] for audio in audios if audio)
+
+    llm.chunks = [_audio_chunk("say sp"), _audio_chunk("an"), _audio_chunk("", finish="stop")]
+    assert transcript() == "say span"  # held back while it could become a blocked word, then let through
+    llm.chunks = [_audio_chunk("say sp"), _audio_chunk("am"), _audio_chunk("", finish="stop")]
+    with pytest.raises(InterceptorError) as error:
+        transcript()
+    assert isinstance(error.value.__cause__, UnchangeableReplyError)
+
+
+def test_streamed_responses_server_tool_items_and_annotations_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    mcp = {"type": "mcp_call", "id": "m", "name": "f", "server_label": "s", "arguments": "{}", "output": "spam"}
+    annotation = {"type": "url_citation", "title": "spam", "url": "https://x", "start_index": 0, "end_index": 1}
+    created = json.loads(_responses_reply([]))
+    done = json.loads(_responses_reply([mcp]))
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": {**created, "status": "in_progress"}},
+        {"type": "response.output_item.done", "sequence_number": 1, "output_index": 0, "item": mcp},
+        {
+            "type": "response.output_text.annotation.added",
+            "sequence_number": 2,
+            "item_id": "o",
+            "output_index": 1,
+            "content_index": 0,
+            "annotation_index": 0,
+            "annotation": annotation,
+        },
+        {"type": "response.completed", "sequence_number": 3, "response": done},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    dumped = json.dumps([event.model_dump() for event in stream], default=str)
+    assert "spam" not in dumped
+    assert dumped.count("[FILTERED]") == 3
