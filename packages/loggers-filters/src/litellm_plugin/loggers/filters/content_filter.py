@@ -75,8 +75,10 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
 
     It covers every call type (chat, text completion, Responses API, Anthropic Messages, embeddings and image
     prompts) and every text channel: message text and names, system prompts, tool definitions, tool-call
-    arguments (inside their JSON strings, so the JSON stays valid), reasoning and refusals. A call type or
-    payload shape it cannot read fails closed.
+    arguments (inside their JSON strings, so the JSON stays valid), reasoning, refusals, citations, server-side
+    tool output and image revised prompts; the text parts of one request message are read as one text.
+    Logprobs that spell a blocked word are dropped; audio whose transcript holds one fails the call (audio
+    cannot be masked). A call type or payload shape it cannot read fails closed.
     """
 
     call_types: ClassVar[frozenset[CallType]] = ALL_CALL_TYPES
