@@ -229,7 +229,9 @@ def test_async_def_where_litellm_calls_without_awaiting_is_refused_at_definition
 
 
 def test_astreaming_that_does_not_yield_is_refused_at_definition() -> None:
-    with pytest.raises(ProviderDefinitionError, match=r"NoYield\.astreaming is written as async def.*yields chunks"):
+    with pytest.raises(
+        ProviderDefinitionError, match=r"NoYield\.astreaming is an `async def` that returns instead of yielding"
+    ):
 
         class NoYield(BaseCustomProvider):
             async def astreaming(self, model: str, messages: list[Any], **kwargs: Any) -> Any:  # type: ignore[override]

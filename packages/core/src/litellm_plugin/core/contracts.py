@@ -8,6 +8,8 @@ runs :func:`check_interceptor_class` from ``__init_subclass__``:
 * a hook with the wrong kind (``def`` / ``async def`` / async generator) or a signature LiteLLM's keyword call
   cannot bind raises :class:`InterceptorDefinitionError` saying what to write instead;
 * a method named close to a hook warns (:class:`InterceptorDefinitionWarning`), since it is never called;
+* a hook written as ``@staticmethod`` or ``@classmethod`` is turned into a plain method that calls it the way
+  LiteLLM calls it on a plain ``CustomLogger`` (without self, or with the class), so the guards reach it;
 * a ``call_types`` class attribute is validated and normalized;
 * ``response_transform`` is wrapped so a result that is not a ``TextTransform`` (or None) fails the call with
   :class:`InterceptorContractError` naming the interceptor and the fix, whatever its failure policy.
@@ -79,23 +81,32 @@ def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callab
     hint = ""
     if expected == "def" and f"async_{name}" in _LITELLM_HOOKS:
         hint = f", or rename it to async_{name}"
+    written = f"`{got}`" if got != "def" else "plain `def`"
+    if name in _OUR_HOOKS:  # this library's hook, called by BaseCustomLogger rather than by LiteLLM
+        raise InterceptorDefinitionError(
+            f"{cls.__qualname__}.{name} is written as {written}, but BaseCustomLogger calls it without awaiting "
+            f"and uses what it returns: write it as plain `def {name}(...)` returning a TextTransform (or None)"
+        )
     raise InterceptorDefinitionError(
-        f"{cls.__qualname__}.{name} is written as {'`' + got + '`' if got != 'def' else 'plain `def`'}, but "
+        f"{cls.__qualname__}.{name} is written as {written}, but "
         f"LiteLLM expects {expected!r}: {_how_to_write(name, expected)}{hint}"
     )
 
 
-def _parameters(fn: Callable[..., Any]) -> list[inspect.Parameter]:
-    return list(inspect.signature(fn).parameters.values())[1:]  # without self
+def _parameters(fn: Callable[..., Any], bound: int = 1) -> list[inspect.Parameter]:
+    """The parameters LiteLLM fills, without the ``bound`` ones (self or cls; none for a staticmethod)."""
+    return list(inspect.signature(fn).parameters.values())[bound:]
 
 
-def _check_signature(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
+def _check_signature(
+    cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any], bound: int = 1
+) -> None:
     expected = [
         p
         for p in _parameters(reference)
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
     ]
-    params = _parameters(own)
+    params = _parameters(own, bound)
     takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
     by_name = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
     missing = [p.name for p in expected if p.name not in by_name and not takes_any]
@@ -121,14 +132,63 @@ def _check_signature(cls: type, name: str, own: Callable[..., Any], reference: C
     )
 
 
+def _one_word_off(name: str, hooks: list[str]) -> list[str]:
+    """Hooks whose words are ``name``'s with one more (``async_log_success`` → ``async_log_success_event``,
+    ``pre_call_hook`` → ``async_pre_call_hook``). Three words at least, so short helper names never match."""
+    words = name.split("_")
+    if len(words) < 3:
+        return []
+    found = []
+    for hook in hooks:
+        parts = hook.split("_")
+        if len(parts) == len(words) + 1 and any(parts[:i] + parts[i + 1 :] == words for i in range(len(parts))):
+            found.append(hook)
+    return found
+
+
 def _warn_if_misspelt(cls: type, name: str) -> None:
-    close = difflib.get_close_matches(name, sorted(_LITELLM_HOOKS | _OUR_HOOKS), n=1, cutoff=0.88)
+    hooks = sorted(_LITELLM_HOOKS | _OUR_HOOKS)
+    close = difflib.get_close_matches(name, hooks, n=1, cutoff=0.88) or _one_word_off(name, hooks)
     if close:
         warnings.warn(
-            f"{cls.__qualname__}.{name} is not a LiteLLM hook and will never be called; did you mean {close[0]}?",
+            f"{cls.__qualname__}.{name} is not a LiteLLM hook and will never be called; "
+            f"did you mean {' or '.join(close)}?",
             InterceptorDefinitionWarning,
             stacklevel=caller_stacklevel(),
         )
+
+
+def _as_method(value: staticmethod[Any, Any] | classmethod[Any, Any, Any]) -> Callable[..., Any]:
+    """A staticmethod or classmethod hook as a plain method of the same kind, so the guards (which pass
+    ``self``) call it the way LiteLLM calls it on a plain ``CustomLogger``: without self, or with the class."""
+    fn: Callable[..., Any] = value.__func__
+    static = isinstance(value, staticmethod)
+
+    def head(self: Any) -> tuple[Any, ...]:
+        return () if static else (type(self),)
+
+    if inspect.isasyncgenfunction(fn):
+
+        async def hook_gen(self: Any, *args: Any, **kwargs: Any) -> Any:
+            async for item in fn(*head(self), *args, **kwargs):
+                yield item
+
+        method: Callable[..., Any] = hook_gen
+    elif inspect.iscoroutinefunction(fn):
+
+        async def hook_async(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return await fn(*head(self), *args, **kwargs)
+
+        method = hook_async
+    else:
+
+        def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(*head(self), *args, **kwargs)
+
+        method = hook
+    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
+        setattr(method, attribute, getattr(fn, attribute))
+    return method
 
 
 def _checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -162,12 +222,17 @@ def _authored_members(cls: type) -> list[tuple[str, Any]]:
 def check_interceptor_class(cls: type, base: type) -> None:
     """Check the hooks ``cls`` defines, or takes from a mixin, against LiteLLM's (``base`` is BaseCustomLogger)."""
     for name, value in _authored_members(cls):
-        if name.startswith("_") or not inspect.isfunction(value) or getattr(value, _CHECKED, False):
+        wrapped = isinstance(value, (staticmethod, classmethod))
+        fn = value.__func__ if wrapped else value
+        if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
             continue
         if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
             reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
-            _check_kind(cls, name, value, reference)
-            _check_signature(cls, name, value, reference)
+            _check_kind(cls, name, fn, reference)
+            _check_signature(cls, name, fn, reference, bound=0 if isinstance(value, staticmethod) else 1)
+            if wrapped:
+                value = _as_method(value)
+                setattr(cls, name, value)
             if name == "response_transform":
                 setattr(cls, name, _checked_transform(value))
         else:

@@ -23,6 +23,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse
 from pydantic import BaseModel
 
+from litellm_plugin.core import _bridge
 from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
@@ -52,6 +53,10 @@ _RESULTS: dict[str, tuple[type, str]] = {
 _STREAMS = ("streaming", "astreaming")
 PROVIDER_METHODS = (*_RESULTS, *_STREAMS)
 _CHECKED = "__litellm_plugin_checked__"
+_ASYNC_STREAM_FIX = (
+    "astreaming must return an async iterator: write it as `async def astreaming(...)` that yields chunks "
+    "(self.make_chunk(text)), or as plain `def astreaming(...)` returning an object with __aiter__"
+)
 HookFn = Callable[..., Any]
 
 
@@ -102,12 +107,29 @@ class _Site:
         )
 
     def stream(self, value: Any) -> Any:
-        if hasattr(value, "__aiter__"):
-            return self._async_chunks(value)
-        if hasattr(value, "__iter__") and not isinstance(value, (str, bytes, Mapping, BaseModel)):
+        """Chunks read the way the site is iterated: ``streaming`` with the sync protocol, ``astreaming`` with
+        the async one. Objects offering both (LiteLLM's ``ModelResponseIterator``, a ``CustomStreamWrapper``)
+        are read through the protocol the caller uses, never the other."""
+        iterable = hasattr(value, "__iter__") and not isinstance(value, (str, bytes, Mapping, BaseModel))
+        async_iterable = hasattr(value, "__aiter__")
+        if self.method == "astreaming":
+            if async_iterable:
+                return self._async_chunks(value)
+            raise self.wrong(f"returned {self._what(value)}; {_ASYNC_STREAM_FIX}")
+        if iterable:
             return self._chunks(value)
-        got = "None (a missing return or yield?)" if value is None else f"a {type(value).__name__}"
-        raise self.wrong(f"returned {got}; it must yield chunks made with self.make_chunk(text)")
+        if async_iterable:  # a sync site reading an async-only stream: one step at a time on a private loop
+            return _bridge.iterate_sync(self._async_chunks(value))
+        raise self.wrong(f"returned {self._what(value)}; it must yield chunks made with self.make_chunk(text)")
+
+    @staticmethod
+    def _what(value: Any) -> str:
+        if value is None:
+            return "None (a missing return or yield?)"
+        if inspect.iscoroutine(value):
+            value.close()  # never awaited: close it so Python does not warn about it
+            return "a coroutine (an `async def` that returns instead of yielding?)"
+        return f"a {type(value).__name__}"
 
     def _chunks(self, chunks: Any) -> Iterator[Any]:
         iterator = iter(chunks)
@@ -178,21 +200,41 @@ def _checked(method: str, fn: HookFn) -> HookFn:
     return checked
 
 
-# How LiteLLM calls each method: plain call, awaited, iterated, or async-iterated.
-_KINDS = {
-    "completion": "def",
-    "embedding": "def",
-    "image_generation": "def",
-    "streaming": "def",
-    "acompletion": "async def",
-    "aembedding": "async def",
-    "aimage_generation": "async def",
-    "astreaming": "async generator",
+# How LiteLLM calls each method: plain call, awaited, iterated, or async-iterated. ``astreaming`` is
+# iterated with ``async for`` on whatever it returns: an async generator, or a plain ``def`` returning an
+# async iterator (checked when called).
+_KINDS: dict[str, tuple[str, ...]] = {
+    "completion": ("def",),
+    "embedding": ("def",),
+    "image_generation": ("def",),
+    "streaming": ("def",),
+    "acompletion": ("async def",),
+    "aembedding": ("async def",),
+    "aimage_generation": ("async def",),
+    "astreaming": ("async generator", "def"),
 }
 _FIX = {
     "def": "write it as plain `def {name}(...)`; LiteLLM calls it without awaiting (put async code in a{name})",
     "async def": "write it as `async def {name}(...)`; LiteLLM awaits it",
     "async generator": "write it as `async def {name}(...)` that yields chunks (self.make_chunk(text))",
+}
+# ``async def astreaming`` without ``yield``: calling it gives a coroutine, which LiteLLM cannot iterate.
+_RETURNING_ASTREAMING = (
+    "{cls}.astreaming is an `async def` that returns instead of yielding, so LiteLLM gets a coroutine it "
+    "cannot iterate: yield each chunk (`yield self.make_chunk(text)`) instead of returning them, or write "
+    "it as plain `def astreaming(...)` returning an async iterator"
+)
+# Names authors reach for that difflib does not find close enough; LiteLLM never calls them.
+_ALIASES = {
+    "complete": "completion",
+    "acomplete": "acompletion",
+    "async_completion": "acompletion",
+    "async_complete": "acompletion",
+    "async_streaming": "astreaming",
+    "async_embedding": "aembedding",
+    "async_image_generation": "aimage_generation",
+    "chat_completion": "completion",
+    "achat_completion": "acompletion",
 }
 
 
@@ -204,9 +246,60 @@ def _kind(fn: Callable[..., Any]) -> str:
 
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     expected, got = _KINDS[method], _kind(fn)
-    if expected != got:
-        fix = _FIX[expected].format(name=method)
-        raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
+    if got in expected:
+        return
+    if method == "astreaming" and got == "async def":
+        raise ProviderDefinitionError(_RETURNING_ASTREAMING.format(cls=cls.__qualname__))
+    fix = _FIX[expected[0]].format(name=method)
+    raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
+
+
+def _parameters(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
+    try:
+        return list(inspect.signature(fn).parameters.values())[1:]  # without self
+    except (TypeError, ValueError):  # a callable object without an introspectable signature
+        return None
+
+
+def _check_signature(cls: type, method: str, fn: Callable[..., Any], reference: Callable[..., Any]) -> None:
+    """LiteLLM passes every argument of ``reference`` by name: ``fn`` must accept them all (or **kwargs) and
+    require nothing else."""
+    params, passed = _parameters(fn), [p.name for p in _parameters(reference) or ()]
+    if params is None:
+        return
+    by_name = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
+    missing = [] if takes_any else [name for name in passed if name not in by_name]
+    extra = [
+        p.name
+        for p in params
+        if p.default is p.empty
+        and (
+            p.kind is p.POSITIONAL_ONLY
+            or (p.name not in passed and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+        )
+    ]
+    if not missing and not extra:
+        return
+    problems = []
+    if missing:
+        problems.append(f"LiteLLM passes {', '.join(missing)} by name, which it does not accept")
+    if extra:
+        problems.append(f"it requires {', '.join(extra)}, which LiteLLM never passes by name")
+    first = "model, messages" if "messages" in passed else "model, input" if "input" in passed else "model, prompt"
+    raise ProviderDefinitionError(
+        f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: "
+        f"{'; '.join(problems)}. Write it as {method}(self, {first}, *args, **kwargs): the other arguments "
+        f"arrive in kwargs (optional_params, api_base, api_key, headers, timeout...)"
+    )
+
+
+def _close_method(name: str, known: list[str]) -> str | None:
+    alias = _ALIASES.get(name)
+    if alias is not None:
+        return alias
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+    return close[0] if close else None
 
 
 def _warn_if_misspelt(cls: type) -> None:
@@ -214,11 +307,10 @@ def _warn_if_misspelt(cls: type) -> None:
     for name, value in vars(cls).items():
         if name.startswith("_") or name in known or not inspect.isfunction(value):
             continue
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.85)
+        close = _close_method(name, known)
         if close:
             warnings.warn(
-                f"{cls.__qualname__}.{name} is not a provider method and LiteLLM never calls it; "
-                f"did you mean {close[0]}?",
+                f"{cls.__qualname__}.{name} is not a provider method and LiteLLM never calls it; did you mean {close}?",
                 ProviderDefinitionWarning,
                 stacklevel=caller_stacklevel(),
             )
@@ -237,6 +329,7 @@ def check_provider_class(cls: type, base: type) -> None:
         if not callable(fn) or getattr(fn, _CHECKED, False):
             continue
         _check_definition(cls, method, fn)
+        _check_signature(cls, method, fn, vars(base)[method])
         wrapped = _checked(method, fn)
         setattr(wrapped, _CHECKED, True)
         setattr(cls, method, wrapped)

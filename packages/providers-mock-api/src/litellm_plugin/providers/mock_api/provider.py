@@ -22,13 +22,14 @@ from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
-from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelResponse
+from litellm.types.utils import EmbeddingResponse, ModelResponse
 
 from litellm_plugin.core.provider import BaseCustomProvider
 
 from .clients import ClientPool
 from .errors import error_from_response, error_from_transport, malformed_body_error
 from .protocol import (
+    Chunk,
     SSEFramer,
     StreamAssembler,
     StreamError,
@@ -229,7 +230,7 @@ class MockAPIProvider(BaseCustomProvider):
             raise error_from_response(response, provider=self.error_provider, model=target.model)
         return response
 
-    def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
+    def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[Chunk]:
         assembler, framer = StreamAssembler(), SSEFramer()
         try:
             for line in response.iter_lines():
@@ -251,7 +252,7 @@ class MockAPIProvider(BaseCustomProvider):
             raise self._cut_off(target)
         yield from assembler.finish()
 
-    async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[GenericStreamingChunk]:
+    async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[Chunk]:
         assembler, framer = StreamAssembler(), SSEFramer()
         try:
             async for line in response.aiter_lines():
@@ -326,7 +327,8 @@ class MockAPIProvider(BaseCustomProvider):
         response = await self._asend(target, "/chat/completions", body, stream=False)
         return self._parse(response, target, lambda payload: fill_model_response(payload, model_response))
 
-    def streaming(
+    # LiteLLM reads ``ModelResponseStream`` chunks too (they keep each choice's index).
+    def streaming(  # type: ignore[override]
         self,
         model: str,
         messages: list[Any],
@@ -344,7 +346,7 @@ class MockAPIProvider(BaseCustomProvider):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: Any = None,
-    ) -> Iterator[GenericStreamingChunk]:
+    ) -> Iterator[Chunk]:
         """Sends the request now (so an HTTP error raises at call time) and reads events as they come."""
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
@@ -352,7 +354,7 @@ class MockAPIProvider(BaseCustomProvider):
         return self._chunks(response, target)
 
     # LiteLLM annotates ``astreaming`` as a coroutine but consumes it as an async iterator (as core does).
-    async def astreaming(  # type: ignore[override,misc]
+    async def astreaming(  # type: ignore[override]
         self,
         model: str,
         messages: list[Any],
@@ -370,7 +372,7 @@ class MockAPIProvider(BaseCustomProvider):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: Any = None,
-    ) -> AsyncIterator[GenericStreamingChunk]:
+    ) -> AsyncIterator[Chunk]:
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
         response = await self._asend(target, "/chat/completions", body, stream=True)

@@ -1,0 +1,217 @@
+"""A provider written for ``litellm.CustomLLM`` keeps working on ``BaseCustomProvider``, and what it gets
+wrong is reported when the class is defined (compatibility review: iterators offering both protocols, a plain
+``def astreaming``, signatures LiteLLM cannot call, misspelt names, completion-only streams that lost content).
+Observed through LiteLLM's public API."""
+
+from __future__ import annotations
+
+import asyncio
+import warnings
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.types.utils import ModelResponse
+from litellm.utils import ModelResponseIterator
+
+from litellm_plugin.core import (
+    BaseCustomProvider,
+    ProviderContractError,
+    ProviderDefinitionError,
+    ProviderDefinitionWarning,
+)
+
+Route = Callable[[Any], str]  # the ``route`` fixture from conftest
+MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
+
+
+def _texts(chunks: list[Any]) -> str:
+    return "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+
+
+def _stream(model: str, **params: Any) -> list[Any]:
+    return list(litellm.completion(model=model, messages=MESSAGES, stream=True, **params))
+
+
+def _astream(model: str, **params: Any) -> list[Any]:
+    async def run() -> list[Any]:
+        stream = await litellm.acompletion(model=model, messages=MESSAGES, stream=True, **params)
+        return [chunk async for chunk in stream]
+
+    return asyncio.run(run())
+
+
+# --- item 1: a stream object with both __iter__ and __aiter__ ----------------------------------------------
+
+
+class BothProtocols(BaseCustomProvider):
+    """LiteLLM's own test_custom_llm.py pattern: ``streaming`` returns litellm.utils.ModelResponseIterator."""
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Any:
+        reply = litellm.ModelResponse(choices=[{"message": {"role": "assistant", "content": "Hello world"}}])
+        return ModelResponseIterator(reply, convert_to_delta=True)
+
+
+@pytest.mark.parametrize("path", [_stream, _astream], ids=["stream", "async_stream"])
+def test_streaming_returning_an_iterator_with_both_protocols_works(route: Route, path: Callable[..., Any]) -> None:
+    assert _texts(path(f"{route(BothProtocols)}/m")) == "Hello world"
+
+
+# --- item 2: def astreaming returning an async iterator ----------------------------------------------------
+
+
+class _Chunks:
+    def __init__(self, provider: BaseCustomProvider) -> None:
+        self.items = [provider.make_chunk("Hello "), provider.make_chunk("there", is_finished=True)]
+
+    def __aiter__(self) -> _Chunks:
+        return self
+
+    async def __anext__(self) -> Any:
+        if not self.items:
+            raise StopAsyncIteration
+        return self.items.pop(0)
+
+
+class PlainDefAstreaming(BaseCustomProvider):
+    def astreaming(self, *args: Any, **kwargs: Any) -> Any:
+        return _Chunks(self)
+
+
+class PlainDefAstreamingReturningList(BaseCustomProvider):
+    def astreaming(self, *args: Any, **kwargs: Any) -> Any:
+        return [self.make_chunk("x", is_finished=True)]
+
+
+@pytest.mark.parametrize("path", [_stream, _astream], ids=["stream", "async_stream"])
+def test_plain_def_astreaming_returning_an_async_iterator_is_accepted(route: Route, path: Callable[..., Any]) -> None:
+    assert _texts(path(f"{route(PlainDefAstreaming)}/m")) == "Hello there"
+
+
+def test_plain_def_astreaming_returning_no_async_iterator_is_a_typed_error(route: Route) -> None:
+    expected = r"astreaming\): returned a list; astreaming must return an async iterator"
+    with pytest.raises(ProviderContractError, match=expected):
+        _astream(f"{route(PlainDefAstreamingReturningList)}/m")
+
+
+# --- item 4: a completion-only provider streams everything its reply carries -------------------------------
+
+
+class Rich(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return ModelResponse(
+            model="rich-model-v2",
+            choices=[
+                {
+                    "index": 0,
+                    "finish_reason": "length",
+                    "message": {"role": "assistant", "content": "first choice", "reasoning_content": "thinking hard"},
+                },
+                {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "second choice"}},
+            ],
+            usage={"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
+        )
+
+
+@pytest.mark.parametrize("path", [_stream, _astream], ids=["stream", "async_stream"])
+def test_completion_only_stream_replays_every_choice_reasoning_and_model(
+    route: Route, path: Callable[..., Any]
+) -> None:
+    chunks = path(f"{route(Rich)}/m", stream_options={"include_usage": True})
+    text: dict[int, str] = {}
+    reasoning = ""
+    for chunk in chunks:
+        for choice in chunk.choices:
+            text[choice.index] = text.get(choice.index, "") + (choice.delta.content or "")
+            reasoning += getattr(choice.delta, "reasoning_content", None) or ""
+    assert text == {0: "first choice", 1: "second choice"}
+    assert reasoning == "thinking hard"
+    assert {c.model for c in chunks if c.choices and c.choices[0].delta.content} == {"rich-model-v2"}
+    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["length"]
+    assert len({c.id for c in chunks}) == 1
+    assert chunks[-1].usage.prompt_tokens == 7
+    assert chunks[-1].usage.completion_tokens == 5
+
+
+# --- item 6: signatures LiteLLM cannot call, misspelt names ------------------------------------------------
+
+
+def test_completion_without_litellms_keyword_arguments_is_refused_at_definition() -> None:
+    expected = r"Narrow\.completion\(self, model.*cannot be called the way LiteLLM calls it: LiteLLM passes api_base"
+    with pytest.raises(ProviderDefinitionError, match=expected) as caught:
+
+        class Narrow(BaseCustomProvider):
+            def completion(self, model: str, messages: list[Any]) -> ModelResponse:  # type: ignore[override]
+                return self.make_response(model, messages, "x")
+
+    assert "**kwargs" in str(caught.value)
+
+
+def test_embedding_requiring_an_argument_litellm_never_passes_is_refused() -> None:
+    with pytest.raises(ProviderDefinitionError, match=r"requires dimensions, which LiteLLM never passes"):
+
+        class Extra(BaseCustomProvider):
+            def embedding(self, model: str, input: list[Any], dimensions: int, **kwargs: Any) -> Any:  # type: ignore[override]
+                raise NotImplementedError
+
+
+def test_litellm_style_signatures_are_accepted() -> None:
+    class Full(BaseCustomProvider):
+        def completion(
+            self,
+            model: str,
+            messages: list[Any],
+            api_base: str,
+            custom_prompt_dict: dict[str, Any],
+            model_response: ModelResponse,
+            print_verbose: Callable[..., Any],
+            encoding: Any,
+            api_key: Any,
+            logging_obj: Any,
+            optional_params: dict[str, Any],
+            acompletion: Any = None,
+            litellm_params: Any = None,
+            logger_fn: Any = None,
+            headers: Any = None,
+            timeout: Any = None,
+            client: Any = None,
+        ) -> ModelResponse:
+            return self.make_response(model, messages, "x")
+
+        def streaming(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+            yield self.make_chunk("x", is_finished=True)
+
+        async def astreaming(self, model: str, messages: list[Any], **kwargs: Any) -> AsyncIterator[Any]:  # type: ignore[override]
+            yield self.make_chunk("x", is_finished=True)
+
+    assert Full.implements("completion")
+
+
+def test_complete_warns_that_litellm_never_calls_it() -> None:
+    with pytest.warns(ProviderDefinitionWarning, match=r"complete is not a provider method.*did you mean completion\?"):
+
+        class Misspelt(BaseCustomProvider):
+            def complete(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:
+                return self.make_response(model, messages, "x")
+
+
+def test_common_helper_names_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ProviderDefinitionWarning)
+
+        class Helpers(BaseCustomProvider):
+            def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+                return self.make_response(model, messages, self.stream() + self.embed() + self.complete_text())
+
+            def stream(self) -> str:
+                return "a"
+
+            def embed(self) -> str:
+                return "b"
+
+            def complete_text(self) -> str:
+                return "c"
+
+            def build_completion(self) -> str:
+                return "d"
