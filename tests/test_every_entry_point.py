@@ -16,7 +16,13 @@ from typing import Any
 import litellm
 import pytest
 
-from litellm_plugin.core import BaseCustomLogger, InterceptorError, InterceptorRejectedError
+from litellm_plugin.core import (
+    BaseCustomLogger,
+    BaseCustomProvider,
+    InterceptorError,
+    InterceptorRejectedError,
+    PluginRegistry,
+)
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 
 CLEAN = "hello spam world"
@@ -333,3 +339,47 @@ async def test_embedding_and_image_calls_fail_closed(echo_model: str) -> None:
         litellm.image_generation(model=echo_model, prompt="hi")
     with pytest.raises(InterceptorError, match="Broken"):
         await litellm.aimage_generation(model=echo_model, prompt="hi")
+
+
+class FailsMidStream(BaseCustomProvider):
+    """Streams two pieces, then fails with a 500: the Router falls back to another deployment mid-stream."""
+
+    def completion(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.make_response(model, messages, "never used")
+
+    async def astreaming(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override,misc]
+        yield self.make_chunk("Half ")
+        yield self.make_chunk("spam ")
+        raise self.error("internal_server_error", "the upstream went away", model=model)
+
+
+async def test_a_responses_stream_that_falls_back_mid_stream_ends_with_the_fallbacks_reply(echo_model: str) -> None:
+    """LiteLLM streams the fallback's response after the abandoned one, in the same stream: each gets its
+    own prefix and filtering, and ``response.completed`` holds the fallback's reply only, as without us."""
+    registry = PluginRegistry()
+    registry.register("fails_mid_stream", FailsMidStream)
+    registry.initialize()
+    try:
+        litellm.callbacks = [ContentFilter(blocked_words=["spam"]), ResponseModifier(prefix="[V] ")]
+        router = litellm.Router(
+            model_list=[
+                {"model_name": "flaky", "litellm_params": {"model": "fails_mid_stream/x"}},
+                {"model_name": "echo", "litellm_params": {"model": echo_model}},
+            ],
+            fallbacks=[{"flaky": ["echo"]}],
+            num_retries=0,
+        )
+        events = await _alist(await router.aresponses(model="flaky", input=CLEAN, stream=True))
+    finally:
+        registry.unregister("fails_mid_stream")
+    kinds = [str(getattr(e.type, "value", e.type)) for e in events]
+    assert kinds.count("response.created") == 2, kinds
+    restart = kinds.index("response.created", 1)
+    first = "".join(
+        e.delta for e, k in zip(events[:restart], kinds[:restart], strict=True) if k == "response.output_text.delta"
+    )
+    assert first == "[V] Half [FILTERED] "
+    completed = [e for e in events if str(getattr(e.type, "value", e.type)) == "response.completed"]
+    assert _responses_text(completed[-1].response) == EXPECTED
+    numbers = [e.sequence_number for e in events]
+    assert numbers == sorted(set(numbers)), numbers

@@ -337,13 +337,29 @@ class ResponsesStream:
     response with exactly the text that was streamed (held-back text streams as one more delta first)."""
 
     def __init__(self, transform_for: TransformFor) -> None:
+        self._transform_for = transform_for
         self._book = ChannelBook(transform_for)
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
+        self._started = False
 
     def rewrite(self, event: Any) -> list[Any]:
+        if _event_type(event) == "response.created":
+            if self._started:
+                return self._renumber([*self._restart(), *self._rewrite(event)])
+            self._started = True
         return self._renumber(self._rewrite(event))
+
+    def _restart(self) -> list[Any]:
+        """A second ``response.created``: LiteLLM's Router fell back mid-stream and streams the fallback's
+        response after the abandoned one. What the abandoned one held back goes out as its own deltas; the new
+        response starts with fresh channels (its own prefix, its own final text)."""
+        tails = self.finish()
+        self._book = ChannelBook(self._transform_for)
+        self._anchors = {}
+        self._annotations = 0
+        return tails
 
     def _renumber(self, events: list[Any]) -> list[Any]:
         """Keep ``sequence_number`` unique and increasing once held-back text streams as extra delta events:
