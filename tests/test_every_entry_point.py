@@ -347,10 +347,10 @@ class FailsMidStream(BaseCustomProvider):
     def completion(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> Any:
         return self.make_response(model, messages, "never used")
 
-    async def astreaming(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override,misc]
+    async def astreaming(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> Any:
         yield self.make_chunk("Half ")
         yield self.make_chunk("spam ")
-        raise self.error("internal_server_error", "the upstream went away", model=model)
+        raise self.error("internal", "the upstream went away", model=model)
 
 
 async def test_a_responses_stream_that_falls_back_mid_stream_ends_with_the_fallbacks_reply(echo_model: str) -> None:
