@@ -331,7 +331,7 @@ def _split_calls(pieces: tuple[str, ...]) -> list[Any]:
 
 
 @pytest.mark.parametrize("mode", ["block", "during_call"])
-@pytest.mark.parametrize(("entry", "params"), _split_calls(("my sp", "am here")))
+@pytest.mark.parametrize(("entry", "params"), [*_split_calls(("my sp", "am here")), *_split_calls(("hello", "spam"))])
 def test_a_word_split_across_text_parts_is_refused(
     mode: str, entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
 ) -> None:
@@ -363,6 +363,10 @@ def _sent_text(seen: str) -> str:
         (("s", "pa", "m!"), "[FILTERED]!"),
         (("spam ", "sp", "am"), "[FILTERED] [FILTERED]"),
         (("sp", "amish ", "sp", "am"), "spamish [FILTERED]"),  # whole words only, across boundaries too
+        # A part that is a word on its own is masked even where the join makes it part of a longer word: a
+        # provider may separate parts.
+        (("hello", "spam"), "hello[FILTERED]"),
+        (("spam", "ish"), "[FILTERED]ish"),
     ],
 )
 @pytest.mark.parametrize("entry", [*CHAT_ENTRIES, "responses", "anthropic_messages"])

@@ -240,16 +240,17 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         return apply_mask(text, matches, self.config.replacement)
 
     def _mask_fields(self, fields: list[TextField]) -> None:
-        """Mask (or refuse) request fields the model reads as one text: a word split across them is masked
-        whole, its replacement in the field where it starts; text outside matches stays where it was."""
-        if len(fields) == 1:
-            field = fields[0]
+        """Mask (or refuse) request fields the model reads as one text. Each field is masked on its own (a
+        provider may put a separator between parts), then their concatenation (one that joins them as they
+        are): a word split across fields is masked whole, its replacement in the field where it starts."""
+        for field in fields:
             masked = self._apply(field.text, "request")
             if masked != field.text:
                 field.set(masked)
+                field.text = masked
+        if len(fields) == 1:
             return
-        joined = "".join(field.text for field in fields)
-        matches = self._matcher.find(joined)
+        matches = self._matcher.find("".join(field.text for field in fields))
         if not matches:
             return
         if self._blocking and any(match.word in self._blocking for match in matches):
@@ -260,7 +261,8 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
 
     def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
         for fields in _grouped(request_fields(call_type, data)):
-            if self._matcher.find("".join(field.text for field in fields)):
+            texts = [field.text for field in fields]
+            if any(self._matcher.find(text) for text in (*texts, "".join(texts) if len(texts) > 1 else "")):
                 raise self._rejection("request", model=str(data.get("model") or ""))
 
     def _rejection(self, where: str, model: str = "") -> InterceptorRejectedError:
