@@ -27,6 +27,7 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core._caller import caller_stacklevel
+from litellm_plugin.core._keyword_calls import keyword_call_problems
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import InterceptorError
 from litellm_plugin.core.text import TextTransform
@@ -106,25 +107,9 @@ def _check_signature(
         for p in _parameters(reference)
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
     ]
-    params = _parameters(own, bound)
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
-    by_name = {p.name: p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    missing = [p.name for p in expected if p.name not in by_name and not takes_any]
-    wanted = {p.name for p in expected}
-    extra = [
-        p.name
-        for p in params
-        if p.name not in wanted
-        and p.default is inspect.Parameter.empty
-        and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY, p.POSITIONAL_ONLY)
-    ]
-    if not missing and not extra:
+    problems = keyword_call_problems(_parameters(own, bound), [p.name for p in expected])
+    if not problems:
         return
-    problems = []
-    if missing:
-        problems.append(f"LiteLLM passes {', '.join(missing)} by name, which it does not accept")
-    if extra:
-        problems.append(f"it requires {', '.join(extra)}, which LiteLLM never passes")
     reference_signature = ", ".join(["self", *(p.name for p in expected)])
     raise InterceptorDefinitionError(
         f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: "

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from litellm_plugin.core import _bridge
 from litellm_plugin.core._caller import caller_stacklevel
+from litellm_plugin.core._keyword_calls import keyword_call_problems
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
 if TYPE_CHECKING:
@@ -267,25 +268,9 @@ def _check_signature(cls: type, method: str, fn: Callable[..., Any], reference: 
     params, passed = _parameters(fn), [p.name for p in _parameters(reference) or ()]
     if params is None:
         return
-    by_name = {p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
-    takes_any = any(p.kind is p.VAR_KEYWORD for p in params)
-    missing = [] if takes_any else [name for name in passed if name not in by_name]
-    extra = [
-        p.name
-        for p in params
-        if p.default is p.empty
-        and (
-            p.kind is p.POSITIONAL_ONLY
-            or (p.name not in passed and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-        )
-    ]
-    if not missing and not extra:
+    problems = keyword_call_problems(params, passed)
+    if not problems:
         return
-    problems = []
-    if missing:
-        problems.append(f"LiteLLM passes {', '.join(missing)} by name, which it does not accept")
-    if extra:
-        problems.append(f"it requires {', '.join(extra)}, which LiteLLM never passes by name")
     first = "model, messages" if "messages" in passed else "model, input" if "input" in passed else "model, prompt"
     raise ProviderDefinitionError(
         f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: "

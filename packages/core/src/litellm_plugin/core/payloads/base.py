@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.text import TextTransform
@@ -44,19 +44,7 @@ ChannelKind = Literal[
     "revised_prompt",
     "logprobs",
 ]
-ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset(
-    {
-        "text",
-        "reasoning",
-        "refusal",
-        "tool_arguments",
-        "tool_output",
-        "citation",
-        "transcript",
-        "revised_prompt",
-        "logprobs",
-    }
-)
+ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset(get_args(ChannelKind))
 # Channels only checked, never rewritten: a change means the field goes (logprobs) or the call fails
 # (an audio transcript, whose audio cannot be changed). What they hold back is never streamed.
 CHECK_ONLY_KINDS: frozenset[ChannelKind] = frozenset({"logprobs", "transcript"})
