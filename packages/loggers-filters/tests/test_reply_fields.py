@@ -27,7 +27,6 @@ from litellm.types.utils import (
     StreamingChoices,
 )
 
-from litellm_plugin.core import initialize_plugins
 from litellm_plugin.core.errors import InterceptorError, UnchangeableReplyError
 from litellm_plugin.core.responses import make_chunk
 from litellm_plugin.core.testing.settle import drain_litellm_logging
@@ -295,16 +294,16 @@ def test_streamed_logprobs_of_chunks_that_spell_a_masked_word_are_dropped(
 
 
 @pytest.mark.parametrize("sync", [True, False])
-def test_responses_stream_sequence_numbers_stay_unique_and_increasing(sync: bool) -> None:
-    initialize_plugins()
+def test_responses_stream_sequence_numbers_stay_unique_and_increasing(provider: Any, sync: bool) -> None:
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    model = provider.model
 
     async def collect() -> list[Any]:
-        stream: Any = await litellm.aresponses(model="echo/x", input="Hi spam", stream=True)
+        stream: Any = await litellm.aresponses(model=model, input="Hi spam", stream=True)
         return [event async for event in stream]
 
     events: list[Any] = (
-        list(cast(Any, litellm.responses(model="echo/x", input="Hi spam", stream=True))) if sync else _run(collect())
+        list(cast(Any, litellm.responses(model=model, input="Hi spam", stream=True))) if sync else _run(collect())
     )
     numbers = [event.sequence_number for event in events]
     assert numbers == sorted(set(numbers)), numbers
