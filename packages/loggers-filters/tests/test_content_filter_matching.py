@@ -78,16 +78,24 @@ def test_invisible_characters_around_a_word_are_left_in_place() -> None:
     assert masked(["spam"], "a \u2060spam\u200b b") == "a \u2060#\u200b b"
 
 
-def test_control_characters_are_invisible_but_whitespace_controls_separate_words() -> None:
-    text = "\x00spam\x1b, s\x00p\x7fa\x9fm\x08 and spam\x1cspam spam\x85spam"
-    assert masked(["spam"], text) == "\x00#\x1b, #\x08 and #\x1c# #\x85#"
-    assert masked(["buy now"], "buy\x1fnow buy\x00now") == "# buy\x00now"
+def test_control_characters_stand_between_words() -> None:
+    """A control character joined to a word does not hide it (it is not dropped into the word)."""
+    text = "hello\x00spam \x1bspam\x07 x\x7fspam \x9bspam"
+    assert masked(["spam"], text) == "hello\x00# \x1b#\x07 x\x7f# \x9b#"
 
 
-def test_small_capitals_and_parenthesized_letters_are_letters_without_the_confusables_option() -> None:
-    assert masked(["spam", "pin"], "ꜱᴘᴀᴍ ⒮⒫⒜⒨ 🄢🄟🄐🄜 ᴘɪɴ") == "# # # #"
+def test_small_capitals_are_letters_without_the_confusables_option() -> None:
+    assert masked(["spam", "pin"], "ꜱᴘᴀᴍ ᴘɪɴ") == "# #"
     [match] = ContentFilter(["spam"]).find("a ꜱᴘ\u200bᴀᴍ b")
     assert (match.start, match.end) == (2, 7)
+
+
+def test_letter_symbols_next_to_a_word_do_not_hide_it() -> None:
+    """Parenthesized letters keep their brackets, and flags and boxed letters are not letters by default: a
+    word written right next to one is still a word, with and without the confusables option."""
+    assert masked(["spam"], "⒜spam spam⒮ spam🇺🇸 🇺🇸spam 🅰spam 🆂spam") == "⒜# #⒮ #🇺🇸 🇺🇸# 🅰# 🆂#"
+    confusable = ContentFilter(["spam"], replacement="#", confusables=True)
+    assert confusable.mask("spam🇺🇸 🇺🇸spam 🅰spam") == "#🇺🇸 🇺🇸# 🅰#"
 
 
 def test_composed_and_decomposed_accents_match_each_other() -> None:

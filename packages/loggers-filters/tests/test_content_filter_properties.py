@@ -19,13 +19,11 @@ CONFUSABLE = ContentFilter([*WORDS, "paypal"], replacement="#", confusables=True
 ANYWHERE = ContentFilter(WORDS, replacement="#", whole_words=False)
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b", "\u3164"]
-INVISIBLE += ["\x00", "\x08", "\x1b", "\x7f", "\x9f", "\u202e", "\u202c"]  # controls, bidi controls
+INVISIBLE += ["\u202e", "\u202c"]  # bidi controls
 DECORATIONS = ["\u0300", "\u0301", "\u0308", "\u0332", "\u0336", "\u0338", "\u20dd", "\u0489"]
 FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopqrstuvwxyz"}
-# Small capitals and parenthesized letters (their letter without the confusables option).
-STYLED = {char: [chr(0x249C + ord(char) - 0x61)] for char in "abcdefghijklmnopqrstuvwxyz"}
-for char, small in zip("abeimnopsuvwy", "ᴀʙᴇɪᴍɴᴏᴘꜱᴜᴠᴡʏ", strict=True):
-    STYLED[char].append(small)
+# Small capitals (their letter without the confusables option).
+STYLED = {char: [small] for char, small in zip("abeimnopsuvwy", "ᴀʙᴇɪᴍɴᴏᴘꜱᴜᴠᴡʏ", strict=True)}
 LOOK_ALIKES = {"a": "а", "e": "е", "o": "ο", "p": "р", "s": "ѕ", "y": "у", "P": "Ρ"}
 HALFWIDTH = {"スパム": ["ｽﾊﾟﾑ", "ｽパﾑ", "スﾊﾟム"]}
 SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b "]

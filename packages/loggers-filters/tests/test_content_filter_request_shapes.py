@@ -378,3 +378,49 @@ def test_a_word_split_across_text_parts_is_masked(
     litellm.callbacks = [_masking()]
     _call(entry, model, params)
     assert _sent_text(llm.seen[-1]) == expected
+
+
+class _CleanAnswer(BaseModel):
+    value: int = Field(description="a plain value")
+
+
+@pytest.mark.parametrize("entry", CHAT_ENTRIES)
+def test_a_pydantic_response_format_without_blocked_words_reaches_the_provider_as_without_a_filter(
+    entry: str, recorder: tuple[str, RecordingLLM]
+) -> None:
+    """Each provider converts a pydantic class its own way: the filter reads it, and leaves it alone."""
+    model, llm = recorder
+    _chat(entry, model, messages=[_HI], response_format=_CleanAnswer)
+    litellm.callbacks = [_masking()]
+    _chat(entry, model, messages=[_HI], response_format=_CleanAnswer)
+    assert llm.seen[-1] == llm.seen[-2]
+
+
+@pytest.mark.parametrize("entry", [*CHAT_ENTRIES, "anthropic_messages"])
+def test_a_document_block_with_citation_settings_is_read(entry: str, recorder: tuple[str, RecordingLLM]) -> None:
+    """Anthropic's request form: ``citations`` on a document block is ``{"enabled": true}``, not a list."""
+    model, llm = recorder
+    document = {
+        "type": "document",
+        "source": {"type": "text", "media_type": "text/plain", "data": "a spam document"},
+        "citations": {"enabled": True},
+    }
+    params = {"messages": [{"role": "user", "content": [document, {"type": "text", "text": "summarize"}]}]}
+    litellm.callbacks = [_masking()]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    if entry != "anthropic_messages":  # LiteLLM's bridge to a custom provider drops document blocks
+        assert "[FILTERED]" in llm.seen[-1]
+
+
+@pytest.mark.parametrize("between", [{"title": "t"}, {"citations": [{"type": "char_location", "cited_text": "c"}]}])
+@pytest.mark.parametrize("entry", [*CHAT_ENTRIES, "anthropic_messages"])
+def test_a_split_word_is_refused_whatever_else_its_parts_carry(
+    between: dict[str, Any], entry: str, recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    parts = [{"type": "text", "text": "my sp", **between}, {"type": "text", "text": "am here"}]
+    litellm.callbacks = [_blocking()]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, {"messages": [{"role": "user", "content": parts}]})
+    assert llm.seen == []

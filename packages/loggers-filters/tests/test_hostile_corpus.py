@@ -62,15 +62,11 @@ HOSTILE = [
     ("phrase across a line break", "buy\r\nnow", "#"),
     ("phrase with invisible padding", "buy\u200b\u200b now", "#"),
     ("phrase with ideographic space", "buy\u3000now", "#"),
-    ("NUL", "sp\x00am", "#"),
-    ("escape", "s\x1bpa\x1bm", "#"),
-    ("delete", "sp\x7fam", "#"),
-    ("C1 control", "sp\x9fam", "#"),
-    ("backspace and shift-out", "s\x08p\x0eam", "#"),
     ("small capitals", "ꜱᴘᴀᴍ", "#"),
     ("small capitals in a phrase", "ʙᴜʏ ɴᴏᴡ", "#"),
-    ("parenthesized letters", "⒮⒫⒜⒨", "#"),
-    ("parenthesized capitals", "🄢🄟🄐🄜", "#"),
+    ("a NUL glued to the word", "ok\x00spam", "ok\x00#"),
+    ("a parenthesized letter glued to the word", "⒜spam", "⒜#"),
+    ("a flag glued to the word", "spam🇺🇸", "#🇺🇸"),
 ]
 CONFUSABLE = [
     ("cyrillic letters", "ѕраm"),
@@ -79,9 +75,6 @@ CONFUSABLE = [
     ("cyrillic and fullwidth", "ｓраｍ"),
     ("cyrillic with an accent", "ѕра́m"),
     ("digit zero for o", "hell0"),
-    ("regional indicators", "🇸🇵🇦🇲"),
-    ("negative circled capitals", "🅟🅐🅨🅟🅐🅛"),
-    ("negative squared capitals", "🆂🅿🅰🅼"),
 ]
 CLEAN = [
     "a family 👨\u200d👩\u200d👧\u200d👦 and a flag 🇺🇸 and a keycap 1\ufe0f\u20e3",
@@ -93,7 +86,7 @@ CLEAN = [
     "\u202eright to left\u202c and ハム and ｽﾊﾟ",
     "tabs\tand   spaces\u3000everywhere",
     "controls\x00 \x1b[1mbetween\x1b[0m words: spa\x1c\x1dm, sp\x1eam, spa\x85m, \x7f\x9f",
-    "small capitals ꜱᴘᴀ ᴘᴀᴍ ɪᴘᴀ, parenthesized ⒮⒫⒜ ⒫⒜⒨ and flags 🇪🇸 🇵🇦 🇲🇸",
+    "small capitals ꜱᴘᴀ ᴘᴀᴍ ɪᴘᴀ and flags 🇪🇸 🇵🇦 🇲🇸",
     "",
 ]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
@@ -88,15 +89,12 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
 
 
 _PROXY_SERVER_MODULE = "litellm.proxy.proxy_server"
-# Call ids of requests LiteLLM's proxy handed to an interceptor's request hook (not the engine): in-process state
-# that no call argument can forge.
-_proxy_call_ids = RecentKeys(4096)
 _sdk_hook_args: tuple[Any, Any] | None = None
 
 
 def sdk_hook_context() -> tuple[Any, Any]:
     """The ``user_api_key_dict`` and ``cache`` the engine passes to proxy-style hooks on SDK calls (made once,
-    lazily); a hook called with another ``user_api_key_dict`` was called by the proxy (or by its author)."""
+    lazily)."""
     global _sdk_hook_args
     if _sdk_hook_args is None:
         from litellm.caching.dual_cache import DualCache
@@ -109,9 +107,14 @@ def sdk_hook_context() -> tuple[Any, Any]:
 def in_proxy_process() -> bool:
     """Whether LiteLLM's proxy server runs in this process. Its module alone is not enough (LiteLLM's SDK imports
     it on some paths, the Anthropic Messages one among them): the server has started once it holds a master key,
-    which the proxy requires."""
+    which the proxy requires (unless a developer switched that check off)."""
     server = sys.modules.get(_PROXY_SERVER_MODULE)
-    return server is not None and getattr(server, "master_key", None) is not None
+    if server is None:
+        return False
+    return getattr(server, "master_key", None) is not None or os.environ.get(_NO_KEY_SWITCH, "").lower() == "true"
+
+
+_NO_KEY_SWITCH = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"
 
 
 def is_proxy_request(data: Any) -> bool:
@@ -120,34 +123,18 @@ def is_proxy_request(data: Any) -> bool:
 
     The proxy marks its requests with ``proxy_server_request``; that marker alone is caller input in the SDK
     (``litellm.completion(..., proxy_server_request={})``), and believing it there would switch every
-    interceptor off. So it counts only in a running proxy, or for a call whose request hooks the proxy called."""
-    if not isinstance(data, dict) or data.get("proxy_server_request") is None:
-        return False
-    return in_proxy_process() or data.get("litellm_call_id") in _proxy_call_ids
-
-
-def _note_proxy_request(user_api_key_dict: Any, data: Any) -> None:
-    if (
-        isinstance(data, dict)
-        and data.get("proxy_server_request") is not None
-        and (_sdk_hook_args is None or user_api_key_dict is not _sdk_hook_args[0])
-        and isinstance(data.get("litellm_call_id"), str)
-    ):
-        _proxy_call_ids.add(data["litellm_call_id"])
+    interceptor off. So it counts only in a running proxy."""
+    return isinstance(data, dict) and data.get("proxy_server_request") is not None and in_proxy_process()
 
 
 def is_proxy_call(kwargs: Any) -> bool:
-    """Whether LiteLLM's logging ``kwargs`` describe a request the proxy received."""
+    """Whether LiteLLM's logging ``kwargs`` describe a request the proxy received (the marker may sit in the
+    call's ``litellm_params`` or their metadata)."""
     if not isinstance(kwargs, dict):
         return False
     litellm_params = kwargs.get("litellm_params")
     params: dict[str, Any] = litellm_params if isinstance(litellm_params, dict) else {}
-    metadata = params.get("metadata")
-    marked = any(
-        isinstance(where, dict) and where.get("proxy_server_request") is not None
-        for where in (kwargs, params, metadata)
-    )
-    return marked and (in_proxy_process() or kwargs.get("litellm_call_id") in _proxy_call_ids)
+    return any(is_proxy_request(where) for where in (kwargs, params, params.get("metadata")))
 
 
 def is_deliberate_rejection(exc: BaseException) -> bool:
@@ -179,7 +166,6 @@ def _guard_pre(fn: HookFn) -> HookFn:
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
-        _note_proxy_request(user_api_key_dict, data)
         if not _runs_on(self, normalize_call_type(call_type)):
             return None
         try:

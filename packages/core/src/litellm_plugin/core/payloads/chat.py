@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from litellm.types.utils import (
@@ -77,10 +77,11 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
             yield TextField(kind, part[key], setter(part, key))
     if "content" in part:
         yield from content_fields(part, "content", kind)
-    for citation in dict_items(sequence_at(part, "citations", "a content block's citations") or []):
-        for key in ("cited_text", "document_title", "title"):
-            if isinstance(citation, dict) and isinstance(citation.get(key), str):
-                yield TextField(kind, citation[key], setter(citation, key))
+    if not isinstance(part.get("citations"), dict):  # a request's document block: settings, {"enabled": true}
+        for citation in dict_items(sequence_at(part, "citations", "a content block's citations") or []):
+            for key in ("cited_text", "document_title", "title"):
+                if isinstance(citation, dict) and isinstance(citation.get(key), str):
+                    yield TextField(kind, citation[key], setter(citation, key))
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
         if source.get("type") == "text":
@@ -147,16 +148,31 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
 
 
 def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
-    """The prose of a structured-output schema (``response_format``), read like a tool's parameters. A
-    pydantic model class is turned into the JSON schema LiteLLM would send, so its descriptions are read."""
+    """The prose of a structured-output schema (``response_format``), read like a tool's parameters.
+
+    A pydantic model class is read through the JSON schema it stands for. It stays a class (each provider
+    converts it its own way) unless an interceptor changes that prose: then the changed schema replaces it."""
     response_format = data.get("response_format")
     if isinstance(response_format, type) and issubclass(response_format, BaseModel):
-        response_format = data["response_format"] = type_to_response_format_param(response_format)
+        converted = type_to_response_format_param(response_format)
+        for field in schema_format_fields((converted or {}).get("json_schema"), "response_format"):
+            yield TextField(field.kind, field.text, _replacing(data, "response_format", converted, field.set))
+        return
     if response_format is None:
         return
     if not isinstance(response_format, dict):
         raise UnreadablePayloadError("a response_format", f"it is {type(response_format).__name__}, not a dict")
     yield from schema_format_fields(response_format.get("json_schema"), "response_format")
+
+
+def _replacing(data: dict[str, Any], name: str, value: Any, put: Callable[[str], None]) -> Callable[[str], None]:
+    """A setter that changes ``value`` (through ``put``) and makes it ``data[name]``."""
+
+    def replace(new: str) -> None:
+        put(new)
+        data[name] = value
+
+    return replace
 
 
 def schema_format_fields(holder: Any, kind: str) -> Iterator[TextField]:

@@ -3,16 +3,15 @@ it, start a whitespace run, or stand for itself; and the folding of a letter wit
 
 The Unicode properties come from the ``regex`` module (kept current with each Unicode release), not from a
 hand-kept list: ``Default_Ignorable_Code_Point`` (variation selectors, the combining grapheme joiner, Hangul
-fillers, Mongolian free variation selectors, tags...) plus every format character (``Cf``) and every control
-character (``Cc``: NUL, ESC, DEL, C1...) that is not whitespace. The whitespace controls (``\t \n \v \f \r``,
-the information separators ``\x1c``-``\x1f`` and NEL ``\x85``, all whitespace to ``str.isspace`` and
-``str.split``) separate words; the others draw nothing, so like ``Cf`` they must not split one.
+fillers, Mongolian free variation selectors, tags...) plus every format character (``Cf``). Control characters
+(NUL, ESC...) are not ignored: they stand between words, so ``hello\x00spam`` still holds the word ``spam``.
 
 Some letters have no compatibility decomposition but are only a style of a Latin letter: the small
-capitals (``ᴀ``, ``ꜱ``, ``ʀ``: "LATIN LETTER SMALL CAPITAL X") and the parenthesized letters (``⒮`` is NFKC
-``(s)``). They fold to their letter always, like fullwidth and circled letters do through NFKC: nobody writes
-an ordinary word in them except to style it or to slip it past a filter. (In IPA, ``ɪ ʀ ʏ ʜ ʟ ɴ ɢ ʙ`` are
-sounds of their own; a blocked word spelled in a transcription is masked, which errs on the safe side.)
+capitals (``ᴀ``, ``ꜱ``, ``ʀ``: "LATIN LETTER SMALL CAPITAL X"). They fold to their letter always, like
+fullwidth and circled letters do through NFKC: nobody writes an ordinary word in them except to style it or
+to slip it past a filter. (In IPA, ``ɪ ʀ ʏ ʜ ʟ ɴ ɢ ʙ`` are sounds of their own; a blocked word spelled in a
+transcription is masked, which errs on the safe side.) Parenthesized letters keep their NFKC form
+(``⒮`` is ``(s)``): their brackets separate words.
 """
 
 from __future__ import annotations
@@ -26,12 +25,10 @@ __all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark
 
 PLAIN, ATTACH, DROP, SPACE = 0, 1, 2, 3
 
-# Invisible: default-ignorable, format, or a control that is not whitespace (a set difference, V1 syntax).
-# Python's whitespace (str.isspace) also counts the separators \x1c-\x1f, which Unicode's White_Space does not.
-_IGNORABLE = regex.compile(r"[[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]--[\s\x1c-\x1f]]", regex.V1)
-# Where the letter-style characters live (see the module docstring), and how their names spell the letter.
-_STYLED_RANGES = ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0x2490, 0x24B6), (0xA720, 0xA800), (0x1F110, 0x1F12A))
-_STYLED_NAME = regex.compile(r"(?:LATIN LETTER SMALL CAPITAL|PARENTHESIZED LATIN (?:SMALL|CAPITAL) LETTER) ([A-Z])")
+_IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]")
+# Where the small capitals live (see the module docstring), and how their names spell the letter.
+_STYLED_RANGES = ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA720, 0xA800))
+_STYLED_NAME = regex.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])")
 # Characters that may compose with the one before them (Hangul vowels and trailing consonants, some Indic
 # length marks): they join the letter before like combining marks do.
 _COMPOSES_BACKWARDS = regex.compile(r"\p{NFC_Quick_Check=Maybe}")
@@ -90,7 +87,7 @@ def kind(char: str) -> int:
 
 @functools.cache
 def _styled_letters() -> dict[int, str]:
-    """Small capitals and parenthesized Latin letters -> their lower-case letter (see the module docstring)."""
+    """Small capitals -> their lower-case letter (see the module docstring)."""
     table: dict[int, str] = {}
     for low, high in _STYLED_RANGES:
         for code in range(low, high):
@@ -102,7 +99,7 @@ def _styled_letters() -> dict[int, str]:
 
 def _fold_once(text: str) -> str:
     styled = _styled_letters()
-    # Before NFKD (which spells "⒮" as "(s)") and after case folding (the capital "Ɪ" folds to "ɪ").
+    # Before NFKD and after case folding (the capital "Ɪ" folds to "ɪ").
     folded = unicodedata.normalize("NFKD", text.translate(styled)).casefold().translate(styled)
     decomposed = unicodedata.normalize("NFKD", folded)
     kept = "".join(char for char in decomposed if not is_decoration(char) and not _IGNORABLE.match(char))

@@ -9,11 +9,6 @@ matters for matching, not which member stands for the group).
 
 Prototypes of several characters (``m → rn``) are represented by the single ASCII letter that has them
 (``m``), so a skeleton never turns one character into several: ``rn`` typed as two letters is not ``m``.
-
-Letters drawn in a box that Unicode gives no decomposition and confusables.txt does not list are added: the
-regional indicators (``🇸``, which pair into flags: with this option a blocked ``us`` also masks ``🇺🇸``) and the
-negative circled and squared capitals (``🅢``, ``🆂``). They are symbols, often emoji, so they only count as
-letters here, not in the default comparison form.
 """
 
 from __future__ import annotations
@@ -47,16 +42,6 @@ def _table() -> dict[str, str]:
             target = ascii_for.get(target, key if key.isascii() else target)
         if target != key:
             table[key] = target
-    table.update(_boxed_letters())
-    return table
-
-
-def _boxed_letters() -> dict[str, str]:
-    """Regional indicators and negative circled / squared capitals -> their lower-case letter."""
-    table: dict[str, str] = {}
-    for first in (0x1F1E6, 0x1F150, 0x1F170):  # regional indicator, negative circled, negative squared "A"
-        for offset in range(26):
-            table[chr(first + offset)] = chr(ord("a") + offset)
     return table
 
 

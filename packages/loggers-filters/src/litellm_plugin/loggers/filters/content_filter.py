@@ -348,15 +348,12 @@ def _without_admin_metadata(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def _grouped(fields: Iterable[TextField]) -> Iterator[list[TextField]]:
-    """Request fields in runs the model reads as one text: consecutive fields of one group, others alone."""
-    run: list[TextField] = []
+    """Request fields in the runs the model reads as one text: the fields of one group, in order (whatever is
+    read between them, a part's title or citations), and every other field alone."""
+    runs: dict[int, list[TextField]] = {}
     for field in fields:
-        if run and (field.group is None or field.group is not run[-1].group):
-            yield run
-            run = []
-        run.append(field)
-    if run:
-        yield run
+        runs.setdefault(id(field.group if field.group is not None else field), []).append(field)
+    yield from runs.values()
 
 
 def _distribute(fields: list[TextField], matches: list[WordMatch], replacement: str) -> list[str]:

@@ -41,11 +41,9 @@ class WordMatcher:
     """Case-insensitive, Unicode-aware multi-phrase matcher.
 
     * Text is compared in the form of :mod:`~litellm_plugin.loggers.filters.normalize` (NFKC per cluster,
-      case folding, small capitals and parenthesized letters as letters, decorations and invisible
-      characters (format and non-whitespace control characters) removed, whitespace runs as one space), so
-      "SPAM", "ｓｐａｍ", "ꜱᴘᴀᴍ", "sp\\u200bam", "sp\\x00am" and "s̶p̶a̶m̶" all match "spam"; with
-      ``confusables=True`` look-alike letters of other scripts and boxed letters (regional indicators,
-      negative circled and squared capitals) too (UTS #39 skeletons).
+      case folding, small capitals as letters, decorations and invisible format characters removed,
+      whitespace runs as one space), so "SPAM", "ｓｐａｍ", "ꜱᴘᴀᴍ", "sp\\u200bam" and "s̶p̶a̶m̶" all match
+      "spam"; with ``confusables=True`` look-alike letters of other scripts too (UTS #39 skeletons).
     * ``whole_words=True`` (default): a match may not start or end inside a word ("ass" does not match in
       "class", "spam" not in "spam_filter", but in "_spam_"); scripts written without spaces (CJK, Thai...)
       have no such boundaries.

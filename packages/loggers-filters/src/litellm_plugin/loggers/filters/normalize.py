@@ -9,9 +9,8 @@ Matching happens on the normalized copy; masking happens on the original through
 is not filtered comes back exactly as it was, character for character. Invisible characters and marks right
 after a letter belong to that letter's span.
 
-Plain ASCII (most of any LLM reply) is handled by C-level string methods; only the non-ASCII stretches, ASCII
-control characters (invisible, see :mod:`~litellm_plugin.loggers.filters.chars`) and whitespace runs go
-through the per-character path.
+Plain ASCII (most of any LLM reply) is handled by C-level string methods; only the non-ASCII stretches and
+whitespace runs go through the per-character path.
 """
 
 from __future__ import annotations
@@ -24,10 +23,7 @@ from litellm_plugin.loggers.filters.chars import ATTACH, DROP, SPACE, fold, is_m
 
 __all__ = ["Normalized", "normalize", "normalize_phrase"]
 
-# What the per-character path handles: non-ASCII, and the ASCII controls that are not whitespace.
-_SLOW = re.compile(r"[^\t-\r\x1c-\x7e]+")
-_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f]")
-_ASCII_CONTROLS = "".join(map(chr, [*range(0x09), *range(0x0E, 0x1C), 0x7F]))
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
 _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACES, " "))
 _HAS_ASCII_SPACE = re.compile(f"[{re.escape(_ASCII_SPACES)}]")
@@ -234,8 +230,7 @@ class _Builder:
             self.unit_raw, self.unit_start, self.unit_marks = last, end - 1, 0
 
     def non_ascii(self, text: str, start: int, end: int) -> None:
-        """A run of non-ASCII characters and ASCII controls, folded cluster by cluster (a base character and
-        its marks)."""
+        """A run of non-ASCII characters, folded cluster by cluster (a base character and its marks)."""
         index = start
         while index < end:
             char = text[index]
@@ -314,18 +309,9 @@ def _ascii_skeletons() -> dict[int, str]:
     return table
 
 
-def _has_control(text: str) -> bool:
-    """Does ASCII ``text`` hold a control character that is not whitespace? A short text (a stream chunk)
-    is mostly printable, which is one C call; a long one is searched for each control (memchr), which is
-    several times faster than a regular expression or ``isprintable`` over the whole text."""
-    if len(text) < 256:
-        return not text.isprintable() and _ASCII_CONTROL.search(text) is not None
-    return any(control in text for control in _ASCII_CONTROLS)
-
-
 def normalize(text: str, confusables: bool = False) -> Normalized:
     """The comparison form of ``text`` with its map back to ``text``."""
-    if text.isascii() and not _has_control(text):
+    if text.isascii():
         lowered = text.lower()
         if _HAS_ASCII_SPACE.search(lowered):
             lowered = lowered.translate(_TO_SPACE)
@@ -335,7 +321,7 @@ def normalize(text: str, confusables: bool = False) -> Normalized:
             return Normalized(lowered, len(text))
     builder = _Builder(text, confusables)
     position = 0
-    for run in _SLOW.finditer(text):
+    for run in _NON_ASCII.finditer(text):
         start, end = run.span()
         if start > position:
             builder.ascii(text, position, start)
