@@ -348,6 +348,7 @@ def _wrap(
             scope.deployment_live = True
             return [], _RouterCall() if bridges else _IN_CALL, scope
         inner = _RouterCall() if is_router or bridges else _IN_CALL
+        # The ``in`` first: no function call on the common (SDK) path.
         if not _installed or ("proxy_server_request" in kwargs and is_proxy_request(kwargs)):
             return [], inner, None
         active = _active_interceptors(kwargs)
