@@ -98,45 +98,6 @@ def test_plain_def_astreaming_returning_no_async_iterator_is_a_typed_error(route
 # --- item 4: a completion-only provider streams everything its reply carries -------------------------------
 
 
-class Rich(BaseCustomProvider):
-    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
-        return ModelResponse(
-            model="rich-model-v2",
-            choices=[
-                {
-                    "index": 0,
-                    "finish_reason": "length",
-                    "message": {"role": "assistant", "content": "first choice", "reasoning_content": "thinking hard"},
-                },
-                {"index": 1, "finish_reason": "stop", "message": {"role": "assistant", "content": "second choice"}},
-            ],
-            usage={"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12},
-        )
-
-
-@pytest.mark.parametrize("path", [_stream, _astream], ids=["stream", "async_stream"])
-def test_completion_only_stream_replays_every_choice_reasoning_and_model(
-    route: Route, path: Callable[..., Any]
-) -> None:
-    chunks = path(f"{route(Rich)}/m", stream_options={"include_usage": True})
-    text: dict[int, str] = {}
-    reasoning = ""
-    for chunk in chunks:
-        for choice in chunk.choices:
-            text[choice.index] = text.get(choice.index, "") + (choice.delta.content or "")
-            reasoning += getattr(choice.delta, "reasoning_content", None) or ""
-    assert text == {0: "first choice", 1: "second choice"}
-    assert reasoning == "thinking hard"
-    assert {c.model for c in chunks if c.choices and c.choices[0].delta.content} == {"rich-model-v2"}
-    assert [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason] == ["length"]
-    assert len({c.id for c in chunks}) == 1
-    assert chunks[-1].usage.prompt_tokens == 7
-    assert chunks[-1].usage.completion_tokens == 5
-
-
-# --- item 6: signatures LiteLLM cannot call, misspelt names ------------------------------------------------
-
-
 def test_completion_without_litellms_keyword_arguments_is_refused_at_definition() -> None:
     expected = r"Narrow\.completion\(self, model.*cannot be called the way LiteLLM calls it: LiteLLM passes api_base"
     with pytest.raises(ProviderDefinitionError, match=expected) as caught:

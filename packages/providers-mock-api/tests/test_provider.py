@@ -94,27 +94,6 @@ def test_stream_finish_reason_length(provider: MockAPIProvider) -> None:
     assert reasons == ["length"]
 
 
-async def _astream(call: dict[str, Any]) -> list[Any]:
-    stream = await litellm.acompletion(**call)
-    return [chunk async for chunk in stream]
-
-
-@pytest.mark.parametrize("asynchronous", [False, True], ids=["stream", "async_stream"])
-def test_streamed_choices_keep_their_index(provider: MockAPIProvider, asynchronous: bool) -> None:
-    """``n=3`` streamed: each choice's text under its own index (not merged into 0), one id, the usage."""
-    call: dict[str, Any] = {"model": MODEL, "messages": MESSAGES, "n": 3, "max_tokens": 6, "stream": True}
-    call["stream_options"] = {"include_usage": True}
-    chunks = asyncio.run(_astream(call)) if asynchronous else list(litellm.completion(**call))
-    texts: dict[int, str] = {}
-    for chunk in chunks:
-        for choice in chunk.choices:
-            texts[choice.index] = texts.get(choice.index, "") + (choice.delta.content or "")
-    whole = litellm.completion(model=MODEL, messages=MESSAGES, n=3, max_tokens=6)
-    assert texts == {choice.index: choice.message.content for choice in whole.choices}
-    assert len({chunk.id for chunk in chunks}) == 1
-    assert chunks[-1].usage.completion_tokens == whole.usage.completion_tokens
-
-
 def test_server_side_validation_reaches_the_caller(provider: MockAPIProvider) -> None:
     with pytest.raises(BadRequestError, match="temperature"):
         litellm.completion(model=MODEL, messages=MESSAGES, temperature=5)

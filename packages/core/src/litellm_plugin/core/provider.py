@@ -5,8 +5,7 @@ LiteLLM never derives one call style from another: ``acompletion`` does not fall
 from the ones it implements, and turns the rest into a typed ``litellm.BadRequestError``:
 
 - ``acompletion`` from ``completion`` (in a worker thread), ``completion`` from ``acompletion``;
-- ``streaming`` from ``astreaming`` if native, else from the ``completion`` result replayed word by word
-  (every choice, with its reasoning and tool calls);
+- ``streaming`` from ``astreaming`` if native, else from the ``completion`` result replayed word by word;
 - ``astreaming`` from ``streaming`` if native, else from the ``acompletion`` result;
 - ``aembedding``/``embedding`` and ``aimage_generation``/``image_generation`` from each other.
 
@@ -24,13 +23,7 @@ import httpx
 from litellm.exceptions import BadRequestError
 from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler, HTTPHandler
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import (
-    EmbeddingResponse,
-    GenericStreamingChunk,
-    ImageResponse,
-    ModelResponse,
-    ModelResponseStream,
-)
+from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ImageResponse, ModelResponse
 
 from litellm_plugin.core import _bridge
 from litellm_plugin.core.messages import last_user_text, validate_messages
@@ -186,8 +179,7 @@ class BaseCustomProvider(CustomLLM):
         response = await asyncio.to_thread(partial(self.completion, **{**call, "acompletion": False}))
         return self._expect_response(response, model)
 
-    # LiteLLM reads ``ModelResponseStream`` chunks too (a replayed reply needs them to keep choice indexes).
-    def streaming(  # type: ignore[override]
+    def streaming(
         self,
         model: str,
         messages: list[Any],
@@ -205,7 +197,7 @@ class BaseCustomProvider(CustomLLM):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: HTTPHandler | None = None,
-    ) -> Iterator[GenericStreamingChunk | ModelResponseStream]:
+    ) -> Iterator[GenericStreamingChunk]:
         """Native ``astreaming`` if there is one, else the ``completion`` result replayed as chunks.
 
         The completion runs before the first chunk is requested, so its errors reach the caller at call time.
@@ -217,11 +209,11 @@ class BaseCustomProvider(CustomLLM):
             raise self._unsupported("streaming", model)
         self.validate_messages(messages, model=model)
         response = self.completion(**{**call, "acompletion": False})
-        return chunks_from_response(self._expect_response(response, model), model)
+        return chunks_from_response(self._expect_response(response, model))
 
     # LiteLLM annotates ``astreaming`` as a coroutine returning an iterator, but calls it expecting an async
     # iterator (an ``async def`` with ``yield``), which is what it is here.
-    async def astreaming(  # type: ignore[override]
+    async def astreaming(  # type: ignore[override,misc]
         self,
         model: str,
         messages: list[Any],
@@ -239,7 +231,7 @@ class BaseCustomProvider(CustomLLM):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: AsyncHTTPHandler | None = None,
-    ) -> AsyncIterator[GenericStreamingChunk | ModelResponseStream]:
+    ) -> AsyncIterator[GenericStreamingChunk]:
         """Native ``streaming`` (advanced in a worker thread) if there is one, else ``acompletion``."""
         call = _arguments(locals())
         if self.implements("streaming"):
@@ -250,7 +242,7 @@ class BaseCustomProvider(CustomLLM):
             raise self._unsupported("astreaming", model)
         self.validate_messages(messages, model=model)
         response = await self.acompletion(**{**call, "acompletion": True})
-        for chunk in chunks_from_response(self._expect_response(response, model), model):
+        for chunk in chunks_from_response(self._expect_response(response, model)):
             yield chunk
 
     # --- images -----------------------------------------------------------------------------------------

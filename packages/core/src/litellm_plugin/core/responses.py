@@ -11,16 +11,7 @@ from typing import Any
 
 import litellm
 from litellm.types.llms.openai import ChatCompletionToolCallChunk, ChatCompletionUsageBlock
-from litellm.types.utils import (
-    Choices,
-    Delta,
-    GenericStreamingChunk,
-    Message,
-    ModelResponse,
-    ModelResponseStream,
-    StreamingChoices,
-    Usage,
-)
+from litellm.types.utils import Choices, GenericStreamingChunk, Message, ModelResponse, Usage
 
 from litellm_plugin.core.messages import validate_messages
 
@@ -91,56 +82,32 @@ def make_chunk(
     )
 
 
-def _tool_call_deltas(message: Message) -> Iterator[dict[str, Any]]:
+def _tool_call_chunks(message: Message) -> Iterator[ChatCompletionToolCallChunk]:
     for position, call in enumerate(message.tool_calls or []):
         function = getattr(call, "function", None)
-        if function is None:  # custom (non-function) tool calls have no chat-stream form
+        if function is None:  # custom (non-function) tool calls have no generic-chunk form
             continue
-        yield {
-            "index": position,
-            "id": call.id,
-            "type": "function",
-            "function": {"name": function.name, "arguments": function.arguments},
-        }
+        yield ChatCompletionToolCallChunk(
+            id=call.id,
+            type="function",
+            function={"name": function.name, "arguments": function.arguments},
+            index=position,
+        )
 
 
-def _choice_deltas(message: Message) -> Iterator[Delta]:
-    """One choice's message as deltas: its reasoning and text word by word, then each tool call."""
-    for word in split_words(getattr(message, "reasoning_content", None) or ""):
-        yield Delta(content=None, reasoning_content=word)
-    for word in split_words(message.content if isinstance(message.content, str) else ""):
-        yield Delta(content=word)
-    for call in _tool_call_deltas(message):
-        yield Delta(content=None, tool_calls=[call])
+def chunks_from_response(response: ModelResponse) -> Iterator[GenericStreamingChunk]:
+    """Replay a complete response as a stream: one chunk per word, tool calls, then a final chunk.
 
-
-def chunks_from_response(
-    response: ModelResponse, model: str | None = None
-) -> Iterator[ModelResponseStream | GenericStreamingChunk]:
-    """Replay a complete response as a stream: every choice, then one final chunk.
-
-    Each choice (under its own index) streams its reasoning, its text one word at a time and its tool calls
-    as ``ModelResponseStream`` chunks carrying the reply's id and model (``model`` when it has none): LiteLLM
-    passes those through as they are, whereas its generic chunks lose the choice index and the reasoning. The
-    final generic chunk carries the first choice's finish reason and the response's usage, so streamed and
-    non-streamed calls report the same numbers (LiteLLM reports one finish reason per stream).
+    The final chunk carries the finish reason and the response's usage, so streamed and non-streamed calls
+    report the same numbers.
     """
-    reply_model = response.model or model
-    first_reason = "stop"
-    for position, choice in enumerate(response.choices or []):
-        if not isinstance(choice, Choices):
-            continue
-        index = choice.index if isinstance(choice.index, int) else position
-        if position == 0:
-            first_reason = choice.finish_reason or first_reason
-        for number, delta in enumerate(_choice_deltas(choice.message)):
-            if number == 0:
-                delta.role = "assistant"
-            yield ModelResponseStream(
-                id=response.id,
-                created=response.created,
-                model=reply_model,
-                choices=[StreamingChoices(index=index, delta=delta)],
-            )
+    choice = response.choices[0] if response.choices else None
+    finish_reason = "stop"
+    if isinstance(choice, Choices):
+        for word in split_words(choice.message.content or ""):
+            yield make_chunk(word)
+        for tool_use in _tool_call_chunks(choice.message):
+            yield make_chunk("", tool_use=tool_use)
+        finish_reason = choice.finish_reason or finish_reason
     usage = getattr(response, "usage", None)
-    yield make_chunk("", is_finished=True, finish_reason=first_reason, usage=usage)
+    yield make_chunk("", is_finished=True, finish_reason=finish_reason, usage=usage)

@@ -10,22 +10,19 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from litellm.types.llms.openai import ChatCompletionToolCallChunk
 from litellm.types.utils import (
     Choices,
-    Delta,
     EmbeddingResponse,
     GenericStreamingChunk,
     Message,
     ModelResponse,
-    ModelResponseStream,
-    StreamingChoices,
     Usage,
 )
 
 from litellm_plugin.core.responses import make_chunk
 
 __all__ = [
-    "Chunk",
     "SSEFramer",
     "StreamAssembler",
     "StreamError",
@@ -151,42 +148,34 @@ class StreamError(ValueError):
         self.malformed = malformed
 
 
-def _tool_call(call: object) -> dict[str, Any]:
-    """An OpenAI tool-call delta, checked (the first for a call carries its id and name)."""
+def _tool_use(call: object) -> ChatCompletionToolCallChunk:
+    """An OpenAI tool-call delta as LiteLLM's tool-call chunk (the first carries id and name)."""
     if not isinstance(call, Mapping) or not isinstance(call.get("index"), int):
         raise StreamError(f"malformed tool-call delta: {str(call)[:200]!r}", malformed=True)
     raw_function = call.get("function")
     function: Mapping[str, Any] = raw_function if isinstance(raw_function, Mapping) else {}
-    return {
-        "index": call["index"],
-        "id": call.get("id"),
-        "type": "function",
-        "function": {"name": function.get("name"), "arguments": function.get("arguments") or ""},
-    }
-
-
-Chunk = GenericStreamingChunk | ModelResponseStream
-"""What the assembler yields: content as ``ModelResponseStream``, the end as a generic chunk."""
+    return ChatCompletionToolCallChunk(
+        id=call.get("id"),
+        type="function",
+        function={"name": function.get("name"), "arguments": function.get("arguments") or ""},
+        index=call["index"],
+    )
 
 
 class StreamAssembler:
-    """Turns the data of OpenAI-style chunk events into the chunks LiteLLM reads from a custom provider.
+    """Turns the data of OpenAI-style chunk events into LiteLLM ``GenericStreamingChunk`` dicts.
 
-    Text and tool-call deltas become ``ModelResponseStream`` chunks with the event's id, model and choice
-    index: LiteLLM passes those through as they are, whereas its generic chunks (``make_chunk``) all land in
-    choice 0, which merged the choices of an ``n=2`` stream. Finish reasons are held back until the stream
-    ends and sent as one generic chunk that also carries the usage (which OpenAI sends in a separate, later
-    event); LiteLLM reports one finish reason per stream, so it is the first choice's. ``done`` says whether
-    the ``[DONE]`` marker arrived; a stream that ends without it was cut off.
+    Finish chunks are held back until the stream ends, so the last chunk LiteLLM sees carries both the
+    finish reason and the usage (which OpenAI sends in a separate, later event). ``done`` says whether the
+    ``[DONE]`` marker arrived; a stream that ends without it was cut off.
     """
 
     def __init__(self) -> None:
         self.done = False
-        self._finished: dict[int, str] = {}
+        self._finished: list[tuple[int, str]] = []
         self._usage: Mapping[str, Any] | None = None
-        self._started: set[int] = set()
 
-    def feed(self, data: str) -> list[Chunk]:
+    def feed(self, data: str) -> list[GenericStreamingChunk]:
         if data.strip() == "[DONE]":
             self.done = True
             return []
@@ -202,35 +191,33 @@ class StreamAssembler:
             raise StreamError(f"error event mid-stream: {message}")
         if isinstance(payload.get("usage"), Mapping):
             self._usage = payload["usage"]
-        chunks: list[Chunk] = []
+        chunks: list[GenericStreamingChunk] = []
         for choice in payload.get("choices") or ():
             if not isinstance(choice, Mapping):
                 raise StreamError("stream choice is not an object", malformed=True)
             index = int(choice.get("index") or 0)
-            raw_delta = choice.get("delta")
-            delta: Mapping[str, Any] = raw_delta if isinstance(raw_delta, Mapping) else {}
-            text = delta.get("content") or ""
+            delta = choice.get("delta") or {}
+            text = (delta.get("content") or "") if isinstance(delta, Mapping) else ""
             if text:
-                chunks.append(self._chunk(payload, index, Delta(content=text)))
-            calls = delta.get("tool_calls")
+                chunks.append(make_chunk(text, index=index))
+            calls = delta.get("tool_calls") if isinstance(delta, Mapping) else None
             for call in calls if isinstance(calls, list) else ():
-                chunks.append(self._chunk(payload, index, Delta(content=None, tool_calls=[_tool_call(call)])))
+                chunks.append(make_chunk("", index=index, tool_use=_tool_use(call)))
             if choice.get("finish_reason"):
-                self._finished.setdefault(index, str(choice["finish_reason"]))
+                self._finished.append((index, str(choice["finish_reason"])))
         return chunks
 
-    def _chunk(self, payload: Mapping[str, Any], index: int, delta: Delta) -> ModelResponseStream:
-        if index not in self._started:  # the first delta of each choice says who speaks
-            self._started.add(index)
-            delta.role = "assistant"
-        return ModelResponseStream(
-            id=payload.get("id"),
-            created=payload.get("created"),
-            model=payload.get("model"),
-            choices=[StreamingChoices(index=index, delta=delta)],
-        )
-
-    def finish(self) -> list[Chunk]:
-        """The held-back finish chunk (first choice's reason, and the usage), once ``[DONE]`` has arrived."""
-        reason = self._finished.get(0) or next(iter(self._finished.values()), "stop")
-        return [make_chunk("", is_finished=True, finish_reason=reason, usage=self._usage)]
+    def finish(self) -> list[GenericStreamingChunk]:
+        """The held-back finish chunks (usage on the last one), once ``[DONE]`` has arrived."""
+        finished = self._finished or [(0, "stop")]
+        last = len(finished) - 1
+        return [
+            make_chunk(
+                "",
+                is_finished=True,
+                finish_reason=reason,
+                index=index,
+                usage=self._usage if i == last else None,
+            )
+            for i, (index, reason) in enumerate(finished)
+        ]

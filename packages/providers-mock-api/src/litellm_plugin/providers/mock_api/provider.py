@@ -22,14 +22,13 @@ from typing import Any, TypeVar
 
 import httpx
 from fastapi import FastAPI
-from litellm.types.utils import EmbeddingResponse, ModelResponse
+from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelResponse
 
 from litellm_plugin.core.provider import BaseCustomProvider
 
 from .clients import ClientPool
 from .errors import error_from_response, error_from_transport, malformed_body_error
 from .protocol import (
-    Chunk,
     SSEFramer,
     StreamAssembler,
     StreamError,
@@ -230,7 +229,7 @@ class MockAPIProvider(BaseCustomProvider):
             raise error_from_response(response, provider=self.error_provider, model=target.model)
         return response
 
-    def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[Chunk]:
+    def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
         assembler, framer = StreamAssembler(), SSEFramer()
         try:
             for line in response.iter_lines():
@@ -252,7 +251,7 @@ class MockAPIProvider(BaseCustomProvider):
             raise self._cut_off(target)
         yield from assembler.finish()
 
-    async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[Chunk]:
+    async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[GenericStreamingChunk]:
         assembler, framer = StreamAssembler(), SSEFramer()
         try:
             async for line in response.aiter_lines():
@@ -327,8 +326,7 @@ class MockAPIProvider(BaseCustomProvider):
         response = await self._asend(target, "/chat/completions", body, stream=False)
         return self._parse(response, target, lambda payload: fill_model_response(payload, model_response))
 
-    # LiteLLM reads ``ModelResponseStream`` chunks too (they keep each choice's index).
-    def streaming(  # type: ignore[override]
+    def streaming(
         self,
         model: str,
         messages: list[Any],
@@ -346,7 +344,7 @@ class MockAPIProvider(BaseCustomProvider):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: Any = None,
-    ) -> Iterator[Chunk]:
+    ) -> Iterator[GenericStreamingChunk]:
         """Sends the request now (so an HTTP error raises at call time) and reads events as they come."""
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
@@ -354,7 +352,7 @@ class MockAPIProvider(BaseCustomProvider):
         return self._chunks(response, target)
 
     # LiteLLM annotates ``astreaming`` as a coroutine but consumes it as an async iterator (as core does).
-    async def astreaming(  # type: ignore[override]
+    async def astreaming(  # type: ignore[override,misc]
         self,
         model: str,
         messages: list[Any],
@@ -372,7 +370,7 @@ class MockAPIProvider(BaseCustomProvider):
         headers: Any = None,
         timeout: float | httpx.Timeout | None = None,
         client: Any = None,
-    ) -> AsyncIterator[Chunk]:
+    ) -> AsyncIterator[GenericStreamingChunk]:
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
         response = await self._asend(target, "/chat/completions", body, stream=True)
