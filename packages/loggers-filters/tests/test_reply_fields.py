@@ -97,6 +97,16 @@ class ShapeLLM(CustomLLM):
         return self.image_generation()
 
 
+def _skip_unless_litellm_streams_model_response_chunks(model: str, llm: ShapeLLM) -> None:
+    """LiteLLM releases before ~1.10x read only generic chunks from a custom provider's stream (1.84:
+    "'ModelResponseStream' object has no attribute 'text'"): a test built on such chunks has nothing to check."""
+    llm.chunks = [_chunk("x", finish="stop")]
+    try:
+        list(cast(Any, litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}], stream=True)))
+    except Exception as error:
+        pytest.skip(f"LiteLLM cannot stream ModelResponseStream chunks from a custom provider: {error!r}"[:200])
+
+
 @pytest.fixture(autouse=True)
 def _quiet_afterwards() -> Iterator[None]:
     """Sync calls log from LiteLLM's thread pool after returning: wait for it before the next test."""
@@ -265,6 +275,7 @@ def test_streamed_logprobs_of_chunks_that_spell_a_masked_word_are_dropped(
     shape: tuple[str, ShapeLLM], sync: bool
 ) -> None:
     model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
     llm.chunks = [
         _chunk("a ", logprobs=_logprobs(["a "])),
         _chunk("sp", logprobs=_logprobs(["sp"])),
@@ -305,7 +316,9 @@ def test_responses_stream_sequence_numbers_stay_unique_and_increasing(provider: 
     events: list[Any] = (
         list(cast(Any, litellm.responses(model=model, input="Hi spam", stream=True))) if sync else _run(collect())
     )
-    numbers = [event.sequence_number for event in events]
+    numbers = [getattr(event, "sequence_number", None) for event in events]
+    if all(number is None for number in numbers):
+        pytest.skip("this LiteLLM release numbers no Responses API events")
     assert numbers == sorted(set(numbers)), numbers
     assert "[FILTERED]" in "".join(getattr(event, "delta", "") or "" for event in events)
 
@@ -542,6 +555,7 @@ def test_a_streamed_audio_reply_whose_transcript_would_be_masked_fails_closed(
     shape: tuple[str, ShapeLLM], sync: bool
 ) -> None:
     model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
 
     def transcript() -> str:
