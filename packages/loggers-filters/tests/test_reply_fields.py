@@ -316,9 +316,10 @@ def test_responses_stream_sequence_numbers_stay_unique_and_increasing(provider: 
     events: list[Any] = (
         list(cast(Any, litellm.responses(model=model, input="Hi spam", stream=True))) if sync else _run(collect())
     )
-    numbers = [getattr(event, "sequence_number", None) for event in events]
-    if all(number is None for number in numbers):
-        pytest.skip("this LiteLLM release numbers no Responses API events")
+    # Older LiteLLM releases number only some events (1.84: not the text deltas).
+    numbers: list[int] = [
+        event.sequence_number for event in events if getattr(event, "sequence_number", None) is not None
+    ]
     assert numbers == sorted(set(numbers)), numbers
     assert "[FILTERED]" in "".join(getattr(event, "delta", "") or "" for event in events)
 
