@@ -394,6 +394,9 @@ def test_anthropic_citations_are_filtered(server: tuple[str, type[_Server]]) -> 
 
 
 def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    # LiteLLM 1.110's native Anthropic stream imports proxy code that needs orjson, which only its [proxy]
+    # extra installs: on an SDK-only install that call fails in LiteLLM, with or without interceptors.
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
     base, handler = server
     events = [
         {"type": "message_start", "message": json.loads(_anthropic_message([]))},
