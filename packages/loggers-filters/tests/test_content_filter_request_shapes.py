@@ -111,6 +111,15 @@ def _call(entry: str, model: str, params: dict[str, Any]) -> Any:
     return _chat(entry, model, **params)
 
 
+def _assert_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    """A blocking filter refuses the call before the model sees anything."""
+    model, llm = recorder
+    litellm.callbacks = [_blocking()]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
 @pytest.mark.parametrize(("entry", "params"), _tuple_calls())
 def test_tuples_are_masked_and_the_callers_tuples_stay_as_given(
     entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
@@ -128,11 +137,7 @@ def test_tuples_are_masked_and_the_callers_tuples_stay_as_given(
 def test_tuples_are_refused_in_block_mode(
     entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
 ) -> None:
-    model, llm = recorder
-    litellm.callbacks = [_blocking()]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, params)
-    assert llm.seen == []
+    _assert_refused(entry, params, recorder)
 
 
 def test_a_text_completion_prompt_tuple_is_masked(recorder: tuple[str, RecordingLLM]) -> None:
@@ -279,11 +284,7 @@ def _field_calls() -> list[Any]:
 def test_every_request_field_is_read_in_block_mode(
     entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
 ) -> None:
-    model, llm = recorder
-    litellm.callbacks = [_blocking()]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, params)
-    assert llm.seen == []
+    _assert_refused(entry, params, recorder)
 
 
 @pytest.mark.parametrize("name", ["prediction string", "response_format schema", "response_format pydantic model"])
@@ -418,9 +419,5 @@ def test_a_document_block_with_citation_settings_is_read(entry: str, recorder: t
 def test_a_split_word_is_refused_whatever_else_its_parts_carry(
     between: dict[str, Any], entry: str, recorder: tuple[str, RecordingLLM]
 ) -> None:
-    model, llm = recorder
     parts = [{"type": "text", "text": "my sp", **between}, {"type": "text", "text": "am here"}]
-    litellm.callbacks = [_blocking()]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, {"messages": [{"role": "user", "content": parts}]})
-    assert llm.seen == []
+    _assert_refused(entry, {"messages": [{"role": "user", "content": parts}]}, recorder)

@@ -132,6 +132,10 @@ def _reply(**fields: Any) -> ModelResponse:
     return ModelResponse(model="m", choices=[choice])
 
 
+def _complete(model: str, *, sync: bool) -> Any:
+    return litellm.completion(model=model, messages=HI) if sync else _run(litellm.acompletion(model=model, messages=HI))
+
+
 def _stream_text(model: str, *, sync: bool) -> str:
     if sync:
         stream: Any = litellm.completion(model=model, messages=HI, stream=True)
@@ -195,15 +199,8 @@ def test_an_audio_reply_whose_transcript_would_be_masked_fails_closed(shape: tup
     llm.reply = lambda: _reply(content=None, audio=_audio("say spam"))
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
 
-    def call() -> Any:
-        return (
-            litellm.completion(model=model, messages=HI)
-            if sync
-            else _run(litellm.acompletion(model=model, messages=HI))
-        )
-
     with pytest.raises(InterceptorError) as error:
-        call()
+        _complete(model, sync=sync)
     assert isinstance(error.value.__cause__, UnchangeableReplyError)
     llm.reply = lambda: _reply(content=None, audio=_audio("say hello"))
     assert litellm.completion(model=model, messages=HI).choices[0].message.audio.transcript == "say hello"
@@ -245,20 +242,13 @@ def test_logprobs_that_spell_a_masked_word_are_dropped(shape: tuple[str, ShapeLL
     llm.reply = lambda: _reply(content="a spam", logprobs=_logprobs(["a", " sp", "am"]))
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
 
-    def call() -> Any:
-        return (
-            litellm.completion(model=model, messages=HI)
-            if sync
-            else _run(litellm.acompletion(model=model, messages=HI))
-        )
-
-    response: Any = call()
+    response: Any = _complete(model, sync=sync)
     assert response.choices[0].message.content == "a [FILTERED]"
     assert response.choices[0].logprobs is None
     llm.reply = lambda: _reply(content="a b", logprobs=_logprobs(["a", " b"], alternative="spam"))
-    assert call().choices[0].logprobs is None  # a blocked word among the alternatives
+    assert _complete(model, sync=sync).choices[0].logprobs is None  # a blocked word among the alternatives
     llm.reply = lambda: _reply(content="a b", logprobs=_logprobs(["a", " b"]))
-    kept = call().choices[0].logprobs
+    kept = _complete(model, sync=sync).choices[0].logprobs
     assert [entry.token for entry in kept.content] == ["a", " b"]
 
 
