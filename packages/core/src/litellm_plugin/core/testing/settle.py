@@ -16,7 +16,7 @@ import importlib
 import time
 from typing import Any
 
-__all__ = ["drain_litellm_logging"]
+__all__ = ["drain_litellm_logging", "wait_for_litellm_logging_threads"]
 
 
 def _module(name: str) -> Any:
@@ -38,6 +38,19 @@ def _executor_busy() -> bool | None:
 
 
 _PASSES = 2  # the second catches logging queued while the first waited
+
+
+def wait_for_litellm_logging_threads(timeout: float = 10.0) -> bool:
+    """Wait (at most ``timeout`` seconds) until LiteLLM's logging thread pool is idle; for sync code such as a
+    fixture that resets callbacks between tests. LiteLLM reads its callback lists when it logs, so a call still
+    logging on the pool would otherwise reach the next test's loggers. ``False`` if this LiteLLM cannot say or
+    the wait timed out."""
+    deadline = time.monotonic() + timeout
+    busy = _executor_busy()
+    while busy and time.monotonic() < deadline:
+        time.sleep(0.01)
+        busy = _executor_busy()
+    return busy is False
 
 
 async def drain_litellm_logging(timeout: float = 10.0) -> bool:
