@@ -114,6 +114,27 @@ def test_invalid_call_types_attribute() -> None:
             call_types = frozenset({"chat"})  # type: ignore[arg-type]
 
 
+def test_a_call_types_attribute_set_to_none_is_refused_at_definition() -> None:
+    """``None`` is not "every call type": refused where it is written, not with a TypeError on the first call."""
+    with pytest.raises(InterceptorDefinitionError, match=r"Wrong.call_types: .*not NoneType"):
+
+        class Wrong(BaseCustomLogger):
+            call_types = None  # type: ignore[assignment]
+
+
+def test_one_call_type_given_as_a_string_means_that_call_type() -> None:
+    class ResponsesOnly(BaseCustomLogger):
+        call_types = "aresponses"  # type: ignore[assignment]
+
+    declared: object = ResponsesOnly.call_types  # a string in the class body, a set once defined
+    assert declared == frozenset({"responses"})
+    assert BaseCustomLogger(call_types="embedding").call_types == frozenset({"embedding"})
+    with pytest.raises(ValueError, match=r"unknown call type 'all'"):
+        BaseCustomLogger(call_types="all")
+    with pytest.raises(TypeError, match=r"not int"):
+        BaseCustomLogger(call_types=5)  # type: ignore[arg-type]
+
+
 class Words(BaseCustomProvider):
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         return self.make_response(model, messages, "some words")

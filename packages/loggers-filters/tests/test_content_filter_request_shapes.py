@@ -238,6 +238,11 @@ _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
         "input": "hi",
         "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object", "description": "spam"}}},
     },
+    "text_format pydantic model": {"input": "hi", "text_format": _Answer},
+    "text_format dict": {
+        "input": "hi",
+        "text_format": {"type": "json_schema", "json_schema": {"name": "n", "schema": {"description": "spam"}}},
+    },
 }
 
 
@@ -379,6 +384,33 @@ def test_a_word_split_across_text_parts_is_masked(
     litellm.callbacks = [_masking()]
     _call(entry, model, params)
     assert _sent_text(llm.seen[-1]) == expected
+
+
+@pytest.mark.parametrize("name", ["text_format pydantic model", "text_format dict"])
+def test_a_responses_text_format_is_masked_and_the_callers_format_stays_as_given(
+    name: str, recorder: tuple[str, RecordingLLM]
+) -> None:
+    """LiteLLM sends ``text_format`` (a pydantic class or a dict) as the reply's JSON schema, prose included."""
+    model, llm = recorder
+    params = _RESPONSES_FIELDS[name]
+    before = repr(params)
+    schema_before = _Answer.model_json_schema()
+    litellm.callbacks = [_masking()]
+    _responses(model, **params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+    assert _Answer.model_json_schema() == schema_before
+
+
+def test_a_responses_text_format_that_is_neither_a_model_nor_a_dict_fails_closed(
+    recorder: tuple[str, RecordingLLM],
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    with pytest.raises(InterceptorError):
+        _responses(model, input="hi", text_format="a spam schema")
+    assert llm.seen == []
 
 
 class _CleanAnswer(BaseModel):

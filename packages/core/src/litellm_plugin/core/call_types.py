@@ -34,7 +34,15 @@ def normalize_call_type(value: object) -> CallType | None:
     return _CALL_TYPE_ALIASES.get(raw) if isinstance(raw, str) else None
 
 
-def validate_call_types(values: Iterable[str]) -> frozenset[CallType]:
+def validate_call_types(values: str | Iterable[str]) -> frozenset[CallType]:
+    """One call type or several, under any LiteLLM spelling. A string is one call type (not its letters)."""
+    if isinstance(values, str):
+        values = [values]
+    elif not isinstance(values, Iterable):
+        raise TypeError(
+            f"call types must be a call type or a list of them, not {type(values).__name__}; "
+            f"expected some of {sorted(ALL_CALL_TYPES)}"
+        )
     result: set[CallType] = set()
     for value in values:
         normalized = normalize_call_type(value)

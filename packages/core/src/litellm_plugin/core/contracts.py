@@ -42,6 +42,7 @@ __all__ = [
 _LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
 _OUR_HOOKS = frozenset({"response_transform", "transform_factory"})
 _CHECKED = "__litellm_plugin_contract__"
+_UNDECLARED = object()
 
 
 class InterceptorDefinitionError(TypeError):
@@ -222,9 +223,9 @@ def check_interceptor_class(cls: type, base: type) -> None:
                 setattr(cls, name, _checked_transform(value))
         else:
             _warn_if_misspelt(cls, name)
-    declared = vars(cls).get("call_types")
-    if declared is not None and not isinstance(declared, property):
+    declared = vars(cls).get("call_types", _UNDECLARED)
+    if declared is not _UNDECLARED and not isinstance(declared, property):
         try:
-            cls.call_types = validate_call_types([declared] if isinstance(declared, str) else declared)  # type: ignore[attr-defined]
+            cls.call_types = validate_call_types(declared)  # type: ignore[attr-defined]
         except (TypeError, ValueError) as exc:
             raise InterceptorDefinitionError(f"{cls.__qualname__}.call_types: {exc}") from exc

@@ -100,6 +100,7 @@ _TEXT_FIELDS = (
     "prediction",
     "response_format",
     "text",
+    "text_format",
 )
 
 _WRAPPED_MARK = "__litellm_plugin_original__"

@@ -71,7 +71,7 @@ class BaseCustomLogger(CustomLogger):
         self,
         *,
         fail_open: bool | None = None,
-        call_types: Iterable[str] | None = None,
+        call_types: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

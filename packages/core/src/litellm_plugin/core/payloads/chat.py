@@ -37,6 +37,7 @@ from litellm_plugin.core.payloads.json_text import json_fields, schema_fields
 __all__ = [
     "ChatStream",
     "content_fields",
+    "replacing",
     "request_fields",
     "rewrite_response",
     "schema_format_fields",
@@ -147,16 +148,21 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
 
 
+def is_model_class(value: Any) -> bool:
+    """A pydantic model class given for a structured-output schema (LiteLLM converts it to a JSON schema)."""
+    return isinstance(value, type) and issubclass(value, BaseModel)
+
+
 def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
     """The prose of a structured-output schema (``response_format``), read like a tool's parameters.
 
     A pydantic model class is read through the JSON schema it stands for. It stays a class (each provider
     converts it its own way) unless an interceptor changes that prose: then the changed schema replaces it."""
     response_format = data.get("response_format")
-    if isinstance(response_format, type) and issubclass(response_format, BaseModel):
+    if is_model_class(response_format):
         converted = type_to_response_format_param(response_format)
         for field in schema_format_fields((converted or {}).get("json_schema"), "response_format"):
-            yield TextField(field.kind, field.text, _replacing(data, "response_format", converted, field.set))
+            yield TextField(field.kind, field.text, replacing(data, "response_format", converted, field.set))
         return
     if response_format is None:
         return
@@ -165,7 +171,7 @@ def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
     yield from schema_format_fields(response_format.get("json_schema"), "response_format")
 
 
-def _replacing(data: dict[str, Any], name: str, value: Any, put: Callable[[str], None]) -> Callable[[str], None]:
+def replacing(data: dict[str, Any], name: str, value: Any, put: Callable[[str], None]) -> Callable[[str], None]:
     """A setter that changes ``value`` (through ``put``) and makes it ``data[name]``."""
 
     def replace(new: str) -> None:

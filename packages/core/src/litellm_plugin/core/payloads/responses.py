@@ -12,6 +12,7 @@ from litellm.types.llms.openai import (
     ReasoningSummaryTextDeltaEvent,
     RefusalDeltaEvent,
 )
+from litellm.utils import type_to_response_format_param
 
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import (
@@ -26,7 +27,13 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.chat import content_fields, schema_format_fields, tool_definition_fields
+from litellm_plugin.core.payloads.chat import (
+    content_fields,
+    is_model_class,
+    replacing,
+    schema_format_fields,
+    tool_definition_fields,
+)
 from litellm_plugin.core.payloads.json_text import json_fields
 
 __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_response"]
@@ -80,7 +87,36 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     text = data.get("text")
     if isinstance(text, dict):
         yield from schema_format_fields(text.get("format"), "response_format")
+    elif text is None:
+        yield from _text_format_fields(data)
     yield from _prompt_variable_fields(data.get("prompt"))
+
+
+def _text_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    """``text_format`` (a pydantic model class or a ``response_format`` dict), which LiteLLM turns into ``text``
+    when no ``text`` is given. Read as that ``text``; once an interceptor changes its prose, the changed ``text``
+    is passed instead, and LiteLLM ignores ``text_format``."""
+    text_format = data.get("text_format")
+    if text_format is None:
+        return
+    if not isinstance(text_format, dict) and not is_model_class(text_format):
+        raise UnreadablePayloadError(
+            "a Responses API text_format", f"it is {type(text_format).__name__}, not a pydantic model or a dict"
+        )
+    converted = type_to_response_format_param(text_format) or {}
+    json_schema = converted.get("json_schema")
+    if not isinstance(json_schema, dict):  # LiteLLM cannot send it either: the call fails there
+        return
+    text = {
+        "format": {
+            "type": converted.get("type"),
+            "name": json_schema.get("name"),
+            "schema": json_schema.get("schema"),
+            "strict": json_schema.get("strict"),
+        }
+    }
+    for field in schema_format_fields(text["format"], "response_format"):
+        yield TextField(field.kind, field.text, replacing(data, "text", text, field.set))
 
 
 def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
