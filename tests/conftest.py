@@ -36,7 +36,7 @@ import pytest
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
-from litellm_plugin.core.testing.settle import drain_litellm_logging, wait_for_litellm_logging_threads
+from litellm_plugin.core.testing.settle import drain_litellm_logging, finish_litellm_background_logging
 from litellm_plugin.providers.echo import EchoProvider
 
 warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
@@ -52,7 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clean_litellm_callbacks() -> Iterator[None]:
     """LiteLLM keeps callbacks in private lists across calls: start and end every test with none. It reads them
     when it logs, so an earlier test's call still logging on its thread pool is let finish first."""
-    wait_for_litellm_logging_threads()
+    finish_litellm_background_logging()
     litellm.logging_callback_manager._reset_all_callbacks()
     yield
     litellm.logging_callback_manager._reset_all_callbacks()

@@ -19,7 +19,7 @@ from litellm.llms.custom_llm import CustomLLM
 
 from litellm_plugin.core import PluginRegistry, interception
 from litellm_plugin.core import registry as registry_module
-from litellm_plugin.core.testing.settle import wait_for_litellm_logging_threads
+from litellm_plugin.core.testing.settle import finish_litellm_background_logging
 
 Route = Callable[[type[CustomLLM] | CustomLLM], str]
 
@@ -36,7 +36,7 @@ def _restore_litellm_provider_map() -> Iterator[None]:
 def clean_callbacks() -> Iterator[None]:
     """LiteLLM keeps callbacks in private lists across calls: start and end with none, the engine installed.
     An earlier test's call still logging on LiteLLM's thread pool is let finish first."""
-    wait_for_litellm_logging_threads()
+    finish_litellm_background_logging()
     litellm.logging_callback_manager._reset_all_callbacks()
     yield
     litellm.logging_callback_manager._reset_all_callbacks()

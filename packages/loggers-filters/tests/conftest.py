@@ -23,7 +23,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.paths import CallPath, call_path
-from litellm_plugin.core.testing.settle import wait_for_litellm_logging_threads
+from litellm_plugin.core.testing.settle import finish_litellm_background_logging
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -99,7 +99,7 @@ class EchoLLM(CustomLLM):
 def _clean_litellm() -> Iterator[None]:
     """Every test starts with no callbacks (after an earlier test's background logging has finished), and
     leaves LiteLLM's provider map as it found it."""
-    wait_for_litellm_logging_threads()
+    finish_litellm_background_logging()
     litellm.logging_callback_manager._reset_all_callbacks()
     saved = list(litellm.custom_provider_map)
     yield

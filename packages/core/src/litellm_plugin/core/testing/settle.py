@@ -16,7 +16,7 @@ import importlib
 import time
 from typing import Any
 
-__all__ = ["drain_litellm_logging", "wait_for_litellm_logging_threads"]
+__all__ = ["drain_litellm_logging", "finish_litellm_background_logging"]
 
 
 def _module(name: str) -> Any:
@@ -40,17 +40,38 @@ def _executor_busy() -> bool | None:
 _PASSES = 2  # the second catches logging queued while the first waited
 
 
-def wait_for_litellm_logging_threads(timeout: float = 10.0) -> bool:
-    """Wait (at most ``timeout`` seconds) until LiteLLM's logging thread pool is idle; for sync code such as a
-    fixture that resets callbacks between tests. LiteLLM reads its callback lists when it logs, so a call still
-    logging on the pool would otherwise reach the next test's loggers. ``False`` if this LiteLLM cannot say or
-    the wait timed out."""
+async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def finish_litellm_background_logging(timeout: float = 10.0) -> bool:
+    """From sync code (a fixture between tests): wait (at most ``timeout`` seconds per step) until LiteLLM's
+    logging thread pool is idle, then run the async logging left queued by event loops that have closed
+    (``asyncio.run(litellm.acompletion(...))`` returns before it ran; LiteLLM carries it over to the next loop
+    it sees). LiteLLM reads its callback lists when it logs, so either would otherwise reach the next test's
+    loggers. ``False`` if this LiteLLM cannot say, a wait timed out, or an event loop runs in this thread
+    (then only the pool is waited for)."""
     deadline = time.monotonic() + timeout
     busy = _executor_busy()
     while busy and time.monotonic() < deadline:
         time.sleep(0.01)
         busy = _executor_busy()
-    return busy is False
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:
+        return False
+    loop = asyncio.new_event_loop()  # its own loop: the thread's current loop (if any) stays as it is
+    try:
+        drained = loop.run_until_complete(drain_litellm_logging(timeout))
+    finally:
+        loop.run_until_complete(_cancel(asyncio.all_tasks(loop)))  # LiteLLM's worker, as asyncio.run would
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
+    return drained and busy is False
 
 
 async def drain_litellm_logging(timeout: float = 10.0) -> bool:
