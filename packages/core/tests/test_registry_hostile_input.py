@@ -1,0 +1,240 @@
+"""Hostile input to registration and discovery: every refusal is typed, names what was wrong, changes nothing."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import litellm
+import pytest
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import (
+    BaseCustomProvider,
+    InvalidProviderError,
+    InvalidProviderNameError,
+    Messages,
+    PluginLoadWarning,
+    PluginRegistry,
+    ProviderRegistrationError,
+)
+from litellm_plugin.core import discovery as discovery_module
+
+MESSAGES = [{"role": "user", "content": "ping"}]
+
+
+class Answer(BaseCustomProvider):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "custom handler ran")
+
+
+class Other(Answer):
+    pass
+
+
+@pytest.fixture
+def registry() -> Any:
+    registry = PluginRegistry()
+    yield registry
+    for name in registry.list_providers():
+        registry.unregister(name)
+
+
+def _set_map(*entries: Any) -> None:
+    """Write the map as a user or the proxy YAML may: entries LiteLLM's types do not allow included."""
+    litellm.custom_provider_map = list(entries)
+
+
+def _state(registry: PluginRegistry) -> tuple[list[Any], list[str], list[str]]:
+    return list(litellm.custom_provider_map), list(litellm.provider_list), registry.list_providers()
+
+
+# --- names LiteLLM routes to its own providers ------------------------------------------------------------
+
+
+# Not in LiteLLM's LlmProviders enum, yet routed to a built-in: providers.json ("JSON-configured") providers,
+# checked before custom providers, and the OpenAI-compatible "anyscale".
+SHADOWED = ["veniceai", "sarvam", "crusoe", "aihubmix", "anyscale"]
+
+
+@pytest.mark.parametrize("name", SHADOWED)
+def test_names_litellm_routes_elsewhere_are_refused(registry: PluginRegistry, name: str) -> None:
+    before = _state(registry)
+    with pytest.raises(InvalidProviderNameError, match=f"'{name}' is a built-in LiteLLM provider"):
+        registry.register(name, Answer)
+    assert _state(registry) == before
+
+
+@pytest.mark.parametrize("name", SHADOWED)
+def test_shadowed_names_in_the_provider_map_are_refused(name: str) -> None:
+    litellm.custom_provider_map = [{"provider": name, "custom_handler": Answer()}]
+    with pytest.raises(InvalidProviderNameError, match=rf"custom_provider_map\[0\] \(provider '{name}'.*Rename"):
+        litellm.completion(model=f"{name}/m", messages=MESSAGES, api_key="k", api_base="http://127.0.0.1:9")
+
+
+@pytest.mark.parametrize("name", ["OpenAI", "my.provider", "a-b", "x" * 300])
+def test_unusual_but_routable_names_work(registry: PluginRegistry, name: str) -> None:
+    registry.register(name, Answer)
+    registry.initialize()
+    reply = litellm.completion(model=f"{name}/m", messages=MESSAGES)
+    assert reply.choices[0].message.content == "custom handler ran"
+
+
+@pytest.mark.parametrize("name", [" ", "my provider", "ñame", "name\n", "café", "tab\t"])
+def test_unroutable_names_are_refused_by_name(registry: PluginRegistry, name: str) -> None:
+    before = _state(registry)
+    with pytest.raises(InvalidProviderNameError, match=repr(name).replace("\\", "\\\\")):
+        registry.register(name, Answer)
+    assert _state(registry) == before
+
+
+# --- the provider map as the proxy YAML or a user writes it -------------------------------------------------
+
+
+def test_a_class_as_custom_handler_is_refused_naming_the_fix() -> None:
+    """``custom_handler: pkg.MyProvider`` (a class path, as guardrails take) instead of an instance."""
+    _set_map({"provider": "yaml_provider", "custom_handler": Answer})
+    with pytest.raises(InvalidProviderError, match=r"custom_provider_map\[0\].*class Answer.*instance"):
+        litellm.completion(model="yaml_provider/m", messages=MESSAGES)
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"custom_handler": Answer()},
+        {"provider": "", "custom_handler": Answer()},
+        {"provider": "a/b", "custom_handler": Answer()},
+        {"provider": 7, "custom_handler": Answer()},
+        "yaml_provider",
+    ],
+)
+def test_malformed_provider_map_entries_are_refused(entry: Any) -> None:
+    litellm.custom_provider_map = [{"provider": "fine_one", "custom_handler": Answer()}, entry]
+    with pytest.raises(ProviderRegistrationError, match=r"custom_provider_map\[1\]"):
+        litellm.completion(model="fine_one/m", messages=MESSAGES)
+
+
+def test_a_fixed_map_works_again() -> None:
+    _set_map({"provider": "yaml_provider", "custom_handler": Answer})
+    with pytest.raises(InvalidProviderError):
+        litellm.completion(model="yaml_provider/m", messages=MESSAGES)
+    litellm.custom_provider_map = [{"provider": "yaml_provider", "custom_handler": Answer()}]
+    reply = litellm.completion(model="yaml_provider/m", messages=MESSAGES)
+    assert reply.choices[0].message.content == "custom handler ran"
+
+
+# --- discovery: two distributions claiming one name -----------------------------------------------------------
+
+
+@dataclass
+class _Dist:
+    name: str
+
+
+@dataclass
+class _EntryPoint:
+    name: str
+    target: object
+    distribution: str
+    value: str = "pkg.module:Thing"
+    dist: _Dist = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.dist = _Dist(self.distribution)
+
+    def load(self) -> object:
+        return self.target
+
+
+def test_two_distributions_claiming_one_name_are_reported(
+    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = [_EntryPoint("clash_name", Answer, "first-dist"), _EntryPoint("clash_name", Other, "second-dist")]
+    monkeypatch.setattr(discovery_module, "entry_points", lambda *, group: points)
+    with pytest.warns(PluginLoadWarning) as caught:
+        assert registry.discover() == ["clash_name"]
+    [message] = [str(warning.message) for warning in caught]
+    assert "second-dist" in message
+    assert "first-dist" in message
+    assert "uninstall one" in message
+    assert type(registry.get_provider("clash_name")) is Answer
+
+
+def test_rediscovering_the_same_distribution_is_quiet(
+    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    points = [_EntryPoint("quiet_name", Answer, "only-dist")]
+    monkeypatch.setattr(discovery_module, "entry_points", lambda *, group: points)
+    registry.discover()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginLoadWarning)
+        assert registry.discover() == []
+    registry.register("quiet_name", Other)  # an explicit registration over a discovered one: quiet too
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginLoadWarning)
+        assert registry.discover() == []
+
+
+# --- user entries survive ---------------------------------------------------------------------------------
+
+
+def test_initialize_twice_after_the_user_edited_the_map_keeps_their_entries(registry: PluginRegistry) -> None:
+    registry.register("mine_a", Answer)
+    registry.initialize()
+    user_entry: Any = {"provider": "users_own", "custom_handler": Other()}
+    litellm.custom_provider_map.append(user_entry)  # in place, after the registry wrote the map
+    registry.initialize()
+    registry.initialize()
+    assert user_entry in litellm.custom_provider_map
+    assert [e["provider"] for e in litellm.custom_provider_map].count("mine_a") == 1
+    registry.unregister("mine_a")
+    assert user_entry in litellm.custom_provider_map
+    assert litellm.completion(model="users_own/m", messages=MESSAGES).choices[0].message.content
+
+
+def test_plain_custom_llm_subclass_instance_is_accepted(registry: PluginRegistry) -> None:
+    class Plain(CustomLLM):
+        def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+            return ModelResponse(model="m", choices=[{"message": {"role": "assistant", "content": "plain"}}])
+
+    registry.register("plain_one", Plain())
+    registry.initialize()
+    assert litellm.completion(model="plain_one/m", messages=MESSAGES).choices[0].message.content == "plain"
+
+
+# --- all or nothing when the user's map is broken ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"custom_handler": Other()}, {"provider": "openai", "custom_handler": Other()}, {"provider": "x/y"}],
+)
+def test_initialize_with_a_broken_user_map_changes_nothing_and_names_the_entry(
+    registry: PluginRegistry, bad: dict[str, Any]
+) -> None:
+    """Before: LiteLLM's setup raised KeyError after the registry's entry was written, which then stayed in the map
+    unowned for good (a later initialize() called it the user's, unregister() left it behind)."""
+    registry.register("mine_b", Answer)
+    _set_map(bad)
+    before = _state(registry)
+    with pytest.raises(ProviderRegistrationError, match=r"custom_provider_map\[0\]"):
+        registry.initialize()
+    assert _state(registry) == before
+    litellm.custom_provider_map = []  # the user fixes the map
+    assert registry.initialize() == ["mine_b"]
+    assert litellm.completion(model="mine_b/m", messages=MESSAGES).choices[0].message.content == "custom handler ran"
+    registry.unregister("mine_b")
+    assert litellm.custom_provider_map == []
+    assert "mine_b" not in litellm.provider_list
+
+
+def test_unregister_works_even_when_the_user_broke_the_map(registry: PluginRegistry) -> None:
+    registry.register("mine_c", Answer)
+    registry.initialize()
+    bad: Any = {"custom_handler": Other()}
+    _set_map(*litellm.custom_provider_map, bad)
+    registry.unregister("mine_c")
+    assert litellm.custom_provider_map == [bad]
+    assert registry.list_providers() == []
