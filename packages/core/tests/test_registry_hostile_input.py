@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import litellm
@@ -238,3 +241,77 @@ def test_unregister_works_even_when_the_user_broke_the_map(registry: PluginRegis
     registry.unregister("mine_c")
     assert litellm.custom_provider_map == [bad]
     assert registry.list_providers() == []
+
+
+# --- real installed distributions (a dist-info folder on sys.path, as an installer leaves it) -------------
+
+GOOD_PLUGIN = """
+from litellm_plugin.core import BaseCustomProvider
+
+
+class Plugin(BaseCustomProvider):
+    def completion(self, model, messages, *args, **kwargs):
+        return self.make_response(model, messages, {reply!r})
+"""
+
+
+def _install(site: Path, distribution: str, entry_name: str, module: str, source: str) -> None:
+    info = site / f"{distribution.replace('-', '_')}-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {distribution}\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[litellm_plugin.providers]\n{entry_name} = {module}:Plugin\n")
+    (site / f"{module}.py").write_text(source)
+
+
+def test_installed_plugins_that_exit_raise_or_clash_are_reported_and_the_good_one_works(
+    registry: PluginRegistry, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tag = uuid.uuid4().hex[:8]
+    good = f"hx_good_{tag}"
+    _install(tmp_path, f"hx-exit-{tag}", f"hx_exit_{tag}", f"hx_exit_mod_{tag}", "import sys\nsys.exit(3)\n")
+    _install(tmp_path, f"hx-raise-{tag}", f"hx_raise_{tag}", f"hx_raise_mod_{tag}", "raise RuntimeError('boom')\n")
+    _install(tmp_path, f"hx-good-{tag}", good, f"hx_good_mod_{tag}", GOOD_PLUGIN.format(reply="good"))
+    _install(tmp_path, f"hx-twin-{tag}", good, f"hx_twin_mod_{tag}", GOOD_PLUGIN.format(reply="twin"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.warns(PluginLoadWarning) as caught:
+        added = registry.discover()
+    assert good in added
+    assert f"hx_exit_{tag}" not in added
+    assert f"hx_raise_{tag}" not in added
+    messages = " | ".join(str(warning.message) for warning in caught)
+    assert f"hx-exit-{tag}" in messages
+    assert "SystemExit" in messages
+    assert f"hx-raise-{tag}" in messages
+    assert "boom" in messages
+    assert f"hx-good-{tag}" in messages
+    assert f"hx-twin-{tag}" in messages
+    assert "uninstall one" in messages
+    registry.initialize()
+    reply = litellm.completion(model=f"{good}/m", messages=MESSAGES)
+    assert reply.choices[0].message.content in {"good", "twin"}
+
+
+def test_racing_registrations_of_one_name_leave_exactly_one(registry: PluginRegistry) -> None:
+    workers = 8
+    barrier = threading.Barrier(workers)
+    outcomes: list[object] = []
+
+    def race() -> None:
+        barrier.wait()
+        try:
+            outcomes.append(registry.register("raced_name", Answer))
+            registry.initialize()
+        except ProviderRegistrationError as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=race) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [outcome for outcome in outcomes if isinstance(outcome, Answer)]
+    assert len(winners) == 1
+    assert len(outcomes) == workers
+    assert all("already registered" in str(o) for o in outcomes if not isinstance(o, Answer))
+    entries = [entry for entry in litellm.custom_provider_map if entry["provider"] == "raced_name"]
+    assert [entry["custom_handler"] for entry in entries] == winners
