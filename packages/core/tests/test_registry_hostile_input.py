@@ -315,3 +315,44 @@ def test_racing_registrations_of_one_name_leave_exactly_one(registry: PluginRegi
     assert all("already registered" in str(o) for o in outcomes if not isinstance(o, Answer))
     entries = [entry for entry in litellm.custom_provider_map if entry["provider"] == "raced_name"]
     assert [entry["custom_handler"] for entry in entries] == winners
+
+
+# --- refusals say what to do instead ----------------------------------------------------------------------
+
+
+class NeedsUrl(Answer):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+
+
+class Exploding(Answer):
+    def __init__(self) -> None:
+        raise RuntimeError("no config file")
+
+
+@pytest.mark.parametrize(("provider", "cause"), [(NeedsUrl, "TypeError"), (Exploding, "RuntimeError: no config file")])
+def test_a_class_that_cannot_be_built_without_arguments_suggests_an_instance(
+    registry: PluginRegistry, provider: type[Answer], cause: str
+) -> None:
+    before = _state(registry)
+    with pytest.raises(InvalidProviderError) as excinfo:
+        registry.register("needs_args", provider)
+    message = str(excinfo.value)
+    assert cause in message
+    assert (
+        f"register a ready instance instead, e.g. register_provider('needs_args', {provider.__name__}(...))" in message
+    )
+    assert _state(registry) == before
+
+
+def test_an_interceptor_registered_as_a_provider_is_pointed_to_callbacks(registry: PluginRegistry) -> None:
+    from litellm_plugin.core import BaseCustomLogger
+
+    class Interceptor(BaseCustomLogger):
+        pass
+
+    for wrong in (Interceptor, Interceptor()):
+        with pytest.raises(InvalidProviderError, match=r"goes into litellm\.callbacks"):
+            registry.register("not_a_provider", wrong)  # type: ignore[arg-type]
+    assert registry.list_providers() == []

@@ -15,6 +15,7 @@ import threading
 from dataclasses import dataclass
 
 import litellm
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.llms.custom_llm import CustomLLMItem
 from litellm.utils import custom_llm_setup
@@ -75,10 +76,17 @@ def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
         try:
             return provider(), True
         except Exception as exc:
-            raise InvalidProviderError(f"provider {name!r}: {provider.__name__}() failed: {exc}") from exc
+            raise InvalidProviderError(
+                f"provider {name!r}: {provider.__name__}() failed: {type(exc).__name__}: {exc}; the registry builds "
+                f"a class with no arguments, so register a ready instance instead, e.g. "
+                f"register_provider({name!r}, {provider.__name__}(...))"
+            ) from exc
+    hint = ""
+    if isinstance(provider, CustomLogger) or (isinstance(provider, type) and issubclass(provider, CustomLogger)):
+        hint = "; an interceptor (CustomLogger) goes into litellm.callbacks instead"
     raise InvalidProviderError(
         f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
-        f"not {provider!r}"
+        f"not {provider!r}{hint}"
     )
 
 
