@@ -114,3 +114,30 @@ def test_fail_open_must_be_a_boolean(make: Any, value: Any) -> None:
 def test_response_modifier_prefix_must_be_text(prefix: Any) -> None:
     with pytest.raises(ValidationError, match="prefix"):
         ResponseModifier(prefix=prefix)
+
+
+@pytest.mark.parametrize(
+    ("entry", "named"),
+    [
+        ({"keyword": "password", "actoin": "BLOCK"}, "actoin"),
+        ({"keyword": "password", "action": "drop"}, "action"),
+        ({"keyword": "password", "action": "BLOCK", "description": 5}, "description"),
+    ],
+)
+def test_a_words_file_entry_with_a_wrong_key_is_refused(tmp_path: Path, entry: dict[str, Any], named: str) -> None:
+    """A misspelt ``action`` key in a LiteLLM-style words file silently masked a word meant to block the call."""
+    path = tmp_path / "words.json"
+    path.write_text(json.dumps({"blocked_words": [{"keyword": "spam"}, entry]}), encoding="utf-8")
+    with pytest.raises(ValidationError, match="blocked_words_file") as excinfo:
+        ContentFilter(blocked_words_file=str(path))
+    message = str(excinfo.value)
+    assert named in message
+    assert "'password'" in message
+
+
+def test_a_words_file_entry_blocks_when_it_says_so(tmp_path: Path, call: Callable[..., str]) -> None:
+    path = tmp_path / "words.yaml"
+    path.write_text("blocked_words:\n  - keyword: hunter2\n    action: BLOCK\n    description: a password\n")
+    litellm.callbacks = [ContentFilter(blocked_words_file=str(path), filter_requests=True)]
+    with pytest.raises(litellm.BadRequestError, match=r"hunter2|blocked"):
+        call("completion", "my password is hunter2")

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from litellm_plugin.loggers.filters.matcher import WordMatcher
 from litellm_plugin.loggers.filters.normalize import normalize_phrase
@@ -176,15 +176,26 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         if isinstance(entry, str) and entry.strip():
             words.append((entry, None))
         elif isinstance(entry, dict) and isinstance(entry.get("keyword"), str):
-            action = _lower(entry.get("action"))
-            if action not in (None, "mask", "block"):
-                raise ValueError(f"blocked_words_file: action of {entry['keyword']!r} must be mask or block")
-            words.append((entry["keyword"], action))
+            words.append(_file_entry(entry, path))
         else:
             raise ValueError(f"blocked_words_file: unexpected entry {entry!r} in {str(path)!r}")
     for word, _ in words:
         _check_word(word, "blocked_words_file: ")
     return words
+
+
+def _file_entry(entry: dict[str, Any], path: Path) -> tuple[str, Action | None]:
+    """A ``{keyword, action, description}`` entry, with the same checks as in ``blocked_words``: a misspelt
+    ``action`` key must not silently turn a blocked word into a masked one."""
+    try:
+        word = BlockedWord.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
+        raise ValueError(
+            f"blocked_words_file: entry {entry['keyword']!r} in {str(path)!r}: {problems} "
+            "(allowed keys: keyword, action (mask or block), description)"
+        ) from None
+    return word.keyword, word.action
 
 
 def _check_word(word: str, where: str = "") -> None:
