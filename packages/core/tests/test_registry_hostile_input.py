@@ -356,3 +356,11 @@ def test_an_interceptor_registered_as_a_provider_is_pointed_to_callbacks(registr
         with pytest.raises(InvalidProviderError, match=r"goes into litellm\.callbacks"):
             registry.register("not_a_provider", wrong)  # type: ignore[arg-type]
     assert registry.list_providers() == []
+
+
+def test_a_router_over_a_map_with_a_class_handler_is_refused_at_construction() -> None:
+    """What the proxy does right after loading ``litellm_settings.custom_provider_map``: it stops at startup."""
+    _set_map({"provider": "yaml_provider", "custom_handler": Answer})
+    model_list: Any = [{"model_name": "m", "litellm_params": {"model": "yaml_provider/m"}}]
+    with pytest.raises(InvalidProviderError, match=r"custom_provider_map\[0\] \(provider 'yaml_provider'\)"):
+        litellm.Router(model_list=model_list)
