@@ -77,7 +77,7 @@ def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvide
         distribution = entry_point.dist.name if entry_point.dist is not None else "<unknown distribution>"
         try:
             loaded = entry_point.load()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a plugin's sys.exit() at import must not end the application
             report_broken_plugin(entry_point.name, distribution, entry_point.value, exc)
             continue
         found.append(DiscoveredProvider(entry_point.name, loaded, distribution, entry_point.value))

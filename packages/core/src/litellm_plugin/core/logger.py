@@ -76,6 +76,8 @@ class BaseCustomLogger(CustomLogger):
     ) -> None:
         super().__init__(**kwargs)
         if fail_open is not None:
+            if not isinstance(fail_open, bool):  # "false" is truthy: a filter would silently fail open
+                raise TypeError(f"{type(self).__name__}: fail_open must be True or False, not {fail_open!r}")
             self.fail_open = fail_open
         if call_types is not None:
             self.call_types = validate_call_types(call_types)  # type: ignore[misc]

@@ -27,11 +27,29 @@ import litellm
 import litellm.utils
 from litellm.types.utils import LlmProviders
 
-from litellm_plugin.core.errors import InvalidProviderNameError
+from litellm_plugin.core.errors import InvalidProviderError, InvalidProviderNameError
 
 __all__ = ["BUILTIN_PROVIDER_NAMES", "check_provider_map", "watch_provider_map"]
 
-BUILTIN_PROVIDER_NAMES = frozenset(provider.value for provider in LlmProviders)
+
+def _builtin_provider_names() -> frozenset[str]:
+    """Every prefix LiteLLM routes to a provider of its own before it looks at ``custom_provider_map``.
+
+    That is more than the ``LlmProviders`` enum: providers configured in LiteLLM's ``providers.json``
+    (``JSONProviderRegistry``, checked first) and the OpenAI-compatible ones it resolves by name (``anyscale``).
+    """
+    names = {provider.value for provider in LlmProviders}
+    names.update(name for name in getattr(litellm, "openai_compatible_providers", ()) if isinstance(name, str))
+    try:
+        from litellm.llms.openai_like.json_loader import JSONProviderRegistry
+    except ImportError:  # LiteLLM versions before JSON-configured providers
+        return frozenset(names)
+    JSONProviderRegistry.load()
+    names.update(JSONProviderRegistry.list_providers())
+    return frozenset(names)
+
+
+BUILTIN_PROVIDER_NAMES = _builtin_provider_names()
 _WATCHED = "__litellm_plugin_watched__"
 _lock = threading.Lock()
 _last_checked: tuple[object, int, object] = (None, 0, None)  # strong references: their ids cannot be reused
@@ -42,17 +60,35 @@ def _handler_name(handler: object) -> str:
 
 
 def check_provider_map(entries: Any) -> None:
-    """Raise :class:`InvalidProviderNameError` naming the first entry a built-in provider shadows."""
+    """Raise a :class:`ProviderRegistrationError` naming the first entry LiteLLM can never route to its handler:
+    not a ``{provider, custom_handler}`` dict, a provider name that is empty, has ``/`` or is a built-in, or a
+    handler that is a class where LiteLLM needs an instance."""
     for position, entry in enumerate(entries or ()):
-        name = entry.get("provider") if isinstance(entry, dict) else None
-        if isinstance(name, str) and name in BUILTIN_PROVIDER_NAMES:
-            handler = _handler_name(entry.get("custom_handler"))
-            raise InvalidProviderNameError(
-                f"litellm.custom_provider_map[{position}] (provider {name!r}, custom_handler {handler}) uses the "
-                f"name of LiteLLM's built-in provider {name!r}: LiteLLM routes '{name}/...' to the built-in and "
-                f"never calls {handler}. Rename the entry's provider (e.g. 'my_{name}') and use that prefix in "
-                f"model names"
-            )
+        _check_entry(f"litellm.custom_provider_map[{position}]", entry)
+
+
+def _check_entry(where: str, entry: object) -> None:
+    if not isinstance(entry, dict):
+        raise InvalidProviderError(f"{where} is {entry!r}: each entry must be {{provider, custom_handler}}")
+    name, handler = entry.get("provider"), entry.get("custom_handler")
+    if not isinstance(name, str) or not name or "/" in name:
+        raise InvalidProviderNameError(
+            f"{where} has provider {name!r}: it must be a non-empty name without '/', the prefix of model names "
+            f"('<provider>/<model>') that LiteLLM routes to the entry's custom_handler"
+        )
+    if name in BUILTIN_PROVIDER_NAMES:
+        raise InvalidProviderNameError(
+            f"{where} (provider {name!r}, custom_handler {_handler_name(handler)}) uses the "
+            f"name of LiteLLM's built-in provider {name!r}: LiteLLM routes '{name}/...' to the built-in and "
+            f"never calls {_handler_name(handler)}. Rename the entry's provider (e.g. 'my_{name}') and use that "
+            f"prefix in model names"
+        )
+    if isinstance(handler, type):
+        raise InvalidProviderError(
+            f"{where} (provider {name!r}) has custom_handler {_handler_name(handler)}, a class: LiteLLM needs an "
+            f"instance and answers 'Unmapped LLM provider' otherwise. Point custom_handler at a module-level "
+            f"instance (e.g. `my_provider = {handler.__name__}()` and custom_handler: <module>.my_provider)"
+        )
 
 
 def _map_key() -> tuple[object, int, object]:

@@ -15,12 +15,14 @@ import threading
 from dataclasses import dataclass
 
 import litellm
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.llms.custom_llm import CustomLLMItem
 from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core.discovery import (
     ENTRY_POINT_GROUP,
+    DiscoveredProvider,
     discover_providers,
     discovery_disabled,
     report_broken_plugin,
@@ -33,7 +35,7 @@ from litellm_plugin.core.errors import (
     ProviderRegistrationError,
 )
 from litellm_plugin.core.provider import BaseCustomProvider
-from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES
+from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES, check_provider_map
 
 __all__ = ["PluginRegistry", "get_provider", "get_registry", "initialize_plugins", "register_provider"]
 
@@ -74,16 +76,28 @@ def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
         try:
             return provider(), True
         except Exception as exc:
-            raise InvalidProviderError(f"provider {name!r}: {provider.__name__}() failed: {exc}") from exc
+            raise InvalidProviderError(
+                f"provider {name!r}: {provider.__name__}() failed: {type(exc).__name__}: {exc}; the registry builds "
+                f"a class with no arguments, so register a ready instance instead, e.g. "
+                f"register_provider({name!r}, {provider.__name__}(...))"
+            ) from exc
+    hint = ""
+    if isinstance(provider, CustomLogger) or (isinstance(provider, type) and issubclass(provider, CustomLogger)):
+        hint = "; an interceptor (CustomLogger) goes into litellm.callbacks instead"
     raise InvalidProviderError(
         f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
-        f"not {provider!r}"
+        f"not {provider!r}{hint}"
     )
 
 
 def _write_litellm_map(entries: list[CustomLLMItem]) -> None:
+    previous = litellm.custom_provider_map
     litellm.custom_provider_map = entries
-    custom_llm_setup()  # refreshes litellm.provider_list
+    try:
+        custom_llm_setup()  # refreshes litellm.provider_list
+    except BaseException:
+        litellm.custom_provider_map = previous  # all or nothing: never a map the registry does not know it wrote
+        raise
 
 
 def _forget_in_litellm(name: str) -> None:
@@ -94,6 +108,21 @@ def _forget_in_litellm(name: str) -> None:
         names = getattr(litellm, attribute, None)
         if isinstance(names, list) and name in names:
             setattr(litellm, attribute, [item for item in names if item != name])
+
+
+def _report_name_clash(found: DiscoveredProvider, owner: str | None) -> None:
+    """A second distribution advertising a taken name is skipped loudly: which one runs must not be a surprise.
+
+    An explicit registration (``owner`` None) or the same distribution found again is the normal case.
+    """
+    if owner is None or owner == found.distribution:
+        logger.debug("provider %r from %s: name already registered", found.name, found.distribution)
+        return
+    problem = DuplicateProviderError(
+        f"distribution {owner!r} already provides {found.name!r}; uninstall one of the two distributions, "
+        f"or register the one you want explicitly with register_provider({found.name!r}, ...)"
+    )
+    report_broken_plugin(found.name, found.distribution, found.target, problem)
 
 
 class PluginRegistry:
@@ -137,7 +166,10 @@ class PluginRegistry:
             if name not in self._providers:
                 raise ProviderNotFoundError(f"no provider registered as {name!r}")
             if name in self._installed:
-                _write_litellm_map([entry for entry in litellm.custom_provider_map if not self._owns(entry, name)])
+                # no setup needed to remove (it only adds), so a user's broken entry cannot block this
+                litellm.custom_provider_map = [
+                    entry for entry in litellm.custom_provider_map if not self._owns(entry, name)
+                ]
                 del self._installed[name]
                 _forget_in_litellm(name)
             del self._providers[name]
@@ -176,8 +208,13 @@ class PluginRegistry:
         return provider in self._installed and self._installed[provider] is entry.get("custom_handler")
 
     def _install(self, names: list[str]) -> list[str]:
-        """Write (or rewrite) this registry's entries for ``names``; a user's entry for a name wins."""
+        """Write (or rewrite) this registry's entries for ``names``; a user's entry for a name wins.
+
+        A map LiteLLM cannot set up (an entry without a provider, a built-in name...) is refused before anything
+        is written, naming the entry, so the registry's own entries never end up in it unowned.
+        """
         current = list(litellm.custom_provider_map)
+        check_provider_map(current)
         kept = [entry for entry in current if not (self._owns(entry) and entry.get("provider") in names)]
         taken = {entry.get("provider") for entry in kept if not self._owns(entry)}
         active: list[str] = []
@@ -208,8 +245,9 @@ class PluginRegistry:
         added: list[str] = []
         for found in discover_providers(group):
             with _LOCK:
-                if found.name in self._providers:
-                    logger.debug("provider %r from %s: name already registered", found.name, found.distribution)
+                current = self._providers.get(found.name)
+                if current is not None:
+                    _report_name_clash(found, current.distribution)
                     continue
                 try:
                     self._register(found.name, found.provider, replace=False, distribution=found.distribution)

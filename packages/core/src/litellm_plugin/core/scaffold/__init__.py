@@ -164,10 +164,10 @@ def _suggest(name: str) -> str:
 
 
 def _builtin_provider_names() -> frozenset[str]:
-    """LiteLLM's own providers: ``litellm.provider_list`` as it ships, without custom providers added at run time."""
-    from litellm.types.utils import LlmProviders  # slow to import: only once the cheap checks have passed
+    """Every name LiteLLM routes to a provider of its own (see ``provider_map``), custom ones not included."""
+    from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES  # slow: only after the cheap checks
 
-    return frozenset(provider.value for provider in LlmProviders)
+    return BUILTIN_PROVIDER_NAMES
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import importlib
 import json
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from litellm_plugin.loggers.filters.matcher import WordMatcher
 from litellm_plugin.loggers.filters.normalize import normalize_phrase
@@ -147,9 +148,14 @@ class ContentFilterConfig(BaseModel):
 def _read_words(path: Path) -> list[tuple[str, Action | None]]:
     """Phrases from a words file: plain text (one per line, '#' comments), JSON or YAML."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not part of a word
     except OSError as exc:
         raise ValueError(f"blocked_words_file: cannot read {str(path)!r}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"blocked_words_file: {str(path)!r} is not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+            f"{exc.start}); save it as UTF-8"
+        ) from None
     suffix = path.suffix.lower()
     if suffix not in {".json", ".yaml", ".yml"}:
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
@@ -170,15 +176,26 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         if isinstance(entry, str) and entry.strip():
             words.append((entry, None))
         elif isinstance(entry, dict) and isinstance(entry.get("keyword"), str):
-            action = _lower(entry.get("action"))
-            if action not in (None, "mask", "block"):
-                raise ValueError(f"blocked_words_file: action of {entry['keyword']!r} must be mask or block")
-            words.append((entry["keyword"], action))
+            words.append(_file_entry(entry, path))
         else:
             raise ValueError(f"blocked_words_file: unexpected entry {entry!r} in {str(path)!r}")
     for word, _ in words:
         _check_word(word, "blocked_words_file: ")
     return words
+
+
+def _file_entry(entry: dict[str, Any], path: Path) -> tuple[str, Action | None]:
+    """A ``{keyword, action, description}`` entry, with the same checks as in ``blocked_words``: a misspelt
+    ``action`` key must not silently turn a blocked word into a masked one."""
+    try:
+        word = BlockedWord.model_validate(entry)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
+        raise ValueError(
+            f"blocked_words_file: entry {entry['keyword']!r} in {str(path)!r}: {problems} "
+            "(allowed keys: keyword, action (mask or block), description)"
+        ) from None
+    return word.keyword, word.action
 
 
 def _check_word(word: str, where: str = "") -> None:
@@ -192,6 +209,8 @@ def _check_word(word: str, where: str = "") -> None:
 
 
 def _level(value: Any) -> Any:
+    if isinstance(value, bool):  # an int to pydantic, but True is no logging level
+        raise ValueError(f"logging level must be a name such as 'INFO' or a number, not {value!r}")
     if isinstance(value, str):
         level = logging.getLevelName(value.upper())
         if not isinstance(level, int):
@@ -211,3 +230,19 @@ class RequestLoggerConfig(BaseModel):
     max_text_chars: int = Field(default=10_000, gt=0, description="Longest text kept per field in verbose records.")
 
     _level = field_validator("level", mode="before")(_level)
+
+    @field_validator("redact_keys", mode="before")
+    @classmethod
+    def _one_key(cls, value: Any) -> Any:
+        """One key name is one key, not its letters: ``"password"`` must not become ``("p", "a", ...)``."""
+        if isinstance(value, str):
+            return (value,)
+        return tuple(value) if isinstance(value, Iterable) and not isinstance(value, dict | bytes) else value
+
+    @field_validator("redact_keys")
+    @classmethod
+    def _keys_not_blank(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        blank = [key for key in keys if not key.strip()]
+        if blank:
+            raise ValueError(f"redact_keys: key names must not be blank, got {blank[0]!r}")
+        return keys

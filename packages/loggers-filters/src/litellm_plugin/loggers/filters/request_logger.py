@@ -65,7 +65,7 @@ class RequestLogger(BaseCustomLogger):
                 "json_lines": json_lines,
                 "level": level,
                 "logger_name": logger_name,
-                "redact_keys": tuple(redact_keys),
+                "redact_keys": redact_keys,
                 "max_text_chars": max_text_chars,
             }
         )

@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 import httpx
 from fastapi import FastAPI
 from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelResponse
+from pydantic import BaseModel, ConfigDict, field_validator
 
 from litellm_plugin.core.provider import BaseCustomProvider
 
@@ -66,6 +67,36 @@ class _Target:
     model: str
 
 
+class _ProviderOptions(BaseModel):
+    """The constructor's arguments, checked when the provider is built rather than on its first call."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", title="MockAPIProvider")
+
+    api_base: str | None
+    api_key: str | None
+    extra_headers: dict[str, str]
+    settings: MockServerSettings | None
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # empty: as if not given (the call's api_base, $MOCK_API_BASE or the embedded app)
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL:
+            url = None
+        if url is None or url.scheme not in ("http", "https") or not url.host:
+            raise ValueError(f"api_base {value!r} must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        return value
+
+    @field_validator("settings", mode="before")
+    @classmethod
+    def _settings_from_mapping(cls, value: object) -> object:
+        """Settings may be given as a dict (e.g. from YAML): validated as ``MockServerSettings``."""
+        return MockServerSettings.model_validate(value) if isinstance(value, Mapping) else value
+
+
 def _normalize_base(api_base: str) -> str:
     """``http://host:port`` means ``http://host:port/v1``; any other path is used as given."""
     base = api_base.rstrip("/")
@@ -94,16 +125,25 @@ class MockAPIProvider(BaseCustomProvider):
         *,
         api_base: str | None = None,
         api_key: str | None = None,
-        settings: MockServerSettings | None = None,
+        settings: MockServerSettings | Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         script: str | Path | Script | None = None,
     ) -> None:
         super().__init__()
+        options = _ProviderOptions.model_validate(
+            {
+                "api_base": api_base,
+                "api_key": api_key,
+                "extra_headers": dict(extra_headers) if isinstance(extra_headers, Mapping) else extra_headers or {},
+                "settings": settings,
+            }
+        )
+        settings = options.settings
         if script is not None:  # loaded now: a bad rule fails here, naming it
             settings = (settings or MockServerSettings()).model_copy(update={"script": load_script(script)})
-        self.api_base = api_base
-        self.api_key = api_key
-        self.extra_headers = dict(extra_headers or {})
+        self.api_base = options.api_base
+        self.api_key = options.api_key
+        self.extra_headers = dict(options.extra_headers)
         self._settings = settings
         self._app: FastAPI | None = None
         self._app_lock = threading.Lock()

@@ -26,7 +26,7 @@ class MockServerSettings(BaseModel):
     contains ``embedding`` serve ``/v1/embeddings`` only; the others serve chat, Responses and Messages.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True, extra="forbid")  # a typo is an error
 
     api_key: str | None = DEFAULT_API_KEY
     models: tuple[str, ...] = Field(default=DEFAULT_MODELS, min_length=1)
