@@ -42,8 +42,23 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
         return None
 
 
+_MAX_MESSAGE = 2000
+"""Characters of an error body quoted in the exception: a 2 MB error page must not become a 2 MB message."""
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _MAX_MESSAGE:
+        return text
+    return f"{text[:_MAX_MESSAGE]}... ({len(text) - _MAX_MESSAGE} more characters)"
+
+
 def _error_message(body: bytes) -> tuple[str, str | None]:
-    """The message and code of an OpenAI-shaped error body, or the raw text."""
+    """The message (clipped) and code of an OpenAI-shaped error body, or the raw text."""
+    message, code = _full_error_message(body)
+    return _clip(message), code
+
+
+def _full_error_message(body: bytes) -> tuple[str, str | None]:
     text = body.decode("utf-8", "replace")
     try:
         error = json.loads(text).get("error")
@@ -61,6 +76,9 @@ def error_from_response(response: httpx.Response, *, provider: str, model: str) 
     """The LiteLLM exception for an HTTP error response whose body has been read."""
     status = response.status_code
     message, code = _error_message(response.content)
+    if 300 <= status < 400:
+        location = response.headers.get("location", "(no Location)")
+        message = f"a redirect to {location[:200]}, not followed (the key goes to api_base only)"
     kind = _KIND_BY_STATUS.get(status, "internal" if status >= 500 else "api_error")
     if status == 400 and code == "context_length_exceeded":
         kind = "context_window_exceeded"
