@@ -287,6 +287,32 @@ async def test_huge_error_page_is_clipped_in_the_message(
     assert len(str(error)) < 10_000
 
 
+ECHOES = {
+    "401-quoting-the-key": (
+        respond(401, {"error": {"message": f"Incorrect API key provided: {SECRET}", "code": "invalid_api_key"}}),
+        litellm.AuthenticationError,
+    ),
+    "malformed-body-quoting-the-key": (respond(body=f"key={SECRET}".encode()), litellm.APIError),
+    "stream-error-event-quoting-the-key": (
+        event_stream(data({"error": {"message": f"key {SECRET} revoked"}}), DONE),
+        litellm.APIError,
+    ),
+}
+
+
+@MODES
+@pytest.mark.parametrize("case", list(ECHOES))
+async def test_key_echoed_by_the_server_is_masked_in_the_error(
+    hostile: Callable[[Handler], HostileServer], mode: str, case: str
+) -> None:
+    handler, kind = ECHOES[case]
+    server = hostile(handler)
+    error = await raised(mode, stream=case.startswith("stream"), api_base=server.base_url)
+    assert isinstance(error, kind), repr(error)
+    assert SECRET not in str(error)
+    assert "***" in str(error)
+
+
 # --- redirects ------------------------------------------------------------------------------------------------
 
 

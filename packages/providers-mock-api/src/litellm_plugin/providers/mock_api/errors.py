@@ -7,7 +7,7 @@ Router retries, cooldowns and fallbacks decide by exception class, and the Route
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -53,12 +53,7 @@ def _clip(text: str) -> str:
 
 
 def _error_message(body: bytes) -> tuple[str, str | None]:
-    """The message (clipped) and code of an OpenAI-shaped error body, or the raw text."""
-    message, code = _full_error_message(body)
-    return _clip(message), code
-
-
-def _full_error_message(body: bytes) -> tuple[str, str | None]:
+    """The message and code of an OpenAI-shaped error body, or the raw text."""
     text = body.decode("utf-8", "replace")
     try:
         error = json.loads(text).get("error")
@@ -72,13 +67,18 @@ def _full_error_message(body: bytes) -> tuple[str, str | None]:
     return text, None
 
 
-def error_from_response(response: httpx.Response, *, provider: str, model: str) -> Exception:
-    """The LiteLLM exception for an HTTP error response whose body has been read."""
+def error_from_response(
+    response: httpx.Response, *, provider: str, model: str, mask: Callable[[str], str] = str
+) -> Exception:
+    """The LiteLLM exception for an HTTP error response whose body has been read.
+
+    ``mask`` blanks secrets out of the server's message (a 401 body may quote the key it refused)."""
     status = response.status_code
     message, code = _error_message(response.content)
+    message = _clip(mask(message))
     if 300 <= status < 400:
         location = response.headers.get("location", "(no Location)")
-        message = f"a redirect to {location[:200]}, not followed (the key goes to api_base only)"
+        message = f"a redirect to {mask(location)[:200]}, not followed (the key goes to api_base only)"
     kind = _KIND_BY_STATUS.get(status, "internal" if status >= 500 else "api_error")
     if status == 400 and code == "context_length_exceeded":
         kind = "context_window_exceeded"

@@ -19,7 +19,7 @@ import threading
 import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +63,9 @@ _STALE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 closes idle ones after 5 s). The request is sent once more, on a fresh connection, as the openai client does."""
 
 
+_MIN_MASKED = 6
+"""Shorter keys are not masked in server text: replacing every "abc" would garble the message, not hide much."""
+
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
@@ -70,11 +73,16 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 class _Target:
     embedded: bool
     base_url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # Authorization
     timeout: httpx.Timeout
     model: str
     total: float | None
     """The caller's ``timeout=`` as a deadline for the whole non-stream request (``None``: per operation)."""
+    key: str = field(repr=False)
+
+    def mask(self, text: str) -> str:
+        """``text`` from the server with the key blanked out: an error body may echo it back."""
+        return text.replace(self.key, "***") if len(self.key) >= _MIN_MASKED else text
 
 
 def _normalize_base(api_base: str) -> str:
@@ -194,6 +202,7 @@ class MockAPIProvider(BaseCustomProvider):
             timeout=_as_timeout(timeout),
             model=model,
             total=float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None,
+            key=key,
         )
 
     def _transport_error(self, error: httpx.TransportError, target: _Target, streaming: bool) -> Exception:
@@ -204,22 +213,22 @@ class MockAPIProvider(BaseCustomProvider):
             return fill(json.loads(response.content))
         except (ValueError, TypeError, RecursionError) as exc:  # not JSON, wrong fields or types, too deep
             raise malformed_body_error(
-                f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}",
+                target.mask(f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}"),
                 provider=self.error_provider,
                 model=target.model,
             ) from None
 
     def _stream_error(self, error: StreamError, target: _Target) -> Exception:
         if error.malformed:
-            return malformed_body_error(str(error), provider=self.error_provider, model=target.model)
-        return self.error("api_error", str(error), model=target.model, status_code=error.status_code)
+            return malformed_body_error(target.mask(str(error)), provider=self.error_provider, model=target.model)
+        return self.error("api_error", target.mask(str(error)), model=target.model, status_code=error.status_code)
 
     def _cut_off(self, response: httpx.Response, framer: SSEFramer, target: _Target) -> Exception:
         if framer.events == 0 and framer.foreign is not None:
             content_type = response.headers.get("content-type", "none")
             return malformed_body_error(
                 f"HTTP {response.status_code} (Content-Type {content_type}) is not a server-sent event stream;"
-                f" it starts {framer.foreign!r}",
+                f" it starts {target.mask(framer.foreign)!r}",
                 provider=self.error_provider,
                 model=target.model,
             )
@@ -271,7 +280,7 @@ class MockAPIProvider(BaseCustomProvider):
         finally:
             response.close()
         if read.status_code >= 300:  # redirects are not followed: the key must not go to another host
-            raise error_from_response(read, provider=self.error_provider, model=target.model)
+            raise error_from_response(read, provider=self.error_provider, model=target.model, mask=target.mask)
         return read
 
     async def _aopen(self, client: httpx.AsyncClient, request: httpx.Request, target: _Target) -> httpx.Response:
@@ -310,7 +319,7 @@ class MockAPIProvider(BaseCustomProvider):
         finally:
             await response.aclose()
         if response.status_code >= 300:  # redirects are not followed: the key must not go to another host
-            raise error_from_response(response, provider=self.error_provider, model=target.model)
+            raise error_from_response(response, provider=self.error_provider, model=target.model, mask=target.mask)
         return response
 
     def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
