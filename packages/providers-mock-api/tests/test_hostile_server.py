@@ -187,6 +187,21 @@ async def test_unusable_completion_body_is_a_malformed_body_error(
     assert_malformed(await raised(mode, api_base=server.base_url), word)
 
 
+@MODES
+async def test_metadata_of_the_wrong_type_is_not_handed_on(
+    hostile: Callable[[Handler], HostileServer], mode: str
+) -> None:
+    """``created`` stays an int and ``id`` a string, whatever the server sends; a bad ``model`` is dropped."""
+    body = {**_completion(), "id": 5, "created": "yesterday", "model": ["m"], "system_fingerprint": 7}
+    server = hostile(respond(body=body))
+    response = await call(mode, api_base=server.base_url)
+    assert response.choices[0].message.content == "x"
+    assert isinstance(response.created, int)
+    assert isinstance(response.id, str)
+    assert not isinstance(response.model, list)
+    assert response.system_fingerprint is None
+
+
 STREAM_EVENTS = {
     "choices-not-a-list": ({"choices": 5}, "'choices'"),
     "index-not-an-int": ({"choices": [{"index": "a", "delta": {"content": "x"}}]}, "'index'"),

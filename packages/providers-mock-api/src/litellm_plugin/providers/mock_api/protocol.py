@@ -80,6 +80,11 @@ def _require(payload: Mapping[str, Any], key: str, kind: type) -> Any:
     return value
 
 
+def _metadata(payload: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
+    value = payload.get(key)
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
 def fill_model_response(payload: object, model_response: ModelResponse) -> ModelResponse:
     """Copy a ``chat.completion`` JSON object into a ``ModelResponse``; ``ValueError`` if malformed."""
     if not isinstance(payload, Mapping):
@@ -97,10 +102,11 @@ def fill_model_response(payload: object, model_response: ModelResponse) -> Model
             )
         )
     model_response.choices = choices
-    model_response.id = payload.get("id") or model_response.id
-    model_response.created = payload.get("created") or model_response.created
-    model_response.model = payload.get("model") or model_response.model
-    model_response.system_fingerprint = payload.get("system_fingerprint")
+    # Metadata of the wrong type is ignored (LiteLLM's own values stay): it must not reach the caller as is.
+    model_response.id = _metadata(payload, "id", str) or model_response.id
+    model_response.created = _metadata(payload, "created", int) or model_response.created
+    model_response.model = _metadata(payload, "model", str) or model_response.model
+    model_response.system_fingerprint = _metadata(payload, "system_fingerprint", str)
     usage = payload.get("usage")
     if isinstance(usage, Mapping):
         setattr(model_response, "usage", Usage(**usage))  # noqa: B010 - not a declared field of ModelResponse
