@@ -7,7 +7,7 @@ Router retries, cooldowns and fallbacks decide by exception class, and the Route
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 import httpx
 
@@ -42,6 +42,16 @@ def retry_after_seconds(headers: httpx.Headers) -> float | None:
         return None
 
 
+_MAX_MESSAGE = 2000
+"""Characters of an error body quoted in the exception: a 2 MB error page must not become a 2 MB message."""
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _MAX_MESSAGE:
+        return text
+    return f"{text[:_MAX_MESSAGE]}... ({len(text) - _MAX_MESSAGE} more characters)"
+
+
 def _error_message(body: bytes) -> tuple[str, str | None]:
     """The message and code of an OpenAI-shaped error body, or the raw text."""
     text = body.decode("utf-8", "replace")
@@ -57,10 +67,18 @@ def _error_message(body: bytes) -> tuple[str, str | None]:
     return text, None
 
 
-def error_from_response(response: httpx.Response, *, provider: str, model: str) -> Exception:
-    """The LiteLLM exception for an HTTP error response whose body has been read."""
+def error_from_response(
+    response: httpx.Response, *, provider: str, model: str, mask: Callable[[str], str] = str
+) -> Exception:
+    """The LiteLLM exception for an HTTP error response whose body has been read.
+
+    ``mask`` blanks secrets out of the server's message (a 401 body may quote the key it refused)."""
     status = response.status_code
     message, code = _error_message(response.content)
+    message = _clip(mask(message))
+    if 300 <= status < 400:
+        location = response.headers.get("location", "(no Location)")
+        message = f"a redirect to {mask(location)[:200]}, not followed (the key goes to api_base only)"
     kind = _KIND_BY_STATUS.get(status, "internal" if status >= 500 else "api_error")
     if status == 400 and code == "context_length_exceeded":
         kind = "context_window_exceeded"

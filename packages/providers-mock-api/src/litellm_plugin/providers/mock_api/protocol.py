@@ -7,8 +7,9 @@ become your API's request, and how your API's responses and stream events become
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from litellm.types.llms.openai import ChatCompletionToolCallChunk
 from litellm.types.utils import (
@@ -33,6 +34,11 @@ __all__ = [
 ]
 
 # Set by the provider itself rather than passed through from ``optional_params``.
+_SSE_FIELD = re.compile(r"(:|(data|event|id|retry)(:|$))")
+
+T = TypeVar("T")
+D = TypeVar("D")
+
 _NOT_FORWARDED = frozenset({"stream", "stream_options", "extra_body"})
 
 
@@ -74,6 +80,11 @@ def _require(payload: Mapping[str, Any], key: str, kind: type) -> Any:
     return value
 
 
+def _metadata(payload: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
+    value = payload.get(key)
+    return value if isinstance(value, kind) and not isinstance(value, bool) else None
+
+
 def fill_model_response(payload: object, model_response: ModelResponse) -> ModelResponse:
     """Copy a ``chat.completion`` JSON object into a ``ModelResponse``; ``ValueError`` if malformed."""
     if not isinstance(payload, Mapping):
@@ -91,21 +102,32 @@ def fill_model_response(payload: object, model_response: ModelResponse) -> Model
             )
         )
     model_response.choices = choices
-    model_response.id = payload.get("id") or model_response.id
-    model_response.created = payload.get("created") or model_response.created
-    model_response.model = payload.get("model") or model_response.model
-    model_response.system_fingerprint = payload.get("system_fingerprint")
+    # Metadata of the wrong type is ignored (LiteLLM's own values stay): it must not reach the caller as is.
+    model_response.id = _metadata(payload, "id", str) or model_response.id
+    model_response.created = _metadata(payload, "created", int) or model_response.created
+    model_response.model = _metadata(payload, "model", str) or model_response.model
+    model_response.system_fingerprint = _metadata(payload, "system_fingerprint", str)
     usage = payload.get("usage")
     if isinstance(usage, Mapping):
         setattr(model_response, "usage", Usage(**usage))  # noqa: B010 - not a declared field of ModelResponse
     return model_response
 
 
+def _embedding_item(item: object) -> object:
+    """One ``data`` entry: an object whose ``embedding`` is a list of numbers (or base64 text)."""
+    vector = item.get("embedding") if isinstance(item, Mapping) else None
+    if isinstance(vector, str):
+        return item
+    if not isinstance(vector, list) or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vector):
+        raise ValueError(f"an embedding is not a list of numbers: {str(item)[:100]!r}")
+    return item
+
+
 def fill_embedding_response(payload: object, response: EmbeddingResponse) -> EmbeddingResponse:
     """Copy an embeddings ``list`` JSON object into LiteLLM's ``EmbeddingResponse``."""
     if not isinstance(payload, Mapping):
         raise ValueError("body is not a JSON object")
-    response.data = list(_require(payload, "data", list))
+    response.data = [_embedding_item(item) for item in _require(payload, "data", list)]
     response.model = payload.get("model") or response.model
     usage = payload.get("usage")
     if isinstance(usage, Mapping):
@@ -123,15 +145,21 @@ class SSEFramer:
 
     def __init__(self) -> None:
         self._data: list[str] = []
+        self.events = 0
+        self.foreign: str | None = None
+        """The first line that is no SSE field: what a body that is not an event stream starts with."""
 
     def feed(self, line: str) -> str | None:
         if line:
             if line.startswith("data:"):
                 self._data.append(line[6:] if line.startswith("data: ") else line[5:])
+            elif self.foreign is None and not _SSE_FIELD.match(line):
+                self.foreign = line[:120]
             return None  # comments (":..."), "event:", "id:" and "retry:" fields carry nothing we use
         if not self._data:
             return None
         event, self._data = "\n".join(self._data), []
+        self.events += 1
         return event
 
     def flush(self) -> str | None:
@@ -148,6 +176,28 @@ class StreamError(ValueError):
         self.malformed = malformed
 
 
+def _field(payload: Mapping[str, Any], key: str, kind: type[T], default: D) -> T | D:
+    """``payload[key]`` if it has the type the API promises, ``default`` if absent or null; else malformed."""
+    value = payload.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise StreamError(
+            f"stream field {key!r} should be {kind.__name__}, got {type(value).__name__}: {str(value)[:100]!r}",
+            malformed=True,
+        )
+    return value
+
+
+def _usage(usage: object) -> Mapping[str, Any]:
+    """A stream's usage object, its token counts checked (LiteLLM adds them up later, far from here)."""
+    if not isinstance(usage, Mapping):
+        raise StreamError(f"stream usage is not an object: {str(usage)[:100]!r}", malformed=True)
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        _field(usage, key, int, 0)
+    return usage
+
+
 def _tool_use(call: object) -> ChatCompletionToolCallChunk:
     """An OpenAI tool-call delta as LiteLLM's tool-call chunk (the first carries id and name)."""
     if not isinstance(call, Mapping) or not isinstance(call.get("index"), int):
@@ -155,9 +205,12 @@ def _tool_use(call: object) -> ChatCompletionToolCallChunk:
     raw_function = call.get("function")
     function: Mapping[str, Any] = raw_function if isinstance(raw_function, Mapping) else {}
     return ChatCompletionToolCallChunk(
-        id=call.get("id"),
+        id=_field(call, "id", str, None),
         type="function",
-        function={"name": function.get("name"), "arguments": function.get("arguments") or ""},
+        function={
+            "name": _field(function, "name", str, None),
+            "arguments": _field(function, "arguments", str, ""),
+        },
         index=call["index"],
     )
 
@@ -180,6 +233,14 @@ class StreamAssembler:
             self.done = True
             return []
         try:
+            return self._feed(data)
+        except StreamError:
+            raise
+        except (TypeError, ValueError, RecursionError) as exc:  # a field of the wrong type, nesting too deep
+            raise StreamError(f"unreadable stream event ({exc}): {data[:200]!r}", malformed=True) from None
+
+    def _feed(self, data: str) -> list[GenericStreamingChunk]:
+        try:
             payload = json.loads(data)
         except ValueError:
             raise StreamError(f"stream event is not JSON: {data[:200]!r}", malformed=True) from None
@@ -189,15 +250,15 @@ class StreamAssembler:
         if error is not None:
             message = error.get("message") if isinstance(error, Mapping) else error
             raise StreamError(f"error event mid-stream: {message}")
-        if isinstance(payload.get("usage"), Mapping):
-            self._usage = payload["usage"]
+        if payload.get("usage") is not None:
+            self._usage = _usage(payload["usage"])
         chunks: list[GenericStreamingChunk] = []
-        for choice in payload.get("choices") or ():
+        for choice in _field(payload, "choices", list, []):
             if not isinstance(choice, Mapping):
                 raise StreamError("stream choice is not an object", malformed=True)
-            index = int(choice.get("index") or 0)
+            index = _field(choice, "index", int, 0)
             delta = choice.get("delta") or {}
-            text = (delta.get("content") or "") if isinstance(delta, Mapping) else ""
+            text = _field(delta, "content", str, "") if isinstance(delta, Mapping) else ""
             if text:
                 chunks.append(make_chunk(text, index=index))
             calls = delta.get("tool_calls") if isinstance(delta, Mapping) else None

@@ -9,14 +9,17 @@ is the call's ``api_key``, else the constructor's, else ``$MOCK_API_KEY``, else 
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import logging
 import os
+import re
 import threading
+import time
 import weakref
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -53,18 +56,34 @@ EMBEDDED_API_BASE = "http://mock-api.embedded/v1"
 
 DEFAULT_TIMEOUT = 600.0
 
+_FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+"""Dropped when a body read under a deadline is put back into a response (it is already decoded)."""
+
 _STALE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
 """Errors before any response arrived: typically a kept-alive connection the server closed meanwhile (uvicorn
 closes idle ones after 5 s). The request is sent once more, on a fresh connection, as the openai client does."""
+
+
+_MIN_MASKED = 6
+"""Shorter keys are not masked in server text: replacing every "abc" would garble the message, not hide much."""
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 @dataclass(frozen=True)
 class _Target:
     embedded: bool
     base_url: str
-    headers: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # Authorization
     timeout: httpx.Timeout
     model: str
+    total: float | None
+    """The caller's ``timeout=`` as a deadline for the whole non-stream request (``None``: per operation)."""
+    key: str = field(repr=False)
+
+    def mask(self, text: str) -> str:
+        """``text`` from the server with the key blanked out: an error body may echo it back."""
+        return text.replace(self.key, "***") if len(self.key) >= _MIN_MASKED else text
 
 
 class _ProviderOptions(BaseModel):
@@ -101,6 +120,31 @@ def _normalize_base(api_base: str) -> str:
     """``http://host:port`` means ``http://host:port/v1``; any other path is used as given."""
     base = api_base.rstrip("/")
     return base + "/v1" if httpx.URL(base).path in ("", "/") else base
+
+
+def _base_problem(api_base: str) -> str | None:
+    """Why ``api_base`` cannot be used, or ``None``; never quotes a password it may carry."""
+    try:
+        url = httpx.URL(api_base)
+    except httpx.InvalidURL as exc:
+        return f"api_base is not a valid URL ({exc})"
+    if url.scheme not in ("http", "https") or not url.host:
+        return f"api_base must be an http:// or https:// URL with a host, got {url.copy_with(userinfo=b'')}"
+    if url.userinfo:
+        return "api_base must not carry credentials (user:password@); pass the key as api_key"
+    return None
+
+
+def _header_problem(name: object, value: object) -> str | None:
+    """Why a header cannot be sent, or ``None``; never quotes the value (it may be a key)."""
+    shown = "the api_key" if str(name).lower() == "authorization" else f"header {str(name)[:60]!r}"
+    if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        return f"{shown}: not a valid HTTP header name"
+    if not isinstance(value, str):
+        return f"{shown}: the value must be a string, not {type(value).__name__}"
+    if not value.isascii() or any(char in value for char in "\r\n\0"):
+        return f"{shown}: the value has a character HTTP headers cannot carry (CR, LF, NUL or non-ASCII)"
+    return None
 
 
 def _as_timeout(timeout: float | httpx.Timeout | None) -> httpx.Timeout:
@@ -186,12 +230,19 @@ class MockAPIProvider(BaseCustomProvider):
             "Authorization": f"Bearer {key}",
             "Content-Type": "application/json",
         }
+        problem = _base_problem(base) if base else None
+        for name, value in all_headers.items():
+            problem = problem or _header_problem(name, value)
+        if problem:  # refused here: httpx and aiohttp would quote the offending value (a key) in their errors
+            raise self.error("bad_request", f"{self.error_provider}: {problem}", model=model)
         return _Target(
             embedded=not base,
             base_url=_normalize_base(base) if base else EMBEDDED_API_BASE,
             headers=all_headers,
             timeout=_as_timeout(timeout),
             model=model,
+            total=float(timeout) if isinstance(timeout, (int, float)) and timeout > 0 else None,
+            key=key,
         )
 
     def _transport_error(self, error: httpx.TransportError, target: _Target, streaming: bool) -> Exception:
@@ -200,22 +251,50 @@ class MockAPIProvider(BaseCustomProvider):
     def _parse(self, response: httpx.Response, target: _Target, fill: Callable[[object], T]) -> T:
         try:
             return fill(json.loads(response.content))
-        except ValueError as exc:  # JSONDecodeError is a ValueError, and so are missing fields
+        except (ValueError, TypeError, RecursionError) as exc:  # not JSON, wrong fields or types, too deep
             raise malformed_body_error(
-                f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}",
+                target.mask(f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}"),
                 provider=self.error_provider,
                 model=target.model,
             ) from None
 
     def _stream_error(self, error: StreamError, target: _Target) -> Exception:
         if error.malformed:
-            return malformed_body_error(str(error), provider=self.error_provider, model=target.model)
-        return self.error("api_error", str(error), model=target.model, status_code=error.status_code)
+            return malformed_body_error(target.mask(str(error)), provider=self.error_provider, model=target.model)
+        return self.error("api_error", target.mask(str(error)), model=target.model, status_code=error.status_code)
 
-    def _cut_off(self, target: _Target) -> Exception:
+    def _cut_off(self, response: httpx.Response, framer: SSEFramer, target: _Target) -> Exception:
+        if framer.events == 0 and framer.foreign is not None:
+            content_type = response.headers.get("content-type", "none")
+            return malformed_body_error(
+                f"HTTP {response.status_code} (Content-Type {content_type}) is not a server-sent event stream;"
+                f" it starts {target.mask(framer.foreign)!r}",
+                provider=self.error_provider,
+                model=target.model,
+            )
         return self.error("connection", "stream ended before data: [DONE] (cut off)", model=target.model)
 
+    def _undecodable(self, error: httpx.DecodingError, target: _Target) -> Exception:
+        """A body its ``Content-Encoding`` cannot decode (say "gzip" on plain bytes)."""
+        return malformed_body_error(
+            f"cannot decode the body: {error}", provider=self.error_provider, model=target.model
+        )
+
+    def _timed_out(self, target: _Target) -> Exception:
+        return self.error("timeout", f"no complete reply within timeout={target.total:g}s", model=target.model)
+
+    def _read_within(self, response: httpx.Response, target: _Target, started: float) -> httpx.Response:
+        """The body read with the caller's ``timeout=`` as a deadline: a trickling server cannot hold us."""
+        body = bytearray()
+        for piece in response.iter_bytes():
+            body += piece
+            if target.total is not None and time.monotonic() - started > target.total:
+                raise self._timed_out(target)
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _FRAMING_HEADERS]
+        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
+
     def _send(self, target: _Target, path: str, body: bytes, stream: bool) -> httpx.Response:
+        started = time.monotonic()
         client = self._pool.sync_client(target.embedded)
         request = client.build_request(
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
@@ -230,43 +309,57 @@ class MockAPIProvider(BaseCustomProvider):
                 response = client.send(request, stream=True)
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
-        if stream and response.status_code < 400:
+        if stream and response.status_code < 300:
             return response
         try:
-            response.read()
+            read = self._read_within(response, target, started)
+        except httpx.DecodingError as exc:
+            raise self._undecodable(exc, target) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         finally:
             response.close()
-        if response.status_code >= 400:
-            raise error_from_response(response, provider=self.error_provider, model=target.model)
-        return response
+        if read.status_code >= 300:  # redirects are not followed: the key must not go to another host
+            raise error_from_response(read, provider=self.error_provider, model=target.model, mask=target.mask)
+        return read
+
+    async def _aopen(self, client: httpx.AsyncClient, request: httpx.Request, target: _Target) -> httpx.Response:
+        """Send and wait for the headers; once more on a fresh connection after a stale one (see ``_STALE``)."""
+        try:
+            return await client.send(request, stream=True)
+        except _STALE as exc:
+            if target.embedded:
+                raise
+            logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
+            return await client.send(request, stream=True)
 
     async def _asend(self, target: _Target, path: str, body: bytes, stream: bool) -> httpx.Response:
+        started = time.monotonic()
         client = await self._pool.async_client(target.embedded)
         request = client.build_request(
             "POST", target.base_url + path, content=body, headers=target.headers, timeout=target.timeout
         )
         try:
-            try:
-                response = await client.send(request, stream=True)
-            except _STALE as exc:
-                if target.embedded:
-                    raise
-                logger.debug("retrying once after %r (a pooled connection the server had closed)", exc)
-                response = await client.send(request, stream=True)
+            response = await asyncio.wait_for(self._aopen(client, request, target), target.total)
+        except asyncio.TimeoutError:  # headers trickling in: each read is quick, the whole is not
+            raise self._timed_out(target) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
-        if stream and response.status_code < 400:
+        if stream and response.status_code < 300:
             return response
         try:
-            await response.aread()
+            remaining = None if target.total is None else max(target.total - (time.monotonic() - started), 0.0)
+            await asyncio.wait_for(response.aread(), remaining)
+        except asyncio.TimeoutError:
+            raise self._timed_out(target) from None
+        except httpx.DecodingError as exc:
+            raise self._undecodable(exc, target) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=False) from exc
         finally:
             await response.aclose()
-        if response.status_code >= 400:
-            raise error_from_response(response, provider=self.error_provider, model=target.model)
+        if response.status_code >= 300:  # redirects are not followed: the key must not go to another host
+            raise error_from_response(response, provider=self.error_provider, model=target.model, mask=target.mask)
         return response
 
     def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
@@ -281,6 +374,8 @@ class MockAPIProvider(BaseCustomProvider):
             tail = None if assembler.done else framer.flush()
             if tail is not None:
                 yield from assembler.feed(tail)
+        except httpx.DecodingError as exc:
+            raise self._undecodable(exc, target) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=True) from exc
         except StreamError as exc:
@@ -288,7 +383,7 @@ class MockAPIProvider(BaseCustomProvider):
         finally:
             response.close()
         if not assembler.done:
-            raise self._cut_off(target)
+            raise self._cut_off(response, framer, target)
         yield from assembler.finish()
 
     async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[GenericStreamingChunk]:
@@ -305,6 +400,8 @@ class MockAPIProvider(BaseCustomProvider):
             if tail is not None:
                 for chunk in assembler.feed(tail):
                     yield chunk
+        except httpx.DecodingError as exc:
+            raise self._undecodable(exc, target) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, target, streaming=True) from exc
         except StreamError as exc:
@@ -312,7 +409,7 @@ class MockAPIProvider(BaseCustomProvider):
         finally:
             await response.aclose()
         if not assembler.done:
-            raise self._cut_off(target)
+            raise self._cut_off(response, framer, target)
         for chunk in assembler.finish():
             yield chunk
 
