@@ -362,5 +362,7 @@ def test_a_router_over_a_map_with_a_class_handler_is_refused_at_construction() -
     """What the proxy does right after loading ``litellm_settings.custom_provider_map``: it stops at startup."""
     _set_map({"provider": "yaml_provider", "custom_handler": Answer})
     model_list: Any = [{"model_name": "m", "litellm_params": {"model": "yaml_provider/m"}}]
+    # Refused when the Router is built or, on LiteLLM releases whose Router builds no deployments in Python,
+    # on its first call.
     with pytest.raises(InvalidProviderError, match=r"custom_provider_map\[0\] \(provider 'yaml_provider'\)"):
-        litellm.Router(model_list=model_list)
+        litellm.Router(model_list=model_list).completion(model="m", messages=[{"role": "user", "content": "hi"}])

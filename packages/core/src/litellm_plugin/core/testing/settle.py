@@ -92,6 +92,8 @@ async def drain_litellm_logging(timeout: float = 10.0) -> bool:
                 await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
             except (TimeoutError, asyncio.TimeoutError):
                 flushed = False
+            except RuntimeError:  # older LiteLLM: its queue is bound to a loop that has closed; nothing to join
+                flush, flushed = None, False
         busy = _executor_busy()
         while busy and time.monotonic() < deadline:
             await asyncio.sleep(0.01)
