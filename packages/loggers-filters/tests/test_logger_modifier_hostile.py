@@ -233,6 +233,21 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
     assert "unprintable" in logged["odd"]
 
 
+def test_a_message_of_chained_assignments_is_logged_and_still_redacted(
+    provider: Any, log_file: _Lines, wait_for: Callable[..., None]
+) -> None:
+    """The name=value rule used to recurse into each value: ``a=a=a=...`` exhausted the stack (the record was
+    lost) and cost quadratic time."""
+    litellm.callbacks = [RequestLogger(verbose=True, json_lines=True)]
+    text = "a=" * 20_000 + "password=hunter2222 url=https://bob:pa55word@db.local"
+    _run(litellm.acompletion(model=provider.model, messages=[{"role": "user", "content": text}]))
+    [line] = _written(log_file, wait_for)
+    content = json.loads(line)["messages"][0]["content"]
+    assert content.startswith("a=a=a=")
+    assert "hunter2222" not in line
+    assert "pa55word" not in line
+
+
 # -- settings -----------------------------------------------------------------------------------------------
 
 
