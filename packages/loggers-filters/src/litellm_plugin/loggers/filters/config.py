@@ -5,11 +5,19 @@ from __future__ import annotations
 import importlib
 import json
 import logging
-from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from litellm_plugin.loggers.filters.matcher import WordMatcher
 from litellm_plugin.loggers.filters.normalize import normalize_phrase
@@ -208,9 +216,20 @@ def _check_word(word: str, where: str = "") -> None:
         raise ValueError(f"{where}blocked word {word!r} has no letter or digit once normalized ({key!r})")
 
 
+def _not_bool(value: Any) -> Any:
+    """``True`` is an int to Python, never a level or a length the user meant."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected an integer, got {value!r}")
+    return value
+
+
+def _one_or_many(value: Any) -> Any:
+    """A single name is one name, not a sequence of letters."""
+    return (value,) if isinstance(value, str) else value
+
+
 def _level(value: Any) -> Any:
-    if isinstance(value, bool):  # an int to pydantic, but True is no logging level
-        raise ValueError(f"logging level must be a name such as 'INFO' or a number, not {value!r}")
+    value = _not_bool(value)
     if isinstance(value, str):
         level = logging.getLevelName(value.upper())
         if not isinstance(level, int):
@@ -226,23 +245,11 @@ class RequestLoggerConfig(BaseModel):
     json_lines: bool = Field(default=False, description="Log each record as one line of JSON.")
     level: int = Field(default=logging.INFO, ge=0, description="Level of success records (failures: at least WARNING).")
     logger_name: str = Field(default="litellm_plugin.loggers.filters", min_length=1)
-    redact_keys: tuple[str, ...] = Field(default=(), description="More key names (case-insensitive) to redact.")
+    redact_keys: tuple[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)], ...] = Field(
+        default=(), description="More key names (case-insensitive) to redact; one name or several."
+    )
     max_text_chars: int = Field(default=10_000, gt=0, description="Longest text kept per field in verbose records.")
 
     _level = field_validator("level", mode="before")(_level)
-
-    @field_validator("redact_keys", mode="before")
-    @classmethod
-    def _one_key(cls, value: Any) -> Any:
-        """One key name is one key, not its letters: ``"password"`` must not become ``("p", "a", ...)``."""
-        if isinstance(value, str):
-            return (value,)
-        return tuple(value) if isinstance(value, Iterable) and not isinstance(value, dict | bytes) else value
-
-    @field_validator("redact_keys")
-    @classmethod
-    def _keys_not_blank(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
-        blank = [key for key in keys if not key.strip()]
-        if blank:
-            raise ValueError(f"redact_keys: key names must not be blank, got {blank[0]!r}")
-        return keys
+    _one_or_many = field_validator("redact_keys", mode="before")(_one_or_many)
+    _not_bool = field_validator("max_text_chars", mode="before")(_not_bool)

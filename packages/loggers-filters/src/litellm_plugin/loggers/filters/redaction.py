@@ -163,9 +163,9 @@ class Redactor:
         if isinstance(value, Mapping):
             result: dict[str, Any] = {}
             for key, item in value.items():
-                name = str(key)
+                name = key if isinstance(key, str) else _printable(key)
                 sensitive = self.is_sensitive(name) or (_headers and is_sensitive_header(name))
-                if sensitive and item not in (None, ""):
+                if sensitive and item is not None and not (isinstance(item, str) and not item):
                     result[self.text(name)] = REDACTED
                 else:
                     headers = name.lower().replace("-", "_").endswith("headers")
@@ -178,4 +178,12 @@ class Redactor:
                 return self.value(value.model_dump(), max_chars=max_chars, _depth=_depth + 1, _headers=_headers)
             except Exception:
                 pass
-        return self.value(repr(value), max_chars=max_chars, _depth=_depth + 1)
+        return self.value(_printable(value), max_chars=max_chars, _depth=_depth + 1)
+
+
+def _printable(value: Any) -> str:
+    """``repr(value)``, or its type name when its ``__repr__`` fails: one odd object must not cost the record."""
+    try:
+        return repr(value)
+    except Exception:
+        return f"<unprintable {type(value).__name__}>"

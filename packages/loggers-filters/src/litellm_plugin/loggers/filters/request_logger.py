@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -19,6 +20,14 @@ __all__ = ["RequestLogger"]
 _internal = logging.getLogger("litellm_plugin.loggers.filters")
 
 _MAX_ERROR_CHARS = 500
+_MAX_IDENTIFIER_CHARS = 500  # model, provider, call type, call id: caller-chosen, never needed whole past this
+
+# Characters that JSON leaves as they are but that end a line or rewrite a terminal for some readers (C1
+# controls such as NEL and CSI, line/paragraph separators, bidi controls) or that no UTF-8 stream can write
+# (lone surrogates): written as \uXXXX escapes, so one record is always one well-formed line.
+_UNSAFE_IN_JSON = re.compile(r"[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# A key=value field whose value has one of these is written as a JSON string, so it cannot forge a field.
+_NEEDS_QUOTES = re.compile(r'[\s"=\\]')
 
 # Parts of LiteLLM's callback kwargs that hold call content, not credentials: not searched for secrets.
 _CONTENT_KEYS = (
@@ -101,10 +110,10 @@ class RequestLogger(BaseCustomLogger):
         record: dict[str, Any] = {
             "event": "litellm_call",
             "outcome": outcome,
-            "call_id": _scalar(slo.get("litellm_call_id") or kwargs.get("litellm_call_id")),
-            "model": _scalar(slo.get("model") or kwargs.get("model")),
-            "provider": _scalar(slo.get("custom_llm_provider") or kwargs.get("custom_llm_provider")),
-            "call_type": _scalar(slo.get("call_type") or kwargs.get("call_type")),
+            "call_id": _identifier(slo.get("litellm_call_id") or kwargs.get("litellm_call_id")),
+            "model": _identifier(slo.get("model") or kwargs.get("model")),
+            "provider": _identifier(slo.get("custom_llm_provider") or kwargs.get("custom_llm_provider")),
+            "call_type": _identifier(slo.get("call_type") or kwargs.get("call_type")),
             "api": normalize_call_type(slo.get("call_type") or kwargs.get("call_type")),
             "stream": stream,
             "latency_ms": _ms(started, ended),
@@ -173,6 +182,14 @@ def _scalar(value: Any) -> Any:
     return value if value is None or isinstance(value, (str, int, float)) else str(value)
 
 
+def _identifier(value: Any) -> Any:
+    """An identifier (caller-chosen: a model name, a call id) cut to length, so a huge one cannot bloat lines."""
+    value = _scalar(value)
+    if isinstance(value, str) and len(value) > _MAX_IDENTIFIER_CHARS:
+        value = f"{value[:_MAX_IDENTIFIER_CHARS]}... [{len(value) - _MAX_IDENTIFIER_CHARS} more chars]"
+    return value
+
+
 def _ms(start: float | None, end: float | None) -> float | None:
     if start is None or end is None:
         return None
@@ -214,8 +231,9 @@ def _request_headers(kwargs: dict[str, Any]) -> Any:
     return None
 
 
-def _json_line(record: dict[str, Any]) -> str:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+def _json_line(record: Any) -> str:
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _UNSAFE_IN_JSON.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
 
 
 def _text_line(record: dict[str, Any]) -> str:
@@ -225,9 +243,9 @@ def _text_line(record: dict[str, Any]) -> str:
     )
     parts = [
         f"litellm call {record['outcome']}:",
-        f"model={record['model']}",
-        f"provider={record['provider']}",
-        f"call_type={record['call_type']}",
+        f"model={_field(record['model'])}",
+        f"provider={_field(record['provider'])}",
+        f"call_type={_field(record['call_type'])}",
         f"stream={str(record['stream']).lower()}",
         f"latency_ms={_fmt(record['latency_ms'])}",
     ]
@@ -236,14 +254,23 @@ def _text_line(record: dict[str, Any]) -> str:
     parts.append(f"tokens={tokens}")
     parts.append(f"cost={_fmt(record['cost'])}")
     if record["outcome"] == "failure":
-        parts.append(f"error_type={record.get('error_type')}")
-        parts.append(f"error={json.dumps(record.get('error'), ensure_ascii=False)}")
-    for key in ("messages", "reply", "params", "headers"):
+        parts.append(f"error_type={_field(record.get('error_type'))}")
+        parts.append(f"error={_json_line(record.get('error'))}")
+    for key in ("messages", "prompt", "system", "instructions", "reply", "params", "headers"):
         if key in record:
             parts.append(f"{key}={_json_line(record[key])}")
-    parts.append(f"call_id={record['call_id']}")
+    parts.append(f"call_id={_field(record['call_id'])}")
     return " ".join(parts)
 
 
 def _fmt(value: Any) -> str:
     return "-" if value is None else str(value)
+
+
+def _field(value: Any) -> str:
+    """A key=value field's value: as it is when plain, else a JSON string (spaces, quotes, '=', control or
+    invisible characters), so that a caller-chosen model name or call id cannot forge fields or lines."""
+    text = _fmt(value)
+    if text and text.isprintable() and not _NEEDS_QUOTES.search(text):
+        return text
+    return _json_line(text)

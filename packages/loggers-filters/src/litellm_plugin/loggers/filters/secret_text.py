@@ -33,15 +33,19 @@ _NOT_SECRET_ENV = frozenset({"PWD", "OLDPWD", "HOME", "PATH", "SHELL", "USER", "
 # lacks: one alternation, so a string is scanned once for all of them.
 _PATTERNS = re.compile(
     r"(?P<pem>-----BEGIN[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END[A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z))"
-    r"|(?P<url>\b[A-Za-z][A-Za-z0-9+.\-]*://)(?P<userinfo>[^\s/?#@\"'<>]+)@"
+    r"|(?P<url>\b[A-Za-z][A-Za-z0-9+.\-]{0,64}://)(?P<userinfo>[^\s/?#@\"'<>]+)@"
     r"|(?P<scheme>\b(?i:bearer|basic|token|digest|apikey))(?P<gap>\s+)"
     r"(?P<credential>[A-Za-z0-9._~+/=\-]{8,})"
-    r"|(?P<param>[?&;][A-Za-z0-9_.\-\[\]]+=)(?P<param_value>[^&\s\"'#<>]+)"
+    r"|(?P<param>[?&;][A-Za-z0-9_.\-\[\]]+=)(?=[^&\s\"'#<>])"
     r"|(?P<aws>\b(?i:aws).{0,20}?(?i:secret|key).{0,20}?[\s:=\"']+)(?P<aws_value>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])"
-    r"|(?P<name>\b[A-Za-z_][A-Za-z0-9_.\-]*)(?P<separator>[\"']?\s*[:=]\s*[\"']?)"
-    r"(?P<value>(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"',;&}\]]{4,})",
+    r"|(?P<name>\b[A-Za-z_][A-Za-z0-9_.\-]{0,127})(?P<separator>[\"']?\s*[:=]\s*[\"']?)"
+    r"(?=(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"',;&}\]]{4})",
     re.DOTALL,
 )
+# The values after a ``?param=`` and a ``name=``: read only when the name is a credential's. Every quantifier
+# above is bounded or stops at a delimiter, so hostile text ("a=a=a=...", "a.a.a...") is scanned in linear time.
+_PARAM_VALUE = re.compile(r"[^&\s\"'#<>]+")
+_NAME_VALUE = re.compile(r"(?:(?i:bearer|basic|token|digest)\s+)?[^\s\"',;&}\]]{4,}")
 # Token formats, each run only when its fixed part occurs in the text (a substring test costs nothing).
 _TOKENS = tuple(
     (needles, re.compile(pattern))
@@ -67,44 +71,62 @@ def _looks_like_basic(credential: str) -> bool:
 
 
 def redact_patterns(text: str, is_sensitive: Callable[[str], bool]) -> str:
-    """``text`` with credential-looking text replaced; ``is_sensitive`` judges parameter and field names."""
+    """``text`` with credential-looking text replaced; ``is_sensitive`` judges parameter and field names.
 
-    def replace(match: re.Match[str]) -> str:
-        group = match.group
-        if group("url"):
-            return f"{group('url')}{REDACTED}@"
-        if group("scheme"):
-            scheme, credential = group("scheme"), group("credential")
-            stripped = credential.rstrip(".")  # the end of a sentence is not part of a token
-            trail = credential[len(stripped) :]
-            lowered = scheme.lower()
-            if len(stripped) < 8:
-                return match.group(0)
-            if lowered == "basic":
-                if stripped.isalpha() and not _looks_like_basic(stripped):
-                    return match.group(0)  # "basic knowledge"
-            elif lowered != "bearer" and stripped.isalpha():
-                return match.group(0)  # "token expired", "digest mentioned": prose
-            return f"{scheme}{group('gap')}{REDACTED}{trail}"
-        if group("param"):
-            name = group("param")[1:-1]
-            if is_sensitive(name):
-                return f"{group('param')}{REDACTED}"
-            return group("param") + redact_patterns(group("param_value"), is_sensitive)
-        if group("aws"):
-            return f"{group('aws')}{REDACTED}"
-        if group("name"):
-            name = group("name")
-            if is_sensitive(name) and not name.endswith(("Error", "Exception")):  # "AuthenticationError: ..."
-                return f"{name}{group('separator')}{REDACTED}"
-            return name + group("separator") + redact_patterns(group("value"), is_sensitive)
-        return REDACTED
-
-    text = _PATTERNS.sub(replace, text)
+    One pass, left to right: after a ``name=`` or ``?param=`` whose name is harmless the scan goes on inside
+    its value (a URL with userinfo, a ``Bearer`` token...) without recursion, so ``a=a=a=...`` costs linear
+    time and cannot exhaust the stack."""
+    parts: list[str] = []
+    position = 0
+    while (match := _PATTERNS.search(text, position)) is not None:
+        replacement, resume = _replace(match, is_sensitive)
+        parts.append(text[position : match.start()])
+        parts.append(replacement)
+        position = resume
+    parts.append(text[position:])
+    text = "".join(parts)
     for needles, pattern in _TOKENS:
         if any(needle in text for needle in needles):
             text = pattern.sub(REDACTED, text)
     return text
+
+
+def _replace(match: re.Match[str], is_sensitive: Callable[[str], bool]) -> tuple[str, int]:
+    """What replaces ``match``, and where the scan resumes (inside the value of a harmless name)."""
+    group = match.group
+    if group("url"):
+        return f"{group('url')}{REDACTED}@", match.end()
+    if group("scheme"):
+        scheme, credential = group("scheme"), group("credential")
+        stripped = credential.rstrip(".")  # the end of a sentence is not part of a token
+        trail = credential[len(stripped) :]
+        lowered = scheme.lower()
+        if len(stripped) < 8:
+            return match.group(0), match.end()
+        if lowered == "basic":
+            if stripped.isalpha() and not _looks_like_basic(stripped):
+                return match.group(0), match.end()  # "basic knowledge"
+        elif lowered != "bearer" and stripped.isalpha():
+            return match.group(0), match.end()  # "token expired", "digest mentioned": prose
+        return f"{scheme}{group('gap')}{REDACTED}{trail}", match.end()
+    if group("param"):
+        if is_sensitive(group("param")[1:-1]):
+            return f"{group('param')}{REDACTED}", _end_of(_PARAM_VALUE, match)
+        return group("param"), match.end()
+    if group("aws"):
+        return f"{group('aws')}{REDACTED}", match.end()
+    if group("name"):
+        name = group("name")
+        if is_sensitive(name) and not name.endswith(("Error", "Exception")):  # "AuthenticationError: ..."
+            return f"{name}{group('separator')}{REDACTED}", _end_of(_NAME_VALUE, match)
+        return name + group("separator"), match.end()
+    return REDACTED, match.end()
+
+
+def _end_of(value: re.Pattern[str], match: re.Match[str]) -> int:
+    """Where the value that follows ``match`` ends (the lookahead of ``_PATTERNS`` made sure there is one)."""
+    found = value.match(match.string, match.end())
+    return found.end() if found else match.end()
 
 
 @functools.cache
