@@ -60,6 +60,15 @@ def route() -> Iterator[Route]:
 
 
 @pytest.fixture
+def registry() -> Iterator[PluginRegistry]:
+    """A private registry; whatever a test registered is removed from LiteLLM afterwards."""
+    private = PluginRegistry()
+    yield private
+    for name in private.list_providers():
+        private.unregister(name)
+
+
+@pytest.fixture
 def global_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[PluginRegistry]:
     """A fresh process-wide registry for tests of the module-level helpers, emptied afterwards."""
     fresh = PluginRegistry()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 
@@ -60,14 +59,6 @@ def installed(monkeypatch: pytest.MonkeyPatch) -> list[FakeEntryPoint]:
 
     monkeypatch.setattr(discovery_module, "entry_points", fake_entry_points)
     return points
-
-
-@pytest.fixture
-def registry() -> Any:
-    registry = PluginRegistry()
-    yield registry
-    for name in registry.list_providers():
-        registry.unregister(name)
 
 
 def test_discovers_classes_and_instances(registry: PluginRegistry, installed: list[FakeEntryPoint]) -> None:

@@ -59,14 +59,6 @@ def _ask(name: str) -> str:
     return str(response.choices[0].message.content)
 
 
-@pytest.fixture
-def registry() -> Any:
-    registry = PluginRegistry()
-    yield registry
-    for name in registry.list_providers():
-        registry.unregister(name)
-
-
 def test_register_initialize_and_call(registry: PluginRegistry) -> None:
     instance = registry.register("reg_answer", Answer)
     assert registry.list_providers() == ["reg_answer"]

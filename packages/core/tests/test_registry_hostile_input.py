@@ -37,14 +37,6 @@ class Other(Answer):
     pass
 
 
-@pytest.fixture
-def registry() -> Any:
-    registry = PluginRegistry()
-    yield registry
-    for name in registry.list_providers():
-        registry.unregister(name)
-
-
 def _set_map(*entries: Any) -> None:
     """Write the map as a user or the proxy YAML may: entries LiteLLM's types do not allow included."""
     litellm.custom_provider_map = list(entries)
