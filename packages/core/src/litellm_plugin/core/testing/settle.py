@@ -82,12 +82,14 @@ async def drain_litellm_logging(timeout: float = 10.0) -> bool:
     Each pass first lets ready tasks run: on Python 3.12+ ``asyncio.wait_for`` does not yield before the flush."""
     deadline = time.monotonic() + timeout
     worker = getattr(_module("litellm.litellm_core_utils.logging_worker"), "GLOBAL_LOGGING_WORKER", None)
-    flush = getattr(worker, "flush", None)
+    flush, start = getattr(worker, "flush", None), getattr(worker, "start", None)
     flushed = callable(flush)
     busy: bool | None = None
     for _ in range(_PASSES):
         await asyncio.sleep(0)  # the tasks a finished call scheduled (LiteLLM's enqueue of its async logging)
         if callable(flush):
+            if callable(start):  # a queue left by a closed loop: newer LiteLLM carries it over, older drops it
+                start()
             try:
                 await asyncio.wait_for(flush(), timeout=max(0.1, deadline - time.monotonic()))
             except (TimeoutError, asyncio.TimeoutError):
