@@ -210,7 +210,6 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
 
     circular: dict[str, Any] = {}
     circular["self"] = circular
-    litellm.callbacks = [RequestLogger(verbose=True, json_lines=True)]
     extra = {
         "odd": _Unprintable(),
         "api_key": _NoTruth(),
@@ -222,6 +221,11 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
         "fine": 1,
     }
     messages = [{"role": "user", "content": "hi"}]
+    try:  # without a logger first: some LiteLLM releases (1.84) format every parameter themselves
+        _run(litellm.acompletion(model=provider.model, messages=messages, extra_body=extra))
+    except litellm.APIConnectionError as exc:
+        pytest.skip(f"this LiteLLM release itself cannot take an object whose repr raises: {exc}")
+    litellm.callbacks = [RequestLogger(verbose=True, json_lines=True)]
     reply = _run(litellm.acompletion(model=provider.model, messages=messages, extra_body=extra))
     assert reply.choices[0].message.content == "hi"
     [line] = _written(log_file, wait_for)
