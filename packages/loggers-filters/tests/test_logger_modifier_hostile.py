@@ -200,7 +200,8 @@ class _NoTruth:
 def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
     provider: Any, log_file: _Lines, wait_for: Callable[..., None]
 ) -> None:
-    """One object whose repr raises (or that cannot be compared) used to lose the whole record."""
+    """One object whose repr raises (or that cannot be compared) used to lose the whole record. (No circular
+    dict: LiteLLM 1.110 itself loops forever on one, removing sensitive keys before any callback runs.)"""
     import datetime
 
     from pydantic import BaseModel
@@ -208,8 +209,6 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
     class Settings(BaseModel):
         depth: int = 2
 
-    circular: dict[str, Any] = {}
-    circular["self"] = circular
     extra = {
         "odd": _Unprintable(),
         "api_key": _NoTruth(),
@@ -217,7 +216,6 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
         "raw": b"\xff\x00",
         "tags": {"a"},
         "when": datetime.datetime(2024, 1, 2),
-        "loop": circular,
         "fine": 1,
     }
     messages = [{"role": "user", "content": "hi"}]
@@ -233,7 +231,7 @@ def test_odd_objects_in_the_call_parameters_cost_nothing_but_themselves(
     assert logged["fine"] == 1
     assert logged["model"] == {"depth": 2}
     assert logged["tags"] == ["a"]
-    assert logged["api_key"] == "[REDACTED]"
+    assert logged.get("api_key", "[REDACTED]") == "[REDACTED]"  # newer LiteLLM drops the key itself
     assert "unprintable" in logged["odd"]
 
 
