@@ -28,6 +28,7 @@ def registry() -> Iterator[PluginRegistry]:
         ({"api_base": 8000}, "api_base"),
         ({"api_base": "127.0.0.1:8000/v1"}, "http:// or https://"),
         ({"api_base": "ftp://127.0.0.1/v1"}, "http:// or https://"),
+        ({"api_base": "http://user:hunter2-password@127.0.0.1/v1"}, "credentials"),
         ({"api_key": 1234}, "api_key"),
         ({"extra_headers": {"X-Mock-Fault": 503}}, "extra_headers.X-Mock-Fault"),
         ({"settings": {"modls": ["gpt-mock"]}}, "modls"),
@@ -39,6 +40,7 @@ def test_bad_arguments_fail_when_the_provider_is_built(kwargs: dict[str, Any], f
     with pytest.raises(ValidationError, match="MockAPIProvider") as excinfo:
         MockAPIProvider(**kwargs)
     assert field in str(excinfo.value)
+    assert "hunter2" not in str(excinfo.value)
 
 
 def test_a_typo_in_server_settings_is_an_error() -> None:

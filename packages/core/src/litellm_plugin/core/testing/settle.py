@@ -47,31 +47,28 @@ async def _cancel(tasks: set[asyncio.Task[Any]]) -> None:
 
 
 def finish_litellm_background_logging(timeout: float = 10.0) -> bool:
-    """From sync code (a fixture between tests): wait (at most ``timeout`` seconds per step) until LiteLLM's
-    logging thread pool is idle, then run the async logging left queued by event loops that have closed
+    """From sync code (a fixture between tests): wait (at most ``timeout`` seconds) until LiteLLM's logging
+    thread pool is idle, and run the async logging left queued by event loops that have closed
     (``asyncio.run(litellm.acompletion(...))`` returns before it ran; LiteLLM carries it over to the next loop
     it sees). LiteLLM reads its callback lists when it logs, so either would otherwise reach the next test's
     loggers. ``False`` if this LiteLLM cannot say, a wait timed out, or an event loop runs in this thread
     (then only the pool is waited for)."""
-    deadline = time.monotonic() + timeout
-    busy = _executor_busy()
-    while busy and time.monotonic() < deadline:
-        time.sleep(0.01)
-        busy = _executor_busy()
     try:
         asyncio.get_running_loop()
     except RuntimeError:
         pass
-    else:
+    else:  # no second loop here: only the pool can be waited for
+        deadline = time.monotonic() + timeout
+        while _executor_busy() and time.monotonic() < deadline:
+            time.sleep(0.01)
         return False
     loop = asyncio.new_event_loop()  # its own loop: the thread's current loop (if any) stays as it is
-    try:
-        drained = loop.run_until_complete(drain_litellm_logging(timeout))
+    try:  # draining waits for the pool as well
+        return loop.run_until_complete(drain_litellm_logging(timeout))
     finally:
         loop.run_until_complete(_cancel(asyncio.all_tasks(loop)))  # LiteLLM's worker, as asyncio.run would
         loop.run_until_complete(loop.shutdown_asyncgens())
         loop.close()
-    return drained and busy is False
 
 
 async def drain_litellm_logging(timeout: float = 10.0) -> bool:

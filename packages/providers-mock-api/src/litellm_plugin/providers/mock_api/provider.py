@@ -89,7 +89,8 @@ class _Target:
 class _ProviderOptions(BaseModel):
     """The constructor's arguments, checked when the provider is built rather than on its first call."""
 
-    model_config = ConfigDict(strict=True, extra="forbid", title="MockAPIProvider")
+    # hide_input_in_errors: a refused api_key or api_base (user:password@) must not be quoted in the error
+    model_config = ConfigDict(strict=True, extra="forbid", title="MockAPIProvider", hide_input_in_errors=True)
 
     api_base: str | None
     api_key: str | None
@@ -101,12 +102,9 @@ class _ProviderOptions(BaseModel):
     def _http_url(cls, value: str | None) -> str | None:
         if not value:
             return None  # empty: as if not given (the call's api_base, $MOCK_API_BASE or the embedded app)
-        try:
-            url = httpx.URL(value)
-        except httpx.InvalidURL:
-            url = None
-        if url is None or url.scheme not in ("http", "https") or not url.host:
-            raise ValueError(f"api_base {value!r} must be an http:// or https:// URL, e.g. http://127.0.0.1:8000/v1")
+        problem = _base_problem(value)  # the same check as for a call's api_base
+        if problem is not None:
+            raise ValueError(f"{problem}, e.g. http://127.0.0.1:8000/v1")
         return value
 
     @field_validator("settings", mode="before")
