@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
+import sys
+import types
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import litellm
@@ -378,6 +380,55 @@ def test_uninstall_really_turns_interception_off(words: str) -> None:
     assert litellm.completion(model=words, messages=USER).choices[0].message.content == "Echo: hi"
     interception.install()
     assert litellm.completion(model=words, messages=USER).choices[0].message.content == "A:Echo: hi [A]"
+
+
+@pytest.fixture
+def early_module() -> Iterator[types.ModuleType]:
+    """A user module that imported LiteLLM's entry points by name before any interceptor class existed."""
+    interception.uninstall()  # as in a fresh process whose imports sort ``litellm`` before ``litellm_plugin``
+    module = types.ModuleType("early_litellm_user")
+    exec(
+        "from litellm import acompletion, completion, text_completion\n"
+        "from litellm.anthropic_interface.messages import acreate\n"
+        "router_completion = __import__('litellm').Router.completion\n",
+        vars(module),
+    )
+    sys.modules[module.__name__] = module
+    yield module
+    del sys.modules[module.__name__]
+
+
+async def test_entry_points_imported_by_name_before_the_engine_are_intercepted(
+    early_module: types.ModuleType, words: str
+) -> None:
+    """``from litellm import completion`` first, interceptors second: still intercepted, never skipped."""
+    originals = {name: getattr(early_module, name) for name in ("completion", "acompletion", "router_completion")}
+    interception.install()
+    litellm.callbacks = [TagInterceptor("A", call_types=["completion", "text_completion"])]
+    assert early_module.completion(model=words, messages=USER).choices[0].message.content == "A:Echo: hi [A]"
+    reply = await early_module.acompletion(model=words, messages=USER)
+    assert reply.choices[0].message.content == "A:Echo: hi [A]"
+    reply = early_module.text_completion(model=words, prompt="hi")
+    assert reply.choices[0].text == "A:Echo: hi [A]"
+    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": words}}])
+    reply = early_module.router_completion(router, model="m", messages=USER)
+    assert reply.choices[0].message.content == "A:Echo: hi [A]"
+    assert early_module.acreate is litellm.anthropic_interface.messages.acreate
+
+    interception.uninstall()  # puts the names back as they were
+    assert {name: getattr(early_module, name) for name in originals} == originals
+    assert early_module.completion(model=words, messages=USER).choices[0].message.content == "Echo: hi"
+
+
+def test_litellm_keeps_its_own_internal_references(early_module: types.ModuleType) -> None:
+    """LiteLLM's modules call one another inside a call the engine already sees: those names stay LiteLLM's."""
+    import litellm.main
+
+    internal = litellm.main.completion
+    original = early_module.completion
+    interception.install()
+    assert litellm.main.completion is internal
+    assert early_module.completion is litellm.completion is not original
 
 
 async def test_replacing_callbacks_leaves_no_ghost_observer(words: str) -> None:

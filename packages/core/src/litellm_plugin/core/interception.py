@@ -5,8 +5,9 @@ hooks) only inside its proxy. This module is the one place that knows that. Like
 instrumentor, it wraps LiteLLM's public entry points (chat and text completion, the Responses API, the
 Anthropic Messages API under each name LiteLLM exports it, embeddings, images; the same ``Router`` methods,
 including those a Router builds per instance) with ``functools.wraps`` wrappers that keep the original, and
-can be installed and uninstalled any number of times. Constructing a BaseCustomLogger installs it. Where text
-lives in each format is :mod:`litellm_plugin.core.payloads`' business, not this module's.
+can be installed and uninstalled any number of times. Defining or constructing a BaseCustomLogger installs
+it; installing also re-points the names modules imported earlier (``from litellm import completion``).
+Where text lives in each format is :mod:`litellm_plugin.core.payloads`' business, not this module's.
 
 Exactly once, per call the user made — a context variable tracks where we are:
 
@@ -34,7 +35,10 @@ import copy
 import functools
 import importlib
 import inspect
+import sys
 import threading
+import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -122,6 +126,9 @@ _scope: ContextVar[object | None] = ContextVar("litellm_plugin_scope", default=N
 _install_lock = threading.Lock()
 _originals: dict[tuple[object, str], Any] = {}
 _installed = False
+# Module-level names that held an original when the engine was installed (``from litellm import completion``
+# run first): (module, name, original, wrapper), so that ``uninstall`` can put each back.
+_rebound: list[tuple[weakref.ReferenceType[types.ModuleType], str, Any, Any]] = []
 
 
 # --- install / uninstall ---------------------------------------------------------------------------------
@@ -163,20 +170,57 @@ def _wrap_router_factory(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def install() -> None:
-    """Wrap LiteLLM's entry points (idempotent)."""
+    """Wrap LiteLLM's entry points (idempotent), and the names modules imported them under before."""
     global _installed
     with _install_lock:
+        wrapped: dict[int, tuple[Any, Any]] = {}  # id(original) -> (original, wrapper), wrapped just now
         for owner, name, call_type in _targets():
             current = getattr(owner, name)
             if getattr(current, _WRAPPED_MARK, None) is not None:
                 continue
             _originals[(owner, name)] = current
-            setattr(owner, name, _wrap(current, call_type, is_router=owner is litellm.Router))
+            wrapper = _wrap(current, call_type, is_router=owner is litellm.Router)
+            setattr(owner, name, wrapper)
+            wrapped.setdefault(id(current), (current, wrapper))
         factory = getattr(litellm.Router, "factory_function", None)
         if callable(factory) and getattr(factory, _WRAPPED_MARK, None) is None:
             _originals[(litellm.Router, "factory_function")] = factory
             litellm.Router.factory_function = _wrap_router_factory(factory)  # type: ignore[method-assign]
+        if wrapped:
+            _rebind_early_imports(wrapped)
         _installed = True
+
+
+def _module_dict(module: object) -> dict[str, Any] | None:
+    """A module's namespace, read without ``getattr`` (which would load a lazily imported module)."""
+    if not isinstance(module, types.ModuleType):
+        return None
+    try:
+        namespace = object.__getattribute__(module, "__dict__")
+    except Exception:  # an extension type posing as a module
+        return None
+    return namespace if isinstance(namespace, dict) else None
+
+
+def _rebind_early_imports(wrapped: dict[int, tuple[Any, Any]]) -> None:
+    """Point module-level names bound to an entry point before the engine was installed at its wrapper.
+
+    ``from litellm import completion`` at the top of a module that is imported before any interceptor class
+    exists (import sorting puts ``litellm`` before ``litellm_plugin``) would otherwise call LiteLLM unwrapped:
+    every interceptor silently skipped. LiteLLM's own modules keep the originals: they call one another inside
+    a call the engine already sees. One pass over ``sys.modules`` (~10 ms), on the installation only."""
+    for module in list(sys.modules.values()):
+        namespace = _module_dict(module)
+        if namespace is None or not isinstance(module, types.ModuleType):
+            continue
+        module_name = namespace.get("__name__")
+        if not isinstance(module_name, str) or module_name == "litellm" or module_name.startswith("litellm."):
+            continue
+        for name, value in list(namespace.items()):
+            found = wrapped.get(id(value))
+            if found is not None and found[0] is value:
+                namespace[name] = found[1]
+                _rebound.append((weakref.ref(module), name, value, found[1]))
 
 
 def uninstall() -> None:
@@ -186,6 +230,11 @@ def uninstall() -> None:
         for (owner, name), original in _originals.items():
             setattr(owner, name, original)
         _originals.clear()
+        for module_ref, name, original, wrapper in _rebound:
+            namespace = _module_dict(module_ref())
+            if namespace is not None and namespace.get(name) is wrapper:
+                namespace[name] = original
+        _rebound.clear()
         _installed = False
 
 
