@@ -453,3 +453,19 @@ def test_a_split_word_is_refused_whatever_else_its_parts_carry(
 ) -> None:
     parts = [{"type": "text", "text": "my sp", **between}, {"type": "text", "text": "am here"}]
     _assert_refused(entry, {"messages": [{"role": "user", "content": parts}]}, recorder)
+
+
+# --- entry points whose text the library cannot read ----------------------------------------------------
+
+
+def test_content_filter_refuses_a_rerank_call_it_cannot_read() -> None:
+    """``litellm.rerank`` carries text (query, documents) this library cannot read: the filter, which claims
+    every call type, fails closed before anything is sent; narrowed to chat, it lets the call through."""
+    closed_port = {"api_base": "http://127.0.0.1:9", "api_key": "k", "model": "cohere/rerank-english-v3.0"}
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
+    with pytest.raises(InterceptorError, match=r"ContentFilter.*'rerank' request.*call_types"):
+        litellm.rerank(query="spam", documents=["d"], **closed_port)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, call_types=["completion"])]
+    with pytest.raises(Exception, match="Connection refused") as refused:  # reached the closed port
+        litellm.rerank(query="spam", documents=["d"], **closed_port)
+    assert not isinstance(refused.value, InterceptorError)

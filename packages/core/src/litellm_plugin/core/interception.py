@@ -47,9 +47,9 @@ import litellm
 
 from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
-from litellm_plugin.core.call_types import CallType
+from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
-from litellm_plugin.core.guards import is_proxy_request, sdk_hook_context
+from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -80,6 +80,26 @@ _MODULE_ENTRY_POINTS: tuple[tuple[str, str, CallType], ...] = (
 _ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
     ("anthropic_messages", "anthropic_messages"),
     ("aanthropic_messages", "anthropic_messages"),
+)
+# Entry points whose text this library cannot read (they have no call type of ours): wrapped so that an
+# interceptor claiming every call type meets them and fails closed, as on the proxy's other routes, instead of
+# being skipped. Those that claim less are not applied. Each is wrapped where LiteLLM exports it, if it does.
+_UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = tuple(
+    ("litellm", name)
+    for pair in (
+        ("rerank", "arerank"),
+        ("moderation", "amoderation"),
+        ("speech", "aspeech"),
+        ("transcription", "atranscription"),
+        ("image_edit", "aimage_edit"),
+        ("video_generation", "avideo_generation"),
+        ("search", "asearch"),
+        ("ocr", "aocr"),
+    )
+    for name in pair
+) + tuple(
+    ("litellm.google_genai", name)
+    for name in ("generate_content", "agenerate_content", "generate_content_stream", "agenerate_content_stream")
 )
 # Router methods each Router makes per instance with ``factory_function(..., call_type=...)`` (LiteLLM releases
 # that have no such class methods).
@@ -134,7 +154,8 @@ _rebound: list[tuple[weakref.ReferenceType[types.ModuleType], str, Any, Any]] = 
 # --- install / uninstall ---------------------------------------------------------------------------------
 
 
-def _targets() -> Iterable[tuple[object, str, CallType]]:
+def _targets() -> Iterable[tuple[object, str, str]]:
+    """(owner, name, call type): a ``CallType``, or the name itself for an entry point we cannot read."""
     for owner in (litellm, litellm.Router):
         for name, call_type in _ENTRY_POINTS:
             if callable(getattr(owner, name, None)):
@@ -149,6 +170,13 @@ def _targets() -> Iterable[tuple[object, str, CallType]]:
             continue
         if callable(getattr(module, name, None)):
             yield module, name, call_type
+    for module_name, name in _UNREAD_ENTRY_POINTS:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            continue
+        if callable(getattr(module, name, None)):
+            yield module, name, name
 
 
 def _wrap_router_factory(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -287,9 +315,7 @@ def _mark_nested(kwargs: dict[str, Any]) -> None:
 # --- applying hooks ------------------------------------------------------------------------------------
 
 
-async def _apply_request(
-    interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: CallType
-) -> dict[str, Any]:
+async def _apply_request(interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: str) -> dict[str, Any]:
     user_api_key_dict, cache = sdk_hook_context()
     for interceptor in interceptors:
         result = await interceptor.async_pre_call_hook(
@@ -378,11 +404,11 @@ def _call_data(
     return data
 
 
-def _wrap(
-    original: Callable[..., Any], call_type: CallType, *, is_router: bool, bound: bool = False
-) -> Callable[..., Any]:
-    """``bound``: a Router's per-instance function (no ``self`` to pass on)."""
+def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, bound: bool = False) -> Callable[..., Any]:
+    """``bound``: a Router's per-instance function (no ``self`` to pass on). A ``call_type`` that is not one of
+    ours names an entry point whose text we cannot read (see ``_UNREAD_ENTRY_POINTS``)."""
     signature = inspect.signature(original)
+    readable = call_type in ALL_CALL_TYPES
     takes_self = is_router and not bound
     if takes_self:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
@@ -401,9 +427,13 @@ def _wrap(
         # The ``in`` first: no function call on the common (SDK) path.
         if not _installed or ("proxy_server_request" in kwargs and is_proxy_request(kwargs)):
             return [], inner, None
+        if not readable and in_proxy_process():  # the proxy has its own policy for its routes (and calls these)
+            return [], inner, None
         active = _active_interceptors(kwargs)
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
         observers.sync_observer_lists(active, BaseCustomLogger)
+        if not readable:  # only those claiming every call type, to fail closed (their hooks see it as unknown)
+            return [i for i in active if i.call_types >= ALL_CALL_TYPES], inner, None
         return [i for i in active if call_type in i.call_types], inner, None
 
     @contextlib.contextmanager

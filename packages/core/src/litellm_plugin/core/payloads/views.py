@@ -22,6 +22,12 @@ from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
 
+# What to change when a call type we cannot read fails closed.
+_UNKNOWN_CALL_TYPE_HINT = (
+    "an interceptor that claims every call type fails closed on it (declare call_types=[...] to let such "
+    "calls through unchecked)"
+)
+
 _REQUESTS: dict[CallType, Callable[[dict[str, Any]], Iterator[TextField]]] = {
     "completion": chat.request_fields,
     "text_completion": text_completion.request_fields,
@@ -39,7 +45,9 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
     normalized = normalize_call_type(call_type)
     if normalized is None:
         raw = getattr(call_type, "value", call_type)
-        raise UnreadablePayloadError(f"a {raw!r} request", "litellm-plugin does not know where its text is")
+        raise UnreadablePayloadError(
+            f"a {raw!r} request", f"litellm-plugin does not know where its text is; {_UNKNOWN_CALL_TYPE_HINT}"
+        )
     return list(_REQUESTS[normalized](data))
 
 

@@ -1,0 +1,156 @@
+"""LiteLLM entry points whose text this library cannot read (rerank, moderation, speech...): an interceptor that
+claims every call type meets them and fails closed; the others are not applied. Never silently skipped."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, InterceptorError, TextTransform
+from litellm_plugin.core.payloads import request_fields
+
+pytestmark = pytest.mark.usefixtures("clean_callbacks")
+
+
+class RerankServer:
+    """Cohere's rerank API on 127.0.0.1: records each request body, ranks the first document."""
+
+    def __init__(self) -> None:
+        self.bodies: list[dict[str, Any]] = []
+        bodies = self.bodies
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                bodies.append(body)
+                reply = {"id": "r1", "results": [{"index": 0, "relevance_score": 0.5}], "meta": {}}
+                data = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.api_base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def rerank_kwargs(self, query: str) -> dict[str, Any]:
+        return {
+            "model": "cohere/rerank-english-v3.0",
+            "query": query,
+            "documents": ["a document"],
+            "api_base": self.api_base,
+            "api_key": "test-key",
+        }
+
+
+@pytest.fixture
+def rerank_server() -> Iterator[RerankServer]:
+    server = RerankServer()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+class ReadsEveryRequest(BaseCustomLogger):
+    """What a request filter does: read every text field of every call type it claims."""
+
+    call_types = ALL_CALL_TYPES
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        for field in request_fields(call_type, data):
+            field.set(field.text.upper())
+        return data
+
+
+class RewritesQuery(BaseCustomLogger):
+    """An interceptor that knows the rerank payload itself."""
+
+    call_types = ALL_CALL_TYPES
+    seen: list[str]
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        self.seen = [*getattr(self, "seen", []), str(call_type)]
+        data["query"] = data["query"] + " (rewritten)"
+        return data
+
+
+class Uppercase(TextTransform):
+    def transform(self, text: str) -> str:
+        return text.upper()
+
+
+class UppercasesReplies(BaseCustomLogger):
+    call_types = ALL_CALL_TYPES
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return Uppercase()
+
+
+class ChatOnly(BaseCustomLogger):
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        raise AssertionError("a chat-only interceptor ran on a rerank call")
+
+
+def test_an_interceptor_claiming_every_call_type_fails_closed_on_rerank(rerank_server: RerankServer) -> None:
+    litellm.callbacks = [ReadsEveryRequest()]
+    with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'rerank' request.*declare call_types"):
+        litellm.rerank(**rerank_server.rerank_kwargs("secret query"))
+    assert rerank_server.bodies == []  # nothing left the process
+
+
+async def test_async_rerank_fails_closed_too(rerank_server: RerankServer) -> None:
+    litellm.callbacks = [ReadsEveryRequest()]
+    with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'arerank'"):
+        await litellm.arerank(**rerank_server.rerank_kwargs("secret query"))
+    assert rerank_server.bodies == []
+
+
+async def test_an_interceptor_that_reads_the_payload_changes_it_once(rerank_server: RerankServer) -> None:
+    rewriter = RewritesQuery()
+    litellm.callbacks = [rewriter]
+    litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    await litellm.arerank(**rerank_server.rerank_kwargs("q"))
+    deployment = {key: rerank_server.rerank_kwargs("")[key] for key in ("model", "api_base", "api_key")}
+    router = litellm.Router(model_list=[{"model_name": "r", "litellm_params": deployment}])
+    await router.arerank(model="r", query="q", documents=["a document"])
+    assert [body["query"] for body in rerank_server.bodies] == ["q (rewritten)"] * 3
+    assert rewriter.seen == ["rerank", "arerank", "arerank"]
+
+
+async def test_a_reply_interceptor_claiming_every_call_type_fails_closed_on_the_reply(
+    rerank_server: RerankServer,
+) -> None:
+    litellm.callbacks = [UppercasesReplies()]
+    with pytest.raises(InterceptorError, match=r"UppercasesReplies.*RerankResponse"):
+        await litellm.arerank(**rerank_server.rerank_kwargs("q"))
+    assert len(rerank_server.bodies) == 1
+
+
+def test_interceptors_that_claim_less_are_not_applied(rerank_server: RerankServer) -> None:
+    litellm.callbacks = [ChatOnly()]
+    response = litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    assert response.results[0]["index"] == 0
+    assert rerank_server.bodies[0]["query"] == "q"
+
+
+def test_fail_open_lets_the_call_through_with_a_warning(
+    rerank_server: RerankServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    litellm.callbacks = [ReadsEveryRequest(fail_open=True)]
+    with caplog.at_level(logging.WARNING, logger="litellm_plugin.core"):
+        litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    assert rerank_server.bodies[0]["query"] == "q"
+    assert "ReadsEveryRequest" in caplog.text
+    assert "fail_open" in caplog.text
