@@ -3,6 +3,8 @@ claims every call type meets them and fails closed; the others are not applied. 
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import logging
 import threading
@@ -154,3 +156,32 @@ def test_fail_open_lets_the_call_through_with_a_warning(
     assert rerank_server.bodies[0]["query"] == "q"
     assert "ReadsEveryRequest" in caplog.text
     assert "fail_open" in caplog.text
+
+
+NOWHERE = {"api_base": "http://127.0.0.1:9", "api_key": "k"}  # a closed port: reaching it is an error of its own
+UNREAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
+    ("litellm", "moderation", {"input": "secret", "model": "omni-moderation-latest"}),
+    ("litellm", "amoderation", {"input": "secret", "model": "omni-moderation-latest"}),
+    ("litellm", "speech", {"model": "openai/tts-1", "input": "secret", "voice": "alloy"}),
+    ("litellm", "aspeech", {"model": "openai/tts-1", "input": "secret", "voice": "alloy"}),
+    ("litellm", "create_thread", {"custom_llm_provider": "openai", "messages": [{"role": "user", "content": "x"}]}),
+    ("litellm", "a_add_message", {"custom_llm_provider": "openai", "thread_id": "t", "role": "user", "content": "x"}),
+    ("litellm", "arun_thread", {"custom_llm_provider": "openai", "thread_id": "t", "assistant_id": "a"}),
+    ("litellm.google_genai", "agenerate_content", {"model": "gemini/gemini-2.0-flash", "contents": "secret"}),
+]
+
+
+@pytest.mark.parametrize(("module", "name", "kwargs"), UNREAD_CALLS, ids=[name for _, name, _ in UNREAD_CALLS])
+async def test_every_unread_entry_point_fails_closed(module: str, name: str, kwargs: dict[str, Any]) -> None:
+    entry_point = getattr(importlib.import_module(module), name, None)
+    if entry_point is None:
+        pytest.skip(f"{module}.{name} is not in this LiteLLM release")
+    litellm.callbacks = [ReadsEveryRequest()]
+
+    async def call() -> None:
+        result = entry_point(**kwargs, **NOWHERE)
+        if inspect.isawaitable(result):
+            await result
+
+    with pytest.raises(InterceptorError, match=rf"ReadsEveryRequest.*{name}"):
+        await call()

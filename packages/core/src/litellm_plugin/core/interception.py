@@ -81,25 +81,42 @@ _ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
     ("anthropic_messages", "anthropic_messages"),
     ("aanthropic_messages", "anthropic_messages"),
 )
-# Entry points whose text this library cannot read (they have no call type of ours): wrapped so that an
-# interceptor claiming every call type meets them and fails closed, as on the proxy's other routes, instead of
-# being skipped. Those that claim less are not applied. Each is wrapped where LiteLLM exports it, if it does.
-_UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = tuple(
-    ("litellm", name)
-    for pair in (
-        ("rerank", "arerank"),
-        ("moderation", "amoderation"),
-        ("speech", "aspeech"),
-        ("transcription", "atranscription"),
-        ("image_edit", "aimage_edit"),
-        ("video_generation", "avideo_generation"),
-        ("search", "asearch"),
-        ("ocr", "aocr"),
+# Entry points that send text this library cannot read to a model or provider (they have no call type of ours):
+# wrapped so that an interceptor claiming every call type meets them and fails closed, as on the proxy's other
+# routes, instead of being skipped. Those that claim less are not applied. Each is wrapped where LiteLLM exports
+# it, if it does. (Not those that reach the model through an entry point above, such as ``litellm.query``.)
+_UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = (
+    tuple(
+        ("litellm", name)
+        for pair in (
+            ("rerank", "arerank"),
+            ("moderation", "amoderation"),
+            ("speech", "aspeech"),
+            ("transcription", "atranscription"),
+            ("image_edit", "aimage_edit"),
+            ("video_generation", "avideo_generation"),
+            ("search", "asearch"),
+            ("ocr", "aocr"),
+            ("video_edit", "avideo_edit"),
+            ("video_remix", "avideo_remix"),
+            ("video_extension", "avideo_extension"),
+            ("compact_responses", "acompact_responses"),
+            ("create_assistants", "acreate_assistants"),
+            ("create_thread", "acreate_thread"),
+            ("add_message", "a_add_message"),
+            ("run_thread", "arun_thread"),
+            ("run_thread_stream", "arun_thread_stream"),
+            ("create_agent", "acreate_agent"),
+            ("decisions", "adecisions"),
+            ("llm_passthrough_route", "allm_passthrough_route"),
+        )
+        for name in pair
     )
-    for name in pair
-) + tuple(
-    ("litellm.google_genai", name)
-    for name in ("generate_content", "agenerate_content", "generate_content_stream", "agenerate_content_stream")
+    + tuple(
+        ("litellm.google_genai", name)
+        for name in ("generate_content", "agenerate_content", "generate_content_stream", "agenerate_content_stream")
+    )
+    + (("litellm.interactions", "create"), ("litellm.interactions", "acreate"))
 )
 # Router methods each Router makes per instance with ``factory_function(..., call_type=...)`` (LiteLLM releases
 # that have no such class methods).
