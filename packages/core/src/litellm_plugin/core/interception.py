@@ -360,6 +360,20 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
     return response
 
 
+def _is_stream_type(cls: type) -> bool:
+    """Whether instances of ``cls`` iterate (as ``async for`` and ``next`` see it: on the type), read once per
+    type: on LiteLLM's pydantic replies each ``hasattr`` miss raises and catches an exception."""
+    known = _stream_types.get(cls)
+    if known is None:
+        if len(_stream_types) > 512:  # types made per call must not pile up
+            _stream_types.clear()
+        known = _stream_types[cls] = hasattr(cls, "__aiter__") or hasattr(cls, "__next__")
+    return known
+
+
+_stream_types: dict[type, bool] = {}
+
+
 def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> Any:
     """Wrap a stream (also with no ``interceptors``: it keeps the call's scope), or return None for a
     non-stream result (whose hooks the caller awaits).
@@ -368,7 +382,7 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
     even behind a Router (where a mid-stream fallback's own call therefore goes unobserved).
     """
     # A stream by its type, not by the call's arguments: a Router deployment may set ``stream`` itself.
-    if hasattr(result, "__aiter__") or hasattr(result, "__next__"):
+    if _is_stream_type(type(result)):
         return InterceptedStream(
             result,
             interceptors,

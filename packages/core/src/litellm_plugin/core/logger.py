@@ -184,7 +184,8 @@ class BaseCustomLogger(CustomLogger):
     async def async_pre_call_deployment_hook(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
         """On SDK calls the engine already ran this interceptor's hooks. LiteLLM's ``CustomGuardrail`` would run
         them again from here (async calls naming it in ``guardrails=[...]``), so outside the proxy this is a no-op."""
-        if not is_proxy_request(kwargs):
+        # The marker test inline first: LiteLLM calls this for every callback on every async SDK call.
+        if not (isinstance(kwargs, dict) and "proxy_server_request" in kwargs and is_proxy_request(kwargs)):
             return None
         result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
         return result
@@ -193,7 +194,9 @@ class BaseCustomLogger(CustomLogger):
         self, request_data: dict[str, Any], response: Any, call_type: Any
     ) -> Any:
         """The response-side twin of ``async_pre_call_deployment_hook``."""
-        if not is_proxy_request(request_data):
+        if not (
+            isinstance(request_data, dict) and "proxy_server_request" in request_data and is_proxy_request(request_data)
+        ):
             return None
         return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
 

@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
+from pydantic import BaseModel
+
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.text import TextTransform
 
@@ -28,6 +30,7 @@ __all__ = [
     "field_value",
     "field_values",
     "logprobs_texts",
+    "optional_field",
     "sequence_at",
     "set_field",
     "setter",
@@ -89,6 +92,24 @@ class TextField:
 def field_value(obj: Any, name: str) -> Any:
     """A field of a dict or of a LiteLLM/pydantic object."""
     return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def optional_field(obj: Any, name: str) -> Any:
+    """``field_value`` for a field that is usually absent (``logprobs``): LiteLLM deletes unset fields, and
+    ``getattr`` on an absent one raises and catches inside pydantic, ten times the cost of a lookup."""
+    if isinstance(obj, dict):
+        return obj.get(name)
+    values = getattr(obj, "__dict__", None)
+    if type(values) is dict:
+        if name in values:
+            return values[name]
+        if isinstance(obj, BaseModel):
+            extra = obj.__pydantic_extra__
+            if extra and name in extra:
+                return extra[name]
+            if name in type(obj).__pydantic_fields__:
+                return None  # a declared field, deleted
+    return getattr(obj, name, None)
 
 
 def field_values(obj: Any) -> dict[str, Any]:

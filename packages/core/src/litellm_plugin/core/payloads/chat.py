@@ -28,6 +28,7 @@ from litellm_plugin.core.payloads.base import (
     dict_items,
     field_value,
     field_values,
+    optional_field,
     sequence_at,
     set_field,
     setter,
@@ -301,7 +302,7 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
             _rewrite_annotations(values["annotations"], book, reply, ("annotation",))
         if values.get("audio") is not None:
             _check_transcript(values["audio"], book, reply)
-        logprobs = getattr(choice, "logprobs", None)
+        logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(reply, logprobs):
             choice.logprobs = None
     return response
@@ -363,7 +364,7 @@ class ChatStream:
             self._transcripts[reply] = self._transcripts.get(reply, "") + piece
             self._book.feed("transcript", reply, ("audio",), piece)
             self._check_streamed_transcript(reply, final=False)
-        logprobs = getattr(choice, "logprobs", None)
+        logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
             choice.logprobs = None
 

@@ -8,7 +8,15 @@ from typing import Any
 from litellm.types.utils import TextChoices, TextCompletionResponse
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, LogprobsCheck, TextField, TransformFor, sequence_at, setter
+from litellm_plugin.core.payloads.base import (
+    ChannelBook,
+    LogprobsCheck,
+    TextField,
+    TransformFor,
+    optional_field,
+    sequence_at,
+    setter,
+)
 
 __all__ = ["TextCompletionStream", "prompt_fields", "request_fields", "rewrite_response"]
 
@@ -41,7 +49,7 @@ def rewrite_response(response: TextCompletionResponse, transform_for: TransformF
     for choice in response.choices:
         if isinstance(choice.text, str) and choice.text:
             choice.text = book.apply("text", choice.index, (), choice.text)
-        logprobs = getattr(choice, "logprobs", None)
+        logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(choice.index, logprobs):
             choice.logprobs = None
     return response
@@ -62,7 +70,7 @@ class TextCompletionStream:
                 out = (out or "") + self._book.flush("text", choice.index, ())
             if out != text:
                 choice.text = out
-            logprobs = getattr(choice, "logprobs", None)
+            logprobs = optional_field(choice, "logprobs")
             if logprobs is not None and not self._logprobs.keep_piece(choice.index, logprobs):
                 choice.logprobs = None
         return [chunk]
