@@ -23,6 +23,7 @@ from litellm_plugin.core import (
     InterceptorRejectedError,
     TextTransform,
     interception,
+    phases,
 )
 from litellm_plugin.core.testing.interceptors import ProbeInterceptor, TagInterceptor
 from litellm_plugin.core.testing.paths import SDK_PATHS, CallPath, call_path
@@ -429,6 +430,31 @@ def test_litellm_keeps_its_own_internal_references(early_module: types.ModuleTyp
     interception.install()
     assert litellm.main.completion is internal
     assert early_module.completion is litellm.completion is not original
+
+
+class RecordsPhases(BaseCustomLogger):
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: list[str] = []
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        self.calls.append("request")
+        return data
+
+    async def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        self.calls.append("response")
+        return None
+
+
+async def test_a_narrowed_interceptor_is_skipped_in_the_phases_it_leaves_alone(words: str) -> None:
+    """``phases.narrow``: an instance configured to leave requests alone costs them nothing."""
+    narrowed, whole = RecordsPhases(), RecordsPhases()
+    phases.narrow(narrowed, request=False)
+    litellm.callbacks = [narrowed, whole]
+    litellm.completion(model=words, messages=USER)
+    await litellm.acompletion(model=words, messages=USER)
+    assert narrowed.calls == ["response", "response"]
+    assert whole.calls == ["request", "response"] * 2
 
 
 async def test_replacing_callbacks_leaves_no_ghost_observer(words: str) -> None:

@@ -3,7 +3,8 @@
 BaseCustomLogger's own hooks change nothing, so the engine skips an interceptor in every phase where it has
 only those: no coroutine to run, no copy of the request, no walk over the reply. Read once per class, like
 the guards (:mod:`~litellm_plugin.core.guards`) and the observer lists; an instance that sets a hook on
-itself takes part everywhere.
+itself takes part everywhere. An instance whose configuration leaves a phase alone (a reply-only filter) says so
+with :func:`narrow`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any, NamedTuple
 
 from litellm_plugin.core.logger import BaseCustomLogger
 
-__all__ = ["Phases", "phases"]
+__all__ = ["Phases", "narrow", "phases"]
 
 
 class Phases(NamedTuple):
@@ -39,10 +40,24 @@ _EVERY_PHASE = Phases(request=True, response=True, stream=True)
 _by_class: dict[type, Phases] = {}
 
 
+_NARROWED = "_litellm_plugin_phases"
+
+
+def narrow(interceptor: BaseCustomLogger, *, request: bool = True, response: bool = True, stream: bool = True) -> None:
+    """Declare that ``interceptor``, as configured, changes nothing in each phase given as False, so the engine
+    skips it there (no copy of the request, no walk over the reply). LiteLLM's proxy still calls its hooks."""
+    own = _read(type(interceptor))
+    interceptor.__dict__[_NARROWED] = Phases(own.request and request, own.response and response, own.stream and stream)
+
+
 def phases(interceptor: Any) -> Phases:
     own = getattr(interceptor, "__dict__", None)
-    if own and not _HOOKS.isdisjoint(own):
-        return _EVERY_PHASE
+    if own:
+        if not _HOOKS.isdisjoint(own):
+            return _EVERY_PHASE
+        narrowed: Phases | None = own.get(_NARROWED)
+        if narrowed is not None:
+            return narrowed
     cls = type(interceptor)
     known = _by_class.get(cls)
     if known is None:

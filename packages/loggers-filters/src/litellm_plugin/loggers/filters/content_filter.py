@@ -30,6 +30,7 @@ from litellm_plugin.core.payloads import (
     map_json_strings,
     request_fields,
 )
+from litellm_plugin.core.phases import narrow
 from litellm_plugin.core.text import TextTransform
 from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
@@ -144,6 +145,9 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         # A plain callback (no name, no mode, always on): of LiteLLM's guardrail checks only the admin switch
         # `disable_global_guardrails` can turn it off, so that is all `_should_run` needs to ask.
         self._always_on = guardrail_name is None and event_hook is None and self.default_on
+        # Outside the proxy, the request hook only acts when requests are filtered or checked.
+        replies = self._filter_responses
+        narrow(self, request=self._filter_requests or self._check_requests, response=replies, stream=replies)
 
     # -- text API ----------------------------------------------------------------------------------
 
