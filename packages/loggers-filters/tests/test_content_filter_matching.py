@@ -79,7 +79,7 @@ def test_invisible_characters_around_a_word_are_left_in_place() -> None:
 
 
 def test_control_characters_stand_between_words() -> None:
-    """A control character joined to a word does not hide it (it is not dropped into the word)."""
+    """A control character joined to a word does not hide it: a word boundary may be read there."""
     text = "hello\x00spam \x1bspam\x07 x\x7fspam \x9bspam"
     assert masked(["spam"], text) == "hello\x00# \x1b#\x07 x\x7f# \x9b#"
 

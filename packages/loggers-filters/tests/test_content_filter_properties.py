@@ -20,6 +20,9 @@ ANYWHERE = ContentFilter(WORDS, replacement="#", whole_words=False)
 
 INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b", "\u3164"]
 INVISIBLE += ["\u202e", "\u202c"]  # bidi controls
+# What a terminal does not show: control characters and escape sequences (CSI, 8-bit CSI, OSC, charset).
+HIDDEN = ["\x00", "\x07", "\x08", "\x7f", "\x9f", "\x1b[1m", "\x1b[38;5;9m", "\x1b[m", "\x9b2m"]
+HIDDEN += ["\x1b]0;t\x07", "\x1b]8;;u\x1b\\", "\x1b(B", "\x1b7"]
 DECORATIONS = ["\u0300", "\u0301", "\u0308", "\u0332", "\u0336", "\u0338", "\u20dd", "\u0489"]
 FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopqrstuvwxyz"}
 # Small capitals (their letter without the confusables option).
@@ -32,7 +35,8 @@ SETTINGS = settings(max_examples=300, deadline=None)
 
 @st.composite
 def disguised(draw: st.DrawFn, words: list[str], look_alikes: bool = False) -> tuple[str, str]:
-    """(word, a disguise of it): case, fullwidth, look-alikes, invisible characters, decorations."""
+    """(word, a disguise of it): case, fullwidth, look-alikes, invisible characters, decorations, control
+    characters and escape sequences."""
     word = draw(st.sampled_from(words))
     if word in HALFWIDTH and draw(st.booleans()):
         return word, draw(st.sampled_from(HALFWIDTH[word]))
@@ -52,6 +56,7 @@ def disguised(draw: st.DrawFn, words: list[str], look_alikes: bool = False) -> t
             char = LOOK_ALIKES.get(char, char)
         char += "".join(draw(st.lists(st.sampled_from(DECORATIONS), max_size=3)))
         char += "".join(draw(st.lists(st.sampled_from(INVISIBLE), max_size=2)))
+        char += "".join(draw(st.lists(st.sampled_from(HIDDEN), max_size=2)))
         pieces.append(char)
     disguise = "".join(pieces)
     if draw(st.booleans()):
@@ -137,4 +142,18 @@ def test_streaming_equals_the_whole_text_for_any_chunking(data: st.DataObject) -
 def test_streaming_equals_the_whole_text_for_arbitrary_text(text: str, data: st.DataObject) -> None:
     chunks = data.draw(chunked(text))
     assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+
+
+# Pieces of text around and inside words, with every kind of hidden character and sequences cut short.
+PIECES = ["s", "p", "a", "m", "x", "_", " ", "buy", "now", "é", "\u0301", "\u200b", "\n", "\x85", ";", "1"]
+PIECES += [*HIDDEN, "\x1b", "\x1b[", "\x1b]", "\x9b", "\x9d", "\\", "[", "]", "\x1b]0;spam\x07", "\x1b]0;x"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.data())
+def test_streaming_equals_the_whole_text_with_control_characters(text: str, data: st.DataObject) -> None:
+    chunks = data.draw(chunked(text))
+    assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
     assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)

@@ -6,6 +6,9 @@ letter or digit (``_spam_``, ``__spam__``, the start or end of the text) is a bo
 
 Streams carry the left context across chunks as a short string (see :func:`context`): the last character,
 and when that is an underscore, the character before the underscore run.
+
+``soft`` holds the positions where hidden characters (controls, escape sequences) stood: a boundary may be
+read there, so a match may begin or end there, and an underscore run reaching one ends there.
 """
 
 from __future__ import annotations
@@ -47,8 +50,10 @@ def is_joining(before: str, after: str) -> bool:
     return _is_word(before) and _is_word(after) and not (_is_unspaced(before) or _is_unspaced(after))
 
 
-def left_ok(norm: str, start: int, before: str) -> bool:
+def left_ok(norm: str, start: int, before: str, soft: frozenset[int] = frozenset()) -> bool:
     """May a match begin at ``norm[start]``? ``before`` is the context preceding ``norm``."""
+    if soft and start in soft:
+        return True
     left = norm[start - 1] if start else before[-1:]
     if not left:
         return True
@@ -57,6 +62,8 @@ def left_ok(norm: str, start: int, before: str) -> bool:
         return not is_joining(left, first)
     position = start - 1
     while position >= 0 and norm[position] == "_":
+        if soft and position in soft:
+            return True
         position -= 1
     if position < 0:  # the run began before this text
         outside = before[:-1] if before.endswith("_") else before[-1:]
@@ -65,10 +72,10 @@ def left_ok(norm: str, start: int, before: str) -> bool:
     return not outside or not is_joining(outside, first)
 
 
-def right_ok(norm: str, end: int, *, final: bool) -> bool | None:
+def right_ok(norm: str, end: int, *, final: bool, soft: frozenset[int] = frozenset()) -> bool | None:
     """May a match end before ``norm[end]``? ``None`` (undecided) when an underscore run reaches the end of
     a stream buffer that is not ``final``: what follows the run decides."""
-    if end >= len(norm):
+    if end >= len(norm) or (soft and end in soft):
         return True
     after = norm[end]
     last = norm[end - 1]
@@ -77,13 +84,17 @@ def right_ok(norm: str, end: int, *, final: bool) -> bool | None:
     position = end
     while position < len(norm) and norm[position] == "_":
         position += 1
+        if soft and position in soft:
+            return True
     if position == len(norm):
         return True if final else UNDECIDED
     return not is_joining(last, norm[position])
 
 
-def context(norm: str, cut: int, before: str) -> str:
+def context(norm: str, cut: int, before: str, soft: frozenset[int] = frozenset()) -> str:
     """The left context for text that continues after ``norm[:cut]``."""
+    if soft and cut in soft:
+        return " "
     if cut <= 0:
         return before
     last = norm[cut - 1]
@@ -91,6 +102,8 @@ def context(norm: str, cut: int, before: str) -> str:
         return last
     position = cut - 1
     while position >= 0 and norm[position] == "_":
+        if soft and position in soft:
+            return " _"
         position -= 1
     if position >= 0:
         return norm[position] + "_"

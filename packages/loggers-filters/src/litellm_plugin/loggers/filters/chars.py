@@ -4,7 +4,8 @@ it, start a whitespace run, or stand for itself; and the folding of a letter wit
 The Unicode properties come from the ``regex`` module (kept current with each Unicode release), not from a
 hand-kept list: ``Default_Ignorable_Code_Point`` (variation selectors, the combining grapheme joiner, Hangul
 fillers, Mongolian free variation selectors, tags...) plus every format character (``Cf``). Control characters
-(NUL, ESC...) are not ignored: they stand between words, so ``hello\x00spam`` still holds the word ``spam``.
+and escape sequences are found before this module sees a character (see
+:mod:`~litellm_plugin.loggers.filters.hidden`).
 
 Some letters have no compatibility decomposition but are only a style of a Latin letter: the small
 capitals (``ᴀ``, ``ꜱ``, ``ʀ``: "LATIN LETTER SMALL CAPITAL X"). They fold to their letter always, like

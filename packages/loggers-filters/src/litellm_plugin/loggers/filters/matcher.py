@@ -13,6 +13,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from litellm_plugin.loggers.filters.boundaries import UNDECIDED, context, left_ok, right_ok
+from litellm_plugin.loggers.filters.hidden import open_tail
 from litellm_plugin.loggers.filters.normalize import Normalized, normalize, normalize_phrase
 
 __all__ = ["StreamScan", "WordMatch", "WordMatcher", "apply_mask"]
@@ -35,6 +36,7 @@ class StreamScan(NamedTuple):
 
 
 _Span = tuple[int, int, str]
+_REVEALED_LIMIT = 256  # control strings remembered per matcher
 
 
 class WordMatcher:
@@ -44,6 +46,8 @@ class WordMatcher:
       case folding, small capitals as letters, decorations and invisible format characters removed,
       whitespace runs as one space), so "SPAM", "ｓｐａｍ", "ꜱᴘᴀᴍ", "sp\\u200bam" and "s̶p̶a̶m̶" all match
       "spam"; with ``confusables=True`` look-alike letters of other scripts too (UTS #39 skeletons).
+      Control characters and terminal escape sequences are hidden too ("s\\x1b[1mpam"), and where they stood
+      a word boundary may be read or not ("hello\\x00spam" holds "spam").
     * ``whole_words=True`` (default): a match may not start or end inside a word ("ass" does not match in
       "class", "spam" not in "spam_filter", but in "_spam_"); scripts written without spaces (CJK, Thai...)
       have no such boundaries.
@@ -67,6 +71,8 @@ class WordMatcher:
         self._first_chars = frozenset(key[0] for key in keys)
         if keys:
             self._automaton.make_automaton()
+        # Control strings repeat (the same title, the same link): their verdicts are remembered.
+        self._revealed: dict[str, bool] = {}
 
     def key(self, word: str) -> str:
         """The comparison form of a blocked word (what :attr:`WordMatch.word` holds)."""
@@ -74,7 +80,17 @@ class WordMatcher:
 
     def normalize(self, text: str) -> Normalized:
         """``text`` in the comparison form of this matcher."""
-        return normalize(text, self.confusables)
+        return normalize(text, self.confusables, self.reveals)
+
+    def reveals(self, body: str) -> bool:
+        """Does the text of a control string hold a blocked word (so it is compared, not hidden)?"""
+        verdict = self._revealed.get(body)
+        if verdict is None:
+            verdict = bool(self.find(body))
+            if len(self._revealed) >= _REVEALED_LIMIT:
+                self._revealed.clear()
+            self._revealed[body] = verdict
+        return verdict
 
     # -- whole texts -------------------------------------------------------------------------------
 
@@ -82,8 +98,8 @@ class WordMatcher:
         """Every blocked phrase in ``text`` (original offsets, in order, not overlapping)."""
         if not self.words or not text:
             return []
-        normalized = normalize(text, self.confusables)
-        spans = self._select(normalized.text, "", final=True)[0]
+        normalized = normalize(text, self.confusables, self.reveals)
+        spans = self._select(normalized.text, "", final=True, soft=normalized.soft)[0]
         return self._to_original(normalized, spans) if spans else []
 
     def mask(self, text: str, replacement: str) -> str:
@@ -102,13 +118,20 @@ class WordMatcher:
         """
         if not self.words or not buffer:
             return StreamScan(len(buffer), [], before)
-        normalized = normalize(buffer, self.confusables)
+        normalized = normalize(buffer, self.confusables, self.reveals)
         norm = normalized.text
-        selected, undecided = self._select(norm, before, final=False)
+        soft = normalized.soft
+        selected, undecided = self._select(norm, before, final=False, soft=soft)
         # A last letter that a combining character could still change is held, and so is what before it
         # could begin a phrase whatever that letter becomes.
         open_start = normalized.open_start
-        cut = min(self._hold_start(norm[:open_start] if open_start < len(norm) else norm, before), undecided)
+        cut = min(self._hold_start(norm[:open_start] if open_start < len(norm) else norm, before, soft), undecided)
+        # An escape sequence the buffer ends in the middle of may still hide what follows its start: what
+        # before it could begin a phrase is held too.
+        tail = open_tail(buffer) if soft else None
+        tail_at = normalized.position(tail) if tail is not None else len(norm)
+        if tail_at < len(norm):
+            cut = min(cut, self._hold_start(norm[:tail_at], before, soft))
         for start, end, _ in selected:
             if start < cut < end:  # a match straddling the tail is already decided: leftmost wins
                 cut = end
@@ -120,19 +143,27 @@ class WordMatcher:
             cut = segment_start
             cut = min([cut, *(start for start, end, _ in selected if start < cut < end)])
             segment_start = normalized.segment_start(cut)
+        offset = normalized.offset(cut)
+        if tail is not None and tail < offset:
+            # The sequence itself is held, and so is a match reaching into it.
+            cut = min([tail_at, *(start for start, end, _ in selected if start < tail_at < end)])
+            offset = min(tail, normalized.offset(cut))
         final = [span for span in selected if span[1] <= cut]
-        return StreamScan(normalized.offset(cut), self._to_original(normalized, final), context(norm, cut, before))
+        return StreamScan(offset, self._to_original(normalized, final), context(norm, cut, before, soft))
 
     def scan_final(self, buffer: str, before: str) -> list[WordMatch]:
         """All matches in the last part of a stream (nothing can follow it)."""
         if not self.words or not buffer:
             return []
-        normalized = normalize(buffer, self.confusables)
-        return self._to_original(normalized, self._select(normalized.text, before, final=True)[0])
+        normalized = normalize(buffer, self.confusables, self.reveals)
+        selected = self._select(normalized.text, before, final=True, soft=normalized.soft)[0]
+        return self._to_original(normalized, selected)
 
     # -- internals ---------------------------------------------------------------------------------
 
-    def _select(self, norm: str, before: str, *, final: bool) -> tuple[list[_Span], int]:
+    def _select(
+        self, norm: str, before: str, *, final: bool, soft: frozenset[int] = frozenset()
+    ) -> tuple[list[_Span], int]:
         """Valid matches in ``norm``, leftmost-longest, without overlaps; and where the first match begins
         whose end is undecided (``len(norm)`` if none)."""
         whole = self.whole_words
@@ -142,9 +173,9 @@ class WordMatcher:
             start = last - length + 1
             end = last + 1
             if whole:
-                if not left_ok(norm, start, before):
+                if not left_ok(norm, start, before, soft):
                     continue
-                right = right_ok(norm, end, final=final)
+                right = right_ok(norm, end, final=final, soft=soft)
                 if right is UNDECIDED:
                     undecided = min(undecided, start)
                     continue
@@ -162,7 +193,7 @@ class WordMatcher:
                 reached = span[1]
         return selected, undecided
 
-    def _hold_start(self, norm: str, before: str) -> int:
+    def _hold_start(self, norm: str, before: str, soft: frozenset[int] = frozenset()) -> int:
         """Start of the longest suffix of ``norm`` that begins some phrase (``len(norm)`` if none)."""
         size = len(norm)
         firsts = self._first_chars
@@ -170,7 +201,7 @@ class WordMatcher:
             char = norm[position]
             if char not in firsts:
                 continue
-            if self.whole_words and not left_ok(norm, position, before):
+            if self.whole_words and not left_ok(norm, position, before, soft):
                 continue
             if self._automaton.match(norm[position:]):
                 return position

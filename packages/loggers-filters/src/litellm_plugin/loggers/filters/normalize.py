@@ -9,8 +9,13 @@ Matching happens on the normalized copy; masking happens on the original through
 is not filtered comes back exactly as it was, character for character. Invisible characters and marks right
 after a letter belong to that letter's span.
 
-Plain ASCII (most of any LLM reply) is handled by C-level string methods; only the non-ASCII stretches and
-whitespace runs go through the per-character path.
+Control characters and terminal escape sequences are *hidden*: a terminal does not show them, so they are
+dropped like invisible characters (``sp\x00am``, ``s\x1b[1mpam`` are ``spam``), but where they stood may
+also have been a word boundary (``hello\x00spam`` holds the word ``spam``): :attr:`Normalized.soft` keeps those
+positions, and the whole-word check accepts either reading (see :mod:`~litellm_plugin.loggers.filters.hidden`).
+
+Plain ASCII (most of any LLM reply) is handled by C-level string methods; only the non-ASCII stretches,
+hidden stretches and whitespace runs go through the per-character path.
 """
 
 from __future__ import annotations
@@ -18,15 +23,20 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+from collections.abc import Callable
 
 from litellm_plugin.loggers.filters.chars import ATTACH, DROP, SPACE, fold, is_mark, kind
+from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
 
 __all__ = ["Normalized", "normalize", "normalize_phrase"]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
 _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACES, " "))
-_HAS_ASCII_SPACE = re.compile(f"[{re.escape(_ASCII_SPACES)}]")
+# The same, and every ASCII control character that is not whitespace to NUL: one C-level pass tells whether
+# an ASCII text has any (then it takes the path that hides them).
+_ASCII_HIDDEN = [chr(code) for code in (*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F)]
+_TO_SPACE_OR_NUL = str.maketrans({**dict.fromkeys(_ASCII_SPACES, " "), **dict.fromkeys(_ASCII_HIDDEN, "\x00")})
 # Combining characters kept on one letter; more start a cluster of their own (bounds the work per letter).
 _MAX_MARKS = 16
 
@@ -39,7 +49,7 @@ class Normalized:
     a whitespace run, a ligature, a letter with combining marks).
     """
 
-    __slots__ = ("_folded_ends", "_norm_starts", "_orig_starts", "open_start", "original_length", "text")
+    __slots__ = ("_folded_ends", "_norm_starts", "_orig_starts", "open_start", "original_length", "soft", "text")
 
     def __init__(
         self,
@@ -49,8 +59,11 @@ class Normalized:
         orig_starts: list[int] | None = None,
         folded_ends: list[int] | None = None,
         open_start: int | None = None,
+        soft: frozenset[int] = frozenset(),
     ) -> None:
         self.text = text
+        # Positions where hidden characters stood: a word boundary may be read there, or nothing.
+        self.soft = soft
         # Where the last cluster begins if a combining character arriving later could still change it
         # (a non-ASCII letter at the end): a stream holds it back. ``len(text)`` otherwise.
         self.open_start = len(text) if open_start is None else open_start
@@ -80,6 +93,20 @@ class Normalized:
             return index
         segment = bisect.bisect_right(self._norm_starts, index) - 1
         return self._norm_starts[segment] if self._folded_ends[segment] >= 0 else index
+
+    def position(self, offset: int) -> int:
+        """How many normalized characters stand for original characters before ``offset``."""
+        if self._norm_starts is None or self._orig_starts is None or self._folded_ends is None:
+            return min(offset, len(self.text))
+        segment = bisect.bisect_right(self._orig_starts, offset) - 1
+        if segment < 0:
+            return 0
+        norm_start = self._norm_starts[segment]
+        orig = self._orig_starts[segment]
+        segment_end = self._norm_starts[segment + 1] if segment + 1 < len(self._norm_starts) else len(self.text)
+        if self._folded_ends[segment] >= 0:
+            return norm_start if offset <= orig else segment_end
+        return min(norm_start + offset - orig, segment_end)
 
     def offset(self, index: int) -> int:
         """Original offset where normalized position ``index`` begins (the original length at the end)."""
@@ -111,6 +138,12 @@ class _Builder:
         self.unit_start = -1
         self.unit_marks = 0
         self.unit_norm_start = -1  # normalized start of a non-ASCII cluster (it may still grow)
+        self.soft: set[int] = set()
+
+    def hidden(self, start: int, end: int) -> None:
+        """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
+        self.soft.add(self.size)
+        self.unit_raw = ""  # a combining character after it starts a cluster of its own
 
     def linear(self, orig: int, piece: str) -> None:
         """``piece`` stands for ``original[orig:orig + len(piece)]``, character for character."""
@@ -294,6 +327,7 @@ class _Builder:
             self.orig_starts,
             self.folded_ends,
             open_start,
+            frozenset(self.soft),
         )
 
 
@@ -309,27 +343,45 @@ def _ascii_skeletons() -> dict[int, str]:
     return table
 
 
-def normalize(text: str, confusables: bool = False) -> Normalized:
-    """The comparison form of ``text`` with its map back to ``text``."""
+def normalize(text: str, confusables: bool = False, reveal: Callable[[str], bool] | None = None) -> Normalized:
+    """The comparison form of ``text`` with its map back to ``text``. ``reveal``: does the text of a control
+    string hold a blocked word (then it is compared as text; see :func:`~.hidden.split_hidden`)?"""
     if text.isascii():
-        lowered = text.lower()
-        if _HAS_ASCII_SPACE.search(lowered):
-            lowered = lowered.translate(_TO_SPACE)
-        if confusables:
-            lowered = lowered.translate(_ascii_skeletons())
-        if "  " not in lowered:
+        lowered = text.lower().translate(_TO_SPACE_OR_NUL)
+        hidden = "\x00" in lowered
+        if not hidden and "  " not in lowered:
+            if confusables:
+                lowered = lowered.translate(_ascii_skeletons())
             return Normalized(lowered, len(text))
+    else:
+        hidden = HAS_CONTROL.search(text) is not None
     builder = _Builder(text, confusables)
-    position = 0
-    for run in _NON_ASCII.finditer(text):
-        start, end = run.span()
-        if start > position:
-            builder.ascii(text, position, start)
-        builder.non_ascii(text, start, end)
-        position = end
-    if position < len(text):
-        builder.ascii(text, position, len(text))
+    _walk(builder, text, 0, len(text), hidden, reveal)
     return builder.build()
+
+
+def _walk(
+    builder: _Builder, text: str, start: int, end: int, hidden: bool, reveal: Callable[[str], bool] | None
+) -> None:
+    """Feed ``text[start:end]`` to the builder: ASCII stretches, non-ASCII runs and (when the text has any)
+    hidden stretches."""
+    position = start
+    runs = special_runs(text, start, end) if hidden else _NON_ASCII.finditer(text, start, end)
+    for run in runs:
+        run_start, run_end = run.span()
+        if run_start > position:
+            builder.ascii(text, position, run_start)
+        if run.lastgroup != "hidden":
+            builder.non_ascii(text, run_start, run_end)
+        else:
+            for is_hidden, part_start, part_end in split_hidden(text, run_start, run_end, reveal):
+                if is_hidden:
+                    builder.hidden(part_start, part_end)
+                elif part_end > part_start:
+                    _walk(builder, text, part_start, part_end, True, None)
+        position = run_end
+    if position < end:
+        builder.ascii(text, position, end)
 
 
 def normalize_phrase(phrase: str, confusables: bool = False) -> str:

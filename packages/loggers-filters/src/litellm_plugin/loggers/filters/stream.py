@@ -7,6 +7,11 @@ characters, decorations) and with each whitespace run as its first character, ea
 knowing the span of the original it stands for. Each chunk is normalized together with that compact text,
 whose size is bounded by the longest phrase, never by the held text.
 
+Hidden characters (controls, escape sequences) are kept as one ``\x00`` per stretch, which stands for a possible
+word boundary (none next to a space, already one). An escape sequence the held text ends in the middle of is
+kept raw, so that the next chunk completes it; its parameters are kept as one character (they change nothing
+but its length), so an endless ``\x1b[`` + digits stays short.
+
 The original held text is kept for the output up to :data:`MAX_HELD_CHARS` characters; past that, it is
 replaced by its compact form (a hostile stream loses its padding; matching is unchanged).
 """
@@ -14,16 +19,26 @@ replaced by its compact form (a hostile stream loses its padding; matching is un
 from __future__ import annotations
 
 import logging
+import re
 from collections import deque
 
 from litellm_plugin.loggers.filters.chars import DROP, SPACE, fold, is_mark, kind
+from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, MAX_STRING, open_tail, special_runs, split_hidden
 from litellm_plugin.loggers.filters.matcher import WordMatch, WordMatcher
 
 __all__ = ["MAX_HELD_CHARS", "StreamMatcher"]
 
 MAX_HELD_CHARS = 65_536
+_HIDDEN_MARK = "\x00"  # the compact form of a hidden stretch
+_STRING_ESCAPES = frozenset(("\x1b]", "\x1bP", "\x1bX", "\x1b^", "\x1b_"))
+_STRING_BREAK = re.compile("[\x07\x18\x1a\x1b\x90\x98\x9b-\x9f]")  # what ends or aborts a control string
 
 logger = logging.getLogger("litellm_plugin.loggers.filters")
+
+
+def _byte_class(char: str) -> bool:
+    """Parameter byte (True) or intermediate byte (False) of an escape sequence."""
+    return "\x30" <= char <= "\x3f"
 
 
 def _is_space(char: str) -> bool:
@@ -34,7 +49,7 @@ def _is_space(char: str) -> bool:
 class StreamMatcher:
     """The held text of one stream and its compact form; :meth:`feed` each chunk, :meth:`finish` at the end."""
 
-    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_spans")
+    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_spans")
 
     def __init__(self, matcher: WordMatcher) -> None:
         self._matcher = matcher
@@ -43,6 +58,7 @@ class StreamMatcher:
         self._compact: list[str] = []
         self._spans: list[list[int]] = []  # per compact character: [start, end) in the held text
         self._before = ""
+        self._open = 0  # trailing compact characters that are the raw start of an unfinished escape sequence
 
     @property
     def held_back(self) -> int:
@@ -64,9 +80,11 @@ class StreamMatcher:
         if scan.final < size:
             self._compact = self._compact[scan.final :]
             self._spans = self._spans[scan.final :]
+            # What is left of a sequence the chunk has ended is read again with the chunk.
+            self._open = min(self._open, len(self._compact))
             chunk_from = 0
         else:
-            self._compact, self._spans = [], []
+            self._compact, self._spans, self._open = [], [], 0
             chunk_from = scan.final - size
         self._add_compact(text, chunk_from, self._held_length + chunk_from)
         self._held.append((text, 0))
@@ -85,7 +103,7 @@ class StreamMatcher:
         size = len(compact)
         matches = [WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in found]
         text = self._take(self._held_length)
-        self._compact, self._spans, self._before = [], [], ""
+        self._compact, self._spans, self._before, self._open = [], [], "", 0
         return text, matches
 
     # -- internals ---------------------------------------------------------------------------------
@@ -101,23 +119,112 @@ class StreamMatcher:
         return self._held_length + position - size
 
     def _add_compact(self, text: str, start: int, offset: int) -> None:
-        """Append the compact form of ``text[start:]``; ``offset``: where ``text[start]`` is in the held text.
+        """Append the compact form of ``text[start:]``; ``offset``: where ``text[start]`` is in the held text."""
+        if not self._open and not HAS_CONTROL.search(text, start):
+            self._add_plain(text, start, len(text), None, offset - start)
+            return
+        if self._open and self._extends_string(text, start):
+            # More of an unfinished control string: kept raw as it comes (read again once it ends).
+            self._compact.extend(text[start:])
+            self._spans.extend([offset + index, offset + index + 1] for index in range(len(text) - start))
+            self._open += len(text) - start
+            return
+        # The raw start of an unfinished escape sequence is taken back and read again with what follows.
+        opened = len(self._compact) - self._open
+        work = "".join(self._compact[opened:]) + text[start:]
+        work_spans = self._spans[opened:] + [[offset + index, offset + index + 1] for index in range(len(text) - start)]
+        del self._compact[opened:], self._spans[opened:]
+        self._open = 0
+        tail = open_tail(work)
+        end = tail if tail is not None else len(work)
+        position = 0
+        for run in special_runs(work, 0, end):
+            if run.lastgroup != "hidden":
+                continue
+            self._add_plain(work, position, run.start(), work_spans, 0)
+            for hidden, part_start, part_end in split_hidden(work, run.start(), run.end(), self._matcher.reveals):
+                if not hidden:
+                    self._add_revealed(work, part_start, part_end, work_spans)
+                elif part_end > part_start:
+                    self._add_hidden(work_spans[part_start][0], work_spans[part_end - 1][1])
+            position = run.end()
+        self._add_plain(work, position, end, work_spans, 0)
+        if tail is not None:
+            self._add_open(work, end, work_spans)
+
+    def _extends_string(self, text: str, start: int) -> bool:
+        """Does ``text[start:]`` only continue the unfinished control string the compact text ends with?"""
+        opened = len(self._compact) - self._open
+        first = self._compact[opened]
+        is_string = first == "\x1b" and self._open > 1 and "\x1b" + self._compact[opened + 1] in _STRING_ESCAPES
+        return (
+            is_string
+            and self._compact[-1] != "\x1b"
+            and self._open + len(text) - start <= MAX_STRING
+            and not _STRING_BREAK.search(text, start)
+        )
+
+    def _add_revealed(self, work: str, start: int, end: int, work_spans: list[list[int]]) -> None:
+        """The text of a control string that holds a blocked word (controls in it are still hidden)."""
+        position = start
+        for run in special_runs(work, start, end):
+            if run.lastgroup == "hidden":
+                self._add_plain(work, position, run.start(), work_spans, 0)
+                self._add_hidden(work_spans[run.start()][0], work_spans[run.end() - 1][1])
+                position = run.end()
+        self._add_plain(work, position, end, work_spans, 0)
+
+    def _add_hidden(self, start: int, end: int) -> None:
+        """A hidden stretch: one mark for a possible boundary (nothing next to a space, already one)."""
+        compact, spans = self._compact, self._spans
+        if compact and (compact[-1] == _HIDDEN_MARK or _is_space(compact[-1])):
+            spans[-1][1] = end
+            return
+        compact.append(_HIDDEN_MARK)
+        spans.append([start, end])
+
+    def _add_open(self, work: str, start: int, work_spans: list[list[int]]) -> None:
+        """An escape sequence the held text ends in the middle of, kept raw: a control string whole (it is
+        bounded), any other sequence as its first characters (its parameters change nothing else)."""
+        string = work[start : start + 2] in _STRING_ESCAPES
+        compact, spans = self._compact, self._spans
+        before = len(compact)
+        intro = 1 if string or work[start : start + 2] != "\x1b[" else 2
+        last_class: bool | None = None
+        for index in range(start, len(work)):
+            char = work[index]
+            if index >= start + intro and not string:
+                if _byte_class(char) == last_class:
+                    spans[-1][1] = work_spans[index][1]  # one parameter or intermediate byte stands for its run
+                    continue
+                last_class = _byte_class(char)
+            compact.append(char)
+            spans.append(list(work_spans[index]))
+        self._open = len(compact) - before
+
+    def _add_plain(self, text: str, start: int, end: int, work_spans: list[list[int]] | None, shift: int) -> None:
+        """Append the compact form of ``text[start:end]`` (no hidden characters). Each character's span is
+        ``work_spans[index]``, or ``[index + shift, index + shift + 1]``.
 
         Invisible characters widen the span of the character before them, as in :func:`normalize`."""
         compact, spans = self._compact, self._spans
-        for index in range(start, len(text)):
+        for index in range(start, end):
             char = text[index]
-            position = offset + index - start
+            if work_spans is None:
+                position, position_end = index + shift, index + shift + 1
+            else:
+                position, position_end = work_spans[index]
             char_kind = kind(char)
             if char_kind == DROP:
                 if spans and is_mark(char):
-                    spans[-1][1] = position + 1
+                    spans[-1][1] = position_end
                 continue
-            if spans and _is_space(char) and _is_space(compact[-1]):
-                spans[-1][1] = position + 1
+            if spans and _is_space(char) and (_is_space(compact[-1]) or compact[-1] == _HIDDEN_MARK):
+                compact[-1] = compact[-1] if compact[-1] != _HIDDEN_MARK else char
+                spans[-1][1] = position_end
                 continue
             compact.append(char)
-            spans.append([position, position + 1])
+            spans.append([position, position_end])
 
     def _take(self, count: int) -> str:
         """Remove and return the first ``count`` characters of the held text."""
