@@ -107,7 +107,7 @@ class ChatOnly(BaseCustomLogger):
 
 def test_an_interceptor_claiming_every_call_type_fails_closed_on_rerank(rerank_server: RerankServer) -> None:
     litellm.callbacks = [ReadsEveryRequest()]
-    with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'rerank' request.*declare call_types"):
+    with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'rerank' request.*give it call_types"):
         litellm.rerank(**rerank_server.rerank_kwargs("secret query"))
     assert rerank_server.bodies == []  # nothing left the process
 
@@ -131,13 +131,45 @@ async def test_an_interceptor_that_reads_the_payload_changes_it_once(rerank_serv
     assert rewriter.seen == ["rerank", "arerank", "arerank"]
 
 
-async def test_a_reply_interceptor_claiming_every_call_type_fails_closed_on_the_reply(
-    rerank_server: RerankServer,
-) -> None:
+async def test_a_reply_filter_claiming_every_call_type_refuses_before_the_call(rerank_server: RerankServer) -> None:
+    """Its reply could not be read either: no call is made just to be thrown away."""
     litellm.callbacks = [UppercasesReplies()]
-    with pytest.raises(InterceptorError, match=r"UppercasesReplies.*RerankResponse"):
+    with pytest.raises(InterceptorError, match=r"UppercasesReplies.*'arerank' reply.*not made.*give it call_types"):
         await litellm.arerank(**rerank_server.rerank_kwargs("q"))
-    assert len(rerank_server.bodies) == 1
+    with pytest.raises(InterceptorError, match=r"UppercasesReplies.*'rerank' reply"):
+        litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    assert rerank_server.bodies == []
+
+
+def test_a_fail_open_reply_filter_is_left_out_with_one_warning(
+    rerank_server: RerankServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    litellm.callbacks = [UppercasesReplies(fail_open=True)]
+    with caplog.at_level(logging.WARNING, logger="litellm_plugin.core"):
+        response = litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    assert response.results[0]["index"] == 0
+    assert len([r for r in caplog.records if "UppercasesReplies" in r.getMessage()]) == 1
+
+
+class SeesReplies(BaseCustomLogger):
+    """A reply hook of its own: it may read any reply, so it meets this one."""
+
+    call_types = ALL_CALL_TYPES
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replies: list[str] = []
+
+    async def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        self.replies.append(type(response).__name__)
+        return None
+
+
+def test_an_interceptor_with_its_own_reply_hook_meets_the_reply(rerank_server: RerankServer) -> None:
+    sees = SeesReplies()
+    litellm.callbacks = [sees]
+    litellm.rerank(**rerank_server.rerank_kwargs("q"))
+    assert sees.replies == ["RerankResponse"]
 
 
 def test_interceptors_that_claim_less_are_not_applied(rerank_server: RerankServer) -> None:

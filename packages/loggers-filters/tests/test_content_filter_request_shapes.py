@@ -462,8 +462,11 @@ def test_content_filter_refuses_a_rerank_call_it_cannot_read() -> None:
     """``litellm.rerank`` carries text (query, documents) this library cannot read: the filter, which claims
     every call type, fails closed before anything is sent; narrowed to chat, it lets the call through."""
     closed_port = {"api_base": "http://127.0.0.1:9", "api_key": "k", "model": "cohere/rerank-english-v3.0"}
-    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
     with pytest.raises(InterceptorError, match=r"ContentFilter.*'rerank' request.*call_types"):
+        litellm.rerank(query="spam", documents=["d"], **closed_port)
+    litellm.callbacks = [ContentFilter(["spam"])]  # replies only: its reply could not be read, so no call
+    with pytest.raises(InterceptorError, match=r"ContentFilter.*'rerank' reply.*not made.*call_types"):
         litellm.rerank(query="spam", documents=["d"], **closed_port)
     litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, call_types=["completion"])]
     with pytest.raises(Exception, match="Connection refused") as refused:  # reached the closed port

@@ -64,6 +64,13 @@ class ProviderNotFoundError(LookupError):
     """No provider is registered under the name."""
 
 
+# What to change when a call whose text this library cannot read fails closed.
+UNREADABLE_CALL_HINT = (
+    "an interceptor that claims every call type fails closed on it; to let such calls through unchecked, "
+    "give it call_types=[...] listing only the call types it must check (not all of them)"
+)
+
+
 class UnreadablePayloadError(RuntimeError):
     """A request, response or stream item whose shape litellm-plugin cannot read the text of.
 

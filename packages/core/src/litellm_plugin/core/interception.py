@@ -48,7 +48,7 @@ import litellm
 from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
-from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
@@ -323,6 +323,39 @@ def _by_phase(interceptors: list[BaseCustomLogger]) -> _Split:
     return requests, responses, streams
 
 
+def _claiming_every_call(
+    active: list[BaseCustomLogger], call_type: str, data: dict[str, Any]
+) -> list[BaseCustomLogger]:
+    """On a call whose text this library cannot read: the interceptors that claim every call type, whose
+    hooks meet it as an unknown call (and a filter fails closed). One that would
+    rewrite the reply's text with its transforms is refused before the call: that reply cannot be read either,
+    and a call made only to be thrown away still costs (or, if ``fail_open``, it is left out, logged once)."""
+    claiming: list[BaseCustomLogger] = []
+    for interceptor in active:
+        if not interceptor.call_types >= ALL_CALL_TYPES:
+            continue
+        if _rewrites_reply_text(interceptor, data):
+            unreadable = UnreadablePayloadError(
+                f"a {call_type!r} reply",
+                f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
+            )
+            interceptor._on_hook_error("async_post_call_success_hook", unreadable)
+            continue
+        claiming.append(interceptor)
+    return claiming
+
+
+def _rewrites_reply_text(interceptor: BaseCustomLogger, data: dict[str, Any]) -> bool:
+    """The reply hook is BaseCustomLogger's own (a hook of the author's might read any reply), and this call
+    gets text transforms."""
+    takes_part = phases(interceptor)
+    if not (takes_part.response or takes_part.stream):
+        return False
+    if type(interceptor).async_post_call_success_hook is not BaseCustomLogger.async_post_call_success_hook:
+        return False
+    return interceptor.transform_for(data) is not None
+
+
 def _mark_nested(kwargs: dict[str, Any]) -> None:
     """Record a LiteLLM call made from inside an intercepted one, so observers skip it (user data untouched)."""
     if any(isinstance(c, BaseCustomLogger) for c in litellm.callbacks):
@@ -463,8 +496,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         active = _active_interceptors(kwargs)
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
         observers.sync_observer_lists(active, BaseCustomLogger)
-        if not readable:  # only those claiming every call type, to fail closed (their hooks see it as unknown)
-            return [i for i in active if i.call_types >= ALL_CALL_TYPES], inner, None
+        if not readable:
+            return _claiming_every_call(active, call_type, kwargs), inner, None
         return [i for i in active if call_type in i.call_types], inner, None
 
     @contextlib.contextmanager

@@ -15,18 +15,13 @@ from litellm.types.utils import (
 )
 
 from litellm_plugin.core.call_types import CallType, normalize_call_type
-from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, UnreadablePayloadError
 from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
 from litellm_plugin.core.payloads.base import Channel, ChannelBook, TextField, TransformFor, field_value, set_field
 from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
 
-# What to change when a call type we cannot read fails closed.
-_UNKNOWN_CALL_TYPE_HINT = (
-    "an interceptor that claims every call type fails closed on it (declare call_types=[...] to let such "
-    "calls through unchecked)"
-)
 
 _REQUESTS: dict[CallType, Callable[[dict[str, Any]], Iterator[TextField]]] = {
     "completion": chat.request_fields,
@@ -46,7 +41,7 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
     if normalized is None:
         raw = getattr(call_type, "value", call_type)
         raise UnreadablePayloadError(
-            f"a {raw!r} request", f"litellm-plugin does not know where its text is; {_UNKNOWN_CALL_TYPE_HINT}"
+            f"a {raw!r} request", f"litellm-plugin does not know where its text is; {UNREADABLE_CALL_HINT}"
         )
     return list(_REQUESTS[normalized](data))
 
