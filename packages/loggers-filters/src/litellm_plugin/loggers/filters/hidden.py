@@ -107,7 +107,8 @@ def split_hidden(
             yield True, position, body_start
             yield False, body_start, body_end
             position = body_end
-    yield True, position, end
+    if position < end:
+        yield True, position, end
 
 
 # Where a hidden stretch or a non-ASCII run may begin: one character class, which ``re`` searches fast.
