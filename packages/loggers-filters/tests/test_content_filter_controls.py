@@ -148,3 +148,116 @@ def test_block_refuses_a_reply_with_a_hidden_word(path: str, call: Callable[...,
 def test_requests_are_masked_too(call: Callable[..., str], provider: object) -> None:
     litellm.callbacks = [ContentFilter(WORDS, filter_requests=True, filter_responses=False)]
     assert call("completion", "no sp\x00am \x1b[1mhere") == "no [FILTERED] \x1b[1mhere"
+
+
+# Read the terminal's way (ECMA-48, the VT500 parser): a sequence takes intermediate bytes 0x20-0x2F, the space
+# included, and goes on past a C0 control (executed) or DEL (ignored) inside it; CAN and SUB abort it, ESC
+# starts a new one. Each of these shows ``spam`` on a terminal.
+TERMINAL_INSIDE = [
+    "sp\x1b[2 qam",  # DECSCUSR: a space as the intermediate byte of a CSI
+    "sp\x1b Fam",  # S7C1T: an escape with a space as intermediate byte (nF)
+    "sp\x1b[1\x00mam",  # a C0 control inside a CSI
+    "sp\x1b[1\x07mam",
+    "sp\x1b[1\x7fmam",  # DEL inside a CSI
+    "sp\x1b[3 @am",  # SL (ECMA-48 scroll left): another final byte after a space
+    "sp\x1b[1 !pam",  # two intermediate bytes, one a space
+    "sp\x1b[ 1mam",  # a parameter after an intermediate: the terminal ignores the sequence up to its end
+    "sp\x1b  Gam",  # an escape with two spaces as intermediate bytes
+    "sp\x1b(\x00Bam",  # a control inside an escape
+    "sp\x1b\x00[1mam",  # a control between ESC and "["
+    "sp\x1b[\x7f1\x01\x02;31\x19mam",  # controls and DEL all over a CSI
+    "sp\x9b1\x00mam",  # the 8-bit CSI
+    "s\x1b[1\x00\x1b[0\x7fmpam",  # a sequence cut by ESC, then a new one
+]
+
+
+@pytest.mark.parametrize("word", TERMINAL_INSIDE)
+def test_sequences_are_read_the_way_a_terminal_reads_them(word: str) -> None:
+    assert masked(f"a {word} b") == "a # b"
+    assert masked(f"a {word} b", whole_words=False) == "a # b"
+    assert masked(f"a {word} b", confusables=True) == "a # b"
+    content_filter = ContentFilter(WORDS, replacement="#")
+    assert stream_through(content_filter, list(f"a {word} b")) == "a # b"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A line break inside a sequence is executed: it separates words, and the sequence goes on.
+        ("x \x1b[1\nmspam", "x \x1b[1\nm#"),
+        ("buy\x1b[1\r\nmnow", "#"),
+        ("buy\x1b\n]0;t\x07now", "#"),  # also between ESC and a control string's introducer
+        ("sp\x1b \x00\nBam", "sp\x1b \x00\nBam"),  # the terminal shows "sp", a line break, "am"
+        # The terminal reads a space as part of the sequence: what it shows is "pam", no word.
+        ("\x1b[; spam", "\x1b[; spam"),
+        ("\x1b spam", "\x1b spam"),
+        ("\x1b[1 spam", "\x1b[1 spam"),
+        # CAN and SUB abort a sequence: the terminal shows "spmam".
+        ("sp\x1b[1\x18mam", "sp\x1b[1\x18mam"),
+        ("sp\x1b[1\x1amam", "sp\x1b[1\x1amam"),
+        # Control strings are read as before: a title's line break is part of the title.
+        ("\x1b]0;a\nb\x07spam", "\x1b]0;a\nb\x07#"),
+        ("sp\x1bP1 q\n\x1b\\am", "#"),
+    ],
+)
+def test_sequences_with_spaces_and_controls_inside(text: str, expected: str) -> None:
+    assert masked(text) == expected
+    content_filter = ContentFilter(WORDS, replacement="#")
+    for cut in range(1, len(text)):
+        assert stream_through(content_filter, [text[:cut], text[cut:]]) == expected, cut
+    assert stream_through(content_filter, list(text)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("x sp\x1b[2 qam, \x1b Fspam\x1b[1\x00\nmspam y", "x #, \x1b F#\x1b[1\x00\nm# y"),
+        ("\x1b[; spam \x1b\x00(\x00Bspam", "\x1b[; spam \x1b\x00(\x00B#"),
+    ],
+)
+def test_a_stream_of_terminal_sequences_cut_anywhere_gives_the_whole_reply(text: str, expected: str) -> None:
+    content_filter = ContentFilter(WORDS, replacement="#")
+    assert content_filter.mask(text) == expected
+    for first, second in itertools.combinations(range(1, len(text)), 2):
+        pieces = [text[:first], text[first:second], text[second:]]
+        assert stream_through(content_filter, pieces) == expected, pieces
+
+
+@pytest.mark.parametrize(
+    ("head", "padding"),
+    [("\x1b[", "1\n"), ("\x1b[1", "\x00 "), ("\x1b", "\x00\t"), ("\x1b!", "\x7f\r ")],
+)
+def test_an_endless_sequence_with_controls_inside_is_not_held_without_bound(head: str, padding: str) -> None:
+    """A sequence that goes on past controls and spaces for a megabyte: the word after its end is masked,
+    whole or streamed, and a stream keeps no more than its hold-back bound of it."""
+    content_filter = ContentFilter(WORDS, replacement="#")
+    body = padding * (1_000_000 // len(padding))
+    final = "[1m" if head == "\x1b" else "m"
+    assert content_filter.mask(f"x {head}{body}{final}spam").endswith(f"{final}#")
+    transform = content_filter.response_transform({})
+    assert transform is not None
+    outputs = [transform.transform(piece) for piece in ["x ", head, *([body[:1000]] * 1000), final + "spam"]]
+    output = "".join(outputs) + transform.flush()
+    assert output.startswith(f"x {head}")
+    assert output.endswith(f"{final}#")
+    assert len(output) < 70_000
+
+
+TERMINAL_REPLY = "a sp\x1b[2 qam, sp\x1b Fam, sp\x1b[1\x00mam, sp\x1b[1\x07mam and sp\x1b[1\x7fmam!"
+
+
+@pytest.mark.parametrize("path", ["completion", "completion_stream", "acompletion", "acompletion_stream"])
+def test_replies_with_terminal_sequences_through_litellm_are_masked(path: str, call: Callable[..., str]) -> None:
+    litellm.callbacks = [ContentFilter(WORDS)]
+    reply = call(path, TERMINAL_REPLY)
+    assert reply == "a [FILTERED], [FILTERED], [FILTERED], [FILTERED] and [FILTERED]!"
+
+
+@pytest.mark.parametrize("word", TERMINAL_INSIDE[:5])  # the inputs a tester found
+@pytest.mark.parametrize("path", ["completion", "completion_stream"])
+def test_block_refuses_a_reply_with_a_word_behind_terminal_sequences(
+    path: str, word: str, call: Callable[..., str]
+) -> None:
+    litellm.callbacks = [ContentFilter(WORDS, action="block")]
+    with pytest.raises(InterceptorRejectedError):
+        call(path, f"this is {word}")

@@ -23,6 +23,8 @@ INVISIBLE += ["\u202e", "\u202c"]  # bidi controls
 # What a terminal does not show: control characters and escape sequences (CSI, 8-bit CSI, OSC, charset).
 HIDDEN = ["\x00", "\x07", "\x08", "\x7f", "\x9f", "\x1b[1m", "\x1b[38;5;9m", "\x1b[m", "\x9b2m"]
 HIDDEN += ["\x1b]0;t\x07", "\x1b]8;;u\x1b\\", "\x1b(B", "\x1b7"]
+# Read the terminal's way: a space as intermediate byte, controls and DEL inside a sequence.
+HIDDEN += ["\x1b[2 q", "\x1b F", "\x1b[1\x00m", "\x1b[1\x07m", "\x1b[\x7f1m", "\x1b\x00[m", "\x1b(\x01B"]
 DECORATIONS = ["\u0300", "\u0301", "\u0308", "\u0332", "\u0336", "\u0338", "\u20dd", "\u0489"]
 FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopqrstuvwxyz"}
 # Small capitals (their letter without the confusables option).
@@ -66,6 +68,9 @@ def disguised(draw: st.DrawFn, words: list[str], look_alikes: bool = False) -> t
 
 
 def _separator_char(char: str) -> bool:
+    # Not an escape sequence's introducer: a terminal reads the letter after "\x1b " or "\x1b[ " as its end.
+    if char in "\x1b\x9b":
+        return False
     return not any(part.isalnum() or part == "_" for part in unicodedata.normalize("NFKC", char))
 
 
@@ -148,6 +153,7 @@ def test_streaming_equals_the_whole_text_for_arbitrary_text(text: str, data: st.
 # Pieces of text around and inside words, with every kind of hidden character and sequences cut short.
 PIECES = ["s", "p", "a", "m", "x", "_", " ", "buy", "now", "é", "\u0301", "\u200b", "\n", "\x85", ";", "1"]
 PIECES += [*HIDDEN, "\x1b", "\x1b[", "\x1b]", "\x9b", "\x9d", "\\", "[", "]", "\x1b]0;spam\x07", "\x1b]0;x"]
+PIECES += ["\x00", "\x7f", "\x18", "\t", "!", "\x1b ", "\x1b[1\n", "\x1b\x00"]
 
 
 @SETTINGS

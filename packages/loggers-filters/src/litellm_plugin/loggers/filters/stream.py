@@ -9,8 +9,9 @@ whose size is bounded by the longest phrase, never by the held text.
 
 Hidden characters (controls, escape sequences) are kept as one ``\x00`` per stretch, which stands for a possible
 word boundary (none next to a space, already one). An escape sequence the held text ends in the middle of is
-kept raw, so that the next chunk completes it; its parameters are kept as one character (they change nothing
-but its length), so an endless ``\x1b[`` + digits stays short.
+kept raw, so that the next chunk completes it; its parameters and intermediate bytes are kept as one
+character, the controls it goes on past as none or one (they change nothing but its length), so an endless
+``\x1b[`` + digits (or spaces, line breaks, NULs) stays short.
 
 The original held text is kept for the output up to :data:`MAX_HELD_CHARS` characters; past that, it is
 replaced by its compact form (a hostile stream loses its padding; matching is unchanged).
@@ -23,22 +24,41 @@ import re
 from collections import deque
 
 from litellm_plugin.loggers.filters.chars import DROP, SPACE, fold, is_mark, kind
-from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, MAX_STRING, open_tail, special_runs, split_hidden
+from litellm_plugin.loggers.filters.hidden import (
+    HAS_CONTROL,
+    MAX_STRING,
+    STRING_OPEN,
+    open_tail,
+    special_runs,
+    split_hidden,
+)
 from litellm_plugin.loggers.filters.matcher import WordMatch, WordMatcher
 
 __all__ = ["MAX_HELD_CHARS", "StreamMatcher"]
 
 MAX_HELD_CHARS = 65_536
 _HIDDEN_MARK = "\x00"  # the compact form of a hidden stretch
-_STRING_ESCAPES = frozenset(("\x1b]", "\x1bP", "\x1bX", "\x1b^", "\x1b_"))
 _STRING_BREAK = re.compile("[\x07\x18\x1a\x1b\x90\x98\x9b-\x9f]")  # what ends or aborts a control string
 
 logger = logging.getLogger("litellm_plugin.loggers.filters")
 
 
-def _byte_class(char: str) -> bool:
-    """Parameter byte (True) or intermediate byte (False) of an escape sequence."""
-    return "\x30" <= char <= "\x3f"
+_WHITESPACE_CONTROLS = frozenset("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f")
+# Other characters a sequence goes on past (C0 controls but CAN, SUB, ESC; DEL): they change nothing in it.
+_TRANSPARENT = frozenset(
+    chr(code) for code in (*range(0x00, 0x18), 0x19, 0x7F) if chr(code) not in _WHITESPACE_CONTROLS
+)
+
+
+def _open_class(char: str) -> str:
+    """What a character after the introducer of an unfinished escape sequence is to it: a whitespace control
+    ("w", the terminal executes it), another control ("k", nothing), a byte of the sequence ("b"), or the
+    "[" or string introducer after ESC ("h")."""
+    if char in _WHITESPACE_CONTROLS:
+        return "w"
+    if char in _TRANSPARENT:
+        return "k"
+    return "b" if "\x20" <= char <= "\x3f" else "h"
 
 
 def _is_space(char: str) -> bool:
@@ -155,8 +175,8 @@ class StreamMatcher:
     def _extends_string(self, text: str, start: int) -> bool:
         """Does ``text[start:]`` only continue the unfinished control string the compact text ends with?"""
         opened = len(self._compact) - self._open
-        first = self._compact[opened]
-        is_string = first == "\x1b" and self._open > 1 and "\x1b" + self._compact[opened + 1] in _STRING_ESCAPES
+        # ESC, a whitespace control, the introducer: the compact form of the start of a string is that short.
+        is_string = STRING_OPEN.match("".join(self._compact[opened : opened + 3])) is not None
         return (
             is_string
             and self._compact[-1] != "\x1b"
@@ -184,20 +204,22 @@ class StreamMatcher:
         spans.append([start, end])
 
     def _add_open(self, work: str, start: int, work_spans: list[list[int]]) -> None:
-        """An escape sequence the held text ends in the middle of, kept raw: a control string whole (it is
-        bounded), any other sequence as its first characters (its parameters change nothing else)."""
-        string = work[start : start + 2] in _STRING_ESCAPES
+        """An escape sequence the held text ends in the middle of, kept raw: a control string's text whole (it
+        is bounded); before it, and in any other sequence, the controls that change nothing in it are left
+        out, and the first byte of the sequence and the first whitespace control stand for all that follow
+        (a terminal reads the rest the same way: hidden, with at most one space)."""
         compact, spans = self._compact, self._spans
         before = len(compact)
-        intro = 1 if string or work[start : start + 2] != "\x1b[" else 2
-        last_class: bool | None = None
+        string = STRING_OPEN.match(work, start)
+        raw_from = string.end() if string is not None else len(work)
+        kept = ""
         for index in range(start, len(work)):
             char = work[index]
-            if index >= start + intro and not string:
-                if _byte_class(char) == last_class:
-                    spans[-1][1] = work_spans[index][1]  # one parameter or intermediate byte stands for its run
-                    continue
-                last_class = _byte_class(char)
+            char_class = _open_class(char) if start < index < raw_from else "h"
+            if char_class == "k" or (char_class in kept and char_class != "h"):
+                spans[-1][1] = work_spans[index][1]
+                continue
+            kept += char_class
             compact.append(char)
             spans.append(list(work_spans[index]))
         self._open = len(compact) - before
