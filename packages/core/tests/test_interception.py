@@ -421,6 +421,25 @@ async def test_entry_points_imported_by_name_before_the_engine_are_intercepted(
     assert early_module.completion(model=words, messages=USER).choices[0].message.content == "Echo: hi"
 
 
+async def test_a_router_built_before_the_engine_is_intercepted_on_every_method() -> None:
+    """A Router made at import time, before any interceptor class existed: its per-instance methods
+    (Responses, Anthropic Messages) were made from LiteLLM's unwrapped functions, and are made again."""
+    interception.uninstall()
+    mocked = {"model": "openai/m", "api_key": "k", "mock_response": "Echo: hi"}  # answered without a provider
+    router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": mocked}])
+    interception.install()
+    litellm.callbacks = [TagInterceptor("A", call_types=["completion", "responses", "anthropic_messages"])]
+    reply = router.completion(model="m", messages=USER)
+    assert isinstance(reply, ModelResponse)
+    assert reply.choices[0].message.content == "A:Echo: hi"
+    responses_reply = router.responses(model="m", input="hi")
+    assert responses_reply.output[0].content[0].text == "A:Echo: hi"
+    responses_reply = await router.aresponses(model="m", input="hi")
+    assert responses_reply.output[0].content[0].text == "A:Echo: hi"
+    anthropic_reply = await router.aanthropic_messages(model="m", messages=USER, max_tokens=10)
+    assert anthropic_reply["content"][0]["text"] == "A:Echo: hi"
+
+
 def test_litellm_keeps_its_own_internal_references(early_module: types.ModuleType) -> None:
     """LiteLLM's modules call one another inside a call the engine already sees: those names stay LiteLLM's."""
     import litellm.main

@@ -33,8 +33,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import gc
 import importlib
 import inspect
+import logging
 import sys
 import threading
 import types
@@ -233,7 +235,53 @@ def install() -> None:
             litellm.Router.factory_function = _wrap_router_factory(factory)  # type: ignore[method-assign]
         if wrapped:
             _rebind_early_imports(wrapped)
+            _rebuild_early_routers()
         _installed = True
+
+
+def _rebuild_early_routers() -> None:
+    """Routers built before the engine was installed made their per-instance methods (Responses, Anthropic
+    Messages, Assistants, image edits...) from LiteLLM's unwrapped functions: have LiteLLM's own initializers
+    make them again, now from the wrapped ones. One pass over the objects the garbage collector tracks
+    (~30 ms), on the installation only."""
+    classes = _router_classes()
+    for router in gc.get_referrers(*classes):
+        if type(router) not in classes or _built_after_install(router):
+            continue
+        for initializer in _ROUTER_INITIALIZERS:
+            method = getattr(router, initializer, None)
+            if not callable(method):
+                continue
+            try:
+                method()
+            except Exception:  # a Router subclass of the user's: leave it as it is, but say so
+                _logger.warning(
+                    "could not rebuild %s.%s() of a Router made before litellm-plugin",
+                    type(router).__name__,
+                    initializer,
+                    exc_info=True,
+                )
+
+
+_ROUTER_INITIALIZERS = ("initialize_assistants_endpoint", "initialize_router_endpoints")
+_logger = logging.getLogger(__name__)
+
+
+def _router_classes() -> set[type]:
+    classes: set[type] = set()
+    pending: list[type] = [litellm.Router]
+    while pending:
+        cls = pending.pop()
+        if cls not in classes:
+            classes.add(cls)
+            pending.extend(cls.__subclasses__())
+    return classes
+
+
+def _built_after_install(router: object) -> bool:
+    """Its per-instance methods went through the wrapped ``factory_function`` already."""
+    own = getattr(router, "__dict__", {})
+    return any(getattr(own.get(name), _WRAPPED_MARK, None) is not None for name in ("responses", "aresponses"))
 
 
 def _module_dict(module: object) -> dict[str, Any] | None:
