@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import pytest
@@ -113,3 +114,33 @@ def test_discovery_can_be_switched_off(
     monkeypatch.delenv("LITELLM_PLUGIN_DISABLE_DISCOVERY")
     assert initialize_plugins() == ["disc_off"]
     assert initialize_plugins() == ["disc_off"]  # idempotent
+
+
+def test_two_distributions_claiming_one_name_are_reported(
+    registry: PluginRegistry, installed: list[FakeEntryPoint]
+) -> None:
+    installed += [
+        FakeEntryPoint("clash_name", Found, "first-dist"),
+        FakeEntryPoint("clash_name", Explicit, "second-dist"),
+    ]
+    with pytest.warns(PluginLoadWarning) as caught:
+        assert registry.discover() == ["clash_name"]
+    [message] = [str(warning.message) for warning in caught]
+    assert "second-dist" in message
+    assert "first-dist" in message
+    assert "uninstall one" in message
+    assert type(registry.get_provider("clash_name")) is Found
+
+
+def test_rediscovering_the_same_distribution_is_quiet(
+    registry: PluginRegistry, installed: list[FakeEntryPoint]
+) -> None:
+    installed.append(FakeEntryPoint("quiet_name", Found, "only-dist"))
+    registry.discover()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginLoadWarning)
+        assert registry.discover() == []
+    registry.register("quiet_name", Explicit)  # an explicit registration over a discovered one: quiet too
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PluginLoadWarning)
+        assert registry.discover() == []

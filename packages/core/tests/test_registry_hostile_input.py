@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +21,6 @@ from litellm_plugin.core import (
     PluginRegistry,
     ProviderRegistrationError,
 )
-from litellm_plugin.core import discovery as discovery_module
 
 MESSAGES = [{"role": "user", "content": "ping"}]
 
@@ -118,58 +115,6 @@ def test_a_fixed_map_works_again() -> None:
     litellm.custom_provider_map = [{"provider": "yaml_provider", "custom_handler": Answer()}]
     reply = litellm.completion(model="yaml_provider/m", messages=MESSAGES)
     assert reply.choices[0].message.content == "custom handler ran"
-
-
-# --- discovery: two distributions claiming one name -----------------------------------------------------------
-
-
-@dataclass
-class _Dist:
-    name: str
-
-
-@dataclass
-class _EntryPoint:
-    name: str
-    target: object
-    distribution: str
-    value: str = "pkg.module:Thing"
-    dist: _Dist = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.dist = _Dist(self.distribution)
-
-    def load(self) -> object:
-        return self.target
-
-
-def test_two_distributions_claiming_one_name_are_reported(
-    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    points = [_EntryPoint("clash_name", Answer, "first-dist"), _EntryPoint("clash_name", Other, "second-dist")]
-    monkeypatch.setattr(discovery_module, "entry_points", lambda *, group: points)
-    with pytest.warns(PluginLoadWarning) as caught:
-        assert registry.discover() == ["clash_name"]
-    [message] = [str(warning.message) for warning in caught]
-    assert "second-dist" in message
-    assert "first-dist" in message
-    assert "uninstall one" in message
-    assert type(registry.get_provider("clash_name")) is Answer
-
-
-def test_rediscovering_the_same_distribution_is_quiet(
-    registry: PluginRegistry, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    points = [_EntryPoint("quiet_name", Answer, "only-dist")]
-    monkeypatch.setattr(discovery_module, "entry_points", lambda *, group: points)
-    registry.discover()
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PluginLoadWarning)
-        assert registry.discover() == []
-    registry.register("quiet_name", Other)  # an explicit registration over a discovered one: quiet too
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", PluginLoadWarning)
-        assert registry.discover() == []
 
 
 # --- user entries survive ---------------------------------------------------------------------------------

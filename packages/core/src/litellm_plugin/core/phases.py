@@ -46,7 +46,7 @@ _NARROWED = "_litellm_plugin_phases"
 def narrow(interceptor: BaseCustomLogger, *, request: bool = True, response: bool = True, stream: bool = True) -> None:
     """Declare that ``interceptor``, as configured, changes nothing in each phase given as False, so the engine
     skips it there (no copy of the request, no walk over the reply). LiteLLM's proxy still calls its hooks."""
-    own = _read(type(interceptor))
+    own = _class_phases(type(interceptor))
     interceptor.__dict__[_NARROWED] = Phases(own.request and request, own.response and response, own.stream and stream)
 
 
@@ -58,7 +58,10 @@ def phases(interceptor: Any) -> Phases:
         narrowed: Phases | None = own.get(_NARROWED)
         if narrowed is not None:
             return narrowed
-    cls = type(interceptor)
+    return _class_phases(type(interceptor))
+
+
+def _class_phases(cls: type[Any]) -> Phases:
     known = _by_class.get(cls)
     if known is None:
         known = _by_class[cls] = _read(cls)
