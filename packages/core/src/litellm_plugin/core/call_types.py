@@ -30,6 +30,8 @@ _CALL_TYPE_ALIASES: dict[str, CallType] = {
 
 def normalize_call_type(value: object) -> CallType | None:
     """Map any LiteLLM call-type spelling (enum or str) to ours; None for call types we do not model."""
+    if type(value) is str:  # the common case, first
+        return _CALL_TYPE_ALIASES.get(value)
     raw = getattr(value, "value", value)
     return _CALL_TYPE_ALIASES.get(raw) if isinstance(raw, str) else None
 

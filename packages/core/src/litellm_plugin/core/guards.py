@@ -166,7 +166,9 @@ def _guard_pre(fn: HookFn) -> HookFn:
     async def guarded(
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
-        if not _runs_on(self, normalize_call_type(call_type)):
+        # The engine passes one of our own names: found in ``call_types`` without a further Python call.
+        known = type(call_type) is str and call_type in self.call_types
+        if not known and not _runs_on(self, normalize_call_type(call_type)):
             return None
         try:
             return await fn(

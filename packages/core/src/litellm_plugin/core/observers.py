@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 import uuid
-import weakref
 from collections.abc import Hashable, Iterable
 from typing import Any
 
@@ -79,8 +78,7 @@ class ObserverList(list[Any]):
 
     def __contains__(self, item: object) -> bool:
         # LiteLLM asks this five times per callback per call: no further Python call on the way.
-        ref = _managed.get(id(item))
-        return (ref is not None and ref() is item) or list.__contains__(self, item)
+        return _managed.get(id(item)) is item or list.__contains__(self, item)
 
 
 # --- which interceptors observe ------------------------------------------------------------------------
@@ -150,15 +148,15 @@ def observer_lists(interceptor: Any, base: type) -> tuple[str, ...]:
 # --- the managed interceptors and what the engine appended -------------------------------------------
 
 _lock = threading.Lock()
-_managed: dict[int, weakref.ReferenceType[Any]] = {}
+# id -> interceptor, for those of the last sync (held until the next one, which a call makes).
+_managed: dict[int, Any] = {}
 _appended: dict[str, dict[int, Any]] = {name: {} for name in LIST_NAMES}  # per list: what the engine put in
 _lists: dict[str, ObserverList] = {}  # the ObserverList objects installed in litellm
 _last_key: tuple[int, ...] | None = None
 
 
 def _is_managed(item: object) -> bool:
-    ref = _managed.get(id(item))
-    return ref is not None and ref() is item
+    return _managed.get(id(item)) is item
 
 
 def _ensure_lists() -> bool:
@@ -197,12 +195,8 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     with _lock:
         _ensure_lists()
         _managed.clear()
-        for interceptor in interceptors:
-            try:
-                _managed[id(interceptor)] = weakref.ref(interceptor)
-            except TypeError:  # not weak-referenceable (``__slots__``): LiteLLM copies it as before
-                continue
-        where = {id(i): observer_lists(i, base) for i in interceptors if _is_managed(i)}
+        _managed.update((id(interceptor), interceptor) for interceptor in interceptors)
+        where = {id(i): observer_lists(i, base) for i in interceptors}
         for name in LIST_NAMES:
             wanted = {id(i): i for i in interceptors if name in where.get(id(i), ())}
             callbacks = _lists[name]

@@ -58,7 +58,8 @@ def phases(interceptor: Any) -> Phases:
         narrowed: Phases | None = own.get(_NARROWED)
         if narrowed is not None:
             return narrowed
-    return _class_phases(type(interceptor))
+    known = _by_class.get(type(interceptor))  # runs per interceptor per call: the lookup inline
+    return known if known is not None else _class_phases(type(interceptor))
 
 
 def _class_phases(cls: type[Any]) -> Phases:
