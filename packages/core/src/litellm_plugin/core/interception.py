@@ -46,11 +46,13 @@ from contextvars import ContextVar
 from typing import Any
 
 import litellm
+from litellm.types.guardrails import GuardrailEventHooks
 
 from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
+from litellm_plugin.core.guardrail_rules import follows_guardrail_rules, guardrail_allows
 from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
@@ -358,13 +360,19 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
 _Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger]]
 
 
-def _by_phase(interceptors: list[BaseCustomLogger]) -> _Split:
-    """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`)."""
+def _by_phase(interceptors: list[BaseCustomLogger], kwargs: dict[str, Any]) -> _Split:
+    """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`); a re-based
+    guardrail only in the phases its mode and ``default_on`` allow on this call (see ``guardrail_rules``)."""
     requests: list[BaseCustomLogger] = []
     responses: list[BaseCustomLogger] = []
     streams: list[BaseCustomLogger] = []
     for interceptor in interceptors:
         request, response, stream = phases(interceptor)
+        if follows_guardrail_rules(interceptor):
+            request = request and guardrail_allows(interceptor, kwargs, GuardrailEventHooks.pre_call)
+            if response or stream:
+                replies = guardrail_allows(interceptor, kwargs, GuardrailEventHooks.post_call)
+                response, stream = response and replies, stream and replies
         if request:
             requests.append(interceptor)
         if response:
@@ -575,7 +583,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     with deployment_call(router_call, kwargs):
                         return await original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                requests, responses, streams = _by_phase(interceptors)
+                requests, responses, streams = _by_phase(interceptors, kwargs)
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = await _apply_request(requests, data, call_type)
@@ -605,7 +613,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     with deployment_call(router_call, kwargs):
                         return call(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                requests, responses, streams = _by_phase(interceptors)
+                requests, responses, streams = _by_phase(interceptors, kwargs)
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = run_sync(_apply_request(requests, data, call_type))

@@ -61,11 +61,17 @@ class BaseCustomLogger(CustomLogger):
       ``transcript``, ``revised_prompt`` or ``logprobs`` to see those too (``ALL_CHANNEL_KINDS`` for all).
       ``transcript`` and ``logprobs`` are only checked: a changed transcript fails the call (its audio cannot
       change), changed logprobs are dropped.
+    * ``checks_guardrail_rules``: on a class that is also a LiteLLM ``CustomGuardrail``, the engine runs the
+      request hooks only where ``should_run_guardrail`` allows ``pre_call`` and the reply hooks ``post_call``
+      (as LiteLLM does); set it to True when the hooks apply those rules themselves.
     """
 
     call_types: ClassVar[frozenset[CallType]] = DEFAULT_CALL_TYPES
     response_channels: ClassVar[frozenset[ChannelKind]] = frozenset({"text"})
     fail_open: bool = False
+    # A re-based CustomGuardrail: the engine runs its hooks by LiteLLM's guardrail rules (mode, default_on,
+    # guardrails=[...]), unless its hooks check them themselves (True).
+    checks_guardrail_rules: ClassVar[bool] = False
 
     def __init__(
         self,

@@ -84,6 +84,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
 
     call_types: ClassVar[frozenset[CallType]] = ALL_CALL_TYPES
     response_channels: ClassVar[frozenset[ChannelKind]] = ALL_CHANNEL_KINDS
+    checks_guardrail_rules: ClassVar[bool] = True  # `_should_run`: in the SDK, during_call checks requests too
 
     def __init__(
         self,

@@ -1,0 +1,110 @@
+"""A ``CustomGuardrail`` re-based on ``BaseCustomLogger`` keeps LiteLLM's guardrail rules on SDK calls: its mode
+(``event_hook``) says which of its hooks run, and one that is not ``default_on`` runs only on calls naming it
+in ``guardrails=[...]`` (LiteLLM's own scenarios: its CustomGuardrail tests, written anew here)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import litellm
+import pytest
+from litellm.integrations.custom_guardrail import CustomGuardrail
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+
+Route = Callable[[type[CustomLLM] | CustomLLM], str]
+
+pytestmark = pytest.mark.usefixtures("clean_callbacks")
+
+
+class Echo(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "Echo: " + self.last_user_text(messages))
+
+
+class Marker(BaseCustomLogger, CustomGuardrail):
+    """A guardrail as LiteLLM's examples write one: it leaves the mode checks to LiteLLM. Its request hook marks
+    the request, its reply hooks mark the reply, so the reply shows which hooks ran."""
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        data["messages"][-1]["content"] += " [pre]"
+        return data
+
+    async def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        response.choices[0].message.content += " [post]"
+        return response
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: Any
+    ) -> AsyncIterator[Any]:
+        async for chunk in response:
+            yield chunk
+        yield litellm.ModelResponseStream(choices=[{"index": 0, "delta": {"content": " [post]"}}])
+
+
+def _call(model: str, *, named: bool, stream: bool = False, asynchronous: bool = True, **extra: Any) -> str:
+    kwargs: dict[str, Any] = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
+    if named:
+        kwargs["guardrails"] = ["marker"]
+
+    async def run_async() -> str:
+        if stream:
+            chunks = await litellm.acompletion(**kwargs, stream=True)
+            return "".join([c.choices[0].delta.content or "" async for c in chunks])
+        reply = await litellm.acompletion(**kwargs)
+        return str(reply.choices[0].message.content)
+
+    def run_sync() -> str:
+        if stream:
+            return "".join(c.choices[0].delta.content or "" for c in litellm.completion(**kwargs, stream=True))
+        return str(litellm.completion(**kwargs).choices[0].message.content)
+
+    return asyncio.run(run_async()) if asynchronous else run_sync()
+
+
+@pytest.mark.parametrize(
+    ("mode", "default_on", "named", "expected"),
+    [
+        ("pre_call", False, True, "Echo: hi [pre]"),
+        ("post_call", False, True, "Echo: hi [post]"),
+        ("pre_call", True, False, "Echo: hi [pre]"),
+        (["pre_call", "post_call"], False, True, "Echo: hi [pre] [post]"),
+        ("pre_call", False, False, "Echo: hi"),  # not on by default, not named: not run
+        ("post_call", False, False, "Echo: hi"),
+        ("during_call", False, True, "Echo: hi"),  # the proxy runs its moderation hook, not these
+        ("logging_only", True, False, "Echo: hi"),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("asynchronous", [True, False], ids=["async", "sync"])
+def test_rebased_guardrail_runs_by_its_mode_and_default_on(
+    route: Route, mode: Any, default_on: bool, named: bool, expected: str, stream: bool, asynchronous: bool
+) -> None:
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook=mode, default_on=default_on)]
+    assert _call(f"{route(Echo)}/m", named=named, stream=stream, asynchronous=asynchronous) == expected
+
+
+def test_a_caller_cannot_switch_a_default_on_guardrail_off_through_metadata(route: Route) -> None:
+    """The key and team switches are the proxy's to write: in the SDK they are caller input, ignored."""
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook="pre_call", default_on=True)]
+    switches = {"disable_global_guardrails": True, "opted_out_global_guardrails": ["marker"]}
+    metadata = {"user_api_key_metadata": switches, "user_api_key_team_metadata": switches}
+    assert _call(f"{route(Echo)}/m", named=False, metadata=metadata) == "Echo: hi [pre]"
+
+
+def test_a_guardrail_without_a_mode_runs_on_every_call(route: Route) -> None:
+    litellm.callbacks = [Marker(guardrail_name="marker")]
+    assert _call(f"{route(Echo)}/m", named=False) == "Echo: hi [pre] [post]"
+
+
+def test_router_calls_follow_the_guardrail_rules(route: Route) -> None:
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook="post_call")]
+    router = litellm.Router(model_list=[{"model_name": "g", "litellm_params": {"model": f"{route(Echo)}/m"}}])
+    messages = [{"role": "user", "content": "hi"}]
+    named = asyncio.run(router.acompletion(model="g", messages=messages, guardrails=["marker"]))
+    unnamed = asyncio.run(router.acompletion(model="g", messages=messages))
+    assert (named.choices[0].message.content, unnamed.choices[0].message.content) == ("Echo: hi [post]", "Echo: hi")
