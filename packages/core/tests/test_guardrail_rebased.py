@@ -5,14 +5,14 @@ in ``guardrails=[...]`` (LiteLLM's own scenarios: its CustomGuardrail tests, wri
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any
 
 import litellm
 import pytest
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import ModelResponse
+from litellm.types.utils import Delta, ModelResponse, StreamingChoices
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
 
@@ -40,10 +40,10 @@ class Marker(BaseCustomLogger, CustomGuardrail):
 
     async def async_post_call_streaming_iterator_hook(
         self, user_api_key_dict: Any, response: Any, request_data: Any
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         async for chunk in response:
             yield chunk
-        yield litellm.ModelResponseStream(choices=[{"index": 0, "delta": {"content": " [post]"}}])
+        yield litellm.ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content=" [post]"))])
 
 
 def _call(model: str, *, named: bool, stream: bool = False, asynchronous: bool = True, **extra: Any) -> str:
@@ -104,7 +104,73 @@ def test_a_guardrail_without_a_mode_runs_on_every_call(route: Route) -> None:
 def test_router_calls_follow_the_guardrail_rules(route: Route) -> None:
     litellm.callbacks = [Marker(guardrail_name="marker", event_hook="post_call")]
     router = litellm.Router(model_list=[{"model_name": "g", "litellm_params": {"model": f"{route(Echo)}/m"}}])
-    messages = [{"role": "user", "content": "hi"}]
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
     named = asyncio.run(router.acompletion(model="g", messages=messages, guardrails=["marker"]))
     unnamed = asyncio.run(router.acompletion(model="g", messages=messages))
     assert (named.choices[0].message.content, unnamed.choices[0].message.content) == ("Echo: hi [post]", "Echo: hi")
+
+
+# --- guardrails written with LiteLLM's unified ``apply_guardrail`` -----------------------------------------
+
+
+class _Unified:
+    """Only ``apply_guardrail``, LiteLLM's one hook for requests and replies: it refuses "secret" and records
+    what it was shown."""
+
+    seen: list[str]
+
+    async def apply_guardrail(self, inputs: Any, request_data: Any, input_type: Any, logging_obj: Any = None) -> Any:
+        self.seen.append(str(input_type))
+        if any("secret" in text for text in inputs.get("texts") or []):
+            raise litellm.BadRequestError(message="secret refused", model="m", llm_provider="guardrail")
+        return inputs
+
+
+class LiteLLMUnified(_Unified, CustomGuardrail):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seen = []
+
+
+class RebasedUnified(_Unified, BaseCustomLogger, CustomGuardrail):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.seen = []
+
+
+async def _unified_outcome(guardrail: Any, model: str, text: str) -> tuple[str, list[str]]:
+    litellm.logging_callback_manager._reset_all_callbacks()
+    litellm.callbacks = [guardrail]
+    try:
+        reply = await litellm.acompletion(
+            model=model, messages=[{"role": "user", "content": text}], guardrails=["unified"]
+        )
+        outcome = str(reply.choices[0].message.content)
+    except litellm.BadRequestError as error:
+        outcome = f"refused: {'secret refused' in str(error)}"
+    return outcome, guardrail.seen
+
+
+@pytest.mark.parametrize("mode", ["pre_call", "post_call"])
+@pytest.mark.parametrize("text", ["hello", "my secret"])
+async def test_rebased_apply_guardrail_runs_as_on_litellms_class(route: Route, mode: str, text: str) -> None:
+    """LiteLLM runs ``apply_guardrail`` on async calls that name the guardrail; re-based, it must still run
+    (it did not at all: a guardrail silently switched off)."""
+    model = f"{route(Echo)}/m"
+    settings = {"guardrail_name": "unified", "event_hook": mode}
+    baseline = await _unified_outcome(LiteLLMUnified(**settings), model, text)
+    assert baseline[1], "LiteLLM's own class never ran apply_guardrail: the scenario is broken"
+    assert await _unified_outcome(RebasedUnified(**settings), model, text) == baseline
+
+
+async def test_a_caller_cannot_switch_an_apply_guardrail_guardrail_off(route: Route) -> None:
+    guardrail = RebasedUnified(guardrail_name="unified", event_hook="pre_call", default_on=True)
+    litellm.callbacks = [guardrail]
+    switches = {"disable_global_guardrails": True, "opted_out_global_guardrails": ["unified"]}
+    with pytest.raises(litellm.BadRequestError, match="secret refused"):
+        await litellm.acompletion(
+            model=f"{route(Echo)}/m",
+            messages=[{"role": "user", "content": "my secret"}],
+            guardrails=["unified"],
+            metadata={"user_api_key_metadata": switches, "user_api_key_team_metadata": switches},
+        )

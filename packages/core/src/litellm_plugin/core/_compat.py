@@ -21,7 +21,12 @@ from litellm.llms.custom_httpx.http_handler import AsyncHTTPHandler
 if TYPE_CHECKING:
     from litellm.integrations.custom_guardrail import CustomGuardrail
 
-__all__ = ["create_async_transport", "guardrail_stream_scope_is_default", "timeout_error"]
+__all__ = [
+    "create_async_transport",
+    "deployment_hooks_run_apply_guardrail",
+    "guardrail_stream_scope_is_default",
+    "timeout_error",
+]
 
 
 def _release(distribution: str) -> tuple[int, int]:
@@ -74,3 +79,20 @@ def guardrail_stream_scope_is_default(guardrail: CustomGuardrail) -> bool:
     scope: Any = getattr(guardrail, "stream_scope_default", "both")
     by_hook: Any = getattr(guardrail, "stream_scope_by_hook", ())
     return bool(scope == "both" and not by_hook)
+
+
+def deployment_hooks_run_apply_guardrail(guardrail: object) -> bool:
+    """Whether LiteLLM's ``CustomGuardrail`` deployment hooks run this guardrail's own ``apply_guardrail`` (its
+    unified hook) on SDK calls: releases that know the interface say so with ``uses_apply_guardrail_interface``.
+    Read once per class: LiteLLM asks every callback on every async SDK call."""
+    cls = type(guardrail)
+    known = _runs_apply_guardrail.get(cls)
+    if known is None:
+        from litellm.integrations.custom_guardrail import CustomGuardrail
+
+        uses = getattr(cls, "uses_apply_guardrail_interface", None)
+        known = _runs_apply_guardrail[cls] = issubclass(cls, CustomGuardrail) and callable(uses) and uses() is True
+    return known
+
+
+_runs_apply_guardrail: dict[type, bool] = {}

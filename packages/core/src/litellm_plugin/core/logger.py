@@ -20,10 +20,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from litellm.integrations.custom_logger import CustomLogger
 
+from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
 from litellm_plugin.core.contracts import check_interceptor_class
 from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError
+from litellm_plugin.core.guardrail_rules import without_admin_metadata
 from litellm_plugin.core.guards import (
     DEFAULT_CALL_TYPES,
     NESTED_CALL_KEY,
@@ -189,12 +191,26 @@ class BaseCustomLogger(CustomLogger):
 
     async def async_pre_call_deployment_hook(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
         """On SDK calls the engine already ran this interceptor's hooks. LiteLLM's ``CustomGuardrail`` would run
-        them again from here (async calls naming it in ``guardrails=[...]``), so outside the proxy this is a no-op."""
+        them again from here (async calls naming it in ``guardrails=[...]``), so outside the proxy this is a no-op,
+        except for a guardrail written with ``apply_guardrail``, which only LiteLLM's hook runs."""
         # The marker test inline first: LiteLLM calls this for every callback on every async SDK call.
         if not (isinstance(kwargs, dict) and "proxy_server_request" in kwargs and is_proxy_request(kwargs)):
+            if isinstance(kwargs, dict) and deployment_hooks_run_apply_guardrail(self):
+                return await self._sdk_apply_guardrail_request(kwargs, call_type)
             return None
         result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
         return result
+
+    async def _sdk_apply_guardrail_request(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
+        """A re-based guardrail written with ``apply_guardrail``: the engine does not run that hook, LiteLLM's
+        deployment hook does (as for its own class), shown the call without the proxy's admin switches."""
+        view = without_admin_metadata(kwargs)
+        result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(view, call_type)
+        if view is kwargs or not isinstance(result, dict):
+            return result
+        if "messages" in result:  # the one field LiteLLM's hook changes (masking)
+            kwargs["messages"] = result["messages"]
+        return kwargs
 
     async def async_post_call_success_deployment_hook(
         self, request_data: dict[str, Any], response: Any, call_type: Any
@@ -203,6 +219,9 @@ class BaseCustomLogger(CustomLogger):
         if not (
             isinstance(request_data, dict) and "proxy_server_request" in request_data and is_proxy_request(request_data)
         ):
+            if isinstance(request_data, dict) and deployment_hooks_run_apply_guardrail(self):
+                view = without_admin_metadata(request_data)
+                return await super().async_post_call_success_deployment_hook(view, response, call_type)
             return None
         return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
 
