@@ -174,3 +174,28 @@ async def test_a_caller_cannot_switch_an_apply_guardrail_guardrail_off(route: Ro
             guardrails=["unified"],
             metadata={"user_api_key_metadata": switches, "user_api_key_team_metadata": switches},
         )
+
+
+# --- guardrails a Router deployment names (model-level guardrails) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("mode", "caller_names_it", "expected"),
+    [
+        ("pre_call", False, "Echo: hi [pre]"),
+        ("post_call", False, "Echo: hi [post]"),
+        ("pre_call", True, "Echo: hi [pre]"),  # named twice, run once
+        ("post_call", True, "Echo: hi [post]"),
+    ],
+)
+async def test_a_guardrail_named_by_a_router_deployment_runs_once(
+    route: Route, mode: str, caller_names_it: bool, expected: str
+) -> None:
+    """LiteLLM runs a guardrail that a deployment's ``litellm_params`` name on async Router calls; re-based, it
+    was never run there (a model-level guardrail silently skipped)."""
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook=mode)]
+    deployment = {"model": f"{route(Echo)}/m", "guardrails": ["marker"]}
+    router = litellm.Router(model_list=[{"model_name": "g", "litellm_params": deployment}])
+    extra: dict[str, Any] = {"guardrails": ["marker"]} if caller_names_it else {}
+    reply = await router.acompletion(model="g", messages=[{"role": "user", "content": "hi"}], **extra)
+    assert reply.choices[0].message.content == expected

@@ -6,22 +6,33 @@ itself, so it asks LiteLLM the same question (``should_run_guardrail``) per phas
 ``pre_call``, reply and stream hooks for ``post_call``. A class whose hooks check the rules themselves says so
 with ``checks_guardrail_rules = True`` and is run on every call.
 
+A Router deployment may name a guardrail in its ``litellm_params`` (a model-level guardrail), which the engine
+cannot see when it intercepts the Router call. LiteLLM's deployment hooks see it on async calls: there a guardrail
+whose hooks the engine did not run in this call (``engine_phases``) is run by the same rules.
+
 The admin switches in a key's or team's metadata (``disable_global_guardrails``,
 ``opted_out_global_guardrails``) are written by the proxy; on an SDK call they are caller input and ignored.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
-__all__ = ["follows_guardrail_rules", "guardrail_allows", "without_admin_metadata"]
+__all__ = ["engine_phases", "follows_guardrail_rules", "guardrail_allows", "without_admin_metadata"]
 
 _ADMIN_METADATA_KEYS = ("user_api_key_metadata", "user_api_key_team_metadata")
 
 _by_class: dict[type, bool] = {}
+
+# The ids of the interceptors whose request hooks, and whose reply hooks, the engine ran in the user call under
+# way (None outside one, and in calls made from inside one).
+engine_phases: ContextVar[tuple[frozenset[int], frozenset[int]] | None] = ContextVar(
+    "litellm_plugin_engine_phases", default=None
+)
 
 
 def follows_guardrail_rules(interceptor: object) -> bool:

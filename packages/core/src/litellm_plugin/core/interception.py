@@ -52,7 +52,7 @@ from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
-from litellm_plugin.core.guardrail_rules import follows_guardrail_rules, guardrail_allows
+from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
 from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
@@ -577,13 +577,17 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             interceptors, inner, router_call = prepare(kwargs)
             previous = _scope.get()
+            previous_phases = engine_phases.get()
             _scope.set(inner)
+            if router_call is None:  # a Router's deployment call keeps the Router call's record
+                engine_phases.set(None)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
                         return await original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams = _by_phase(interceptors, kwargs)
+                engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = await _apply_request(requests, data, call_type)
@@ -597,6 +601,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 return await _apply_response(responses, data, result)
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
+                engine_phases.set(previous_phases)
 
         wrapper: Callable[..., Any] = async_wrapper
     else:

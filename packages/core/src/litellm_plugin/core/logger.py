@@ -19,13 +19,19 @@ from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from litellm.integrations.custom_logger import CustomLogger
+from litellm.types.guardrails import GuardrailEventHooks
 
 from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
 from litellm_plugin.core.contracts import check_interceptor_class
-from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError
-from litellm_plugin.core.guardrail_rules import without_admin_metadata
+from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError, InterceptorRejectedError
+from litellm_plugin.core.guardrail_rules import (
+    engine_phases,
+    follows_guardrail_rules,
+    guardrail_allows,
+    without_admin_metadata,
+)
 from litellm_plugin.core.guards import (
     DEFAULT_CALL_TYPES,
     NESTED_CALL_KEY,
@@ -34,6 +40,7 @@ from litellm_plugin.core.guards import (
     is_proxy_call,
     is_proxy_request,
     overrides,
+    sdk_hook_context,
 )
 from litellm_plugin.core.payloads import Channel, ChannelKind, StreamRewriter, TransformFor, rewrite_response
 from litellm_plugin.core.text import TextTransform
@@ -197,9 +204,41 @@ class BaseCustomLogger(CustomLogger):
         if not (isinstance(kwargs, dict) and "proxy_server_request" in kwargs and is_proxy_request(kwargs)):
             if isinstance(kwargs, dict) and deployment_hooks_run_apply_guardrail(self):
                 return await self._sdk_apply_guardrail_request(kwargs, call_type)
+            if isinstance(kwargs, dict) and follows_guardrail_rules(self):
+                return await self._deployment_named_request(kwargs, call_type)
             return None
         result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
         return result
+
+    async def _deployment_named_request(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
+        """A guardrail that only the Router deployment names (in its ``litellm_params``): the engine, which
+        intercepted the Router call, did not run its request hook; run it now, by the same rules, once."""
+        ours = self._deployment_call_type(call_type, request=True)
+        if ours is None or not guardrail_allows(self, kwargs, GuardrailEventHooks.pre_call):
+            return None
+        user_api_key_dict, cache = sdk_hook_context()
+        result = await self.async_pre_call_hook(
+            user_api_key_dict=user_api_key_dict, cache=cache, data=kwargs, call_type=ours
+        )
+        if isinstance(result, str):  # the proxy's convention: a string refuses the request
+            raise InterceptorRejectedError(self.interceptor_name, result, model=str(kwargs.get("model", "")))
+        if isinstance(result, Exception):
+            raise result
+        return result if isinstance(result, dict) else kwargs
+
+    def _deployment_call_type(self, call_type: Any, *, request: bool) -> CallType | None:
+        """This call's type, if a deployment hook must run this guardrail's request (or reply) hook: the engine
+        intercepted the call without running it, the class has that hook, and it handles the call type."""
+        from litellm_plugin.core.phases import phases  # it imports this module
+
+        ran = engine_phases.get()
+        if ran is None or id(self) in ran[0 if request else 1]:
+            return None
+        takes_part = phases(self)
+        if not (takes_part.request if request else takes_part.response):
+            return None
+        ours = normalize_call_type(call_type)
+        return ours if ours is not None and ours in self.call_types else None
 
     async def _sdk_apply_guardrail_request(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
         """A re-based guardrail written with ``apply_guardrail``: the engine does not run that hook, LiteLLM's
@@ -222,6 +261,13 @@ class BaseCustomLogger(CustomLogger):
             if isinstance(request_data, dict) and deployment_hooks_run_apply_guardrail(self):
                 view = without_admin_metadata(request_data)
                 return await super().async_post_call_success_deployment_hook(view, response, call_type)
+            if isinstance(request_data, dict) and follows_guardrail_rules(self):
+                ours = self._deployment_call_type(call_type, request=False)
+                if ours is not None and guardrail_allows(self, request_data, GuardrailEventHooks.post_call):
+                    user_api_key_dict, _ = sdk_hook_context()
+                    return await self.async_post_call_success_hook(
+                        data=request_data, user_api_key_dict=user_api_key_dict, response=response
+                    )
             return None
         return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
 
