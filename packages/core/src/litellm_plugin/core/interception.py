@@ -46,6 +46,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import litellm
+from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
 from litellm_plugin.core import observers
@@ -357,18 +358,22 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
     return active
 
 
-_Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger]]
+_Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger], bool]
 
 
 def _by_phase(interceptors: list[BaseCustomLogger], kwargs: dict[str, Any]) -> _Split:
     """Those that change requests, responses, streams (see :mod:`~litellm_plugin.core.phases`); a re-based
-    guardrail only in the phases its mode and ``default_on`` allow on this call (see ``guardrail_rules``)."""
+    guardrail only in the phases its mode and ``default_on`` allow on this call (see ``guardrail_rules``).
+    Last, whether any interceptor follows those rules (then LiteLLM's deployment hooks need the record)."""
     requests: list[BaseCustomLogger] = []
     responses: list[BaseCustomLogger] = []
     streams: list[BaseCustomLogger] = []
+    ruled = False
     for interceptor in interceptors:
         request, response, stream = phases(interceptor)
-        if follows_guardrail_rules(interceptor):
+        # ``isinstance`` first: a C call, and most interceptors are no guardrails.
+        if isinstance(interceptor, CustomGuardrail) and follows_guardrail_rules(interceptor):
+            ruled = True
             request = request and guardrail_allows(interceptor, kwargs, GuardrailEventHooks.pre_call)
             if response or stream:
                 replies = guardrail_allows(interceptor, kwargs, GuardrailEventHooks.post_call)
@@ -379,7 +384,7 @@ def _by_phase(interceptors: list[BaseCustomLogger], kwargs: dict[str, Any]) -> _
             responses.append(interceptor)
         if stream:
             streams.append(interceptor)
-    return requests, responses, streams
+    return requests, responses, streams, ruled
 
 
 def _claiming_every_call(
@@ -579,15 +584,16 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             previous = _scope.get()
             previous_phases = engine_phases.get()
             _scope.set(inner)
-            if router_call is None:  # a Router's deployment call keeps the Router call's record
+            if previous_phases is not None and router_call is None:  # a deployment call keeps its Router's record
                 engine_phases.set(None)
             try:
                 if not interceptors:
                     with deployment_call(router_call, kwargs):
                         return await original(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                requests, responses, streams = _by_phase(interceptors, kwargs)
-                engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
+                requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
+                if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
+                    engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = await _apply_request(requests, data, call_type)
@@ -601,7 +607,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 return await _apply_response(responses, data, result)
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
-                engine_phases.set(previous_phases)
+                if engine_phases.get() is not previous_phases:
+                    engine_phases.set(previous_phases)
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
@@ -618,7 +625,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     with deployment_call(router_call, kwargs):
                         return call(*args, **kwargs)
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                requests, responses, streams = _by_phase(interceptors, kwargs)
+                requests, responses, streams, _ = _by_phase(interceptors, kwargs)
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     data = run_sync(_apply_request(requests, data, call_type))

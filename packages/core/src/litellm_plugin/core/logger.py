@@ -18,6 +18,7 @@ import logging
 from collections.abc import AsyncGenerator, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.guardrails import GuardrailEventHooks
 
@@ -202,9 +203,11 @@ class BaseCustomLogger(CustomLogger):
         except for a guardrail written with ``apply_guardrail``, which only LiteLLM's hook runs."""
         # The marker test inline first: LiteLLM calls this for every callback on every async SDK call.
         if not (isinstance(kwargs, dict) and "proxy_server_request" in kwargs and is_proxy_request(kwargs)):
-            if isinstance(kwargs, dict) and deployment_hooks_run_apply_guardrail(self):
+            if not (isinstance(self, CustomGuardrail) and isinstance(kwargs, dict)):  # the common case: C calls only
+                return None
+            if deployment_hooks_run_apply_guardrail(self):
                 return await self._sdk_apply_guardrail_request(kwargs, call_type)
-            if isinstance(kwargs, dict) and follows_guardrail_rules(self):
+            if follows_guardrail_rules(self):
                 return await self._deployment_named_request(kwargs, call_type)
             return None
         result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
@@ -258,10 +261,12 @@ class BaseCustomLogger(CustomLogger):
         if not (
             isinstance(request_data, dict) and "proxy_server_request" in request_data and is_proxy_request(request_data)
         ):
-            if isinstance(request_data, dict) and deployment_hooks_run_apply_guardrail(self):
+            if not (isinstance(self, CustomGuardrail) and isinstance(request_data, dict)):  # C calls only
+                return None
+            if deployment_hooks_run_apply_guardrail(self):
                 view = without_admin_metadata(request_data)
                 return await super().async_post_call_success_deployment_hook(view, response, call_type)
-            if isinstance(request_data, dict) and follows_guardrail_rules(self):
+            if follows_guardrail_rules(self):
                 ours = self._deployment_call_type(call_type, request=False)
                 if ours is not None and guardrail_allows(self, request_data, GuardrailEventHooks.post_call):
                     user_api_key_dict, _ = sdk_hook_context()
