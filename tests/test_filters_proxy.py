@@ -15,7 +15,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +77,13 @@ guardrails:
       default_on: false
       action: block
       blocked_words: [{keyword: hunter2, action: BLOCK}]
+
+# The proxy's Assistants API routes, served by an OpenAI-compatible provider that is not there (a closed port).
+assistant_settings:
+  custom_llm_provider: openai
+  litellm_params:
+    api_key: sk-not-used
+    api_base: http://127.0.0.1:9/v1
 """
 
 
@@ -186,6 +193,24 @@ def test_requested_during_call_guardrail_blocks(filters_proxy: Proxy) -> None:
             messages=[{"role": "user", "content": "it is HUNTER2"}],
             extra_body={"guardrails": ["checked-alongside"]},
         )
+
+
+def test_assistants_routes_are_refused_before_the_provider(filters_proxy: Proxy) -> None:
+    """The proxy runs no hooks on its Assistants API routes. Before, the text went to the provider unfiltered
+    (here: a connection error from the closed port); now the filters, which cannot read these calls, refuse
+    them before they are made."""
+    client = filters_proxy.client()
+    attempts: list[Callable[[], object]] = [
+        lambda: client.beta.threads.messages.create("thread_x", role="user", content="a scam"),
+        lambda: client.beta.threads.create(messages=[{"role": "user", "content": "a scam"}]),
+        lambda: client.beta.assistants.create(model="echo", instructions="a scam"),
+        lambda: client.beta.threads.runs.create("thread_x", assistant_id="asst_x", additional_instructions="a scam"),
+    ]
+    for attempt in attempts:
+        with pytest.raises(openai.InternalServerError) as excinfo:
+            attempt()
+        assert "so the call was not made" in str(excinfo.value)
+        assert "Connection" not in str(excinfo.value)
 
 
 def test_request_logger_logs_each_call_once_without_secrets(filters_proxy: Proxy) -> None:

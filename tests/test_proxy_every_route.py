@@ -17,6 +17,7 @@ from collections.abc import Callable
 import httpx
 import openai
 import pytest
+from openai.types.chat import ChatCompletionMessageParam
 
 from litellm_plugin.core.testing.servers import ServerProcess
 
@@ -181,3 +182,73 @@ def test_blocked_word_hidden_in_other_fields_is_refused(client: openai.OpenAI) -
     for attempt in attempts:
         with pytest.raises(openai.BadRequestError):
             attempt()
+
+
+# `extra_body` goes to the provider as is, and OpenAI-compatible providers (LiteLLM's own, the mock API provider)
+# merge it over the request body they send: `extra_body.messages` replaces the messages the guardrail read.
+SMUGGLED = {"messages": [{"role": "user", "content": BLOCKED}], "input": BLOCKED, "prompt": BLOCKED}
+HI: list[ChatCompletionMessageParam] = [{"role": "user", "content": "hi"}]
+
+
+def _chat_mock(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    reply = client.chat.completions.create(model="gpt-mock", messages=HI, extra_body={"extra_body": SMUGGLED})
+    return reply.choices[0].message.content or ""
+
+
+def _chat_mock_stream(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    stream = client.chat.completions.create(
+        model="gpt-mock", messages=HI, stream=True, extra_body={"extra_body": SMUGGLED}
+    )
+    return "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+
+
+def _responses(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    return client.responses.create(model="echo", input="hi", extra_body={"extra_body": SMUGGLED}).output_text
+
+
+def _completions(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    return client.completions.create(model="echo", prompt="hi", extra_body={"extra_body": SMUGGLED}).choices[0].text
+
+
+def _embeddings(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    client.embeddings.create(model="echo-embedding", input="hi", extra_body={"extra_body": SMUGGLED})
+    return ""
+
+
+def _messages_extra_body(client: openai.OpenAI, proxy: ServerProcess) -> str:
+    response = httpx.post(
+        f"{proxy.base_url}/v1/messages",
+        headers={"x-api-key": proxy.env["LITELLM_MASTER_KEY"], "anthropic-version": "2023-06-01"},
+        json={"model": "echo", "max_tokens": 100, "messages": HI, "extra_body": SMUGGLED},
+        timeout=120,
+    )
+    if response.status_code >= 400:
+        raise openai.BadRequestError(response.text, response=response, body=None)
+    return response.text
+
+
+EXTRA_BODY_ROUTES: dict[str, Callable[[openai.OpenAI, ServerProcess], str]] = {
+    "chat": _chat_mock,
+    "chat-stream": _chat_mock_stream,
+    "responses": _responses,
+    "completions": _completions,
+    "embeddings": _embeddings,
+    "messages": _messages_extra_body,
+}
+
+
+@pytest.mark.parametrize("route", EXTRA_BODY_ROUTES)
+def test_blocked_word_in_extra_body_is_refused(route: str, client: openai.OpenAI, proxy: ServerProcess) -> None:
+    """Before: 200, and the mock API server answered 'Mock reply to "my password is hunter2"'."""
+    with pytest.raises(openai.BadRequestError) as excinfo:
+        EXTRA_BODY_ROUTES[route](client, proxy)
+    assert excinfo.value.status_code == 400
+    assert "block-secrets" in str(excinfo.value)
+
+
+def test_clean_extra_body_still_reaches_the_provider(client: openai.OpenAI) -> None:
+    """A clean `extra_body` is passed on unchanged: the mock API server answers the message it carries."""
+    reply = client.chat.completions.create(
+        model="gpt-mock", messages=HI, extra_body={"extra_body": {"messages": [{"role": "user", "content": "tell me"}]}}
+    )
+    assert "tell me" in (reply.choices[0].message.content or "")

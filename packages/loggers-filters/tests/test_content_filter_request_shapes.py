@@ -472,3 +472,48 @@ def test_content_filter_refuses_a_rerank_call_it_cannot_read() -> None:
     with pytest.raises(Exception, match="Connection refused") as refused:  # reached the closed port
         litellm.rerank(query="spam", documents=["d"], **closed_port)
     assert not isinstance(refused.value, InterceptorError)
+
+
+# --- extra_body: merged by OpenAI-compatible providers over the body they send -------------------------------
+
+_EXTRA_BODIES = {
+    "messages": {"messages": [{"role": "user", "content": "a spam b"}]},
+    "split parts": {"messages": [{"role": "user", "content": [{"type": "text", "text": t} for t in ("sp", "am")]}]},
+    "provider field": {"documents": [{"text": "a spam b"}]},
+    "key": {"spam": True},
+}
+
+
+@pytest.mark.parametrize("extra_body", _EXTRA_BODIES.values(), ids=_EXTRA_BODIES)
+@pytest.mark.parametrize("entry", CHAT_ENTRIES)
+def test_extra_body_text_is_refused_in_block_mode(
+    entry: str, extra_body: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    _assert_refused(entry, {"messages": [{"role": "user", "content": "hi"}], "extra_body": extra_body}, recorder)
+
+
+@pytest.mark.parametrize("entry", ["responses", "anthropic_messages"])
+def test_extra_body_text_is_refused_on_other_formats(entry: str, recorder: tuple[str, RecordingLLM]) -> None:
+    params = {"input": "hi"} if entry == "responses" else {"messages": [{"role": "user", "content": "hi"}]}
+    _assert_refused(entry, {**params, "extra_body": {"input": "a spam b"}}, recorder)
+
+
+def test_extra_body_text_is_masked_and_the_callers_extra_body_stays_as_given(
+    recorder: tuple[str, RecordingLLM],
+) -> None:
+    model, llm = recorder
+    extra_body = {"messages": [{"role": "user", "content": "a spam b"}]}
+    before = repr(extra_body)
+    litellm.callbacks = [_masking()]
+    litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}], extra_body=extra_body)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(extra_body) == before
+
+
+def test_an_extra_body_that_is_not_an_object_fails_closed(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    with pytest.raises(InterceptorError):
+        litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}], extra_body="spam")
+    assert llm.seen == []

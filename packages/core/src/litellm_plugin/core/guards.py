@@ -14,6 +14,7 @@ import logging
 import os
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -37,6 +38,7 @@ __all__ = [
     "is_proxy_request",
     "observes_call",
     "overrides",
+    "proxy_ran_request_hook",
     "sdk_hook_context",
 ]
 
@@ -161,6 +163,23 @@ def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
     return call_type in self.call_types
 
 
+# The interceptors whose request hook LiteLLM's proxy ran, on a call type we cannot read, for the request the
+# current task serves. Some proxy routes run no hooks at all (the Assistants API): the engine applies the
+# interceptors there itself, except those the proxy already ran (see ``interception``). A context variable: one
+# request's task cannot vouch for another's.
+_PROXY_RAN_UNREAD: ContextVar[frozenset[int]] = ContextVar("litellm_plugin_proxy_ran_unread", default=frozenset())
+
+
+def proxy_ran_request_hook(interceptor: object) -> bool:
+    """Whether the proxy ran ``interceptor``'s request hook for the request this task serves (unread call type)."""
+    return id(interceptor) in _PROXY_RAN_UNREAD.get()
+
+
+def _note_proxy_ran(interceptor: object, data: Any) -> None:
+    if is_proxy_request(data):
+        _PROXY_RAN_UNREAD.set(_PROXY_RAN_UNREAD.get() | {id(interceptor)})
+
+
 def _guard_pre(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(
@@ -168,8 +187,12 @@ def _guard_pre(fn: HookFn) -> HookFn:
     ) -> Any:
         # The engine passes one of our own names: found in ``call_types`` without a further Python call.
         known = type(call_type) is str and call_type in self.call_types
-        if not known and not _runs_on(self, normalize_call_type(call_type)):
-            return None
+        if not known:
+            normalized = normalize_call_type(call_type)
+            if not _runs_on(self, normalized):
+                return None
+            if normalized is None:
+                _note_proxy_ran(self, data)
         try:
             return await fn(
                 self,

@@ -54,7 +54,7 @@ from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
-from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, sdk_hook_context
+from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, proxy_ran_request_hook, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -148,6 +148,7 @@ _TEXT_FIELDS = frozenset(
         "response_format",
         "text",
         "text_format",
+        "extra_body",
     }
 )
 
@@ -553,9 +554,16 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             return [], _RouterCall() if bridges else _IN_CALL, scope
         inner = _RouterCall() if is_router or bridges else _IN_CALL
         # The ``in`` first: no function call on the common (SDK) path.
-        if not _installed or ("proxy_server_request" in kwargs and is_proxy_request(kwargs)):
+        if not _installed:
             return [], inner, None
-        if not readable and in_proxy_process():  # the proxy has its own policy for its routes (and calls these)
+        if "proxy_server_request" in kwargs and is_proxy_request(kwargs):
+            if readable:
+                return [], inner, None
+            # A client's request on a proxy route that may run no hooks (the Assistants API does not): apply the
+            # interceptors the proxy did not run for it, so that one claiming every call type fails closed.
+            unrun = [i for i in _active_interceptors(kwargs) if not proxy_ran_request_hook(i)]
+            return _claiming_every_call(unrun, call_type, kwargs), inner, None
+        if not readable and in_proxy_process():  # the proxy's own calls (health checks...), not a client's request
             return [], inner, None
         active = _active_interceptors(kwargs)
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).

@@ -18,6 +18,7 @@ from litellm_plugin.core.call_types import CallType, normalize_call_type
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, UnreadablePayloadError
 from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
 from litellm_plugin.core.payloads.base import Channel, ChannelBook, TextField, TransformFor, field_value, set_field
+from litellm_plugin.core.payloads.json_text import object_fields
 from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
@@ -43,7 +44,20 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
         raise UnreadablePayloadError(
             f"a {raw!r} request", f"litellm-plugin does not know where its text is; {UNREADABLE_CALL_HINT}"
         )
-    return list(_REQUESTS[normalized](data))
+    return [*_REQUESTS[normalized](data), *extra_body_fields(normalized, data)]
+
+
+def extra_body_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """``extra_body``: LiteLLM hands it to the provider as is, and OpenAI-compatible providers merge it over the
+    body they send (``extra_body.messages`` replaces the request's messages). Read as a request of the same
+    call type (the text parts of a message stay one text), then every string in it, keys included."""
+    extra = data.get("extra_body")
+    if extra is None:
+        return
+    if not isinstance(extra, dict):
+        raise UnreadablePayloadError("a request's extra_body", f"it is {type(extra).__name__}, not an object")
+    yield from _REQUESTS[call_type](extra)
+    yield from object_fields(data, "extra_body", "extra_body")
 
 
 def payload_call_type(payload: Any) -> CallType | None:
