@@ -145,6 +145,7 @@ _TEXT_FIELDS = frozenset(
         "response_format",
         "text",
         "text_format",
+        "extra_body",
     }
 )
 

@@ -33,7 +33,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.json_text import json_fields, schema_fields
+from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
 __all__ = [
     "ChatStream",
@@ -72,6 +72,7 @@ def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[Text
 def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[TextField]:
     """One content part or block: its text, thinking, refusal, nested content, and the text a document or
     search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat)."""
+    _check_part_shape(part, kind)
     if isinstance(part.get("text"), str):
         yield TextField(kind, part["text"], setter(part, "text"), group)
     for key in ("thinking", "refusal", "title", "context"):
@@ -92,6 +93,16 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
             yield TextField(kind, source["data"], setter(source, "data"))
         elif source.get("type") == "content":
             yield from content_fields(source, "content", kind)
+
+
+def _check_part_shape(part: dict[str, Any], kind: str) -> None:
+    """A part whose ``text`` is not a string, or an untyped part carrying strings: a provider may still send
+    them on (LiteLLM forwards them as given), and we cannot tell which of its strings the model reads."""
+    text = part.get("text")
+    if text is not None and not isinstance(text, str):
+        raise UnreadablePayloadError(f"a {kind} content part", f"its 'text' is {type(text).__name__}, not a string")
+    if "type" not in part and any(isinstance(value, (str, dict, list)) for value in part.values()):
+        raise UnreadablePayloadError(f"a {kind} content part", "it has no 'type'")
 
 
 def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextField]:
@@ -126,10 +137,11 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
                 yield TextField("message", message[key], setter(message, key))
         yield from _tool_call_fields(message)
         if isinstance(message.get("function_call"), dict):
-            yield from json_fields(message["function_call"], "arguments", "tool_arguments")
+            yield from _arguments_fields(message["function_call"])
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
+    yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")
     prediction = data.get("prediction")
@@ -143,10 +155,18 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
     for call in dict_items(sequence_at(message, "tool_calls", "an assistant message's tool calls") or []):
         function = call.get("function") if isinstance(call, dict) else None
         if isinstance(function, dict):
-            yield from json_fields(function, "arguments", "tool_arguments")
+            yield from _arguments_fields(function)
         custom = call.get("custom") if isinstance(call, dict) else None
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
+
+
+def _arguments_fields(function: dict[str, Any]) -> Iterator[TextField]:
+    """A tool call's ``arguments``: JSON text, or the object itself (LiteLLM passes one on as given)."""
+    if isinstance(function.get("arguments"), (dict, list)):
+        yield from object_fields(function, "arguments", "tool_arguments")
+    else:
+        yield from json_fields(function, "arguments", "tool_arguments")
 
 
 def is_model_class(value: Any) -> bool:
@@ -334,6 +354,12 @@ class ChatStream:
                         setattr(delta, field, out)
             if isinstance(values.get("content"), list):
                 raise UnreadablePayloadError("a chat stream chunk", "its delta content is a list of parts")
+            for block_index, block in enumerate(values.get("thinking_blocks") or ()):
+                text = field_value(block, "thinking")
+                if isinstance(text, str) and text:
+                    out = book.feed("reasoning", reply, ("thinking", block_index), text)
+                    if out != text:
+                        set_field(block, "thinking", out)
             calls = values.get("tool_calls")
             if calls:
                 for index, holder, name in _tool_call_parts(calls):
@@ -416,8 +442,12 @@ def _add_tails(delta: Delta, tails: list[tuple[Channel, str]]) -> None:
     for channel, tail in tails:
         if channel.kind == "text":
             delta.content = (delta.content or "") + tail
+        elif channel.part[:1] == ("thinking",):
+            blocks = list(getattr(delta, "thinking_blocks", None) or ())
+            delta.thinking_blocks = [*blocks, {"type": "thinking", "thinking": tail}]
         elif channel.kind == "reasoning":
-            delta.reasoning_content = (delta.reasoning_content or "") + tail
+            # LiteLLM deletes an unset reasoning_content from a Delta: reading it then raises
+            delta.reasoning_content = (getattr(delta, "reasoning_content", None) or "") + tail
         elif channel.kind == "refusal":
             setattr(delta, "refusal", (getattr(delta, "refusal", None) or "") + tail)  # noqa: B010
         elif channel.part[:1] == ("tool",):

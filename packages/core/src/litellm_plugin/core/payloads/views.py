@@ -17,7 +17,16 @@ from litellm.types.utils import (
 from litellm_plugin.core.call_types import CallType, normalize_call_type
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, UnreadablePayloadError
 from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
-from litellm_plugin.core.payloads.base import Channel, ChannelBook, TextField, TransformFor, field_value, set_field
+from litellm_plugin.core.payloads.base import (
+    Channel,
+    ChannelBook,
+    TextField,
+    TransformFor,
+    field_value,
+    set_field,
+    setter,
+)
+from litellm_plugin.core.payloads.json_text import object_fields
 from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
@@ -43,7 +52,38 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
         raise UnreadablePayloadError(
             f"a {raw!r} request", f"litellm-plugin does not know where its text is; {UNREADABLE_CALL_HINT}"
         )
-    return list(_REQUESTS[normalized](data))
+    fields = list(_REQUESTS[normalized](data))
+    if data.get("extra_body") is not None:
+        fields.extend(_extra_body_fields(normalized, data))
+    return fields
+
+
+# The keys each request reader reads; in ``extra_body`` every other key's strings are read as they come.
+_READ_KEYS: dict[CallType, frozenset[str]] = {
+    "completion": frozenset({"messages", "system", "tools", "functions", "prediction", "response_format"}),
+    "text_completion": frozenset({"prompt", "suffix"}),
+    "responses": frozenset({"instructions", "input", "tools", "text", "text_format", "prompt"}),
+    "anthropic_messages": frozenset({"messages", "system", "tools"}),
+    "embedding": frozenset({"input"}),
+    "image_generation": frozenset({"prompt"}),
+}
+
+
+def _extra_body_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """``extra_body``, which LiteLLM merges into the provider's request body as it is: its keys replace the
+    request's own (``extra_body={"messages": [...]}`` is the conversation the model reads). Read with the call
+    type's reader, and every string under any other key, since only the provider knows what it reads there."""
+    extra = data["extra_body"]
+    if not isinstance(extra, dict):
+        raise UnreadablePayloadError("a request's extra_body", f"it is {type(extra).__name__}, not a dict")
+    yield from _REQUESTS[call_type](extra)
+    for key in list(extra):
+        if key in _READ_KEYS[call_type]:
+            continue
+        if isinstance(extra[key], str):
+            yield TextField("extra_body", extra[key], setter(extra, key))
+        else:
+            yield from object_fields(extra, key, "extra_body")
 
 
 def payload_call_type(payload: Any) -> CallType | None:

@@ -1,0 +1,328 @@
+"""Ways around ContentFilter that a caller or a provider could take, each closed: request text in
+``extra_body`` (which LiteLLM merges into the provider's request as it is) or in a ``system`` parameter,
+tool-call arguments given as an object, content parts we cannot read, and streamed thinking blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import litellm
+import pytest
+from litellm import CustomLLM
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+from litellm_plugin.loggers.filters import ContentFilter
+
+HI = {"role": "user", "content": "hi"}
+
+
+def _run(call: Coroutine[Any, Any, Any]) -> Any:
+    async def run() -> Any:
+        try:
+            return await call
+        finally:
+            await drain_litellm_logging()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(autouse=True)
+def _quiet_afterwards() -> Iterator[None]:
+    yield
+    asyncio.run(drain_litellm_logging())
+
+
+class RecordingLLM(CustomLLM):
+    """Records everything that reached the model (messages and optional params) and replies "ok"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        sent = {"messages": kwargs["messages"], "optional_params": kwargs.get("optional_params")}
+        self.seen.append(json.dumps(sent, default=str))
+        response = ModelResponse(model=kwargs["model"])
+        response.choices[0].message.content = "ok"
+        response.usage = litellm.Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)  # type: ignore[attr-defined]
+        return response
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion(*args, **kwargs)
+
+
+@pytest.fixture
+def recorder() -> tuple[str, RecordingLLM]:
+    name = f"bp{uuid.uuid4().hex[:8]}"
+    llm = RecordingLLM()
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": llm}]
+    litellm.utils.custom_llm_setup()
+    return f"{name}/x", llm
+
+
+def _call(entry: str, model: str, params: dict[str, Any]) -> Any:
+    if entry == "completion":
+        return litellm.completion(model=model, **params)
+    if entry == "acompletion":
+        return _run(litellm.acompletion(model=model, **params))
+    if entry == "router_acompletion":
+        router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": model}}])
+        return _run(router.acompletion(model="m", **params))
+    if entry == "text_completion":
+        return litellm.text_completion(model=model, **params)
+    if entry == "responses":
+        return litellm.responses(model=model, **params)
+    return _run(litellm.anthropic_messages(model=model, max_tokens=5, **params))
+
+
+CHAT = ("completion", "acompletion", "router_acompletion")
+
+# -- 1. extra_body: merged into the provider's request as it is --------------------------------------------
+
+_EXTRA_BODY_CALLS = [
+    *(
+        pytest.param(entry, {"messages": [HI], "extra_body": {"messages": [{"role": "user", "content": "spam"}]}})
+        for entry in CHAT
+    ),
+    *(
+        pytest.param(entry, {"messages": [HI], "extra_body": {"chat_template_kwargs": {"note": "a spam"}}})
+        for entry in CHAT
+    ),
+    pytest.param("text_completion", {"prompt": "hi", "extra_body": {"prompt": "spam"}}),
+    pytest.param("responses", {"input": "hi", "extra_body": {"instructions": "spam"}}),
+    pytest.param("anthropic_messages", {"messages": [HI], "extra_body": {"system": "spam"}}),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_masked_and_the_callers_dict_stays_as_given(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    before = repr(params)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+def test_an_extra_body_that_is_not_a_dict_fails_closed(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
+    with pytest.raises(InterceptorError):
+        litellm.completion(model=model, messages=[HI], extra_body=[("messages", "spam")])
+    assert llm.seen == []
+
+
+# -- 2. a system prompt given as a parameter (LiteLLM passes it on; Anthropic's API reads it) --------------
+
+
+@pytest.mark.parametrize("system", ["spam", [{"type": "text", "text": "spam"}]])
+@pytest.mark.parametrize("entry", CHAT)
+def test_a_system_parameter_is_read(entry: str, system: Any, recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, {"messages": [HI], "system": system})
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, {"messages": [HI], "system": system})
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+
+
+# -- 3. tool-call arguments given as an object instead of JSON text -----------------------------------------
+
+
+def _history(arguments: Any) -> list[dict[str, Any]]:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return [
+        HI,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "x"},
+    ]
+
+
+@pytest.mark.parametrize("arguments", [{"q": "spam"}, [{"q": "spam"}]])
+@pytest.mark.parametrize("entry", CHAT)
+def test_tool_call_arguments_given_as_an_object_are_read(
+    entry: str, arguments: Any, recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, {"messages": _history(arguments)})
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, {"messages": _history(arguments)})
+    sent = json.loads(llm.seen[-1])["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    assert "spam" not in json.dumps(sent)
+    assert type(sent) is type(arguments)  # still an object: the provider gets the shape it was given
+
+
+def test_legacy_function_call_arguments_given_as_an_object_are_read(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    history = [HI, {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": {"q": "spam"}}}]
+    with pytest.raises(InterceptorRejectedError):
+        litellm.completion(model=model, messages=[*history, {"role": "function", "name": "f", "content": "x"}])
+    assert llm.seen == []
+
+
+# -- 4. content parts whose text we cannot read fail closed ------------------------------------------------
+
+_UNREADABLE_PARTS = [
+    pytest.param(
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": {"v": "spam"}}]}]},
+        id="chat-text-object",
+    ),
+    pytest.param(
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": ["spam"]}]}]},
+        id="chat-text-list",
+    ),
+    pytest.param("completion", {"messages": [{"role": "user", "content": [{"body": "spam"}]}]}, id="chat-untyped-part"),
+    pytest.param(
+        "responses",
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": {"v": "spam"}}]}]},
+        id="responses-text-object",
+    ),
+    pytest.param(
+        "responses",
+        {"input": [{"type": "function_call_output", "call_id": "c", "output": {"result": "spam"}}]},
+        id="responses-output-object",
+    ),
+    pytest.param(
+        "anthropic_messages",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": {"v": "spam"}}]}]},
+        id="anthropic-text-object",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _UNREADABLE_PARTS)
+def test_a_content_part_we_cannot_read_fails_closed(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorError, match="content part"):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_typed_parts_without_text_still_pass(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    litellm.completion(model=model, messages=[{"role": "user", "content": [image, {"type": "text", "text": "hi"}]}])
+    assert len(llm.seen) == 1
+
+
+# -- 5. streamed reasoning from an OpenAI-compatible server -------------------------------------------------
+
+
+class _Server(BaseHTTPRequestHandler):
+    body: bytes = b""
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(type(self).body)))
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, type[_Server]]]:
+    handler = type("Handler", (_Server,), {})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _sse(deltas: list[dict[str, Any]]) -> bytes:
+    chunks = []
+    for position, delta in enumerate(deltas):
+        finish = "stop" if position == len(deltas) - 1 else None
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o", "choices": [choice]}
+        chunks.append(f"data: {json.dumps(chunk)}\n\n")
+    return ("".join(chunks) + "data: [DONE]\n\n").encode()
+
+
+def _stream(base: str, *, sync: bool) -> list[Any]:
+    params: dict[str, Any] = {"model": "openai/gpt-4o", "messages": [HI], "api_base": base, "api_key": "k"}
+    if sync:
+        return list(litellm.completion(**params, stream=True))
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(**params, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks: list[Any] = _run(collect())
+    return chunks
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_thinking_blocks_are_filtered(server: tuple[str, type[_Server]], sync: bool) -> None:
+    base, handler = server
+    handler.body = _sse(
+        [
+            {"role": "assistant", "thinking_blocks": [{"type": "thinking", "thinking": "about sp"}]},
+            {"thinking_blocks": [{"type": "thinking", "thinking": "am and eggs"}]},
+            {"content": "ok"},
+        ]
+    )
+    litellm.callbacks = [ContentFilter(["spam"])]
+    chunks = _stream(base, sync=sync)
+    thinking = "".join(
+        block["thinking"]
+        for chunk in chunks
+        for choice in chunk.choices
+        for block in getattr(choice.delta, "thinking_blocks", None) or ()
+    )
+    assert thinking == "about [FILTERED] and eggs"
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_reasoning_held_back_comes_out_with_a_finishing_chunk_without_reasoning(
+    server: tuple[str, type[_Server]], sync: bool
+) -> None:
+    """The held-back end of the reasoning goes on the finishing chunk, which has no reasoning of its own."""
+    base, handler = server
+    handler.body = _sse(
+        [{"role": "assistant", "reasoning_content": "about sp"}, {"reasoning_content": "am"}, {"content": "ok"}]
+    )
+    litellm.callbacks = [ContentFilter(["spam"])]
+    chunks = _stream(base, sync=sync)
+    reasoning = "".join(
+        getattr(choice.delta, "reasoning_content", None) or "" for chunk in chunks for choice in chunk.choices
+    )
+    assert reasoning == "about [FILTERED]"
+    assert "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices) == "ok"
