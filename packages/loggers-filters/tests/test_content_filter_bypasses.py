@@ -241,6 +241,7 @@ def test_typed_parts_without_text_still_pass(recorder: tuple[str, RecordingLLM])
 
 class _Server(BaseHTTPRequestHandler):
     body: bytes = b""
+    content_type = "text/event-stream"
 
     def log_message(self, *args: Any) -> None:
         pass
@@ -248,7 +249,7 @@ class _Server(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         self.send_response(200)
-        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-type", type(self).content_type)
         self.send_header("content-length", str(len(type(self).body)))
         self.end_headers()
         self.wfile.write(type(self).body)
@@ -326,3 +327,91 @@ def test_streamed_reasoning_held_back_comes_out_with_a_finishing_chunk_without_r
     )
     assert reasoning == "about [FILTERED]"
     assert "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices) == "ok"
+
+
+# -- 6. Responses API output text logprobs (include=["message.output_text.logprobs"]) -----------------------
+
+
+def _logprobs(*tokens: str) -> list[dict[str, Any]]:
+    return [{"token": token, "logprob": -0.1, "bytes": list(token.encode()), "top_logprobs": []} for token in tokens]
+
+
+def _text_part(text: str, *tokens: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": _logprobs(*tokens)}
+
+
+def _response(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    message = {"type": "message", "id": "m", "status": "completed", "role": "assistant", "content": parts}
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1,
+        "status": "completed",
+        "model": "gpt-4o",
+        "output": [message],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _responses_call(base: str, **params: Any) -> Any:
+    return litellm.responses(model="openai/gpt-4o", input="hi", api_base=base, api_key="k", **params)
+
+
+def test_responses_logprobs_that_spell_a_masked_word_are_dropped(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.content_type = "application/json"
+    handler.body = json.dumps(_response([_text_part("a spam", "a", " sp", "am")])).encode()
+    litellm.callbacks = [ContentFilter(["spam"])]
+    part = _responses_call(base).output[0].content[0]
+    assert field(part, "text") == "a [FILTERED]"
+    assert not field(part, "logprobs")
+    handler.body = json.dumps(_response([_text_part("a ham", "a", " ham")])).encode()
+    assert len(field(_responses_call(base).output[0].content[0], "logprobs")) == 2  # clean ones stay
+
+
+def field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def test_streamed_responses_logprobs_that_spell_a_masked_word_are_dropped(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    created = {**_response([]), "status": "in_progress", "usage": None}
+    where = {"item_id": "m", "output_index": 0, "content_index": 0}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": created},
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 1,
+            **where,
+            "delta": "a sp",
+            "logprobs": _logprobs("a", " sp"),
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 2,
+            **where,
+            "delta": "am",
+            "logprobs": _logprobs("am"),
+        },
+        {
+            "type": "response.output_text.done",
+            "sequence_number": 3,
+            **where,
+            "text": "a spam",
+            "logprobs": _logprobs("a", " sp", "am"),
+        },
+        {
+            "type": "response.completed",
+            "sequence_number": 4,
+            "response": _response([_text_part("a spam", "a", " sp", "am")]),
+        },
+    ]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+    received = list(_responses_call(base, stream=True))
+    dumped = "".join(event.model_dump_json() for event in received)
+    assert "[FILTERED]" in dumped
+    assert '"token":"am"' not in dumped.replace(" ", "")  # not on the deltas, the done event or the final reply
