@@ -415,3 +415,58 @@ def test_streamed_responses_logprobs_that_spell_a_masked_word_are_dropped(server
     dumped = "".join(event.model_dump_json() for event in received)
     assert "[FILTERED]" in dumped
     assert '"token":"am"' not in dumped.replace(" ", "")  # not on the deltas, the done event or the final reply
+
+
+# -- 7. schema sample values, Gemini-style response schemas, MCP server descriptions --------------------------
+
+
+def _schema_format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "n", "schema": schema}}
+
+
+def _tool(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": "f", "description": "d", "parameters": parameters}}]
+
+
+_SAMPLE = {"type": "object", "properties": {"a": {"type": "string", "examples": ["a spam"], "default": "spam"}}}
+_SCHEMA_CALLS = [
+    pytest.param("completion", {"messages": [HI], "response_format": _schema_format(_SAMPLE)}, id="response_format"),
+    pytest.param("completion", {"messages": [HI], "tools": _tool(_SAMPLE)}, id="tool-parameters"),
+    pytest.param(
+        "completion",
+        {"messages": [HI], "response_format": {"type": "json_object", "response_schema": {"description": "spam"}}},
+        id="response_schema",
+    ),
+    pytest.param(
+        "responses",
+        {
+            "input": "hi",
+            "tools": [{"type": "mcp", "server_label": "s", "server_url": "http://x", "server_description": "spam"}],
+        },
+        id="mcp-server-description",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _SCHEMA_CALLS)
+def test_schema_samples_and_server_descriptions_are_read(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    schema = {
+        "type": "object",
+        "properties": {"default": {"type": "string", "examples": ["spam"]}, "examples": {"type": "string"}},
+    }
+    litellm.callbacks = [ContentFilter(["spam", "string"], filter_requests=True, filter_responses=False)]
+    litellm.completion(model=model, messages=[HI], response_format=_schema_format(schema))
+    sent = json.loads(llm.seen[-1])["optional_params"]["response_format"]["json_schema"]["schema"]
+    assert sent["properties"]["default"] == {"type": "string", "examples": ["[FILTERED]"]}
+    assert sent["properties"]["examples"] == {"type": "string"}  # a property's name and type are structure

@@ -114,8 +114,9 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
         for holder in (tool, tool.get("function"), tool.get("custom")):
             if not isinstance(holder, dict):
                 continue
-            if isinstance(holder.get("description"), str):
-                yield TextField("tool_definition", holder["description"], setter(holder, "description"))
+            for key in ("description", "server_description"):  # the latter: a Responses MCP server's
+                if isinstance(holder.get(key), str):
+                    yield TextField("tool_definition", holder[key], setter(holder, key))
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
 
@@ -190,6 +191,7 @@ def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
     if not isinstance(response_format, dict):
         raise UnreadablePayloadError("a response_format", f"it is {type(response_format).__name__}, not a dict")
     yield from schema_format_fields(response_format.get("json_schema"), "response_format")
+    yield from schema_fields(response_format, "response_schema", "response_format")  # LiteLLM's Gemini-style schema
 
 
 def replacing(data: dict[str, Any], name: str, value: Any, put: Callable[[str], None]) -> Callable[[str], None]:
