@@ -470,3 +470,41 @@ def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, 
     sent = json.loads(llm.seen[-1])["optional_params"]["response_format"]["json_schema"]["schema"]
     assert sent["properties"]["default"] == {"type": "string", "examples": ["[FILTERED]"]}
     assert sent["properties"]["examples"] == {"type": "string"}  # a property's name and type are structure
+
+
+# -- 8. keyword arguments LiteLLM does not know: it sends them to the provider as request fields --------------
+
+_UNKNOWN_PARAM_CALLS = [
+    *(
+        pytest.param(entry, {"messages": [HI], "documents": [{"text": "a spam"}]}, id=f"{entry}-documents")
+        for entry in CHAT
+    ),
+    pytest.param("completion", {"messages": [HI], "chat_template": "{{ 'spam' }}"}, id="chat_template"),
+    pytest.param("completion", {"messages": [HI], "prompt": "spam"}, id="chat-prompt"),
+    pytest.param("text_completion", {"prompt": "hi", "instructions": "spam"}, id="text_completion"),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _UNKNOWN_PARAM_CALLS)
+def test_unknown_keyword_arguments_are_read(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+    before = repr(params)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+def test_litellms_own_parameters_are_not_read_as_request_text(recorder: tuple[str, RecordingLLM]) -> None:
+    """``metadata``, ``tags`` and the like stay with LiteLLM (logging, routing): the model never reads them."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    litellm.completion(model=model, messages=[HI], metadata={"campaign": "spam"}, tags=["spam"])
+    assert len(llm.seen) == 1

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import litellm
+import litellm.types.utils as litellm_types
 from litellm.types.llms.openai import ResponsesAPIResponse
 from litellm.types.utils import (
     EmbeddingResponse,
@@ -55,7 +60,44 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
     fields = list(_REQUESTS[normalized](data))
     if data.get("extra_body") is not None:
         fields.extend(_extra_body_fields(normalized, data))
+    if normalized in _ENTRIES and "proxy_server_request" not in data:
+        fields.extend(_unknown_param_fields(normalized, data))
     return fields
+
+
+# Calls whose keyword arguments LiteLLM does not know go to the provider as they are, as fields of its request:
+# the LiteLLM entry points whose parameters it does know.
+_ENTRIES: dict[CallType, str] = {
+    "completion": "completion",
+    "text_completion": "text_completion",
+    "embedding": "embedding",
+    "image_generation": "image_generation",
+}
+
+
+@functools.cache
+def _known_params(call_type: CallType) -> frozenset[str]:
+    """Every parameter LiteLLM knows for this call (its entry point's, its own, OpenAI's): the rest it passes on.
+    Read from the original entry point (a wrapper has the same signature, through ``__wrapped__``)."""
+    names: set[str] = {"extra_body", "callbacks"}
+    names.update(inspect.signature(getattr(litellm, _ENTRIES[call_type])).parameters)
+    names.update(getattr(litellm_types, "all_litellm_params", ()))
+    names.update(getattr(litellm, "OPENAI_CHAT_COMPLETION_PARAMS", ()))
+    return frozenset(names)
+
+
+def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """Keyword arguments LiteLLM does not know (``documents=``, ``chat_template=``...): it sends them to the
+    provider as request fields, which OpenAI-compatible servers may read. Every string in them is read, like
+    the unknown keys of ``extra_body``."""
+    known = _known_params(call_type)
+    for key in [key for key in data if key not in known and key not in _READ_KEYS[call_type]]:
+        value = data[key]
+        if isinstance(value, str):
+            yield TextField("parameter", value, setter(data, key))
+        elif isinstance(value, (dict, list, tuple)):
+            data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller's stays
+            yield from object_fields(data, key, "parameter")
 
 
 # The keys each request reader reads; in ``extra_body`` every other key's strings are read as they come.
