@@ -508,3 +508,66 @@ def test_litellms_own_parameters_are_not_read_as_request_text(recorder: tuple[st
     litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
     litellm.completion(model=model, messages=[HI], metadata={"campaign": "spam"}, tags=["spam"])
     assert len(llm.seen) == 1
+
+
+# -- 9. Anthropic streams that carry text in their start events ----------------------------------------------
+
+_MESSAGE: dict[str, Any] = {
+    "id": "m",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-3-5-sonnet-20241022",
+    "content": [],
+    "stop_reason": None,
+    "stop_sequence": None,
+    "usage": {"input_tokens": 1, "output_tokens": 1},
+}
+
+
+def _anthropic_stream(base: str, handler: type[_Server], events: list[dict[str, Any]]) -> str:
+    # LiteLLM 1.110's native Anthropic stream needs orjson, which only its [proxy] extra installs.
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+
+    async def collect() -> bytes:
+        stream: Any = await litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022",
+            messages=[HI],
+            max_tokens=5,
+            api_base=base,
+            api_key="k",
+            stream=True,
+        )
+        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+    body: bytes = _run(collect())
+    return body.decode()
+
+
+_END: list[dict[str, Any]] = [
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+    {"type": "message_stop"},
+]
+
+
+def test_streamed_tool_input_given_in_its_start_event_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    tool = {"type": "tool_use", "id": "t", "name": "f", "input": {"q": "a spam"}}
+    events = [
+        {"type": "message_start", "message": _MESSAGE},
+        {"type": "content_block_start", "index": 0, "content_block": tool},
+        {"type": "content_block_stop", "index": 0},
+        *_END,
+    ]
+    body = _anthropic_stream(base, handler, events)
+    assert "spam" not in body
+    assert "a [FILTERED]" in body
+
+
+def test_a_stream_whose_message_start_carries_content_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    start = {**_MESSAGE, "content": [{"type": "text", "text": "a spam"}]}
+    body = _anthropic_stream(base, handler, [{"type": "message_start", "message": start}, *_END])
+    assert "spam" not in body
+    assert "a [FILTERED]" in body
