@@ -554,7 +554,7 @@ _END: list[dict[str, Any]] = [
 def test_streamed_tool_input_given_in_its_start_event_is_filtered(server: tuple[str, type[_Server]]) -> None:
     base, handler = server
     tool = {"type": "tool_use", "id": "t", "name": "f", "input": {"q": "a spam"}}
-    events = [
+    events: list[dict[str, Any]] = [
         {"type": "message_start", "message": _MESSAGE},
         {"type": "content_block_start", "index": 0, "content_block": tool},
         {"type": "content_block_stop", "index": 0},
