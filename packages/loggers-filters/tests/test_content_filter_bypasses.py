@@ -571,3 +571,51 @@ def test_a_stream_whose_message_start_carries_content_is_filtered(server: tuple[
     body = _anthropic_stream(base, handler, [{"type": "message_start", "message": start}, *_END])
     assert "spam" not in body
     assert "a [FILTERED]" in body
+
+
+# -- 10. Responses streams whose '.added' events carry text -------------------------------------------------
+
+_WHERE = {"item_id": "m", "output_index": 0, "content_index": 0}
+_ADDED_EVENTS = [
+    pytest.param(
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {
+                "type": "message",
+                "id": "m",
+                "status": "in_progress",
+                "role": "assistant",
+                "content": [_text_part("a spam")],
+            },
+        },
+        id="output_item",
+    ),
+    pytest.param({"type": "response.content_part.added", **_WHERE, "part": _text_part("a spam")}, id="content_part"),
+    pytest.param(
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": "r",
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "a spam"},
+        },
+        id="reasoning_summary_part",
+    ),
+]
+
+
+@pytest.mark.parametrize("added", _ADDED_EVENTS)
+def test_text_in_a_responses_added_event_is_filtered(server: tuple[str, type[_Server]], added: dict[str, Any]) -> None:
+    base, handler = server
+    created = {**_response([]), "status": "in_progress", "usage": None, "output": []}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": created},
+        {**added, "sequence_number": 1},
+        {"type": "response.completed", "sequence_number": 2, "response": {**_response([]), "output": []}},
+    ]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+    dumped = "".join(event.model_dump_json() for event in _responses_call(base, stream=True))
+    assert "spam" not in dumped
+    assert "a [FILTERED]" in dumped

@@ -378,6 +378,9 @@ _DELTA_CLASSES: dict[str, Any] = {
     "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
 }
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_ADDED = frozenset(
+    {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
+)
 _TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input")
 
 
@@ -403,6 +406,7 @@ class ResponsesStream:
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
+        self._added_count = 0
         self._started = False
 
     def rewrite(self, event: Any) -> list[Any]:
@@ -466,6 +470,8 @@ class ResponsesStream:
             self._settle_attr(part, field, kind, where, False, before)
             _check_logprobs(part, self._logprobs)
             return [*before, event]
+        if event_type in _ADDED:
+            return [self._added(event, event_type)]
         if event_type == "response.output_text.annotation.added":
             self._annotations += 1
             where = ("a", "streamed", self._annotations)
@@ -486,6 +492,25 @@ class ResponsesStream:
         if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
             raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
         return [event]
+
+    def _added(self, event: Any, event_type: str) -> Any:
+        """An item or part announced before its deltas: its text is empty in OpenAI's stream, but a provider
+        may fill it in. Whatever it carries is rewritten on its own (not joined to the deltas that follow)."""
+
+        def rewrite(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
+            return self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
+
+        self._added_count += 1
+        if event_type == "response.output_item.added":
+            _rewrite_item(event.item, event.output_index, rewrite)
+        else:
+            part = field_value(event, "part")
+            kind: ChannelKind = "reasoning" if event_type == "response.reasoning_summary_part.added" else "text"
+            if field_value(part, "type") == "refusal":
+                _rewrite_attr(part, "refusal", "refusal", (), rewrite, False)
+            else:
+                _rewrite_attr(part, "text", kind, (), rewrite, False)
+        return event
 
     def _settler(self, before: list[Any]) -> Rewrite:
         def settle(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
