@@ -5,6 +5,7 @@ tool-call arguments given as an object, content parts we cannot read, and stream
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import threading
 import uuid
@@ -619,3 +620,84 @@ def test_text_in_a_responses_added_event_is_filtered(server: tuple[str, type[_Se
     dumped = "".join(event.model_dump_json() for event in _responses_call(base, stream=True))
     assert "spam" not in dumped
     assert "a [FILTERED]" in dumped
+
+
+# -- 11. text files given inline (data: URLs, base64 documents) ----------------------------------------------
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+_FILE_CALLS = [
+    pytest.param(
+        "completion",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "file", "file": {"file_data": f"data:text/plain;base64,{_b64('a spam')}"}}],
+                }
+            ]
+        },
+        id="chat-file-base64",
+    ),
+    pytest.param(
+        "completion",
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "file", "file": {"file_data": "data:text/plain,a%20spam"}}]}
+            ]
+        },
+        id="chat-file-percent-encoded",
+    ),
+    pytest.param(
+        "responses",
+        {
+            "input": [
+                {
+                    "role": "user",
+                    "content": [{"type": "input_file", "file_data": f"data:text/markdown;base64,{_b64('a spam')}"}],
+                }
+            ]
+        },
+        id="responses-input-file",
+    ),
+    pytest.param(
+        "anthropic_messages",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "document",
+                            "source": {"type": "base64", "media_type": "text/plain", "data": _b64("a spam")},
+                        }
+                    ],
+                }
+            ]
+        },
+        id="anthropic-document",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _FILE_CALLS)
+def test_inline_text_files_are_read(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    pdf = {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{_b64('%PDF spam')}"}}
+    text = {"type": "file", "file": {"file_data": f"data:text/plain;base64,{_b64('a spam')}"}}
+    litellm.completion(model=model, messages=[{"role": "user", "content": [pdf, text]}])
+    sent = json.loads(llm.seen[-1])["messages"][0]["content"]
+    assert sent[0] == pdf  # media this library cannot read are left as they are
+    assert sent[1]["file"]["file_data"] == f"data:text/plain;base64,{_b64('a [FILTERED]')}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -85,14 +87,51 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
             for key in ("cited_text", "document_title", "title"):
                 if isinstance(citation, dict) and isinstance(citation.get(key), str):
                     yield TextField(kind, citation[key], setter(citation, key))
+    file = part.get("file")
+    holder: dict[str, Any] = file if isinstance(file, dict) else part  # chat "file", Responses "input_file"
+    if isinstance(holder.get("file_data"), str):
+        yield from _data_url_fields(holder, "file_data", kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
+        if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
+            yield from _base64_fields(source, "data", kind)
         if source.get("type") == "text":
             if not isinstance(source.get("data"), str):
                 raise UnreadablePayloadError("an Anthropic text document", "its 'data' is not a string")
             yield TextField(kind, source["data"], setter(source, "data"))
         elif source.get("type") == "content":
             yield from content_fields(source, "content", kind)
+
+
+def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
+    """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``) is text the model reads,
+    decoded here and encoded back when changed. Other media (PDFs, images) are not read."""
+    url = owner[name]
+    header, comma, payload = url.partition(",")
+    if not comma or not header.lower().startswith("data:text/"):
+        return
+    if header.lower().endswith(";base64"):
+        yield from _base64_fields(owner, name, kind, prefix=f"{header},")
+        return
+
+    def put(new: str) -> None:
+        owner[name] = f"{header},{urllib.parse.quote(new)}"
+
+    yield TextField(kind, urllib.parse.unquote(payload), put)
+
+
+def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = "") -> Iterator[TextField]:
+    """Base64 text (after ``prefix``); text that does not decode as UTF-8 is refused, never passed unseen."""
+    encoded = owner[name][len(prefix) :]
+    try:
+        text = base64.b64decode(encoded, validate=False).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadablePayloadError(f"a {kind} text file", "its base64 data is not UTF-8 text") from exc
+
+    def put(new: str) -> None:
+        owner[name] = prefix + base64.b64encode(new.encode("utf-8")).decode("ascii")
+
+    yield TextField(kind, text, put)
 
 
 def _check_part_shape(part: dict[str, Any], kind: str) -> None:
