@@ -4,6 +4,7 @@ rewritten and re-encoded; events nobody changed go out byte for byte."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
@@ -68,28 +69,38 @@ def _rewrite_citations(block: dict[str, Any], book: ChannelBook, index: int) -> 
 
 
 def rewrite_response(response: dict[str, Any], transform_for: TransformFor) -> dict[str, Any]:
-    book = ChannelBook(transform_for)
+    return _rewrite_message(response, ChannelBook(transform_for))
+
+
+def _rewrite_message(response: dict[str, Any], book: ChannelBook, where: tuple[object, ...] = ()) -> dict[str, Any]:
+    """A whole message's blocks in place; ``where`` keeps a stream's ``message_start`` apart from its blocks."""
     for index, block in enumerate(response.get("content") or ()):
         block_type = block.get("type") if isinstance(block, dict) else None
         if block_type in _BLOCKS:
             kind, field = _BLOCKS[block_type]
             if isinstance(block.get(field), str) and block[field]:
-                block[field] = book.apply(kind, 0, ("b", index), block[field])
+                block[field] = book.apply(kind, 0, (*where, "b", index), block[field])
             cited = _rewrite_citations(block, book, index)
             if cited is not None:
                 block["citations"] = cited["citations"]
         elif block_type in _TOOL_BLOCKS:
-            raw = json.dumps(block.get("input") or {}, ensure_ascii=False)
-            new = book.apply("tool_arguments", 0, ("b", index), raw, json=True)
-            if new != raw:
-                try:
-                    block["input"] = json.loads(new)
-                except ValueError as exc:
-                    raise UnreadablePayloadError("an Anthropic tool_use block", "its input is no longer JSON") from exc
+            block["input"] = _rewrite_tool_input(block, book, (*where, "b", index))
         elif block_type not in _NO_TEXT_BLOCKS:
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
     _rewrite_stop_details(response, book)
     return response
+
+
+def _rewrite_tool_input(block: dict[str, Any], book: ChannelBook, where: tuple[object, ...]) -> Any:
+    """A ``tool_use`` block's ``input`` object, rewritten as the JSON it stands for."""
+    raw = json.dumps(block.get("input") or {}, ensure_ascii=False)
+    new = book.apply("tool_arguments", 0, where, raw, json=True)
+    if new == raw:
+        return block.get("input")
+    try:
+        return json.loads(new)
+    except ValueError as exc:
+        raise UnreadablePayloadError("an Anthropic tool_use block", "its input is no longer JSON") from exc
 
 
 def _rewrite_stop_details(holder: dict[str, Any], book: ChannelBook) -> dict[str, Any] | None:
@@ -174,11 +185,22 @@ class AnthropicStream:
                         new_block = {**new_block, field: out}
                 return None if new_block is block else [{**event, "content_block": new_block}]
             if block_type in _TOOL_BLOCKS:
-                self._delta_types[event.get("index", 0)] = "input_json_delta"
-                return None
+                index = event.get("index", 0)
+                self._delta_types[index] = "input_json_delta"
+                if not block.get("input"):  # the usual start: {} (the arguments stream as input_json_delta)
+                    return None
+                new_input = _rewrite_tool_input(block, self._book, ("b", index, "start"))
+                return (
+                    None
+                    if new_input is block.get("input")
+                    else [{**event, "content_block": {**block, "input": new_input}}]
+                )
             if block_type in _NO_TEXT_BLOCKS:
                 return None
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+        if event_type == "message_start" and isinstance(event.get("message"), dict) and event["message"].get("content"):
+            message = copy.deepcopy(event["message"])  # a provider that starts with content: read it whole
+            return [{**event, "message": _rewrite_message(message, self._book, ("start",))}]
         if event_type == "message_delta" and isinstance(event.get("delta"), dict):
             delta = dict(event["delta"])
             return None if _rewrite_stop_details(delta, self._book) is None else [{**event, "delta": delta}]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -33,7 +35,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.json_text import json_fields, schema_fields
+from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
 __all__ = [
     "ChatStream",
@@ -72,6 +74,7 @@ def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[Text
 def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[TextField]:
     """One content part or block: its text, thinking, refusal, nested content, and the text a document or
     search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat)."""
+    _check_part_shape(part, kind)
     if isinstance(part.get("text"), str):
         yield TextField(kind, part["text"], setter(part, "text"), group)
     for key in ("thinking", "refusal", "title", "context"):
@@ -84,14 +87,61 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
             for key in ("cited_text", "document_title", "title"):
                 if isinstance(citation, dict) and isinstance(citation.get(key), str):
                     yield TextField(kind, citation[key], setter(citation, key))
+    file = part.get("file")
+    holder: dict[str, Any] = file if isinstance(file, dict) else part  # chat "file", Responses "input_file"
+    if isinstance(holder.get("file_data"), str):
+        yield from _data_url_fields(holder, "file_data", kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
+        if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
+            yield from _base64_fields(source, "data", kind)
         if source.get("type") == "text":
             if not isinstance(source.get("data"), str):
                 raise UnreadablePayloadError("an Anthropic text document", "its 'data' is not a string")
             yield TextField(kind, source["data"], setter(source, "data"))
         elif source.get("type") == "content":
             yield from content_fields(source, "content", kind)
+
+
+def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
+    """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``) is text the model reads,
+    decoded here and encoded back when changed. Other media (PDFs, images) are not read."""
+    url = owner[name]
+    header, comma, payload = url.partition(",")
+    if not comma or not header.lower().startswith("data:text/"):
+        return
+    if header.lower().endswith(";base64"):
+        yield from _base64_fields(owner, name, kind, prefix=f"{header},")
+        return
+
+    def put(new: str) -> None:
+        owner[name] = f"{header},{urllib.parse.quote(new)}"
+
+    yield TextField(kind, urllib.parse.unquote(payload), put)
+
+
+def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = "") -> Iterator[TextField]:
+    """Base64 text (after ``prefix``); text that does not decode as UTF-8 is refused, never passed unseen."""
+    encoded = owner[name][len(prefix) :]
+    try:
+        text = base64.b64decode(encoded, validate=False).decode("utf-8")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise UnreadablePayloadError(f"a {kind} text file", "its base64 data is not UTF-8 text") from exc
+
+    def put(new: str) -> None:
+        owner[name] = prefix + base64.b64encode(new.encode("utf-8")).decode("ascii")
+
+    yield TextField(kind, text, put)
+
+
+def _check_part_shape(part: dict[str, Any], kind: str) -> None:
+    """A part whose ``text`` is not a string, or an untyped part carrying strings: a provider may still send
+    them on (LiteLLM forwards them as given), and we cannot tell which of its strings the model reads."""
+    text = part.get("text")
+    if text is not None and not isinstance(text, str):
+        raise UnreadablePayloadError(f"a {kind} content part", f"its 'text' is {type(text).__name__}, not a string")
+    if "type" not in part and any(isinstance(value, (str, dict, list)) for value in part.values()):
+        raise UnreadablePayloadError(f"a {kind} content part", "it has no 'type'")
 
 
 def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextField]:
@@ -103,8 +153,9 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
         for holder in (tool, tool.get("function"), tool.get("custom")):
             if not isinstance(holder, dict):
                 continue
-            if isinstance(holder.get("description"), str):
-                yield TextField("tool_definition", holder["description"], setter(holder, "description"))
+            for key in ("description", "server_description"):  # the latter: a Responses MCP server's
+                if isinstance(holder.get(key), str):
+                    yield TextField("tool_definition", holder[key], setter(holder, key))
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
 
@@ -126,10 +177,11 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
                 yield TextField("message", message[key], setter(message, key))
         yield from _tool_call_fields(message)
         if isinstance(message.get("function_call"), dict):
-            yield from json_fields(message["function_call"], "arguments", "tool_arguments")
+            yield from _arguments_fields(message["function_call"])
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
+    yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")
     prediction = data.get("prediction")
@@ -143,10 +195,18 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
     for call in dict_items(sequence_at(message, "tool_calls", "an assistant message's tool calls") or []):
         function = call.get("function") if isinstance(call, dict) else None
         if isinstance(function, dict):
-            yield from json_fields(function, "arguments", "tool_arguments")
+            yield from _arguments_fields(function)
         custom = call.get("custom") if isinstance(call, dict) else None
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
+
+
+def _arguments_fields(function: dict[str, Any]) -> Iterator[TextField]:
+    """A tool call's ``arguments``: JSON text, or the object itself (LiteLLM passes one on as given)."""
+    if isinstance(function.get("arguments"), (dict, list)):
+        yield from object_fields(function, "arguments", "tool_arguments")
+    else:
+        yield from json_fields(function, "arguments", "tool_arguments")
 
 
 def is_model_class(value: Any) -> bool:
@@ -170,6 +230,7 @@ def response_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
     if not isinstance(response_format, dict):
         raise UnreadablePayloadError("a response_format", f"it is {type(response_format).__name__}, not a dict")
     yield from schema_format_fields(response_format.get("json_schema"), "response_format")
+    yield from schema_fields(response_format, "response_schema", "response_format")  # LiteLLM's Gemini-style schema
 
 
 def replacing(data: dict[str, Any], name: str, value: Any, put: Callable[[str], None]) -> Callable[[str], None]:
@@ -334,6 +395,12 @@ class ChatStream:
                         setattr(delta, field, out)
             if isinstance(values.get("content"), list):
                 raise UnreadablePayloadError("a chat stream chunk", "its delta content is a list of parts")
+            for block_index, block in enumerate(values.get("thinking_blocks") or ()):
+                text = field_value(block, "thinking")
+                if isinstance(text, str) and text:
+                    out = book.feed("reasoning", reply, ("thinking", block_index), text)
+                    if out != text:
+                        set_field(block, "thinking", out)
             calls = values.get("tool_calls")
             if calls:
                 for index, holder, name in _tool_call_parts(calls):
@@ -416,8 +483,12 @@ def _add_tails(delta: Delta, tails: list[tuple[Channel, str]]) -> None:
     for channel, tail in tails:
         if channel.kind == "text":
             delta.content = (delta.content or "") + tail
+        elif channel.part[:1] == ("thinking",):
+            blocks = list(getattr(delta, "thinking_blocks", None) or ())
+            delta.thinking_blocks = [*blocks, {"type": "thinking", "thinking": tail}]
         elif channel.kind == "reasoning":
-            delta.reasoning_content = (delta.reasoning_content or "") + tail
+            # LiteLLM deletes an unset reasoning_content from a Delta: reading it then raises
+            delta.reasoning_content = (getattr(delta, "reasoning_content", None) or "") + tail
         elif channel.kind == "refusal":
             setattr(delta, "refusal", (getattr(delta, "refusal", None) or "") + tail)  # noqa: B010
         elif channel.part[:1] == ("tool",):

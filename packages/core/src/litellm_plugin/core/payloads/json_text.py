@@ -73,17 +73,26 @@ def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
 
 
 _SCHEMA_TEXT_KEYS = frozenset({"description", "title"})
+# Sample values the model reads with the schema (prose as often as not): every string in them.
+_SCHEMA_VALUE_KEYS = frozenset({"examples", "default"})
+# Keywords whose value maps names to schemas: there a key is a property name, never a keyword.
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 
 
-def _schema_texts(schema: Any, kind: str) -> Iterator[TextField]:
-    """The prose of a JSON Schema (every ``description`` and ``title``, however deep); its structure (property
-    names, types, enums) is left alone, so a changed schema is still the same schema."""
+def _schema_texts(schema: Any, kind: str, *, names: bool = False) -> Iterator[TextField]:
+    """The prose of a JSON Schema (every ``description`` and ``title``, and the strings of ``examples`` and
+    ``default``, however deep); its structure (property names, types, enums) is left alone, so a changed schema
+    is still the same schema. ``names``: ``schema`` maps property names to schemas."""
     if isinstance(schema, dict):
         for key, value in schema.items():
-            if key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
-                yield TextField(kind, value, setter(schema, key))
-            else:
+            if names:
                 yield from _schema_texts(value, kind)
+            elif key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
+                yield TextField(kind, value, setter(schema, key))
+            elif key in _SCHEMA_VALUE_KEYS:
+                yield from _leaves(value, setter(schema, key), kind)
+            else:
+                yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS)
     elif isinstance(schema, list):
         for item in schema:
             yield from _schema_texts(item, kind)

@@ -18,6 +18,7 @@ from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import (
     ChannelBook,
     ChannelKind,
+    LogprobsCheck,
     TextField,
     TransformFor,
     dict_items,
@@ -289,7 +290,30 @@ def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
 def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
     book = ChannelBook(transform_for)
     _rewrite_output(response, lambda kind, part, text, json: book.apply(kind, 0, part, text, json=json))
+    _check_output_logprobs(response, LogprobsCheck(book))
     return response
+
+
+def _check_logprobs(holder: Any, check: LogprobsCheck, *, piece: bool = False) -> None:
+    """Output text logprobs (``include=["message.output_text.logprobs"]``) spell the reply token by token:
+    emptied when the ``logprobs`` transform would change them, as in chat."""
+    logprobs = field_value(holder, "logprobs")
+    if not isinstance(logprobs, (list, tuple)) or not logprobs:
+        return
+    tokens = {"content": logprobs}
+    if not (check.keep_piece(0, tokens) if piece else check.keep(0, tokens)):
+        set_field(holder, "logprobs", [])
+
+
+def _check_item_logprobs(item: Any, check: LogprobsCheck) -> None:
+    if field_value(item, "type") == "message":
+        for part in field_value(item, "content") or ():
+            _check_logprobs(part, check)
+
+
+def _check_output_logprobs(response: Any, check: LogprobsCheck) -> None:
+    for item in field_value(response, "output") or ():
+        _check_item_logprobs(item, check)
 
 
 # --- the stream ----------------------------------------------------------------------------------------------
@@ -354,6 +378,9 @@ _DELTA_CLASSES: dict[str, Any] = {
     "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
 }
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_ADDED = frozenset(
+    {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
+)
 _TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input")
 
 
@@ -375,9 +402,11 @@ class ResponsesStream:
     def __init__(self, transform_for: TransformFor) -> None:
         self._transform_for = transform_for
         self._book = ChannelBook(transform_for)
+        self._logprobs = LogprobsCheck(self._book)
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
+        self._added_count = 0
         self._started = False
 
     def rewrite(self, event: Any) -> list[Any]:
@@ -393,6 +422,7 @@ class ResponsesStream:
         response starts with fresh channels (its own prefix, its own final text)."""
         tails = self.finish()
         self._book = ChannelBook(self._transform_for)
+        self._logprobs = LogprobsCheck(self._book)
         self._anchors = {}
         self._annotations = 0
         return tails
@@ -420,11 +450,13 @@ class ResponsesStream:
                 out = self._book.feed(kind, 0, part, text, json=json)
                 if out != text:
                     event.delta = out
+            _check_logprobs(event, self._logprobs, piece=True)
             return [event]
         if event_type in _DONES:
             kind, locate, field, json = _DONES[event_type]
             before: list[Any] = []
             self._settle_attr(event, field, kind, locate(event), json, before)
+            _check_logprobs(event, self._logprobs)
             return [*before, event]
         if event_type in ("response.content_part.done", "response.reasoning_summary_part.done"):
             before = []
@@ -436,7 +468,10 @@ class ResponsesStream:
             else:
                 where, field, kind = ("s", event.output_index, getattr(event, "summary_index", 0)), "text", "reasoning"
             self._settle_attr(part, field, kind, where, False, before)
+            _check_logprobs(part, self._logprobs)
             return [*before, event]
+        if event_type in _ADDED:
+            return [self._added(event, event_type)]
         if event_type == "response.output_text.annotation.added":
             self._annotations += 1
             where = ("a", "streamed", self._annotations)
@@ -445,16 +480,37 @@ class ResponsesStream:
         if event_type == "response.output_item.done":
             before = []
             _rewrite_item(event.item, event.output_index, self._settler(before))
+            _check_item_logprobs(event.item, self._logprobs)
             return [*before, event]
         if event_type in _WHOLE_RESPONSE or (
             event_type in ("response.created", "response.in_progress") and field_value(event.response, "output")
         ):
             before = []
             _rewrite_output(event.response, self._settler(before))
+            _check_output_logprobs(event.response, self._logprobs)
             return [*before, event]
         if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
             raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
         return [event]
+
+    def _added(self, event: Any, event_type: str) -> Any:
+        """An item or part announced before its deltas: its text is empty in OpenAI's stream, but a provider
+        may fill it in. Whatever it carries is rewritten on its own (not joined to the deltas that follow)."""
+
+        def rewrite(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
+            return self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
+
+        self._added_count += 1
+        if event_type == "response.output_item.added":
+            _rewrite_item(event.item, event.output_index, rewrite)
+        else:
+            part = field_value(event, "part")
+            kind: ChannelKind = "reasoning" if event_type == "response.reasoning_summary_part.added" else "text"
+            if field_value(part, "type") == "refusal":
+                _rewrite_attr(part, "refusal", "refusal", (), rewrite, False)
+            else:
+                _rewrite_attr(part, "text", kind, (), rewrite, False)
+        return event
 
     def _settler(self, before: list[Any]) -> Rewrite:
         def settle(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:

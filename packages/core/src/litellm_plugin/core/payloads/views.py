@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import inspect
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import litellm
+import litellm.types.utils as litellm_types
 from litellm.types.llms.openai import ResponsesAPIResponse
 from litellm.types.utils import (
     EmbeddingResponse,
@@ -17,7 +22,15 @@ from litellm.types.utils import (
 from litellm_plugin.core.call_types import CallType, normalize_call_type
 from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, UnreadablePayloadError
 from litellm_plugin.core.payloads import anthropic, chat, inputs, responses, text_completion
-from litellm_plugin.core.payloads.base import Channel, ChannelBook, TextField, TransformFor, field_value, set_field
+from litellm_plugin.core.payloads.base import (
+    Channel,
+    ChannelBook,
+    TextField,
+    TransformFor,
+    field_value,
+    set_field,
+    setter,
+)
 from litellm_plugin.core.payloads.json_text import object_fields
 from litellm_plugin.core.text import TextTransform
 
@@ -44,20 +57,84 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
         raise UnreadablePayloadError(
             f"a {raw!r} request", f"litellm-plugin does not know where its text is; {UNREADABLE_CALL_HINT}"
         )
-    return [*_REQUESTS[normalized](data), *extra_body_fields(normalized, data)]
+    fields = list(_REQUESTS[normalized](data))
+    if data.get("extra_body") is not None:
+        fields.extend(_extra_body_fields(normalized, data))
+    if normalized in _ENTRIES and "proxy_server_request" not in data:
+        fields.extend(_unknown_param_fields(normalized, data))
+    return fields
 
 
-def extra_body_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
-    """``extra_body``: LiteLLM hands it to the provider as is, and OpenAI-compatible providers merge it over the
-    body they send (``extra_body.messages`` replaces the request's messages). Read as a request of the same
-    call type (the text parts of a message stay one text), then every string in it, keys included."""
-    extra = data.get("extra_body")
-    if extra is None:
-        return
+# Calls whose keyword arguments LiteLLM does not know go to the provider as they are, as fields of its request:
+# the LiteLLM entry points whose parameters it does know.
+_ENTRIES: dict[CallType, str] = {
+    "completion": "completion",
+    "text_completion": "text_completion",
+    "embedding": "embedding",
+    "image_generation": "image_generation",
+}
+
+
+@functools.cache
+def _known_params(call_type: CallType) -> frozenset[str]:
+    """Every parameter LiteLLM knows for this call (its entry point's, its own, OpenAI's): the rest it passes on.
+    Read from the original entry point (a wrapper has the same signature, through ``__wrapped__``)."""
+    names: set[str] = {"extra_body", "callbacks"}
+    names.update(inspect.signature(getattr(litellm, _ENTRIES[call_type])).parameters)
+    names.update(getattr(litellm_types, "all_litellm_params", ()))
+    names.update(getattr(litellm, "OPENAI_CHAT_COMPLETION_PARAMS", ()))
+    return frozenset(names)
+
+
+def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """Keyword arguments LiteLLM does not know (``documents=``, ``chat_template=``...): it sends them to the
+    provider as request fields, which OpenAI-compatible servers may read. Every string in them is read, like
+    the unknown keys of ``extra_body``."""
+    known = _known_params(call_type)
+    for key in [key for key in data if key not in known and key not in _READ_KEYS[call_type]]:
+        value = data[key]
+        if isinstance(value, str):
+            yield TextField("parameter", value, setter(data, key))
+        elif isinstance(value, (dict, list, tuple)):
+            data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller's stays
+            yield from object_fields(data, key, "parameter")
+
+
+# The keys each request reader reads; in ``extra_body`` every other key's strings are read as they come.
+_READ_KEYS: dict[CallType, frozenset[str]] = {
+    "completion": frozenset({"messages", "system", "tools", "functions", "prediction", "response_format"}),
+    "text_completion": frozenset({"prompt", "suffix"}),
+    "responses": frozenset({"instructions", "input", "tools", "text", "text_format", "prompt"}),
+    "anthropic_messages": frozenset({"messages", "system", "tools"}),
+    "embedding": frozenset({"input"}),
+    "image_generation": frozenset({"prompt"}),
+}
+
+
+def _extra_body_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """``extra_body``, which LiteLLM merges into the provider's request body as it is: its keys replace the
+    request's own (``extra_body={"messages": [...]}`` is the conversation the model reads). Read with the call
+    type's reader, and every string under any other key, since only the provider knows what it reads there."""
+    extra = data["extra_body"]
     if not isinstance(extra, dict):
-        raise UnreadablePayloadError("a request's extra_body", f"it is {type(extra).__name__}, not an object")
+        raise UnreadablePayloadError("a request's extra_body", f"it is {type(extra).__name__}, not a dict")
     yield from _REQUESTS[call_type](extra)
-    yield from object_fields(data, "extra_body", "extra_body")
+    for key in list(extra):
+        if key in _READ_KEYS[call_type]:
+            continue
+        if isinstance(extra[key], str):
+            yield TextField("extra_body", extra[key], setter(extra, key))
+        else:
+            yield from object_fields(extra, key, "extra_body")
+        if isinstance(key, str):  # a field name is text the provider reads too
+            yield TextField("extra_body", key, _renamer(extra, key))
+
+
+def _renamer(owner: dict[str, Any], key: str) -> Callable[[str], None]:
+    def rename(new: str) -> None:
+        owner[new] = owner.pop(key)
+
+    return rename
 
 
 def payload_call_type(payload: Any) -> CallType | None:

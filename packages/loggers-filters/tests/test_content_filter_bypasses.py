@@ -1,0 +1,703 @@
+"""Ways around ContentFilter that a caller or a provider could take, each closed: request text in
+``extra_body`` (which LiteLLM merges into the provider's request as it is) or in a ``system`` parameter,
+tool-call arguments given as an object, content parts we cannot read, and streamed thinking blocks."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import threading
+import uuid
+from collections.abc import Coroutine, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import litellm
+import pytest
+from litellm import CustomLLM
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+from litellm_plugin.loggers.filters import ContentFilter
+
+HI = {"role": "user", "content": "hi"}
+
+
+def _run(call: Coroutine[Any, Any, Any]) -> Any:
+    async def run() -> Any:
+        try:
+            return await call
+        finally:
+            await drain_litellm_logging()
+
+    return asyncio.run(run())
+
+
+@pytest.fixture(autouse=True)
+def _quiet_afterwards() -> Iterator[None]:
+    yield
+    asyncio.run(drain_litellm_logging())
+
+
+class RecordingLLM(CustomLLM):
+    """Records everything that reached the model (messages and optional params) and replies "ok"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        sent = {"messages": kwargs["messages"], "optional_params": kwargs.get("optional_params")}
+        self.seen.append(json.dumps(sent, default=str))
+        response = ModelResponse(model=kwargs["model"])
+        response.choices[0].message.content = "ok"
+        response.usage = litellm.Usage(prompt_tokens=1, completion_tokens=1, total_tokens=2)  # type: ignore[attr-defined]
+        return response
+
+    async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion(*args, **kwargs)
+
+
+@pytest.fixture
+def recorder() -> tuple[str, RecordingLLM]:
+    name = f"bp{uuid.uuid4().hex[:8]}"
+    llm = RecordingLLM()
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": llm}]
+    litellm.utils.custom_llm_setup()
+    return f"{name}/x", llm
+
+
+def _call(entry: str, model: str, params: dict[str, Any]) -> Any:
+    if entry == "completion":
+        return litellm.completion(model=model, **params)
+    if entry == "acompletion":
+        return _run(litellm.acompletion(model=model, **params))
+    if entry == "router_acompletion":
+        router = litellm.Router(model_list=[{"model_name": "m", "litellm_params": {"model": model}}])
+        return _run(router.acompletion(model="m", **params))
+    if entry == "text_completion":
+        return litellm.text_completion(model=model, **params)
+    if entry == "responses":
+        return litellm.responses(model=model, **params)
+    return _run(litellm.anthropic_messages(model=model, max_tokens=5, **params))
+
+
+CHAT = ("completion", "acompletion", "router_acompletion")
+
+# -- 1. extra_body: merged into the provider's request as it is --------------------------------------------
+
+_EXTRA_BODY_CALLS = [
+    *(
+        pytest.param(entry, {"messages": [HI], "extra_body": {"messages": [{"role": "user", "content": "spam"}]}})
+        for entry in CHAT
+    ),
+    *(
+        pytest.param(entry, {"messages": [HI], "extra_body": {"chat_template_kwargs": {"note": "a spam"}}})
+        for entry in CHAT
+    ),
+    pytest.param("text_completion", {"prompt": "hi", "extra_body": {"prompt": "spam"}}),
+    pytest.param("responses", {"input": "hi", "extra_body": {"instructions": "spam"}}),
+    pytest.param("anthropic_messages", {"messages": [HI], "extra_body": {"system": "spam"}}),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_masked_and_the_callers_dict_stays_as_given(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    before = repr(params)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+def test_an_extra_body_that_is_not_a_dict_fails_closed(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
+    with pytest.raises(InterceptorError):
+        litellm.completion(model=model, messages=[HI], extra_body=[("messages", "spam")])
+    assert llm.seen == []
+
+
+# -- 2. a system prompt given as a parameter (LiteLLM passes it on; Anthropic's API reads it) --------------
+
+
+@pytest.mark.parametrize("system", ["spam", [{"type": "text", "text": "spam"}]])
+@pytest.mark.parametrize("entry", CHAT)
+def test_a_system_parameter_is_read(entry: str, system: Any, recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, {"messages": [HI], "system": system})
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, {"messages": [HI], "system": system})
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+
+
+# -- 3. tool-call arguments given as an object instead of JSON text -----------------------------------------
+
+
+def _history(arguments: Any) -> list[dict[str, Any]]:
+    call = {"id": "c1", "type": "function", "function": {"name": "f", "arguments": arguments}}
+    return [
+        HI,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "c1", "content": "x"},
+    ]
+
+
+@pytest.mark.parametrize("arguments", [{"q": "spam"}, [{"q": "spam"}]])
+@pytest.mark.parametrize("entry", CHAT)
+def test_tool_call_arguments_given_as_an_object_are_read(
+    entry: str, arguments: Any, recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, {"messages": _history(arguments)})
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, {"messages": _history(arguments)})
+    sent = json.loads(llm.seen[-1])["messages"][1]["tool_calls"][0]["function"]["arguments"]
+    assert "spam" not in json.dumps(sent)
+    assert type(sent) is type(arguments)  # still an object: the provider gets the shape it was given
+
+
+def test_legacy_function_call_arguments_given_as_an_object_are_read(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    history = [HI, {"role": "assistant", "content": None, "function_call": {"name": "f", "arguments": {"q": "spam"}}}]
+    with pytest.raises(InterceptorRejectedError):
+        litellm.completion(model=model, messages=[*history, {"role": "function", "name": "f", "content": "x"}])
+    assert llm.seen == []
+
+
+# -- 4. content parts whose text we cannot read fail closed ------------------------------------------------
+
+_UNREADABLE_PARTS = [
+    pytest.param(
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": {"v": "spam"}}]}]},
+        id="chat-text-object",
+    ),
+    pytest.param(
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": ["spam"]}]}]},
+        id="chat-text-list",
+    ),
+    pytest.param("completion", {"messages": [{"role": "user", "content": [{"body": "spam"}]}]}, id="chat-untyped-part"),
+    pytest.param(
+        "responses",
+        {"input": [{"role": "user", "content": [{"type": "input_text", "text": {"v": "spam"}}]}]},
+        id="responses-text-object",
+    ),
+    pytest.param(
+        "responses",
+        {"input": [{"type": "function_call_output", "call_id": "c", "output": {"result": "spam"}}]},
+        id="responses-output-object",
+    ),
+    pytest.param(
+        "anthropic_messages",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": {"v": "spam"}}]}]},
+        id="anthropic-text-object",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _UNREADABLE_PARTS)
+def test_a_content_part_we_cannot_read_fails_closed(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorError, match="content part"):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_typed_parts_without_text_still_pass(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    litellm.completion(model=model, messages=[{"role": "user", "content": [image, {"type": "text", "text": "hi"}]}])
+    assert len(llm.seen) == 1
+
+
+# -- 5. streamed reasoning from an OpenAI-compatible server -------------------------------------------------
+
+
+class _Server(BaseHTTPRequestHandler):
+    body: bytes = b""
+    content_type = "text/event-stream"
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.send_response(200)
+        self.send_header("content-type", type(self).content_type)
+        self.send_header("content-length", str(len(type(self).body)))
+        self.end_headers()
+        self.wfile.write(type(self).body)
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, type[_Server]]]:
+    handler = type("Handler", (_Server,), {})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}", handler
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def _sse(deltas: list[dict[str, Any]]) -> bytes:
+    chunks = []
+    for position, delta in enumerate(deltas):
+        finish = "stop" if position == len(deltas) - 1 else None
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        chunk = {"id": "c", "object": "chat.completion.chunk", "created": 1, "model": "gpt-4o", "choices": [choice]}
+        chunks.append(f"data: {json.dumps(chunk)}\n\n")
+    return ("".join(chunks) + "data: [DONE]\n\n").encode()
+
+
+def _stream(base: str, *, sync: bool) -> list[Any]:
+    params: dict[str, Any] = {"model": "openai/gpt-4o", "messages": [HI], "api_base": base, "api_key": "k"}
+    if sync:
+        return list(litellm.completion(**params, stream=True))
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(**params, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks: list[Any] = _run(collect())
+    return chunks
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_thinking_blocks_are_filtered(server: tuple[str, type[_Server]], sync: bool) -> None:
+    base, handler = server
+    handler.body = _sse(
+        [
+            {"role": "assistant", "thinking_blocks": [{"type": "thinking", "thinking": "about sp"}]},
+            {"thinking_blocks": [{"type": "thinking", "thinking": "am and eggs"}]},
+            {"content": "ok"},
+        ]
+    )
+    litellm.callbacks = [ContentFilter(["spam"])]
+    chunks = _stream(base, sync=sync)
+    thinking = "".join(
+        block["thinking"]
+        for chunk in chunks
+        for choice in chunk.choices
+        for block in getattr(choice.delta, "thinking_blocks", None) or ()
+    )
+    assert thinking == "about [FILTERED] and eggs"
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_reasoning_held_back_comes_out_with_a_finishing_chunk_without_reasoning(
+    server: tuple[str, type[_Server]], sync: bool
+) -> None:
+    """The held-back end of the reasoning goes on the finishing chunk, which has no reasoning of its own."""
+    base, handler = server
+    handler.body = _sse(
+        [{"role": "assistant", "reasoning_content": "about sp"}, {"reasoning_content": "am"}, {"content": "ok"}]
+    )
+    litellm.callbacks = [ContentFilter(["spam"])]
+    chunks = _stream(base, sync=sync)
+    reasoning = "".join(
+        getattr(choice.delta, "reasoning_content", None) or "" for chunk in chunks for choice in chunk.choices
+    )
+    assert reasoning == "about [FILTERED]"
+    assert "".join(choice.delta.content or "" for chunk in chunks for choice in chunk.choices) == "ok"
+
+
+# -- 6. Responses API output text logprobs (include=["message.output_text.logprobs"]) -----------------------
+
+
+def _logprobs(*tokens: str) -> list[dict[str, Any]]:
+    return [{"token": token, "logprob": -0.1, "bytes": list(token.encode()), "top_logprobs": []} for token in tokens]
+
+
+def _text_part(text: str, *tokens: str) -> dict[str, Any]:
+    return {"type": "output_text", "text": text, "annotations": [], "logprobs": _logprobs(*tokens)}
+
+
+def _response(parts: list[dict[str, Any]]) -> dict[str, Any]:
+    message = {"type": "message", "id": "m", "status": "completed", "role": "assistant", "content": parts}
+    return {
+        "id": "resp_1",
+        "object": "response",
+        "created_at": 1,
+        "status": "completed",
+        "model": "gpt-4o",
+        "output": [message],
+        "parallel_tool_calls": True,
+        "tool_choice": "auto",
+        "tools": [],
+        "usage": {"input_tokens": 1, "output_tokens": 1, "total_tokens": 2},
+    }
+
+
+def _responses_call(base: str, **params: Any) -> Any:
+    return litellm.responses(model="openai/gpt-4o", input="hi", api_base=base, api_key="k", **params)
+
+
+def test_responses_logprobs_that_spell_a_masked_word_are_dropped(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.content_type = "application/json"
+    handler.body = json.dumps(_response([_text_part("a spam", "a", " sp", "am")])).encode()
+    litellm.callbacks = [ContentFilter(["spam"])]
+    part = _responses_call(base).output[0].content[0]
+    assert field(part, "text") == "a [FILTERED]"
+    assert not field(part, "logprobs")
+    handler.body = json.dumps(_response([_text_part("a ham", "a", " ham")])).encode()
+    assert len(field(_responses_call(base).output[0].content[0], "logprobs")) == 2  # clean ones stay
+
+
+def field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def test_streamed_responses_logprobs_that_spell_a_masked_word_are_dropped(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    created = {**_response([]), "status": "in_progress", "usage": None}
+    where = {"item_id": "m", "output_index": 0, "content_index": 0}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": created},
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 1,
+            **where,
+            "delta": "a sp",
+            "logprobs": _logprobs("a", " sp"),
+        },
+        {
+            "type": "response.output_text.delta",
+            "sequence_number": 2,
+            **where,
+            "delta": "am",
+            "logprobs": _logprobs("am"),
+        },
+        {
+            "type": "response.output_text.done",
+            "sequence_number": 3,
+            **where,
+            "text": "a spam",
+            "logprobs": _logprobs("a", " sp", "am"),
+        },
+        {
+            "type": "response.completed",
+            "sequence_number": 4,
+            "response": _response([_text_part("a spam", "a", " sp", "am")]),
+        },
+    ]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+    received = list(_responses_call(base, stream=True))
+    dumped = "".join(event.model_dump_json() for event in received)
+    assert "[FILTERED]" in dumped
+    assert '"token":"am"' not in dumped.replace(" ", "")  # not on the deltas, the done event or the final reply
+
+
+# -- 7. schema sample values, Gemini-style response schemas, MCP server descriptions --------------------------
+
+
+def _schema_format(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "json_schema", "json_schema": {"name": "n", "schema": schema}}
+
+
+def _tool(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": "f", "description": "d", "parameters": parameters}}]
+
+
+_SAMPLE = {"type": "object", "properties": {"a": {"type": "string", "examples": ["a spam"], "default": "spam"}}}
+_SCHEMA_CALLS = [
+    pytest.param("completion", {"messages": [HI], "response_format": _schema_format(_SAMPLE)}, id="response_format"),
+    pytest.param("completion", {"messages": [HI], "tools": _tool(_SAMPLE)}, id="tool-parameters"),
+    pytest.param(
+        "completion",
+        {"messages": [HI], "response_format": {"type": "json_object", "response_schema": {"description": "spam"}}},
+        id="response_schema",
+    ),
+    pytest.param(
+        "responses",
+        {
+            "input": "hi",
+            "tools": [{"type": "mcp", "server_label": "s", "server_url": "http://x", "server_description": "spam"}],
+        },
+        id="mcp-server-description",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _SCHEMA_CALLS)
+def test_schema_samples_and_server_descriptions_are_read(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    schema = {
+        "type": "object",
+        "properties": {"default": {"type": "string", "examples": ["spam"]}, "examples": {"type": "string"}},
+    }
+    litellm.callbacks = [ContentFilter(["spam", "string"], filter_requests=True, filter_responses=False)]
+    litellm.completion(model=model, messages=[HI], response_format=_schema_format(schema))
+    sent = json.loads(llm.seen[-1])["optional_params"]["response_format"]["json_schema"]["schema"]
+    assert sent["properties"]["default"] == {"type": "string", "examples": ["[FILTERED]"]}
+    assert sent["properties"]["examples"] == {"type": "string"}  # a property's name and type are structure
+
+
+# -- 8. keyword arguments LiteLLM does not know: it sends them to the provider as request fields --------------
+
+_UNKNOWN_PARAM_CALLS = [
+    *(
+        pytest.param(entry, {"messages": [HI], "documents": [{"text": "a spam"}]}, id=f"{entry}-documents")
+        for entry in CHAT
+    ),
+    pytest.param("completion", {"messages": [HI], "chat_template": "{{ 'spam' }}"}, id="chat_template"),
+    pytest.param("completion", {"messages": [HI], "prompt": "spam"}, id="chat-prompt"),
+    pytest.param("text_completion", {"prompt": "hi", "instructions": "spam"}, id="text_completion"),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _UNKNOWN_PARAM_CALLS)
+def test_unknown_keyword_arguments_are_read(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+    before = repr(params)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before
+
+
+def test_litellms_own_parameters_are_not_read_as_request_text(recorder: tuple[str, RecordingLLM]) -> None:
+    """``metadata``, ``tags`` and the like stay with LiteLLM (logging, routing): the model never reads them."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    litellm.completion(model=model, messages=[HI], metadata={"campaign": "spam"}, tags=["spam"])
+    assert len(llm.seen) == 1
+
+
+# -- 9. Anthropic streams that carry text in their start events ----------------------------------------------
+
+_MESSAGE: dict[str, Any] = {
+    "id": "m",
+    "type": "message",
+    "role": "assistant",
+    "model": "claude-3-5-sonnet-20241022",
+    "content": [],
+    "stop_reason": None,
+    "stop_sequence": None,
+    "usage": {"input_tokens": 1, "output_tokens": 1},
+}
+
+
+def _anthropic_stream(base: str, handler: type[_Server], events: list[dict[str, Any]]) -> str:
+    # LiteLLM 1.110's native Anthropic stream needs orjson, which only its [proxy] extra installs.
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+
+    async def collect() -> bytes:
+        stream: Any = await litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022",
+            messages=[HI],
+            max_tokens=5,
+            api_base=base,
+            api_key="k",
+            stream=True,
+        )
+        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+    body: bytes = _run(collect())
+    return body.decode()
+
+
+_END: list[dict[str, Any]] = [
+    {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+    {"type": "message_stop"},
+]
+
+
+def test_streamed_tool_input_given_in_its_start_event_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    tool = {"type": "tool_use", "id": "t", "name": "f", "input": {"q": "a spam"}}
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": _MESSAGE},
+        {"type": "content_block_start", "index": 0, "content_block": tool},
+        {"type": "content_block_stop", "index": 0},
+        *_END,
+    ]
+    body = _anthropic_stream(base, handler, events)
+    assert "spam" not in body
+    assert "a [FILTERED]" in body
+
+
+def test_a_stream_whose_message_start_carries_content_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    start = {**_MESSAGE, "content": [{"type": "text", "text": "a spam"}]}
+    body = _anthropic_stream(base, handler, [{"type": "message_start", "message": start}, *_END])
+    assert "spam" not in body
+    assert "a [FILTERED]" in body
+
+
+# -- 10. Responses streams whose '.added' events carry text -------------------------------------------------
+
+_WHERE = {"item_id": "m", "output_index": 0, "content_index": 0}
+_ADDED_EVENTS = [
+    pytest.param(
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {
+                "type": "message",
+                "id": "m",
+                "status": "in_progress",
+                "role": "assistant",
+                "content": [_text_part("a spam")],
+            },
+        },
+        id="output_item",
+    ),
+    pytest.param({"type": "response.content_part.added", **_WHERE, "part": _text_part("a spam")}, id="content_part"),
+    pytest.param(
+        {
+            "type": "response.reasoning_summary_part.added",
+            "item_id": "r",
+            "output_index": 0,
+            "summary_index": 0,
+            "part": {"type": "summary_text", "text": "a spam"},
+        },
+        id="reasoning_summary_part",
+    ),
+]
+
+
+@pytest.mark.parametrize("added", _ADDED_EVENTS)
+def test_text_in_a_responses_added_event_is_filtered(server: tuple[str, type[_Server]], added: dict[str, Any]) -> None:
+    base, handler = server
+    created = {**_response([]), "status": "in_progress", "usage": None, "output": []}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": created},
+        {**added, "sequence_number": 1},
+        {"type": "response.completed", "sequence_number": 2, "response": {**_response([]), "output": []}},
+    ]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["spam"])]
+    dumped = "".join(event.model_dump_json() for event in _responses_call(base, stream=True))
+    assert "spam" not in dumped
+    assert "a [FILTERED]" in dumped
+
+
+# -- 11. text files given inline (data: URLs, base64 documents) ----------------------------------------------
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+_FILE_CALLS = [
+    pytest.param(
+        "completion",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "file", "file": {"file_data": f"data:text/plain;base64,{_b64('a spam')}"}}],
+                }
+            ]
+        },
+        id="chat-file-base64",
+    ),
+    pytest.param(
+        "completion",
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "file", "file": {"file_data": "data:text/plain,a%20spam"}}]}
+            ]
+        },
+        id="chat-file-percent-encoded",
+    ),
+    pytest.param(
+        "responses",
+        {
+            "input": [
+                {
+                    "role": "user",
+                    "content": [{"type": "input_file", "file_data": f"data:text/markdown;base64,{_b64('a spam')}"}],
+                }
+            ]
+        },
+        id="responses-input-file",
+    ),
+    pytest.param(
+        "anthropic_messages",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "document",
+                            "source": {"type": "base64", "media_type": "text/plain", "data": _b64("a spam")},
+                        }
+                    ],
+                }
+            ]
+        },
+        id="anthropic-document",
+    ),
+]
+
+
+@pytest.mark.parametrize(("entry", "params"), _FILE_CALLS)
+def test_inline_text_files_are_read(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    with pytest.raises(InterceptorRejectedError):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    pdf = {"type": "file", "file": {"file_data": f"data:application/pdf;base64,{_b64('%PDF spam')}"}}
+    text = {"type": "file", "file": {"file_data": f"data:text/plain;base64,{_b64('a spam')}"}}
+    litellm.completion(model=model, messages=[{"role": "user", "content": [pdf, text]}])
+    sent = json.loads(llm.seen[-1])["messages"][0]["content"]
+    assert sent[0] == pdf  # media this library cannot read are left as they are
+    assert sent[1]["file"]["file_data"] == f"data:text/plain;base64,{_b64('a [FILTERED]')}"
