@@ -148,7 +148,7 @@ def count_instructions(model: str, calls: int) -> float:
             await settle_logging()
         finally:
             sys.settrace(None)
-            threading.settrace(None)  # type: ignore[arg-type]
+            threading.settrace(None)
 
     asyncio.run(traced())
     return count / calls
