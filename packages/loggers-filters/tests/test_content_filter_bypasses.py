@@ -9,14 +9,14 @@ import base64
 import json
 import threading
 import uuid
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import litellm
 import pytest
 from litellm import CustomLLM
-from litellm.types.utils import ModelResponse
+from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, StreamingChoices
 
 from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError
 from litellm_plugin.core.testing.settle import drain_litellm_logging
@@ -701,3 +701,120 @@ def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, Re
     sent = json.loads(llm.seen[-1])["messages"][0]["content"]
     assert sent[0] == pdf  # media this library cannot read are left as they are
     assert sent[1]["file"]["file_data"] == f"data:text/plain;base64,{_b64('a [FILTERED]')}"
+
+
+# -- provider_specific_fields: what LiteLLM keeps of a reply that has no field of its own --------------------
+
+
+def _chat_reply(message: dict[str, Any], **choice: Any) -> bytes:
+    reply = {
+        "id": "c",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "gpt-4o",
+        "choices": [{"index": 0, "message": message, "finish_reason": "stop", **choice}],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+    return json.dumps(reply).encode()
+
+
+@pytest.mark.parametrize(
+    ("message", "choice"),
+    [
+        pytest.param({"content": "ok", "reasoning": "about spam"}, {}, id="raw-reasoning-copy"),
+        pytest.param(
+            {"content": "ok", "thinking_blocks": [{"type": "thinking", "thinking": "spam", "signature": "s"}]},
+            {},
+            id="raw-thinking-blocks-copy",
+        ),
+        pytest.param({"content": "ok", "citations": ["a spam source"]}, {}, id="unknown-message-field"),
+        pytest.param({"content": "ok", "provider_specific_fields": {"note": "spam"}}, {}, id="provider-fields"),
+        pytest.param({"content": "ok"}, {"text": "spam"}, id="unknown-choice-field"),
+    ],
+)
+def test_provider_specific_fields_of_a_reply_are_filtered(
+    server: tuple[str, type[_Server]], message: dict[str, Any], choice: dict[str, Any]
+) -> None:
+    """LiteLLM keeps what a server sent that it has no field for (and raw copies of reasoning) in
+    ``provider_specific_fields``: a caller reading them must not see what the filter masked elsewhere."""
+    base, handler = server
+    handler.content_type = "application/json"
+    handler.body = _chat_reply({"role": "assistant", **message}, **choice)
+    litellm.callbacks = [ContentFilter(["spam"])]
+    reply = litellm.completion(model="openai/gpt-4o", messages=[HI], api_base=base, api_key="k")
+    assert "spam" not in reply.model_dump_json()
+    assert "[FILTERED]" in reply.model_dump_json()
+
+
+def test_harmless_provider_specific_fields_stay(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    handler.content_type = "application/json"
+    handler.body = _chat_reply({"role": "assistant", "content": "ok", "citations": ["https://example.com/a"]})
+    litellm.callbacks = [ContentFilter(["spam"])]
+    reply = litellm.completion(model="openai/gpt-4o", messages=[HI], api_base=base, api_key="k")
+    assert reply.choices[0].message.provider_specific_fields == {"citations": ["https://example.com/a"]}
+
+
+class _FieldStreamLLM(CustomLLM):
+    """Streams chat chunks whose deltas carry ``provider_specific_fields`` (as LiteLLM's own providers may)."""
+
+    def __init__(self, pieces: list[str]) -> None:
+        super().__init__()
+        self.pieces = pieces
+
+    def _chunks(self) -> Iterator[ModelResponseStream]:
+        for position, piece in enumerate(self.pieces):
+            delta = Delta(content="ok " if position == 0 else "", provider_specific_fields={"reasoning": piece})
+            finish = "stop" if position == len(self.pieces) - 1 else None
+            yield ModelResponseStream(choices=[StreamingChoices(index=0, delta=delta, finish_reason=finish)])
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[ModelResponseStream]:  # type: ignore[override]
+        yield from self._chunks()
+
+    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponseStream]:  # type: ignore[override]
+        for chunk in self._chunks():
+            yield chunk
+
+
+def _field_stream(pieces: list[str], *, sync: bool) -> list[Any]:
+    provider = f"psf{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [{"provider": provider, "custom_handler": _FieldStreamLLM(pieces)}]
+    litellm.utils.custom_llm_setup()
+    params: dict[str, Any] = {"model": f"{provider}/m", "messages": [HI], "stream": True}
+    try:
+        if sync:
+            return list(litellm.completion(**params))
+
+        async def collect() -> list[Any]:
+            stream: Any = await litellm.acompletion(**params)
+            return [chunk async for chunk in stream]
+
+        chunks: list[Any] = _run(collect())
+        return chunks
+    finally:
+        litellm.custom_provider_map = []
+
+
+def _stream_fields(chunks: list[Any]) -> list[Any]:
+    return [getattr(choice.delta, "provider_specific_fields", None) for chunk in chunks for choice in chunk.choices]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_provider_specific_fields_that_spell_a_blocked_word_are_dropped(sync: bool) -> None:
+    """Streamed, a raw copy arrives in pieces that cannot be held back: a chunk whose fields the filter would
+    hold back or change loses them."""
+    litellm.callbacks = [ContentFilter(["spam"])]
+    fields = _stream_fields(_field_stream(["about sp", "am and eggs"], sync=sync))
+    assert "spam" not in "".join(json.dumps(value) for value in fields if value)
+    assert "sp" not in "".join(json.dumps(value) for value in fields if value)
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_harmless_streamed_provider_specific_fields_stay(sync: bool) -> None:
+    """As LiteLLM hands them on without the filter (it keeps no fields on a stream's last chunk)."""
+    litellm.callbacks = []
+    unfiltered = _stream_fields(_field_stream(["hello ", "wor", "ld", "again"], sync=sync))
+    litellm.callbacks = [ContentFilter(["spam"])]
+    filtered = _stream_fields(_field_stream(["hello ", "wor", "ld", "again"], sync=sync))
+    assert filtered == unfiltered
+    assert {"reasoning": "hello "} in filtered

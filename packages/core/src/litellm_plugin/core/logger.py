@@ -68,7 +68,8 @@ class BaseCustomLogger(CustomLogger):
       is True, in which case the error is logged and the call goes on unmodified.
     * ``response_channels``: which reply text ``response_transform`` rewrites: visible ``text`` by default;
       add ``reasoning``, ``refusal``, ``tool_arguments`` (raw JSON), ``tool_output``, ``citation``,
-      ``transcript``, ``revised_prompt`` or ``logprobs`` to see those too (``ALL_CHANNEL_KINDS`` for all).
+      ``transcript``, ``revised_prompt``, ``logprobs`` or ``provider_field`` to see those too
+      (``ALL_CHANNEL_KINDS`` for all).
       ``transcript`` and ``logprobs`` are only checked: a changed transcript fails the call (its audio cannot
       change), changed logprobs are dropped.
     * ``checks_guardrail_rules``: on a class that is also a LiteLLM ``CustomGuardrail``, the engine runs the

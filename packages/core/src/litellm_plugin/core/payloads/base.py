@@ -46,11 +46,13 @@ ChannelKind = Literal[
     "transcript",
     "revised_prompt",
     "logprobs",
+    "provider_field",
 ]
 ALL_CHANNEL_KINDS: frozenset[ChannelKind] = frozenset(get_args(ChannelKind))
-# Channels only checked, never rewritten: a change means the field goes (logprobs) or the call fails
-# (an audio transcript, whose audio cannot be changed). What they hold back is never streamed.
-CHECK_ONLY_KINDS: frozenset[ChannelKind] = frozenset({"logprobs", "transcript"})
+# Channels only checked, never rewritten, in streams: a change means the field goes (logprobs, provider
+# fields) or the call fails (an audio transcript, whose audio cannot be changed). What they hold back is never
+# streamed. (A whole reply's provider fields are rewritten in place.)
+CHECK_ONLY_KINDS: frozenset[ChannelKind] = frozenset({"logprobs", "transcript", "provider_field"})
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,10 @@ class Channel:
 
     ``kind``: visible text, reasoning, a refusal, tool-call arguments, a server tool's output (``tool_output``),
     a citation's quoted text or title, an audio reply's transcript, an image's revised prompt, or ``logprobs``
-    (the tokens a reply's logprobs spell: checked, and dropped when a transform would change them).
+    (the tokens a reply's logprobs spell: checked, and dropped when a transform would change them), or
+    ``provider_field`` (a string inside a chat reply's ``provider_specific_fields``, where LiteLLM keeps what a
+    provider sent that it has no field for, and raw copies of reasoning: rewritten in a whole reply; in a
+    stream only checked, the chunk's fields dropped when a transform holds back or changes their text).
     ``reply``: the choice index (0 where a format has a single reply). ``part``: where inside the reply
     (content block, output item, tool call).
     ``first_text``: the first ``text`` channel of its reply, where a prefix belongs. ``json``: the text is JSON

@@ -366,7 +366,29 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(reply, logprobs):
             choice.logprobs = None
+        for owner in (message, choice):
+            _rewrite_provider_fields(owner, book, reply)
     return response
+
+
+_PROVIDER_FIELDS = "provider_specific_fields"
+
+
+def _provider_field_texts(owner: Any) -> list[TextField]:
+    """The strings (keys included) of ``owner.provider_specific_fields``: what a provider sent that LiteLLM
+    has no field for (``citations``...), and LiteLLM's raw copies of reasoning (``reasoning``,
+    ``thinking_blocks``), which would otherwise show text a transform changed in ``reasoning_content``."""
+    fields = optional_field(owner, _PROVIDER_FIELDS)
+    if not fields or not isinstance(fields, (dict, list)):
+        return []
+    return list(object_fields({_PROVIDER_FIELDS: fields}, _PROVIDER_FIELDS, "provider_field"))
+
+
+def _rewrite_provider_fields(owner: Any, book: ChannelBook, reply: int) -> None:
+    for index, field in enumerate(_provider_field_texts(owner)):
+        out = book.apply("provider_field", reply, (_PROVIDER_FIELDS, id(owner), index), field.text)
+        if out != field.text:
+            field.set(out)
 
 
 class ChatStream:
@@ -434,6 +456,19 @@ class ChatStream:
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
             choice.logprobs = None
+        for owner in (choice.delta, choice):
+            self._check_provider_fields(owner, reply)
+
+    def _check_provider_fields(self, owner: Any, reply: int) -> None:
+        """A chunk's ``provider_specific_fields`` arrive in pieces (a raw reasoning copy) that cannot be held
+        back: each string goes through the transform of its place, and the chunk's fields are dropped when the
+        transform holds back or changes any of it."""
+        for index, field in enumerate(_provider_field_texts(owner)):
+            if self._book.feed(
+                "provider_field", reply, (_PROVIDER_FIELDS, type(owner).__name__, index), field.text
+            ) != (field.text):
+                set_field(owner, _PROVIDER_FIELDS, None)
+                return
 
     def _check_streamed_transcript(self, reply: int, *, final: bool) -> None:
         """The transcript streams as the provider sent it (its audio cannot change): fail once the transform
