@@ -366,8 +366,11 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(reply, logprobs):
             choice.logprobs = None
-        for owner in (message, choice):
-            _rewrite_provider_fields(owner, book, reply)
+        # Usually empty: the message's from the one read above, the choice's straight from its fields.
+        if values.get(_PROVIDER_FIELDS):
+            _rewrite_provider_fields(message, book, reply)
+        if optional_field(choice, _PROVIDER_FIELDS):
+            _rewrite_provider_fields(choice, book, reply)
     return response
 
 
@@ -456,8 +459,10 @@ class ChatStream:
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
             choice.logprobs = None
-        for owner in (choice.delta, choice):
-            self._check_provider_fields(owner, reply)
+        if values.get(_PROVIDER_FIELDS):
+            self._check_provider_fields(choice.delta, reply)
+        if optional_field(choice, _PROVIDER_FIELDS):
+            self._check_provider_fields(choice, reply)
 
     def _check_provider_fields(self, owner: Any, reply: int) -> None:
         """A chunk's ``provider_specific_fields`` arrive in pieces (a raw reasoning copy) that cannot be held
