@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from litellm_plugin.core._compat import guardrail_stream_scope_is_default
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.guardrail_rules import without_admin_metadata
 from litellm_plugin.core.guards import is_proxy_request
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
@@ -231,7 +232,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         in_proxy = is_proxy_request(data)
         if self._always_on and guardrail_stream_scope_is_default(self):
             return not in_proxy or self.get_disable_global_guardrail(data) is not True
-        view = data if in_proxy else _without_admin_metadata(data)
+        view = data if in_proxy else without_admin_metadata(data)
         return self.should_run_guardrail(data=view, event_type=event) is True
 
     def _apply(self, text: str, where: str, matches: list[WordMatch] | None = None) -> str:
@@ -335,21 +336,6 @@ class _JsonReplyFilter(TextTransform):
     def flush(self) -> str:
         text, self._pending = "".join(self._pending), []
         return self.apply(text) if text else ""
-
-
-_ADMIN_METADATA_KEYS = ("user_api_key_metadata", "user_api_key_team_metadata")
-
-
-def _without_admin_metadata(data: dict[str, Any]) -> dict[str, Any]:
-    """``data`` as LiteLLM's guardrail checks should see it outside the proxy: no key or team metadata."""
-    view = data
-    for holder in ("metadata", "litellm_metadata"):
-        metadata = data.get(holder)
-        if isinstance(metadata, dict) and any(key in metadata for key in _ADMIN_METADATA_KEYS):
-            if view is data:
-                view = dict(data)
-            view[holder] = {key: value for key, value in metadata.items() if key not in _ADMIN_METADATA_KEYS}
-    return view
 
 
 def _grouped(fields: Iterable[TextField]) -> Iterator[list[TextField]]:
