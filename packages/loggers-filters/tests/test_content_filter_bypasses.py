@@ -103,8 +103,8 @@ _EXTRA_BODY_CALLS = [
 ]
 
 
-@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
-def test_text_in_extra_body_is_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+def _assert_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    """A blocking request filter refuses the call before the provider sees anything."""
     model, llm = recorder
     litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
     with pytest.raises(InterceptorRejectedError):
@@ -112,10 +112,8 @@ def test_text_in_extra_body_is_refused(entry: str, params: dict[str, Any], recor
     assert llm.seen == []
 
 
-@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
-def test_text_in_extra_body_is_masked_and_the_callers_dict_stays_as_given(
-    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
-) -> None:
+def _assert_masked(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    """A masking request filter sends the provider the masked text and leaves the caller's objects alone."""
     model, llm = recorder
     before = repr(params)
     litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
@@ -123,6 +121,18 @@ def test_text_in_extra_body_is_masked_and_the_callers_dict_stays_as_given(
     assert "spam" not in llm.seen[-1]
     assert "[FILTERED]" in llm.seen[-1]
     assert repr(params) == before
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_refused(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    _assert_refused(entry, params, recorder)
+
+
+@pytest.mark.parametrize(("entry", "params"), _EXTRA_BODY_CALLS)
+def test_text_in_extra_body_is_masked_and_the_callers_dict_stays_as_given(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    _assert_masked(entry, params, recorder)
 
 
 def test_an_extra_body_that_is_not_a_dict_fails_closed(recorder: tuple[str, RecordingLLM]) -> None:
@@ -139,14 +149,8 @@ def test_an_extra_body_that_is_not_a_dict_fails_closed(recorder: tuple[str, Reco
 @pytest.mark.parametrize("system", ["spam", [{"type": "text", "text": "spam"}]])
 @pytest.mark.parametrize("entry", CHAT)
 def test_a_system_parameter_is_read(entry: str, system: Any, recorder: tuple[str, RecordingLLM]) -> None:
-    model, llm = recorder
-    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, {"messages": [HI], "system": system})
-    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
-    _call(entry, model, {"messages": [HI], "system": system})
-    assert "spam" not in llm.seen[-1]
-    assert "[FILTERED]" in llm.seen[-1]
+    _assert_refused(entry, {"messages": [HI], "system": system}, recorder)
+    _assert_masked(entry, {"messages": [HI], "system": system}, recorder)
 
 
 # -- 3. tool-call arguments given as an object instead of JSON text -----------------------------------------
@@ -167,9 +171,7 @@ def test_tool_call_arguments_given_as_an_object_are_read(
     entry: str, arguments: Any, recorder: tuple[str, RecordingLLM]
 ) -> None:
     model, llm = recorder
-    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, {"messages": _history(arguments)})
+    _assert_refused(entry, {"messages": _history(arguments)}, recorder)
     litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
     _call(entry, model, {"messages": _history(arguments)})
     sent = json.loads(llm.seen[-1])["messages"][1]["tool_calls"][0]["function"]["arguments"]
@@ -461,11 +463,7 @@ _SCHEMA_CALLS = [
 def test_schema_samples_and_server_descriptions_are_read(
     entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
 ) -> None:
-    model, llm = recorder
-    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, params)
-    assert llm.seen == []
+    _assert_refused(entry, params, recorder)
 
 
 def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, RecordingLLM]) -> None:
@@ -498,17 +496,8 @@ _UNKNOWN_PARAM_CALLS = [
 def test_unknown_keyword_arguments_are_read(
     entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
 ) -> None:
-    model, llm = recorder
-    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, params)
-    assert llm.seen == []
-    before = repr(params)
-    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
-    _call(entry, model, params)
-    assert "spam" not in llm.seen[-1]
-    assert "[FILTERED]" in llm.seen[-1]
-    assert repr(params) == before
+    _assert_refused(entry, params, recorder)
+    _assert_masked(entry, params, recorder)
 
 
 def test_litellms_own_parameters_are_not_read_as_request_text(recorder: tuple[str, RecordingLLM]) -> None:
@@ -693,11 +682,7 @@ _FILE_CALLS = [
 
 @pytest.mark.parametrize(("entry", "params"), _FILE_CALLS)
 def test_inline_text_files_are_read(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
-    model, llm = recorder
-    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
-    with pytest.raises(InterceptorRejectedError):
-        _call(entry, model, params)
-    assert llm.seen == []
+    _assert_refused(entry, params, recorder)
 
 
 def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, RecordingLLM]) -> None:
