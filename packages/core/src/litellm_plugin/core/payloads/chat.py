@@ -366,30 +366,28 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(reply, logprobs):
             choice.logprobs = None
-        # Usually empty: the message's from the one read above, the choice's straight from its fields.
-        if values.get(_PROVIDER_FIELDS):
-            _rewrite_provider_fields(message, book, reply)
-        if optional_field(choice, _PROVIDER_FIELDS):
-            _rewrite_provider_fields(choice, book, reply)
+        # Usually empty: the message's from the fields read above, the choice's straight from its own.
+        _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
+        _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
     return response
 
 
 _PROVIDER_FIELDS = "provider_specific_fields"
 
 
-def _provider_field_texts(owner: Any) -> list[TextField]:
-    """The strings (keys included) of ``owner.provider_specific_fields``: what a provider sent that LiteLLM
+def _provider_field_texts(fields: Any) -> list[TextField]:
+    """The strings (keys included) of a ``provider_specific_fields`` value: what a provider sent that LiteLLM
     has no field for (``citations``...), and LiteLLM's raw copies of reasoning (``reasoning``,
     ``thinking_blocks``), which would otherwise show text a transform changed in ``reasoning_content``."""
-    fields = optional_field(owner, _PROVIDER_FIELDS)
     if not fields or not isinstance(fields, (dict, list)):
         return []
     return list(object_fields({_PROVIDER_FIELDS: fields}, _PROVIDER_FIELDS, "provider_field"))
 
 
-def _rewrite_provider_fields(owner: Any, book: ChannelBook, reply: int) -> None:
-    for index, field in enumerate(_provider_field_texts(owner)):
-        out = book.apply("provider_field", reply, (_PROVIDER_FIELDS, id(owner), index), field.text)
+def _rewrite_provider_fields(fields: Any, place: str, book: ChannelBook, reply: int) -> None:
+    """``place``: the message's or the choice's fields, each its own channels."""
+    for index, field in enumerate(_provider_field_texts(fields)):
+        out = book.apply("provider_field", reply, (_PROVIDER_FIELDS, place, index), field.text)
         if out != field.text:
             field.set(out)
 
@@ -459,19 +457,15 @@ class ChatStream:
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
             choice.logprobs = None
-        if values.get(_PROVIDER_FIELDS):
-            self._check_provider_fields(choice.delta, reply)
-        if optional_field(choice, _PROVIDER_FIELDS):
-            self._check_provider_fields(choice, reply)
+        self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
+        self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
 
-    def _check_provider_fields(self, owner: Any, reply: int) -> None:
+    def _check_provider_fields(self, owner: Any, fields: Any, place: str, reply: int) -> None:
         """A chunk's ``provider_specific_fields`` arrive in pieces (a raw reasoning copy) that cannot be held
         back: each string goes through the transform of its place, and the chunk's fields are dropped when the
         transform holds back or changes any of it."""
-        for index, field in enumerate(_provider_field_texts(owner)):
-            if self._book.feed(
-                "provider_field", reply, (_PROVIDER_FIELDS, type(owner).__name__, index), field.text
-            ) != (field.text):
+        for index, field in enumerate(_provider_field_texts(fields)):
+            if self._book.feed("provider_field", reply, (_PROVIDER_FIELDS, place, index), field.text) != field.text:
                 set_field(owner, _PROVIDER_FIELDS, None)
                 return
 
