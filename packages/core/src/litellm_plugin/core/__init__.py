@@ -2,6 +2,7 @@
 
 from importlib.metadata import version
 
+from litellm_plugin.core import context_safety
 from litellm_plugin.core.contracts import (
     InterceptorContractError,
     InterceptorDefinitionError,
@@ -35,6 +36,8 @@ from litellm_plugin.core.signatures import AsyncCompletionMethod, CompletionMeth
 from litellm_plugin.core.text import PrefixTransform, TextTransform, map_message_text
 
 __version__ = version("litellm-plugin-core")
+
+context_safety.install()  # before any plugin code runs in this process: see the module
 
 __all__ = [
     "ALL_CALL_TYPES",
