@@ -252,3 +252,34 @@ def test_clean_extra_body_still_reaches_the_provider(client: openai.OpenAI) -> N
         model="gpt-mock", messages=HI, extra_body={"extra_body": {"messages": [{"role": "user", "content": "tell me"}]}}
     )
     assert "tell me" in (reply.choices[0].message.content or "")
+
+
+# A body field LiteLLM does not know goes to the provider as a field of its request (OpenAI-compatible servers
+# read some: vLLM's `documents`, `chat_template`): the proxy's guardrail reads what the client sent there too.
+UNKNOWN_FIELDS: dict[str, Callable[[openai.OpenAI, dict[str, object]], object]] = {
+    "chat": lambda client, extra: client.chat.completions.create(model="gpt-mock", messages=HI, extra_body=extra),
+    "chat-stream": lambda client, extra: list(
+        client.chat.completions.create(model="gpt-mock", messages=HI, stream=True, extra_body=extra)
+    ),
+    "completions": lambda client, extra: client.completions.create(model="echo", prompt="hi", extra_body=extra),
+    "embeddings": lambda client, extra: client.embeddings.create(model="echo-embedding", input="hi", extra_body=extra),
+}
+
+
+@pytest.mark.parametrize("route", UNKNOWN_FIELDS)
+def test_blocked_word_in_a_body_field_litellm_does_not_know_is_refused(route: str, client: openai.OpenAI) -> None:
+    """Before: 200, the field passed on unread."""
+    smuggled: list[dict[str, object]] = [
+        {"documents": [{"title": "notes", "text": BLOCKED}]},
+        {"chat_template": BLOCKED},
+    ]
+    for extra in smuggled:
+        with pytest.raises(openai.BadRequestError) as excinfo:
+            UNKNOWN_FIELDS[route](client, extra)
+        assert excinfo.value.status_code == 400, extra
+        assert "block-secrets" in str(excinfo.value), extra
+
+
+@pytest.mark.parametrize("route", UNKNOWN_FIELDS)
+def test_a_clean_body_field_litellm_does_not_know_still_passes(route: str, client: openai.OpenAI) -> None:
+    UNKNOWN_FIELDS[route](client, {"documents": [{"title": "notes", "text": "nothing to hide"}]})

@@ -489,6 +489,12 @@ _UNKNOWN_PARAM_CALLS = [
     pytest.param("completion", {"messages": [HI], "chat_template": "{{ 'spam' }}"}, id="chat_template"),
     pytest.param("completion", {"messages": [HI], "prompt": "spam"}, id="chat-prompt"),
     pytest.param("text_completion", {"prompt": "hi", "instructions": "spam"}, id="text_completion"),
+    # The proxy's marker, passed by an SDK caller, does not switch the reading off (it counts only in a proxy).
+    pytest.param(
+        "completion",
+        {"messages": [HI], "proxy_server_request": {}, "documents": [{"text": "a spam"}]},
+        id="with-the-proxy-marker",
+    ),
 ]
 
 

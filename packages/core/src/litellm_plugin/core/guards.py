@@ -11,8 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
-import os
-import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -22,6 +20,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
 from litellm_plugin.core.observers import RecentKeys, is_nested_call_id
 from litellm_plugin.core.payloads import payload_call_type
+from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request
 
 if TYPE_CHECKING:
     from litellm_plugin.core.logger import BaseCustomLogger
@@ -90,7 +89,6 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
     return seen.add((event, call_id, started if isinstance(started, _START_TIME_TYPES) else None))
 
 
-_PROXY_SERVER_MODULE = "litellm.proxy.proxy_server"
 _sdk_hook_args: tuple[Any, Any] | None = None
 
 
@@ -104,29 +102,6 @@ def sdk_hook_context() -> tuple[Any, Any]:
 
         _sdk_hook_args = (UserAPIKeyAuth(), DualCache())
     return _sdk_hook_args
-
-
-def in_proxy_process() -> bool:
-    """Whether LiteLLM's proxy server runs in this process. Its module alone is not enough (LiteLLM's SDK imports
-    it on some paths, the Anthropic Messages one among them): the server has started once it holds a master key,
-    which the proxy requires (unless a developer switched that check off)."""
-    server = sys.modules.get(_PROXY_SERVER_MODULE)
-    if server is None:
-        return False
-    return getattr(server, "master_key", None) is not None or os.environ.get(_NO_KEY_SWITCH, "").lower() == "true"
-
-
-_NO_KEY_SWITCH = "LITELLM_DANGEROUSLY_PERMIT_WEAK_OR_UNSET_MASTER_KEY"
-
-
-def is_proxy_request(data: Any) -> bool:
-    """Whether call ``data`` (a call's kwargs, a hook's ``data``) is a request LiteLLM's proxy received, whose
-    hooks the proxy runs itself.
-
-    The proxy marks its requests with ``proxy_server_request``; that marker alone is caller input in the SDK
-    (``litellm.completion(..., proxy_server_request={})``), and believing it there would switch every
-    interceptor off. So it counts only in a running proxy."""
-    return isinstance(data, dict) and data.get("proxy_server_request") is not None and in_proxy_process()
 
 
 def is_proxy_call(kwargs: Any) -> bool:

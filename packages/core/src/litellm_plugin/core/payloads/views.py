@@ -32,6 +32,7 @@ from litellm_plugin.core.payloads.base import (
     setter,
 )
 from litellm_plugin.core.payloads.json_text import object_fields
+from litellm_plugin.core.proxy_process import is_proxy_request
 from litellm_plugin.core.text import TextTransform
 
 __all__ = ["StreamRewriter", "payload_call_type", "request_fields", "response_texts", "rewrite_response"]
@@ -60,7 +61,7 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
     fields = list(_REQUESTS[normalized](data))
     if data.get("extra_body") is not None:
         fields.extend(_extra_body_fields(normalized, data))
-    if normalized in _ENTRIES and "proxy_server_request" not in data:
+    if normalized in _ENTRIES:
         fields.extend(_unknown_param_fields(normalized, data))
     return fields
 
@@ -91,13 +92,22 @@ def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator
     provider as request fields, which OpenAI-compatible servers may read. Every string in them is read, like
     the unknown keys of ``extra_body``."""
     known = _known_params(call_type)
-    for key in [key for key in data if key not in known and key not in _READ_KEYS[call_type]]:
+    for key in [key for key in _sent_keys(data) if key not in known and key not in _READ_KEYS[call_type]]:
         value = data[key]
         if isinstance(value, str):
             yield TextField("parameter", value, setter(data, key))
         elif isinstance(value, (dict, list, tuple)):
             data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller's stays
             yield from object_fields(data, key, "parameter")
+
+
+def _sent_keys(data: dict[str, Any]) -> list[Any]:
+    """The keys of ``data`` its caller chose. In the proxy, ``data`` also holds what the proxy added (keys,
+    spend, headers): only the fields of the client's body count, and the proxy passes each on as it came."""
+    if not is_proxy_request(data):
+        return list(data)
+    body = data["proxy_server_request"].get("body") if isinstance(data["proxy_server_request"], dict) else None
+    return [key for key in body if key in data] if isinstance(body, dict) else []
 
 
 # The keys each request reader reads; in ``extra_body`` every other key's strings are read as they come.
