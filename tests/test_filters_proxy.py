@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import openai
 import pytest
 
@@ -186,13 +187,52 @@ def test_requested_pre_call_guardrail_blocks_with_http_400(filters_proxy: Proxy)
     assert reply.choices[0].message.content == "[Verified] my password"
 
 
-def test_requested_during_call_guardrail_blocks(filters_proxy: Proxy) -> None:
-    with pytest.raises(openai.BadRequestError):
-        filters_proxy.client().chat.completions.create(
-            model="echo",
-            messages=[{"role": "user", "content": "it is HUNTER2"}],
-            extra_body={"guardrails": ["checked-alongside"]},
-        )
+_NAMED = {"guardrails": ["checked-alongside"]}
+_DURING_CALL_ROUTES: dict[str, Callable[[Proxy, str], object]] = {
+    "chat": lambda proxy, text: proxy.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": text}], extra_body=_NAMED
+    ),
+    "responses": lambda proxy, text: proxy.client().responses.create(model="echo", input=text, extra_body=_NAMED),
+    "completions": lambda proxy, text: proxy.client().completions.create(model="echo", prompt=text, extra_body=_NAMED),
+    "embeddings": lambda proxy, text: proxy.client().embeddings.create(model="echo", input=text, extra_body=_NAMED),
+    "messages": lambda proxy, text: _anthropic_messages(proxy, text),
+}
+
+
+def _anthropic_messages(proxy: Proxy, text: str) -> object:
+    response = httpx.post(
+        f"{proxy.server.base_url}/v1/messages",
+        headers={"x-api-key": proxy.key, "anthropic-version": "2023-06-01"},
+        json={"model": "echo", "max_tokens": 50, "messages": [{"role": "user", "content": text}], **_NAMED},
+        timeout=120,
+    )
+    if response.status_code >= 400:
+        raise openai.BadRequestError(response.text, response=response, body=None)
+    return response.json()
+
+
+@pytest.mark.parametrize("route", _DURING_CALL_ROUTES)
+def test_requested_during_call_guardrail_blocks(route: str, filters_proxy: Proxy) -> None:
+    """On the routes whose requests the proxy hands to its moderation hook (``during_call``)."""
+    with pytest.raises(openai.BadRequestError) as refused:
+        _DURING_CALL_ROUTES[route](filters_proxy, "it is HUNTER2")
+    assert "checked-alongside" in str(refused.value)
+
+
+def test_a_during_call_guardrail_is_not_skipped_on_routes_without_a_moderation_hook(filters_proxy: Proxy) -> None:
+    """The proxy runs ``during_call`` (its moderation hook) on its main routes only. Before, an image prompt with
+    the blocked word reached the provider (a 500 from the echo provider, which makes no images) and a speech
+    request reached LiteLLM's routing: the guardrail was silently skipped. Now it checks before the call."""
+    client = filters_proxy.client()
+    named = {"guardrails": ["checked-alongside"]}
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.images.generate(model="echo", prompt="it is HUNTER2", extra_body=named)
+    assert "checked-alongside" in str(refused.value)
+    # Text this library cannot read is refused before the call (fail closed), naming the guardrail.
+    with pytest.raises(openai.APIStatusError) as unread:
+        client.audio.speech.create(model="echo", voice="alloy", input="it is hunter2", extra_body=named)
+    assert "checked-alongside" in str(unread.value)
+    assert "valid LlmProviders" not in str(unread.value)
 
 
 def test_assistants_routes_are_refused_before_the_provider(filters_proxy: Proxy) -> None:

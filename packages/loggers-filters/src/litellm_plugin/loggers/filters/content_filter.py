@@ -20,7 +20,6 @@ from litellm_plugin.core._compat import guardrail_stream_scope_is_default
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError
 from litellm_plugin.core.guardrail_rules import without_admin_metadata
-from litellm_plugin.core.guards import is_proxy_request
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
     ALL_CHANNEL_KINDS,
@@ -32,6 +31,7 @@ from litellm_plugin.core.payloads import (
     request_fields,
 )
 from litellm_plugin.core.phases import narrow
+from litellm_plugin.core.proxy_process import is_proxy_request, runs_moderation_hook
 from litellm_plugin.core.text import TextTransform
 from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
@@ -181,8 +181,13 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     ) -> dict[str, Any] | str | None:
         in_proxy = is_proxy_request(data)
         filters = self._filter_requests and self._should_run(data, GuardrailEventHooks.pre_call)
-        # during_call runs from the proxy's moderation hook; the SDK has none, so check before the call.
-        checks = self._check_requests and not in_proxy and self._should_run(data, GuardrailEventHooks.during_call)
+        # during_call runs from the proxy's moderation hook, on the routes that have one; elsewhere, and in the SDK
+        # (which has none), the request is checked before the call.
+        checks = (
+            self._check_requests
+            and not (in_proxy and runs_moderation_hook(call_type))
+            and self._should_run(data, GuardrailEventHooks.during_call)
+        )
         if not (filters or checks):
             return None
         if filters:
@@ -224,6 +229,18 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
 
     # LiteLLM's CustomGuardrail also runs itself from the deployment hooks when a call names guardrails.
     # -- internals ---------------------------------------------------------------------------------
+
+    def should_run_guardrail(self, data: Any, event_type: GuardrailEventHooks) -> bool:
+        """LiteLLM's rule, and one more in the proxy: a ``during_call`` filter is also asked in for the pre-call
+        hook, which checks the request there on routes that run no moderation hook (see ``async_pre_call_hook``).
+        The proxy calls a guardrail's pre-call hook only if this says so."""
+        runs: bool = super().should_run_guardrail(data=data, event_type=event_type)
+        if runs or event_type is not GuardrailEventHooks.pre_call or not self._check_requests:
+            return runs
+        if not is_proxy_request(data):
+            return False
+        during: bool = super().should_run_guardrail(data=data, event_type=GuardrailEventHooks.during_call)
+        return during
 
     def _should_run(self, data: dict[str, Any], event: GuardrailEventHooks) -> bool:
         """LiteLLM's guardrail rules. Its admin switches (``disable_global_guardrails``,
