@@ -188,13 +188,13 @@ def test_requested_pre_call_guardrail_blocks_with_http_400(filters_proxy: Proxy)
 
 
 _NAMED = {"guardrails": ["checked-alongside"]}
+# Not embeddings here: this proxy's echo model makes none, and its failure would race the guardrail's refusal.
 _DURING_CALL_ROUTES: dict[str, Callable[[Proxy, str], object]] = {
     "chat": lambda proxy, text: proxy.client().chat.completions.create(
         model="echo", messages=[{"role": "user", "content": text}], extra_body=_NAMED
     ),
     "responses": lambda proxy, text: proxy.client().responses.create(model="echo", input=text, extra_body=_NAMED),
     "completions": lambda proxy, text: proxy.client().completions.create(model="echo", prompt=text, extra_body=_NAMED),
-    "embeddings": lambda proxy, text: proxy.client().embeddings.create(model="echo", input=text, extra_body=_NAMED),
     "messages": lambda proxy, text: _anthropic_messages(proxy, text),
 }
 

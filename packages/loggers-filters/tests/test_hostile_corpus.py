@@ -266,6 +266,16 @@ guardrails:
         - {keyword: spam, action: BLOCK}
         - {keyword: buy now, action: BLOCK}
         - {keyword: スパム, action: BLOCK}
+  - guardrail_name: alongside
+    litellm_params:
+      guardrail: handlers.ContentFilter
+      mode: during_call
+      default_on: false
+      action: block
+      blocked_words:
+        - {keyword: spam, action: BLOCK}
+        - {keyword: buy now, action: BLOCK}
+        - {keyword: スパム, action: BLOCK}
 """
 
 CREDENTIAL_HEADERS = {
@@ -331,6 +341,18 @@ def test_the_proxy_guardrail_blocks_every_disguise(hostile_proxy: HostileProxy) 
     for _, word, _ in HOSTILE:
         with pytest.raises(openai.BadRequestError):
             hostile_proxy.reply(f"x {word}!", extra_body={"guardrails": ["refuse"]})
+
+
+def test_a_during_call_guardrail_checks_image_prompts(hostile_proxy: HostileProxy) -> None:
+    """The proxy runs no moderation hook (``during_call``) on its images route: the filter checks the prompt
+    before the call there. Before, the disguised word reached the provider (the echo provider makes no images:
+    a 500 from it)."""
+    for _, word, _ in HOSTILE:
+        with pytest.raises(openai.BadRequestError) as refused:
+            hostile_proxy.client().images.generate(
+                model="echo", prompt=f"x {word}!", extra_body={"guardrails": ["alongside"]}
+            )
+        assert "alongside" in str(refused.value), word
 
 
 def test_credential_headers_stay_out_of_the_proxy_log(hostile_proxy: HostileProxy) -> None:
