@@ -262,20 +262,17 @@ guardrails:
       mode: pre_call
       default_on: false
       action: block
-      blocked_words:
+      blocked_words: &blocking
         - {keyword: spam, action: BLOCK}
         - {keyword: buy now, action: BLOCK}
         - {keyword: スパム, action: BLOCK}
-  - guardrail_name: alongside
+  - guardrail_name: alongside  # the same words, checked alongside the call
     litellm_params:
       guardrail: handlers.ContentFilter
       mode: during_call
       default_on: false
       action: block
-      blocked_words:
-        - {keyword: spam, action: BLOCK}
-        - {keyword: buy now, action: BLOCK}
-        - {keyword: スパム, action: BLOCK}
+      blocked_words: *blocking
 """
 
 CREDENTIAL_HEADERS = {
