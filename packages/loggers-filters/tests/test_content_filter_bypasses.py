@@ -49,7 +49,11 @@ class RecordingLLM(CustomLLM):
         self.seen: list[str] = []
 
     def completion(self, *args: Any, **kwargs: Any) -> ModelResponse:
-        sent = {"messages": kwargs["messages"], "optional_params": kwargs.get("optional_params")}
+        sent = {
+            "messages": kwargs["messages"],
+            "optional_params": kwargs.get("optional_params"),
+            "headers": kwargs.get("headers"),
+        }
         self.seen.append(json.dumps(sent, default=str))
         response = ModelResponse(model=kwargs["model"])
         response.choices[0].message.content = "ok"
@@ -477,6 +481,53 @@ def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, 
     sent = json.loads(llm.seen[-1])["optional_params"]["response_format"]["json_schema"]["schema"]
     assert sent["properties"]["default"] == {"type": "string", "examples": ["[FILTERED]"]}
     assert sent["properties"]["examples"] == {"type": "string"}  # a property's name and type are structure
+
+
+# -- 7b. fields no reader names: unknown message and part keys, headers, text files where images go ----------
+
+_UNNAMED_FIELD_CALLS = [
+    pytest.param({"messages": [{"role": "user", "content": "hi", "note": "a spam"}]}, id="message-key"),
+    pytest.param(
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "meta": {"note": "a spam"}}]}]},
+        id="part-key",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {"role": "user", "content": [{"type": "text", "text": "hi", "cache_control": {"note": "a spam"}}]}
+            ]
+        },
+        id="cache_control",
+    ),
+    pytest.param(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [{"type": "input_audio", "input_audio": {"data": "aGk=", "transcript": "a spam"}}],
+                }
+            ]
+        },
+        id="audio-transcript",
+    ),
+    pytest.param(
+        {"messages": [{"role": "user", "content": [{"type": "file", "file": {"file_id": "f", "filename": "a spam"}}]}]},
+        id="file-name",
+    ),
+    pytest.param({"messages": [HI], "extra_headers": {"x-note": "a spam"}}, id="extra_headers"),
+]
+
+
+@pytest.mark.parametrize("params", _UNNAMED_FIELD_CALLS)
+def test_fields_no_reader_names_are_read(params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
+    _assert_refused("completion", params, recorder)
+    _assert_masked("completion", params, recorder)
+
+
+def test_a_text_file_given_as_an_image_url_is_read(recorder: tuple[str, RecordingLLM]) -> None:
+    for url in ("data:text/plain,a%20spam", "data:text/plain;base64," + base64.b64encode(b"a spam").decode()):
+        part = {"type": "image_url", "image_url": {"url": url}}
+        _assert_refused("completion", {"messages": [{"role": "user", "content": [part]}]}, recorder)
 
 
 # -- 8. keyword arguments LiteLLM does not know: it sends them to the provider as request fields --------------

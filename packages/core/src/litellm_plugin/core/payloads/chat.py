@@ -91,6 +91,17 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     holder: dict[str, Any] = file if isinstance(file, dict) else part  # chat "file", Responses "input_file"
     if isinstance(holder.get("file_data"), str):
         yield from _data_url_fields(holder, "file_data", kind)
+    if isinstance(holder.get("filename"), str):  # a file's name is shown to the model with its text
+        yield TextField(kind, holder["filename"], setter(holder, "filename"))
+    image = part.get("image_url")  # a text file given where an image goes is still sent, and read, as text
+    if isinstance(image, dict) and isinstance(image.get("url"), str):
+        yield from _data_url_fields(image, "url", kind)
+    elif isinstance(image, str):
+        yield from _data_url_fields(part, "image_url", kind)
+    audio = part.get("input_audio")
+    if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
+        yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
+    yield from other_strings(part, _PART_KEYS_HANDLED, kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
         if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
@@ -132,6 +143,31 @@ def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = ""
         owner[name] = prefix + base64.b64encode(new.encode("utf-8")).decode("ascii")
 
     yield TextField(kind, text, put)
+
+
+# Keys read above, or structure and opaque data (roles, types, ids, names, base64, signatures): every other key
+# of a message or content part is sent to the provider as given, so every string under it is read.
+_MESSAGE_KEYS_HANDLED = frozenset(
+    {"role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks"}
+)
+_PART_KEYS_HANDLED = frozenset(
+    {
+        "type", "text", "thinking", "refusal", "title", "context", "content", "citations", "file", "file_data",
+        "filename", "file_id", "source", "image_url", "input_audio", "signature", "data", "id", "tool_use_id",
+        "name", "format",
+    }
+)  # fmt: skip
+
+
+def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
+    """Every string under the keys of ``owner`` not in ``handled``: fields a reader does not know that a
+    provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
+    for key in [key for key in owner if key not in handled]:
+        value = owner[key]
+        if isinstance(value, str):
+            yield TextField(kind, value, setter(owner, key))
+        else:
+            yield from object_fields(owner, key, kind)
 
 
 def _check_part_shape(part: dict[str, Any], kind: str) -> None:
@@ -181,6 +217,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
+        yield from other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")

@@ -63,7 +63,24 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
         fields.extend(_extra_body_fields(normalized, data))
     if normalized in _ENTRIES:
         fields.extend(_unknown_param_fields(normalized, data))
+    fields.extend(_header_fields(data))
     return fields
+
+
+_HEADER_PARAMS = ("extra_headers", "headers")
+
+
+def _header_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    """Request headers the caller chose (``extra_headers=``, ``headers=``; in the proxy also the client headers
+    it forwards): LiteLLM sends them to the provider, which may read them. The caller's dict stays as it was."""
+    for key in _HEADER_PARAMS:
+        headers = data.get(key)
+        if not isinstance(headers, dict) or not headers:
+            continue
+        headers = data[key] = dict(headers)
+        for name in list(headers):
+            if isinstance(headers[name], str):
+                yield TextField("header", headers[name], setter(headers, name))
 
 
 # Calls whose keyword arguments LiteLLM does not know go to the provider as they are, as fields of its request:

@@ -17,8 +17,8 @@ from litellm.types.guardrails import GuardrailEventHooks, LitellmParams, Mode
 from pydantic import ValidationError
 
 from litellm_plugin.core._compat import guardrail_stream_scope_is_default
-from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
-from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
+from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import without_admin_metadata
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
@@ -31,7 +31,7 @@ from litellm_plugin.core.payloads import (
     request_fields,
 )
 from litellm_plugin.core.phases import narrow
-from litellm_plugin.core.proxy_process import is_proxy_request, runs_moderation_hook
+from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request, runs_moderation_hook
 from litellm_plugin.core.text import TextTransform
 from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
@@ -189,6 +189,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
             and self._should_run(data, GuardrailEventHooks.during_call)
         )
         if not (filters or checks):
+            self._refuse_unreadable_reply(call_type, data)
             return None
         if filters:
             for fields in _grouped(request_fields(call_type, data)):
@@ -231,16 +232,17 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     # -- internals ---------------------------------------------------------------------------------
 
     def should_run_guardrail(self, data: Any, event_type: GuardrailEventHooks) -> bool:
-        """LiteLLM's rule, and one more in the proxy: a ``during_call`` filter is also asked in for the pre-call
-        hook, which checks the request there on routes that run no moderation hook (see ``async_pre_call_hook``).
-        The proxy calls a guardrail's pre-call hook only if this says so."""
+        """LiteLLM's rule, and one more in the proxy, which calls a guardrail's pre-call hook only if this says
+        so: a ``during_call`` or ``post_call`` filter is asked in for the pre-call hook too. There it checks the
+        request of a route that runs no moderation hook, and refuses a call whose reply it could not read (a
+        pass-through route), instead of being skipped (see ``async_pre_call_hook``)."""
         runs: bool = super().should_run_guardrail(data=data, event_type=event_type)
-        if runs or event_type is not GuardrailEventHooks.pre_call or not self._check_requests:
+        if runs or event_type is not GuardrailEventHooks.pre_call or not in_proxy_process():
             return runs
-        if not is_proxy_request(data):
-            return False
-        during: bool = super().should_run_guardrail(data=data, event_type=GuardrailEventHooks.during_call)
-        return during
+        later = [GuardrailEventHooks.during_call] if self._check_requests else []
+        if self._filter_responses:
+            later.append(GuardrailEventHooks.post_call)
+        return any(super(ContentFilter, self).should_run_guardrail(data=data, event_type=event) for event in later)
 
     def _should_run(self, data: dict[str, Any], event: GuardrailEventHooks) -> bool:
         """LiteLLM's guardrail rules. Its admin switches (``disable_global_guardrails``,
@@ -281,6 +283,18 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         for field, new in zip(fields, _distribute(fields, matches, self.config.replacement), strict=True):
             if new != field.text:
                 field.set(new)
+
+    def _refuse_unreadable_reply(self, call_type: object, data: dict[str, Any]) -> None:
+        """A proxy route whose reply no hook will show this filter (pass-through routes): refused before the
+        call, as the engine refuses such calls in the SDK, rather than let the reply through unread."""
+        if not (self._filter_responses and in_proxy_process() and normalize_call_type(call_type) is None):
+            return
+        if self.call_types >= ALL_CALL_TYPES and self._should_run(data, GuardrailEventHooks.post_call):
+            raw = getattr(call_type, "value", call_type)
+            raise UnreadablePayloadError(
+                f"a {raw!r} reply",
+                f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
+            )
 
     def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
         for fields in _grouped(request_fields(call_type, data)):

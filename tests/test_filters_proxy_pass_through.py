@@ -1,0 +1,138 @@
+"""Pass-through routes (``/openai/...``): the proxy forwards the client's body to the provider as it is and shows
+no hook the reply. A ``during_call`` or ``post_call`` ContentFilter cannot check them, so it refuses them before
+the call (fail closed) instead of being skipped. The provider is the mock API server, reached through the
+``OPENAI_API_BASE`` the pass-through route uses."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+import contextlib
+import secrets
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from litellm_plugin.core.testing import early
+from litellm_plugin.core.testing.early import early_server
+from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
+from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
+
+HANDLERS = """
+from litellm_plugin.loggers.filters import ContentFilter
+"""
+
+CONFIG = """
+model_list: []  # pass-through routes need none
+
+guardrails:
+  - guardrail_name: masked-replies
+    litellm_params:
+      guardrail: handlers.ContentFilter
+      mode: post_call
+      default_on: POST_ON
+      blocked_words: [{keyword: spam, action: MASK}]
+  - guardrail_name: checked-alongside
+    litellm_params:
+      guardrail: handlers.ContentFilter
+      mode: during_call
+      default_on: DURING_ON
+      action: block
+      blocked_words: [{keyword: hunter2, action: BLOCK}]
+"""
+
+CHAT = "/v1/chat/completions"
+
+
+@dataclass
+class PassThroughProxy:
+    proxy: ServerProcess
+    provider: ServerProcess
+
+    def send(self, text: str) -> httpx.Response:
+        return httpx.post(
+            f"{self.proxy.base_url}/openai{CHAT}",
+            headers={"Authorization": f"Bearer {self.proxy.env['LITELLM_MASTER_KEY']}"},
+            json={"model": "gpt-mock", "messages": [{"role": "user", "content": text}]},
+            timeout=120,
+        )
+
+    def provider_requests(self) -> int:
+        return sum(f'"POST {CHAT} HTTP/1.1"' in line for line in self.provider.logs().splitlines())
+
+
+def _mock_api_cli() -> str:
+    script = Path(sys.executable).with_name("litellm-plugin-mock-api")
+    return str(script) if script.exists() else "litellm-plugin-mock-api"
+
+
+@contextlib.contextmanager
+def _start(*, post_call_on: bool) -> Iterator[PassThroughProxy]:
+    """One guardrail on by default: ``post_call`` or ``during_call``."""
+    port, api_key = free_port(), f"mock-{secrets.token_hex(16)}"
+    command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
+    with run_server(command, port=port, health_path="/health") as provider:
+        env = {"OPENAI_API_BASE": f"{provider.base_url}/", "OPENAI_API_KEY": api_key}
+        files = {
+            "handlers.py": HANDLERS,
+            "config.yaml": CONFIG.replace("POST_ON", str(post_call_on).lower()).replace(
+                "DURING_ON", str(not post_call_on).lower()
+            ),
+        }
+        with run_proxy_in_folder(files, env=env) as (proxy, _):
+            yield PassThroughProxy(proxy, provider)
+
+
+@contextlib.contextmanager
+def _start_reply_filter_only() -> Iterator[PassThroughProxy]:
+    with _start(post_call_on=True) as servers:
+        yield servers
+
+
+@contextlib.contextmanager
+def _start_with_request_check() -> Iterator[PassThroughProxy]:
+    with _start(post_call_on=False) as servers:
+        yield servers
+
+
+early.register("pass_through_post", _start_reply_filter_only, fixture="post_call_only")
+early.register("pass_through_during", _start_with_request_check, fixture="with_during_call")
+
+
+@pytest.fixture(scope="module")
+def post_call_only() -> Iterator[PassThroughProxy]:
+    with early_server("pass_through_post", _start_reply_filter_only) as servers:
+        yield servers
+
+
+@pytest.fixture(scope="module")
+def with_during_call() -> Iterator[PassThroughProxy]:
+    with early_server("pass_through_during", _start_with_request_check) as servers:
+        yield servers
+
+
+def test_a_reply_filter_refuses_a_pass_through_call_it_could_not_read(post_call_only: PassThroughProxy) -> None:
+    """Before: 200, and the mock server's reply came back with "spam" unmasked."""
+    before = post_call_only.provider_requests()
+    response = post_call_only.send("say spam")
+    assert response.status_code >= 400, response.text
+    assert "so the call was not made" in response.text
+    assert "masked-replies" in response.text
+    assert post_call_only.provider_requests() == before
+
+
+def test_a_during_call_filter_refuses_a_pass_through_call_it_could_not_read(
+    with_during_call: PassThroughProxy,
+) -> None:
+    """Before: 200, and the provider received "my password is hunter2"."""
+    before = with_during_call.provider_requests()
+    response = with_during_call.send("my password is hunter2")
+    assert response.status_code >= 400, response.text
+    assert "checked-alongside" in response.text
+    assert with_during_call.provider_requests() == before
