@@ -14,7 +14,6 @@ import functools
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 import threading
 import warnings
@@ -35,7 +34,7 @@ import pytest
 
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing import early
-from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_proxy, run_server
+from litellm_plugin.core.testing.servers import ServerProcess, console_script, free_port, run_proxy, run_server
 from litellm_plugin.core.testing.settle import drain_litellm_logging, finish_litellm_background_logging
 from litellm_plugin.providers.echo import EchoProvider
 
@@ -164,19 +163,22 @@ class MockServer:
         return sum(pattern in line for line in self.server.logs().splitlines())
 
 
-def _mock_api_cli() -> str:
-    """The mock server's console script of the running interpreter's environment."""
-    script = Path(sys.executable).with_name("litellm-plugin-mock-api")
-    return str(script) if script.exists() else "litellm-plugin-mock-api"
-
-
 @contextlib.contextmanager
 def _start_example() -> Iterator[tuple[MockServer, ServerProcess]]:
     """The mock API server, then examples/proxy/config.yaml calling it with two workers, as shipped;
     RequestLogger verbose, so its redaction has something to do."""
     port = free_port()
     api_key = f"mock-{secrets.token_hex(16)}"
-    command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
+    command = [
+        console_script("litellm-plugin-mock-api"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--api-key",
+        api_key,
+    ]
     with run_server(command, port=port, health_path="/health") as server:
         mock_api = MockServer(server, api_key)
         env = {

@@ -11,10 +11,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import contextlib
 import secrets
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -22,7 +20,7 @@ import pytest
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
-from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
+from litellm_plugin.core.testing.servers import ServerProcess, console_script, free_port, run_server
 
 HANDLERS = """
 from litellm_plugin.loggers.filters import ContentFilter
@@ -67,16 +65,20 @@ class PassThroughProxy:
         return sum(f'"POST {CHAT} HTTP/1.1"' in line for line in self.provider.logs().splitlines())
 
 
-def _mock_api_cli() -> str:
-    script = Path(sys.executable).with_name("litellm-plugin-mock-api")
-    return str(script) if script.exists() else "litellm-plugin-mock-api"
-
-
 @contextlib.contextmanager
 def _start(*, post_call_on: bool) -> Iterator[PassThroughProxy]:
     """One guardrail on by default: ``post_call`` or ``during_call``."""
     port, api_key = free_port(), f"mock-{secrets.token_hex(16)}"
-    command = [_mock_api_cli(), "serve", "--host", "127.0.0.1", "--port", str(port), "--api-key", api_key]
+    command = [
+        console_script("litellm-plugin-mock-api"),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--api-key",
+        api_key,
+    ]
     with run_server(command, port=port, health_path="/health") as provider:
         env = {"OPENAI_API_BASE": f"{provider.base_url}/", "OPENAI_API_KEY": api_key}
         files = {

@@ -85,6 +85,16 @@ class UnreadablePayloadError(RuntimeError):
         self.message = f"cannot read the text of {shape}" + (f": {detail}" if detail else "")
         super().__init__(self.message)
 
+    @classmethod
+    def for_reply_of(cls, call_type: object) -> UnreadablePayloadError:
+        """A call refused before it is made because its reply would be unreadable (a reply filter that claims
+        every call type meets a call type it does not know)."""
+        raw = getattr(call_type, "value", call_type)
+        return cls(
+            f"a {raw!r} reply",
+            f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
+        )
+
 
 class UnchangeableReplyError(RuntimeError):
     """A transform changed reply text that cannot be changed alone: an audio reply's transcript (the audio

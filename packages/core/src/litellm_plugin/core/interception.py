@@ -52,7 +52,7 @@ from litellm.types.guardrails import GuardrailEventHooks
 from litellm_plugin.core import observers
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
-from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
+from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
 from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, proxy_ran_request_hook, sdk_hook_context
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -400,11 +400,7 @@ def _claiming_every_call(
         if not interceptor.call_types >= ALL_CALL_TYPES:
             continue
         if _rewrites_reply_text(interceptor, data):
-            unreadable = UnreadablePayloadError(
-                f"a {call_type!r} reply",
-                f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
-            )
-            interceptor._on_hook_error("async_post_call_success_hook", unreadable)
+            interceptor._on_hook_error("async_post_call_success_hook", UnreadablePayloadError.for_reply_of(call_type))
             continue
         claiming.append(interceptor)
     return claiming

@@ -101,7 +101,7 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     audio = part.get("input_audio")
     if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
         yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
-    yield from other_strings(part, _PART_KEYS_HANDLED, kind)
+    yield from _other_strings(part, _PART_KEYS_HANDLED, kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
         if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
@@ -159,7 +159,7 @@ _PART_KEYS_HANDLED = frozenset(
 )  # fmt: skip
 
 
-def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
+def _other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
     """Every string under the keys of ``owner`` not in ``handled``: fields a reader does not know that a
     provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
     for key in [key for key in owner if key not in handled]:
@@ -217,7 +217,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
-        yield from other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
+        yield from _other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")

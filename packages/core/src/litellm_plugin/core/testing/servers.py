@@ -27,6 +27,7 @@ __all__ = [
     "ProxyNotInstalledError",
     "ServerProcess",
     "WorkersDyingError",
+    "console_script",
     "environment",
     "free_port",
     "litellm_executable",
@@ -193,10 +194,15 @@ def run_server(
         server.log_path.unlink(missing_ok=True)
 
 
+def console_script(name: str) -> str:
+    """The console script ``name`` of the running interpreter's environment (else ``name``, found on PATH)."""
+    candidate = Path(sys.executable).with_name(name)
+    return str(candidate) if candidate.exists() else name
+
+
 def litellm_executable() -> str:
     """The ``litellm`` proxy CLI of the running interpreter's environment."""
-    candidate = Path(sys.executable).with_name("litellm")
-    return str(candidate) if candidate.exists() else "litellm"
+    return console_script("litellm")
 
 
 @contextlib.contextmanager

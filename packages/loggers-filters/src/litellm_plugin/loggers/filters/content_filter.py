@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from litellm_plugin.core._compat import guardrail_stream_scope_is_default
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
-from litellm_plugin.core.errors import UNREADABLE_CALL_HINT, InterceptorRejectedError, UnreadablePayloadError
+from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import without_admin_metadata
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
@@ -290,11 +290,7 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         if not (self._filter_responses and in_proxy_process() and normalize_call_type(call_type) is None):
             return
         if self.call_types >= ALL_CALL_TYPES and self._should_run(data, GuardrailEventHooks.post_call):
-            raw = getattr(call_type, "value", call_type)
-            raise UnreadablePayloadError(
-                f"a {raw!r} reply",
-                f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
-            )
+            raise UnreadablePayloadError.for_reply_of(call_type)
 
     def _reject_blocked_request(self, call_type: object, data: dict[str, Any]) -> None:
         for fields in _grouped(request_fields(call_type, data)):
