@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import openai
@@ -217,6 +218,30 @@ def test_requested_during_call_guardrail_blocks(route: str, filters_proxy: Proxy
     with pytest.raises(openai.BadRequestError) as refused:
         _DURING_CALL_ROUTES[route](filters_proxy, "it is HUNTER2")
     assert "checked-alongside" in str(refused.value)
+
+
+def test_names_in_a_request_are_checked_by_request_guardrails(filters_proxy: Proxy) -> None:
+    """A tool's enum values and a Responses schema's enum reach the model: the request guardrails read them (before,
+    a blocked word there reached the provider)."""
+    client = filters_proxy.client()
+    kinds = {"type": "object", "properties": {"kind": {"type": "string", "enum": ["password", "pin"]}}}
+    tools: Any = [{"type": "function", "function": {"name": "lookup", "parameters": kinds}}]
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "hi"}],
+            tools=tools,
+            extra_body={"guardrails": ["no-secrets-in"]},
+        )
+    assert "no-secrets-in: the request contains blocked content" in str(refused.value)
+    schema: Any = {
+        "type": "json_schema",
+        "name": "r",
+        "schema": {"type": "object", "properties": {"a": {"enum": ["hunter2"]}}},
+    }
+    with pytest.raises(openai.BadRequestError) as checked:
+        client.responses.create(model="echo", input="hi", text={"format": schema}, extra_body=_NAMED)
+    assert "checked-alongside" in str(checked.value)
 
 
 def test_a_during_call_guardrail_is_not_skipped_on_routes_without_a_moderation_hook(filters_proxy: Proxy) -> None:

@@ -11,7 +11,7 @@ from litellm.proxy._types import UserAPIKeyAuth
 from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import InterceptorError, TextTransform
-from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.errors import UnchangeableRequestError, UnreadablePayloadError
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import (
     Channel,
@@ -71,21 +71,113 @@ def test_chat_request_every_text_field() -> None:
 
 
 def test_tool_schemas_keep_their_structure() -> None:
-    """Only the prose of a tool's schema is text: property names, types and enums stay as they are."""
+    """A tool's schema: its prose can be changed; its names (tool, properties, enum values, required) are read
+    but refuse a change; its structure (types, formats) is not text."""
     parameters = {
         "type": "object",
         "title": "t",
-        "properties": {"city": {"type": "string", "enum": ["paris"], "description": "the city"}},
+        "properties": {"city": {"type": "string", "format": "x", "enum": ["paris"], "description": "the city"}},
         "required": ["city"],
     }
     data: dict[str, Any] = {"tools": [{"type": "function", "function": {"name": "f", "parameters": parameters}}]}
     fields = request_fields("completion", data)
-    assert sorted(field.text for field in fields) == ["t", "the city"]
+    assert sorted(field.text for field in fields if not field.identifier) == ["t", "the city"]
+    assert sorted((field.identifier, field.text) for field in fields if field.identifier) == [
+        ("schema enum value", "paris"),
+        ("schema property name", "city"),
+        ("schema property name", "city"),
+        ("tool name", "f"),
+    ]
     for field in fields:
-        field.set(field.text.upper())
+        if field.identifier:
+            field.set(field.text)  # the same text back: no change, no error
+            with pytest.raises(UnchangeableRequestError, match=field.identifier):
+                field.set(field.text.upper())
+        else:
+            field.set(field.text.upper())
     changed = data["tools"][0]["function"]["parameters"]
-    assert changed["properties"]["city"] == {"type": "string", "enum": ["paris"], "description": "THE CITY"}
+    assert changed["properties"] == {
+        "city": {"type": "string", "format": "x", "enum": ["paris"], "description": "THE CITY"}
+    }
     assert changed["required"] == ["city"]
+    assert data["tools"][0]["function"]["name"] == "f"
+
+
+def test_unknown_schema_keywords_are_prose() -> None:
+    """A string under a keyword that says nothing about structure (``$comment``, a provider's ``x-...``) reaches
+    the model like a description."""
+    parameters = {"type": "object", "$comment": "c", "x-hint": "h", "$ref": "#/$defs/d", "$defs": {"d": {}}}
+    data: dict[str, Any] = {"tools": [{"type": "function", "function": {"name": "f", "parameters": parameters}}]}
+    assert {(f.identifier, f.text) for f in request_fields("completion", data)} == {
+        ("", "c"),
+        ("", "h"),
+        ("schema property name", "d"),
+        ("tool name", "f"),
+    }
+
+
+_NAMED: list[tuple[str, dict[str, Any], str]] = [
+    ("completion", {"tool_choice": {"type": "function", "function": {"name": "n1"}}}, "tool name"),
+    ("completion", {"function_call": {"name": "n1"}}, "tool name"),
+    (
+        "completion",
+        {
+            "messages": [
+                {"role": "assistant", "tool_calls": [{"id": "1", "function": {"name": "n1", "arguments": "{}"}}]}
+            ]
+        },
+        "tool name",
+    ),
+    (
+        "completion",
+        {"messages": [{"role": "assistant", "function_call": {"name": "n1", "arguments": "{}"}}]},
+        "tool name",
+    ),
+    (
+        "completion",
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "n1", "schema": {}}}},
+        "structured-output format name",
+    ),
+    (
+        "completion",
+        {"response_format": {"type": "json_schema", "json_schema": {"name": "s", "schema": {"const": "n1"}}}},
+        "schema const value",
+    ),
+    ("anthropic_messages", {"tool_choice": {"type": "tool", "name": "n1"}}, "tool name"),
+    (
+        "anthropic_messages",
+        {"messages": [{"role": "assistant", "content": [{"type": "tool_use", "id": "1", "name": "n1", "input": {}}]}]},
+        "tool name",
+    ),
+    ("anthropic_messages", {"tools": [{"name": "n1", "input_schema": {"type": "object"}}]}, "tool name"),
+    (
+        "responses",
+        {"tool_choice": {"type": "allowed_tools", "mode": "auto", "tools": [{"type": "function", "name": "n1"}]}},
+        "tool name",
+    ),
+    ("responses", {"input": [{"type": "function_call", "call_id": "1", "name": "n1", "arguments": "{}"}]}, "tool name"),
+    (
+        "responses",
+        {"text": {"format": {"type": "json_schema", "name": "n1", "schema": {}}}},
+        "structured-output format name",
+    ),
+    ("responses", {"tools": [{"type": "function", "name": "n1", "parameters": {}}]}, "tool name"),
+]
+
+
+@pytest.mark.parametrize(("call_type", "data", "what"), _NAMED)
+def test_names_are_read_and_refuse_a_change(call_type: str, data: dict[str, Any], what: str) -> None:
+    """Every name a request sends the model, in each API's shape: read (a filter sees it), never changed."""
+    before = json.dumps(data)
+    named = [field for field in request_fields(call_type, data) if field.text == "n1"]
+    assert [field.identifier for field in named] == [what]
+    with pytest.raises(UnchangeableRequestError):
+        named[0].set("changed")
+    assert json.dumps(data) == before
+
+
+def test_plain_tool_choice_keywords_are_not_names() -> None:
+    assert request_fields("completion", {"tool_choice": "required", "function_call": "auto"}) == []
 
 
 def test_responses_anthropic_text_completion_and_inputs_requests() -> None:

@@ -320,6 +320,95 @@ def test_a_responses_input_item_of_an_unknown_type_fails_closed(
     assert len(llm.seen) == 1
 
 
+# --- 2b. names: read, never masked --------------------------------------------------------------------------
+
+_TOOL = {"type": "function", "function": {"name": "lookup", "parameters": {"type": "object"}}}
+
+
+def _tool(parameters: dict[str, Any], name: str = "lookup") -> list[dict[str, Any]]:
+    return [{"type": "function", "function": {"name": name, "description": "finds", "parameters": parameters}}]
+
+
+# Each sends the model the word "spam" only as a name: a property, an enum value, a tool, a forced tool choice.
+_NAMED: dict[str, tuple[str, dict[str, Any], str]] = {
+    "enum value": (
+        "completion",
+        {"messages": [_HI], "tools": _tool({"properties": {"x": {"type": "string", "enum": ["ham", "spam"]}}})},
+        "schema enum value",
+    ),
+    "property name": (
+        "completion",
+        {"messages": [_HI], "tools": _tool({"type": "object", "properties": {"spam": {"type": "string"}}})},
+        "schema property name",
+    ),
+    "tool name": ("completion", {"messages": [_HI], "tools": _tool({"type": "object"}, name="spam")}, "tool name"),
+    "tool_choice": (
+        "completion",
+        {"messages": [_HI], "tools": [_TOOL], "tool_choice": {"type": "function", "function": {"name": "spam"}}},
+        "tool name",
+    ),
+    "response_format const": (
+        "completion",
+        {
+            "messages": [_HI],
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "r", "schema": {"type": "object", "properties": {"a": {"const": "spam"}}}},
+            },
+        },
+        "schema const value",
+    ),
+    "responses text.format enum": (
+        "responses",
+        {
+            "input": "hi",
+            "text": {"format": {"type": "json_schema", "name": "r", "schema": {"enum": ["spam"]}}},
+        },
+        "schema enum value",
+    ),
+    "anthropic tool_choice": (
+        "anthropic_messages",
+        {
+            "messages": [_HI],
+            "tools": [{"name": "lookup", "input_schema": {"type": "object"}}],
+            "tool_choice": {"type": "tool", "name": "spam"},
+        },
+        "tool name",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(_NAMED))
+def test_a_blocked_word_in_a_name_is_refused_in_block_mode(name: str, recorder: tuple[str, RecordingLLM]) -> None:
+    entry, params, _ = _NAMED[name]
+    _assert_refused(entry, params, recorder)
+
+
+@pytest.mark.parametrize("name", list(_NAMED))
+def test_a_blocked_word_in_a_name_is_refused_when_masking(name: str, recorder: tuple[str, RecordingLLM]) -> None:
+    """Masking a name would send another request (a tool the caller does not have, a schema its parser does not
+    expect), and leaving it would send the word: the call is refused, saying where the word was."""
+    model, llm = recorder
+    entry, params, what = _NAMED[name]
+    before = repr(params)
+    litellm.callbacks = [_masking()]
+    with pytest.raises(InterceptorRejectedError, match=f"request's {what} contains blocked content"):
+        _call(entry, model, params)
+    assert llm.seen == []
+    assert repr(params) == before
+
+
+def test_names_without_a_blocked_word_pass_and_prose_beside_them_is_masked(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    parameters = {"type": "object", "$comment": "no spam", "properties": {"x": {"type": "string", "enum": ["ham"]}}}
+    litellm.callbacks = [_masking()]
+    litellm.completion(model=model, messages=[_HI], tools=_tool(parameters, name="spam_lookup"))
+    sent = llm.seen[-1]
+    assert "no [FILTERED]" in sent
+    assert '"ham"' in sent
+    assert "spam_lookup" in sent  # one word: "spam" is not a whole word of it
+
+
 # --- 3. a word split across the text parts of one message ----------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from litellm_plugin.core.errors import (
     ProviderNotFoundError,
     ProviderRegistrationError,
     UnchangeableReplyError,
+    UnchangeableRequestError,
     UnreadablePayloadError,
 )
 from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
@@ -69,6 +70,7 @@ __all__ = [
     "ProviderRegistrationError",
     "TextTransform",
     "UnchangeableReplyError",
+    "UnchangeableRequestError",
     "UnreadablePayloadError",
     "__version__",
     "get_provider",

@@ -106,3 +106,15 @@ class UnchangeableReplyError(RuntimeError):
         self.shape = shape
         self.message = f"cannot change the text of {shape}" + (f": {detail}" if detail else "")
         super().__init__(self.message)
+
+
+class UnchangeableRequestError(ValueError):
+    """A transform changed request text that names something (a tool, a schema's property or enum value): the
+    model reads it, but a changed name is a different request, so the request is refused instead of sent."""
+
+    status_code = 400
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.message = f"cannot change a {what}: the request would mean something else, so it was not sent"
+        super().__init__(self.message)

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
-from litellm_plugin.core.payloads.chat import content_fields, messages_of, tool_definition_fields
+from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor, identifier_field
+from litellm_plugin.core.payloads.chat import content_fields, messages_of, tool_choice_fields, tool_definition_fields
 from litellm_plugin.core.payloads.json_text import object_fields
 
 __all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite_response"]
@@ -26,7 +26,10 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         for block in blocks if isinstance(blocks, list) else ():
             if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
                 yield from object_fields(block, "input", "tool_arguments")
+                if isinstance(block.get("name"), str):
+                    yield identifier_field("tool_arguments", block["name"], "tool name")
     yield from tool_definition_fields(data, "tools")
+    yield from tool_choice_fields(data)
 
 
 def is_anthropic_message(response: Any) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel
 
-from litellm_plugin.core.errors import UnreadablePayloadError
+from litellm_plugin.core.errors import UnchangeableRequestError, UnreadablePayloadError
 from litellm_plugin.core.text import TextTransform
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "dict_items",
     "field_value",
     "field_values",
+    "identifier_field",
     "logprobs_texts",
     "optional_field",
     "sequence_at",
@@ -86,12 +87,26 @@ class TextField:
     """One piece of request text and how to put a changed version back (``set``).
 
     ``group``: fields sharing one (non-None) group are consecutive pieces the model reads as one text (the
-    text parts of one message's content), so a word split across them must be seen whole."""
+    text parts of one message's content), so a word split across them must be seen whole.
+    ``identifier``: what the text names, for a name or fixed value (a tool's name, a schema's property name or
+    enum value): the model reads it, but a changed name is another request, so ``set`` raises
+    :class:`~litellm_plugin.core.errors.UnchangeableRequestError`. Empty for ordinary text."""
 
     kind: str
     text: str
     set: Callable[[str], None]
     group: object = None
+    identifier: str = ""
+
+
+def identifier_field(kind: str, text: str, what: str) -> TextField:
+    """A :class:`TextField` for a name: read like any text, never changed (see ``TextField.identifier``)."""
+
+    def refuse(new: str) -> None:
+        if new != text:  # putting back the same text changes nothing
+            raise UnchangeableRequestError(what)
+
+    return TextField(kind, text, refuse, identifier=what)
 
 
 def field_value(obj: Any, name: str) -> Any:

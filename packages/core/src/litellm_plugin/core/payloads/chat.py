@@ -30,6 +30,7 @@ from litellm_plugin.core.payloads.base import (
     dict_items,
     field_value,
     field_values,
+    identifier_field,
     optional_field,
     sequence_at,
     set_field,
@@ -44,6 +45,7 @@ __all__ = [
     "request_fields",
     "rewrite_response",
     "schema_format_fields",
+    "tool_choice_fields",
     "tool_definition_fields",
 ]
 
@@ -181,8 +183,8 @@ def _check_part_shape(part: dict[str, Any], kind: str) -> None:
 
 
 def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextField]:
-    """Descriptions of the tool definitions in ``owner[name]`` and of their parameters (OpenAI ``function`` and
-    ``custom`` tools, Anthropic and Responses tools); names and schema structure are left as they are."""
+    """The tool definitions in ``owner[name]`` (OpenAI ``function`` and ``custom`` tools, Anthropic and Responses
+    tools): their descriptions and the strings of their parameters' schemas; names are read, never changed."""
     for tool in dict_items(sequence_at(owner, name, "a request's tool definitions") or []):
         if not isinstance(tool, dict):
             continue
@@ -192,6 +194,8 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
             for key in ("description", "server_description"):  # the latter: a Responses MCP server's
                 if isinstance(holder.get(key), str):
                     yield TextField("tool_definition", holder[key], setter(holder, key))
+            if isinstance(holder.get("name"), str):
+                yield identifier_field("tool_definition", holder["name"], "tool name")
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
 
@@ -214,6 +218,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         yield from _tool_call_fields(message)
         if isinstance(message.get("function_call"), dict):
             yield from _arguments_fields(message["function_call"])
+            yield from _names_in(message["function_call"], "tool_arguments")
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
@@ -225,6 +230,26 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     if isinstance(prediction, dict):
         yield from content_fields(prediction, "content", "prediction")
     yield from response_format_fields(data)
+    yield from tool_choice_fields(data)
+
+
+def tool_choice_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    """The tool names a request's ``tool_choice`` (or the legacy ``function_call``) forces or allows, in any
+    API's shape (``{"function": {"name": ...}}``, ``{"name": ...}``, ``allowed_tools``): read, never changed."""
+    for key in ("tool_choice", "function_call"):
+        yield from _names_in(data.get(key), "tool_choice")
+
+
+def _names_in(value: Any, kind: str) -> Iterator[TextField]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "name" and isinstance(item, str):
+                yield identifier_field(kind, item, "tool name")
+            else:
+                yield from _names_in(item, kind)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names_in(item, kind)
 
 
 def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
@@ -233,6 +258,8 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
         function = call.get("function") if isinstance(call, dict) else None
         if isinstance(function, dict):
             yield from _arguments_fields(function)
+            if isinstance(function.get("name"), str):
+                yield identifier_field("tool_arguments", function["name"], "tool name")
         custom = call.get("custom") if isinstance(call, dict) else None
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
@@ -287,6 +314,8 @@ def schema_format_fields(holder: Any, kind: str) -> Iterator[TextField]:
         return
     if isinstance(holder.get("description"), str):
         yield TextField(kind, holder["description"], setter(holder, "description"))
+    if isinstance(holder.get("name"), str):
+        yield identifier_field(kind, holder["name"], "structured-output format name")
     yield from schema_fields(holder, "schema", kind)
 
 

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from litellm_plugin.core.payloads.base import TextField, setter
+from litellm_plugin.core.payloads.base import TextField, identifier_field, setter
 
 __all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
@@ -77,25 +77,56 @@ _SCHEMA_TEXT_KEYS = frozenset({"description", "title"})
 _SCHEMA_VALUE_KEYS = frozenset({"examples", "default"})
 # Keywords whose value maps names to schemas: there a key is a property name, never a keyword.
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
+# Values the model must produce as they are: read, never changed (see ``identifier_field``).
+_SCHEMA_FIXED = {"enum": "schema enum value", "const": "schema const value", "required": "schema property name"}
+# String-valued keywords that say how the schema is built, not what it means: not read.
+_SCHEMA_STRUCTURE = frozenset(
+    {
+        "type", "format", "pattern", "contentEncoding", "contentMediaType",
+        "$ref", "$schema", "$id", "$anchor", "$dynamicRef", "$dynamicAnchor",
+    }
+)  # fmt: skip
 
 
 def _schema_texts(schema: Any, kind: str, *, names: bool = False) -> Iterator[TextField]:
-    """The prose of a JSON Schema (every ``description`` and ``title``, and the strings of ``examples`` and
-    ``default``, however deep); its structure (property names, types, enums) is left alone, so a changed schema
-    is still the same schema. ``names``: ``schema`` maps property names to schemas."""
+    """The strings of a JSON Schema the model reads. Its prose (every ``description`` and ``title``, the strings
+    of ``examples`` and ``default``, and of keywords we do not know) can be changed; its names (property names,
+    ``enum``, ``const``, ``required``) are read but never changed, so a changed schema is still the same schema.
+    ``names``: ``schema`` maps property names to schemas."""
     if isinstance(schema, dict):
         for key, value in schema.items():
             if names:
+                if isinstance(key, str):
+                    yield identifier_field(kind, key, "schema property name")
                 yield from _schema_texts(value, kind)
             elif key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
                 yield TextField(kind, value, setter(schema, key))
             elif key in _SCHEMA_VALUE_KEYS:
                 yield from _leaves(value, setter(schema, key), kind)
+            elif key in _SCHEMA_FIXED:
+                yield from _fixed_strings(value, kind, _SCHEMA_FIXED[key])
+            elif isinstance(value, str):
+                if key not in _SCHEMA_STRUCTURE:  # ``$comment``, a provider's own keyword: read as prose
+                    yield TextField(kind, value, setter(schema, key))
             else:
                 yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS)
     elif isinstance(schema, list):
         for item in schema:
             yield from _schema_texts(item, kind)
+
+
+def _fixed_strings(value: Any, kind: str, what: str) -> Iterator[TextField]:
+    """Every string inside a fixed value (an ``enum``'s options, which may be objects), as an identifier."""
+    if isinstance(value, str):
+        yield identifier_field(kind, value, what)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str):
+                yield identifier_field(kind, key, what)
+            yield from _fixed_strings(item, kind, what)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _fixed_strings(item, kind, what)
 
 
 def schema_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:

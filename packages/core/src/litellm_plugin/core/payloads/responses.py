@@ -24,6 +24,7 @@ from litellm_plugin.core.payloads.base import (
     dict_items,
     field_value,
     field_values,
+    identifier_field,
     sequence_at,
     set_field,
     setter,
@@ -33,6 +34,7 @@ from litellm_plugin.core.payloads.chat import (
     is_model_class,
     replacing,
     schema_format_fields,
+    tool_choice_fields,
     tool_definition_fields,
 )
 from litellm_plugin.core.payloads.json_text import json_fields
@@ -91,6 +93,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     elif text is None:
         yield from _text_format_fields(data)
     yield from _prompt_variable_fields(data.get("prompt"))
+    yield from tool_choice_fields(data)
 
 
 def _text_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
@@ -138,6 +141,8 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         yield from content_fields(item, name, "input")
     if item_type in ("function_call", "mcp_call", "mcp_approval_request"):
         yield from json_fields(item, "arguments", "tool_arguments")
+    if item_type in ("function_call", "custom_tool_call") and isinstance(item.get("name"), str):
+        yield identifier_field("tool_arguments", item["name"], "tool name")
     if item_type == "mcp_call" and isinstance(item.get("error"), str):
         yield TextField("input", item["error"], setter(item, "error"))
     if item_type == "mcp_list_tools":

@@ -267,10 +267,13 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
     def _mask_fields(self, fields: list[TextField]) -> None:
         """Mask (or refuse) request fields the model reads as one text. Each field is masked on its own (a
         provider may put a separator between parts), then their concatenation (one that joins them as they
-        are): a word split across fields is masked whole, its replacement in the field where it starts."""
+        are): a word split across fields is masked whole, its replacement in the field where it starts. A name (a
+        tool's, a schema's property or enum value) is never masked: the request is refused instead."""
         for field in fields:
             masked = self._apply(field.text, "request")
             if masked != field.text:
+                if field.identifier:  # a name cannot be masked without changing the request: refused
+                    raise self._rejection(f"request's {field.identifier}")
                 field.set(masked)
                 field.text = masked
         if len(fields) == 1:
