@@ -49,7 +49,7 @@ import litellm
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
-from litellm_plugin.core import observers
+from litellm_plugin.core import observers, proxy_token_counts
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
@@ -235,6 +235,12 @@ def install() -> None:
             wrapper = _wrap(current, call_type, is_router=owner is litellm.Router)
             setattr(owner, name, wrapper)
             wrapped.setdefault(id(current), (current, wrapper))
+        counter = proxy_token_counts.counter_target()  # in the proxy's process only
+        if counter is not None and getattr(getattr(*counter), _WRAPPED_MARK, None) is None:
+            owner, name = counter
+            _originals[counter] = original = getattr(owner, name)
+            setattr(owner, name, proxy_token_counts.wrap_counter(original, _run_request_hooks))
+            setattr(getattr(owner, name), _WRAPPED_MARK, original)
         factory = getattr(litellm.Router, "factory_function", None)
         if callable(factory) and getattr(factory, _WRAPPED_MARK, None) is None:
             _originals[(litellm.Router, "factory_function")] = factory
@@ -452,6 +458,19 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
         if replaced is not None:
             response = replaced
     return response
+
+
+async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, Any]:
+    """The request hooks an SDK call of ``call_type`` runs, for a path that is no entry point (the proxy's token
+    counting). A call type we cannot read is met by the interceptors claiming every call type (fail closed)."""
+    readable = call_type in ALL_CALL_TYPES
+    active = [
+        i
+        for i in _active_interceptors(data)
+        if (call_type in i.call_types if readable else i.call_types >= ALL_CALL_TYPES)
+    ]
+    requests = _by_phase(active, data)[0]
+    return await _apply_request(requests, data, call_type) if requests else data
 
 
 def _is_stream_type(cls: type) -> bool:
