@@ -41,6 +41,9 @@ __all__ = [
 
 _LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
 _OUR_HOOKS = frozenset({"response_transform", "transform_factory"})
+# LiteLLM calls these only on its own CustomLogger() that wraps a function callback, never on a registered
+# logger: an override of any shape (older releases had no ``callback_func``) works as on LiteLLM's class.
+_NEVER_CALLED_ON_LOGGERS = frozenset({"log_event", "async_log_event"})
 _CHECKED = "__litellm_plugin_contract__"
 _UNDECLARED = object()
 
@@ -211,6 +214,8 @@ def check_interceptor_class(cls: type, base: type) -> None:
         wrapped = isinstance(value, (staticmethod, classmethod))
         fn = value.__func__ if wrapped else value
         if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
+            continue
+        if name in _NEVER_CALLED_ON_LOGGERS:
             continue
         if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
             reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
