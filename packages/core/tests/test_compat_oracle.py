@@ -146,3 +146,49 @@ async def test_an_old_style_log_event_override_is_accepted_as_on_litellms_class(
         seen[flavour] = sorted(logger.events)  # type: ignore[attr-defined]
     assert seen["ours"] == seen["litellm"]
     assert "log_success_event:completion" in seen["litellm"]
+
+
+def _renamed_parameters_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class RenamedParameters(base):  # type: ignore[valid-type,misc]
+        """Names the parameters of the hooks LiteLLM calls positionally its own way."""
+
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        async def async_pre_call_deployment_hook(self, data: dict[str, Any], kind: Any) -> None:
+            self.events.append("deployment request")
+
+        async def async_post_call_success_deployment_hook(self, data: dict[str, Any], reply: Any, kind: Any) -> None:
+            self.events.append(f"deployment reply {type(reply).__name__}")
+
+        async def async_post_call_failure_deployment_hook(self, data: Any, error: Exception, kind: Any) -> None:
+            self.events.append(f"deployment failure {type(error).__name__}")
+
+        async def async_pre_call_check(self, chosen: dict[str, Any], span: Any) -> None:
+            self.events.append(f"check {chosen['model_name']}")
+
+    return RenamedParameters
+
+
+class _Refusing(Provider):
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        raise litellm.BadRequestError(message="refused", model=model, llm_provider="oracle")
+
+
+async def test_hooks_litellm_calls_positionally_may_name_their_parameters_freely(model: str) -> None:
+    name = f"oracle_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": _Refusing()}]
+    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _renamed_parameters_logger(base)()
+        litellm.logging_callback_manager._reset_all_callbacks()
+        litellm.callbacks = [logger]
+        await router.acompletion(model="group", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(litellm.BadRequestError):
+            await litellm.acompletion(model=f"{name}/m", messages=[{"role": "user", "content": "hi"}])
+        litellm.logging_callback_manager._reset_all_callbacks()
+        seen[flavour] = logger.events  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"]
+    assert "check group" in seen["litellm"]
+    assert "deployment failure BadRequestError" in seen["litellm"]
