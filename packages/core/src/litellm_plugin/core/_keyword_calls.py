@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 
-__all__ = ["keyword_call_problems"]
+__all__ = ["keyword_call_problems", "positional_call_problems"]
 
 _BY_NAME = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
 
@@ -29,3 +29,13 @@ def keyword_call_problems(params: Iterable[inspect.Parameter], passed: Iterable[
     if extra:
         problems.append(f"it requires {', '.join(extra)}, which LiteLLM never passes by name")
     return problems
+
+
+def positional_call_problems(params: Iterable[inspect.Parameter], count: int) -> list[str]:
+    """What keeps a method with ``params`` (``self`` left out) from being called with ``count`` positional
+    arguments (the names do not matter then), in words for an error message; empty when the call binds."""
+    try:
+        inspect.Signature(list(params)).bind(*range(count))
+    except TypeError as exc:
+        return [f"LiteLLM passes {count} positional argument{'s' if count != 1 else ''} ({exc})"]
+    return []

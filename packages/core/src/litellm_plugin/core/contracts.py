@@ -27,7 +27,7 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core._caller import caller_stacklevel
-from litellm_plugin.core._keyword_calls import keyword_call_problems
+from litellm_plugin.core._keyword_calls import keyword_call_problems, positional_call_problems
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import InterceptorError
 from litellm_plugin.core.text import TextTransform
@@ -41,6 +41,19 @@ __all__ = [
 
 _LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
 _OUR_HOOKS = frozenset({"response_transform", "transform_factory"})
+# LiteLLM calls these only on its own CustomLogger() that wraps a function callback, never on a registered
+# logger: an override of any shape (older releases had no ``callback_func``) works as on LiteLLM's class.
+_NEVER_CALLED_ON_LOGGERS = frozenset({"log_event", "async_log_event"})
+# LiteLLM calls these hooks with positional arguments (checked on 1.108.7: utils.py, router.py, proxy/utils.py),
+# so an override works whatever it names its parameters, as long as it takes that many.
+_POSITIONAL_HOOKS = {
+    "async_pre_call_deployment_hook": 2,
+    "async_post_call_success_deployment_hook": 3,
+    "async_post_call_failure_deployment_hook": 3,
+    "async_pre_call_check": 2,
+    "pre_call_check": 1,
+    "async_filter_listed_models": 2,
+}
 _CHECKED = "__litellm_plugin_contract__"
 _UNDECLARED = object()
 
@@ -108,7 +121,10 @@ def _check_signature(
         for p in _parameters(reference)
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
     ]
-    problems = keyword_call_problems(_parameters(own, bound), [p.name for p in expected])
+    if name in _POSITIONAL_HOOKS:
+        problems = positional_call_problems(_parameters(own, bound), _POSITIONAL_HOOKS[name])
+    else:
+        problems = keyword_call_problems(_parameters(own, bound), [p.name for p in expected])
     if not problems:
         return
     reference_signature = ", ".join(["self", *(p.name for p in expected)])
@@ -211,6 +227,8 @@ def check_interceptor_class(cls: type, base: type) -> None:
         wrapped = isinstance(value, (staticmethod, classmethod))
         fn = value.__func__ if wrapped else value
         if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
+            continue
+        if name in _NEVER_CALLED_ON_LOGGERS:
             continue
         if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
             reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)

@@ -31,6 +31,7 @@ __all__ = [
     "OBSERVING_HOOKS",
     "authored",
     "guard_class",
+    "handled_call_types",
     "in_proxy_process",
     "is_deliberate_rejection",
     "is_proxy_call",
@@ -56,6 +57,18 @@ NESTED_CALL_KEY = "litellm_plugin_nested_call"
 DEFAULT_CALL_TYPES: frozenset[CallType] = frozenset({"completion"})
 
 
+def handled_call_types(interceptor: Any) -> frozenset[CallType]:
+    """The call types the engine applies ``interceptor`` to. LiteLLM's CustomLogger has no ``call_types``, so a
+    logger moved onto BaseCustomLogger may use the name for its own data (``self.call_types = []`` to record
+    what it saw): an instance value that is not a set of call types (what the constructor stores) is the
+    author's, and the class's declaration applies."""
+    value = interceptor.call_types
+    if type(value) is frozenset and value <= ALL_CALL_TYPES:
+        return value
+    declared: frozenset[CallType] = type(interceptor).call_types
+    return declared
+
+
 _START_TIME_TYPES = (dt.datetime, float, int)
 
 
@@ -75,7 +88,7 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
         call_id = None
     elif is_nested_call_id(call_id):
         return False
-    if interceptor.call_types is not DEFAULT_CALL_TYPES:
+    if handled_call_types(interceptor) is not DEFAULT_CALL_TYPES:
         call_type = kwargs.get("call_type")
         if call_type is not None and not interceptor.handles(call_type):
             return False
@@ -134,8 +147,8 @@ def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
     """Known call types run the interceptors that declare them. One that claims every call type also meets
     call types and shapes this library does not know, so that a security interceptor fails closed there."""
     if call_type is None:
-        return self.call_types >= ALL_CALL_TYPES
-    return call_type in self.call_types
+        return handled_call_types(self) >= ALL_CALL_TYPES
+    return call_type in handled_call_types(self)
 
 
 # The interceptors whose request hook LiteLLM's proxy ran, on a call type we cannot read, for the request the
@@ -161,7 +174,7 @@ def _guard_pre(fn: HookFn) -> HookFn:
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
         # The engine passes one of our own names: found in ``call_types`` without a further Python call.
-        known = type(call_type) is str and call_type in self.call_types
+        known = type(call_type) is str and call_type in handled_call_types(self)
         if not known:
             normalized = normalize_call_type(call_type)
             if not _runs_on(self, normalized):
@@ -201,7 +214,7 @@ def _guard_post(fn: HookFn) -> HookFn:
 def _guard_chunk(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(self: BaseCustomLogger, user_api_key_dict: Any, response: Any) -> Any:
-        if "completion" not in self.call_types:
+        if "completion" not in handled_call_types(self):
             return None
         try:
             return await fn(self, user_api_key_dict=user_api_key_dict, response=response)

@@ -54,7 +54,13 @@ from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
-from litellm_plugin.core.guards import in_proxy_process, is_proxy_request, proxy_ran_request_hook, sdk_hook_context
+from litellm_plugin.core.guards import (
+    handled_call_types,
+    in_proxy_process,
+    is_proxy_request,
+    proxy_ran_request_hook,
+    sdk_hook_context,
+)
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -403,7 +409,7 @@ def _claiming_every_call(
     and a call made only to be thrown away still costs (or, if ``fail_open``, it is left out, logged once)."""
     claiming: list[BaseCustomLogger] = []
     for interceptor in active:
-        if not interceptor.call_types >= ALL_CALL_TYPES:
+        if not handled_call_types(interceptor) >= ALL_CALL_TYPES:
             continue
         if _rewrites_reply_text(interceptor, data):
             interceptor._on_hook_error("async_post_call_success_hook", UnreadablePayloadError.for_reply_of(call_type))
@@ -585,7 +591,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         observers.sync_observer_lists(active, BaseCustomLogger)
         if not readable:
             return _claiming_every_call(active, call_type, kwargs), inner, None
-        return [i for i in active if call_type in i.call_types], inner, None
+        return [i for i in active if call_type in handled_call_types(i)], inner, None
 
     @contextlib.contextmanager
     def deployment_call(router_call: _RouterCall | None, kwargs: dict[str, Any]) -> Iterator[None]:

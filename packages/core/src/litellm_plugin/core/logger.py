@@ -37,6 +37,7 @@ from litellm_plugin.core.guards import (
     DEFAULT_CALL_TYPES,
     NESTED_CALL_KEY,
     guard_class,
+    handled_call_types,
     is_deliberate_rejection,
     is_proxy_call,
     is_proxy_request,
@@ -86,12 +87,13 @@ class BaseCustomLogger(CustomLogger):
 
     def __init__(
         self,
-        *,
+        *args: Any,
         fail_open: bool | None = None,
         call_types: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        # Positional arguments are LiteLLM's (CustomLogger's turn_off_message_logging, a guardrail's name...).
+        super().__init__(*args, **kwargs)
         if fail_open is not None:
             if not isinstance(fail_open, bool):  # "false" is truthy: a filter would silently fail open
                 raise TypeError(f"{type(self).__name__}: fail_open must be True or False, not {fail_open!r}")
@@ -116,7 +118,7 @@ class BaseCustomLogger(CustomLogger):
 
     def handles(self, call_type: object) -> bool:
         normalized = normalize_call_type(call_type)
-        return normalized is not None and normalized in self.call_types
+        return normalized is not None and normalized in handled_call_types(self)
 
     # -- the text shortcut ---------------------------------------------------------------------------
 
@@ -242,7 +244,7 @@ class BaseCustomLogger(CustomLogger):
         if not (takes_part.request if request else takes_part.response):
             return None
         ours = normalize_call_type(call_type)
-        return ours if ours is not None and ours in self.call_types else None
+        return ours if ours is not None and ours in handled_call_types(self) else None
 
     async def _sdk_apply_guardrail_request(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:
         """A re-based guardrail written with ``apply_guardrail``: the engine does not run that hook, LiteLLM's

@@ -1,0 +1,194 @@
+"""LiteLLM's own classes as the oracle: loggers written for ``CustomLogger`` behave the same on BaseCustomLogger.
+
+Each scenario runs twice with only the base class changed (LiteLLM's ``CustomLogger``, then ours) against the
+same LiteLLM ``CustomLLM`` provider, and what the logger observes must be equal. The loggers are written the
+way LiteLLM users write them: constructor arguments passed positionally, an attribute of the author's own
+named ``call_types``, an old-style ``log_event`` override that LiteLLM never calls on a registered logger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import litellm
+import pytest
+from litellm.integrations.custom_logger import CustomLogger
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import EmbeddingResponse, ModelResponse
+from litellm.utils import custom_llm_setup
+
+from litellm_plugin.core import BaseCustomLogger
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+
+pytestmark = pytest.mark.usefixtures("clean_callbacks")
+
+BASES: dict[str, type[CustomLogger]] = {"litellm": CustomLogger, "ours": BaseCustomLogger}
+
+
+class Provider(CustomLLM):
+    """LiteLLM's own provider class: only the logger's base class differs between the two runs."""
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        response = ModelResponse(model=model)
+        response.choices[0].message.content = "reply"
+        return response
+
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion(model, messages)
+
+    def embedding(self, model: str, input: list[Any], *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        return EmbeddingResponse(model=model, data=[{"object": "embedding", "index": 0, "embedding": [0.5]}])
+
+    async def aembedding(self, model: str, input: list[Any], *args: Any, **kwargs: Any) -> EmbeddingResponse:
+        return self.embedding(model, input)
+
+
+@pytest.fixture
+def model() -> str:
+    name = f"oracle_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": Provider()}]
+    custom_llm_setup()
+    return f"{name}/m"
+
+
+async def _calls(model: str, logger: CustomLogger) -> None:
+    """A sync and an async chat call and an async embedding, observed by ``logger`` alone."""
+    litellm.logging_callback_manager._reset_all_callbacks()
+    litellm.callbacks = [logger]
+    messages = [{"role": "user", "content": "secret words"}]
+    await asyncio.to_thread(litellm.completion, model=model, messages=messages)
+    await litellm.acompletion(model=model, messages=messages)
+    await litellm.aembedding(model=model, input=["secret words"])
+    await drain_litellm_logging()
+    await asyncio.sleep(0.3)  # LiteLLM logs sync calls on its own threads
+    litellm.logging_callback_manager._reset_all_callbacks()
+
+
+def _positional_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class Redacting(base):  # type: ignore[valid-type,misc]
+        """Passes CustomLogger's ``turn_off_message_logging`` positionally, as its signature allows."""
+
+        def __init__(self) -> None:
+            super().__init__(True)
+            self.messages: list[str] = []
+
+        async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.messages.append(str(kwargs["standard_logging_object"]["messages"]))
+
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.messages.append(str(kwargs["standard_logging_object"]["messages"]))
+
+    return Redacting
+
+
+async def test_constructor_arguments_passed_positionally_work_as_on_litellms_class(model: str) -> None:
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _positional_logger(base)()
+        await _calls(model, logger)
+        seen[flavour] = (logger.turn_off_message_logging, sorted(logger.messages))  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"]
+    assert seen["litellm"][0] is True
+    assert len(seen["litellm"][1]) == 3
+
+
+def _call_types_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class CallTypeCounter(base):  # type: ignore[valid-type,misc]
+        """Keeps its own list named ``call_types`` (LiteLLM's CustomLogger has no such attribute)."""
+
+        def __init__(self) -> None:
+            self.call_types: list[str] = []
+
+        async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.call_types.append(kwargs["call_type"])
+
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.call_types.append(kwargs["call_type"])
+
+    return CallTypeCounter
+
+
+async def test_an_own_attribute_named_call_types_does_not_silence_the_logger(model: str) -> None:
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _call_types_logger(base)()
+        await _calls(model, logger)
+        seen[flavour] = sorted(logger.call_types)  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"] == ["acompletion", "aembedding", "completion"]
+
+
+def _legacy_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class Legacy(base):  # type: ignore[valid-type,misc]
+        """Overrides ``log_event`` with an older release's signature (no ``callback_func``)."""
+
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        def log_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any, print_verbose: Any) -> None:
+            self.events.append("log_event")
+
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.events.append(f"log_success_event:{kwargs['call_type']}")
+
+        async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.events.append(f"async_log_success_event:{kwargs['call_type']}")
+
+    return Legacy
+
+
+async def test_an_old_style_log_event_override_is_accepted_as_on_litellms_class(model: str) -> None:
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _legacy_logger(base)()
+        await _calls(model, logger)
+        seen[flavour] = sorted(logger.events)  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"]
+    assert "log_success_event:completion" in seen["litellm"]
+
+
+def _renamed_parameters_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class RenamedParameters(base):  # type: ignore[valid-type,misc]
+        """Names the parameters of the hooks LiteLLM calls positionally its own way."""
+
+        def __init__(self) -> None:
+            self.events: list[str] = []
+
+        async def async_pre_call_deployment_hook(self, data: dict[str, Any], kind: Any) -> None:
+            self.events.append("deployment request")
+
+        async def async_post_call_success_deployment_hook(self, data: dict[str, Any], reply: Any, kind: Any) -> None:
+            self.events.append(f"deployment reply {type(reply).__name__}")
+
+        async def async_post_call_failure_deployment_hook(self, data: Any, error: Exception, kind: Any) -> None:
+            self.events.append(f"deployment failure {type(error).__name__}")
+
+        async def async_pre_call_check(self, chosen: dict[str, Any], span: Any) -> None:
+            self.events.append(f"check {chosen['model_name']}")
+
+    return RenamedParameters
+
+
+class _Refusing(Provider):
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        raise litellm.BadRequestError(message="refused", model=model, llm_provider="oracle")
+
+
+async def test_hooks_litellm_calls_positionally_may_name_their_parameters_freely(model: str) -> None:
+    name = f"oracle_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": _Refusing()}]
+    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _renamed_parameters_logger(base)()
+        litellm.logging_callback_manager._reset_all_callbacks()
+        litellm.callbacks = [logger]
+        await router.acompletion(model="group", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(litellm.BadRequestError):
+            await litellm.acompletion(model=f"{name}/m", messages=[{"role": "user", "content": "hi"}])
+        litellm.logging_callback_manager._reset_all_callbacks()
+        seen[flavour] = logger.events  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"]
+    assert "check group" in seen["litellm"]
+    assert "deployment failure BadRequestError" in seen["litellm"]
