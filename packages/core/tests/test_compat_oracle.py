@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 import litellm
 import pytest
@@ -19,7 +19,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import EmbeddingResponse, ModelResponse
 from litellm.utils import custom_llm_setup
 
-from litellm_plugin.core import BaseCustomLogger
+from litellm_plugin.core import BaseCustomLogger, CallType
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
@@ -192,3 +192,36 @@ async def test_hooks_litellm_calls_positionally_may_name_their_parameters_freely
     assert seen["ours"] == seen["litellm"]
     assert "check group" in seen["litellm"]
     assert "deployment failure BadRequestError" in seen["litellm"]
+
+
+class _Marker(BaseCustomLogger):
+    """Replaces the messages of every request it is applied to; declared for embeddings only."""
+
+    call_types: ClassVar[frozenset[CallType]] = frozenset({"embedding"})
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> dict[str, Any]:
+        data["messages"] = [{"role": "user", "content": "marked"}]
+        return data
+
+
+@pytest.mark.parametrize("declared", [{"completion"}, ["completion"], ("completion",), frozenset({"completion"})])
+async def test_call_types_set_on_an_instance_as_our_names_still_declare(model: str, declared: Any) -> None:
+    """The other side of an author's own ``call_types``: a set, list or tuple of our call type names set on the
+    instance is a declaration (honoured), never mistaken for the author's data (a filter silently skipped)."""
+    marker = _Marker()
+    marker.call_types = declared  # type: ignore[misc]
+    litellm.callbacks = [marker]
+    seen: list[Any] = []
+
+    class Recorder(CustomLLM):
+        async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            seen.append(messages[0]["content"])
+            return ModelResponse(model=model)
+
+    name = f"oracle_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": Recorder()}]
+    custom_llm_setup()
+    await litellm.acompletion(model=f"{name}/m", messages=[{"role": "user", "content": "plain"}])
+    assert seen == ["marked"]

@@ -88,7 +88,9 @@ def test_misspelt_hook_warns_at_the_class_definition() -> None:
             async def async_pre_call_hooks(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
                 return data
 
-    assert caught[0].filename == __file__
+    # Only ours: a warning about an earlier test's objects (an unclosed event loop) may be collected meanwhile.
+    ours = [warning for warning in caught if issubclass(warning.category, InterceptorDefinitionWarning)]
+    assert [warning.filename for warning in ours] == [__file__]
 
 
 def test_unrelated_helpers_do_not_warn() -> None:

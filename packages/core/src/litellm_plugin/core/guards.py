@@ -65,6 +65,14 @@ def handled_call_types(interceptor: Any) -> frozenset[CallType]:
     value = interceptor.call_types
     if type(value) is frozenset and value <= ALL_CALL_TYPES:
         return value
+    # A set, list or tuple of our names set on the instance is a declaration too (it worked as one before):
+    # treating it as the author's data would silently skip the interceptor where it declared itself.
+    if (
+        isinstance(value, (set, frozenset, list, tuple))
+        and value
+        and all(isinstance(name, str) and name in ALL_CALL_TYPES for name in value)
+    ):
+        return frozenset(value)
     declared: frozenset[CallType] = type(interceptor).call_types
     return declared
 

@@ -473,7 +473,7 @@ async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, 
     active = [
         i
         for i in _active_interceptors(data)
-        if (call_type in i.call_types if readable else i.call_types >= ALL_CALL_TYPES)
+        if (call_type in handled_call_types(i) if readable else handled_call_types(i) >= ALL_CALL_TYPES)
     ]
     requests = _by_phase(active, data)[0]
     return await _apply_request(requests, data, call_type) if requests else data
