@@ -4,6 +4,7 @@ transcripts, citations, server tool output, image prompts, logprobs, and Respons
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
 import time
@@ -231,6 +232,46 @@ def test_image_revised_prompts_are_filtered_and_not_prefixed(shape: tuple[str, S
         else _run(litellm.aimage_generation(model=model, prompt="a can"))
     )
     assert response.data[0].revised_prompt == "a [FILTERED] can"
+
+
+_SUMMARY = [{"type": "reasoning", "id": "r", "summary": [{"type": "summary_text", "text": "think spam"}]}]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_reasoning_items_and_fields_a_provider_added_are_filtered(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    """``reasoning_items`` (reasoning summaries, which LiteLLM also takes from an OpenAI-compatible server's
+    reply) and a field LiteLLM does not know reach the caller as they are: their text is filtered too."""
+    model, llm = shape
+    llm.reply = lambda: _reply(content="a", reasoning_items=copy.deepcopy(_SUMMARY), note="a spam note")
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    message = _complete(model, sync=sync).choices[0].message
+    assert message.reasoning_items[0]["summary"][0]["text"] == "think [FILTERED]"
+    assert message.note == "a [FILTERED] note"
+    assert "spam" not in message.model_dump_json()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_reasoning_items_and_fields_a_provider_added_are_dropped_when_they_hold_a_word(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    fields = {"reasoning_items": copy.deepcopy(_SUMMARY), "note": "a spam note"}
+    clean = {"reasoning_items": [{"type": "reasoning", "id": "r", "summary": []}], "note": "fine"}
+    llm.chunks = [
+        ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="a ", **fields))]),
+        ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="b", **clean))]),
+        _chunk(finish="stop"),
+    ]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks = list(litellm.completion(model=model, messages=HI, stream=True)) if sync else _run(collect())
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+    assert any(getattr(chunk.choices[0].delta, "note", None) == "fine" for chunk in chunks if chunk.choices)
 
 
 # -- 4. logprobs ----------------------------------------------------------------------------------------------

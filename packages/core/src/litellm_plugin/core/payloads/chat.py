@@ -435,7 +435,62 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         # Usually empty: the message's from the fields read above, the choice's straight from its own.
         _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
         _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
+        _rewrite_other_fields(message, values, book, reply)
     return response
+
+
+# A reply message's or delta's fields read above, or with no text (``images`` are pictures): any other field
+# (``reasoning_items``, whose summaries are reasoning text, or one a provider added) reaches the caller as it is.
+_REPLY_FIELDS_READ = frozenset(
+    {
+        "content", "role", "tool_calls", "function_call", "reasoning_content", "refusal", "thinking_blocks",
+        "annotations", "audio", "images", "provider_specific_fields",
+    }
+)  # fmt: skip
+
+
+def _other_fields(values: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The fields of a reply message or delta not read elsewhere that hold text (strings, or containers)."""
+    return [
+        (key, value)
+        for key, value in values.items()
+        if key not in _REPLY_FIELDS_READ and isinstance(key, str) and isinstance(value, (str, dict, list))
+    ]
+
+
+def _drop_field(owner: Any, key: str) -> None:
+    """Take a field out of a message or delta (a declared one becomes None: LiteLLM leaves unset ones out)."""
+    extra = getattr(owner, "__pydantic_extra__", None)
+    if isinstance(owner, dict):
+        owner.pop(key, None)
+    elif isinstance(extra, dict) and key in extra and key not in type(owner).model_fields:
+        del extra[key]
+    else:
+        setattr(owner, key, None)
+
+
+def _field_texts(key: str, value: Any) -> tuple[dict[str, Any], list[TextField]]:
+    """``value``'s strings (keys included), each settable in a holder ``{key: value}`` (in place for containers)."""
+    holder = {key: value}
+    if isinstance(value, str):
+        return holder, [TextField("provider_field", value, setter(holder, key))]
+    return holder, list(object_fields(holder, key, "provider_field"))
+
+
+def _rewrite_other_fields(message: Any, values: dict[str, Any], book: ChannelBook, reply: int) -> None:
+    """Every string of the message's other fields (see ``_REPLY_FIELDS_READ``), rewritten in place like
+    ``provider_specific_fields``; a field whose own name a transform would change goes."""
+    for key, value in _other_fields(values):
+        if book.apply("provider_field", reply, ("other", key, "name"), key) != key:
+            _drop_field(message, key)
+            continue
+        holder, fields = _field_texts(key, value)
+        for index, field in enumerate(fields):
+            out = book.apply("provider_field", reply, ("other", key, index), field.text)
+            if out != field.text:
+                field.set(out)
+        if holder[key] is not value:
+            set_field(message, key, holder[key])
 
 
 _PROVIDER_FIELDS = "provider_specific_fields"
@@ -467,6 +522,7 @@ class ChatStream:
         self._logprobs = LogprobsCheck(self._book)
         self._transcripts: dict[int, str] = {}  # reply -> the transcript streamed so far
         self._annotations = 0
+        self._others = 0  # other delta fields seen, each checked as its own channel
         self._last: ModelResponseStream | None = None
 
     def rewrite(self, chunk: ModelResponseStream) -> list[Any]:
@@ -525,6 +581,18 @@ class ChatStream:
             choice.logprobs = None
         self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
         self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
+        self._check_other_fields(choice.delta, values, reply)
+
+    def _check_other_fields(self, delta: Any, values: dict[str, Any], reply: int) -> None:
+        """A delta's other fields (``reasoning_items``, a provider's own), each arriving whole in its chunk:
+        every string checked on its own, and the field dropped from the chunk when the transform changes any."""
+        for key, value in _other_fields(values):
+            self._others += 1
+            texts = [key, *(field.text for field in _field_texts(key, value)[1])]
+            for index, text in enumerate(texts):
+                if self._book.apply("provider_field", reply, ("other", self._others, index), text) != text:
+                    _drop_field(delta, key)
+                    break
 
     def _check_provider_fields(self, owner: Any, fields: Any, place: str, reply: int) -> None:
         """A chunk's ``provider_specific_fields`` arrive in pieces (a raw reasoning copy) that cannot be held
