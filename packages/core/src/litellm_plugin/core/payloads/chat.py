@@ -198,6 +198,20 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
                 yield identifier_field("tool_definition", holder["name"], "tool name")
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
+            if holder is not tool or tool.get("type") in _USER_TOOL_TYPES:
+                yield from _other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
+
+
+# Tools the caller defines (a function, a custom tool; Anthropic's carry no type): a provider sends their
+# definition as it is, and a chat template shows all of it to the model (``input_examples``, a key of its own).
+# A built-in tool's other keys are its settings (``search_context_size``, MCP server URLs): not read.
+_USER_TOOL_TYPES = frozenset({None, "function", "custom"})
+_TOOL_KEYS_HANDLED = frozenset(
+    {
+        "type", "function", "custom", "name", "description", "server_description", "parameters", "input_schema",
+        "strict", "cache_control", "format", "defer_loading",
+    }
+)  # fmt: skip
 
 
 def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -219,9 +233,12 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         if isinstance(message.get("function_call"), dict):
             yield from _arguments_fields(message["function_call"])
             yield from _names_in(message["function_call"], "tool_arguments")
+            yield from _other_strings(message["function_call"], _CALL_KEYS_HANDLED, "tool_arguments")
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
+            if isinstance(block, dict):
+                yield from _other_strings(block, _THINKING_KEYS_HANDLED, "message")
         yield from _other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
@@ -255,14 +272,26 @@ def _names_in(value: Any, kind: str) -> Iterator[TextField]:
 def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
     """Arguments of an assistant message's function tool calls (JSON) and input of its custom tool calls."""
     for call in dict_items(sequence_at(message, "tool_calls", "an assistant message's tool calls") or []):
-        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(call, dict):
+            continue
+        function = call.get("function")
         if isinstance(function, dict):
             yield from _arguments_fields(function)
             if isinstance(function.get("name"), str):
                 yield identifier_field("tool_arguments", function["name"], "tool name")
-        custom = call.get("custom") if isinstance(call, dict) else None
+            yield from _other_strings(function, _CALL_KEYS_HANDLED, "tool_arguments")
+        custom = call.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
+        if isinstance(custom, dict):
+            yield from _other_strings(custom, _CALL_KEYS_HANDLED, "tool_arguments")
+        yield from _other_strings(call, _CALL_KEYS_HANDLED, "tool_arguments")
+
+
+# A tool call's, or its function's, keys read above or opaque (ids); like a message's, any other key is sent
+# to the provider as given. A thinking block's signature and redacted data are opaque too.
+_CALL_KEYS_HANDLED = frozenset({"id", "type", "index", "function", "custom", "name", "arguments", "input"})
+_THINKING_KEYS_HANDLED = frozenset({"type", "thinking", "signature", "data", "cache_control"})
 
 
 def _arguments_fields(function: dict[str, Any]) -> Iterator[TextField]:
