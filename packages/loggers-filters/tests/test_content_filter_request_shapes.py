@@ -100,6 +100,11 @@ def _tuple_calls() -> list[Any]:
         )
     )
     calls.append(pytest.param("anthropic_messages", {"messages": (_TUPLE_PARTS,)}, id="anthropic-messages"))
+    nested = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "documents": [{"text": ("a spam b",)}],
+    }  # a parameter LiteLLM passes on unread
+    calls.extend(pytest.param(entry, nested, id=f"{entry}-nested-in-a-parameter") for entry in CHAT_ENTRIES)
     return calls
 
 

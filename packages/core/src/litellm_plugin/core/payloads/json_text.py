@@ -35,6 +35,9 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
 
 def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextField]:
     """A field for every string inside ``value`` (keys included); ``put`` stores a changed copy of ``value``."""
+    if isinstance(value, tuple):  # LiteLLM sends it as a JSON list: a list, which can be changed in place
+        value = list(value)
+        put(value)
     if isinstance(value, str):
         yield TextField(kind, value, put)
     elif isinstance(value, list):
