@@ -274,6 +274,25 @@ def test_streamed_reasoning_items_and_fields_a_provider_added_are_dropped_when_t
     assert any(getattr(chunk.choices[0].delta, "note", None) == "fine" for chunk in chunks if chunk.choices)
 
 
+def _reasoning_chunk(text: str) -> ModelResponseStream:
+    choice = StreamingChoices(index=0, delta=Delta(content="", reasoning_content=text))
+    return ModelResponseStream(id="s", model="m", created=1, choices=[choice])
+
+
+@pytest.mark.parametrize("finish", ["stop", None])
+def test_streamed_text_completion_reasoning_is_filtered(shape: tuple[str, ShapeLLM], finish: str | None) -> None:
+    """LiteLLM copies a stream's reasoning into each text completion chunk's ``reasoning_content``."""
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    llm.chunks = [_reasoning_chunk("think sp"), _reasoning_chunk("am b"), *([_chunk(finish=finish)] if finish else [])]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    chunks: Any = litellm.text_completion(model=model, prompt="hi", stream=True)
+    reasoning = "".join(
+        getattr(choice, "reasoning_content", None) or "" for chunk in chunks for choice in chunk.choices
+    )
+    assert reasoning == "think [FILTERED] b"
+
+
 # -- 4. logprobs ----------------------------------------------------------------------------------------------
 
 
