@@ -274,6 +274,53 @@ def test_streamed_reasoning_items_and_fields_a_provider_added_are_dropped_when_t
     assert any(getattr(chunk.choices[0].delta, "note", None) == "fine" for chunk in chunks if chunk.choices)
 
 
+_RESULTS = [{"title": "a spam title", "snippet": "spam", "url": "https://example.com/a"}]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_search_results_and_choice_fields_a_provider_added_are_filtered(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    """Perplexity's ``search_results`` (titles and snippets the caller shows), which LiteLLM keeps on the reply,
+    and a choice's own fields."""
+    model, llm = shape
+
+    def reply() -> ModelResponse:
+        response = _reply(content="a")
+        response.search_results = copy.deepcopy(_RESULTS)
+        response.choices[0].note = "spam"
+        return response
+
+    llm.reply = reply
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    response = _complete(model, sync=sync)
+    assert response.search_results[0]["title"] == "a [FILTERED] title"
+    assert "spam" not in response.model_dump_json()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_search_results_and_choice_fields_are_dropped_when_they_hold_a_word(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    first = _chunk("a ")
+    first.search_results = copy.deepcopy(_RESULTS)
+    setattr(first.choices[0], "note", "spam")  # noqa: B010
+    later = _chunk("b", finish="stop")
+    later.search_results = [{"title": "fine"}]
+    llm.chunks = [first, later]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks = list(litellm.completion(model=model, messages=HI, stream=True)) if sync else _run(collect())
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+    assert any(getattr(chunk, "search_results", None) == [{"title": "fine"}] for chunk in chunks)
+
+
 def _reasoning_chunk(text: str) -> ModelResponseStream:
     choice = StreamingChoices(index=0, delta=Delta(content="", reasoning_content=text))
     return ModelResponseStream(id="s", model="m", created=1, choices=[choice])

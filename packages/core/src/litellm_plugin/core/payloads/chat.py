@@ -464,7 +464,9 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         # Usually empty: the message's from the fields read above, the choice's straight from its own.
         _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
         _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
-        _rewrite_other_fields(message, values, book, reply)
+        _rewrite_other_fields(message, _other_fields(values), book, reply)
+        _rewrite_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), book, reply)
+    _rewrite_other_fields(response, _other_fields(field_values(response), _TOP_FIELDS_UNREAD), book, 0)
     return response
 
 
@@ -478,12 +480,24 @@ _REPLY_FIELDS_READ = frozenset(
 )  # fmt: skip
 
 
-def _other_fields(values: dict[str, Any]) -> list[tuple[str, Any]]:
-    """The fields of a reply message or delta not read elsewhere that hold text (strings, or containers)."""
+# A choice's fields read elsewhere, and a reply's (or chunk's) that hold no model text, or are documented as
+# unread (``citations``: URLs). Any other (Perplexity's ``search_results``, a provider's own) is read.
+_CHOICE_FIELDS_READ = frozenset({"index", "delta", "message", "finish_reason", "logprobs", "provider_specific_fields"})
+_TOP_FIELDS_UNREAD = frozenset(
+    {"id", "created", "model", "object", "system_fingerprint", "choices", "usage", "citations", "service_tier"}
+)
+
+
+def _other_fields(values: dict[str, Any], known: frozenset[str] = _REPLY_FIELDS_READ) -> list[tuple[str, Any]]:
+    """The fields of a reply message or delta (or choice, or reply: ``known``) not read elsewhere that hold
+    text (strings, or containers); private ones (``_hidden_params``) never reach the caller."""
     return [
         (key, value)
         for key, value in values.items()
-        if key not in _REPLY_FIELDS_READ and isinstance(key, str) and isinstance(value, (str, dict, list))
+        if isinstance(key, str)
+        and key not in known
+        and not key.startswith("_")
+        and isinstance(value, (str, dict, list))
     ]
 
 
@@ -506,20 +520,21 @@ def _field_texts(key: str, value: Any) -> tuple[dict[str, Any], list[TextField]]
     return holder, list(object_fields(holder, key, "provider_field"))
 
 
-def _rewrite_other_fields(message: Any, values: dict[str, Any], book: ChannelBook, reply: int) -> None:
-    """Every string of the message's other fields (see ``_REPLY_FIELDS_READ``), rewritten in place like
-    ``provider_specific_fields``; a field whose own name a transform would change goes."""
-    for key, value in _other_fields(values):
-        if book.apply("provider_field", reply, ("other", key, "name"), key) != key:
-            _drop_field(message, key)
+def _rewrite_other_fields(owner: Any, others: list[tuple[str, Any]], book: ChannelBook, reply: int) -> None:
+    """Every string of ``others`` (``_other_fields`` of ``owner``: a message, choice or reply), rewritten in
+    place like ``provider_specific_fields``; a field whose own name a transform would change goes."""
+    place = type(owner).__name__
+    for key, value in others:
+        if book.apply("provider_field", reply, ("other", place, key, "name"), key) != key:
+            _drop_field(owner, key)
             continue
         holder, fields = _field_texts(key, value)
         for index, field in enumerate(fields):
-            out = book.apply("provider_field", reply, ("other", key, index), field.text)
+            out = book.apply("provider_field", reply, ("other", place, key, index), field.text)
             if out != field.text:
                 field.set(out)
         if holder[key] is not value:
-            set_field(message, key, holder[key])
+            set_field(owner, key, holder[key])
 
 
 _PROVIDER_FIELDS = "provider_specific_fields"
@@ -592,6 +607,7 @@ class ChatStream:
             self._check_extras(choice, values, reply)
             if choice.finish_reason is not None:
                 self._flush_choice(delta, reply)
+        self._check_other_fields(chunk, _other_fields(field_values(chunk), _TOP_FIELDS_UNREAD), 0)
         return [chunk]
 
     def _check_extras(self, choice: Any, values: dict[str, Any], reply: int) -> None:
@@ -610,17 +626,19 @@ class ChatStream:
             choice.logprobs = None
         self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
         self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
-        self._check_other_fields(choice.delta, values, reply)
+        self._check_other_fields(choice.delta, _other_fields(values), reply)
+        self._check_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), reply)
 
-    def _check_other_fields(self, delta: Any, values: dict[str, Any], reply: int) -> None:
-        """A delta's other fields (``reasoning_items``, a provider's own), each arriving whole in its chunk:
-        every string checked on its own, and the field dropped from the chunk when the transform changes any."""
-        for key, value in _other_fields(values):
+    def _check_other_fields(self, owner: Any, others: list[tuple[str, Any]], reply: int) -> None:
+        """A delta's, choice's or chunk's other fields (``reasoning_items``, ``search_results``, a provider's
+        own), each arriving whole in its chunk: every string checked on its own, and the field dropped from the
+        chunk when the transform changes any."""
+        for key, value in others:
             self._others += 1
             texts = [key, *(field.text for field in _field_texts(key, value)[1])]
             for index, text in enumerate(texts):
                 if self._book.apply("provider_field", reply, ("other", self._others, index), text) != text:
-                    _drop_field(delta, key)
+                    _drop_field(owner, key)
                     break
 
     def _check_provider_fields(self, owner: Any, fields: Any, place: str, reply: int) -> None:
