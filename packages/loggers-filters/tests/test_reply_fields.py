@@ -256,8 +256,8 @@ def test_streamed_reasoning_items_and_fields_a_provider_added_are_dropped_when_t
 ) -> None:
     model, llm = shape
     _skip_unless_litellm_streams_model_response_chunks(model, llm)
-    fields = {"reasoning_items": copy.deepcopy(_SUMMARY), "note": "a spam note"}
-    clean = {"reasoning_items": [{"type": "reasoning", "id": "r", "summary": []}], "note": "fine"}
+    fields: dict[str, Any] = {"reasoning_items": copy.deepcopy(_SUMMARY), "note": "a spam note"}
+    clean: dict[str, Any] = {"reasoning_items": [{"type": "reasoning", "id": "r", "summary": []}], "note": "fine"}
     llm.chunks = [
         ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="a ", **fields))]),
         ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="b", **clean))]),
@@ -286,10 +286,10 @@ def test_search_results_and_choice_fields_a_provider_added_are_filtered(
     model, llm = shape
 
     def reply() -> ModelResponse:
-        response = _reply(content="a")
+        response: Any = _reply(content="a")
         response.search_results = copy.deepcopy(_RESULTS)
         response.choices[0].note = "spam"
-        return response
+        return cast(ModelResponse, response)
 
     llm.reply = reply
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
@@ -304,10 +304,10 @@ def test_streamed_search_results_and_choice_fields_are_dropped_when_they_hold_a_
 ) -> None:
     model, llm = shape
     _skip_unless_litellm_streams_model_response_chunks(model, llm)
-    first = _chunk("a ")
+    first: Any = _chunk("a ")
     first.search_results = copy.deepcopy(_RESULTS)
-    setattr(first.choices[0], "note", "spam")  # noqa: B010
-    later = _chunk("b", finish="stop")
+    first.choices[0].note = "spam"
+    later: Any = _chunk("b", finish="stop")
     later.search_results = [{"title": "fine"}]
     llm.chunks = [first, later]
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
