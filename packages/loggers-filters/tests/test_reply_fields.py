@@ -524,6 +524,55 @@ def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Serv
     assert "buy [FILTERED]" in body
 
 
+def test_anthropic_keys_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    """LiteLLM passes an Anthropic reply on as it came: a key the API added (to the message or a block) too."""
+    base, handler = server
+    message = json.loads(_anthropic_message([{"type": "text", "text": "ok", "note": "a spam"}]))
+    handler.body = json.dumps({**message, "summary": {"text": "spam"}}).encode()
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    reply: Any = _run(
+        litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k"
+        )
+    )
+    assert reply["content"][0]["note"] == "a [FILTERED]"
+    assert reply["summary"] == {"text": "[FILTERED]"}
+
+
+def test_streamed_anthropic_keys_of_their_own_are_dropped_when_they_hold_a_word(
+    server: tuple[str, type[_Server]],
+) -> None:
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": {**json.loads(_anthropic_message([])), "summary": "spam"}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": "", "note": "spam"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "see", "note": "spam"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "note": "spam"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop", "note": "fine"},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> bytes:
+        stream: Any = await litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022",
+            messages=HI,
+            max_tokens=5,
+            api_base=base,
+            api_key="k",
+            stream=True,
+        )
+        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+    body = _run(collect()).decode()
+    assert "spam" not in body
+    assert '"note": "fine"' in body
+    assert "see" in body
+
+
 def _responses_reply(output: list[dict[str, Any]]) -> bytes:
     reply = {
         "id": "r",
