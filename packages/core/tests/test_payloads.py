@@ -111,9 +111,53 @@ def test_unknown_schema_keywords_are_prose() -> None:
     assert {(f.identifier, f.text) for f in request_fields("completion", data)} == {
         ("", "c"),
         ("", "h"),
+        ("schema keyword", "x-hint"),  # its name is read in the schema too
         ("schema property name", "d"),
         ("tool name", "f"),
     }
+
+
+def test_schema_strings_in_lists_and_where_a_schema_belongs_are_read() -> None:
+    """A provider sends a schema as it is: a string inside a list (``"x-notes": ["..."]``, ``"anyOf": ["..."]``),
+    a property or ``parameters`` given as a string, and the keys of a keyword we do not know reach the model."""
+    parameters = {
+        "type": ["object", "null"],  # structure: not read
+        "x-notes": ["n1", {"k1": "v1"}],
+        "anyOf": ["a1"],
+        "properties": {"p": "s1"},
+        "description": ["d1"],
+    }
+    data: dict[str, Any] = {
+        "tools": [
+            {"type": "function", "function": {"name": "f", "parameters": parameters}},
+            {"type": "function", "function": {"name": "g", "parameters": "whole"}},
+        ]
+    }
+    fields = request_fields("completion", data)
+    assert {(f.identifier, f.text) for f in fields} == {
+        ("", "n1"),
+        ("schema keyword", "k1"),
+        ("", "v1"),
+        ("schema keyword", "x-notes"),
+        ("", "a1"),
+        ("schema property name", "p"),
+        ("", "s1"),
+        ("", "d1"),
+        ("tool name", "f"),
+        ("tool name", "g"),
+        ("", "whole"),
+    }
+    for field in fields:
+        if not field.identifier:
+            field.set(field.text.upper())
+    assert parameters == {
+        "type": ["object", "null"],
+        "x-notes": ["N1", {"k1": "V1"}],
+        "anyOf": ["A1"],
+        "properties": {"p": "S1"},
+        "description": ["D1"],
+    }
+    assert data["tools"][1]["function"]["parameters"] == "WHOLE"
 
 
 _NAMED: list[tuple[str, dict[str, Any], str]] = [

@@ -31,7 +31,7 @@ FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopq
 STYLED = {char: [small] for char, small in zip("abeimnopsuvwy", "ᴀʙᴇɪᴍɴᴏᴘꜱᴜᴠᴡʏ", strict=True)}
 LOOK_ALIKES = {"a": "а", "e": "е", "o": "ο", "p": "р", "s": "ѕ", "y": "у", "P": "Ρ"}
 HALFWIDTH = {"スパム": ["ｽﾊﾟﾑ", "ｽパﾑ", "スﾊﾟム"]}
-SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b "]
+SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b ", "\u2800"]
 SETTINGS = settings(max_examples=300, deadline=None)
 
 

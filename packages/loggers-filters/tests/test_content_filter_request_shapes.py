@@ -100,6 +100,11 @@ def _tuple_calls() -> list[Any]:
         )
     )
     calls.append(pytest.param("anthropic_messages", {"messages": (_TUPLE_PARTS,)}, id="anthropic-messages"))
+    nested = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "documents": [{"text": ("a spam b",)}],
+    }  # a parameter LiteLLM passes on unread
+    calls.extend(pytest.param(entry, nested, id=f"{entry}-nested-in-a-parameter") for entry in CHAT_ENTRIES)
     return calls
 
 
@@ -212,6 +217,73 @@ _CHAT_FIELDS: dict[str, dict[str, Any]] = {
         "messages": [_HI],
         "tools": [{"type": "custom", "custom": {"name": "f", "description": "spam"}}],
     },
+    # A provider sends tool definitions and tool calls as given: a chat template shows every key to the model.
+    "tool definition key of its own": {
+        "messages": [_HI],
+        "tools": [{"type": "function", "function": {"name": "f"}, "input_examples": [{"q": "spam"}]}],
+    },
+    "function definition key of its own": {
+        "messages": [_HI],
+        "tools": [{"type": "function", "function": {"name": "f", "x-usage": "spam"}}],
+    },
+    "legacy function definition key of its own": {"messages": [_HI], "functions": [{"name": "f", "note": "spam"}]},
+    "schema strings in a list": {
+        "messages": [_HI],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"x-notes": ["spam"]}}}],
+    },
+    "schema given where a schema belongs": {
+        "messages": [_HI],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": {"anyOf": ["spam"]}}}],
+    },
+    "parameters given as a string": {
+        "messages": [_HI],
+        "tools": [{"type": "function", "function": {"name": "f", "parameters": "spam"}}],
+    },
+    "response_format schema strings in a list": {
+        "messages": [_HI],
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": "n", "schema": {"type": "object", "description": ["spam"]}},
+        },
+    },
+    "tool call key of its own": {
+        "messages": [
+            _HI,
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}"}, "note": "spam"}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "1", "content": "x"},
+        ]
+    },
+    "tool call function key of its own": {
+        "messages": [
+            _HI,
+            {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "1", "type": "function", "function": {"name": "f", "arguments": "{}", "x": "spam"}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "1", "content": "x"},
+        ]
+    },
+    "legacy function call key of its own": {
+        "messages": [_HI, {"role": "assistant", "function_call": {"name": "f", "arguments": "{}", "x": "spam"}}, _HI]
+    },
+    "thinking block key of its own": {
+        "messages": [
+            _HI,
+            {
+                "role": "assistant",
+                "content": "x",
+                "thinking_blocks": [{"type": "thinking", "thinking": "t", "signature": "s", "summary": "spam"}],
+            },
+            _HI,
+        ]
+    },
 }
 
 _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
@@ -239,6 +311,10 @@ _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
         "text": {"format": {"type": "json_schema", "name": "n", "schema": {"type": "object", "description": "spam"}}},
     },
     "text_format pydantic model": {"input": "hi", "text_format": _Answer},
+    "function tool key of its own": {
+        "input": "hi",
+        "tools": [{"type": "function", "name": "f", "parameters": {}, "input_examples": ["spam"]}],
+    },
     "text_format dict": {
         "input": "hi",
         "text_format": {"type": "json_schema", "json_schema": {"name": "n", "schema": {"description": "spam"}}},

@@ -62,6 +62,7 @@ HOSTILE = [
     ("phrase across a line break", "buy\r\nnow", "#"),
     ("phrase with invisible padding", "buy\u200b\u200b now", "#"),
     ("phrase with ideographic space", "buy\u3000now", "#"),
+    ("phrase across a braille blank", "buy\u2800now", "#"),
     ("small capitals", "ꜱᴘᴀᴍ", "#"),
     ("small capitals in a phrase", "ʙᴜʏ ɴᴏᴡ", "#"),
     ("a NUL glued to the word", "ok\x00spam", "ok\x00#"),

@@ -4,6 +4,7 @@ transcripts, citations, server tool output, image prompts, logprobs, and Respons
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import threading
 import time
@@ -233,6 +234,112 @@ def test_image_revised_prompts_are_filtered_and_not_prefixed(shape: tuple[str, S
     assert response.data[0].revised_prompt == "a [FILTERED] can"
 
 
+_SUMMARY = [{"type": "reasoning", "id": "r", "summary": [{"type": "summary_text", "text": "think spam"}]}]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_reasoning_items_and_fields_a_provider_added_are_filtered(shape: tuple[str, ShapeLLM], sync: bool) -> None:
+    """``reasoning_items`` (reasoning summaries, which LiteLLM also takes from an OpenAI-compatible server's
+    reply) and a field LiteLLM does not know reach the caller as they are: their text is filtered too."""
+    model, llm = shape
+    llm.reply = lambda: _reply(content="a", reasoning_items=copy.deepcopy(_SUMMARY), note="a spam note")
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    message = _complete(model, sync=sync).choices[0].message
+    assert message.reasoning_items[0]["summary"][0]["text"] == "think [FILTERED]"
+    assert message.note == "a [FILTERED] note"
+    assert "spam" not in message.model_dump_json()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_reasoning_items_and_fields_a_provider_added_are_dropped_when_they_hold_a_word(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    fields: dict[str, Any] = {"reasoning_items": copy.deepcopy(_SUMMARY), "note": "a spam note"}
+    clean: dict[str, Any] = {"reasoning_items": [{"type": "reasoning", "id": "r", "summary": []}], "note": "fine"}
+    llm.chunks = [
+        ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="a ", **fields))]),
+        ModelResponseStream(choices=[StreamingChoices(index=0, delta=Delta(content="b", **clean))]),
+        _chunk(finish="stop"),
+    ]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks = list(litellm.completion(model=model, messages=HI, stream=True)) if sync else _run(collect())
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+    assert any(getattr(chunk.choices[0].delta, "note", None) == "fine" for chunk in chunks if chunk.choices)
+
+
+_RESULTS = [{"title": "a spam title", "snippet": "spam", "url": "https://example.com/a"}]
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_search_results_and_choice_fields_a_provider_added_are_filtered(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    """Perplexity's ``search_results`` (titles and snippets the caller shows), which LiteLLM keeps on the reply,
+    and a choice's own fields."""
+    model, llm = shape
+
+    def reply() -> ModelResponse:
+        response: Any = _reply(content="a")
+        response.search_results = copy.deepcopy(_RESULTS)
+        response.choices[0].note = "spam"
+        return cast(ModelResponse, response)
+
+    llm.reply = reply
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    response = _complete(model, sync=sync)
+    assert response.search_results[0]["title"] == "a [FILTERED] title"
+    assert "spam" not in response.model_dump_json()
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_streamed_search_results_and_choice_fields_are_dropped_when_they_hold_a_word(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    first: Any = _chunk("a ")
+    first.search_results = copy.deepcopy(_RESULTS)
+    first.choices[0].note = "spam"
+    later: Any = _chunk("b", finish="stop")
+    later.search_results = [{"title": "fine"}]
+    llm.chunks = [first, later]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> list[Any]:
+        stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+        return [chunk async for chunk in stream]
+
+    chunks = list(litellm.completion(model=model, messages=HI, stream=True)) if sync else _run(collect())
+    assert "spam" not in "".join(chunk.model_dump_json() for chunk in chunks)
+    assert any(getattr(chunk, "search_results", None) == [{"title": "fine"}] for chunk in chunks)
+
+
+def _reasoning_chunk(text: str) -> ModelResponseStream:
+    choice = StreamingChoices(index=0, delta=Delta(content="", reasoning_content=text))
+    return ModelResponseStream(id="s", model="m", created=1, choices=[choice])
+
+
+@pytest.mark.parametrize("finish", ["stop", None])
+def test_streamed_text_completion_reasoning_is_filtered(shape: tuple[str, ShapeLLM], finish: str | None) -> None:
+    """LiteLLM copies a stream's reasoning into each text completion chunk's ``reasoning_content``."""
+    model, llm = shape
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    llm.chunks = [_reasoning_chunk("think sp"), _reasoning_chunk("am b"), *([_chunk(finish=finish)] if finish else [])]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    chunks: Any = litellm.text_completion(model=model, prompt="hi", stream=True)
+    reasoning = "".join(
+        getattr(choice, "reasoning_content", None) or "" for chunk in chunks for choice in chunk.choices
+    )
+    assert reasoning == "think [FILTERED] b"
+
+
 # -- 4. logprobs ----------------------------------------------------------------------------------------------
 
 
@@ -415,6 +522,55 @@ def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Serv
     body = _run(collect()).decode()
     assert "spam" not in body
     assert "buy [FILTERED]" in body
+
+
+def test_anthropic_keys_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    """LiteLLM passes an Anthropic reply on as it came: a key the API added (to the message or a block) too."""
+    base, handler = server
+    message = json.loads(_anthropic_message([{"type": "text", "text": "ok", "note": "a spam"}]))
+    handler.body = json.dumps({**message, "summary": {"text": "spam"}}).encode()
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    reply: Any = _run(
+        litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k"
+        )
+    )
+    assert reply["content"][0]["note"] == "a [FILTERED]"
+    assert reply["summary"] == {"text": "[FILTERED]"}
+
+
+def test_streamed_anthropic_keys_of_their_own_are_dropped_when_they_hold_a_word(
+    server: tuple[str, type[_Server]],
+) -> None:
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": {**json.loads(_anthropic_message([])), "summary": "spam"}},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": "", "note": "spam"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "see", "note": "spam"}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn", "note": "spam"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop", "note": "fine"},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+
+    async def collect() -> bytes:
+        stream: Any = await litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022",
+            messages=HI,
+            max_tokens=5,
+            api_base=base,
+            api_key="k",
+            stream=True,
+        )
+        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+    body = _run(collect()).decode()
+    assert "spam" not in body
+    assert '"note": "fine"' in body
+    assert "see" in body
 
 
 def _responses_reply(output: list[dict[str, Any]]) -> bytes:

@@ -90,8 +90,59 @@ def _rewrite_message(response: dict[str, Any], book: ChannelBook, where: tuple[o
             block["input"] = _rewrite_tool_input(block, book, (*where, "b", index))
         elif block_type not in _NO_TEXT_BLOCKS:
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
+        if block_type in _BLOCKS or block_type in _TOOL_BLOCKS:
+            _rewrite_others(block, _BLOCK_KEYS, book, (*where, "b", index))
     _rewrite_stop_details(response, book)
+    _rewrite_others(response, _MESSAGE_KEYS, book, (*where, "m"))
     return response
+
+
+# The keys of a message, a content block, a stream event and its delta that are read above or hold no text.
+# A provider's reply reaches the caller as it is: every other key's strings are read (a field the API added).
+_MESSAGE_KEYS = frozenset(
+    {
+        "id", "type", "role", "model", "content", "stop_reason", "stop_sequence", "stop_details", "usage",
+        "container", "context_management",
+    }
+)  # fmt: skip
+_BLOCK_KEYS = frozenset(
+    {"type", "text", "thinking", "citations", "signature", "id", "name", "input", "caller", "cache_control"}
+)
+_DELTA_KEYS = frozenset({"type", "text", "thinking", "partial_json", "signature", "citation"})
+_MESSAGE_DELTA_KEYS = frozenset({"stop_reason", "stop_sequence", "stop_details", "container"})
+_EVENT_KEYS: dict[str, frozenset[str]] = {
+    "content_block_start": frozenset({"type", "index", "content_block"}),
+    "content_block_delta": frozenset({"type", "index", "delta"}),
+    "content_block_stop": frozenset({"type", "index"}),
+    "message_start": frozenset({"type", "message"}),
+    "message_delta": frozenset({"type", "delta", "usage", "context_management"}),
+    "message_stop": frozenset({"type"}),
+}
+
+
+def _others(holder: dict[str, Any], known: frozenset[str]) -> list[str]:
+    return [
+        key
+        for key, value in holder.items()
+        if isinstance(key, str) and key not in known and isinstance(value, (str, dict, list))
+    ]
+
+
+def _rewrite_others(
+    holder: dict[str, Any], known: frozenset[str], book: ChannelBook, where: tuple[object, ...]
+) -> None:
+    """Every string under the keys of ``holder`` not in ``known``, rewritten in place; a key whose own name
+    a transform would change goes."""
+    for key in _others(holder, known):
+        if book.apply("provider_field", 0, (*where, key, "name"), key) != key:
+            del holder[key]
+        elif isinstance(holder[key], str):
+            holder[key] = book.apply("provider_field", 0, (*where, key), holder[key])
+        else:
+            for index, field in enumerate(list(object_fields(holder, key, "provider_field"))):
+                out = book.apply("provider_field", 0, (*where, key, index), field.text)
+                if out != field.text:
+                    field.set(out)
 
 
 def _rewrite_tool_input(block: dict[str, Any], book: ChannelBook, where: tuple[object, ...]) -> Any:
@@ -140,11 +191,44 @@ class AnthropicStream:
         self._delta_types: dict[int, str] = {}  # block index -> its delta type
         self._as: type = bytes  # what the stream's items are: bytes, str or dict
         self._citations = 0
+        self._other_count = 0  # keys of their own checked so far, each its own channel
 
     # -- one event --------------------------------------------------------------------------------------
 
     def _event(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
         """The events to send for one event, or None when it goes out unchanged."""
+        checked = self._without_other_texts(event)
+        replaced = self._known_event(checked)
+        return [checked] if replaced is None and checked is not event else replaced
+
+    def _without_other_texts(self, event: dict[str, Any]) -> dict[str, Any]:
+        """``event`` without the keys (its own, its block's, delta's or message's) that are not read elsewhere
+        and hold text a transform would change: each arrives whole, and is checked on its own."""
+        event_type = event.get("type")
+        if not isinstance(event_type, str) or event_type not in _EVENT_KEYS:
+            return event
+        new = self._checked(event, _EVENT_KEYS[event_type])
+        delta_keys = _DELTA_KEYS if event_type == "content_block_delta" else _MESSAGE_DELTA_KEYS
+        for key, known in (("delta", delta_keys), ("content_block", _BLOCK_KEYS), ("message", _MESSAGE_KEYS)):
+            inner = new.get(key)
+            if isinstance(inner, dict):
+                checked = self._checked(inner, known)
+                if checked is not inner:
+                    new = {**new, key: checked}
+        return new
+
+    def _checked(self, holder: dict[str, Any], known: frozenset[str]) -> dict[str, Any]:
+        dropped = []
+        for key in _others(holder, known):
+            value = holder[key]
+            texts = [key, value] if isinstance(value, str) else [key, *(f.text for f in object_fields(holder, key, ""))]
+            self._other_count += 1
+            where = ("other", self._other_count)
+            if any(self._book.apply("provider_field", 0, (*where, n), text) != text for n, text in enumerate(texts)):
+                dropped.append(key)
+        return {key: value for key, value in holder.items() if key not in dropped} if dropped else holder
+
+    def _known_event(self, event: dict[str, Any]) -> list[dict[str, Any]] | None:
         event_type = event.get("type")
         if event_type == "content_block_delta":
             delta = event.get("delta") or {}

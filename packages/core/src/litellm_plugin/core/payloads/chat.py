@@ -198,6 +198,20 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
                 yield identifier_field("tool_definition", holder["name"], "tool name")
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
+            if holder is not tool or tool.get("type") in _USER_TOOL_TYPES:
+                yield from _other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
+
+
+# Tools the caller defines (a function, a custom tool; Anthropic's carry no type): a provider sends their
+# definition as it is, and a chat template shows all of it to the model (``input_examples``, a key of its own).
+# A built-in tool's other keys are its settings (``search_context_size``, MCP server URLs): not read.
+_USER_TOOL_TYPES = frozenset({None, "function", "custom"})
+_TOOL_KEYS_HANDLED = frozenset(
+    {
+        "type", "function", "custom", "name", "description", "server_description", "parameters", "input_schema",
+        "strict", "cache_control", "format", "defer_loading",
+    }
+)  # fmt: skip
 
 
 def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -219,9 +233,12 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         if isinstance(message.get("function_call"), dict):
             yield from _arguments_fields(message["function_call"])
             yield from _names_in(message["function_call"], "tool_arguments")
+            yield from _other_strings(message["function_call"], _CALL_KEYS_HANDLED, "tool_arguments")
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
+            if isinstance(block, dict):
+                yield from _other_strings(block, _THINKING_KEYS_HANDLED, "message")
         yield from _other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
@@ -255,14 +272,26 @@ def _names_in(value: Any, kind: str) -> Iterator[TextField]:
 def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
     """Arguments of an assistant message's function tool calls (JSON) and input of its custom tool calls."""
     for call in dict_items(sequence_at(message, "tool_calls", "an assistant message's tool calls") or []):
-        function = call.get("function") if isinstance(call, dict) else None
+        if not isinstance(call, dict):
+            continue
+        function = call.get("function")
         if isinstance(function, dict):
             yield from _arguments_fields(function)
             if isinstance(function.get("name"), str):
                 yield identifier_field("tool_arguments", function["name"], "tool name")
-        custom = call.get("custom") if isinstance(call, dict) else None
+            yield from _other_strings(function, _CALL_KEYS_HANDLED, "tool_arguments")
+        custom = call.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
+        if isinstance(custom, dict):
+            yield from _other_strings(custom, _CALL_KEYS_HANDLED, "tool_arguments")
+        yield from _other_strings(call, _CALL_KEYS_HANDLED, "tool_arguments")
+
+
+# A tool call's, or its function's, keys read above or opaque (ids); like a message's, any other key is sent
+# to the provider as given. A thinking block's signature and redacted data are opaque too.
+_CALL_KEYS_HANDLED = frozenset({"id", "type", "index", "function", "custom", "name", "arguments", "input"})
+_THINKING_KEYS_HANDLED = frozenset({"type", "thinking", "signature", "data", "cache_control"})
 
 
 def _arguments_fields(function: dict[str, Any]) -> Iterator[TextField]:
@@ -435,7 +464,77 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         # Usually empty: the message's from the fields read above, the choice's straight from its own.
         _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
         _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
+        _rewrite_other_fields(message, _other_fields(values), book, reply)
+        _rewrite_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), book, reply)
+    _rewrite_other_fields(response, _other_fields(field_values(response), _TOP_FIELDS_UNREAD), book, 0)
     return response
+
+
+# A reply message's or delta's fields read above, or with no text (``images`` are pictures): any other field
+# (``reasoning_items``, whose summaries are reasoning text, or one a provider added) reaches the caller as it is.
+_REPLY_FIELDS_READ = frozenset(
+    {
+        "content", "role", "tool_calls", "function_call", "reasoning_content", "refusal", "thinking_blocks",
+        "annotations", "audio", "images", "provider_specific_fields",
+    }
+)  # fmt: skip
+
+
+# A choice's fields read elsewhere, and a reply's (or chunk's) that hold no model text, or are documented as
+# unread (``citations``: URLs). Any other (Perplexity's ``search_results``, a provider's own) is read.
+_CHOICE_FIELDS_READ = frozenset({"index", "delta", "message", "finish_reason", "logprobs", "provider_specific_fields"})
+_TOP_FIELDS_UNREAD = frozenset(
+    {"id", "created", "model", "object", "system_fingerprint", "choices", "usage", "citations", "service_tier"}
+)
+
+
+def _other_fields(values: dict[str, Any], known: frozenset[str] = _REPLY_FIELDS_READ) -> list[tuple[str, Any]]:
+    """The fields of a reply message or delta (or choice, or reply: ``known``) not read elsewhere that hold
+    text (strings, or containers); private ones (``_hidden_params``) never reach the caller."""
+    return [
+        (key, value)
+        for key, value in values.items()
+        if isinstance(key, str)
+        and key not in known
+        and not key.startswith("_")
+        and isinstance(value, (str, dict, list))
+    ]
+
+
+def _drop_field(owner: Any, key: str) -> None:
+    """Take a field out of a message or delta (a declared one becomes None: LiteLLM leaves unset ones out)."""
+    extra = getattr(owner, "__pydantic_extra__", None)
+    if isinstance(owner, dict):
+        owner.pop(key, None)
+    elif isinstance(extra, dict) and key in extra and key not in type(owner).model_fields:
+        del extra[key]
+    else:
+        setattr(owner, key, None)
+
+
+def _field_texts(key: str, value: Any) -> tuple[dict[str, Any], list[TextField]]:
+    """``value``'s strings (keys included), each settable in a holder ``{key: value}`` (in place for containers)."""
+    holder = {key: value}
+    if isinstance(value, str):
+        return holder, [TextField("provider_field", value, setter(holder, key))]
+    return holder, list(object_fields(holder, key, "provider_field"))
+
+
+def _rewrite_other_fields(owner: Any, others: list[tuple[str, Any]], book: ChannelBook, reply: int) -> None:
+    """Every string of ``others`` (``_other_fields`` of ``owner``: a message, choice or reply), rewritten in
+    place like ``provider_specific_fields``; a field whose own name a transform would change goes."""
+    place = type(owner).__name__
+    for key, value in others:
+        if book.apply("provider_field", reply, ("other", place, key, "name"), key) != key:
+            _drop_field(owner, key)
+            continue
+        holder, fields = _field_texts(key, value)
+        for index, field in enumerate(fields):
+            out = book.apply("provider_field", reply, ("other", place, key, index), field.text)
+            if out != field.text:
+                field.set(out)
+        if holder[key] is not value:
+            set_field(owner, key, holder[key])
 
 
 _PROVIDER_FIELDS = "provider_specific_fields"
@@ -467,6 +566,7 @@ class ChatStream:
         self._logprobs = LogprobsCheck(self._book)
         self._transcripts: dict[int, str] = {}  # reply -> the transcript streamed so far
         self._annotations = 0
+        self._others = 0  # other delta fields seen, each checked as its own channel
         self._last: ModelResponseStream | None = None
 
     def rewrite(self, chunk: ModelResponseStream) -> list[Any]:
@@ -507,6 +607,7 @@ class ChatStream:
             self._check_extras(choice, values, reply)
             if choice.finish_reason is not None:
                 self._flush_choice(delta, reply)
+        self._check_other_fields(chunk, _other_fields(field_values(chunk), _TOP_FIELDS_UNREAD), 0)
         return [chunk]
 
     def _check_extras(self, choice: Any, values: dict[str, Any], reply: int) -> None:
@@ -525,6 +626,20 @@ class ChatStream:
             choice.logprobs = None
         self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
         self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
+        self._check_other_fields(choice.delta, _other_fields(values), reply)
+        self._check_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), reply)
+
+    def _check_other_fields(self, owner: Any, others: list[tuple[str, Any]], reply: int) -> None:
+        """A delta's, choice's or chunk's other fields (``reasoning_items``, ``search_results``, a provider's
+        own), each arriving whole in its chunk: every string checked on its own, and the field dropped from the
+        chunk when the transform changes any."""
+        for key, value in others:
+            self._others += 1
+            texts = [key, *(field.text for field in _field_texts(key, value)[1])]
+            for index, text in enumerate(texts):
+                if self._book.apply("provider_field", reply, ("other", self._others, index), text) != text:
+                    _drop_field(owner, key)
+                    break
 
     def _check_provider_fields(self, owner: Any, fields: Any, place: str, reply: int) -> None:
         """A chunk's ``provider_specific_fields`` arrive in pieces (a raw reasoning copy) that cannot be held

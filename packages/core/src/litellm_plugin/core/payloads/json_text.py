@@ -35,6 +35,9 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
 
 def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextField]:
     """A field for every string inside ``value`` (keys included); ``put`` stores a changed copy of ``value``."""
+    if isinstance(value, tuple):  # LiteLLM sends it as a JSON list: a list, which can be changed in place
+        value = list(value)
+        put(value)
     if isinstance(value, str):
         yield TextField(kind, value, put)
     elif isinstance(value, list):
@@ -74,11 +77,17 @@ def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
 
 _SCHEMA_TEXT_KEYS = frozenset({"description", "title"})
 # Sample values the model reads with the schema (prose as often as not): every string in them.
-_SCHEMA_VALUE_KEYS = frozenset({"examples", "default"})
+_SCHEMA_VALUE_KEYS = frozenset({"examples", "example", "default"})
 # Keywords whose value maps names to schemas: there a key is a property name, never a keyword.
 _SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs", "definitions", "dependentSchemas"})
 # Values the model must produce as they are: read, never changed (see ``identifier_field``).
-_SCHEMA_FIXED = {"enum": "schema enum value", "const": "schema const value", "required": "schema property name"}
+_SCHEMA_FIXED = {
+    "enum": "schema enum value",
+    "const": "schema const value",
+    "required": "schema property name",
+    "dependentRequired": "schema property name",
+    "propertyOrdering": "schema property name",  # Gemini's
+}
 # String-valued keywords that say how the schema is built, not what it means: not read.
 _SCHEMA_STRUCTURE = frozenset(
     {
@@ -88,18 +97,46 @@ _SCHEMA_STRUCTURE = frozenset(
 )  # fmt: skip
 
 
-def _schema_texts(schema: Any, kind: str, *, names: bool = False) -> Iterator[TextField]:
+# Every keyword of JSON Schema (2020-12 and draft 7) and of the OpenAPI and Gemini dialects providers take. Any
+# other key of a schema is a name the model reads in the schema (``"x-note": ...``): read, never changed.
+_SCHEMA_KEYWORDS = (
+    _SCHEMA_TEXT_KEYS
+    | _SCHEMA_VALUE_KEYS
+    | _SCHEMA_MAPS
+    | _SCHEMA_FIXED.keys()
+    | _SCHEMA_STRUCTURE
+    | {
+        "$comment", "$vocabulary", "$recursiveRef", "$recursiveAnchor", "items", "prefixItems", "additionalItems",
+        "contains", "minContains", "maxContains", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength",
+        "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minProperties",
+        "maxProperties", "additionalProperties", "propertyNames", "unevaluatedProperties", "unevaluatedItems",
+        "dependencies", "allOf", "anyOf", "oneOf", "not", "if", "then", "else", "readOnly", "writeOnly",
+        "deprecated", "contentSchema", "nullable", "discriminator", "xml", "externalDocs", "strict",
+    }
+)  # fmt: skip
+
+
+def _schema_texts(schema: Any, kind: str, *, names: bool = False, structure: bool = False) -> Iterator[TextField]:
     """The strings of a JSON Schema the model reads. Its prose (every ``description`` and ``title``, the strings
     of ``examples`` and ``default``, and of keywords we do not know) can be changed; its names (property names,
-    ``enum``, ``const``, ``required``) are read but never changed, so a changed schema is still the same schema.
-    ``names``: ``schema`` maps property names to schemas."""
+    ``enum``, ``const``, ``required``, and keywords we do not know) are read but never changed, so a changed
+    schema is still the same schema. ``names``: ``schema`` maps property names to schemas. ``structure``: a
+    list under a structure keyword (``"type": ["string", "null"]``), whose strings are not read. A string where
+    a schema belongs (``"anyOf": ["..."]``, a property given as a string) is read as prose: a provider sends
+    the schema as it is."""
     if isinstance(schema, dict):
         for key, value in schema.items():
             if names:
                 if isinstance(key, str):
                     yield identifier_field(kind, key, "schema property name")
-                yield from _schema_texts(value, kind)
-            elif key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
+                if isinstance(value, str):
+                    yield TextField(kind, value, setter(schema, key))
+                else:
+                    yield from _schema_texts(value, kind)
+                continue
+            if isinstance(key, str) and key not in _SCHEMA_KEYWORDS:
+                yield identifier_field(kind, key, "schema keyword")
+            if key in _SCHEMA_TEXT_KEYS and isinstance(value, str):
                 yield TextField(kind, value, setter(schema, key))
             elif key in _SCHEMA_VALUE_KEYS:
                 yield from _leaves(value, setter(schema, key), kind)
@@ -109,10 +146,14 @@ def _schema_texts(schema: Any, kind: str, *, names: bool = False) -> Iterator[Te
                 if key not in _SCHEMA_STRUCTURE:  # ``$comment``, a provider's own keyword: read as prose
                     yield TextField(kind, value, setter(schema, key))
             else:
-                yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS)
+                yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS, structure=key in _SCHEMA_STRUCTURE)
     elif isinstance(schema, list):
-        for item in schema:
-            yield from _schema_texts(item, kind)
+        for index, item in enumerate(schema):
+            if isinstance(item, str):
+                if not structure:
+                    yield TextField(kind, item, setter(schema, index))
+            else:
+                yield from _schema_texts(item, kind, structure=structure)
 
 
 def _fixed_strings(value: Any, kind: str, what: str) -> Iterator[TextField]:
@@ -130,9 +171,12 @@ def _fixed_strings(value: Any, kind: str, what: str) -> Iterator[TextField]:
 
 
 def schema_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
-    """Fields for the prose of the JSON Schema held in ``owner[name]`` (a tool's parameters), changed in place."""
+    """Fields for the prose of the JSON Schema held in ``owner[name]`` (a tool's parameters), changed in place.
+    A string there is not a schema, but a provider sends it as it is: read as prose."""
     value = owner.get(name) if isinstance(owner, dict) else None
-    if isinstance(value, (dict, list)):
+    if isinstance(value, str):
+        yield TextField(kind, value, setter(owner, name))
+    elif isinstance(value, (dict, list)):
         yield from _schema_texts(value, kind)
 
 

@@ -15,6 +15,7 @@ from litellm_plugin.core.payloads.base import (
     TransformFor,
     optional_field,
     sequence_at,
+    set_field,
     setter,
 )
 
@@ -49,6 +50,9 @@ def rewrite_response(response: TextCompletionResponse, transform_for: TransformF
     for choice in response.choices:
         if isinstance(choice.text, str) and choice.text:
             choice.text = book.apply("text", choice.index, (), choice.text)
+        reasoning = optional_field(choice, _REASONING)
+        if isinstance(reasoning, str) and reasoning:
+            set_field(choice, _REASONING, book.apply("reasoning", choice.index, (), reasoning))
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not logprobs_check.keep(choice.index, logprobs):
             choice.logprobs = None
@@ -70,10 +74,21 @@ class TextCompletionStream:
                 out = (out or "") + self._book.flush("text", choice.index, ())
             if out != text:
                 choice.text = out
+            self._rewrite_reasoning(choice)
             logprobs = optional_field(choice, "logprobs")
             if logprobs is not None and not self._logprobs.keep_piece(choice.index, logprobs):
                 choice.logprobs = None
         return [chunk]
+
+    def _rewrite_reasoning(self, choice: Any) -> None:
+        """A chunk's ``reasoning_content`` (LiteLLM copies a chat stream's reasoning there), its own channel."""
+        reasoning = optional_field(choice, _REASONING)
+        out = self._book.feed("reasoning", choice.index, (), reasoning) if isinstance(reasoning, str) else reasoning
+        if choice.finish_reason is not None:
+            tail = self._book.flush("reasoning", choice.index, ())
+            out = (out or "") + tail if tail else out
+        if out != reasoning:
+            set_field(choice, _REASONING, out)
 
     def finish(self) -> list[Any]:
         tails = self._book.pending()
@@ -81,5 +96,13 @@ class TextCompletionStream:
             return []
         last = self._last
         closing = TextCompletionResponse(id=last.id if last is not None else None, model=last.model if last else None)
-        closing.choices = [TextChoices(index=channel.reply, text=tail) for channel, tail in tails]
+        closing.choices = [
+            TextChoices(index=channel.reply, text=tail)
+            if channel.kind == "text"
+            else TextChoices(index=channel.reply, text="", reasoning_content=tail)
+            for channel, tail in tails
+        ]
         return [closing]
+
+
+_REASONING = "reasoning_content"

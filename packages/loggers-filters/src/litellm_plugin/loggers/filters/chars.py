@@ -58,10 +58,15 @@ def is_mark(char: str) -> bool:
     return unicodedata.category(char)[0] == "M"
 
 
+# Not whitespace to Unicode, but shown as a blank between words: BRAILLE PATTERN BLANK (a common stand-in
+# for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now".
+_BLANKS = frozenset("\u2800")
+
+
 def _classify(char: str) -> int:
     if _IGNORABLE.match(char):
         return DROP
-    if char.isspace():
+    if char.isspace() or char in _BLANKS:
         return SPACE
     decomposed = unicodedata.normalize("NFKD", char)
     attaches = (
