@@ -442,6 +442,11 @@ _NAMED: dict[str, tuple[str, dict[str, Any], str]] = {
         },
         "schema enum value",
     ),
+    "content part name": (
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "text", "text": "hi", "name": "spam"}]}]},
+        "content part name",
+    ),
     "anthropic tool_choice": (
         "anthropic_messages",
         {

@@ -752,3 +752,37 @@ def test_streamed_responses_server_tool_items_and_annotations_are_filtered(serve
     dumped = json.dumps([event.model_dump() for event in stream], default=str)
     assert "spam" not in dumped
     assert dumped.count("[FILTERED]") == 3
+
+
+def test_streamed_code_interpreter_code_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    """The code a code interpreter call runs streams as its own deltas and a done event (``code``): read like
+    the call's code in the finished item, a word split across deltas included."""
+    base, handler = server
+    item = {"type": "code_interpreter_call", "id": "ci", "status": "completed", "code": "print('spam')"}
+    item.update({"container_id": "c", "outputs": []})
+    created = json.loads(_responses_reply([]))
+    code_event = {"item_id": "ci", "output_index": 0}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": {**created, "status": "in_progress"}},
+        {"type": "response.code_interpreter_call_code.delta", "sequence_number": 1, **code_event, "delta": "print('sp"},
+        {"type": "response.code_interpreter_call_code.delta", "sequence_number": 2, **code_event, "delta": "am')"},
+        {
+            "type": "response.code_interpreter_call_code.done",
+            "sequence_number": 3,
+            **code_event,
+            "code": "print('spam')",
+        },
+        {"type": "response.output_item.done", "sequence_number": 4, "output_index": 0, "item": item},
+        {"type": "response.completed", "sequence_number": 5, "response": json.loads(_responses_reply([item]))},
+    ]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    received = [event.model_dump() for event in stream]
+    dumped = json.dumps(received, default=str)
+    assert "spam" not in dumped
+    deltas = "".join(e["delta"] for e in received if e["type"] == "response.code_interpreter_call_code.delta")
+    assert deltas == "print('[FILTERED]')"
+    done = [e for e in received if e["type"] == "response.code_interpreter_call_code.done"]
+    assert [e["code"] for e in done] == ["print('[FILTERED]')"]

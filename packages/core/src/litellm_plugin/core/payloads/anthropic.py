@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor, identifier_field
+from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
 from litellm_plugin.core.payloads.chat import content_fields, messages_of, tool_choice_fields, tool_definition_fields
 from litellm_plugin.core.payloads.json_text import object_fields
 
@@ -25,9 +25,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         blocks = message.get("content")
         for block in blocks if isinstance(blocks, list) else ():
             if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
-                yield from object_fields(block, "input", "tool_arguments")
-                if isinstance(block.get("name"), str):
-                    yield identifier_field("tool_arguments", block["name"], "tool name")
+                yield from object_fields(block, "input", "tool_arguments")  # its name: read with the content
     yield from tool_definition_fields(data, "tools")
     yield from tool_choice_fields(data)
 

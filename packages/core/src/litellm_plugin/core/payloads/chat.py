@@ -77,6 +77,9 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     """One content part or block: its text, thinking, refusal, nested content, and the text a document or
     search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat)."""
     _check_part_shape(part, kind)
+    if isinstance(part.get("name"), str):  # a tool_use block's tool; on another part, a name sent on as given
+        what = "tool name" if part.get("type") in _TOOL_USE_PARTS else "content part name"
+        yield identifier_field(kind, part["name"], what)
     if isinstance(part.get("text"), str):
         yield TextField(kind, part["text"], setter(part, "text"), group)
     for key in ("thinking", "refusal", "title", "context"):
@@ -152,6 +155,7 @@ def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = ""
 _MESSAGE_KEYS_HANDLED = frozenset(
     {"role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks"}
 )
+_TOOL_USE_PARTS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 _PART_KEYS_HANDLED = frozenset(
     {
         "type", "text", "thinking", "refusal", "title", "context", "content", "citations", "file", "file_data",

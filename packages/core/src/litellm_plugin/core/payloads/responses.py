@@ -360,6 +360,13 @@ _DELTAS: dict[str, tuple[ChannelKind, Callable[[Any], tuple[object, ...]], str, 
         "input",
         False,
     ),
+    "response.code_interpreter_call_code.delta": (  # the code a code interpreter call runs, as the item's ``code``
+        "tool_arguments",
+        lambda e: ("c", e.output_index),
+        "response.code_interpreter_call_code.done",
+        "code",
+        False,
+    ),
     "response.reasoning_summary_text.delta": (
         "reasoning",
         lambda e: ("s", e.output_index, getattr(e, "summary_index", 0)),
@@ -386,7 +393,7 @@ _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "respo
 _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
-_TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input")
+_TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input", "code")
 
 
 def _event_type(event: Any) -> str | None:
