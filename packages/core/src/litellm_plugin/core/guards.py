@@ -63,7 +63,7 @@ def handled_call_types(interceptor: Any) -> frozenset[CallType]:
     what it saw): an instance value that is not a set of call types (what the constructor stores) is the
     author's, and the class's declaration applies."""
     value = interceptor.call_types
-    if type(value) is frozenset and value <= ALL_CALL_TYPES:
+    if type(value) is frozenset:  # what the constructor and the class check store (hot paths test this inline)
         return value
     # A set, list or tuple of our names set on the instance is a declaration too (it worked as one before):
     # treating it as the author's data would silently skip the interceptor where it declared itself.
@@ -154,9 +154,10 @@ HookFn = Callable[..., Any]
 def _runs_on(self: BaseCustomLogger, call_type: object) -> bool:
     """Known call types run the interceptors that declare them. One that claims every call type also meets
     call types and shapes this library does not know, so that a security interceptor fails closed there."""
-    if call_type is None:
-        return handled_call_types(self) >= ALL_CALL_TYPES
-    return call_type in handled_call_types(self)
+    declared = self.call_types
+    if type(declared) is not frozenset:
+        declared = handled_call_types(self)
+    return declared >= ALL_CALL_TYPES if call_type is None else call_type in declared
 
 
 # The interceptors whose request hook LiteLLM's proxy ran, on a call type we cannot read, for the request the
@@ -182,7 +183,10 @@ def _guard_pre(fn: HookFn) -> HookFn:
         self: BaseCustomLogger, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any, **kwargs: Any
     ) -> Any:
         # The engine passes one of our own names: found in ``call_types`` without a further Python call.
-        known = type(call_type) is str and call_type in handled_call_types(self)
+        declared = self.call_types
+        if type(declared) is not frozenset:
+            declared = handled_call_types(self)
+        known = type(call_type) is str and call_type in declared
         if not known:
             normalized = normalize_call_type(call_type)
             if not _runs_on(self, normalized):

@@ -591,7 +591,16 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         observers.sync_observer_lists(active, BaseCustomLogger)
         if not readable:
             return _claiming_every_call(active, call_type, kwargs), inner, None
-        return [i for i in active if call_type in handled_call_types(i)], inner, None
+        # The declared call types inline (a frozenset: see ``handled_call_types``): this runs per interceptor per call.
+        return (
+            [
+                i
+                for i in active
+                if call_type in (ct if type(ct := i.call_types) is frozenset else handled_call_types(i))
+            ],
+            inner,
+            None,
+        )
 
     @contextlib.contextmanager
     def deployment_call(router_call: _RouterCall | None, kwargs: dict[str, Any]) -> Iterator[None]:

@@ -468,9 +468,12 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
         # Usually empty: the message's from the fields read above, the choice's straight from its own.
         _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
         _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
-        _rewrite_other_fields(message, _other_fields(values), book, reply)
-        _rewrite_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), book, reply)
-    _rewrite_other_fields(response, _other_fields(field_values(response), _TOP_FIELDS_UNREAD), book, 0)
+        if not values.keys() <= _REPLY_FIELDS_READ and (others := _other_fields(values)):  # the test in C first
+            _rewrite_other_fields(message, others, book, reply)
+        if others := _other_fields(choice, _CHOICE_FIELDS_READ):
+            _rewrite_other_fields(choice, others, book, reply)
+    if others := _other_fields(response, _TOP_FIELDS_UNREAD):
+        _rewrite_other_fields(response, others, book, 0)
     return response
 
 
@@ -488,13 +491,27 @@ _REPLY_FIELDS_READ = frozenset(
 # unread (``citations``: URLs). Any other (Perplexity's ``search_results``, a provider's own) is read.
 _CHOICE_FIELDS_READ = frozenset({"index", "delta", "message", "finish_reason", "logprobs", "provider_specific_fields"})
 _TOP_FIELDS_UNREAD = frozenset(
-    {"id", "created", "model", "object", "system_fingerprint", "choices", "usage", "citations", "service_tier"}
-)
+    {
+        "id", "created", "model", "object", "system_fingerprint", "choices", "usage", "citations", "service_tier",
+        "_response_ms", "_hidden_params", "_response_headers",
+    }
+)  # fmt: skip
 
 
-def _other_fields(values: dict[str, Any], known: frozenset[str] = _REPLY_FIELDS_READ) -> list[tuple[str, Any]]:
+def _other_fields(source: Any, known: frozenset[str] = _REPLY_FIELDS_READ) -> list[tuple[str, Any]]:
     """The fields of a reply message or delta (or choice, or reply: ``known``) not read elsewhere that hold
-    text (strings, or containers); private ones (``_hidden_params``) never reach the caller."""
+    text (strings, or containers); private ones (``_hidden_params``) never reach the caller. ``source``: the
+    fields (a dict, as ``field_values`` gives them) or the object."""
+    values = source if isinstance(source, dict) else getattr(source, "__dict__", None)
+    # The usual case, decided in C without copying the fields: this runs for every reply and chunk.
+    if (
+        type(values) is dict
+        and values.keys() <= known
+        and (values is source or not (extra := getattr(source, "__pydantic_extra__", None)) or extra.keys() <= known)
+    ):
+        return []
+    if values is not source:
+        values = field_values(source)
     return [
         (key, value)
         for key, value in values.items()
@@ -611,7 +628,8 @@ class ChatStream:
             self._check_extras(choice, values, reply)
             if choice.finish_reason is not None:
                 self._flush_choice(delta, reply)
-        self._check_other_fields(chunk, _other_fields(field_values(chunk), _TOP_FIELDS_UNREAD), 0)
+        if others := _other_fields(chunk, _TOP_FIELDS_UNREAD):
+            self._check_other_fields(chunk, others, 0)
         return [chunk]
 
     def _check_extras(self, choice: Any, values: dict[str, Any], reply: int) -> None:
@@ -630,8 +648,10 @@ class ChatStream:
             choice.logprobs = None
         self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
         self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
-        self._check_other_fields(choice.delta, _other_fields(values), reply)
-        self._check_other_fields(choice, _other_fields(field_values(choice), _CHOICE_FIELDS_READ), reply)
+        if not values.keys() <= _REPLY_FIELDS_READ and (others := _other_fields(values)):  # the test in C first
+            self._check_other_fields(choice.delta, others, reply)
+        if others := _other_fields(choice, _CHOICE_FIELDS_READ):
+            self._check_other_fields(choice, others, reply)
 
     def _check_other_fields(self, owner: Any, others: list[tuple[str, Any]], reply: int) -> None:
         """A delta's, choice's or chunk's other fields (``reasoning_items``, ``search_results``, a provider's
