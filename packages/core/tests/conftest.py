@@ -73,6 +73,7 @@ def global_registry(monkeypatch: pytest.MonkeyPatch) -> Iterator[PluginRegistry]
     """A fresh process-wide registry for tests of the module-level helpers, emptied afterwards."""
     fresh = PluginRegistry()
     monkeypatch.setattr(registry_module, "_registry", fresh)
+    monkeypatch.setattr(registry_module, "_initialized_once", False)
     yield fresh
     for name in fresh.list_providers():
         fresh.unregister(name)

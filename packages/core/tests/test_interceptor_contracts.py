@@ -7,6 +7,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import (
@@ -205,3 +206,25 @@ def test_hooks_from_a_mixin_are_checked_too() -> None:
 
         class FromMixin(_SyncHookMixin, BaseCustomLogger):
             pass
+
+
+@pytest.mark.usefixtures("clean_callbacks")
+def test_an_interceptor_class_in_litellm_callbacks_is_reported() -> None:
+    """``litellm.callbacks = [MyFilter]`` (the class, not an instance) is never called: said, once per class,
+    instead of leaving the filter silently off. LiteLLM's own loggers and instances are not warned about."""
+
+    class Forgotten(BaseCustomLogger):
+        async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+            return data
+
+    litellm.callbacks = [Forgotten, CustomLogger()]
+    messages = [{"role": "user", "content": "hi"}]
+    with pytest.warns(InterceptorDefinitionWarning, match=r"holds the class Forgotten.*Forgotten\(\)"):
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")  # once per class
+        litellm.callbacks = [Forgotten(), CustomLogger()]
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import Any
 
@@ -12,12 +13,14 @@ from litellm.types.llms.custom_llm import CustomLLMItem
 from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import (
+    BaseCustomLogger,
     BaseCustomProvider,
     DuplicateProviderError,
     InvalidProviderError,
     InvalidProviderNameError,
     PluginRegistry,
     ProviderNotFoundError,
+    ProviderNotRoutableError,
     ProviderRegistrationError,
     get_provider,
     get_registry,
@@ -215,3 +218,35 @@ def test_global_helpers(global_registry: PluginRegistry) -> None:
     assert get_provider("reg_global") is instance
     assert initialize_plugins(discover=False) == ["reg_global"]
     assert _ask("reg_global") == "pong"
+
+
+def test_a_provider_registered_after_initialize_plugins_is_routable_at_once(global_registry: PluginRegistry) -> None:
+    """Before, a registration after ``initialize_plugins()`` needed a second call, or LiteLLM answered "LLM
+    Provider NOT provided"."""
+    initialize_plugins(discover=False)
+    register_provider("reg_later", Answer)
+    assert _ask("reg_later") == "pong"
+
+
+class _AnyInterceptor(BaseCustomLogger):
+    """Defined so the engine is installed, as it is in any program with an interceptor."""
+
+
+@pytest.mark.parametrize("call", ["sync", "async"])
+def test_a_registered_provider_never_initialized_is_named_in_the_error(
+    global_registry: PluginRegistry, call: str
+) -> None:
+    register_provider("reg_forgot", Answer)
+
+    def ask() -> object:
+        if call == "sync":
+            return litellm.completion(model="reg_forgot/m", messages=MESSAGES)
+        return asyncio.run(litellm.acompletion(model="reg_forgot/m", messages=MESSAGES))
+
+    with pytest.raises(ProviderNotRoutableError, match=r"'reg_forgot' is registered.*call initialize_plugins\(\)"):
+        ask()
+    with pytest.raises(litellm.BadRequestError) as unknown:  # not ours: LiteLLM's error as it is
+        litellm.completion(model="reg_nobody/m", messages=MESSAGES)
+    assert not isinstance(unknown.value, ProviderNotRoutableError)
+    initialize_plugins(discover=False)
+    assert _ask("reg_forgot") == "pong"

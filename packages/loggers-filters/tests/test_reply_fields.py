@@ -758,7 +758,7 @@ def test_streamed_code_interpreter_code_is_filtered(server: tuple[str, type[_Ser
     """The code a code interpreter call runs streams as its own deltas and a done event (``code``): read like
     the call's code in the finished item, a word split across deltas included."""
     base, handler = server
-    item = {"type": "code_interpreter_call", "id": "ci", "status": "completed", "code": "print('spam')"}
+    item: dict[str, Any] = {"type": "code_interpreter_call", "id": "ci", "status": "completed", "code": "print('spam')"}
     item.update({"container_id": "c", "outputs": []})
     created = json.loads(_responses_reply([]))
     code_event = {"item_id": "ci", "output_index": 0}

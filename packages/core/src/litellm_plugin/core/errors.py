@@ -118,3 +118,12 @@ class UnchangeableRequestError(ValueError):
         self.what = what
         self.message = f"cannot change a {what}: the request would mean something else, so it was not sent"
         super().__init__(self.message)
+
+
+class ProviderNotRoutableError(litellm.BadRequestError):
+    """LiteLLM does not know a provider this library has (registered, or installed): it was never made routable,
+    which ``initialize_plugins()`` does. Raised in place of LiteLLM's "LLM Provider NOT provided"."""
+
+    def __init__(self, hint: str, *, model: str, cause: Exception) -> None:
+        first_line = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        super().__init__(message=f"{hint} (LiteLLM: {first_line})", model=model, llm_provider="litellm_plugin")

@@ -40,6 +40,7 @@ import logging
 import sys
 import threading
 import types
+import warnings
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
@@ -52,7 +53,8 @@ from litellm.types.guardrails import GuardrailEventHooks
 from litellm_plugin.core import observers, proxy_token_counts
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
-from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
+from litellm_plugin.core.contracts import InterceptorDefinitionWarning
+from litellm_plugin.core.errors import InterceptorRejectedError, ProviderNotRoutableError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
 from litellm_plugin.core.guards import (
     handled_call_types,
@@ -363,12 +365,32 @@ def is_installed() -> bool:
 def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
     """The interceptors of ``litellm.callbacks``, then of the call's ``callbacks=``, each once."""
     extra = kwargs.get("callbacks")
-    active = [c for c in litellm.callbacks if isinstance(c, BaseCustomLogger)]
+    callbacks = litellm.callbacks
+    active = [c for c in callbacks if isinstance(c, BaseCustomLogger)]
+    if len(active) < len(callbacks):  # something else is listed too: a class put there by mistake?
+        _warn_about_classes(callbacks)
     if extra:
         active.extend(c for c in extra if isinstance(c, BaseCustomLogger))
     if len(active) > 1 and len(set(map(id, active))) < len(active):  # the test runs in C: no Python call
         active = list({id(c): c for c in active}.values())  # in order of first appearance
     return active
+
+
+_warned_classes: set[type] = set()
+
+
+def _warn_about_classes(callbacks: Iterable[Any]) -> None:
+    """An interceptor class in ``litellm.callbacks`` (``[MyFilter]`` for ``[MyFilter()]``) is never called: said
+    once per class, rather than leaving a filter silently off (the proxy refuses such a config at startup)."""
+    for entry in callbacks:
+        if isinstance(entry, type) and issubclass(entry, BaseCustomLogger) and entry not in _warned_classes:
+            _warned_classes.add(entry)
+            warnings.warn(
+                f"litellm.callbacks holds the class {entry.__name__}, not an instance: its hooks never run; "
+                f"put an instance there: {entry.__name__}()",
+                InterceptorDefinitionWarning,
+                stacklevel=2,
+            )
 
 
 _Split = tuple[list[BaseCustomLogger], list[BaseCustomLogger], list[BaseCustomLogger], bool]
@@ -477,6 +499,18 @@ async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, 
     ]
     requests = _by_phase(active, data)[0]
     return await _apply_request(requests, data, call_type) if requests else data
+
+
+def _unrouted(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
+    """LiteLLM's "LLM Provider NOT provided" for a provider of ours that was never made routable, with the call
+    that is missing (``initialize_plugins()``) instead of LiteLLM's list of its own providers."""
+    if "LLM Provider NOT provided" not in str(exc):
+        return None
+    from litellm_plugin.core.registry import unrouted_provider_hint  # the registry is no concern of the hot path
+
+    model = kwargs.get("model", args[0] if args else None)
+    hint = unrouted_provider_hint(model)
+    return None if hint is None else ProviderNotRoutableError(hint, model=str(model), cause=exc)
 
 
 def _is_stream_type(cls: type) -> bool:
@@ -643,6 +677,11 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if stream is not None or not responses:
                     return stream if stream is not None else result
                 return await _apply_response(responses, data, result)
+            except litellm.BadRequestError as exc:
+                unrouted = None if is_router else _unrouted(exc, args, kwargs)
+                if unrouted is None:
+                    raise
+                raise unrouted from exc
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
                 if engine_phases.get() is not previous_phases:
@@ -675,6 +714,11 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if stream is not None or not responses:
                     return stream if stream is not None else result
                 return run_sync(_apply_response(responses, data, result))
+            except litellm.BadRequestError as exc:
+                unrouted = None if is_router else _unrouted(exc, args, kwargs)
+                if unrouted is None:
+                    raise
+                raise unrouted from exc
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 

@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 from dataclasses import dataclass
+from importlib.metadata import entry_points
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
@@ -266,9 +267,16 @@ def get_registry() -> PluginRegistry:
     return _registry
 
 
+_initialized_once = False  # ``initialize_plugins()`` has run: later registrations are routable at once
+
+
 def register_provider(name: str, provider: type[CustomLLM] | CustomLLM, *, replace: bool = False) -> CustomLLM:
-    """Register with the global registry (see ``PluginRegistry.register``)."""
-    return _registry.register(name, provider, replace=replace)
+    """Register with the global registry (see ``PluginRegistry.register``). After ``initialize_plugins()`` has
+    run once, the provider is routable at once (no second call to forget)."""
+    instance = _registry.register(name, provider, replace=replace)
+    if _initialized_once:
+        _registry.initialize_provider(_check_name(name))
+    return instance
 
 
 def get_provider(name: str) -> CustomLLM:
@@ -280,6 +288,29 @@ def initialize_plugins(*, discover: bool = True) -> list[str]:
     """Discover installed providers (unless ``discover=False`` or ``LITELLM_PLUGIN_DISABLE_DISCOVERY=1``),
     then make every globally registered provider routable in LiteLLM. Returns the active names.
     """
+    global _initialized_once
     if discover and not discovery_disabled():
         _registry.discover()
-    return _registry.initialize()
+    active = _registry.initialize()
+    _initialized_once = True
+    return active
+
+
+def unrouted_provider_hint(model: object) -> str | None:
+    """Why LiteLLM does not know ``model``'s provider, when it is one of ours: registered with the global
+    registry but never made routable, or installed but never discovered (``initialize_plugins()`` not called)."""
+    if not isinstance(model, str) or "/" not in model:
+        return None
+    name = model.split("/", 1)[0]
+    if any(isinstance(entry, dict) and entry.get("provider") == name for entry in litellm.custom_provider_map):
+        return None
+    if name in _registry.list_providers():
+        return (
+            f"provider {name!r} is registered but not routable yet: call initialize_plugins() "
+            f"(or get_registry().initialize_provider({name!r}))"
+        )
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name == name:
+            distribution = entry_point.dist.name if entry_point.dist is not None else "an installed distribution"
+            return f"provider {name!r} comes with {distribution}: call initialize_plugins() once before calling LiteLLM"
+    return None
