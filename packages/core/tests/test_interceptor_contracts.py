@@ -228,3 +228,29 @@ def test_an_interceptor_class_in_litellm_callbacks_is_reported() -> None:
         litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")  # once per class
         litellm.callbacks = [Forgotten(), CustomLogger()]
         litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")
+
+
+@pytest.mark.usefixtures("clean_callbacks")
+def test_a_modifying_interceptor_in_an_observer_list_is_reported() -> None:
+    """``litellm.success_callback = [MyModifier()]``: LiteLLM only calls observer hooks from there, so the
+    changes never happen. Said once, naming the list; an observing logger there is fine and not reported."""
+
+    class Modifying(BaseCustomLogger):
+        async def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+            return response
+
+    class Observing(BaseCustomLogger):
+        async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            return None
+
+    import warnings
+
+    messages = [{"role": "user", "content": "hi"}]
+    litellm.callbacks = [Observing()]  # an interceptor of ours in the list: the engine takes part in the call
+    litellm.success_callback = [Modifying(), Observing()]
+    with pytest.warns(InterceptorDefinitionWarning, match=r"Modifying is in litellm.success_callback") as caught:
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")
+    assert not [w for w in caught if "Observing" in str(w.message)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")  # once

@@ -21,12 +21,15 @@ from __future__ import annotations
 
 import threading
 import uuid
+import warnings
 from collections.abc import Hashable, Iterable
 from typing import Any
 
 import litellm
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
+
+from litellm_plugin.core.contracts import InterceptorDefinitionWarning
 
 __all__ = [
     "LIST_NAMES",
@@ -182,6 +185,30 @@ def _lists_intact() -> bool:
     return True
 
 
+_reported: set[int] = set()
+
+
+def _report_modifiers_listed_as_observers(base: type) -> None:
+    """An interceptor that changes requests or replies, put by the user into one of LiteLLM's observer lists
+    (``litellm.success_callback = [ResponseModifier()]``) and not into ``litellm.callbacks``: LiteLLM only
+    calls its observer hooks there, so its changes never happen. Said once per interceptor."""
+    from litellm_plugin.core.phases import phases  # it imports the logger, which imports this module
+
+    for name in LIST_NAMES:
+        for entry in _lists[name]:
+            if not isinstance(entry, base) or id(entry) in _reported or entry in litellm.callbacks:
+                continue
+            if any(phases(entry)):
+                _reported.add(id(entry))
+                kind = type(entry).__name__
+                warnings.warn(
+                    f"{kind} is in litellm.{name}, where LiteLLM only calls observer hooks: its request and reply "
+                    f"changes never run; put it in litellm.callbacks",
+                    InterceptorDefinitionWarning,
+                    stacklevel=4,
+                )
+
+
 def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     """Make LiteLLM's lists hold exactly the observing interceptors among ``active`` that the engine manages.
 
@@ -193,7 +220,8 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
     if key == _last_key and _lists_intact():
         return
     with _lock:
-        _ensure_lists()
+        if _ensure_lists():
+            _report_modifiers_listed_as_observers(base)
         _managed.clear()
         _managed.update((id(interceptor), interceptor) for interceptor in interceptors)
         where = {id(i): observer_lists(i, base) for i in interceptors}

@@ -16,9 +16,11 @@ import keyword
 import re
 import shutil
 import textwrap
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from importlib import resources
-from importlib.metadata import entry_points, metadata, requires, version
+from importlib.metadata import PackageNotFoundError, distribution, entry_points, metadata, requires, version
 from pathlib import Path, PurePosixPath
 from string import Template
 from typing import Literal, get_args
@@ -107,7 +109,7 @@ untyped_calls_exclude = ["litellm"]
 [[tool.mypy.overrides]]
 module = ["litellm", "litellm.*"]
 implicit_reexport = true
-"""
+$core_source"""
 
 
 class ScaffoldError(ValueError):
@@ -218,6 +220,7 @@ class PackageSpec:
             "litellm_requirement": litellm_requirement,
             "requires_python": requires_python,
             "entry_points": self._entry_points(),
+            "core_source": _local_core_source(),
         }
         values["development"] = self._development()
         values["tool_config"] = Template(
@@ -247,6 +250,24 @@ class PackageSpec:
         if self.workspace is not None:
             return self.folder.relative_to(self.workspace.root).as_posix()
         return self.folder.name
+
+
+def _local_core_source() -> str:
+    """Core as a uv source when it runs from a local folder (a clone: it is not on a package index yet), so a
+    standalone package resolves it the same way; nothing when core came from an index or a wheel file."""
+    try:
+        raw = distribution("litellm-plugin-core").read_text("direct_url.json")
+    except PackageNotFoundError:
+        return ""
+    info = json.loads(raw) if raw else {}
+    url = info.get("url", "") if isinstance(info, dict) else ""
+    if not url.startswith("file://"):
+        return ""
+    folder = Path(urllib.request.url2pathname(urllib.parse.urlparse(url).path))
+    if not (folder / "pyproject.toml").is_file():
+        return ""
+    editable = "true" if info.get("dir_info", {}).get("editable") else "false"
+    return f"\n[tool.uv.sources]\nlitellm-plugin-core = {{ path = {json.dumps(str(folder))}, editable = {editable} }}\n"
 
 
 def _core_requirements() -> tuple[str, str, str]:
