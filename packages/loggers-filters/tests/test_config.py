@@ -143,3 +143,21 @@ def test_request_logger_settings(kwargs: dict[str, Any], field: str) -> None:
 
 def test_request_logger_level_names() -> None:
     assert RequestLogger(level="debug").config.level == 10
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [("blocked_word", "blocked_words"), ("replacment", "replacement"), ("filter_request", "filter_requests")],
+)
+def test_a_misspelt_parameter_names_the_one_meant(typo: str, meant: str) -> None:
+    misspelt: dict[str, Any] = {typo: "x"}
+    with pytest.raises(ValidationError, match=rf"{typo}\n.*did you mean {meant}\?"):
+        ContentFilter(blocked_words=["spam"], **misspelt)
+    # In the proxy (built from a `guardrails:` entry) the same typo stops it, saying the same.
+    with pytest.raises(ContentFilterConfigError, match=rf"did you mean {meant}\?"):
+        ContentFilter(blocked_words=["spam"], guardrail="litellm_plugin.loggers.filters.ContentFilter", **misspelt)
+
+
+def test_an_unknown_parameter_with_no_close_name_is_refused_as_before() -> None:
+    with pytest.raises(ValidationError, match=r"zzzz\n  Extra inputs are not permitted \[type=extra_forbidden"):
+        ContentFilter(blocked_words=["spam"], zzzz=1)

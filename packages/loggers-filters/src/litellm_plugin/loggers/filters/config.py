@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import json
 import logging
@@ -18,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from litellm_plugin.loggers.filters.matcher import WordMatcher
 from litellm_plugin.loggers.filters.normalize import normalize_phrase
@@ -29,6 +31,7 @@ __all__ = [
     "GuardrailMode",
     "RequestLoggerConfig",
     "ResponseModifierConfig",
+    "suggest_known_names",
 ]
 
 Action = Literal["mask", "block"]
@@ -253,3 +256,24 @@ class RequestLoggerConfig(BaseModel):
     _level = field_validator("level", mode="before")(_level)
     _one_or_many = field_validator("redact_keys", mode="before")(_one_or_many)
     _not_bool = field_validator("max_text_chars", mode="before")(_not_bool)
+
+
+def suggest_known_names(error: ValidationError, model: type[BaseModel]) -> ValidationError:
+    """``error`` with the closest known parameter named for each unknown one (``blocked_word`` → did you mean
+    ``blocked_words``?); ``error`` itself when there is nothing to suggest."""
+    known = list(model.model_fields)
+    details: list[InitErrorDetails] = []
+    suggested = False
+    for item in error.errors():
+        detail = InitErrorDetails(type=item["type"], loc=item["loc"], input=item["input"])
+        if "ctx" in item:
+            detail["ctx"] = item["ctx"]
+        close = difflib.get_close_matches(str(item["loc"][-1]), known, n=1) if item["loc"] else []
+        if item["type"] == "extra_forbidden" and close:
+            detail["type"] = PydanticCustomError(
+                "extra_forbidden", "Extra inputs are not permitted: did you mean {known}?", {"known": close[0]}
+            )
+            detail.pop("ctx", None)
+            suggested = True
+        details.append(detail)
+    return ValidationError.from_exception_data(error.title, details) if suggested else error

@@ -33,7 +33,7 @@ from litellm_plugin.core.payloads import (
 from litellm_plugin.core.phases import narrow
 from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request, runs_moderation_hook
 from litellm_plugin.core.text import TextTransform
-from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig
+from litellm_plugin.loggers.filters.config import Action, ContentFilterConfig, suggest_known_names
 from litellm_plugin.loggers.filters.matcher import WordMatch, apply_mask
 from litellm_plugin.loggers.filters.stream import StreamMatcher
 
@@ -124,12 +124,15 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         }
         try:
             self.config = ContentFilterConfig.model_validate(settings)
-        except ValidationError as error:
+        except ValidationError as invalid:
+            error = suggest_known_names(invalid, ContentFilterConfig)
             if any(key in _LITELLM_PARAMS for key in litellm_params):
                 # Built by the proxy from a `guardrails:` entry. LiteLLM starts the proxy *without* a guardrail
                 # whose constructor raises ValueError (which ValidationError is): refuse to start instead.
-                raise ContentFilterConfigError(guardrail_name, error) from error
-            raise
+                raise ContentFilterConfigError(guardrail_name, error) from invalid
+            if error is invalid:
+                raise
+            raise error from None
         self._matcher = self.config.matcher
         self._blocking = frozenset(self._matcher.key(word) for word, action in self.config.words() if action == "block")
         sides = self.config.sides()
