@@ -37,7 +37,7 @@ from litellm_plugin.core.payloads.chat import (
     tool_choice_fields,
     tool_definition_fields,
 )
-from litellm_plugin.core.payloads.json_text import json_fields
+from litellm_plugin.core.payloads.json_text import json_fields, object_fields
 
 __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_response"]
 
@@ -295,8 +295,58 @@ def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
 def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
     book = ChannelBook(transform_for)
     _rewrite_output(response, lambda kind, part, text, json: book.apply(kind, 0, part, text, json=json))
+    _rewrite_response_others(response, book)
     _check_output_logprobs(response, LogprobsCheck(book))
     return response
+
+
+# The fields of a Responses API reply read above, or with no text of the model's: identifiers, numbers, states,
+# and the request's own settings it repeats (read with the request). Any other is read: ``error`` (a provider's
+# message), the ``provider_specific_fields`` LiteLLM keeps for a provider it bridged (Anthropic's web search
+# results), a field a provider added.
+_RESPONSE_KEYS = frozenset(
+    {
+        "id", "object", "created_at", "completed_at", "model", "status", "output", "usage", "incomplete_details",
+        "parallel_tool_calls", "temperature", "top_p", "tool_choice", "tools", "max_output_tokens",
+        "max_tool_calls", "previous_response_id", "reasoning", "text", "truncation", "user", "store", "instructions",
+        "metadata", "background", "conversation", "prompt", "prompt_cache_key", "prompt_cache_retention",
+        "safety_identifier", "service_tier", "top_logprobs", "billing", "frequency_penalty", "presence_penalty",
+    }
+)  # fmt: skip
+
+
+def _rewrite_response_others(response: Any, book: ChannelBook) -> None:
+    """Every string under the fields of a reply (or a stream event's reply) not in ``_RESPONSE_KEYS``, each its
+    own channel, rewritten in place; a field whose own name a transform would change goes."""
+    values = field_values(response)
+    if values.keys() <= _RESPONSE_KEYS:  # the usual case
+        return
+    for key, value in list(values.items()):
+        if not isinstance(key, str) or key in _RESPONSE_KEYS or key.startswith("_"):
+            continue
+        if not isinstance(value, (str, dict, list)):
+            continue
+        if book.apply("provider_field", 0, ("reply", key, "name"), key) != key:
+            _drop_field(response, key)
+        elif isinstance(value, str):
+            new = book.apply("provider_field", 0, ("reply", key), value)
+            if new != value:
+                set_field(response, key, new)
+        else:
+            for index, field in enumerate(list(object_fields({key: value}, key, "provider_field"))):
+                out = book.apply("provider_field", 0, ("reply", key, index), field.text)
+                if out != field.text:
+                    field.set(out)
+
+
+def _drop_field(owner: Any, key: str) -> None:
+    extra = getattr(owner, "__pydantic_extra__", None)
+    if isinstance(owner, dict):
+        owner.pop(key, None)
+    elif isinstance(extra, dict) and key in extra:
+        del extra[key]
+    else:
+        setattr(owner, key, None)
 
 
 def _check_logprobs(holder: Any, check: LogprobsCheck, *, piece: bool = False) -> None:
@@ -390,6 +440,7 @@ _DELTA_CLASSES: dict[str, Any] = {
     "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
 }
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_REPLY_EVENTS = _WHOLE_RESPONSE | {"response.created", "response.in_progress", "response.queued"}
 _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
@@ -494,6 +545,8 @@ class ResponsesStream:
             _rewrite_item(event.item, event.output_index, self._settler(before))
             _check_item_logprobs(event.item, self._logprobs)
             return [*before, event]
+        if event_type in _REPLY_EVENTS:
+            _rewrite_response_others(field_value(event, "response"), self._book)
         if event_type in _WHOLE_RESPONSE or (
             event_type in ("response.created", "response.in_progress") and field_value(event.response, "output")
         ):
