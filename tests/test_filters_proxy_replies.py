@@ -160,3 +160,66 @@ def test_reply_fields_besides_the_output_are_filtered_in_a_stream(field: str, re
     assert response.status_code == 200, response.text
     assert "response.completed" in response.text
     assert "swordfish" not in response.text.lower()
+
+
+# Output items of built-in tools whose text sits in nested fields: what the model asked the tool to run, or
+# what the tool found.
+ITEMS: dict[str, dict[str, Any]] = {
+    "a patch's diff": {
+        "type": "apply_patch_call",
+        "id": "ap_1",
+        "call_id": "call_1",
+        "status": "completed",
+        "operation": {"type": "update_file", "path": "notes.md", "diff": "+swordfish"},
+    },
+    "a shell command": {
+        "type": "local_shell_call",
+        "id": "ls_1",
+        "call_id": "call_1",
+        "status": "completed",
+        "action": {"type": "exec", "command": ["echo", "swordfish"], "env": {}},
+    },
+    "an image's revised prompt": {
+        "type": "image_generation_call",
+        "id": "ig_1",
+        "status": "completed",
+        "result": "aGk=",
+        "revised_prompt": "a swordfish",
+    },
+    "the tools a tool search found": {
+        "type": "tool_search_output",
+        "id": "ts_1",
+        "call_id": "call_1",
+        "status": "completed",
+        "tools": [{"type": "function", "name": "f", "description": "finds swordfish", "parameters": {}}],
+    },
+    "a file search result's file name": {
+        "type": "file_search_call",
+        "id": "fs_1",
+        "status": "completed",
+        "queries": ["q"],
+        "results": [{"file_id": "file_1", "filename": "swordfish.txt", "text": "t"}],
+    },
+}
+
+
+@pytest.mark.parametrize("item", ITEMS)
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+def test_every_string_of_a_tool_item_is_filtered(item: str, stream: bool, replies: RepliesProxy) -> None:
+    """Before, these items passed unread: the reply reached the client with "swordfish" in it."""
+    reply = _reply()
+    reply["output"].append(ITEMS[item])
+    response = replies.post({"model": "canned", "stream": stream, "input": "RAW:" + json.dumps(reply)})
+    assert response.status_code == 200, response.text
+    assert "[FILTERED]" in response.text
+    assert "swordfish" not in response.text.lower()
+
+
+def test_an_unknown_item_with_nested_text_fails_closed(replies: RepliesProxy) -> None:
+    """An item type no reader knows, its text one level down: refused, not passed on unread."""
+    reply = _reply()
+    reply["output"].append({"type": "hologram_call", "id": "h_1", "scene": {"caption": "a swordfish"}})
+    response = replies.post({"model": "canned", "input": "RAW:" + json.dumps(reply)})
+    assert response.status_code == 500, response.text
+    assert "hologram_call" in response.text
+    assert "swordfish" not in response.text.lower()

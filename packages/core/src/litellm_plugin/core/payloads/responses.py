@@ -187,7 +187,6 @@ def _part_text_fields(part: dict[str, Any]) -> Iterator[TextField]:
 
 # (kind, text) -> the text to keep; ``part`` says where in the response the text lives.
 Rewrite = Callable[[ChannelKind, tuple[object, ...], str, bool], str]
-_NO_TEXT_ITEMS = frozenset({"image_generation_call"})
 
 
 def _rewrite_attr(
@@ -252,7 +251,8 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
     item_type = field_value(item, "type")
     if item_type == "message":
         _rewrite_message(item, output_index, rewrite)
-    elif item_type in ("function_call", "mcp_call"):
+        return
+    if item_type in ("function_call", "mcp_call"):
         _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
         _rewrite_tool_item(item, item_type, output_index, rewrite)
     elif item_type in _TOOL_ITEMS:
@@ -269,22 +269,88 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
     elif item_type == "mcp_list_tools":
         _rewrite_strings(item, "tools", "tool_output", ("o", output_index), rewrite, "description")
         _rewrite_attr(item, "error", "tool_output", ("e", output_index), rewrite, False)
-    elif item_type not in _NO_TEXT_ITEMS and _may_hold_text(item):
-        raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+    elif item_type not in _LEAF_ITEMS:
+        if any(True for _ in _item_leaves(item)):
+            raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+        return
+    _rewrite_leaves(item, str(item_type), output_index, rewrite)
 
 
-# Fields of output items that name or locate things rather than say them.
+# Fields of output items that name or locate things rather than say them, and opaque data (an image's base64,
+# encrypted reasoning).
 _ITEM_METADATA = frozenset(
-    {"id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint"}
-)
+    {
+        "id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint",
+        "result", "encrypted_content",
+    }
+)  # fmt: skip
+
+# Item types with no reader of their own: every string in them is read, one by one (a shell command, a patch's
+# diff, an image's revised prompt, the tools a tool search found, a tool's output).
+_LEAF_ITEMS = frozenset(
+    {
+        "image_generation_call", "apply_patch_call", "apply_patch_call_output", "local_shell_call",
+        "local_shell_call_output", "shell_call", "shell_call_output", "tool_search_call", "tool_search_output",
+        "function_call_output", "custom_tool_call_output", "computer_call_output", "mcp_approval_response",
+    }
+)  # fmt: skip
+
+# Where the readers above find an item's text ("*": any index); every other string of the item is read as well.
+_READ_PATHS: dict[str, tuple[tuple[object, ...], ...]] = {
+    "function_call": (("arguments",),),
+    "mcp_call": (("arguments",), ("output",), ("error",)),
+    "web_search_call": (("action", "query"), ("action", "pattern"), ("action", "queries")),
+    "file_search_call": (("queries",), ("results", "*", "text")),
+    "code_interpreter_call": (("code",), ("outputs", "*", "logs")),
+    "computer_call": (("action", "text"),),
+    "custom_tool_call": (("input",),),
+    "reasoning": (("summary", "*", "text"), ("content", "*", "text")),
+    "mcp_approval_request": (("arguments",),),
+    "mcp_list_tools": (("tools", "*", "description"), ("error",)),
+}
 
 
-def _may_hold_text(item: Any) -> bool:
-    """An item of a type we do not know: text in one of the usual fields, or any other string field."""
-    values = field_values(item)
-    return any(isinstance(values.get(name), (str, list)) for name in ("text", "content", "arguments", "output")) or any(
-        isinstance(value, str) and name not in _ITEM_METADATA for name, value in values.items()
+def _is_read(path: tuple[object, ...], read: tuple[tuple[object, ...], ...]) -> bool:
+    return any(
+        len(path) >= len(known) and all(k == "*" or k == p for k, p in zip(known, path, strict=False)) for known in read
     )
+
+
+def _item_leaves(value: Any, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any, Any]]:
+    """``(path, holder, key)`` for every string inside an output item (dicts, lists, pydantic objects), but the
+    item's own metadata fields."""
+    if isinstance(value, list):
+        entries: Iterator[tuple[Any, Any]] = iter(enumerate(value))
+    elif isinstance(value, dict) or hasattr(value, "__pydantic_fields__"):
+        entries = iter(list(field_values(value).items()))
+    else:
+        return
+    for key, entry in entries:
+        if isinstance(key, str) and (key.startswith("_") or (not path and key in _ITEM_METADATA)):
+            continue
+        if type(entry) is str:
+            if entry:
+                yield (*path, key), value, key
+        elif entry is not None and not isinstance(entry, (int, float, bool)):
+            yield from _item_leaves(entry, (*path, key))
+
+
+def _rewrite_leaves(item: Any, item_type: str, output_index: int, rewrite: Rewrite) -> None:
+    """The strings of an item no reader above takes, each its own channel: what the model asked a tool to do,
+    or what the tool answered (fixed values such as ``action.type`` included: only their text is known)."""
+    read = _READ_PATHS.get(item_type, ())
+    kind: ChannelKind = "tool_output" if "output" in item_type or item_type.endswith("_tools") else "tool_arguments"
+    for path, holder, key in list(_item_leaves(item)):
+        if _is_read(path, read):
+            continue
+        text = holder[key] if isinstance(holder, (list, dict)) else field_value(holder, key)
+        leaf_kind: ChannelKind = "revised_prompt" if key == "revised_prompt" else kind
+        new = rewrite(leaf_kind, ("leaf", output_index, *path), text, False)
+        if new != text:
+            if isinstance(holder, list):
+                holder[key] = new
+            else:
+                set_field(holder, key, new)
 
 
 def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
