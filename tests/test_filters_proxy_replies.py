@@ -48,11 +48,17 @@ guardrails:
 
 class _Canned(BaseHTTPRequestHandler):
     """``POST /v1/responses``: the reply spelled out in the input after ``RAW:``; streamed as ``response.created``
-    then ``response.completed`` holding it, when the request asks for a stream."""
+    then ``response.completed`` holding it, when the request asks for a stream. After ``EVENTS:``, the stream's
+    events one by one."""
 
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
-        reply = json.loads(str(body.get("input", "")).removeprefix("RAW:"))
+        spelt = str(body.get("input", ""))
+        if spelt.startswith("EVENTS:"):  # a stream spelt out event by event
+            stream = "".join(f"data: {json.dumps(event)}\n\n" for event in json.loads(spelt.removeprefix("EVENTS:")))
+            self._send("text/event-stream", stream)
+            return
+        reply = json.loads(spelt.removeprefix("RAW:"))
         if body.get("stream"):
             started = {**reply, "status": "in_progress", "output": []}
             events = [
@@ -222,4 +228,33 @@ def test_an_unknown_item_with_nested_text_fails_closed(replies: RepliesProxy) ->
     response = replies.post({"model": "canned", "input": "RAW:" + json.dumps(reply)})
     assert response.status_code == 500, response.text
     assert "hologram_call" in response.text
+    assert "swordfish" not in response.text.lower()
+
+
+def test_fields_a_provider_adds_to_stream_events_are_filtered(replies: RepliesProxy) -> None:
+    """Events no reader takes text from, carrying text in fields of their own: before, they passed unread."""
+    started = {**_reply(), "status": "in_progress", "output": []}
+    events = [
+        {"type": "response.created", "sequence_number": 0, "response": started},
+        {
+            "type": "response.image_generation_call.partial_image",
+            "sequence_number": 1,
+            "item_id": "ig_1",
+            "output_index": 0,
+            "partial_image_index": 0,
+            "partial_image_b64": "aGk=",
+            "revised_prompt": "a swordfish",
+        },
+        {
+            "type": "response.mcp_list_tools.completed",
+            "sequence_number": 2,
+            "item_id": "l_1",
+            "output_index": 1,
+            "tools": [{"name": "t", "description": "finds swordfish"}],
+        },
+        {"type": "response.completed", "sequence_number": 3, "response": _reply()},
+    ]
+    response = replies.post({"model": "canned", "stream": True, "input": "EVENTS:" + json.dumps(events)})
+    assert response.status_code == 200, response.text
+    assert "partial_image" in response.text
     assert "swordfish" not in response.text.lower()

@@ -381,26 +381,28 @@ _RESPONSE_KEYS = frozenset(
 )  # fmt: skip
 
 
-def _rewrite_response_others(response: Any, book: ChannelBook) -> None:
-    """Every string under the fields of a reply (or a stream event's reply) not in ``_RESPONSE_KEYS``, each its
-    own channel, rewritten in place; a field whose own name a transform would change goes."""
+def _rewrite_response_others(
+    response: Any, book: ChannelBook, known: frozenset[str] = _RESPONSE_KEYS, where: object = "reply"
+) -> None:
+    """Every string under the fields of a reply (or a stream event's reply, or a stream event: ``known``) not in
+    ``known``, each its own channel, rewritten in place; a field whose own name a transform would change goes."""
     values = field_values(response)
-    if values.keys() <= _RESPONSE_KEYS:  # the usual case
+    if values.keys() <= known:  # the usual case
         return
     for key, value in list(values.items()):
-        if not isinstance(key, str) or key in _RESPONSE_KEYS or key.startswith("_"):
+        if not isinstance(key, str) or key in known or key.startswith("_"):
             continue
         if not isinstance(value, (str, dict, list)):
             continue
-        if book.apply("provider_field", 0, ("reply", key, "name"), key) != key:
+        if book.apply("provider_field", 0, (where, key, "name"), key) != key:
             _drop_field(response, key)
         elif isinstance(value, str):
-            new = book.apply("provider_field", 0, ("reply", key), value)
+            new = book.apply("provider_field", 0, (where, key), value)
             if new != value:
                 set_field(response, key, new)
         else:
             for index, field in enumerate(list(object_fields({key: value}, key, "provider_field"))):
-                out = book.apply("provider_field", 0, ("reply", key, index), field.text)
+                out = book.apply("provider_field", 0, (where, key, index), field.text)
                 if out != field.text:
                     field.set(out)
 
@@ -507,6 +509,13 @@ _DELTA_CLASSES: dict[str, Any] = {
 }
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
 _REPLY_EVENTS = _WHOLE_RESPONSE | {"response.created", "response.in_progress", "response.queued"}
+# The fields of the other stream events that hold no text (LiteLLM adds ``model``; a partial image is base64).
+_EVENT_KEYS = frozenset(
+    {
+        "type", "sequence_number", "item_id", "output_index", "content_index", "summary_index", "annotation_index",
+        "partial_image_index", "partial_image_b64", "model", "obfuscation", "response", "item", "part", "logprobs",
+    }
+)  # fmt: skip
 _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
@@ -535,6 +544,7 @@ class ResponsesStream:
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
+        self._others = 0
         self._added_count = 0
         self._started = False
 
@@ -622,6 +632,8 @@ class ResponsesStream:
             return [*before, event]
         if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
             raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
+        self._others += 1  # any other field of an event read above (a provider's own), each its own channel
+        _rewrite_response_others(event, self._book, _EVENT_KEYS, ("event", self._others))
         return [event]
 
     def _added(self, event: Any, event_type: str) -> Any:
