@@ -297,6 +297,33 @@ def test_a_fallback_s_own_text_is_checked_by_request_guardrails(route: str, filt
     assert "my pass" in response.text
 
 
+def test_a_custom_tool_s_grammar_is_checked_by_request_guardrails(filters_proxy: Proxy) -> None:
+    """The model must write what a grammar spells out. Before, a blocked word there reached the provider."""
+    client = filters_proxy.client()
+    grammar = 'start: "my password is " WORD'
+    chat_tool: Any = {
+        "type": "custom",
+        "custom": {"name": "say", "format": {"type": "grammar", "grammar": {"syntax": "lark", "definition": grammar}}},
+    }
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "hi"}],
+            tools=[chat_tool],
+            extra_body={"guardrails": ["no-secrets-in"]},
+        )
+    assert "no-secrets-in: the request contains blocked content" in str(refused.value)
+    responses_tool: Any = {
+        "type": "custom",
+        "name": "say",
+        "format": {"type": "grammar", "syntax": "lark", "definition": grammar},
+    }
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(
+            model="echo", input="hi", tools=[responses_tool], extra_body={"guardrails": ["no-secrets-in"]}
+        )
+
+
 def test_a_during_call_guardrail_is_not_skipped_on_routes_without_a_moderation_hook(filters_proxy: Proxy) -> None:
     """The proxy runs ``during_call`` (its moderation hook) on its main routes only. Before, an image prompt with
     the blocked word reached the provider (a 500 from the echo provider, which makes no images) and a speech
