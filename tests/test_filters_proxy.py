@@ -46,6 +46,11 @@ model_list:
   - model_name: echo
     litellm_params:
       model: echo/any
+  - model_name: unreachable                  # fails at once: the Router falls back to what the request names
+    litellm_params:
+      model: openai/none
+      api_base: http://127.0.0.1:9/v1
+      api_key: sk-not-used
 
 litellm_settings:
   custom_provider_map:
@@ -242,6 +247,81 @@ def test_names_in_a_request_are_checked_by_request_guardrails(filters_proxy: Pro
     with pytest.raises(openai.BadRequestError) as checked:
         client.responses.create(model="echo", input="hi", text={"format": schema}, extra_body=_NAMED)
     assert "checked-alongside" in str(checked.value)
+
+
+_SECRET = [{"role": "user", "content": "my password"}]
+# A fallback given as a dict in the request is merged into the call when the Router falls back to it: its own
+# messages (or input) are what the fallback model reads.
+_FALLBACK_ROUTES: dict[str, tuple[str, dict[str, Any]]] = {
+    "chat": (
+        "/v1/chat/completions",
+        {"messages": [{"role": "user", "content": "hi"}], "fallbacks": [{"model": "echo", "messages": _SECRET}]},
+    ),
+    "responses": ("/v1/responses", {"input": "hi", "fallbacks": [{"model": "echo", "input": "my password"}]}),
+    "completions": ("/v1/completions", {"prompt": "hi", "fallbacks": [{"model": "echo", "prompt": "my password"}]}),
+    "messages": (
+        "/v1/messages",
+        {
+            "max_tokens": 50,
+            "messages": [{"role": "user", "content": "hi"}],
+            "fallbacks": [{"model": "echo", "messages": _SECRET}],
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("route", _FALLBACK_ROUTES)
+def test_a_fallback_s_own_text_is_checked_by_request_guardrails(route: str, filters_proxy: Proxy) -> None:
+    """Before, the guardrail read only the request's own text: the fallback's conversation reached the echo model
+    (200, "[Verified] my password")."""
+    path, body = _FALLBACK_ROUTES[route]
+    response = httpx.post(
+        f"{filters_proxy.server.base_url}{path}",
+        headers={"Authorization": f"Bearer {filters_proxy.key}"},
+        json={"model": "unreachable", **body, "guardrails": ["no-secrets-in"]},
+        timeout=120,
+    )
+    assert response.status_code == 400, response.text
+    assert "no-secrets-in: the request contains blocked content" in response.text
+    if route == "messages":
+        return  # this proxy's echo model cannot answer Anthropic Messages (its replies carry no usage)
+    # Without the blocked word, the fallback answers.
+    clean = json.loads(json.dumps(body).replace("my password", "my pass"))
+    response = httpx.post(
+        f"{filters_proxy.server.base_url}{path}",
+        headers={"Authorization": f"Bearer {filters_proxy.key}"},
+        json={"model": "unreachable", **clean, "guardrails": ["no-secrets-in"]},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    assert "my pass" in response.text
+
+
+def test_a_custom_tool_s_grammar_is_checked_by_request_guardrails(filters_proxy: Proxy) -> None:
+    """The model must write what a grammar spells out. Before, a blocked word there reached the provider."""
+    client = filters_proxy.client()
+    grammar = 'start: "my password is " WORD'
+    chat_tool: Any = {
+        "type": "custom",
+        "custom": {"name": "say", "format": {"type": "grammar", "grammar": {"syntax": "lark", "definition": grammar}}},
+    }
+    with pytest.raises(openai.BadRequestError) as refused:
+        client.chat.completions.create(
+            model="echo",
+            messages=[{"role": "user", "content": "hi"}],
+            tools=[chat_tool],
+            extra_body={"guardrails": ["no-secrets-in"]},
+        )
+    assert "no-secrets-in: the request contains blocked content" in str(refused.value)
+    responses_tool: Any = {
+        "type": "custom",
+        "name": "say",
+        "format": {"type": "grammar", "syntax": "lark", "definition": grammar},
+    }
+    with pytest.raises(openai.BadRequestError):
+        client.responses.create(
+            model="echo", input="hi", tools=[responses_tool], extra_body={"guardrails": ["no-secrets-in"]}
+        )
 
 
 def test_a_during_call_guardrail_is_not_skipped_on_routes_without_a_moderation_hook(filters_proxy: Proxy) -> None:

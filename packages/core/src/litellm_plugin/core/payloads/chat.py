@@ -202,8 +202,20 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
                 yield identifier_field("tool_definition", holder["name"], "tool name")
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
+            yield from _grammar_fields(holder.get("format"))
             if holder is not tool or tool.get("type") in _USER_TOOL_TYPES:
                 yield from _other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
+
+
+def _grammar_fields(tool_format: Any) -> Iterator[TextField]:
+    """A custom tool's grammar (``format: {type: grammar, ...}``, Responses; ``grammar: {definition}`` in chat): the
+    model must write what it spells out, its literals included. Read, never changed: a changed grammar is another
+    tool."""
+    if not isinstance(tool_format, dict):
+        return
+    for holder in (tool_format, tool_format.get("grammar")):
+        if isinstance(holder, dict) and isinstance(holder.get("definition"), str):
+            yield identifier_field("tool_definition", holder["definition"], "custom tool grammar")
 
 
 # Tools the caller defines (a function, a custom tool; Anthropic's carry no type): a provider sends their

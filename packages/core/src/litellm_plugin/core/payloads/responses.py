@@ -37,7 +37,7 @@ from litellm_plugin.core.payloads.chat import (
     tool_choice_fields,
     tool_definition_fields,
 )
-from litellm_plugin.core.payloads.json_text import json_fields
+from litellm_plugin.core.payloads.json_text import json_fields, object_fields
 
 __all__ = ["ResponsesStream", "is_responses_event", "request_fields", "rewrite_response"]
 
@@ -187,7 +187,6 @@ def _part_text_fields(part: dict[str, Any]) -> Iterator[TextField]:
 
 # (kind, text) -> the text to keep; ``part`` says where in the response the text lives.
 Rewrite = Callable[[ChannelKind, tuple[object, ...], str, bool], str]
-_NO_TEXT_ITEMS = frozenset({"image_generation_call"})
 
 
 def _rewrite_attr(
@@ -252,7 +251,8 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
     item_type = field_value(item, "type")
     if item_type == "message":
         _rewrite_message(item, output_index, rewrite)
-    elif item_type in ("function_call", "mcp_call"):
+        return
+    if item_type in ("function_call", "mcp_call"):
         _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
         _rewrite_tool_item(item, item_type, output_index, rewrite)
     elif item_type in _TOOL_ITEMS:
@@ -269,22 +269,88 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
     elif item_type == "mcp_list_tools":
         _rewrite_strings(item, "tools", "tool_output", ("o", output_index), rewrite, "description")
         _rewrite_attr(item, "error", "tool_output", ("e", output_index), rewrite, False)
-    elif item_type not in _NO_TEXT_ITEMS and _may_hold_text(item):
-        raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+    elif item_type not in _LEAF_ITEMS:
+        if any(True for _ in _item_leaves(item)):
+            raise UnreadablePayloadError(f"a Responses API output item of type {item_type!r}")
+        return
+    _rewrite_leaves(item, str(item_type), output_index, rewrite)
 
 
-# Fields of output items that name or locate things rather than say them.
+# Fields of output items that name or locate things rather than say them, and opaque data (an image's base64,
+# encrypted reasoning).
 _ITEM_METADATA = frozenset(
-    {"id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint"}
-)
+    {
+        "id", "type", "status", "call_id", "role", "name", "server_label", "approval_request_id", "fingerprint",
+        "result", "encrypted_content",
+    }
+)  # fmt: skip
+
+# Item types with no reader of their own: every string in them is read, one by one (a shell command, a patch's
+# diff, an image's revised prompt, the tools a tool search found, a tool's output).
+_LEAF_ITEMS = frozenset(
+    {
+        "image_generation_call", "apply_patch_call", "apply_patch_call_output", "local_shell_call",
+        "local_shell_call_output", "shell_call", "shell_call_output", "tool_search_call", "tool_search_output",
+        "function_call_output", "custom_tool_call_output", "computer_call_output", "mcp_approval_response",
+    }
+)  # fmt: skip
+
+# Where the readers above find an item's text ("*": any index); every other string of the item is read as well.
+_READ_PATHS: dict[str, tuple[tuple[object, ...], ...]] = {
+    "function_call": (("arguments",),),
+    "mcp_call": (("arguments",), ("output",), ("error",)),
+    "web_search_call": (("action", "query"), ("action", "pattern"), ("action", "queries")),
+    "file_search_call": (("queries",), ("results", "*", "text")),
+    "code_interpreter_call": (("code",), ("outputs", "*", "logs")),
+    "computer_call": (("action", "text"),),
+    "custom_tool_call": (("input",),),
+    "reasoning": (("summary", "*", "text"), ("content", "*", "text")),
+    "mcp_approval_request": (("arguments",),),
+    "mcp_list_tools": (("tools", "*", "description"), ("error",)),
+}
 
 
-def _may_hold_text(item: Any) -> bool:
-    """An item of a type we do not know: text in one of the usual fields, or any other string field."""
-    values = field_values(item)
-    return any(isinstance(values.get(name), (str, list)) for name in ("text", "content", "arguments", "output")) or any(
-        isinstance(value, str) and name not in _ITEM_METADATA for name, value in values.items()
+def _is_read(path: tuple[object, ...], read: tuple[tuple[object, ...], ...]) -> bool:
+    return any(
+        len(path) >= len(known) and all(k == "*" or k == p for k, p in zip(known, path, strict=False)) for known in read
     )
+
+
+def _item_leaves(value: Any, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any, Any]]:
+    """``(path, holder, key)`` for every string inside an output item (dicts, lists, pydantic objects), but the
+    item's own metadata fields."""
+    if isinstance(value, list):
+        entries: Iterator[tuple[Any, Any]] = iter(enumerate(value))
+    elif isinstance(value, dict) or hasattr(value, "__pydantic_fields__"):
+        entries = iter(list(field_values(value).items()))
+    else:
+        return
+    for key, entry in entries:
+        if isinstance(key, str) and (key.startswith("_") or (not path and key in _ITEM_METADATA)):
+            continue
+        if type(entry) is str:
+            if entry:
+                yield (*path, key), value, key
+        elif entry is not None and not isinstance(entry, (int, float, bool)):
+            yield from _item_leaves(entry, (*path, key))
+
+
+def _rewrite_leaves(item: Any, item_type: str, output_index: int, rewrite: Rewrite) -> None:
+    """The strings of an item no reader above takes, each its own channel: what the model asked a tool to do,
+    or what the tool answered (fixed values such as ``action.type`` included: only their text is known)."""
+    read = _READ_PATHS.get(item_type, ())
+    kind: ChannelKind = "tool_output" if "output" in item_type or item_type.endswith("_tools") else "tool_arguments"
+    for path, holder, key in list(_item_leaves(item)):
+        if _is_read(path, read):
+            continue
+        text = holder[key] if isinstance(holder, (list, dict)) else field_value(holder, key)
+        leaf_kind: ChannelKind = "revised_prompt" if key == "revised_prompt" else kind
+        new = rewrite(leaf_kind, ("leaf", output_index, *path), text, False)
+        if new != text:
+            if isinstance(holder, list):
+                holder[key] = new
+            else:
+                set_field(holder, key, new)
 
 
 def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
@@ -295,8 +361,60 @@ def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
 def rewrite_response(response: Any, transform_for: TransformFor) -> Any:
     book = ChannelBook(transform_for)
     _rewrite_output(response, lambda kind, part, text, json: book.apply(kind, 0, part, text, json=json))
+    _rewrite_response_others(response, book)
     _check_output_logprobs(response, LogprobsCheck(book))
     return response
+
+
+# The fields of a Responses API reply read above, or with no text of the model's: identifiers, numbers, states,
+# and the request's own settings it repeats (read with the request). Any other is read: ``error`` (a provider's
+# message), the ``provider_specific_fields`` LiteLLM keeps for a provider it bridged (Anthropic's web search
+# results), a field a provider added.
+_RESPONSE_KEYS = frozenset(
+    {
+        "id", "object", "created_at", "completed_at", "model", "status", "output", "usage", "incomplete_details",
+        "parallel_tool_calls", "temperature", "top_p", "tool_choice", "tools", "max_output_tokens",
+        "max_tool_calls", "previous_response_id", "reasoning", "text", "truncation", "user", "store", "instructions",
+        "metadata", "background", "conversation", "prompt", "prompt_cache_key", "prompt_cache_retention",
+        "safety_identifier", "service_tier", "top_logprobs", "billing", "frequency_penalty", "presence_penalty",
+    }
+)  # fmt: skip
+
+
+def _rewrite_response_others(
+    response: Any, book: ChannelBook, known: frozenset[str] = _RESPONSE_KEYS, where: object = "reply"
+) -> None:
+    """Every string under the fields of a reply (or a stream event's reply, or a stream event: ``known``) not in
+    ``known``, each its own channel, rewritten in place; a field whose own name a transform would change goes."""
+    values = field_values(response)
+    if values.keys() <= known:  # the usual case
+        return
+    for key, value in list(values.items()):
+        if not isinstance(key, str) or key in known or key.startswith("_"):
+            continue
+        if not isinstance(value, (str, dict, list)):
+            continue
+        if book.apply("provider_field", 0, (where, key, "name"), key) != key:
+            _drop_field(response, key)
+        elif isinstance(value, str):
+            new = book.apply("provider_field", 0, (where, key), value)
+            if new != value:
+                set_field(response, key, new)
+        else:
+            for index, field in enumerate(list(object_fields({key: value}, key, "provider_field"))):
+                out = book.apply("provider_field", 0, (where, key, index), field.text)
+                if out != field.text:
+                    field.set(out)
+
+
+def _drop_field(owner: Any, key: str) -> None:
+    extra = getattr(owner, "__pydantic_extra__", None)
+    if isinstance(owner, dict):
+        owner.pop(key, None)
+    elif isinstance(extra, dict) and key in extra:
+        del extra[key]
+    else:
+        setattr(owner, key, None)
 
 
 def _check_logprobs(holder: Any, check: LogprobsCheck, *, piece: bool = False) -> None:
@@ -390,6 +508,14 @@ _DELTA_CLASSES: dict[str, Any] = {
     "response.reasoning_summary_text.delta": ReasoningSummaryTextDeltaEvent,
 }
 _WHOLE_RESPONSE = frozenset({"response.completed", "response.incomplete", "response.failed"})
+_REPLY_EVENTS = _WHOLE_RESPONSE | {"response.created", "response.in_progress", "response.queued"}
+# The fields of the other stream events that hold no text (LiteLLM adds ``model``; a partial image is base64).
+_EVENT_KEYS = frozenset(
+    {
+        "type", "sequence_number", "item_id", "output_index", "content_index", "summary_index", "annotation_index",
+        "partial_image_index", "partial_image_b64", "model", "obfuscation", "response", "item", "part", "logprobs",
+    }
+)  # fmt: skip
 _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
@@ -418,6 +544,7 @@ class ResponsesStream:
         self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
+        self._others = 0
         self._added_count = 0
         self._started = False
 
@@ -494,6 +621,8 @@ class ResponsesStream:
             _rewrite_item(event.item, event.output_index, self._settler(before))
             _check_item_logprobs(event.item, self._logprobs)
             return [*before, event]
+        if event_type in _REPLY_EVENTS:
+            _rewrite_response_others(field_value(event, "response"), self._book)
         if event_type in _WHOLE_RESPONSE or (
             event_type in ("response.created", "response.in_progress") and field_value(event.response, "output")
         ):
@@ -503,6 +632,8 @@ class ResponsesStream:
             return [*before, event]
         if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
             raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
+        self._others += 1  # any other field of an event read above (a provider's own), each its own channel
+        _rewrite_response_others(event, self._book, _EVENT_KEYS, ("event", self._others))
         return [event]
 
     def _added(self, event: Any, event_type: str) -> Any:

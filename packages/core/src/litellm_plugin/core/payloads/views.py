@@ -64,7 +64,26 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
     if normalized in _ENTRIES:
         fields.extend(_unknown_param_fields(normalized, data))
     fields.extend(_header_fields(data))
+    fields.extend(_fallback_fields(normalized, data))
     return fields
+
+
+# Router fallbacks a caller may list in the request; a dict entry is merged into the call's arguments when
+# the Router falls back to it (``{"model": "b", "messages": [...]}`` is another conversation).
+_FALLBACK_KEYS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+
+
+def _fallback_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    """The text of each fallback given as a dict, read as a request of the same call type: the Router sends
+    it to the fallback's model in place of the request's own fields. The caller's list stays as it was."""
+    for key in _FALLBACK_KEYS:
+        entries = data.get(key)
+        if not isinstance(entries, (list, tuple)) or not any(isinstance(entry, dict) for entry in entries):
+            continue
+        data[key] = entries = copy.deepcopy(list(entries))
+        for entry in entries:
+            if isinstance(entry, dict):
+                yield from request_fields(call_type, entry)
 
 
 _HEADER_PARAMS = ("extra_headers", "headers")
@@ -109,7 +128,8 @@ def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator
     provider as request fields, which OpenAI-compatible servers may read. Every string in them is read, like
     the unknown keys of ``extra_body``."""
     known = _known_params(call_type)
-    for key in [key for key in _sent_keys(data) if key not in known and key not in _READ_KEYS[call_type]]:
+    skipped = _READ_KEYS[call_type].union(_FALLBACK_KEYS)
+    for key in [key for key in _sent_keys(data) if key not in known and key not in skipped]:
         value = data[key]
         if isinstance(value, str):
             yield TextField("parameter", value, setter(data, key))
