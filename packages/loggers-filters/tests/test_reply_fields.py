@@ -451,6 +451,20 @@ def server() -> Iterator[tuple[str, type[_Server]]]:
     httpd.server_close()
 
 
+def _serve_events(handler: type[_Server], events: list[dict[str, Any]]) -> None:
+    """The local server answers with ``events`` as a server-sent event stream."""
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+
+
+async def _anthropic_stream(base: str) -> bytes:
+    """A streamed ``anthropic_messages`` call to the local server, its bytes as the caller gets them."""
+    stream: Any = await litellm.anthropic_messages(
+        model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k", stream=True
+    )
+    return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
+
+
 def _anthropic_message(content: list[dict[str, Any]]) -> bytes:
     message = {
         "id": "m",
@@ -504,22 +518,9 @@ def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Serv
         {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
         {"type": "message_stop"},
     ]
-    handler.content_type = "text/event-stream"
-    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    _serve_events(handler, events)
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
-
-    async def collect() -> bytes:
-        stream: Any = await litellm.anthropic_messages(
-            model="anthropic/claude-3-5-sonnet-20241022",
-            messages=HI,
-            max_tokens=5,
-            api_base=base,
-            api_key="k",
-            stream=True,
-        )
-        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
-
-    body = _run(collect()).decode()
+    body = _run(_anthropic_stream(base)).decode()
     assert "spam" not in body
     assert "buy [FILTERED]" in body
 
@@ -552,22 +553,9 @@ def test_streamed_anthropic_keys_of_their_own_are_dropped_when_they_hold_a_word(
         {"type": "message_delta", "delta": {"stop_reason": "end_turn", "note": "spam"}, "usage": {"output_tokens": 1}},
         {"type": "message_stop", "note": "fine"},
     ]
-    handler.content_type = "text/event-stream"
-    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    _serve_events(handler, events)
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
-
-    async def collect() -> bytes:
-        stream: Any = await litellm.anthropic_messages(
-            model="anthropic/claude-3-5-sonnet-20241022",
-            messages=HI,
-            max_tokens=5,
-            api_base=base,
-            api_key="k",
-            stream=True,
-        )
-        return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
-
-    body = _run(collect()).decode()
+    body = _run(_anthropic_stream(base)).decode()
     assert "spam" not in body
     assert '"note": "fine"' in body
     assert "see" in body
@@ -745,8 +733,7 @@ def test_streamed_responses_server_tool_items_and_annotations_are_filtered(serve
         },
         {"type": "response.completed", "sequence_number": 3, "response": done},
     ]
-    handler.content_type = "text/event-stream"
-    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    _serve_events(handler, events)
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
     stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
     dumped = json.dumps([event.model_dump() for event in stream], default=str)
@@ -775,8 +762,7 @@ def test_streamed_code_interpreter_code_is_filtered(server: tuple[str, type[_Ser
         {"type": "response.output_item.done", "sequence_number": 4, "output_index": 0, "item": item},
         {"type": "response.completed", "sequence_number": 5, "response": json.loads(_responses_reply([item]))},
     ]
-    handler.content_type = "text/event-stream"
-    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    _serve_events(handler, events)
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
     stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
     received = [event.model_dump() for event in stream]
