@@ -190,8 +190,8 @@ async def test_hooks_litellm_calls_positionally_may_name_their_parameters_freely
         litellm.logging_callback_manager._reset_all_callbacks()
         seen[flavour] = logger.events  # type: ignore[attr-defined]
     assert seen["ours"] == seen["litellm"]
-    assert "check group" in seen["litellm"]
-    assert "deployment failure BadRequestError" in seen["litellm"]
+    assert {"check group", "deployment request"} <= set(seen["litellm"])
+    # The failure deployment hook is called by newer releases only (not by 1.84): compared above where it is.
 
 
 class _Marker(BaseCustomLogger):
