@@ -19,22 +19,18 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import argparse
 import asyncio
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-import httpx
 import litellm
 
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.providers.mock_api import MockAPIProvider
+from litellm_plugin.providers.mock_api.testing import serve_mock_api
 
 MESSAGES = [{"role": "user", "content": "Benchmark the mock API, please."}]
 API_KEY = "test-key"
@@ -54,49 +50,11 @@ TOOLS = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
 def mock_server() -> Iterator[str]:
-    """Start the console script on a free port (no access log); yield its ``/v1`` base URL; always stop it."""
-    script = shutil.which("litellm-plugin-mock-api", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "litellm_plugin.providers.mock_api.cli"]
-    port = free_port()
-    command += [
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--api-key",
-        API_KEY,
-        "--log-level",
-        "warning",
-    ]
-    process = subprocess.Popen(command)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=2).raise_for_status()
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the mock API server did not start") from None
-                time.sleep(0.1)
-        yield f"{url}/v1"
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """The server on a free port (no access log), its ``/v1`` base URL; always stopped."""
+    with serve_mock_api("--log-level", "warning", api_key=API_KEY) as server:
+        yield f"{server.base_url}/v1"
 
 
 def call_kwargs(side: str, api_base: str, stream: bool, max_tokens: int, tools: bool = False) -> dict[str, Any]:

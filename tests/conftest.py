@@ -34,9 +34,10 @@ import pytest
 
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing import early
-from litellm_plugin.core.testing.servers import ServerProcess, console_script, free_port, run_proxy, run_server
+from litellm_plugin.core.testing.servers import ServerProcess, run_proxy
 from litellm_plugin.core.testing.settle import drain_litellm_logging, finish_litellm_background_logging
 from litellm_plugin.providers.echo import EchoProvider
+from litellm_plugin.providers.mock_api.testing import serve_mock_api
 
 warnings.filterwarnings("ignore", message=".*ReadOnly.*", category=UserWarning)  # pydantic on LiteLLM's types
 
@@ -167,19 +168,8 @@ class MockServer:
 def _start_example() -> Iterator[tuple[MockServer, ServerProcess]]:
     """The mock API server, then examples/proxy/config.yaml calling it with two workers, as shipped;
     RequestLogger verbose, so its redaction has something to do."""
-    port = free_port()
     api_key = f"mock-{secrets.token_hex(16)}"
-    command = [
-        console_script("litellm-plugin-mock-api"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--api-key",
-        api_key,
-    ]
-    with run_server(command, port=port, health_path="/health") as server:
+    with serve_mock_api(api_key=api_key) as server:
         mock_api = MockServer(server, api_key)
         env = {
             "MOCK_API_BASE": f"{server.base_url}/v1",

@@ -20,7 +20,8 @@ import pytest
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
-from litellm_plugin.core.testing.servers import ServerProcess, console_script, free_port, run_server
+from litellm_plugin.core.testing.servers import ServerProcess
+from litellm_plugin.providers.mock_api.testing import serve_mock_api
 
 HANDLERS = """
 from litellm_plugin.loggers.filters import ContentFilter
@@ -68,18 +69,8 @@ class PassThroughProxy:
 @contextlib.contextmanager
 def _start(*, post_call_on: bool) -> Iterator[PassThroughProxy]:
     """One guardrail on by default: ``post_call`` or ``during_call``."""
-    port, api_key = free_port(), f"mock-{secrets.token_hex(16)}"
-    command = [
-        console_script("litellm-plugin-mock-api"),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--api-key",
-        api_key,
-    ]
-    with run_server(command, port=port, health_path="/health") as provider:
+    api_key = f"mock-{secrets.token_hex(16)}"
+    with serve_mock_api(api_key=api_key) as provider:
         env = {"OPENAI_API_BASE": f"{provider.base_url}/", "OPENAI_API_KEY": api_key}
         files = {
             "handlers.py": HANDLERS,

@@ -21,7 +21,8 @@ import pytest
 from litellm_plugin.core.testing import early
 from litellm_plugin.core.testing.early import early_server
 from litellm_plugin.core.testing.proxy_files import run_proxy_in_folder
-from litellm_plugin.core.testing.servers import ServerProcess, console_script, free_port, run_server
+from litellm_plugin.core.testing.servers import ServerProcess
+from litellm_plugin.providers.mock_api.testing import serve_mock_api
 
 CONFIG = """
 model_list:
@@ -62,9 +63,8 @@ class CountingProxy:
 
 @contextlib.contextmanager
 def _start() -> Iterator[CountingProxy]:
-    port, api_key = free_port(), f"mock-{secrets.token_hex(16)}"
-    command = [console_script("litellm-plugin-mock-api"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    with run_server([*command, "--api-key", api_key], port=port, health_path="/health") as provider:
+    api_key = f"mock-{secrets.token_hex(16)}"
+    with serve_mock_api(api_key=api_key) as provider:
         files = {"config.yaml": CONFIG.replace("PROVIDER", provider.base_url)}
         with run_proxy_in_folder(files, env={"MOCK_KEY": api_key}) as (proxy, _):
             yield CountingProxy(proxy, provider)

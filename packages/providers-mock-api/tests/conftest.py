@@ -10,11 +10,8 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # before anything
 os.environ.setdefault("INITIAL_RETRY_DELAY", "0.02")
 os.environ.setdefault("JITTER", "0.02")
 
-import shutil
-import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,24 +22,17 @@ import pytest
 
 from litellm_plugin.core import PluginRegistry
 from litellm_plugin.core.testing import early
-from litellm_plugin.core.testing.servers import ServerProcess, free_port, run_server
+from litellm_plugin.core.testing.servers import ServerProcess
 from litellm_plugin.providers.mock_api import MockAPIProvider, create_app
+from litellm_plugin.providers.mock_api.testing import serve_mock_api
 
 litellm.suppress_debug_info = True
-
-
-def mock_api_command(*args: str, port: int) -> list[str]:
-    """``litellm-plugin-mock-api serve`` (the installed console script) on 127.0.0.1:``port``."""
-    script = shutil.which("litellm-plugin-mock-api", path=str(Path(sys.executable).parent))
-    command = [script] if script else [sys.executable, "-m", "litellm_plugin.providers.mock_api.cli"]
-    return [*command, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", *args]
 
 
 @contextmanager
 def serve(*args: str) -> Iterator[ServerProcess]:
     """A real uvicorn server on a free port, started by the console script, stopped when the block ends."""
-    port = free_port()
-    with run_server(mock_api_command(*args, port=port), port=port, health_path="/health") as server:
+    with serve_mock_api("--log-level", "warning", *args) as server:
         yield server
 
 
