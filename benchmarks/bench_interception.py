@@ -7,7 +7,13 @@ comparison: three plain ``CustomLogger`` objects that observe and do nothing. Sa
 alternating between the two set-ups, so background load hits both alike. Prints per-path medians of
 throughput ratios (chain/none) on ``acompletion`` and on sync ``completion``.
 
+``--engine-only`` adds a third set-up, measured in the same rounds: the chain run by the engine but absent
+from ``litellm.callbacks`` (not a way to use the library: the engine is told of the chain directly). Its
+ratio is the engine's own cost; the gap to the chain's ratio is what LiteLLM spends per entry of
+``litellm.callbacks`` (its deployment hooks, agentic-loop check, guardrail scan and list copies).
+
     uv run python benchmarks/bench_interception.py [--chain modify|issue|plain] [--rounds 7] [--calls 300]
+    uv run python benchmarks/bench_interception.py --chain modify --engine-only
 """
 
 from __future__ import annotations
@@ -30,7 +36,7 @@ from typing import Any
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
 
-from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, PluginRegistry, TextTransform
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, PluginRegistry, TextTransform, interception
 
 
 class QuickProvider(BaseCustomProvider):
@@ -169,6 +175,11 @@ def main() -> None:
         metavar="CALLS",
         help="instead of timing: count Python bytecode instructions per acompletion over CALLS calls",
     )
+    parser.add_argument(
+        "--engine-only",
+        action="store_true",
+        help="also measure the chain run by the engine while absent from litellm.callbacks (see above)",
+    )
     args = parser.parse_args()
     chain = make_chain(args.chain)
 
@@ -178,37 +189,51 @@ def main() -> None:
     model = "bench/m"
     litellm.suppress_debug_info = True
 
-    def set_chain(on: bool) -> None:
-        litellm.callbacks = list(chain) if on else []
-        if not on:
-            for name in OBSERVER_LISTS:
-                setattr(litellm, name, [])
+    setups = ["none", "chain", "engine-only"] if args.engine_only else ["none", "chain"]
+    engine_only = False
+    active_interceptors = interception._active_interceptors
+
+    def told_directly(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
+        return [i for i in chain if isinstance(i, BaseCustomLogger)] if engine_only else active_interceptors(kwargs)
+
+    interception._active_interceptors = told_directly  # only ``--engine-only`` changes what it answers
+
+    def set_up(name: str) -> None:
+        nonlocal engine_only
+        engine_only = name == "engine-only"
+        litellm.callbacks = list(chain) if name == "chain" else []
+        if name != "chain":
+            for list_name in OBSERVER_LISTS:
+                setattr(litellm, list_name, [])
 
     if args.instructions:
         counts = {}
-        for on in (False, True):
-            set_chain(on)
+        for name in setups:
+            set_up(name)
             asyncio.run(async_round(model, args.warmup, args.concurrency))  # warm: lazy imports, caches
-            counts[on] = count_instructions(model, args.instructions)
-        extra = counts[True] - counts[False]
+            counts[name] = count_instructions(model, args.instructions)
         print(
             f"{args.chain} chain ({', '.join(type(i).__name__ for i in chain)}), Python instructions per acompletion:"
         )
         print(
-            f"  none {counts[False]:.0f}   chain {counts[True]:.0f}   "
-            f"+{extra:.0f} ({100 * extra / counts[False]:.2f} %)"
+            f"  none {counts['none']:.0f}   "
+            + "   ".join(
+                f"{name} {counts[name]:.0f} +{counts[name] - counts['none']:.0f} "
+                f"({100 * (counts[name] - counts['none']) / counts['none']:.2f} %)"
+                for name in setups[1:]
+            )
         )
         return
 
     # path -> set-up -> per-round (wall, cpu) rates
-    rates: dict[str, dict[bool, list[Rate]]] = {
-        "acompletion": {False: [], True: []},
-        "completion (sync)": {False: [], True: []},
+    rates: dict[str, dict[str, list[Rate]]] = {
+        "acompletion": {name: [] for name in setups},
+        "completion (sync)": {name: [] for name in setups},
     }
 
     async def run() -> None:
-        for on in (False, True):  # warm up both set-ups
-            set_chain(on)
+        for name in setups:  # warm up every set-up
+            set_up(name)
             await async_round(model, args.warmup, args.concurrency)
             await asyncio.to_thread(sync_round, model, max(1, args.warmup // 3))
         # LiteLLM's import leaves a large heap: a full collection landing in one round would decide that round
@@ -216,23 +241,31 @@ def main() -> None:
         gc.collect()
         gc.freeze()
         for index in range(args.rounds):
-            for on in (False, True) if index % 2 == 0 else (True, False):
-                set_chain(on)
-                rates["acompletion"][on].append(await async_round(model, args.calls, args.concurrency))
-                rates["completion (sync)"][on].append(await asyncio.to_thread(sync_round, model, args.sync_calls))
+            for name in setups if index % 2 == 0 else setups[::-1]:
+                set_up(name)
+                rates["acompletion"][name].append(await async_round(model, args.calls, args.concurrency))
+                rates["completion (sync)"][name].append(await asyncio.to_thread(sync_round, model, args.sync_calls))
             print(
                 f"round {index + 1}: "
-                + ", ".join(f"{p} {r[False][-1][0]:5.0f} -> {r[True][-1][0]:5.0f} calls/s" for p, r in rates.items())
+                + ", ".join(
+                    f"{path} " + " -> ".join(f"{r[name][-1][0]:5.0f}" for name in setups) + " calls/s"
+                    for path, r in rates.items()
+                )
             )
 
     asyncio.run(run())
     target = {"modify": "0.99", "issue": "0.97", "plain": "none: LiteLLM's floor"}[args.chain]
     print(f"\n{args.chain} chain ({', '.join(type(i).__name__ for i in chain)}) / none (medians; target >= {target}):")
     for path, by_setup in rates.items():
-        wall = statistics.median(c[0] / n[0] for n, c in zip(by_setup[False], by_setup[True], strict=True))
-        cpu = statistics.median(c[1] / n[1] for n, c in zip(by_setup[False], by_setup[True], strict=True))
-        none = statistics.median(r[0] for r in by_setup[False])
-        print(f"  {path:18} wall-clock ratio {wall:.3f}   CPU-time ratio {cpu:.3f}   (none: {none:.0f} calls/s)")
+        none = statistics.median(r[0] for r in by_setup["none"])
+        for name in setups[1:]:
+            pairs = list(zip(by_setup["none"], by_setup[name], strict=True))
+            wall = statistics.median(c[0] / n[0] for n, c in pairs)
+            cpu = statistics.median(c[1] / n[1] for n, c in pairs)
+            print(
+                f"  {path:18} {name:11} wall-clock ratio {wall:.3f}   CPU-time ratio {cpu:.3f}   "
+                f"(none: {none:.0f} calls/s)"
+            )
 
 
 if __name__ == "__main__":
