@@ -45,6 +45,19 @@ def _arguments(frame_locals: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in frame_locals.items() if name != "self"}
 
 
+# What LiteLLM adds to ``optional_params`` for a streamed call; it never calls ``completion`` with them.
+_STREAM_PARAMS = ("stream", "stream_options")
+
+
+def _unstreamed(call: dict[str, Any]) -> dict[str, Any]:
+    """``call`` as LiteLLM makes it without ``stream=True``: a stream replayed from ``completion`` must not hand
+    it the stream flags, or one that forwards ``optional_params`` to its API asks it for a stream."""
+    params = call.get("optional_params")
+    if isinstance(params, dict) and any(name in params for name in _STREAM_PARAMS):
+        call = {**call, "optional_params": {k: v for k, v in params.items() if k not in _STREAM_PARAMS}}
+    return call
+
+
 class BaseCustomProvider(CustomLLM):
     """Base class for providers: implement ``completion`` (or ``acompletion``), get the other paths free.
 
@@ -208,7 +221,7 @@ class BaseCustomProvider(CustomLLM):
         if not (self.implements("completion") or self.implements("acompletion")):
             raise self._unsupported("streaming", model)
         self.validate_messages(messages, model=model)
-        response = self.completion(**{**call, "acompletion": False})
+        response = self.completion(**{**_unstreamed(call), "acompletion": False})
         return chunks_from_response(self._expect_response(response, model))
 
     # LiteLLM annotates ``astreaming`` as a coroutine returning an iterator, but calls it expecting an async
@@ -241,7 +254,7 @@ class BaseCustomProvider(CustomLLM):
         if not (self.implements("completion") or self.implements("acompletion")):
             raise self._unsupported("astreaming", model)
         self.validate_messages(messages, model=model)
-        response = await self.acompletion(**{**call, "acompletion": True})
+        response = await self.acompletion(**{**_unstreamed(call), "acompletion": True})
         for chunk in chunks_from_response(self._expect_response(response, model)):
             yield chunk
 

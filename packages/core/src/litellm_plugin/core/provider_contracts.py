@@ -125,6 +125,8 @@ class _Site:
 
     @staticmethod
     def _what(value: Any) -> str:
+        if isinstance(value, Mapping) and "text" in value:  # LiteLLM's docs example returns its one chunk
+            return "one chunk (a dict) instead of an iterator of chunks: `yield` it rather than returning it"
         if value is None:
             return "None (a missing return or yield?)"
         if inspect.iscoroutine(value):

@@ -1,0 +1,164 @@
+"""Providers as LiteLLM's documentation and plugin authors write them, once on LiteLLM's ``CustomLLM`` (the
+baseline) and once re-based on ``BaseCustomProvider``: what a caller observes through LiteLLM's public API.
+
+Scenarios: a ``completion()`` that forwards ``optional_params`` to its API (the usual HTTP provider), the
+docs' streaming example that returns one chunk instead of an iterator.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import litellm
+import pytest
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+from litellm.utils import custom_llm_setup
+
+from litellm_plugin.core import BaseCustomProvider, ProviderContractError
+
+MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
+
+
+def _route(handler: CustomLLM) -> str:
+    """Registered the LiteLLM way, as the docs do (``custom_provider_map``); conftest restores the map."""
+    name = f"docs_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": handler}]
+    custom_llm_setup()
+    return f"{name}/m"
+
+
+def _text(model: str, *, stream: bool, asynchronous: bool, **params: Any) -> str:
+    async def run_async() -> str:
+        if stream:
+            chunks = await litellm.acompletion(model=model, messages=MESSAGES, stream=True, **params)
+            return "".join([c.choices[0].delta.content or "" async for c in chunks])
+        reply = await litellm.acompletion(model=model, messages=MESSAGES, **params)
+        return str(reply.choices[0].message.content)
+
+    if asynchronous:
+        return asyncio.run(run_async())
+    if stream:
+        return "".join(
+            c.choices[0].delta.content or ""
+            for c in litellm.completion(model=model, messages=MESSAGES, stream=True, **params)
+        )
+    return str(litellm.completion(model=model, messages=MESSAGES, **params).choices[0].message.content)
+
+
+PATHS = [(False, False), (True, False), (False, True), (True, True)]
+PATH_IDS = ["sync", "async", "stream", "async_stream"]
+
+
+# --- completion() forwarding optional_params to its API ----------------------------------------------------
+
+
+class _ForwardingAPI:
+    """What a provider's HTTP API does with the body it is sent: it answers a JSON reply, unless the body asks
+    for a stream (then it answers server-sent events, which a JSON reader cannot parse)."""
+
+    @staticmethod
+    def post(body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("stream"):
+            raise ValueError("the API answered text/event-stream; expected a JSON body")
+        return {"content": f"answer at temperature {body.get('temperature')}"}
+
+
+class _Forwarding:
+    """The usual HTTP provider: ``optional_params`` (temperature, max_tokens...) go into the request body as
+    they are. LiteLLM only ever calls ``completion()`` for calls made without ``stream=True``."""
+
+    seen: list[dict[str, Any]]
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        body = {"model": model, "messages": messages, **kwargs["optional_params"]}
+        self.seen.append(dict(kwargs["optional_params"]))
+        response = ModelResponse(model=model)
+        response.choices[0].message.content = _ForwardingAPI.post(body)["content"]
+        return response
+
+
+class BaselineForwarding(_Forwarding, CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = []
+
+    def streaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        """LiteLLM's CustomLLM cannot stream from completion(): the author writes the stream out by hand."""
+        raise NotImplementedError
+
+
+class RebasedForwarding(_Forwarding, BaseCustomProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = []
+
+
+def test_baseline_completion_never_sees_stream_flags() -> None:
+    provider = BaselineForwarding()
+    model = _route(provider)
+    assert _text(model, stream=False, asynchronous=False, temperature=0.5) == "answer at temperature 0.5"
+    assert provider.seen == [{"temperature": 0.5}]
+
+
+@pytest.mark.parametrize(("asynchronous", "stream"), PATHS, ids=PATH_IDS)
+def test_completion_only_provider_forwarding_optional_params_streams(asynchronous: bool, stream: bool) -> None:
+    """completion() sees the optional_params of the same call made without ``stream=True`` on every path: one
+    that forwards them to its API does not ask it for a stream it cannot read (it did: stream and
+    stream_options reached it, and every streamed call failed)."""
+    provider = RebasedForwarding()
+    model = _route(provider)
+    params: dict[str, Any] = {"temperature": 0.5}
+    if stream:
+        params["stream_options"] = {"include_usage": True}
+    assert _text(model, stream=stream, asynchronous=asynchronous, **params) == "answer at temperature 0.5"
+    assert provider.seen == [{"temperature": 0.5}]
+
+
+# --- the docs' streaming example returns one chunk instead of an iterator ----------------------------------
+
+
+def _one_chunk() -> GenericStreamingChunk:
+    return {
+        "finish_reason": "stop",
+        "index": 0,
+        "is_finished": True,
+        "text": "1700000000",
+        "tool_use": None,
+        "usage": {"completion_tokens": 0, "prompt_tokens": 0, "total_tokens": 0},
+    }
+
+
+class _ReturnsOneChunk:
+    """LiteLLM's "Add Streaming Support" example: ``streaming`` *returns* its chunk."""
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        return _one_chunk()  # type: ignore[return-value]
+
+
+class BaselineOneChunk(_ReturnsOneChunk, CustomLLM):
+    pass
+
+
+class RebasedOneChunk(_ReturnsOneChunk, BaseCustomProvider):
+    pass
+
+
+def _stream_error(handler: CustomLLM) -> BaseException:
+    model = _route(handler)
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - the baseline's type is LiteLLM's to choose
+        _text(model, stream=True, asynchronous=False)
+    error: BaseException = caught.value
+    return getattr(error, "original_exception", None) or error
+
+
+def test_streaming_that_returns_one_chunk_says_to_yield_it() -> None:
+    """LiteLLM cannot iterate the dict either ("'dict' object is not an iterator"); ours names the fix."""
+    assert "not an iterator" in str(_stream_error(BaselineOneChunk()))
+    error = _stream_error(RebasedOneChunk())
+    assert isinstance(error, ProviderContractError)
+    assert "returned one chunk" in str(error)
+    assert "yield" in str(error)
