@@ -54,6 +54,16 @@ _POSITIONAL_HOOKS = {
     "pre_call_check": 1,
     "async_filter_listed_models": 2,
 }
+# Optional parameters of LiteLLM's hooks that it passes by name all the same, on every call (checked on 1.84.0
+# and 1.108.7: proxy/utils.py, router.py, litellm_logging.py). An override must accept them, with or without a
+# default: without them, LiteLLM's call raises TypeError, which it logs and goes on, so the hook never runs.
+_OPTIONAL_BUT_PASSED = {
+    "async_post_call_failure_hook": ("traceback_str",),
+    "async_post_call_response_headers_hook": ("request_headers",),
+    "async_filter_deployments": ("request_kwargs", "parent_otel_span"),
+    "get_chat_completion_prompt": ("prompt_spec", "prompt_label", "prompt_version"),
+    "async_get_chat_completion_prompt": ("prompt_spec", "tools", "prompt_label", "prompt_version"),
+}
 _CHECKED = "__litellm_plugin_contract__"
 _UNDECLARED = object()
 
@@ -121,13 +131,14 @@ def _check_signature(
         for p in _parameters(reference)
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
     ]
+    also = _OPTIONAL_BUT_PASSED.get(name, ())
     if name in _POSITIONAL_HOOKS:
         problems = positional_call_problems(_parameters(own, bound), _POSITIONAL_HOOKS[name])
     else:
-        problems = keyword_call_problems(_parameters(own, bound), [p.name for p in expected])
+        problems = keyword_call_problems(_parameters(own, bound), [*(p.name for p in expected), *also])
     if not problems:
         return
-    reference_signature = ", ".join(["self", *(p.name for p in expected)])
+    reference_signature = ", ".join(["self", *(p.name for p in expected), *(f"{n}=None" for n in also)])
     raise InterceptorDefinitionError(
         f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: "
         f"{'; '.join(problems)}. Write it as {name}({reference_signature}) (add **kwargs to accept more)"
