@@ -2,12 +2,13 @@
 ``CustomLogger`` (the baseline) and once re-based on ``BaseCustomLogger``: what their author observes.
 
 Scenarios: the failure hook of the proxy's call-hooks page (LiteLLM passes it ``traceback_str`` by name, an
-optional parameter of its signature).
+optional parameter of its signature); request and reply hooks returning the wrong type.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, cast
 
 import litellm
@@ -16,9 +17,12 @@ from litellm.caching.dual_cache import DualCache
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.proxy._types import UserAPIKeyAuth
 from litellm.proxy.utils import ProxyLogging
+from litellm.types.utils import ModelResponse
 
-from litellm_plugin.core import BaseCustomLogger
-from litellm_plugin.core.contracts import InterceptorDefinitionError
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+from litellm_plugin.core.contracts import InterceptorContractError, InterceptorDefinitionError
+
+Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
 
@@ -94,3 +98,82 @@ def test_failure_hook_with_litellms_own_parameters_is_accepted_and_runs() -> Non
         pass
 
     assert _proxy_failure(With()) == ["ValueError"]
+
+
+# --- hooks returning the wrong type --------------------------------------------------------------------------
+
+
+class Echo(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "Echo: " + self.last_user_text(messages))
+
+
+class _ReturnsText:
+    """Returns the reply's text instead of the reply (the hook's result replaces the response)."""
+
+    async def async_post_call_success_hook(self, data: Any, user_api_key_dict: Any, response: Any) -> Any:
+        return response.choices[0].message.content.upper()
+
+
+class _ReturnsList:
+    """Builds a new request and returns it wrapped in a list."""
+
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        return [{**data, "messages": [{"role": "user", "content": "changed"}]}]
+
+
+def test_baseline_proxy_hands_on_a_reply_hooks_text_and_ignores_a_request_hooks_list() -> None:
+    """LiteLLM's proxy (its own ``ProxyLogging`` calls): the text replaces the reply, the list is dropped."""
+
+    class Text(_ReturnsText, CustomLogger):
+        pass
+
+    class Listed(_ReturnsList, CustomLogger):
+        pass
+
+    proxy = ProxyLogging(user_api_key_cache=cast(Any, DualCache()))
+    reply = Echo.make_response("m", [{"role": "user", "content": "hi"}], "Echo: hi")
+    litellm.callbacks = [Text()]
+    handed_on = asyncio.run(proxy.post_call_success_hook(data={}, response=reply, user_api_key_dict=UserAPIKeyAuth()))
+    assert handed_on == "ECHO: HI"
+    litellm.callbacks = [Listed()]
+    data = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
+    kept = asyncio.run(proxy.pre_call_hook(user_api_key_dict=UserAPIKeyAuth(), data=data, call_type="completion"))
+    assert kept == data
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_reply_hook_returning_text_fails_the_call_saying_what_to_return(route: Route, asynchronous: bool) -> None:
+    """The caller got a ``str`` where it reads ``.choices``."""
+
+    class Text(_ReturnsText, BaseCustomLogger):
+        pass
+
+    litellm.callbacks = [Text(fail_open=True)]  # a contract error fails the call whatever the policy
+    with pytest.raises(InterceptorContractError) as failed:
+        _call(f"{route(Echo)}/m", asynchronous)
+    message = str(failed.value)
+    assert "async_post_call_success_hook" in message
+    assert "returned a str in place of the ModelResponse" in message
+    assert "or None to keep it" in message
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_a_request_hook_returning_a_list_fails_the_call_saying_what_to_return(route: Route, asynchronous: bool) -> None:
+    """Its change was silently lost: the provider got the request unchanged."""
+
+    class Listed(_ReturnsList, BaseCustomLogger):
+        pass
+
+    litellm.callbacks = [Listed()]
+    with pytest.raises(InterceptorContractError) as failed:
+        _call(f"{route(Echo)}/m", asynchronous)
+    assert "async_pre_call_hook" in str(failed.value)
+    assert "returned a list; return the request dict" in str(failed.value)
+
+
+def _call(model: str, asynchronous: bool) -> Any:
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
+    if asynchronous:
+        return asyncio.run(litellm.acompletion(model=model, messages=messages))
+    return litellm.completion(model=model, messages=messages)

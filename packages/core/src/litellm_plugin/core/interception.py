@@ -63,6 +63,7 @@ from litellm_plugin.core.guards import (
     proxy_ran_request_hook,
     sdk_hook_context,
 )
+from litellm_plugin.core.hook_results import check_reply_result, check_request_result
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
 from litellm_plugin.core.streams import InterceptedStream
@@ -466,6 +467,7 @@ async def _apply_request(interceptors: list[BaseCustomLogger], data: dict[str, A
         result = await interceptor.async_pre_call_hook(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
         )
+        check_request_result(interceptor.interceptor_name, result)
         if isinstance(result, dict):
             data = result
         elif isinstance(result, str):  # the proxy's convention: a string refuses the request
@@ -484,6 +486,7 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
             data=data, user_api_key_dict=user_api_key_dict, response=response
         )
         if replaced is not None:
+            check_reply_result(interceptor.interceptor_name, replaced, response)
             response = replaced
     return response
 
