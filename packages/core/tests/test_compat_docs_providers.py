@@ -2,7 +2,7 @@
 baseline) and once re-based on ``BaseCustomProvider``: what a caller observes through LiteLLM's public API.
 
 Scenarios: a ``completion()`` that forwards ``optional_params`` to its API (the usual HTTP provider), the
-docs' streaming example that returns one chunk instead of an iterator.
+docs' streaming example that returns one chunk instead of an iterator, a provider with no provider method.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from litellm.utils import custom_llm_setup
 
-from litellm_plugin.core import BaseCustomProvider, ProviderContractError
+from litellm_plugin.core import BaseCustomProvider, InvalidProviderError, PluginRegistry, ProviderContractError
 
 MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
 
@@ -162,3 +162,45 @@ def test_streaming_that_returns_one_chunk_says_to_yield_it() -> None:
     assert isinstance(error, ProviderContractError)
     assert "returned one chunk" in str(error)
     assert "yield" in str(error)
+
+
+# --- a provider that implements no provider method at all --------------------------------------------------
+
+
+class _Misspelt:
+    """Every method under a name LiteLLM never calls (the class-definition warning names ``completion``)."""
+
+    def chat(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return ModelResponse(model=model)
+
+
+class BaselineEmpty(_Misspelt, CustomLLM):
+    pass
+
+
+class RebasedEmpty(_Misspelt, BaseCustomProvider):
+    pass
+
+
+def test_baseline_empty_provider_fails_only_when_called() -> None:
+    model = _route(BaselineEmpty())
+    with pytest.raises(litellm.InternalServerError, match="Not implemented yet!"):
+        _text(model, stream=False, asynchronous=False)
+
+
+@pytest.mark.parametrize("provider", [BaselineEmpty, RebasedEmpty, RebasedEmpty()], ids=["litellm", "ours", "instance"])
+def test_empty_provider_is_refused_when_registered_saying_what_to_write(
+    registry: PluginRegistry, provider: Any
+) -> None:
+    with pytest.raises(InvalidProviderError) as refused:
+        registry.register("empty", provider)
+    message = str(refused.value)
+    assert "implements none of LiteLLM's provider methods" in message
+    assert "Implement completion(self, model, messages, *args, **kwargs)" in message
+    assert registry.list_providers() == []
+
+
+def test_empty_provider_put_into_litellms_map_says_what_to_write_when_called() -> None:
+    model = _route(RebasedEmpty())
+    with pytest.raises(litellm.BadRequestError, match=r"does not support completion: RebasedEmpty implements none"):
+        _text(model, stream=False, asynchronous=False)

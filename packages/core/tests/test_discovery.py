@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
+from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import (
     ENTRY_POINT_GROUP,
     BaseCustomProvider,
+    Messages,
     PluginLoadWarning,
     PluginRegistry,
     initialize_plugins,
@@ -18,11 +21,13 @@ from litellm_plugin.core import discovery as discovery_module
 
 
 class Found(BaseCustomProvider):
-    pass
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "found")
 
 
 class Explicit(BaseCustomProvider):
-    pass
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "explicit")
 
 
 @dataclass

@@ -47,7 +47,7 @@ class PlainLLM(CustomLLM):
         return ModelResponse(model="m", choices=[{"message": {"role": "assistant", "content": "plain"}}])
 
 
-class NeedsArgument(BaseCustomProvider):
+class NeedsArgument(Answer):
     def __init__(self, url: str) -> None:
         super().__init__()
         self.url = url

@@ -35,7 +35,7 @@ from litellm_plugin.core.responses import chunks_from_response, make_chunk, make
 if TYPE_CHECKING:
     from litellm.litellm_core_utils.litellm_logging import Logging as LiteLLMLoggingObj
 
-__all__ = ["BaseCustomProvider"]
+__all__ = ["BaseCustomProvider", "implemented_methods"]
 
 _METHODS = PROVIDER_METHODS
 
@@ -119,8 +119,9 @@ class BaseCustomProvider(CustomLLM):
         return last_user_text(messages, model=model, provider=self.error_provider)
 
     def _unsupported(self, method: str, model: str) -> BadRequestError:
+        hint = "" if implemented_methods(self) else f": {_NOTHING_IMPLEMENTED.format(cls=type(self).__name__)}"
         return BadRequestError(
-            message=f"provider {self.error_provider!r} does not support {method}",
+            message=f"provider {self.error_provider!r} does not support {method}{hint}",
             model=model,
             llm_provider=self.error_provider,
         )
@@ -335,3 +336,30 @@ class BaseCustomProvider(CustomLLM):
         if not self.implements("embedding"):
             raise self._unsupported("aembedding", model)
         return await asyncio.to_thread(partial(self.embedding, **call))
+
+
+_NOTHING_IMPLEMENTED = (
+    "{cls} implements none of LiteLLM's provider methods (" + ", ".join(_METHODS) + "), so every call to it "
+    "fails. Implement completion(self, model, messages, *args, **kwargs): BaseCustomProvider derives acompletion "
+    "and both streams from it"
+)
+
+
+def implemented_methods(provider: object) -> tuple[str, ...]:
+    """The provider methods a ``CustomLLM`` class or instance writes itself (or takes from a mixin): those of
+    LiteLLM's ``CustomLLM`` and of ``BaseCustomProvider`` only raise or derive."""
+    cls = provider if isinstance(provider, type) else type(provider)
+
+    def written(method: str) -> bool:
+        owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
+        return owner is not None and owner is not BaseCustomProvider and not owner.__module__.startswith("litellm.")
+
+    return tuple(method for method in _METHODS if written(method))
+
+
+def nothing_implemented(provider: object) -> str | None:
+    """What to write when ``provider`` implements no provider method at all, else None."""
+    if implemented_methods(provider):
+        return None
+    cls = provider if isinstance(provider, type) else type(provider)
+    return _NOTHING_IMPLEMENTED.format(cls=cls.__name__)

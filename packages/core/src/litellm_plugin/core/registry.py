@@ -35,7 +35,7 @@ from litellm_plugin.core.errors import (
     ProviderNotFoundError,
     ProviderRegistrationError,
 )
-from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.provider import BaseCustomProvider, nothing_implemented
 from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES, check_provider_map
 
 __all__ = ["PluginRegistry", "get_provider", "get_registry", "initialize_plugins", "register_provider"]
@@ -71,6 +71,10 @@ def _check_name(name: object) -> str:
 
 def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
     """The handler instance, and whether the registry created it (and may therefore name it)."""
+    is_provider_class = isinstance(provider, type) and issubclass(provider, CustomLLM)
+    empty = nothing_implemented(provider) if is_provider_class or isinstance(provider, CustomLLM) else None
+    if empty is not None:  # every call would fail; LiteLLM says so only then, with "Not implemented yet!"
+        raise InvalidProviderError(f"provider {name!r}: {empty}")
     if isinstance(provider, CustomLLM):
         return provider, False
     if isinstance(provider, type) and issubclass(provider, CustomLLM):
