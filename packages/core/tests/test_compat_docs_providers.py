@@ -204,3 +204,86 @@ def test_empty_provider_put_into_litellms_map_says_what_to_write_when_called() -
     model = _route(RebasedEmpty())
     with pytest.raises(litellm.BadRequestError, match=r"does not support completion: RebasedEmpty implements none"):
         _text(model, stream=False, asynchronous=False)
+
+
+# --- a provider that only streams (LiteLLM's docs: "Add Streaming Support") --------------------------------
+
+
+def _generic(text: str, *, tool: dict[str, Any] | None = None, last: bool = False) -> GenericStreamingChunk:
+    return {
+        "finish_reason": ("tool_calls" if tool else "stop") if last else "",
+        "index": 0,
+        "is_finished": last,
+        "text": text,
+        "tool_use": tool,  # type: ignore[typeddict-item]
+        "usage": {"completion_tokens": 5, "prompt_tokens": 7, "total_tokens": 12} if last else None,
+    }
+
+
+def _call_chunk(index: int, name: str | None, arguments: str, call_id: str | None = None) -> dict[str, Any]:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": arguments}, "index": index}
+
+
+class _OnlyStreams:
+    """GenericStreamingChunk dicts, as the docs write them: text in two pieces, then a tool call in two pieces."""
+
+    seen: list[dict[str, Any]]
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        self.seen.append(dict(kwargs["optional_params"]))
+        yield _generic("Hello ")
+        yield _generic("there")
+        yield _generic("", tool=_call_chunk(0, "get_weather", '{"city": ', "call_1"))
+        yield _generic("", tool=_call_chunk(0, None, '"Paris"}'), last=True)
+
+
+class BaselineOnlyStreams(_OnlyStreams, CustomLLM):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = []
+
+
+class RebasedOnlyStreams(_OnlyStreams, BaseCustomProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen = []
+
+
+def _whole(model: str, asynchronous: bool) -> Any:
+    if asynchronous:
+        return asyncio.run(litellm.acompletion(model=model, messages=MESSAGES, temperature=0.5))
+    return litellm.completion(model=model, messages=MESSAGES, temperature=0.5)
+
+
+def _streamed_reply(model: str) -> Any:
+    chunks = list(litellm.completion(model=model, messages=MESSAGES, stream=True, temperature=0.5))
+    return litellm.stream_chunk_builder(chunks, messages=MESSAGES)
+
+
+def _reply_view(reply: Any) -> Any:
+    choice = reply.choices[0]
+    calls = [(c.id, c.function.name, c.function.arguments) for c in choice.message.tool_calls or []]
+    return choice.message.content, calls, choice.finish_reason
+
+
+def test_baseline_provider_that_only_streams_fails_unstreamed_calls() -> None:
+    model = _route(BaselineOnlyStreams())
+    assert _reply_view(_streamed_reply(model)) == (
+        "Hello there",
+        [("call_1", "get_weather", '{"city": "Paris"}')],
+        "tool_calls",
+    )
+    with pytest.raises(litellm.InternalServerError, match="Not implemented yet!"):
+        _whole(model, asynchronous=False)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_provider_that_only_streams_answers_unstreamed_calls_with_its_stream(asynchronous: bool) -> None:
+    """The reply its stream spells out, as LiteLLM's own stream_chunk_builder reads the baseline's stream (it
+    answered "does not support completion"); streaming() sees the optional_params of a streamed call."""
+    baseline = _streamed_reply(_route(BaselineOnlyStreams()))
+    provider = RebasedOnlyStreams()
+    reply = _whole(_route(provider), asynchronous)
+    assert _reply_view(reply) == _reply_view(baseline)
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (7, 5)
+    assert provider.seen == [{"temperature": 0.5, "stream": True}]

@@ -169,8 +169,8 @@ async def test_native_streaming_serves_async_streams(route: Route) -> None:
     model = f"{route(StreamOnly)}/m"
     stream = await litellm.acompletion(model=model, messages=MESSAGES, stream=True)
     assert _joined([chunk async for chunk in stream]) == "sync stream"
-    with pytest.raises(BadRequestError, match="does not support completion"):
-        litellm.completion(model=model, messages=MESSAGES)
+    reply = litellm.completion(model=model, messages=MESSAGES)  # a provider that only streams: its stream, whole
+    assert (reply.choices[0].message.content, reply.usage.total_tokens) == ("sync stream", 4)
 
 
 async def test_derived_stream_carries_tool_calls(route: Route) -> None:

@@ -4,7 +4,8 @@ LiteLLM never derives one call style from another: ``acompletion`` does not fall
 ``stream=True`` never reaches ``completion``. This base class fills every method the subclass leaves out
 from the ones it implements, and turns the rest into a typed ``litellm.BadRequestError``:
 
-- ``acompletion`` from ``completion`` (in a worker thread), ``completion`` from ``acompletion``;
+- ``acompletion`` from ``completion`` (in a worker thread), ``completion`` from ``acompletion``; either, for a
+  provider that only streams, from its stream (the reply assembled);
 - ``streaming`` from ``astreaming`` if native, else from the ``completion`` result replayed word by word;
 - ``astreaming`` from ``streaming`` if native, else from the ``acompletion`` result;
 - ``aembedding``/``embedding`` and ``aimage_generation``/``image_generation`` from each other.
@@ -31,6 +32,7 @@ from litellm_plugin.core.provider_contracts import PROVIDER_METHODS, check_provi
 from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, provider_error
 from litellm_plugin.core.provider_map import watch_provider_map
 from litellm_plugin.core.responses import chunks_from_response, make_chunk, make_response
+from litellm_plugin.core.stream_assembly import StreamAssembler, response_from_chunks
 
 if TYPE_CHECKING:
     from litellm.litellm_core_utils.litellm_logging import Logging as LiteLLMLoggingObj
@@ -47,6 +49,13 @@ def _arguments(frame_locals: dict[str, Any]) -> dict[str, Any]:
 
 # What LiteLLM adds to ``optional_params`` for a streamed call; it never calls ``completion`` with them.
 _STREAM_PARAMS = ("stream", "stream_options")
+
+
+def _streamed(call: dict[str, Any]) -> dict[str, Any]:
+    """``call`` as LiteLLM makes it with ``stream=True``: a reply assembled from a native stream hands it the
+    stream flag, as one that forwards ``optional_params`` to its API expects."""
+    params = call.get("optional_params")
+    return {**call, "optional_params": {**(params if isinstance(params, dict) else {}), "stream": True}}
 
 
 def _unstreamed(call: dict[str, Any]) -> dict[str, Any]:
@@ -126,6 +135,9 @@ class BaseCustomProvider(CustomLLM):
             llm_provider=self.error_provider,
         )
 
+    def _streams_natively(self) -> bool:
+        return self.implements("streaming") or self.implements("astreaming")
+
     def _expect_response(self, response: object, model: str) -> ModelResponse:
         if not isinstance(response, ModelResponse):  # only reachable through a method defined unchecked
             raise ProviderContractError(
@@ -158,10 +170,14 @@ class BaseCustomProvider(CustomLLM):
         timeout: float | httpx.Timeout | None = None,
         client: HTTPHandler | None = None,
     ) -> ModelResponse:
-        """Derived from ``acompletion`` (run on a private event loop) when only that is implemented."""
+        """Derived from ``acompletion`` (run on a private event loop), else from a native stream (assembled)."""
         call = _arguments(locals())
         if not self.implements("acompletion"):
-            raise self._unsupported("completion", model)
+            if not self._streams_natively():
+                raise self._unsupported("completion", model)
+            self.validate_messages(messages, model=model)
+            chunks = self.streaming(**{**_streamed(call), "acompletion": False})
+            return response_from_chunks(model, messages, chunks)
         self.validate_messages(messages, model=model)
         response = _bridge.run_sync(self.acompletion(**{**call, "acompletion": True}))
         return self._expect_response(response, model)
@@ -185,10 +201,17 @@ class BaseCustomProvider(CustomLLM):
         timeout: float | httpx.Timeout | None = None,
         client: AsyncHTTPHandler | None = None,
     ) -> ModelResponse:
-        """Derived from ``completion`` in a worker thread, so the event loop never blocks."""
+        """Derived from ``completion`` in a worker thread (so the event loop never blocks), else from a native
+        stream (assembled)."""
         call = _arguments(locals())
         if not self.implements("completion"):
-            raise self._unsupported("acompletion", model)
+            if not self._streams_natively():
+                raise self._unsupported("acompletion", model)
+            self.validate_messages(messages, model=model)
+            assembler = StreamAssembler()
+            async for chunk in self.astreaming(**{**_streamed(call), "acompletion": True}):
+                assembler.add(chunk)
+            return assembler.response(model, messages)
         self.validate_messages(messages, model=model)
         response = await asyncio.to_thread(partial(self.completion, **{**call, "acompletion": False}))
         return self._expect_response(response, model)
