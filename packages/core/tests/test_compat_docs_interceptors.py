@@ -2,13 +2,13 @@
 ``CustomLogger`` (the baseline) and once re-based on ``BaseCustomLogger``: what their author observes.
 
 Scenarios: the failure hook of the proxy's call-hooks page (LiteLLM passes it ``traceback_str`` by name, an
-optional parameter of its signature); request and reply hooks returning the wrong type.
+optional parameter of its signature); request, reply and stream hooks returning the wrong type.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from typing import Any, cast
 
 import litellm
@@ -177,3 +177,53 @@ def _call(model: str, asynchronous: bool) -> Any:
     if asynchronous:
         return asyncio.run(litellm.acompletion(model=model, messages=messages))
     return litellm.completion(model=model, messages=messages)
+
+
+class _YieldsText:
+    """Yields each chunk's text instead of the chunk."""
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: Any
+    ) -> AsyncGenerator[Any, None]:
+        async for chunk in response:
+            yield chunk.choices[0].delta.content or ""
+
+
+class _ChunkHookReturnsText:
+    """LiteLLM's per-chunk stream hook, returning the text so far in capitals instead of a chunk."""
+
+    async def async_post_call_streaming_hook(self, user_api_key_dict: Any, response: Any) -> Any:
+        return response.upper() if isinstance(response, str) else None
+
+
+def _stream(model: str, asynchronous: bool) -> list[Any]:
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
+
+    async def read() -> list[Any]:
+        chunks = await litellm.acompletion(model=model, messages=messages, stream=True)
+        return [chunk async for chunk in chunks]
+
+    return (
+        asyncio.run(read()) if asynchronous else list(litellm.completion(model=model, messages=messages, stream=True))
+    )
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize(
+    ("mixin", "hook", "said"),
+    [
+        (_YieldsText, "async_post_call_streaming_iterator_hook", "yielded a str in a stream of ModelResponseStream"),
+        (_ChunkHookReturnsText, "async_post_call_streaming_hook", "returned a str in place of a ModelResponseStream"),
+    ],
+    ids=["iterator_hook", "chunk_hook"],
+)
+def test_a_stream_hook_handing_out_text_fails_the_stream_saying_what_to_yield(
+    route: Route, asynchronous: bool, mixin: type, hook: str, said: str
+) -> None:
+    """The caller got ``str`` chunks where it reads ``chunk.choices``."""
+    interceptor = type("StreamHook", (mixin, BaseCustomLogger), {})
+    litellm.callbacks = [interceptor()]
+    with pytest.raises(InterceptorContractError) as failed:
+        _stream(f"{route(Echo)}/m", asynchronous)
+    assert hook in str(failed.value)
+    assert said in str(failed.value)

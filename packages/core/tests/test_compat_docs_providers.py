@@ -2,7 +2,8 @@
 baseline) and once re-based on ``BaseCustomProvider``: what a caller observes through LiteLLM's public API.
 
 Scenarios: a ``completion()`` that forwards ``optional_params`` to its API (the usual HTTP provider), the
-docs' streaming example that returns one chunk instead of an iterator, a provider with no provider method.
+docs' streaming example that returns one chunk instead of an iterator, a provider with no provider method, one
+that only streams, LiteLLM's full ``completion`` signature and the docs' image example.
 """
 
 from __future__ import annotations
@@ -15,10 +16,16 @@ from typing import Any
 import litellm
 import pytest
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import GenericStreamingChunk, ModelResponse
+from litellm.types.utils import GenericStreamingChunk, ImageObject, ImageResponse, ModelResponse
 from litellm.utils import custom_llm_setup
 
-from litellm_plugin.core import BaseCustomProvider, InvalidProviderError, PluginRegistry, ProviderContractError
+from litellm_plugin.core import (
+    BaseCustomProvider,
+    InvalidProviderError,
+    PluginRegistry,
+    ProviderContractError,
+    ProviderDefinitionError,
+)
 
 MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
 
@@ -287,3 +294,75 @@ def test_provider_that_only_streams_answers_unstreamed_calls_with_its_stream(asy
     assert _reply_view(reply) == _reply_view(baseline)
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (7, 5)
     assert provider.seen == [{"temperature": 0.5, "stream": True}]
+
+
+# --- signatures: LiteLLM's full one, and the docs' image example -------------------------------------------
+
+
+class _FullSignature:
+    """completion() with every parameter of LiteLLM's CustomLLM, positional-or-keyword, as its spec shows."""
+
+    def completion(
+        self,
+        model: str,
+        messages: list[Any],
+        api_base: Any,
+        custom_prompt_dict: Any,
+        model_response: ModelResponse,
+        print_verbose: Any,
+        encoding: Any,
+        api_key: Any,
+        logging_obj: Any,
+        optional_params: dict[str, Any],
+        acompletion: Any = None,
+        litellm_params: Any = None,
+        logger_fn: Any = None,
+        headers: Any = None,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ModelResponse:
+        model_response.choices[0].message.content = f"{model} {sorted(optional_params)}"
+        return model_response
+
+
+class BaselineFull(_FullSignature, CustomLLM):
+    pass
+
+
+class RebasedFull(_FullSignature, BaseCustomProvider):
+    pass
+
+
+@pytest.mark.parametrize(("asynchronous", "stream"), PATHS, ids=PATH_IDS)
+def test_full_litellm_signature_serves_every_path_as_the_baseline_serves_sync(asynchronous: bool, stream: bool) -> None:
+    baseline = _text(_route(BaselineFull()), stream=False, asynchronous=False, temperature=0.1)
+    assert baseline == "m ['temperature']"
+    assert _text(_route(RebasedFull()), stream=stream, asynchronous=asynchronous, temperature=0.1) == baseline
+
+
+class _DocsImage:
+    """LiteLLM's docs' image example: no api_key, api_base parameters, which LiteLLM passes by name."""
+
+    async def aimage_generation(
+        self,
+        model: str,
+        prompt: str,
+        model_response: Any,
+        optional_params: Any,
+        logging_obj: Any,
+        timeout: Any = None,
+        client: Any = None,
+    ) -> ImageResponse:
+        return ImageResponse(created=1, data=[ImageObject(url="https://example.com/image.png")])
+
+
+def test_docs_image_example_is_refused_at_definition_naming_the_missing_arguments() -> None:
+    class BaselineImage(_DocsImage, CustomLLM):  # type: ignore[misc]
+        pass
+
+    with pytest.raises(litellm.APIConnectionError, match="unexpected keyword argument 'api_key'"):
+        asyncio.run(litellm.aimage_generation(model=_route(BaselineImage()), prompt="an otter"))
+    with pytest.raises(ProviderDefinitionError, match="LiteLLM passes api_key, api_base by name"):
+
+        class RebasedImage(_DocsImage, BaseCustomProvider):  # type: ignore[misc]
+            pass

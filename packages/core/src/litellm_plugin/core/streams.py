@@ -21,6 +21,7 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import ModelResponseStream
 
 from litellm_plugin.core._sync import run_sync
+from litellm_plugin.core.hook_results import StreamKinds, check_chunk_result, checked_stream
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import StreamRewriter
 
@@ -102,6 +103,7 @@ async def _per_chunk_hooks(
                     user_api_key_dict=user_api_key_dict, response=so_far
                 )
                 if replaced is not None:
+                    check_chunk_result(interceptor.interceptor_name, replaced, chunk)
                     chunk = replaced
         yield chunk
 
@@ -114,9 +116,11 @@ def _async_chain(
 ) -> AsyncIterator[Any]:
     chain: Any = source
     for interceptor in interceptors:
-        chain = getattr(interceptor, _STREAM_HOOK)(
-            user_api_key_dict=user_api_key_dict, response=chain, request_data=data
+        fed = StreamKinds(chain)
+        produced = getattr(interceptor, _STREAM_HOOK)(
+            user_api_key_dict=user_api_key_dict, response=fed, request_data=data
         )
+        chain = checked_stream(interceptor.interceptor_name, produced, fed)
     per_chunk = [i for i in interceptors if _has_chunk_hook(i)]
     return _per_chunk_hooks(chain, per_chunk, user_api_key_dict) if per_chunk else chain
 
