@@ -2,25 +2,31 @@
 ``CustomLogger`` (the baseline) and once re-based on ``BaseCustomLogger``: what their author observes.
 
 Scenarios: the failure hook of the proxy's call-hooks page (LiteLLM passes it ``traceback_str`` by name, an
-optional parameter of its signature); request, reply and stream hooks returning the wrong type.
+optional parameter of its signature); request, reply and stream hooks returning the wrong type; the
+custom-callbacks page's logger with every observer hook (which fire, how often, what their kwargs hold).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+import uuid
+from collections import Counter
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from typing import Any, cast
 
 import litellm
 import pytest
 from litellm.caching.dual_cache import DualCache
 from litellm.integrations.custom_logger import CustomLogger
+from litellm.llms.custom_llm import CustomLLM
 from litellm.proxy._types import UserAPIKeyAuth
 from litellm.proxy.utils import ProxyLogging
-from litellm.types.utils import ModelResponse
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
 from litellm_plugin.core.contracts import InterceptorContractError, InterceptorDefinitionError
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 
@@ -227,3 +233,111 @@ def test_a_stream_hook_handing_out_text_fails_the_stream_saying_what_to_yield(
         _stream(f"{route(Echo)}/m", asynchronous)
     assert hook in str(failed.value)
     assert said in str(failed.value)
+
+
+# --- the custom-callbacks page's logger, every observer hook: what fires, how often, with what -------------
+
+
+class Provider(CustomLLM):
+    """LiteLLM's own provider class, every chat method: only the logger's base class differs."""
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        response = ModelResponse(model=model)
+        response.choices[0].message.content = "logged reply"
+        return response
+
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.completion(model, messages)
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        yield {"text": "logged ", "is_finished": False, "finish_reason": "", "usage": None, "index": 0}
+        usage = {"prompt_tokens": 2, "completion_tokens": 2, "total_tokens": 4}
+        yield {"text": "reply", "is_finished": True, "finish_reason": "stop", "usage": usage, "index": 0}  # type: ignore[typeddict-item]
+
+    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[GenericStreamingChunk]:  # type: ignore[override]
+        for chunk in self.streaming(*args, **kwargs):
+            yield chunk
+
+
+class _EveryObserver:
+    """Each observer hook of the page records what an author reads from ``kwargs``."""
+
+    events: list[Any]
+
+    def _seen(self, hook: str, kwargs: Any) -> None:
+        params = kwargs.get("litellm_params") or {}
+        seen = (hook, kwargs.get("call_type"), (params.get("metadata") or {}).get("hello"))
+        if hook.endswith("stream_event"):  # LiteLLM fills the shared kwargs while these run: timing decides
+            self.events.append(seen)
+            return
+        final = kwargs.get("standard_logging_object") is not None, "response_cost" in kwargs
+        self.events.append((*seen, *final, kwargs.get("complete_streaming_response") is not None))
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: Any) -> None:
+        self._seen("log_pre_api_call", kwargs)
+
+    def log_post_api_call(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("log_post_api_call", kwargs)
+
+    def log_stream_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        """Not compared: on a sync stream LiteLLM delivers between none and one per chunk, on its own class too
+        (its logging threads race the stream's end)."""
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("log_success_event", kwargs)
+
+    def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("log_failure_event", kwargs)
+
+    async def async_log_stream_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("async_log_stream_event", kwargs)
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("async_log_success_event", kwargs)
+
+    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._seen("async_log_failure_event", kwargs)
+
+
+async def _observed(logger: Any, model: str, kind: str) -> Counter[Any]:
+    litellm.logging_callback_manager._reset_all_callbacks()
+    logger.events = []
+    litellm.callbacks = [logger]
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
+    call: dict[str, Any] = {"model": model, "messages": messages, "metadata": {"hello": "world"}}
+    if kind == "sync":
+        await asyncio.to_thread(litellm.completion, **call)
+    elif kind == "async":
+        await litellm.acompletion(**call)
+    elif kind == "stream":
+        await asyncio.to_thread(lambda: list(litellm.completion(**call, stream=True)))
+    elif kind == "async_stream":
+        stream = await litellm.acompletion(**call, stream=True)
+        _ = [chunk async for chunk in stream]
+    else:
+        with pytest.raises(litellm.BadRequestError):
+            await litellm.acompletion(**call, mock_response=litellm.BadRequestError("no", model="m", llm_provider="p"))
+    await drain_litellm_logging()
+    await asyncio.sleep(0.3)  # LiteLLM logs sync calls on its own threads
+    await drain_litellm_logging()
+    litellm.logging_callback_manager._reset_all_callbacks()
+    return Counter(logger.events)
+
+
+@pytest.mark.parametrize("kind", ["sync", "async", "stream", "async_stream", "async_failure"])
+async def test_every_observer_hook_fires_as_on_litellms_class(kind: str) -> None:
+    name = f"docs_{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [*litellm.custom_provider_map, {"provider": name, "custom_handler": Provider()}]
+    custom_llm_setup()
+
+    class Baseline(_EveryObserver, CustomLogger):
+        def __init__(self) -> None:
+            self.events = []
+
+    class Rebased(_EveryObserver, BaseCustomLogger):
+        def __init__(self) -> None:
+            self.events = []
+
+    baseline = await _observed(Baseline(), f"{name}/m", kind)
+    assert baseline, "LiteLLM's own class observed nothing: the scenario is broken"
+    assert await _observed(Rebased(), f"{name}/m", kind) == baseline
