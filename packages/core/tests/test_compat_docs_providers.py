@@ -366,3 +366,34 @@ def test_docs_image_example_is_refused_at_definition_naming_the_missing_argument
 
         class RebasedImage(_DocsImage, BaseCustomProvider):  # type: ignore[misc]
             pass
+
+
+# --- stream chunks missing the keys LiteLLM reads ----------------------------------------------------------
+
+
+class _TextChunks:
+    """Chunks as a first attempt writes them: only the text, and the end marked on the last one."""
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        yield {"text": "Hi "}
+        yield {"text": "there", "is_finished": True, "finish_reason": "stop"}
+
+
+class BaselineTextChunks(_TextChunks, CustomLLM):
+    pass
+
+
+class RebasedTextChunks(_TextChunks, BaseCustomProvider):
+    pass
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["stream", "async_stream"])
+def test_chunks_missing_keys_are_reported_naming_them(asynchronous: bool) -> None:
+    """LiteLLM fails with "APIConnectionError: 'is_finished'" (its own read of the missing key)."""
+    assert "APIConnectionError: 'is_finished'" in str(_stream_error(BaselineTextChunks()))
+    with pytest.raises(Exception) as caught:  # noqa: PT011 - LiteLLM wraps what a stream raises
+        _text(_route(RebasedTextChunks()), stream=True, asynchronous=asynchronous)
+    error = getattr(caught.value, "original_exception", None) or caught.value
+    assert isinstance(error, ProviderContractError)
+    assert "yielded a chunk without is_finished, finish_reason, usage" in str(error)
+    assert "self.make_chunk(" in str(error)

@@ -52,6 +52,8 @@ _RESULTS: dict[str, tuple[type, str]] = {
     "aimage_generation": (ImageResponse, "a litellm ImageResponse (fill the model_response argument)"),
 }
 _STREAMS = ("streaming", "astreaming")
+# The keys LiteLLM reads from every GenericStreamingChunk dict a custom provider yields (streaming_handler.py).
+_CHUNK_KEYS = ("text", "is_finished", "finish_reason", "usage")
 PROVIDER_METHODS = (*_RESULTS, *_STREAMS)
 _CHECKED = "__litellm_plugin_checked__"
 _ASYNC_STREAM_FIX = (
@@ -101,7 +103,15 @@ class _Site:
         raise self.wrong(f"returned {got}; it must return a {expected.__name__}: build it with {how}")
 
     def chunk(self, chunk: Any) -> Any:
-        if isinstance(chunk, (Mapping, BaseModel)):
+        if isinstance(chunk, Mapping):
+            missing = [key for key in _CHUNK_KEYS if key not in chunk]
+            if not missing:
+                return chunk
+            raise self.wrong(  # LiteLLM reads them with chunk[key]: "APIConnectionError: 'is_finished'"
+                f"yielded a chunk without {', '.join(missing)}, which LiteLLM reads from every chunk; yield "
+                "self.make_chunk(text, is_finished=..., finish_reason=..., usage=...) (a GenericStreamingChunk dict)"
+            )
+        if isinstance(chunk, BaseModel):
             return chunk
         raise self.wrong(
             f"yielded a {type(chunk).__name__} chunk; yield self.make_chunk(text) (a GenericStreamingChunk dict)"
