@@ -397,3 +397,28 @@ def test_chunks_missing_keys_are_reported_naming_them(asynchronous: bool) -> Non
     assert isinstance(error, ProviderContractError)
     assert "yielded a chunk without is_finished, finish_reason, usage" in str(error)
     assert "self.make_chunk(" in str(error)
+
+
+# --- completion() returning the API's JSON body --------------------------------------------------------------
+
+
+class _ReturnsJSON:
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        message = {"role": "assistant", "content": "json"}
+        return {"object": "chat.completion", "model": model, "choices": [{"index": 0, "message": message}]}
+
+
+class BaselineJSON(_ReturnsJSON, CustomLLM):
+    pass
+
+
+class RebasedJSON(_ReturnsJSON, BaseCustomProvider):
+    pass
+
+
+def test_completion_returning_the_apis_json_says_how_to_convert_it() -> None:
+    """LiteLLM hands the dict to the caller as it is, who fails reading it ("no attribute 'choices'")."""
+    with pytest.raises(AttributeError, match="'dict' object has no attribute 'choices'"):
+        _text(_route(BaselineJSON()), stream=False, asynchronous=False)
+    with pytest.raises(ProviderContractError, match=r"litellm\.ModelResponse\(\*\*reply\) from the API's JSON reply"):
+        _text(_route(RebasedJSON()), stream=False, asynchronous=False)

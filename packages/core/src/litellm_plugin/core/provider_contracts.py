@@ -100,6 +100,8 @@ class _Site:
         if isinstance(value, expected):
             return value
         got = "None (a missing return?)" if value is None else f"a {type(value).__name__}"
+        if isinstance(value, Mapping) and ("choices" in value or "data" in value):  # an API's JSON body as it is
+            how = f"litellm.{expected.__name__}(**reply) from the API's JSON reply, or {how}"
         raise self.wrong(f"returned {got}; it must return a {expected.__name__}: build it with {how}")
 
     def chunk(self, chunk: Any) -> Any:
