@@ -467,13 +467,14 @@ async def _apply_request(interceptors: list[BaseCustomLogger], data: dict[str, A
         result = await interceptor.async_pre_call_hook(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
         )
-        check_request_result(interceptor.interceptor_name, result)
         if isinstance(result, dict):
             data = result
         elif isinstance(result, str):  # the proxy's convention: a string refuses the request
             raise InterceptorRejectedError(interceptor.interceptor_name, result, model=str(data.get("model", "")))
         elif isinstance(result, Exception):
             raise result
+        elif result is not None:
+            check_request_result(interceptor.interceptor_name, result)
     return data
 
 
@@ -486,7 +487,8 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
             data=data, user_api_key_dict=user_api_key_dict, response=response
         )
         if replaced is not None:
-            check_reply_result(interceptor.interceptor_name, replaced, response)
+            if type(replaced) is not type(response):  # the usual case (the same or a new reply) in C
+                check_reply_result(interceptor.interceptor_name, replaced, response)
             response = replaced
     return response
 

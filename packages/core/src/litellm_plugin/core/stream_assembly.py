@@ -4,6 +4,9 @@ A provider written with only ``streaming``/``astreaming`` (LiteLLM's docs show s
 answers non-stream calls with the reply its stream spells out: the text joined, tool calls joined by index,
 the last finish reason and the usage the stream reported (else counted). The chunks are those LiteLLM reads
 from a custom provider: ``GenericStreamingChunk`` dicts or ``ModelResponseStream`` objects.
+
+Not LiteLLM's ``stream_chunk_builder``: it looks a custom provider's model name up among LiteLLM's providers
+(printing LiteLLM's provider list to stdout) and counts usage from every message part, fetching images.
 """
 
 from __future__ import annotations
