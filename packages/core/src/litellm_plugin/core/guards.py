@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
-from litellm_plugin.core.observers import RecentKeys, is_nested_call_id
+from litellm_plugin.core.observers import RecentKeys, is_nested_call_id, names, per_call_only
 from litellm_plugin.core.payloads import payload_call_type
 from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request
 
@@ -96,6 +96,8 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
         call_id = None
     elif is_nested_call_id(call_id):
         return False
+    elif per_call_only and per_call_only.get(id(interceptor)) is interceptor and not names(call_id, interceptor):
+        return False  # passed per call to other calls only (``callbacks=[...]``): not an observer of this one
     if handled_call_types(interceptor) is not DEFAULT_CALL_TYPES:
         call_type = kwargs.get("call_type")
         if call_type is not None and not interceptor.handles(call_type):

@@ -51,6 +51,7 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
 from litellm_plugin.core import observers, proxy_token_counts
+from litellm_plugin.core._scoped_pulls import scope_pulls
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.contracts import InterceptorDefinitionWarning
@@ -169,10 +170,11 @@ class _RouterCall:
     call (provider code, also while a stream is read) is nested. A failed deployment call ends, so the
     Router's retry or fallback is a deployment call again."""
 
-    __slots__ = ("deployment_live",)
+    __slots__ = ("deployment_live", "named")
 
-    def __init__(self) -> None:
+    def __init__(self, named: list[BaseCustomLogger] | None = None) -> None:
         self.deployment_live = False
+        self.named = named  # the interceptors the user's call names in ``callbacks=[...]`` (and not globally)
 
 
 _IN_CALL = object()  # inside a LiteLLM call the user made
@@ -452,6 +454,29 @@ def _rewrites_reply_text(interceptor: BaseCustomLogger, data: dict[str, Any]) ->
     return interceptor.transform_for(data) is not None
 
 
+_Release = Callable[[], None] | None
+
+
+def _named_per_call(kwargs: dict[str, Any], active: list[BaseCustomLogger]) -> list[BaseCustomLogger]:
+    """The interceptors of ``active`` that only the call's ``callbacks=[...]`` names, not ``litellm.callbacks``."""
+    extra = kwargs.get("callbacks")
+    if not extra:
+        return []
+    listed = litellm.callbacks
+    return [i for i in active if any(i is c for c in extra) and not any(i is c for c in listed)]
+
+
+def _release_after(result: Any, release: Callable[[], None]) -> None:
+    """Call ``release`` now, or once a stream the call returned is gone (it is logged when it has been read)."""
+    if result is not None and _is_stream_type(type(result)):
+        try:
+            weakref.finalize(result, release)
+            return
+        except TypeError:  # a type without weak references: the call's end is the best we know
+            pass
+    release()
+
+
 def _mark_nested(kwargs: dict[str, Any]) -> None:
     """Record a LiteLLM call made from inside an intercepted one, so observers skip it (user data untouched)."""
     if any(isinstance(c, BaseCustomLogger) for c in litellm.callbacks):
@@ -552,6 +577,16 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
     return None
 
 
+def _deployment_returned(router_call: _RouterCall | None, result: Any) -> Any:
+    """A Router deployment call that returned in full is over. One that returned a stream is over too when the
+    stream's own pulls run inside the call (see ``_scoped_pulls``): the Router reads the first chunk itself and
+    retries or falls back when it fails, and that next attempt is the user's call again, not a nested one.
+    Any other stream keeps the deployment call live while it is read."""
+    if router_call is not None and (not _is_stream_type(type(result)) or scope_pulls(result, _scope, _IN_CALL)):
+        router_call.deployment_live = False
+    return result
+
+
 # --- the wrappers ----------------------------------------------------------------------------------------
 
 
@@ -602,34 +637,47 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
     if takes_self:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
 
-    def prepare(kwargs: dict[str, Any]) -> tuple[list[BaseCustomLogger], object, _RouterCall | None]:
-        """The interceptors to apply, the scope inner calls run in, and the Router call this one serves."""
+    def prepare(kwargs: dict[str, Any]) -> tuple[list[BaseCustomLogger], object, _RouterCall | None, _Release]:
+        """The interceptors to apply, the scope inner calls run in, the Router call this one serves, and what
+        to call when the call has ended (it names interceptors of its own: see ``observers.register_call``)."""
         scope = _scope.get()
         if scope is _IN_CALL or (isinstance(scope, _RouterCall) and scope.deployment_live):
             _mark_nested(kwargs)
-            return [], _IN_CALL, None
+            return [], _IN_CALL, None, None
         bridges = call_type in _BRIDGED
         if isinstance(scope, _RouterCall):
             scope.deployment_live = True
-            return [], _RouterCall() if bridges else _IN_CALL, scope
-        inner = _RouterCall() if is_router or bridges else _IN_CALL
+            if scope.named:  # the deployment call is the user's call: the interceptors it named observe it
+                observers.register_call(kwargs, scope.named, pin=False)
+            return [], _RouterCall(scope.named) if bridges else _IN_CALL, scope, None
+        inner: object = _IN_CALL
+        if is_router or bridges:
+            inner = _RouterCall()
         # The ``in`` first: no function call on the common (SDK) path.
         if not _installed:
-            return [], inner, None
+            return [], inner, None, None
         if "proxy_server_request" in kwargs and is_proxy_request(kwargs):
             if readable:
-                return [], inner, None
+                return [], inner, None, None
             # A client's request on a proxy route that may run no hooks (the Assistants API does not): apply the
             # interceptors the proxy did not run for it, so that one claiming every call type fails closed.
             unrun = [i for i in _active_interceptors(kwargs) if not proxy_ran_request_hook(i)]
-            return _claiming_every_call(unrun, call_type, kwargs), inner, None
+            return _claiming_every_call(unrun, call_type, kwargs), inner, None, None
         if not readable and in_proxy_process():  # the proxy's own calls (health checks...), not a client's request
-            return [], inner, None
+            return [], inner, None, None
         active = _active_interceptors(kwargs)
+        release: _Release = None
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
-        observers.sync_observer_lists(active, BaseCustomLogger)
+        named = _named_per_call(kwargs, active)
+        if named:
+            release = observers.register_call(kwargs, named)
+            if isinstance(inner, _RouterCall):
+                inner.named = named
+            observers.sync_observer_lists([i for i in active if i not in named], BaseCustomLogger, named)
+        else:
+            observers.sync_observer_lists(active, BaseCustomLogger)
         if not readable:
-            return _claiming_every_call(active, call_type, kwargs), inner, None
+            return _claiming_every_call(active, call_type, kwargs), inner, None, release
         # The declared call types inline (a frozenset: see ``handled_call_types``): this runs per interceptor per call.
         return (
             [
@@ -639,25 +687,40 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             ],
             inner,
             None,
+            release,
         )
 
     @contextlib.contextmanager
-    def deployment_call(router_call: _RouterCall | None, kwargs: dict[str, Any]) -> Iterator[None]:
-        """A Router deployment call that failed, or returned in full, is over; a stream lives on."""
+    def deployment_call(router_call: _RouterCall | None) -> Iterator[None]:
+        """A Router deployment call that failed is over (the Router's retry or fallback is the next one)."""
         try:
             yield
         except BaseException:
             if router_call is not None:
                 router_call.deployment_live = False
             raise
-        if router_call is not None and not kwargs.get("stream"):
-            router_call.deployment_live = False
 
     if inspect.iscoroutinefunction(original):
 
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
-            interceptors, inner, router_call = prepare(kwargs)
+            interceptors, inner, router_call, release = prepare(kwargs)
+            if release is None:
+                return await async_call(interceptors, inner, router_call, args, kwargs)
+            result = None
+            try:
+                result = await async_call(interceptors, inner, router_call, args, kwargs)
+                return result
+            finally:
+                _release_after(result, release)
+
+        async def async_call(
+            interceptors: list[BaseCustomLogger],
+            inner: object,
+            router_call: _RouterCall | None,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
             previous = _scope.get()
             previous_phases = engine_phases.get()
             _scope.set(inner)
@@ -665,8 +728,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 engine_phases.set(None)
             try:
                 if not interceptors:
-                    with deployment_call(router_call, kwargs):
-                        return await original(*args, **kwargs)
+                    with deployment_call(router_call):
+                        return _deployment_returned(router_call, await original(*args, **kwargs))
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
                 if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
@@ -699,13 +762,29 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
 
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            interceptors, inner, router_call = prepare(kwargs)
+            interceptors, inner, router_call, release = prepare(kwargs)
+            if release is None:
+                return sync_call(interceptors, inner, router_call, args, kwargs)
+            result = None
+            try:
+                result = sync_call(interceptors, inner, router_call, args, kwargs)
+                return result
+            finally:
+                _release_after(result, release)
+
+        def sync_call(
+            interceptors: list[BaseCustomLogger],
+            inner: object,
+            router_call: _RouterCall | None,
+            args: tuple[Any, ...],
+            kwargs: dict[str, Any],
+        ) -> Any:
             previous = _scope.get()
             _scope.set(inner)
             try:
                 if not interceptors:
-                    with deployment_call(router_call, kwargs):
-                        return call(*args, **kwargs)
+                    with deployment_call(router_call):
+                        return _deployment_returned(router_call, call(*args, **kwargs))
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
                 if requests:

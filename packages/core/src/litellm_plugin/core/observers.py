@@ -15,6 +15,12 @@ the user (or LiteLLM) put into a list directly (``litellm.success_callback = [h]
 
 Nested calls (a provider or a hook calling LiteLLM again) are recorded by their ``litellm_call_id`` here, so
 observers can skip them without anything being written into the user's metadata.
+
+An interceptor passed per call (``callbacks=[...]``) and not in ``litellm.callbacks`` observes the calls that
+name it, and no other: LiteLLM only has global lists, so it stays in them while calls that name it may still
+log (LiteLLM logs after the call returns, on other tasks and threads), and each call records, by its id, which
+such interceptors it names. Calls running at the same time never take each other's interceptor out of the
+lists, nor let one observe another's call.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ from __future__ import annotations
 import threading
 import uuid
 import warnings
-from collections.abc import Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import litellm
@@ -41,6 +47,8 @@ __all__ = [
     "mark_nested",
     "observer_lists",
     "observes",
+    "per_call_only",
+    "register_call",
     "sync_observer_lists",
 ]
 
@@ -209,24 +217,32 @@ def _report_modifiers_listed_as_observers(base: type) -> None:
                 )
 
 
-def sync_observer_lists(active: Iterable[Any], base: type) -> None:
-    """Make LiteLLM's lists hold exactly the observing interceptors among ``active`` that the engine manages.
+def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[Any] = ()) -> None:
+    """Make LiteLLM's lists hold exactly the observing interceptors the engine manages: ``active`` (those of
+    ``litellm.callbacks``) and the per-call ones still kept (``per_call``, this call's, are kept from now on).
 
     Cheap when nothing changed: one identity check per list and one tuple comparison.
     """
     global _last_key
     interceptors = list(active)
-    key = tuple(map(id, interceptors))
+    if per_call:
+        _keep_per_call(per_call)
+    key = (*map(id, interceptors), _kept_version)
     if key == _last_key and _lists_intact():
         return
     with _lock:
         if _ensure_lists():
             _report_modifiers_listed_as_observers(base)
+        listed = {id(i): i for i in interceptors}
+        only_per_call = {ident: i for ident, i in _kept.items() if ident not in listed}
+        everyone = {**listed, **only_per_call}
+        # Filter first, list after: a per-call interceptor is never listed without the filter of its calls.
+        per_call_only.update(only_per_call)
         _managed.clear()
-        _managed.update((id(interceptor), interceptor) for interceptor in interceptors)
-        where = {id(i): observer_lists(i, base) for i in interceptors}
+        _managed.update(everyone)
+        where = {ident: observer_lists(i, base) for ident, i in everyone.items()}
         for name in LIST_NAMES:
-            wanted = {id(i): i for i in interceptors if name in where.get(id(i), ())}
+            wanted = {ident: i for ident, i in everyone.items() if name in where[ident]}
             callbacks = _lists[name]
             appended = _appended[name]
             stale = {key for key, interceptor in appended.items() if wanted.get(key) is not interceptor}
@@ -238,7 +254,70 @@ def sync_observer_lists(active: Iterable[Any], base: type) -> None:
                 if not any(c is interceptor for c in callbacks):
                     callbacks.append(interceptor)
                     appended[interceptor_id] = interceptor
+        for gone in [ident for ident, i in per_call_only.items() if only_per_call.get(ident) is not i]:
+            del per_call_only[gone]
         _last_key = key
+
+
+# --- interceptors passed per call ----------------------------------------------------------------------
+
+# How many per-call interceptors whose calls have ended stay listed (LiteLLM logs a call after it returns).
+PER_CALL_KEPT = 256
+_kept: dict[int, Any] = {}  # id -> per-call interceptor kept in the lists, least recently named first
+_pins: dict[int, int] = {}  # id -> calls naming it that have not ended
+_kept_version = 0  # changes whenever ``_kept`` gains or loses an interceptor
+# id -> per-call interceptor that is not in ``litellm.callbacks``: it observes only the calls that name it.
+per_call_only: dict[int, Any] = {}
+
+
+def _keep_per_call(interceptors: Iterable[Any]) -> None:
+    global _kept_version
+    with _lock:
+        for interceptor in interceptors:
+            if _kept.pop(id(interceptor), None) is not interceptor:
+                _kept_version += 1
+            _kept[id(interceptor)] = interceptor
+        unpinned = [key for key in _kept if not _pins.get(key)]
+        for key in unpinned[: max(0, len(unpinned) - PER_CALL_KEPT)]:
+            del _kept[key]
+            _kept_version += 1
+
+
+def register_call(kwargs: dict[str, Any], interceptors: Iterable[Any], *, pin: bool = True) -> Callable[[], None]:
+    """Record that the call ``kwargs`` describes names ``interceptors`` (passed per call): they observe it.
+    With ``pin``, they stay listed until the returned function is called, once the call has ended (a stream:
+    once it is released)."""
+    ids = frozenset(map(id, interceptors))
+    call_id = kwargs.get("litellm_call_id")
+    if not isinstance(call_id, str):
+        call_id = kwargs["litellm_call_id"] = str(uuid.uuid4())
+    with _lock:
+        known = _call_names.get(call_id)
+        _call_names.put(call_id, ids if not isinstance(known, frozenset) else known | ids)
+        for key in ids if pin else ():
+            _pins[key] = _pins.get(key, 0) + 1
+    released = not pin
+
+    def release() -> None:
+        nonlocal released
+        with _lock:
+            if released:
+                return
+            released = True
+            for key in ids:
+                left = _pins.get(key, 0) - 1
+                if left > 0:
+                    _pins[key] = left
+                else:
+                    _pins.pop(key, None)
+
+    return release
+
+
+def names(call_id: str, interceptor: object) -> bool:
+    """Whether the call ``call_id`` was made with ``interceptor`` in its ``callbacks=[...]``."""
+    known = _call_names.get(call_id)
+    return isinstance(known, frozenset) and id(interceptor) in known
 
 
 # --- nested calls ------------------------------------------------------------------------------------
@@ -269,7 +348,17 @@ class RecentKeys(dict[Hashable, object]):
                 continue
         return True
 
+    def put(self, key: Hashable, value: object) -> None:
+        """Remember ``key`` with ``value`` (replacing an earlier one)."""
+        self[key] = value
+        while len(self) > self._limit:
+            try:
+                del self[next(iter(self))]
+            except (KeyError, RuntimeError, StopIteration):
+                continue
 
+
+_call_names = RecentKeys(10_000)  # call id -> ids of the per-call interceptors it names
 _nested_ids = RecentKeys(10_000)  # a nested call is observed within moments of being made
 
 

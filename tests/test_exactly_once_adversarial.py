@@ -1,0 +1,227 @@
+"""Exactly once, tried the way a demanding user would: concurrent calls with their own interceptors, Router
+retries of streams that fail before their first chunk. Each interceptor marks the request and the reply and
+counts its hooks; a change applied twice, or an observation made 0 or 2 times, fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import litellm
+import pytest
+from litellm.types.utils import GenericStreamingChunk, ModelResponse
+
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, PluginRegistry, TextTransform
+from litellm_plugin.core.call_types import ALL_CALL_TYPES
+from litellm_plugin.core.testing.settle import drain_litellm_logging
+
+
+class _Suffix(TextTransform):
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+
+    def flush(self) -> str:
+        return f"<{self.tag}>"
+
+
+class Marker(BaseCustomLogger):
+    """Appends `` [tag]`` to the last user text and ``<tag>`` to the reply; counts every hook it runs."""
+
+    call_types = ALL_CALL_TYPES
+
+    def __init__(self, tag: str) -> None:
+        super().__init__()
+        self.tag = tag
+        self.counts: collections.Counter[str] = collections.Counter()
+        self._lock = threading.Lock()
+
+    def _count(self, what: str) -> None:
+        with self._lock:
+            self.counts[what] += 1
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        self._count("request")
+        for message in reversed(data.get("messages") or []):
+            if message.get("role") == "user" and isinstance(message.get("content"), str):
+                message["content"] += f" [{self.tag}]"
+                break
+        return data
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return _Suffix(self.tag)
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._count("success")
+
+
+async def _settle() -> None:
+    """LiteLLM logs in the background: let every queued observation run (a second one would show too)."""
+    for _ in range(3):
+        await drain_litellm_logging()
+        await asyncio.sleep(0.2)
+
+
+def _user(text: str) -> Any:
+    return [{"role": "user", "content": text}]
+
+
+def _chunk_text(chunk: Any) -> str:
+    return str(chunk.choices[0].delta.content or "") if chunk.choices else ""
+
+
+# --- concurrent calls, each with its own interceptor ---------------------------------------------------
+
+CONCURRENT = 12
+
+
+@pytest.mark.parametrize("how", ["sdk", "sdk-stream", "router", "router-stream"])
+async def test_concurrent_calls_with_their_own_interceptor_observe_only_their_call(how: str, echo_model: str) -> None:
+    """``callbacks=[...]`` per call, many calls at once: each interceptor changes and observes its call once,
+    and never sees another call (an observer of one tenant's call must not see another's)."""
+    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": echo_model}}])
+    markers = [Marker(f"T{i}") for i in range(CONCURRENT)]
+
+    async def one(i: int) -> str:
+        kwargs: dict[str, Any] = {"messages": _user(f"call{i}"), "callbacks": [markers[i]]}
+        stream = how.endswith("stream")
+        reply: Any
+        if how.startswith("router"):
+            reply = await router.acompletion(model="group", stream=stream, **kwargs)
+        else:
+            reply = await litellm.acompletion(model=echo_model, stream=stream, **kwargs)
+        if stream:
+            return "".join([_chunk_text(chunk) async for chunk in reply])
+        return str(reply.choices[0].message.content)
+
+    replies = await asyncio.gather(*(one(i) for i in range(CONCURRENT)))
+    await _settle()
+    assert replies == [f"Echo: call{i} [T{i}]<T{i}>" for i in range(CONCURRENT)]
+    assert [m.counts["success"] for m in markers] == [1] * CONCURRENT
+    assert [m.counts["request"] for m in markers] == [1] * CONCURRENT
+
+
+def test_threads_calling_sync_completion_with_their_own_interceptor(echo_model: str) -> None:
+    markers = [Marker(f"T{i}") for i in range(CONCURRENT)]
+
+    def one(i: int) -> str:
+        reply = litellm.completion(model=echo_model, messages=_user(f"call{i}"), callbacks=[markers[i]])
+        return str(reply.choices[0].message.content)
+
+    with ThreadPoolExecutor(4) as pool:
+        replies = list(pool.map(one, range(CONCURRENT)))
+    asyncio.run(_settle())
+    assert replies == [f"Echo: call{i} [T{i}]<T{i}>" for i in range(CONCURRENT)]
+    assert [m.counts["success"] for m in markers] == [1] * CONCURRENT
+
+
+async def test_a_global_interceptor_sees_every_concurrent_call_once_next_to_per_call_ones(echo_model: str) -> None:
+    shared = Marker("G")
+    litellm.callbacks = [shared]
+    markers = [Marker(f"T{i}") for i in range(CONCURRENT)]
+    replies = await asyncio.gather(
+        *(
+            litellm.acompletion(model=echo_model, messages=_user(f"call{i}"), callbacks=[markers[i]])
+            for i in range(CONCURRENT)
+        )
+    )
+    await _settle()
+    assert [r.choices[0].message.content for r in replies] == [
+        f"Echo: call{i} [G] [T{i}]<G><T{i}>" for i in range(CONCURRENT)
+    ]
+    assert shared.counts["success"] == CONCURRENT
+    assert [m.counts["success"] for m in markers] == [1] * CONCURRENT
+
+
+# --- Router retries and fallbacks of a stream that fails before its first chunk --------------------------
+
+
+class FlakyProvider(BaseCustomProvider):
+    """Fails (rate limit) the first ``fails`` calls, in ``completion`` or, streamed, at the first chunk."""
+
+    fails = 0
+    seen: list[str] = []  # noqa: RUF012 (test state, reset per test)
+
+    def _attempt(self, model: str, messages: Any) -> str:
+        text = self.last_user_text(messages, model=model)
+        FlakyProvider.seen.append(text)
+        if FlakyProvider.fails > 0:
+            FlakyProvider.fails -= 1
+            raise self.error("rate_limit", "slow down", model=model)
+        return f"Flaky: {text}"
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, self._attempt(model, messages))
+
+
+def _only_chunk(text: str) -> GenericStreamingChunk:
+    return GenericStreamingChunk(text=text, is_finished=True, finish_reason="stop", index=0, tool_use=None, usage=None)
+
+
+class FlakyStreamer(FlakyProvider):
+    """The same, with native streams that fail when the first chunk is asked for (as an HTTP stream does)."""
+
+    def streaming(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        def chunks() -> Iterator[GenericStreamingChunk]:
+            text = self._attempt(model, messages)
+            yield _only_chunk(text)
+
+        return chunks()
+
+    async def astreaming(  # type: ignore[override]
+        self, model: str, messages: list[Any], *args: Any, **kwargs: Any
+    ) -> AsyncIterator[GenericStreamingChunk]:
+        yield _only_chunk(self._attempt(model, messages))
+
+
+@pytest.fixture
+def flaky() -> Iterator[None]:
+    registry = PluginRegistry()
+    registry.register("flaky", FlakyProvider)
+    registry.register("flakystream", FlakyStreamer)
+    registry.initialize()
+    FlakyProvider.fails, FlakyProvider.seen = 0, []
+    yield
+    registry.unregister("flaky")
+    registry.unregister("flakystream")
+
+
+@pytest.mark.usefixtures("flaky")
+@pytest.mark.parametrize("provider", ["flaky", "flakystream"])
+@pytest.mark.parametrize("how", ["async", "sync"])
+@pytest.mark.parametrize("recovery", ["retry", "fallback"])
+async def test_a_router_stream_retried_before_its_first_chunk_is_observed_once(
+    provider: str, how: str, recovery: str, echo_model: str
+) -> None:
+    """The Router reads a stream's first chunk itself, and retries (or falls back) when that fails: the attempt
+    that answers is the call's deployment call, observed once, not a nested call (observed never). (A sync
+    stream replayed from ``completion()`` fails at call time instead: the plain retry, for comparison.)"""
+    deployments = [{"model_name": "group", "litellm_params": {"model": f"{provider}/m"}}]
+    settings: dict[str, Any] = {"num_retries": 2}
+    if recovery == "fallback":
+        deployments.append({"model_name": "backup", "litellm_params": {"model": echo_model}})
+        settings = {"num_retries": 0, "fallbacks": [{"group": ["backup"]}]}
+        FlakyProvider.fails = 10
+    else:
+        FlakyProvider.fails = 1
+    router = litellm.Router(model_list=deployments, **settings)
+    marker = Marker("M")
+    litellm.callbacks = [marker]
+    if how == "async":
+        stream = await router.acompletion(model="group", messages=_user("hi"), stream=True)
+        text = "".join([_chunk_text(chunk) async for chunk in stream])
+    else:
+        chunks = router.completion(model="group", messages=_user("hi"), stream=True)
+        text = "".join(_chunk_text(chunk) for chunk in chunks)
+    await _settle()
+    answer = "Echo" if recovery == "fallback" else "Flaky"
+    assert text == f"{answer}: hi [M]<M>"
+    assert FlakyProvider.seen[-1] == "hi [M]"  # every attempt got the request changed once
+    assert marker.counts["request"] == 1
+    assert marker.counts["success"] == 1
