@@ -48,7 +48,7 @@ class Marker(BaseCustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> Any:
         self._count("request")
-        for message in reversed(data.get("messages") or []):
+        for message in reversed(data.get("messages") or data.get("input") or []):
             if message.get("role") == "user" and isinstance(message.get("content"), str):
                 message["content"] += f" [{self.tag}]"
                 break
@@ -225,3 +225,54 @@ async def test_a_router_stream_retried_before_its_first_chunk_is_observed_once(
     assert FlakyProvider.seen[-1] == "hi [M]"  # every attempt got the request changed once
     assert marker.counts["request"] == 1
     assert marker.counts["success"] == 1
+
+
+# --- hooks that call LiteLLM themselves -----------------------------------------------------------------
+
+
+class Judge(Marker):
+    """Asks a model about the request and about the reply (an "LLM as a judge" guardrail): its own LiteLLM
+    calls are nested in the user's call, neither intercepted nor observed."""
+
+    judge_model = ""
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        verdict = await litellm.acompletion(model=self.judge_model, messages=_user("judge the request"))
+        assert verdict.choices[0].message.content == "Echo: judge the request"  # not intercepted
+        return await super().async_pre_call_hook(user_api_key_dict, cache, data, call_type)
+
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
+        verdict = await litellm.acompletion(model=self.judge_model, messages=_user("judge the reply"))
+        assert verdict.choices[0].message.content == "Echo: judge the reply"
+        return await super().async_post_call_success_hook(
+            data=data, user_api_key_dict=user_api_key_dict, response=response
+        )
+
+
+@pytest.mark.parametrize("how", ["sdk", "sdk-sync", "router", "router-sync", "responses", "router-responses"])
+async def test_a_hook_that_calls_litellm_makes_a_nested_call(how: str, echo_model: str) -> None:
+    judge = Judge("J")
+    judge.judge_model = echo_model
+    litellm.callbacks = [judge]
+    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": echo_model}}])
+    text: Any
+    if how.endswith("responses"):
+        call = router.aresponses if how.startswith("router") else litellm.aresponses
+        reply: Any = await call(model="group" if how.startswith("router") else echo_model, input=_user("hi"))
+        text = reply.output[0].content[0].text
+    else:
+        if how == "sdk":
+            reply = await litellm.acompletion(model=echo_model, messages=_user("hi"))
+        elif how == "sdk-sync":
+            reply = litellm.completion(model=echo_model, messages=_user("hi"))
+        elif how == "router":
+            reply = await router.acompletion(model="group", messages=_user("hi"))
+        else:
+            reply = router.completion(model="group", messages=_user("hi"))
+        text = reply.choices[0].message.content
+    await _settle()
+    assert text == "Echo: hi [J]<J>"
+    assert judge.counts["request"] == 1
+    assert judge.counts["success"] == 1  # the user's call only, not the judge's two

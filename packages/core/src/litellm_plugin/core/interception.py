@@ -736,7 +736,9 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
+                    _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
                     data = await _apply_request(requests, data, call_type)
+                    _scope.set(inner)
                     result = await original(*head, **data)
                 else:
                     result = await original(*args, **kwargs)
@@ -744,6 +746,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:
                     return stream if stream is not None else result
+                _scope.set(_IN_CALL)
                 return await _apply_response(responses, data, result)
             except litellm.BadRequestError as exc:
                 unrouted = None if is_router else _unrouted(exc, args, kwargs)
@@ -789,7 +792,9 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
+                    _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
                     data = run_sync(_apply_request(requests, data, call_type))
+                    _scope.set(inner)
                     result = call(*head, **data)
                 else:
                     result = call(*args, **kwargs)
@@ -797,6 +802,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:
                     return stream if stream is not None else result
+                _scope.set(_IN_CALL)
                 return run_sync(_apply_response(responses, data, result))
             except litellm.BadRequestError as exc:
                 unrouted = None if is_router else _unrouted(exc, args, kwargs)
