@@ -16,7 +16,7 @@ import litellm
 import pytest
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
-from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, PluginRegistry, TextTransform
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, InterceptorError, PluginRegistry, TextTransform
 from litellm_plugin.core.call_types import ALL_CALL_TYPES
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
@@ -276,3 +276,49 @@ async def test_a_hook_that_calls_litellm_makes_a_nested_call(how: str, echo_mode
     assert text == "Echo: hi [J]<J>"
     assert judge.counts["request"] == 1
     assert judge.counts["success"] == 1  # the user's call only, not the judge's two
+
+
+# --- a crashing reply filter on sync streams --------------------------------------------------------------
+
+
+class CrashingFilter(BaseCustomLogger):
+    """Its ``response_transform`` itself raises (a bug, or a missing setting)."""
+
+    call_types = ALL_CALL_TYPES
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        raise RuntimeError("filter misconfigured")
+
+
+def _sync_stream(how: str, model: str) -> list[Any]:
+    if how == "completion":
+        return list(litellm.completion(model=model, messages=_user("hi"), stream=True))
+    if how == "router":
+        router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
+        return list(router.completion(model="group", messages=_user("hi"), stream=True))
+    if how == "text_completion":
+        return list(litellm.text_completion(model=model, prompt="hi", stream=True))
+    events: Any = litellm.responses(model=model, input="hi", stream=True)
+    return list(events)
+
+
+@pytest.mark.parametrize("how", ["completion", "router", "text_completion", "responses"])
+def test_a_crashing_reply_filter_fails_a_sync_stream_closed_and_named(how: str, echo_model: str) -> None:
+    litellm.callbacks = [CrashingFilter()]
+    with pytest.raises(InterceptorError, match="CrashingFilter") as raised:
+        _sync_stream(how, echo_model)
+    assert isinstance(raised.value.__cause__, RuntimeError)
+
+
+@pytest.mark.parametrize("how", ["completion", "router", "text_completion", "responses"])
+def test_a_crashing_fail_open_reply_filter_leaves_a_sync_stream_unchanged(how: str, echo_model: str) -> None:
+    litellm.callbacks = [CrashingFilter(fail_open=True)]
+    assert _sync_stream(how, echo_model)  # the stream, unfiltered (and the failure logged)
+
+
+async def test_a_crashing_reply_filter_on_an_unread_entry_point_is_named(echo_model: str) -> None:
+    """``rerank`` replies cannot be read: a reply filter claiming every call type refuses the call before it is
+    made, which asks it for its transform first; that crashing is its failure, named, under its policy."""
+    litellm.callbacks = [CrashingFilter()]
+    with pytest.raises(InterceptorError, match="CrashingFilter"):
+        await litellm.arerank(model=echo_model, query="q", documents=["a"])

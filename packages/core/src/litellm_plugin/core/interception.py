@@ -436,7 +436,12 @@ def _claiming_every_call(
     for interceptor in active:
         if not handled_call_types(interceptor) >= ALL_CALL_TYPES:
             continue
-        if _rewrites_reply_text(interceptor, data):
+        try:
+            rewrites = _rewrites_reply_text(interceptor, data)
+        except Exception as exc:  # its ``response_transform`` crashed: its failure, under its policy
+            interceptor._on_hook_error("async_post_call_success_hook", exc)
+            continue
+        if rewrites:
             interceptor._on_hook_error("async_post_call_success_hook", UnreadablePayloadError.for_reply_of(call_type))
             continue
         claiming.append(interceptor)

@@ -46,7 +46,11 @@ class _SyncRewriters:
     def __init__(self, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> None:
         self._layers: list[tuple[BaseCustomLogger, StreamRewriter | None]] = []
         for interceptor in interceptors:
-            transform_for = interceptor.transform_for(data)
+            try:  # ``response_transform`` is the author's code too: the same policy as the async stream hook's
+                transform_for = interceptor.transform_for(data)
+            except Exception as exc:
+                interceptor._on_hook_error(_STREAM_HOOK, exc)  # fail closed, or (fail_open) leave it out
+                continue
             if transform_for is not None:
                 self._layers.append((interceptor, StreamRewriter(transform_for)))
 
