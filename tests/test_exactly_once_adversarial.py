@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -322,3 +323,39 @@ async def test_a_crashing_reply_filter_on_an_unread_entry_point_is_named(echo_mo
     litellm.callbacks = [CrashingFilter()]
     with pytest.raises(InterceptorError, match="CrashingFilter"):
         await litellm.arerank(model=echo_model, query="q", documents=["a"])
+
+
+# --- a provider fanning out on threads (README: Known limits) ----------------------------------------------
+
+
+class EnsembleProvider(BaseCustomProvider):
+    """Asks two models at once on a thread pool, each call submitted in a copy of the provider's context."""
+
+    targets: tuple[str, ...] = ()
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        def ask(target: str) -> str:
+            reply: Any = litellm.completion(model=target, messages=messages)
+            return str(reply.choices[0].message.content)
+
+        with ThreadPoolExecutor(2) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, ask, target) for target in self.targets]
+            answers = [future.result() for future in futures]
+        return self.make_response(model, messages, " | ".join(answers))
+
+
+async def test_a_provider_fanning_out_on_threads_in_its_context_makes_nested_calls(echo_model: str) -> None:
+    registry = PluginRegistry()
+    ensemble = EnsembleProvider()
+    ensemble.targets = (echo_model, echo_model)
+    registry.register("ensemble", ensemble)
+    registry.initialize()
+    marker = Marker("E")
+    litellm.callbacks = [marker]
+    try:
+        reply: Any = await litellm.acompletion(model="ensemble/m", messages=_user("hi"))
+    finally:
+        registry.unregister("ensemble")
+    await _settle()
+    assert reply.choices[0].message.content == "Echo: hi [E] | Echo: hi [E]<E>"
+    assert marker.counts == {"request": 1, "success": 1}
