@@ -359,3 +359,19 @@ async def test_a_provider_fanning_out_on_threads_in_its_context_makes_nested_cal
     await _settle()
     assert reply.choices[0].message.content == "Echo: hi [E] | Echo: hi [E]<E>"
     assert marker.counts == {"request": 1, "success": 1}
+
+
+# --- sync calls made while an event loop runs -------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("flaky")
+async def test_sync_completion_with_fallbacks_inside_a_running_loop_is_intercepted_once(echo_model: str) -> None:
+    """``litellm.completion(..., fallbacks=[...])`` runs its attempts on a new thread when the caller's thread
+    runs an event loop (a notebook, sync code called from async code): those attempts are still the one call."""
+    marker = Marker("S")
+    litellm.callbacks = [marker]
+    FlakyProvider.fails = 10
+    reply: Any = litellm.completion(model="flaky/m", messages=_user("hi"), fallbacks=[echo_model])
+    assert reply.choices[0].message.content == "Echo: hi [S]<S>"
+    assert FlakyProvider.seen == ["hi [S]"]
+    assert marker.counts["request"] == 1

@@ -106,10 +106,11 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 def call_off_running_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Call ``function`` from a thread with no running event loop, in the caller's context.
 
-    LiteLLM's sync Router runs its async core on a new thread when the caller's thread runs a loop (a notebook,
-    sync LiteLLM called from async code), and that thread starts with an empty context: the engine would no
-    longer know the deployment call belongs to the Router call, and would intercept it a second time. From a
-    thread without a loop, the Router runs its core with ``asyncio.run``, which keeps the context."""
+    LiteLLM's sync Router (and sync ``completion`` with ``fallbacks=[...]``, and other sync paths built on its
+    ``run_async_function``) runs its async core on a new thread when the caller's thread runs a loop (a
+    notebook, sync LiteLLM called from async code), and that thread starts with an empty context: the engine
+    would no longer know the inner calls belong to the user's call, and would intercept them a second time.
+    From a thread without a loop, LiteLLM runs its core on a loop in the same thread, which keeps the context."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

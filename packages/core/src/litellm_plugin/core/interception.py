@@ -765,8 +765,10 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
 
         wrapper: Callable[..., Any] = async_wrapper
     else:
-        # A sync Router call must keep its scope for its deployment call (see ``call_off_running_loop``).
-        call = functools.partial(call_off_running_loop, original) if is_router else original
+        # A sync call must keep its scope for the calls LiteLLM makes inside it (a Router's deployment call, the
+        # attempts of ``fallbacks=[...]``...), which it runs on a new thread when this one runs an event loop
+        # (see ``call_off_running_loop``).
+        call = functools.partial(call_off_running_loop, original)
 
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
