@@ -375,3 +375,14 @@ async def test_sync_completion_with_fallbacks_inside_a_running_loop_is_intercept
     assert reply.choices[0].message.content == "Echo: hi [S]<S>"
     assert FlakyProvider.seen == ["hi [S]"]
     assert marker.counts["request"] == 1
+
+
+async def test_interceptors_passed_per_call_do_not_pile_up_in_litellms_lists(echo_model: str) -> None:
+    """Each call's own interceptor stays listed only while calls that name it may still log: a service making
+    one per request does not grow LiteLLM's lists (which it walks on every call) without bound."""
+    from litellm_plugin.core import observers
+
+    for i in range(observers.PER_CALL_KEPT + 50):
+        await litellm.acompletion(model=echo_model, messages=_user(f"call{i}"), callbacks=[Marker(f"T{i}")])
+    await _settle()
+    assert len(litellm._async_success_callback) <= observers.PER_CALL_KEPT + 1
