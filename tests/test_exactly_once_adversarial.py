@@ -20,6 +20,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, InterceptorError, PluginRegistry, TextTransform
 from litellm_plugin.core.call_types import ALL_CALL_TYPES
 from litellm_plugin.core.testing.settle import drain_litellm_logging
+from litellm_plugin.providers.mock_api import MockAPIProvider
 
 
 class _Suffix(TextTransform):
@@ -386,3 +387,35 @@ async def test_interceptors_passed_per_call_do_not_pile_up_in_litellms_lists(ech
         await litellm.acompletion(model=echo_model, messages=_user(f"call{i}"), callbacks=[Marker(f"T{i}")])
     await _settle()
     assert len(litellm._async_success_callback) <= observers.PER_CALL_KEPT + 1
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_a_mock_api_deployment_answering_500_falls_back_observed_once(stream: bool, echo_model: str) -> None:
+    """The same with the HTTP provider: its stream fails when the status arrives, before the first chunk."""
+    mock = MockAPIProvider()  # the embedded app
+    registry = PluginRegistry()
+    registry.register("mock_api", mock)
+    registry.initialize()
+    router = litellm.Router(
+        model_list=[
+            {
+                "model_name": "primary",
+                "litellm_params": {"model": "mock_api/gpt-mock", "extra_headers": {"X-Mock-Fault": "status=500"}},
+            },
+            {"model_name": "backup", "litellm_params": {"model": echo_model}},
+        ],
+        fallbacks=[{"primary": ["backup"]}],
+        num_retries=0,
+    )
+    marker = Marker("M")
+    litellm.callbacks = [marker]
+    try:
+        reply: Any = await router.acompletion(model="primary", messages=_user("hi"), stream=stream)
+        text = "".join([_chunk_text(c) async for c in reply]) if stream else reply.choices[0].message.content
+        await _settle()
+    finally:
+        registry.unregister("mock_api")
+        mock.close()
+    assert text == "Echo: hi [M]<M>"
+    assert marker.counts["request"] == 1
+    assert marker.counts["success"] == 1
