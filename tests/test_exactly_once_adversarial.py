@@ -19,6 +19,7 @@ from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, InterceptorError, PluginRegistry, TextTransform
 from litellm_plugin.core.call_types import ALL_CALL_TYPES
+from litellm_plugin.core.contracts import InterceptorDefinitionWarning
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.providers.mock_api import MockAPIProvider
 
@@ -419,3 +420,17 @@ async def test_a_mock_api_deployment_answering_500_falls_back_observed_once(stre
     assert text == "Echo: hi [M]<M>"
     assert marker.counts["request"] == 1
     assert marker.counts["success"] == 1
+
+
+async def test_an_interceptor_class_passed_per_call_is_reported(echo_model: str) -> None:
+    """``callbacks=[MyFilter]`` for ``callbacks=[MyFilter()]``: its hooks never run, so the call is not
+    filtered; that is said (as for ``litellm.callbacks``), not left silent."""
+
+    class ForgottenFilter(BaseCustomLogger):
+        async def async_pre_call_hook(
+            self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+        ) -> Any:
+            return "refused"
+
+    with pytest.warns(InterceptorDefinitionWarning, match=r"callbacks=\[\.\.\.\].*class ForgottenFilter"):
+        await litellm.acompletion(model=echo_model, messages=_user("hi"), callbacks=[ForgottenFilter])

@@ -371,9 +371,12 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
     callbacks = litellm.callbacks
     active = [c for c in callbacks if isinstance(c, BaseCustomLogger)]
     if len(active) < len(callbacks):  # something else is listed too: a class put there by mistake?
-        _warn_about_classes(callbacks)
+        _warn_about_classes(callbacks, "litellm.callbacks")
     if extra:
-        active.extend(c for c in extra if isinstance(c, BaseCustomLogger))
+        own = [c for c in extra if isinstance(c, BaseCustomLogger)]
+        if len(own) < len(extra):
+            _warn_about_classes(extra, "callbacks=[...] of this call")
+        active.extend(own)
     if len(active) > 1 and len(set(map(id, active))) < len(active):  # the test runs in C: no Python call
         active = list({id(c): c for c in active}.values())  # in order of first appearance
     return active
@@ -382,14 +385,15 @@ def _active_interceptors(kwargs: dict[str, Any]) -> list[BaseCustomLogger]:
 _warned_classes: set[type] = set()
 
 
-def _warn_about_classes(callbacks: Iterable[Any]) -> None:
-    """An interceptor class in ``litellm.callbacks`` (``[MyFilter]`` for ``[MyFilter()]``) is never called: said
-    once per class, rather than leaving a filter silently off (the proxy refuses such a config at startup)."""
+def _warn_about_classes(callbacks: Iterable[Any], where: str) -> None:
+    """An interceptor class in ``litellm.callbacks`` or a call's ``callbacks=[...]`` (``[MyFilter]`` for
+    ``[MyFilter()]``) is never called: said once per class, rather than leaving a filter silently off (the proxy
+    refuses such a config at startup)."""
     for entry in callbacks:
         if isinstance(entry, type) and issubclass(entry, BaseCustomLogger) and entry not in _warned_classes:
             _warned_classes.add(entry)
             warnings.warn(
-                f"litellm.callbacks holds the class {entry.__name__}, not an instance: its hooks never run; "
+                f"{where} holds the class {entry.__name__}, not an instance: its hooks never run; "
                 f"put an instance there: {entry.__name__}()",
                 InterceptorDefinitionWarning,
                 stacklevel=2,
