@@ -15,6 +15,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, InterceptorError, PluginRegistry, TextTransform
@@ -388,6 +389,27 @@ async def test_interceptors_passed_per_call_do_not_pile_up_in_litellms_lists(ech
         await litellm.acompletion(model=echo_model, messages=_user(f"call{i}"), callbacks=[Marker(f"T{i}")])
     await _settle()
     assert len(litellm._async_success_callback) <= observers.PER_CALL_KEPT + 1
+
+
+async def test_a_logger_added_after_many_per_call_interceptors_still_observes(echo_model: str) -> None:
+    """LiteLLM refuses new entries once a list holds ``MAX_CALLBACKS`` (30 on older releases, else 100),
+    logging only a warning: the per-call interceptors kept listed must leave room for the user's own loggers."""
+
+    class Plain(CustomLogger):
+        def __init__(self) -> None:
+            self.successes = 0
+
+        async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            self.successes += 1
+
+    for i in range(120):  # more than either limit
+        await litellm.acompletion(model=echo_model, messages=_user(f"call{i}"), callbacks=[Marker(f"T{i}")])
+    await _settle()
+    plain = Plain()
+    litellm.callbacks = [plain]
+    await litellm.acompletion(model=echo_model, messages=_user("hi"))
+    await _settle()
+    assert plain.successes == 1
 
 
 @pytest.mark.parametrize("stream", [False, True])

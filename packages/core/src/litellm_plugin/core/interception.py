@@ -682,7 +682,9 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             release = observers.register_call(kwargs, named)
             if isinstance(inner, _RouterCall):
                 inner.named = named
-            observers.sync_observer_lists([i for i in active if i not in named], BaseCustomLogger, named)
+            observers.sync_observer_lists(
+                [i for i in active if not any(i is n for n in named)], BaseCustomLogger, named
+            )
         else:
             observers.sync_observer_lists(active, BaseCustomLogger)
         if not readable:
@@ -713,23 +715,9 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
 
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            # One coroutine per call (no inner helper): this wraps every async LiteLLM call, intercepted or not.
             interceptors, inner, router_call, release = prepare(kwargs)
-            if release is None:
-                return await async_call(interceptors, inner, router_call, args, kwargs)
-            result = None
-            try:
-                result = await async_call(interceptors, inner, router_call, args, kwargs)
-                return result
-            finally:
-                _release_after(result, release)
-
-        async def async_call(
-            interceptors: list[BaseCustomLogger],
-            inner: object,
-            router_call: _RouterCall | None,
-            args: tuple[Any, ...],
-            kwargs: dict[str, Any],
-        ) -> Any:
+            returned = None
             previous = _scope.get()
             previous_phases = engine_phases.get()
             _scope.set(inner)
@@ -738,7 +726,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             try:
                 if not interceptors:
                     with deployment_call(router_call):
-                        return _deployment_returned(router_call, await original(*args, **kwargs))
+                        returned = _deployment_returned(router_call, await original(*args, **kwargs))
+                    return returned
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
                 if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
@@ -754,9 +743,11 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     data = _call_data(signature, rest, kwargs, copy_text=False)
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:
-                    return stream if stream is not None else result
+                    returned = stream if stream is not None else result
+                    return returned
                 _scope.set(_IN_CALL)
-                return await _apply_response(responses, data, result)
+                returned = await _apply_response(responses, data, result)
+                return returned
             except litellm.BadRequestError as exc:
                 unrouted = None if is_router else _unrouted(exc, args, kwargs)
                 if unrouted is None:
@@ -766,6 +757,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
                 if engine_phases.get() is not previous_phases:
                     engine_phases.set(previous_phases)
+                if release is not None:
+                    _release_after(returned, release)
 
         wrapper: Callable[..., Any] = async_wrapper
     else:

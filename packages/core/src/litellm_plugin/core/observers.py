@@ -261,8 +261,10 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
 
 # --- interceptors passed per call ----------------------------------------------------------------------
 
-# How many per-call interceptors whose calls have ended stay listed (LiteLLM logs a call after it returns).
-PER_CALL_KEPT = 256
+# How many per-call interceptors whose calls have ended stay listed (LiteLLM logs a call after it returns). Few:
+# LiteLLM walks its lists on every call, and refuses new entries, a user's own logger included, once a list
+# holds MAX_CALLBACKS (30 on older releases, else 100), with nothing but a warning.
+PER_CALL_KEPT = 8
 _kept: dict[int, Any] = {}  # id -> per-call interceptor kept in the lists, least recently named first
 _pins: dict[int, int] = {}  # id -> calls naming it that have not ended
 _kept_version = 0  # changes whenever ``_kept`` gains or loses an interceptor
