@@ -48,6 +48,7 @@ HOSTILE = [
     ("underline after the word", "spam\u0332", "#"),
     ("strike-through", "s\u0336p\u0336a\u0336m\u0336", "#"),
     ("enclosing circle", "s\u20ddpam", "#"),
+    ("marks of other scripts", "s\u05b0p\u0e48a\u064em\u093c", "#"),
     ("precomposed accent", "spàm", "#"),
     ("stacked marks", f"s{ZALGO}pam", "#"),
     ("upper case", "SPAM", "#"),

@@ -13,6 +13,12 @@ fullwidth and circled letters do through NFKC: nobody writes an ordinary word in
 to slip it past a filter. (In IPA, ``ɪ ʀ ʏ ʜ ʟ ɴ ɢ ʙ`` are sounds of their own; a blocked word spelled in a
 transcription is masked, which errs on the safe side.) Parenthesized letters keep their NFKC form
 (``⒮`` is ``(s)``): their brackets separate words.
+
+Marks of a script's spelling (Indic vowel signs and viramas, Hebrew and Arabic points, Thai tone marks, kana
+voicing marks) count only on a letter of a script that uses them (Unicode's ``Script_Extensions``): on a
+Latin, Cyrillic, Greek, CJK... letter, or on a digit, a Hebrew point or a Thai tone mark sits on the letter
+like an accent and hides nothing (``s\u05b0pam`` is ``spam``). Letters of scripts not in
+:data:`_SCRIPTS` keep every mark.
 """
 
 from __future__ import annotations
@@ -33,6 +39,16 @@ _STYLED_NAME = regex.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])")
 # Characters that may compose with the one before them (Hangul vowels and trailing consonants, some Indic
 # length marks): they join the letter before like combining marks do.
 _COMPOSES_BACKWARDS = regex.compile(r"\p{NFC_Quick_Check=Maybe}")
+
+# Scripts whose letters are told apart from the marks of other scripts (see the module docstring): the
+# alphabets and the scripts with marks of their own; "Common" for digits and signs shared by all scripts.
+_SCRIPTS = (
+    "Latin", "Greek", "Cyrillic", "Armenian", "Georgian", "Hebrew", "Arabic", "Syriac", "Thaana", "Nko",
+    "Devanagari", "Bengali", "Gurmukhi", "Gujarati", "Oriya", "Tamil", "Telugu", "Kannada", "Malayalam",
+    "Sinhala", "Thai", "Lao", "Tibetan", "Myanmar", "Khmer", "Mongolian", "Ethiopic", "Hangul", "Hiragana",
+    "Katakana", "Han", "Bopomofo", "Common",
+)  # fmt: skip
+_SCRIPT_PATTERNS = tuple(regex.compile(rf"\p{{scx={name}}}") for name in _SCRIPTS)
 
 _kinds: dict[str, int] = {}
 _folds: dict[tuple[str, bool], str] = {}
@@ -103,13 +119,33 @@ def _styled_letters() -> dict[int, str]:
     return table
 
 
+@functools.lru_cache(maxsize=4096)
+def _scripts_of(char: str) -> tuple[regex.Pattern[str], ...]:
+    """The known scripts ``char`` is written in (empty: a script not in :data:`_SCRIPTS`)."""
+    return tuple(pattern for pattern in _SCRIPT_PATTERNS if pattern.match(char))
+
+
+def _belongs(mark: str, scripts: tuple[regex.Pattern[str], ...] | None) -> bool:
+    """Does a non-spacing mark belong to the letter before it (``scripts``: that letter's scripts)?"""
+    return not scripts or any(pattern.match(mark) for pattern in scripts)
+
+
 def _fold_once(text: str) -> str:
     styled = _styled_letters()
     # Before NFKD and after case folding (the capital "Ɪ" folds to "ɪ").
     folded = unicodedata.normalize("NFKD", text.translate(styled)).casefold().translate(styled)
     decomposed = unicodedata.normalize("NFKD", folded)
-    kept = "".join(char for char in decomposed if not is_decoration(char) and not _IGNORABLE.match(char))
-    return unicodedata.normalize("NFC", kept)
+    kept: list[str] = []
+    scripts: tuple[regex.Pattern[str], ...] | None = None  # of the letter the next marks sit on
+    for char in decomposed:
+        if is_decoration(char) or _IGNORABLE.match(char):
+            continue
+        if unicodedata.category(char) != "Mn":
+            scripts = _scripts_of(char)
+        elif not _belongs(char, scripts):
+            continue
+        kept.append(char)
+    return unicodedata.normalize("NFC", "".join(kept))
 
 
 def fold(cluster: str, confusables: bool = False) -> str:

@@ -118,7 +118,7 @@ class WordMatcher:
         """
         if not self.words or not buffer:
             return StreamScan(len(buffer), [], before)
-        normalized = normalize(buffer, self.confusables, self.reveals)
+        normalized = normalize(buffer, self.confusables, self.reveals, _base(before))
         norm = normalized.text
         soft = normalized.soft
         selected, undecided = self._select(norm, before, final=False, soft=soft)
@@ -155,7 +155,7 @@ class WordMatcher:
         """All matches in the last part of a stream (nothing can follow it)."""
         if not self.words or not buffer:
             return []
-        normalized = normalize(buffer, self.confusables, self.reveals)
+        normalized = normalize(buffer, self.confusables, self.reveals, _base(before))
         selected = self._select(normalized.text, before, final=True, soft=normalized.soft)[0]
         return self._to_original(normalized, selected)
 
@@ -210,6 +210,13 @@ class WordMatcher:
     @staticmethod
     def _to_original(normalized: Normalized, spans: list[_Span]) -> list[WordMatch]:
         return [WordMatch(*normalized.span(start, end), key) for start, end, key in spans]
+
+
+def _base(before: str) -> str:
+    """The letter a stream passed on right before its buffer, that marks at the buffer's start sit on: an
+    ASCII one (a stream holds back a last non-ASCII letter with the text after it); none after a boundary."""
+    last = before[-1:]
+    return last if last.isascii() and last not in (" ", "\x00") else ""
 
 
 def apply_mask(text: str, matches: Iterable[WordMatch], replacement: str) -> str:

@@ -121,9 +121,11 @@ class _Builder:
     belong to no unit).
     """
 
-    def __init__(self, text: str, confusables: bool) -> None:
+    def __init__(self, text: str, confusables: bool, base: str = "") -> None:
         self.text = text
         self.confusables = confusables
+        # The letter before ``text`` (a stream has passed it on), for combining marks at its very start.
+        self.base = base
         self.pieces: list[str] = []
         self.size = 0
         self.norm_starts: list[int] = []
@@ -144,11 +146,13 @@ class _Builder:
         """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
         self.soft.add(self.size)
         self.unit_raw = ""  # a combining character after it starts a cluster of its own
+        self.base = ""
 
     def linear(self, orig: int, piece: str) -> None:
         """``piece`` stands for ``original[orig:orig + len(piece)]``, character for character."""
         if not piece:
             return
+        self.base = ""
         if self.orig_cursor != orig:
             self.norm_starts.append(self.size)
             self.orig_starts.append(orig)
@@ -163,6 +167,7 @@ class _Builder:
         if len(piece) == 1 and orig_end == orig + 1:
             self.linear(orig, piece)
             return
+        self.base = ""
         self.norm_starts.append(self.size)
         self.orig_starts.append(orig)
         self.folded_ends.append(orig_end)
@@ -175,6 +180,7 @@ class _Builder:
         """Whitespace ``original[orig:orig_end]``: one space, merged into a space just before it."""
         self.unit_raw = ""
         self.unit_norm_start = -1
+        self.base = ""
         self.unit_end = self.reach = orig_end
         if self.last_is_space:
             # Widen the segment of the previous space so it also covers this whitespace.
@@ -301,7 +307,9 @@ class _Builder:
                 else:
                     break
             raw = "".join(chars)
-            folded = fold(raw, self.confusables)
+            folded = self._fold_at_start(raw) if self.base else None
+            if folded is None:
+                folded = fold(raw, self.confusables)
             if not folded:  # nothing visible once folded: like an invisible character
                 if self.reach == cluster_start:
                     self.reach = stop
@@ -317,6 +325,16 @@ class _Builder:
                 self.unit_end = span_end
             self.reach = stop
             index = stop
+
+    def _fold_at_start(self, raw: str) -> str | None:
+        """Marks at the start of the text, folded as they are on the letter before it (whether a mark belongs
+        to its letter depends on the letter): what they add to it, or None when they change it (a stream holds
+        back a letter that a mark could change, so that does not happen there)."""
+        if kind(raw[0]) != ATTACH:
+            return None
+        prefix = fold(self.base, self.confusables)
+        whole = fold(self.base + raw, self.confusables)
+        return whole[len(prefix) :] if whole.startswith(prefix) else None
 
     def build(self) -> Normalized:
         open_start = self.unit_norm_start if self.unit_raw and self.unit_norm_start >= 0 else self.size
@@ -343,9 +361,12 @@ def _ascii_skeletons() -> dict[int, str]:
     return table
 
 
-def normalize(text: str, confusables: bool = False, reveal: Callable[[str], bool] | None = None) -> Normalized:
+def normalize(
+    text: str, confusables: bool = False, reveal: Callable[[str], bool] | None = None, base: str = ""
+) -> Normalized:
     """The comparison form of ``text`` with its map back to ``text``. ``reveal``: does the text of a control
-    string hold a blocked word (then it is compared as text; see :func:`~.hidden.split_hidden`)?"""
+    string hold a blocked word (then it is compared as text; see :func:`~.hidden.split_hidden`)? ``base``: the
+    letter right before ``text`` in a stream, that combining marks at the start of ``text`` sit on."""
     if text.isascii():
         lowered = text.lower().translate(_TO_SPACE_OR_NUL)
         hidden = "\x00" in lowered
@@ -355,7 +376,7 @@ def normalize(text: str, confusables: bool = False, reveal: Callable[[str], bool
             return Normalized(lowered, len(text))
     else:
         hidden = HAS_CONTROL.search(text) is not None
-    builder = _Builder(text, confusables)
+    builder = _Builder(text, confusables, base)
     _walk(builder, text, 0, len(text), hidden, reveal)
     return builder.build()
 
