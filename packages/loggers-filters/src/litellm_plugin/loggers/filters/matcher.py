@@ -15,6 +15,7 @@ import ahocorasick
 from litellm_plugin.loggers.filters.boundaries import UNDECIDED, context, left_ok, right_ok
 from litellm_plugin.loggers.filters.hidden import open_tail
 from litellm_plugin.loggers.filters.normalize import Normalized, normalize, normalize_phrase
+from litellm_plugin.loggers.filters.references import open_reference
 
 __all__ = ["StreamScan", "WordMatch", "WordMatcher", "apply_mask"]
 
@@ -129,6 +130,9 @@ class WordMatcher:
         # An escape sequence the buffer ends in the middle of may still hide what follows its start: what
         # before it could begin a phrase is held too.
         tail = open_tail(buffer) if soft else None
+        reference = open_reference(buffer)
+        if reference is not None and (tail is None or reference < tail):
+            tail = reference
         tail_at = normalized.position(tail) if tail is not None else len(norm)
         if tail_at < len(norm):
             cut = min(cut, self._hold_start(norm[:tail_at], before, soft))

@@ -25,8 +25,9 @@ import functools
 import re
 from collections.abc import Callable
 
-from litellm_plugin.loggers.filters.chars import ATTACH, DROP, SPACE, fold, is_mark, kind
+from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_mark, kind
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
+from litellm_plugin.loggers.filters.references import REFERENCE, decode
 
 __all__ = ["Normalized", "normalize", "normalize_phrase"]
 
@@ -326,6 +327,45 @@ class _Builder:
             self.reach = stop
             index = stop
 
+    def reference(self, start: int, end: int, char: str) -> None:
+        """An HTML character reference ``original[start:end]`` standing for ``char``: compared as that
+        character would be at its place (see :mod:`~litellm_plugin.loggers.filters.references`)."""
+        char_kind = kind(char) if len(char) == 1 else PLAIN
+        if char_kind == DROP:
+            if self.reach == start:
+                if is_mark(char):
+                    self._widen(end)
+                self.reach = end
+            return
+        if char_kind == SPACE:
+            self.space(start, end)
+            return
+        folded: str | None = None
+        if char_kind == ATTACH and self.unit_raw and self.reach == start and self.unit_marks < _MAX_MARKS:
+            raw, cluster_start, marks = self._reopen()
+            raw, marks = raw + char, marks + 1
+        else:
+            raw, cluster_start, marks = char, start, 0
+            if self.base:
+                folded = self._fold_at_start(raw)
+        if folded is None:
+            folded = fold(raw, self.confusables)
+        if not folded:
+            if self.reach == cluster_start:
+                self.reach = end
+            return
+        if folded == " ":
+            self.space(cluster_start, end)
+            return
+        norm_start = self.size
+        self.folded(cluster_start, end, folded)
+        if len(char) == 1:
+            self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
+            self.unit_norm_start = norm_start
+        else:  # several characters (a few named references): nothing joins them
+            self.unit_raw, self.unit_norm_start = "", -1
+        self.unit_end = self.reach = end
+
     def _fold_at_start(self, raw: str) -> str | None:
         """Marks at the start of the text, folded as they are on the letter before it (whether a mark belongs
         to its letter depends on the letter): what they add to it, or None when they change it (a stream holds
@@ -370,7 +410,7 @@ def normalize(
     if text.isascii():
         lowered = text.lower().translate(_TO_SPACE_OR_NUL)
         hidden = "\x00" in lowered
-        if not hidden and "  " not in lowered:
+        if not hidden and "  " not in lowered and not ("&" in text and REFERENCE.search(text)):
             if confusables:
                 lowered = lowered.translate(_ascii_skeletons())
             return Normalized(lowered, len(text))
@@ -391,7 +431,7 @@ def _walk(
     for run in runs:
         run_start, run_end = run.span()
         if run_start > position:
-            builder.ascii(text, position, run_start)
+            _ascii(builder, text, position, run_start)
         if run.lastgroup != "hidden":
             builder.non_ascii(text, run_start, run_end)
         else:
@@ -402,7 +442,22 @@ def _walk(
                     _walk(builder, text, part_start, part_end, True, None)
         position = run_end
     if position < end:
-        builder.ascii(text, position, end)
+        _ascii(builder, text, position, end)
+
+
+def _ascii(builder: _Builder, text: str, start: int, end: int) -> None:
+    """An ASCII stretch, with the HTML character references in it."""
+    if "&" in text[start:end]:
+        for found in REFERENCE.finditer(text, start, end):
+            char = decode(found)
+            if char is None:
+                continue
+            if found.start() > start:
+                builder.ascii(text, start, found.start())
+            builder.reference(found.start(), found.end(), char)
+            start = found.end()
+    if end > start:
+        builder.ascii(text, start, end)
 
 
 def normalize_phrase(phrase: str, confusables: bool = False) -> str:

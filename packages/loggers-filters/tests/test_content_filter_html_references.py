@@ -1,0 +1,103 @@
+"""HTML character references in text: a reply rendered as Markdown or HTML (a chat window) shows
+``&#115;pam`` as ``spam``, so a reference is compared as the character it stands for. The whole class (every
+letter in decimal and hexadecimal, every named reference to a letter, an invisible character or a space),
+through LiteLLM's public API: replies, streams cut inside references, and requests."""
+
+from __future__ import annotations
+
+import html.entities
+import itertools
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.loggers.filters import ContentFilter
+from litellm_plugin.loggers.filters.chars import DROP, SPACE, fold, kind
+
+Call = Callable[..., str]
+NAMED = {name[:-1]: text for name, text in html.entities.html5.items() if name.endswith(";") and len(text) == 1}
+
+
+def _letters(word: str) -> list[str]:
+    """The word with its letters written as references, each way there is."""
+    forms = [
+        "".join(f"&#{ord(letter)};" for letter in word),
+        "".join(f"&#x{ord(letter):x};" for letter in word),
+        "".join(f"&#X{ord(letter):04X};" for letter in word),
+        f"&#{ord(word[0]):07d};{word[1:]}",
+        f"{word[:-1]}&#x{ord(word[-1]):X};",
+    ]
+    for name, char in NAMED.items():  # &aacute; &Sscr; &sfr;... a reference to any form of a letter
+        folded = fold(char)
+        for index, letter in enumerate(word):
+            if folded == letter:
+                forms.append(f"{word[:index]}&{name};{word[index + 1 :]}")
+    return forms
+
+
+def _invisible(word: str) -> list[str]:
+    names = [name for name, char in NAMED.items() if kind(char) == DROP]
+    return [f"{word[:2]}&{name};{word[2:]}" for name in names]
+
+
+def _spaces() -> list[str]:
+    return [f"buy&{name};now" for name, char in NAMED.items() if kind(char) == SPACE]
+
+
+DISGUISES = [*_letters("spam"), *_invisible("spam"), *_spaces()]
+
+
+def test_the_class_is_large() -> None:
+    assert len(_letters("spam")) > 40
+    assert {"sp&shy;am", "sp&ZeroWidthSpace;am", "sp&zwj;am"} <= set(_invisible("spam"))
+    assert {"buy&nbsp;now", "buy&emsp;now", "buy&NewLine;now"} <= set(_spaces())
+
+
+@pytest.mark.parametrize("path", ["acompletion", "completion_stream", "acompletion_stream", "router_acompletion"])
+def test_a_word_written_with_references_is_masked(path: str, call: Call) -> None:
+    litellm.callbacks = [ContentFilter(["spam", "buy now"], replacement="#")]
+    reply = call(path, " ".join(DISGUISES))
+    leaked = [text for text, out in zip(DISGUISES, reply.split(" "), strict=True) if out != "#"]
+    assert not leaked, leaked[:20]
+
+
+def test_every_cut_of_a_stream_gives_the_whole_replys_result() -> None:
+    content_filter = ContentFilter(["spam"], replacement="#")
+    for text in ["a &#115;&#x70;am b", "&#115;pam&#115;", "x sp&shy;am&amp; y", "&amp;#115;pam", "spa&#109"]:
+        whole = content_filter.mask(text)
+        for cuts in itertools.combinations(range(1, len(text)), 2):
+            bounds = [0, *cuts, len(text)]
+            transform = content_filter.response_transform({})
+            assert transform is not None
+            pieces = [text[start:end] for start, end in itertools.pairwise(bounds)]
+            out = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
+            assert out == whole, pieces
+
+
+def test_a_blocked_word_in_references_refuses_the_reply(call: Call) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], action="block")]
+    for path in ("acompletion", "acompletion_stream"):
+        with pytest.raises(InterceptorRejectedError):
+            call(path, "look: &#115;&#112;&#97;&#109;")
+
+
+def test_a_request_is_masked_before_the_model_reads_it(call: Call, provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], replacement="#", filter_requests=True, filter_responses=False)]
+    call("acompletion", "say &#x73;pam")
+    assert provider.llm.seen[-1][-1]["content"] == "say #"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "&amp;#115;pam",  # shows "&#115;pam"
+        "&#115pam",  # no ";": CommonMark shows it as text
+        "&#0;&#xD800;&#x110000;",
+        "AT&T, fish &amp; chips, &lt;b&gt;, a&b;c",
+    ],
+)
+def test_text_that_is_not_a_reference_to_the_word_stays(text: str) -> None:
+    assert ContentFilter(["spam"], replacement="#").mask(text) == text
