@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from litellm_plugin.core.payloads.base import TextField, identifier_field, setter
+from litellm_plugin.core.payloads.string_literals import decoded_view, map_string_literals
 
 __all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
@@ -24,12 +25,18 @@ def _map(value: Any, rewrite: Callable[[str], str]) -> Any:
 def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
     """``text`` with ``rewrite`` applied to every string (keys included) of the JSON it holds, escapes decoded,
     so ``"\\u0073pam"`` is seen as ``spam``. Unchanged JSON comes back byte for byte; text that is not JSON is
-    rewritten as plain text."""
+    rewritten as plain text, its quoted strings decoded too (almost-JSON: cut short, JSON5, a Python literal,
+    which a lenient parser reads), and so are the quoted strings inside a string (JSON in a JSON string)."""
+
+    def deep(value: str) -> str:
+        """A string whose own quoted strings hold escapes (JSON inside a JSON string) is read decoded too."""
+        return rewrite(map_string_literals(value, deep))
+
     try:
         parsed = json.loads(text)
     except ValueError:
-        return rewrite(text)
-    mapped = _map(parsed, rewrite)
+        return deep(text)
+    mapped = _map(parsed, deep)
     return text if mapped == parsed else json.dumps(mapped, ensure_ascii=False)
 
 
@@ -39,7 +46,8 @@ def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextF
         value = list(value)
         put(value)
     if isinstance(value, str):
-        yield TextField(kind, value, put)
+        # JSON inside the string: its quoted strings are read decoded (written back so if the text is changed).
+        yield TextField(kind, decoded_view(value), put)
     elif isinstance(value, list):
         for index, item in enumerate(value):
 
@@ -188,8 +196,8 @@ def json_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextFie
         return
     try:
         parsed = json.loads(raw)
-    except ValueError:
-        yield TextField(kind, raw, setter(owner, name))
+    except ValueError:  # almost JSON (cut short, JSON5...): its quoted strings are read decoded
+        yield TextField(kind, decoded_view(raw), setter(owner, name))
         return
     holder = {"root": parsed}
 
