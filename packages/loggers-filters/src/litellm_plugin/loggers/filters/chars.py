@@ -28,7 +28,7 @@ import unicodedata
 
 import regex
 
-__all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark", "kind"]
+__all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark", "is_sign", "kind"]
 
 PLAIN, ATTACH, DROP, SPACE = 0, 1, 2, 3
 
@@ -72,6 +72,19 @@ def is_decoration(char: str) -> bool:
 def is_mark(char: str) -> bool:
     """A combining mark (it belongs to the letter before it, even when it is dropped)."""
     return unicodedata.category(char)[0] == "M"
+
+
+@functools.lru_cache(maxsize=4096)
+def is_sign(char: str) -> bool:
+    """A symbol or number that NFKC spells with letters or digits but that is not one styled letter: ``™``
+    (``tm``), ``²`` (``2``), ``①``, ``㎏``, ``½``. It stands apart from the letters next to it (``Spam™`` is
+    the word ``Spam`` and a sign), unlike a circled letter (``ⓢⓟⓐⓜ`` is one word)."""
+    if unicodedata.category(char) not in {"So", "No"}:
+        return False
+    spelled = fold(char)
+    if not any(part.isalnum() for part in spelled):
+        return False
+    return not (len(spelled) == 1 and spelled.isalpha())
 
 
 # Not whitespace to Unicode, but shown as a blank between words: BRAILLE PATTERN BLANK (a common stand-in

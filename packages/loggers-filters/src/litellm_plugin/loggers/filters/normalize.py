@@ -25,7 +25,7 @@ import functools
 import re
 from collections.abc import Callable
 
-from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_mark, kind
+from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_mark, is_sign, kind
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
 from litellm_plugin.loggers.filters.references import REFERENCE, decode
 
@@ -321,6 +321,8 @@ class _Builder:
             else:
                 norm_start = self.size
                 self.folded(cluster_start, span_end, folded)
+                if is_sign(raw[0]):  # a word boundary on both sides (see is_sign)
+                    self.soft.update((norm_start, self.size))
                 self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
                 self.unit_norm_start = norm_start
                 self.unit_end = span_end
@@ -359,6 +361,8 @@ class _Builder:
             return
         norm_start = self.size
         self.folded(cluster_start, end, folded)
+        if len(char) == 1 and is_sign(raw[0]):
+            self.soft.update((norm_start, self.size))
         if len(char) == 1:
             self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
             self.unit_norm_start = norm_start
