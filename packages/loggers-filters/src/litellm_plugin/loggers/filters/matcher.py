@@ -131,8 +131,14 @@ class WordMatcher:
         # before it could begin a phrase is held too.
         tail = open_tail(buffer) if soft else None
         reference = open_reference(buffer)
-        if reference is not None and (tail is None or reference < tail):
-            tail = reference
+        if reference is not None:
+            # A reference cut short may stand for a combining mark, which joins the letter before it: a letter a
+            # mark could still change is held with it.
+            head = normalize(buffer[:reference], self.confusables, self.reveals, _base(before))
+            if head.open_start < len(head.text):
+                cut = min(cut, head.open_start, self._hold_start(norm[: head.open_start], before, soft))
+            if tail is None or reference < tail:
+                tail = reference
         tail_at = normalized.position(tail) if tail is not None else len(norm)
         if tail_at < len(norm):
             cut = min(cut, self._hold_start(norm[:tail_at], before, soft))

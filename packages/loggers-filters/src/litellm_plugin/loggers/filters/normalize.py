@@ -29,7 +29,7 @@ from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fol
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
 from litellm_plugin.loggers.filters.references import REFERENCE, decode
 
-__all__ = ["Normalized", "normalize", "normalize_phrase"]
+__all__ = ["Normalized", "char_at", "normalize", "normalize_phrase"]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
@@ -273,19 +273,19 @@ class _Builder:
         """A run of non-ASCII characters, folded cluster by cluster (a base character and its marks)."""
         index = start
         while index < end:
-            char = text[index]
+            char, width = char_at(text, index, end)
             char_kind = kind(char)
             if char_kind == DROP:
                 # A decoration widens the letter before it; an invisible character is no one's.
                 if self.reach == index:
                     if is_mark(char):
-                        self._widen(index + 1)
-                    self.reach = index + 1
-                index += 1
+                        self._widen(index + width)
+                    self.reach = index + width
+                index += width
                 continue
             if char_kind == SPACE:
-                self.space(index, index + 1)
-                index += 1
+                self.space(index, index + width)
+                index += width
                 continue
             if char_kind == ATTACH and self.unit_raw and self.reach == index and self.unit_marks < _MAX_MARKS:
                 raw, cluster_start, marks = self._reopen()
@@ -294,16 +294,16 @@ class _Builder:
             chars = [raw] if raw else []
             stop = span_end = index
             while stop < end:
-                stop_char = text[stop]
+                stop_char, width = char_at(text, stop, end)
                 stop_kind = kind(stop_char)
                 if stop_kind == DROP:
-                    stop += 1
+                    stop += width
                     if is_mark(stop_char):
                         span_end = stop
                 elif (stop_kind == ATTACH and marks < _MAX_MARKS) or marks < 0:
                     chars.append(stop_char)
                     marks += 1
-                    stop += 1
+                    stop += width
                     span_end = stop
                 else:
                     break
@@ -333,11 +333,7 @@ class _Builder:
         """An HTML character reference ``original[start:end]`` standing for ``char``: compared as that
         character would be at its place (see :mod:`~litellm_plugin.loggers.filters.references`)."""
         char_kind = kind(char) if len(char) == 1 else PLAIN
-        if char_kind == DROP:
-            if self.reach == start:
-                if is_mark(char):
-                    self._widen(end)
-                self.reach = end
+        if char_kind == DROP:  # a reference to an invisible character or a decoration: nothing, and no one's
             return
         if char_kind == SPACE:
             self.space(start, end)
@@ -403,6 +399,16 @@ def _ascii_skeletons() -> dict[int, str]:
         if len(skeleton) == 1 and skeleton != char:
             table[code] = skeleton
     return table
+
+
+def char_at(text: str, index: int, end: int) -> tuple[str, int]:
+    """The character at ``text[index]`` and how many code points it takes: a surrogate pair (a stream whose JSON
+    escapes split one across chunks gives them) is the character a UTF-16 client reads, ``"\\ud835\\udc2c"``
+    is ``𝐬``."""
+    char = text[index]
+    if "\ud800" <= char <= "\udbff" and index + 1 < end and "\udc00" <= text[index + 1] <= "\udfff":
+        return chr(0x10000 + ((ord(char) - 0xD800) << 10) + (ord(text[index + 1]) - 0xDC00)), 2
+    return char, 1
 
 
 def normalize(

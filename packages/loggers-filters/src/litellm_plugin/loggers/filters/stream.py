@@ -33,6 +33,7 @@ from litellm_plugin.loggers.filters.hidden import (
     split_hidden,
 )
 from litellm_plugin.loggers.filters.matcher import WordMatch, WordMatcher
+from litellm_plugin.loggers.filters.normalize import char_at
 
 __all__ = ["MAX_HELD_CHARS", "StreamMatcher"]
 
@@ -230,12 +231,15 @@ class StreamMatcher:
 
         Invisible characters widen the span of the character before them, as in :func:`normalize`."""
         compact, spans = self._compact, self._spans
-        for index in range(start, end):
-            char = text[index]
+        index = start
+        while index < end:
+            char, width = char_at(text, index, end)  # a surrogate pair is one character (kept as its two)
+            first = index
+            index += width
             if work_spans is None:
-                position, position_end = index + shift, index + shift + 1
+                position, position_end = first + shift, index + shift
             else:
-                position, position_end = work_spans[index]
+                position, position_end = work_spans[first][0], work_spans[index - 1][1]
             char_kind = kind(char)
             if char_kind == DROP:
                 if spans and is_mark(char):
@@ -245,8 +249,13 @@ class StreamMatcher:
                 compact[-1] = compact[-1] if compact[-1] != _HIDDEN_MARK else char
                 spans[-1][1] = position_end
                 continue
-            compact.append(char)
-            spans.append([position, position_end])
+            if width == 1:
+                compact.append(char)
+                spans.append([position, position_end])
+                continue
+            for unit in range(first, index):  # one compact character per code point, as the matcher counts
+                compact.append(text[unit])
+                spans.append(list(work_spans[unit]) if work_spans is not None else [unit + shift, unit + shift + 1])
 
     def _take(self, count: int) -> str:
         """Remove and return the first ``count`` characters of the held text."""
