@@ -163,3 +163,22 @@ def test_streaming_equals_the_whole_text_with_control_characters(text: str, data
     assert stream(PLAIN, chunks) == PLAIN.mask(text)
     assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
     assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+
+
+# Pieces of what a reader sees as a letter or as nothing without it being one character: marks of other
+# scripts, signs NFKC spells with letters, HTML character references (whole and cut), surrogate halves.
+TEXT_PIECES = ["s", "p", "a", "m", "x", "1", " ", "_", "ア", "ス", "ハ", "ß", "ﬁ", "\u0301", "\u200b", "\ufe0f"]
+TEXT_PIECES += ["\u05b0", "\u0e48", "\u064e", "\u093c", "\u3099", "ﾟ", "™", "²", "①", "㎏", "ⓢ"]
+TEXT_PIECES += ["&#115;", "&#x73;", "&shy;", "&nbsp;", "&#1456;", "&trade;", "&", "#", "x7", "3;", "shy", ";"]
+TEXT_PIECES += ["\ud835", "\udc2c", "\udb40", "\udc20", "\U0001d42c"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(TEXT_PIECES), max_size=20).map("".join), st.data())
+def test_streaming_equals_the_whole_text_with_marks_signs_references_and_surrogates(
+    text: str, data: st.DataObject
+) -> None:
+    chunks = data.draw(chunked(text))
+    assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
