@@ -273,7 +273,9 @@ class _Builder:
         """A run of non-ASCII characters, folded cluster by cluster (a base character and its marks)."""
         index = start
         while index < end:
-            char, width = char_at(text, index, end)
+            char, width = text[index], 1
+            if "\ud800" <= char <= "\udbff":
+                char, width = char_at(text, index, end)
             char_kind = kind(char)
             if char_kind == DROP:
                 # A decoration widens the letter before it; an invisible character is no one's.
@@ -294,7 +296,9 @@ class _Builder:
             chars = [raw] if raw else []
             stop = span_end = index
             while stop < end:
-                stop_char, width = char_at(text, stop, end)
+                stop_char, width = text[stop], 1
+                if "\ud800" <= stop_char <= "\udbff":
+                    stop_char, width = char_at(text, stop, end)
                 stop_kind = kind(stop_char)
                 if stop_kind == DROP:
                     stop += width
@@ -457,7 +461,7 @@ def _walk(
 
 def _ascii(builder: _Builder, text: str, start: int, end: int) -> None:
     """An ASCII stretch, with the HTML character references in it."""
-    if "&" in text[start:end]:
+    if text.find("&", start, end) >= 0:
         for found in REFERENCE.finditer(text, start, end):
             char = decode(found)
             if char is None:
