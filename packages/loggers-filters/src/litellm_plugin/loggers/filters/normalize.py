@@ -27,7 +27,7 @@ from collections.abc import Callable
 
 from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_mark, is_sign, kind
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
-from litellm_plugin.loggers.filters.references import REFERENCE, decode
+from litellm_plugin.loggers.filters.references import REFERENCE, decode, has_reference
 
 __all__ = ["Normalized", "char_at", "normalize", "normalize_phrase"]
 
@@ -424,7 +424,7 @@ def normalize(
     if text.isascii():
         lowered = text.lower().translate(_TO_SPACE_OR_NUL)
         hidden = "\x00" in lowered
-        if not hidden and "  " not in lowered and not ("&" in text and REFERENCE.search(text)):
+        if not hidden and "  " not in lowered and not has_reference(text):
             if confusables:
                 lowered = lowered.translate(_ascii_skeletons())
             return Normalized(lowered, len(text))
@@ -460,8 +460,8 @@ def _walk(
 
 
 def _ascii(builder: _Builder, text: str, start: int, end: int) -> None:
-    """An ASCII stretch, with the HTML character references in it."""
-    if text.find("&", start, end) >= 0:
+    """An ASCII stretch, with the character references in it (see ``references``)."""
+    if text.find("&", start, end) >= 0 or text.find("\\", start, end) >= 0:
         for found in REFERENCE.finditer(text, start, end):
             char = decode(found)
             if char is None:

@@ -1,10 +1,15 @@
-"""HTML character references (``&#115;``, ``&#x73;``, ``&shy;``): a reply rendered as Markdown (CommonMark) or
-HTML shows the character, so ``&#115;pam`` reads ``spam`` in a chat window. A reference is compared as the
-character it stands for, and masked as a whole.
+"""Character references in text: compared as the character they stand for, and masked as a whole.
 
-Only complete references count, ended by ``;`` as CommonMark requires: ``&#115`` or ``&amp`` alone are text.
-Named references are HTML5's (from :data:`html.entities.html5`); a reference to a control character, a
-surrogate or beyond U+10FFFF is left as text (a renderer shows a replacement character, not a letter).
+* HTML (``&#115;``, ``&#x73;``, ``&shy;``): a reply rendered as Markdown (CommonMark) or HTML shows the
+  character, so ``&#115;pam`` reads ``spam`` in a chat window. Only complete references count, ended by ``;``
+  as CommonMark requires: ``&#115`` or ``&amp`` alone are text. Named references are HTML5's (from
+  :data:`html.entities.html5`).
+* Escape sequences (``\\u0073``, a ``\\ud835\\udc2c`` surrogate pair, ``\\U0001d42c``, ``\\x73``): a reply
+  that is JSON (structured output; ``json.dumps`` writes every non-ASCII letter so by default) reaches the
+  caller's ``json.loads`` as the character.
+
+A reference to a control character, a lone surrogate or beyond U+10FFFF is left as text (a renderer shows a
+replacement character, not a letter).
 """
 
 from __future__ import annotations
@@ -12,28 +17,47 @@ from __future__ import annotations
 import html.entities
 import re
 
-__all__ = ["REFERENCE", "decode", "open_reference"]
+__all__ = ["REFERENCE", "decode", "has_reference", "open_reference"]
 
-REFERENCE = re.compile(r"&(?:#[xX]([0-9a-fA-F]{1,6})|#([0-9]{1,7})|([A-Za-z][A-Za-z0-9]{1,31}));")
-# The start of a reference the end of a stream buffer may be in the middle of.
-_OPEN = re.compile(r"&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?\Z")
+REFERENCE = re.compile(
+    r"&(?:#[xX](?P<hex>[0-9a-fA-F]{1,6})|#(?P<dec>[0-9]{1,7})|(?P<name>[A-Za-z][A-Za-z0-9]{1,31}));"
+    r"|\\u(?P<high>[dD][89abAB][0-9a-fA-F]{2})\\u(?P<low>[dD][c-fC-F][0-9a-fA-F]{2})"
+    r"|\\(?:u(?P<u4>[0-9a-fA-F]{4})|U(?P<u8>[0-9a-fA-F]{8})|x(?P<x2>[0-9a-fA-F]{2}))"
+)
+# The start of a reference the end of a stream buffer may be in the middle of (an escaped high surrogate
+# waits for its low half).
+_OPEN = re.compile(
+    r"&(?:#[xX]?[0-9a-fA-F]{0,7}|[A-Za-z][A-Za-z0-9]{0,31})?\Z"
+    r"|\\(?:u[dD][89abAB][0-9a-fA-F]{2}(?:\\(?:u[0-9a-fA-F]{0,3})?)?"
+    r"|u[0-9a-fA-F]{0,3}|U[0-9a-fA-F]{0,7}|x[0-9a-fA-F]?)?\Z"
+)
 _NAMED = {name[:-1]: text for name, text in html.entities.html5.items() if name.endswith(";")}
+
+
+def has_reference(text: str) -> bool:
+    return ("&" in text or "\\" in text) and REFERENCE.search(text) is not None
 
 
 def decode(found: re.Match[str]) -> str | None:
     """The text a reference stands for (one character, or two for a few named ones), or None."""
-    hexadecimal, decimal, name = found.groups()
-    if name is not None:
-        return _NAMED.get(name)
-    code = int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+    groups = found.groupdict()
+    if groups["name"] is not None:
+        return _NAMED.get(groups["name"])
+    if groups["high"] is not None:
+        high, low = int(groups["high"], 16), int(groups["low"], 16)
+        return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
+    digits = groups["hex"] or groups["u4"] or groups["u8"] or groups["x2"]
+    code = int(digits, 16) if digits is not None else int(groups["dec"])
     if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or code < 0x20 or 0x7F <= code <= 0x9F:
         return None
     return chr(code)
 
 
 def open_reference(text: str) -> int | None:
-    """Where a reference begins that ``text`` ends in the middle of, or None."""
-    position = text.rfind("&", max(0, len(text) - 40))
-    if position < 0:
-        return None
-    return position if _OPEN.match(text, position) else None
+    """Where a reference begins that ``text`` ends in the middle of, or None (an escaped surrogate pair cut
+    inside its second half begins at the first)."""
+    floor = max(0, len(text) - 40)
+    last_escape = text.rfind("\\", floor)
+    starts = (text.rfind("&", floor), text.rfind("\\", floor, last_escape) if last_escape > floor else -1, last_escape)
+    open_at = [start for start in starts if start >= 0 and _OPEN.match(text, start)]
+    return min(open_at) if open_at else None

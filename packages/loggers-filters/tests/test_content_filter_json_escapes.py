@@ -1,0 +1,108 @@
+"""Escape sequences in text: a reply that is JSON (structured output) reaches the caller's ``json.loads`` with
+its escapes decoded, and Python's ``json.dumps`` writes every non-ASCII letter as one by default. So
+``\\u30b9\\u30d1\\u30e0`` is compared as ``スパム``, a ``\\ud835\\udc2c`` pair as ``𝐬``; masked as a whole, the
+JSON stays valid. Through LiteLLM's public API: replies, streams cut anywhere (inside an escape, between the
+halves of a pair), block mode and requests."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any
+
+import litellm
+import pytest
+
+from litellm_plugin.core.errors import InterceptorRejectedError
+from litellm_plugin.loggers.filters import ContentFilter
+
+Call = Callable[..., str]
+BLOCKED = ["スパム", "spam", "𝐬ecret"]
+
+
+def _utf16(letter: str, spell: str) -> str:
+    """``letter`` as ``\\u`` escapes, a surrogate pair beyond the BMP (as JSON writes it)."""
+    code = ord(letter)
+    if code < 0x10000:
+        return "\\u" + format(code, spell)
+    code -= 0x10000
+    return "\\u" + format(0xD800 + (code >> 10), spell) + "\\u" + format(0xDC00 + (code & 0x3FF), spell)
+
+
+def _escaped(word: str) -> list[str]:
+    """``word`` with its letters written as escapes, each way a JSON or Python writer spells them."""
+    return [
+        json.dumps(word)[1:-1],  # ensure_ascii: only the non-ASCII letters escaped
+        "".join(_utf16(letter, "04x") for letter in word),
+        "".join(_utf16(letter, "04X") for letter in word),
+        "".join(f"\\U{ord(letter):08x}" for letter in word),
+        "".join(f"\\x{ord(letter):02x}" if ord(letter) < 0x100 else letter for letter in word),
+    ]
+
+
+DISGUISES = sorted({form for word in BLOCKED for form in _escaped(word) if form != word})
+
+
+def test_the_class_covers_each_spelling() -> None:
+    assert "\\u30b9\\u30d1\\u30e0" in DISGUISES
+    assert "\\ud835\\udc2cecret" in DISGUISES
+    assert "\\U0001d42c\\U00000065\\U00000063\\U00000072\\U00000065\\U00000074" in DISGUISES
+    assert "\\uD835\\uDC2C\\u0065\\u0063\\u0072\\u0065\\u0074" in DISGUISES
+    assert "\\x73\\x70\\x61\\x6d" in DISGUISES
+
+
+@pytest.mark.parametrize("path", ["acompletion", "completion_stream", "acompletion_stream", "router_acompletion"])
+def test_a_word_written_with_escapes_is_masked(path: str, call: Call) -> None:
+    litellm.callbacks = [ContentFilter(BLOCKED, replacement="#")]
+    reply = call(path, " ".join(DISGUISES))
+    leaked = [text for text, out in zip(DISGUISES, reply.split(" "), strict=True) if out != "#"]
+    assert not leaked, leaked
+
+
+@pytest.mark.parametrize("path", ["acompletion", "acompletion_stream"])
+def test_a_structured_reply_from_json_dumps_is_masked_and_stays_json(path: str, call: Call) -> None:
+    litellm.callbacks = [ContentFilter(BLOCKED, replacement="[FILTERED]")]
+    reply = call(path, json.dumps({"answer": "これはスパムです", "note": "a 𝐬ecret", "ok": "fine"}))
+    assert json.loads(reply) == {"answer": "これは[FILTERED]です", "note": "a [FILTERED]", "ok": "fine"}
+
+
+def test_every_cut_of_a_stream_gives_the_whole_replys_result() -> None:
+    content_filter = ContentFilter(BLOCKED, replacement="#")
+    texts = ['{"a": "\\u30b9\\u30d1\\u30e0"}', "x \\ud835\\udc2cecret y", "\\x73pam \\u0073pam", 'q "\\u00"']
+    for text in texts:
+        whole = content_filter.mask(text)
+        assert whole != text or text == 'q "\\u00"'
+        for cuts in itertools.combinations(range(1, len(text)), 2):
+            bounds = [0, *cuts, len(text)]
+            transform = content_filter.response_transform({})
+            assert transform is not None
+            pieces = [text[start:end] for start, end in itertools.pairwise(bounds)]
+            out = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
+            assert out == whole, pieces
+
+
+def test_a_blocked_word_in_escapes_refuses_the_reply(call: Call) -> None:
+    litellm.callbacks = [ContentFilter(["スパム"], action="block")]
+    for path in ("acompletion", "acompletion_stream"):
+        with pytest.raises(InterceptorRejectedError):
+            call(path, json.dumps({"answer": "これはスパムです"}))
+
+
+def test_a_request_is_masked_before_the_model_reads_it(call: Call, provider: Any) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], replacement="#", filter_requests=True, filter_responses=False)]
+    call("acompletion", "say \\u0073pam")
+    assert provider.llm.seen[-1][-1]["content"] == "say #"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "C:\\users\\spa m",  # escapes of no letter
+        "\\u00 sp-am \\x7",  # cut short: text
+        "\\ud835 alone, \\udc2c alone",  # lone halves: a replacement character, not a letter
+        "\\u0000\\u001f\\x00",  # control characters
+    ],
+)
+def test_text_that_is_not_an_escape_of_the_word_stays(text: str) -> None:
+    assert ContentFilter(["spam"], replacement="#").mask(text) == text
