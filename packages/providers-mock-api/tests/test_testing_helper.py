@@ -25,3 +25,15 @@ def test_more_serve_options_are_passed_on() -> None:
     with serve_mock_api("--fault", "status=503", "--no-auth") as server:
         reply = httpx.post(f"{server.base_url}/v1/chat/completions", json=CHAT)
     assert reply.status_code == 503
+
+
+def test_logs_stay_readable_after_the_block_ends() -> None:
+    """Assertions on the access log usually come after the block; the log file itself is gone by then."""
+    with serve_mock_api("--fault", "status=429;retry_after=0;times=1;key=logs", api_key="k") as server:
+        url = f"{server.base_url}/v1/chat/completions"
+        codes = [httpx.post(url, json=CHAT, headers={"Authorization": "Bearer k"}).status_code for _ in range(2)]
+    assert codes == [429, 200]
+    assert not server.log_path.exists()
+    logs = server.logs()
+    assert '"POST /v1/chat/completions HTTP/1.1" 429' in logs
+    assert '"POST /v1/chat/completions HTTP/1.1" 200' in logs

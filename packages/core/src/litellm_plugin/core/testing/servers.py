@@ -74,9 +74,18 @@ class ServerProcess:
     process: subprocess.Popen[bytes]
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
+    _final_logs: str | None = field(default=None, init=False, repr=False)
 
     def logs(self) -> str:
+        """What the server wrote so far; once its block has ended, all it wrote (its log file is removed then,
+        and tests usually assert on the access log after the block)."""
+        if self._final_logs is not None:
+            return self._final_logs
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def keep_logs(self) -> None:
+        """Keep the whole log in memory, so :meth:`logs` still answers after the log file is removed."""
+        self._final_logs = self.logs()
 
     def stop(self, timeout: float = 15.0) -> None:
         if self.process.poll() is not None:
@@ -191,6 +200,7 @@ def run_server(
         yield server
     finally:
         server.stop()
+        server.keep_logs()
         server.log_path.unlink(missing_ok=True)
 
 

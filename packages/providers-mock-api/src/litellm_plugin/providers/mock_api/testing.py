@@ -4,7 +4,7 @@
         litellm.completion(model="openai/gpt-mock", api_base=f"{server.base_url}/v1", api_key="k", ...)
 
 The package's console script runs on a free port of 127.0.0.1 and is stopped (with its whole process group)
-when the block ends; ``server.logs()`` holds its output, the access log included. Helpers from
+when the block ends; ``server.logs()`` holds its output, the access log included, also after the block. Helpers from
 :mod:`litellm_plugin.core.testing.servers`, so servers started here and LiteLLM proxies started there are
 managed alike.
 """
