@@ -10,6 +10,7 @@ import os
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
 import asyncio
+import itertools
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -184,3 +185,19 @@ def _wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> None:
 def wait_for() -> Callable[..., None]:
     """``wait_for(condition)``: poll until it holds (LiteLLM logs in the background after a call returns)."""
     return _wait_for
+
+
+def _assert_stream_cuts_agree(content_filter: Any, text: str) -> None:
+    """Every cut of ``text`` into three streamed pieces comes out as the whole reply does (``mask``)."""
+    whole = content_filter.mask(text)
+    for cuts in itertools.combinations(range(1, len(text)), 2):
+        transform = content_filter.response_transform({})
+        assert transform is not None
+        pieces = [text[start:end] for start, end in itertools.pairwise([0, *cuts, len(text)])]
+        assert "".join(transform.transform(piece) for piece in pieces) + transform.flush() == whole, pieces
+
+
+@pytest.fixture
+def assert_stream_cuts_agree() -> Callable[[Any, str], None]:
+    """``assert_stream_cuts_agree(content_filter, text)``: a stream cut anywhere gives the whole reply's result."""
+    return _assert_stream_cuts_agree

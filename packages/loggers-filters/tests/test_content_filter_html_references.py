@@ -6,7 +6,6 @@ through LiteLLM's public API: replies, streams cut inside references, and reques
 from __future__ import annotations
 
 import html.entities
-import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -64,17 +63,13 @@ def test_a_word_written_with_references_is_masked(path: str, call: Call) -> None
     assert not leaked, leaked[:20]
 
 
-def test_every_cut_of_a_stream_gives_the_whole_replys_result() -> None:
-    content_filter = ContentFilter(["spam"], replacement="#")
-    for text in ["a &#115;&#x70;am b", "&#115;pam&#115;", "x sp&shy;am&amp; y", "&amp;#115;pam", "spa&#109"]:
-        whole = content_filter.mask(text)
-        for cuts in itertools.combinations(range(1, len(text)), 2):
-            bounds = [0, *cuts, len(text)]
-            transform = content_filter.response_transform({})
-            assert transform is not None
-            pieces = [text[start:end] for start, end in itertools.pairwise(bounds)]
-            out = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
-            assert out == whole, pieces
+@pytest.mark.parametrize(
+    "text", ["a &#115;&#x70;am b", "&#115;pam&#115;", "x sp&shy;am&amp; y", "&amp;#115;pam", "spa&#109"]
+)
+def test_every_cut_of_a_stream_gives_the_whole_replys_result(
+    text: str, assert_stream_cuts_agree: Callable[[Any, str], None]
+) -> None:
+    assert_stream_cuts_agree(ContentFilter(["spam"], replacement="#"), text)
 
 
 def test_a_blocked_word_in_references_refuses_the_reply(call: Call) -> None:
