@@ -45,9 +45,17 @@ def _disguised(word: str, mark: str) -> str:
     return "".join(letter + mark for letter in word)
 
 
+# Python's own Unicode database decides what a mark is: Python 3.10 knows Unicode 13, where the Znamenny marks
+# (Unicode 14) are unassigned, so they separate words there as any unassigned character does.
+ZNAMENNY = "\U0001cf00"
+KNOWS_ZNAMENNY = unicodedata.category(ZNAMENNY) == "Mn"
+_NEWER_UNICODE = pytest.mark.skipif(not KNOWS_ZNAMENNY, reason=f"Python's Unicode {unicodedata.unidata_version} < 14")
+
+
 def test_the_class_is_large() -> None:
     assert len(MARKS) > 800
-    assert {"\u05b0", "\u0e48", "\u064e", "\u093c", "\u094d", "\u3099", "\U0001cf00"} <= set(MARKS)
+    assert {"\u05b0", "\u0e48", "\u064e", "\u093c", "\u094d", "\u3099"} <= set(MARKS)
+    assert (ZNAMENNY in MARKS) == KNOWS_ZNAMENNY
 
 
 @pytest.mark.parametrize("path", ["acompletion", "acompletion_stream", "router_completion_stream"])
@@ -61,7 +69,9 @@ def test_a_foreign_mark_on_every_letter_does_not_hide_a_word(path: str, call: Ca
         assert not leaked, (word, [f"U+{ord(mark):04X}" for mark in leaked[:20]], len(leaked))
 
 
-@pytest.mark.parametrize("mark", ["\u05b0", "\u0e48", "\u064e", "\u093c", "\u3099", "\U0001cf00"])
+@pytest.mark.parametrize(
+    "mark", ["\u05b0", "\u0e48", "\u064e", "\u093c", "\u3099", pytest.param(ZNAMENNY, marks=_NEWER_UNICODE)]
+)
 def test_a_foreign_mark_does_not_get_a_blocked_word_past_block(mark: str, call: Call) -> None:
     litellm.callbacks = [ContentFilter(["spam"], action="block")]
     for path in ("acompletion", "acompletion_stream"):

@@ -6,6 +6,7 @@ cuts it. Through LiteLLM's public API."""
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 
 import litellm
@@ -28,7 +29,10 @@ def _pairs(text: str) -> str:
 
 
 # Astral disguises: mathematical letters, a tag character, a variation selector supplement, a Znamenny mark.
-ASTRAL = ["𝐬𝐩𝐚𝐦", "𝓈𝓅𝒶𝓂", "𝕤𝕡𝕒𝕞", "s\U000e0020pam", "sp\U000e0100am", "s\U0001cf00pam", "𝚜pam"]
+# (The Znamenny mark is Unicode 14: on Python 3.10, whose Unicode database is older, it is unassigned.)
+ASTRAL = ["𝐬𝐩𝐚𝐦", "𝓈𝓅𝒶𝓂", "𝕤𝕡𝕒𝕞", "s\U000e0020pam", "sp\U000e0100am", "𝚜pam"]
+if unicodedata.category("\U0001cf00") == "Mn":
+    ASTRAL.append("s\U0001cf00pam")
 
 
 def test_pairs_stand_for_the_astral_characters() -> None:
