@@ -18,13 +18,10 @@ import litellm
 import pytest
 from litellm import CustomLLM
 from litellm.types.utils import (
-    ChatCompletionDeltaToolCall,
     ChatCompletionMessageToolCall,
-    Delta,
     Function,
+    GenericStreamingChunk,
     ModelResponse,
-    ModelResponseStream,
-    StreamingChoices,
 )
 
 from litellm_plugin.core.errors import InterceptorRejectedError
@@ -78,24 +75,27 @@ class ToolCaller(CustomLLM):
     async def acompletion(self, *args: Any, **kwargs: Any) -> ModelResponse:
         return self.completion()
 
-    def _chunks(self) -> Iterator[ModelResponseStream]:
+    def _chunks(self) -> Iterator[GenericStreamingChunk]:
+        """Generic chunks, which every LiteLLM release reads from a custom provider (1.84 reads no others)."""
         for index, raw in enumerate(ARGUMENTS):
             for start in range(0, len(raw), 3):
-                call = ChatCompletionDeltaToolCall(
-                    index=index, function=Function(arguments=raw[start : start + 3], name="f" if not start else None)
+                tool_use: Any = {
+                    "id": None if start else f"c{index}",
+                    "type": "function",
+                    "function": {"name": None if start else "f", "arguments": raw[start : start + 3]},
+                    "index": index,
+                }
+                yield GenericStreamingChunk(
+                    text="", tool_use=tool_use, is_finished=False, finish_reason="", usage=None, index=0
                 )
-                if not start:
-                    call.id, call.type = f"c{index}", "function"
-                delta = Delta(tool_calls=[call])
-                yield ModelResponseStream(model="tools", choices=[StreamingChoices(index=0, delta=delta)])
-        yield ModelResponseStream(
-            model="tools", choices=[StreamingChoices(index=0, delta=Delta(), finish_reason="tool_calls")]
+        yield GenericStreamingChunk(
+            text="", tool_use=None, is_finished=True, finish_reason="tool_calls", usage=None, index=0
         )
 
-    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[ModelResponseStream]:  # type: ignore[override]
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
         return self._chunks()
 
-    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[ModelResponseStream]:  # type: ignore[override]
+    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[GenericStreamingChunk]:  # type: ignore[override]
         for chunk in self._chunks():
             yield chunk
 
