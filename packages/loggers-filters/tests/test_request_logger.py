@@ -11,6 +11,7 @@ from typing import Any
 import litellm
 import pytest
 
+from litellm_plugin.core import InterceptorRejectedError
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
 
 LOGGER = "litellm_plugin.loggers.filters"
@@ -87,6 +88,29 @@ def test_sync_failures_are_logged_too(
         call("completion", FAIL)
     [record] = settle(caplog_info, wait_for)
     assert record.litellm_call["outcome"] == "failure"  # type: ignore[attr-defined]
+
+
+def test_a_request_a_filter_refuses_is_logged_as_a_failure(
+    path: str,
+    call: Callable[..., str],
+    caplog_info: pytest.LogCaptureFixture,
+    wait_for: Callable[..., None],
+    provider: Any,
+) -> None:
+    """The refused call never reaches LiteLLM; its record is the one LiteLLM's proxy writes for a refusal."""
+    litellm.callbacks = [ContentFilter(["forbidden"], filter_requests=True, action="block"), RequestLogger()]
+    with pytest.raises(InterceptorRejectedError):
+        call(path, "say forbidden")
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    assert data["outcome"] == "failure"
+    assert data["error_type"] == "InterceptorRejectedError"
+    assert "blocked content" in data["error"]
+    # A Router call is refused before it picks a deployment: its model group, no provider.
+    assert data["provider"] == (None if path.startswith("router") else provider.name)
+    assert data["stream"] is path.endswith("_stream")
+    assert provider.llm.seen == []  # refused before the provider
+    assert record.levelno == logging.WARNING
 
 
 def test_json_lines(

@@ -50,7 +50,7 @@ import litellm
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
-from litellm_plugin.core import observers, proxy_token_counts
+from litellm_plugin.core import observers, proxy_token_counts, refusals
 from litellm_plugin.core._scoped_pulls import scope_pulls
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
@@ -643,6 +643,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
     signature = inspect.signature(original)
     readable = call_type in ALL_CALL_TYPES
     takes_self = is_router and not bound
+    entry_point = original.__name__  # what LiteLLM's logging calls the call, if a request hook refuses it
     if takes_self:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
 
@@ -735,7 +736,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
-                    data = await _apply_request(requests, data, call_type)
+                    try:
+                        data = await _apply_request(requests, data, call_type)
+                    except Exception as refusal:
+                        if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
+                            await refusals.report_refused_request(entry_point, data, refusal)
+                        raise
                     _scope.set(inner)
                     result = await original(*head, **data)
                 else:
@@ -797,7 +803,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
-                    data = run_sync(_apply_request(requests, data, call_type))
+                    try:
+                        data = run_sync(_apply_request(requests, data, call_type))
+                    except Exception as refusal:
+                        if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
+                            refusals.report_refused_request_sync(entry_point, data, refusal)
+                        raise
                     _scope.set(inner)
                     result = call(*head, **data)
                 else:

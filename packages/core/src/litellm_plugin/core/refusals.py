@@ -1,0 +1,108 @@
+"""A call whose request an interceptor refused, reported to LiteLLM's observers as a failed call.
+
+The engine runs request hooks before LiteLLM starts an SDK call, so LiteLLM never hears of a call they refuse,
+and no observer (a ``RequestLogger``, Langfuse, a plain ``CustomLogger``) would record it. LiteLLM's proxy
+logs a request its pre-call hooks refuse as a failure; this does the same for SDK calls, through LiteLLM's own
+logging object, so every observer gets the failure event it gets for any failed call, once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import logging
+import traceback
+import uuid
+from typing import Any
+
+import litellm
+from litellm import constants
+from litellm.utils import Rules, function_setup
+
+__all__ = ["report_refused_request", "report_refused_request_sync"]
+
+logger = logging.getLogger("litellm_plugin.core")
+
+# 1.84 does not take the keyword (its ``function_setup`` reads every call the same way).
+_TAKES_IS_ASYNC = "is_async_call" in inspect.signature(function_setup).parameters
+# Recent releases mark a failure logged for a call that never reached a provider, so that tracing callbacks
+# open no span for it (the proxy sets it for the requests it refuses).
+_NO_UPSTREAM_CALL: str | None = getattr(constants, "LITELLM_LOGGING_NO_UPSTREAM_LLM_CALL", None)
+
+
+def _logging_for(entry_point: str, data: dict[str, Any], *, is_async: bool) -> Any:
+    """LiteLLM's logging object for the refused call, made as LiteLLM makes it for a call it starts."""
+    call = dict(data)  # LiteLLM takes ``callbacks`` out of what it is given
+    call.setdefault("litellm_call_id", str(uuid.uuid4()))
+    if _TAKES_IS_ASYNC:
+        call["is_async_call"] = is_async
+    logging_obj, _ = function_setup(entry_point, Rules(), dt.datetime.now(), **call)
+    metadata = data.get("metadata")
+    model, provider = _model_and_provider(data)
+    logging_obj.update_environment_variables(
+        model=model,
+        user=data.get("user"),
+        optional_params={},
+        litellm_params={
+            "metadata": metadata if isinstance(metadata, dict) else {},
+            "litellm_call_id": call["litellm_call_id"],
+            "custom_llm_provider": provider,
+            # What LiteLLM sets on an async call: its failure reaches the async observer hooks only.
+            **({_async_flag(entry_point): True} if is_async else {}),
+        },
+        custom_llm_provider=provider,
+    )
+    if _NO_UPSTREAM_CALL is not None:
+        logging_obj.model_call_details[_NO_UPSTREAM_CALL] = True
+    return logging_obj
+
+
+def _async_flag(entry_point: str) -> str:
+    return "aembedding" if "embedding" in entry_point else "acompletion"
+
+
+def _model_and_provider(data: dict[str, Any]) -> tuple[Any, str | None]:
+    """The model and provider as LiteLLM logs a call it made ("echo/x" -> "x", "echo"); a Router's model group
+    name, or a model LiteLLM cannot route, as given."""
+    model = data.get("model")
+    given = data.get("custom_llm_provider")
+    if not isinstance(model, str):
+        return model, given if isinstance(given, str) else None
+    try:
+        routed, provider, *_ = litellm.get_llm_provider(
+            model=model, custom_llm_provider=given if isinstance(given, str) else None
+        )
+    except Exception:  # the call's own error, had it been made: not ours to raise here
+        return model, given if isinstance(given, str) else None
+    return routed, provider
+
+
+def _failure_handlers(entry_point: str, data: dict[str, Any], error: Exception, *, is_async: bool) -> Any:
+    """The logging object with its sync handler run (as LiteLLM runs it: inline), or None if it could not be made."""
+    try:
+        logging_obj = _logging_for(entry_point, data, is_async=is_async)
+        logging_obj.failure_handler(error, _traceback(error))
+    except Exception:  # reporting must never replace the refusal the caller is about to get
+        logger.warning("could not report the refused %s call to LiteLLM's observers", entry_point, exc_info=True)
+        return None
+    return logging_obj
+
+
+def _traceback(error: Exception) -> str:
+    return "".join(traceback.format_exception(type(error), error, error.__traceback__))
+
+
+def report_refused_request_sync(entry_point: str, data: dict[str, Any], error: Exception) -> None:
+    """Report a sync call's refusal (``entry_point``: the LiteLLM function called, ``data``: its arguments)."""
+    _failure_handlers(entry_point, data, error, is_async=False)
+
+
+async def report_refused_request(entry_point: str, data: dict[str, Any], error: Exception) -> None:
+    """Report an async call's refusal: the sync handler, then the async one, as LiteLLM does for a failed call."""
+    logging_obj = _failure_handlers(entry_point, data, error, is_async=True)
+    if logging_obj is None:
+        return
+    try:
+        await logging_obj.async_failure_handler(error, _traceback(error))
+    except Exception:
+        logger.warning("could not report the refused %s call to LiteLLM's observers", entry_point, exc_info=True)
