@@ -389,11 +389,6 @@ def test_a_reply_refused_by_a_content_filter_is_logged_as_a_failure(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a stream that a reply interceptor ends with an error is never read to its end, and the error is "
-    "raised outside LiteLLM's stream wrapper: LiteLLM logs neither a success nor a failure",
-)
 def test_a_stream_refused_by_a_content_filter_is_logged_once_as_a_failure(
     provider: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -413,3 +408,20 @@ def test_a_stream_refused_by_a_content_filter_is_logged_once_as_a_failure(
         _run(read())
     time.sleep(0.5)
     assert [r.litellm_call["outcome"] for r in _records(caplog)] == ["failure"]  # type: ignore[attr-defined]
+
+
+def test_a_sync_stream_refused_by_a_content_filter_is_logged_once_as_a_failure(
+    provider: Any, caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    from litellm_plugin.core.errors import InterceptorRejectedError
+    from litellm_plugin.loggers.filters import ContentFilter
+
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    litellm.callbacks = [ContentFilter(["scam"], action="block"), RequestLogger()]
+    messages = [{"role": "user", "content": "a scam offer"}]
+    with pytest.raises(InterceptorRejectedError):
+        for _ in litellm.completion(model=provider.model, messages=messages, stream=True):
+            pass
+    wait_for(lambda: bool(_records(caplog)))
+    time.sleep(0.5)
+    assert [(r.litellm_call["outcome"], r.litellm_call["stream"]) for r in _records(caplog)] == [("failure", True)]  # type: ignore[attr-defined]

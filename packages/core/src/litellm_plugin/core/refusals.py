@@ -1,4 +1,4 @@
-"""A call whose request an interceptor refused, reported to LiteLLM's observers as a failed call.
+"""A call an interceptor refused, reported to LiteLLM's observers as a failed call.
 
 The engine runs request hooks before LiteLLM starts an SDK call, so LiteLLM never hears of a call they refuse,
 and no observer (a ``RequestLogger``, Langfuse, a plain ``CustomLogger``) would record it. LiteLLM's proxy
@@ -13,13 +13,19 @@ import inspect
 import logging
 import traceback
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import litellm
 from litellm import constants
 from litellm.utils import Rules, function_setup
 
-__all__ = ["report_refused_request", "report_refused_request_sync"]
+__all__ = [
+    "report_refused_request",
+    "report_refused_request_sync",
+    "report_refused_stream",
+    "report_refused_stream_sync",
+]
 
 logger = logging.getLogger("litellm_plugin.core")
 
@@ -77,15 +83,29 @@ def _model_and_provider(data: dict[str, Any]) -> tuple[Any, str | None]:
     return routed, provider
 
 
-def _failure_handlers(entry_point: str, data: dict[str, Any], error: Exception, *, is_async: bool) -> Any:
-    """The logging object with its sync handler run (as LiteLLM runs it: inline), or None if it could not be made."""
+def _run_sync_handler(make_logging: Callable[[], Any], error: Exception, what: str) -> Any:
+    """The logging object with its sync failure handler run (as LiteLLM runs it for a failed call: inline), or
+    None if it could not be had."""
     try:
-        logging_obj = _logging_for(entry_point, data, is_async=is_async)
+        logging_obj = make_logging()
+        if logging_obj is None:
+            return None
         logging_obj.failure_handler(error, _traceback(error))
     except Exception:  # reporting must never replace the refusal the caller is about to get
-        logger.warning("could not report the refused %s call to LiteLLM's observers", entry_point, exc_info=True)
+        logger.warning("could not report the refused %s to LiteLLM's observers", what, exc_info=True)
         return None
     return logging_obj
+
+
+async def _run_handlers(make_logging: Callable[[], Any], error: Exception, what: str) -> None:
+    """The sync failure handler, then the async one, as LiteLLM runs them for a failed async call."""
+    logging_obj = _run_sync_handler(make_logging, error, what)
+    if logging_obj is None:
+        return
+    try:
+        await logging_obj.async_failure_handler(error, _traceback(error))
+    except Exception:
+        logger.warning("could not report the refused %s to LiteLLM's observers", what, exc_info=True)
 
 
 def _traceback(error: Exception) -> str:
@@ -94,15 +114,26 @@ def _traceback(error: Exception) -> str:
 
 def report_refused_request_sync(entry_point: str, data: dict[str, Any], error: Exception) -> None:
     """Report a sync call's refusal (``entry_point``: the LiteLLM function called, ``data``: its arguments)."""
-    _failure_handlers(entry_point, data, error, is_async=False)
+    _run_sync_handler(lambda: _logging_for(entry_point, data, is_async=False), error, f"{entry_point} call")
 
 
 async def report_refused_request(entry_point: str, data: dict[str, Any], error: Exception) -> None:
-    """Report an async call's refusal: the sync handler, then the async one, as LiteLLM does for a failed call."""
-    logging_obj = _failure_handlers(entry_point, data, error, is_async=True)
-    if logging_obj is None:
-        return
-    try:
-        await logging_obj.async_failure_handler(error, _traceback(error))
-    except Exception:
-        logger.warning("could not report the refused %s call to LiteLLM's observers", entry_point, exc_info=True)
+    """Report an async call's refusal."""
+    await _run_handlers(lambda: _logging_for(entry_point, data, is_async=True), error, f"{entry_point} call")
+
+
+# A stream an interceptor ends with an error before LiteLLM's stream has ended: LiteLLM logs a stream when it is
+# read to its end (or fails itself), so it would log nothing. Its stream carries the call's logging object.
+
+
+def _stream_logging(stream: Any) -> Any:
+    logging_obj = getattr(stream, "logging_obj", None)
+    return logging_obj if callable(getattr(logging_obj, "failure_handler", None)) else None
+
+
+def report_refused_stream_sync(stream: Any, error: Exception) -> None:
+    _run_sync_handler(lambda: _stream_logging(stream), error, "stream")
+
+
+async def report_refused_stream(stream: Any, error: Exception) -> None:
+    await _run_handlers(lambda: _stream_logging(stream), error, "stream")

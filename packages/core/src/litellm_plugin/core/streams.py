@@ -20,6 +20,7 @@ import litellm
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import ModelResponseStream
 
+from litellm_plugin.core import refusals
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.hook_results import StreamKinds, check_chunk_result, checked_stream
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -150,6 +151,9 @@ class InterceptedStream:
         self._scope_value = scope_value
         self._async_chain: AsyncIterator[Any] | None = None
         self._sync_chain: Iterator[Any] | None = None
+        # Whether LiteLLM's stream has ended or failed: then LiteLLM has logged the call itself. An interceptor
+        # ending the stream with an error before that leaves the call unlogged: the engine reports it.
+        self._inner_over = False
 
     # Pulling a chunk may run provider code that calls LiteLLM again: keep the call's scope around it.
 
@@ -163,6 +167,13 @@ class InterceptedStream:
         self._scope.set(self._scope_value)
         try:
             return next(self._sync_chain)
+        except StopIteration:
+            raise
+        except Exception as exc:
+            if not self._inner_over:
+                self._inner_over = True
+                refusals.report_refused_stream_sync(self._inner, exc)
+            raise
         finally:
             self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
@@ -172,17 +183,46 @@ class InterceptedStream:
     async def __anext__(self) -> Any:
         if self._async_chain is None:
             self._async_chain = _async_chain(
-                self._inner.__aiter__(), self._interceptors, self._data, self._user_api_key_dict
+                self._watched_async(), self._interceptors, self._data, self._user_api_key_dict
             )
         previous = self._scope.get()
         self._scope.set(self._scope_value)
         try:
             return await self._async_chain.__anext__()
+        except StopAsyncIteration:
+            raise
+        except Exception as exc:
+            if not self._inner_over:
+                self._inner_over = True
+                await refusals.report_refused_stream(self._inner, exc)
+            raise
         finally:
             self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
+
+    async def _watched_async(self) -> AsyncIterator[Any]:
+        try:
+            async for chunk in self._inner:
+                yield chunk
+        except GeneratorExit:  # closed because a consumer or an interceptor stopped reading: not an end
+            raise
+        except BaseException:
+            self._inner_over = True
+            raise
+        self._inner_over = True
+
+    def _watched_sync(self) -> Iterator[Any]:
+        try:
+            for chunk in self._inner:  # noqa: UP028 (``yield from`` would close LiteLLM's stream with this one)
+                yield chunk
+        except GeneratorExit:
+            raise
+        except BaseException:
+            self._inner_over = True
+            raise
+        self._inner_over = True
 
     def _build_sync_chain(self) -> Iterator[Any]:
         if all(_uses_default_stream_hook(i) for i in self._interceptors):
@@ -191,12 +231,14 @@ class InterceptedStream:
 
     def _sync_rewritten(self) -> Iterator[Any]:
         rewriters = _SyncRewriters(self._interceptors, self._data)
-        for chunk in self._inner:
+        for chunk in self._watched_sync():
             yield from rewriters.rewrite(chunk)
         yield from rewriters.finish()
 
     def _sync_stepped(self) -> Iterator[Any]:
-        chain = _async_chain(_read_in_thread(self._inner), self._interceptors, self._data, self._user_api_key_dict)
+        chain = _async_chain(
+            _read_in_thread(self._watched_sync()), self._interceptors, self._data, self._user_api_key_dict
+        )
         while True:
             try:
                 yield run_sync(chain.__anext__())  # type: ignore[arg-type]

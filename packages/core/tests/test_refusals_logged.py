@@ -1,21 +1,26 @@
 """A request an interceptor refuses never reaches LiteLLM, yet LiteLLM's observers hear of it: one failure event,
-as for any failed call (LiteLLM's proxy logs the requests its hooks refuse the same way). Observed through
-LiteLLM's own ``CustomLogger`` on every SDK entry point; the refused calls never reach a provider."""
+as for any failed call (LiteLLM's proxy logs the requests its hooks refuse the same way). So does a stream an
+interceptor ends with an error, which LiteLLM, never reading it to its end, would not log. Observed through
+LiteLLM's own ``CustomLogger`` on every SDK entry point; the refused requests never reach a provider."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, ClassVar
 
 import litellm
 import pytest
 from litellm.integrations.custom_logger import CustomLogger
+from litellm.llms.custom_llm import CustomLLM
+from litellm.types.utils import GenericStreamingChunk
 
-from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, CallType, InterceptorRejectedError
+from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, CallType, InterceptorRejectedError, TextTransform
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
+Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 
 # Nothing listens there: a call that got past the refusal would fail with a connection error instead.
 UNREACHABLE: dict[str, Any] = {"api_base": "http://127.0.0.1:9", "api_key": "sk-test", "max_retries": 0}
@@ -138,3 +143,94 @@ async def test_an_async_only_observer_of_ours_hears_of_a_sync_refusal() -> None:
             break
         await asyncio.sleep(0.02)
     assert failures == ["InterceptorRejectedError"]
+
+
+# --- streams: an interceptor ending a stream before LiteLLM's stream has ended ---------------------------------
+
+
+class StreamRefuser(BaseCustomLogger):
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        async for chunk in response:
+            raise litellm.BadRequestError(message="not this stream", model="m", llm_provider="p")
+            yield chunk
+
+
+class PassThrough(BaseCustomLogger):
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return TextTransform()
+
+
+def _chunk(text: str, *, last: bool) -> GenericStreamingChunk:
+    return {
+        "text": text,
+        "is_finished": last,
+        "finish_reason": "stop" if last else "",
+        "usage": None,
+        "index": 0,
+        "tool_use": None,
+    }
+
+
+class Streamer(CustomLLM):
+    """Streams two chunks; with ``fail``, raises after the first (a provider failing mid-stream)."""
+
+    def __init__(self, *, fail: bool = False) -> None:
+        super().__init__()
+        self.fail = fail
+
+    def streaming(self, *args: Any, **kwargs: Any) -> Iterator[GenericStreamingChunk]:
+        yield _chunk("one ", last=False)
+        if self.fail:
+            raise RuntimeError("the provider failed mid-stream")
+        yield _chunk("two", last=True)
+
+    async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[GenericStreamingChunk]:  # type: ignore[override]
+        for chunk in self.streaming():
+            yield chunk
+
+
+def _read(model: str, *, is_async: bool) -> None:
+    if is_async:
+
+        async def read() -> None:
+            stream: Any = await litellm.acompletion(model=model, messages=MESSAGES, stream=True)
+            async for _ in stream:
+                pass
+
+        asyncio.run(read())
+    else:
+        for _ in litellm.completion(model=model, messages=MESSAGES, stream=True):
+            pass
+
+
+def _settled(recorder: Recorder, count: int = 1) -> list[str]:
+    asyncio.run(drain_litellm_logging(timeout=10))
+    for _ in range(100):  # a sync stream's failure handler may run on LiteLLM's thread pool
+        if len(recorder.events) >= count:
+            break
+        time.sleep(0.02)
+    time.sleep(0.3)  # and anything that would come twice
+    return [kind for kind, _ in recorder.events]
+
+
+@pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
+def test_a_stream_an_interceptor_refuses_midway_is_one_failure_event(route: Route, is_async: bool) -> None:
+    recorder = Recorder()
+    litellm.callbacks = [StreamRefuser(), recorder]
+    with pytest.raises(litellm.BadRequestError, match="not this stream"):
+        _read(f"{route(Streamer())}/m", is_async=is_async)
+    assert _settled(recorder) == (["async failure"] if is_async else ["sync failure"])
+    [(_, kwargs)] = recorder.events
+    assert kwargs["stream"] is True
+
+
+@pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
+def test_a_provider_failing_midstream_is_still_logged_once(route: Route, is_async: bool) -> None:
+    """LiteLLM logs its own stream's failure: the engine, applying an interceptor to the stream, adds nothing."""
+    recorder = Recorder()
+    litellm.callbacks = [PassThrough(), recorder]
+    with pytest.raises(Exception, match="failed mid-stream"):
+        _read(f"{route(Streamer(fail=True))}/m", is_async=is_async)
+    assert len([kind for kind in _settled(recorder) if "failure" in kind]) == 1
