@@ -234,3 +234,58 @@ def test_a_provider_failing_midstream_is_still_logged_once(route: Route, is_asyn
     with pytest.raises(Exception, match="failed mid-stream"):
         _read(f"{route(Streamer(fail=True))}/m", is_async=is_async)
     assert len([kind for kind in _settled(recorder) if "failure" in kind]) == 1
+
+
+class TypedObserver(BaseCustomLogger):
+    """An observer of ours declaring the call types it observes (as a ``RequestLogger`` for one API would)."""
+
+    call_types: ClassVar[frozenset[CallType]] = frozenset({"responses", "anthropic_messages"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures: list[Any] = []
+
+    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.failures.append(kwargs["call_type"])
+
+
+def _anthropic_create() -> Any:
+    from litellm.anthropic_interface import messages
+
+    return messages.acreate(model="anthropic/x", messages=MESSAGES, max_tokens=10, **UNREACHABLE)
+
+
+# Entry points whose Python name is not LiteLLM's name for the call: a Router's per-instance methods, the
+# Anthropic interface's ``create``.
+RENAMED_CALLS: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
+    "Router.aresponses": (lambda: _router().aresponses(model="group", input="please refuse"), "aresponses"),
+    "Router.anthropic_messages": (
+        lambda: _router().anthropic_messages(model="group", messages=MESSAGES, max_tokens=10),
+        "anthropic_messages",
+    ),
+    "anthropic_interface.messages.acreate": (_anthropic_create, "anthropic_messages"),
+}
+
+
+@pytest.mark.parametrize("entry_point", list(RENAMED_CALLS))
+async def test_the_failure_event_names_the_call_as_litellm_does(entry_point: str) -> None:
+    """Observers (and ours that declare their call types) read what kind of call failed from ``call_type``."""
+    recorder, typed = Recorder(), TypedObserver()
+    litellm.callbacks = [Refuser(), recorder, typed]
+    call, logged_as = RENAMED_CALLS[entry_point]
+    with pytest.raises(InterceptorRejectedError):
+        await call()
+    await drain_litellm_logging(timeout=10)
+    [(_, kwargs)] = recorder.events
+    assert kwargs["call_type"] == logged_as
+    assert "please refuse" in str(kwargs["standard_logging_object"]["messages"])
+    assert typed.failures == [logged_as]
+
+
+def test_a_sync_router_responses_refusal_is_named_responses() -> None:
+    recorder = Recorder()
+    litellm.callbacks = [Refuser(), recorder]
+    with pytest.raises(InterceptorRejectedError):
+        _router().responses(model="group", input="please refuse")
+    [(_, kwargs)] = recorder.events
+    assert kwargs["call_type"] == "responses"

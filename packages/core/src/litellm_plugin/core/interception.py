@@ -643,7 +643,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
     signature = inspect.signature(original)
     readable = call_type in ALL_CALL_TYPES
     takes_self = is_router and not bound
-    entry_point = original.__name__  # what LiteLLM's logging calls the call, if a request hook refuses it
+    # What LiteLLM's logging calls the call, if a request hook refuses it.
+    entry_point = refusals.logged_call_type(call_type, is_async=inspect.iscoroutinefunction(original))
     if takes_self:  # drop ``self``: it is passed on positionally
         signature = signature.replace(parameters=list(signature.parameters.values())[1:])
 

@@ -21,6 +21,7 @@ from litellm import constants
 from litellm.utils import Rules, function_setup
 
 __all__ = [
+    "logged_call_type",
     "report_refused_request",
     "report_refused_request_sync",
     "report_refused_stream",
@@ -34,6 +35,26 @@ _TAKES_IS_ASYNC = "is_async_call" in inspect.signature(function_setup).parameter
 # Recent releases mark a failure logged for a call that never reached a provider, so that tracing callbacks
 # open no span for it (the proxy sets it for the requests it refuses).
 _NO_UPSTREAM_CALL: str | None = getattr(constants, "LITELLM_LOGGING_NO_UPSTREAM_LLM_CALL", None)
+
+
+# LiteLLM's name for each kind of call (its ``CallTypes``), sync and async: what its own entry points log, and what
+# observers read from ``call_type``. The function called may be named otherwise (a Router's per-instance
+# ``async_wrapper``, ``anthropic_interface.messages.create``); LiteLLM logs an Anthropic Messages call under one name.
+_LOGGED_CALL_TYPES: dict[str, tuple[str, str]] = {
+    "completion": ("completion", "acompletion"),
+    "embedding": ("embedding", "aembedding"),
+    "image_generation": ("image_generation", "aimage_generation"),
+    "text_completion": ("text_completion", "atext_completion"),
+    "responses": ("responses", "aresponses"),
+    "anthropic_messages": ("anthropic_messages", "anthropic_messages"),
+}
+
+
+def logged_call_type(call_type: str, *, is_async: bool) -> str:
+    """What LiteLLM's logging calls a call of ``call_type`` (one of ours, or the LiteLLM function name the engine
+    uses for an entry point it cannot read, which is LiteLLM's name already)."""
+    names = _LOGGED_CALL_TYPES.get(call_type)
+    return call_type if names is None else names[is_async]
 
 
 def _logging_for(entry_point: str, data: dict[str, Any], *, is_async: bool) -> Any:
