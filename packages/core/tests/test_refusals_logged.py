@@ -289,3 +289,31 @@ def test_a_sync_router_responses_refusal_is_named_responses() -> None:
         _router().responses(model="group", input="please refuse")
     [(_, kwargs)] = recorder.events
     assert kwargs["call_type"] == "responses"
+
+
+class Masker(BaseCustomLogger):
+    """Hands back a new request with the user's text masked (a PII filter's way)."""
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        return {**data, "messages": [{"role": "user", "content": "[MASKED]"}]}
+
+
+@pytest.mark.parametrize("is_async", [True, False])
+async def test_the_failure_event_logs_the_request_as_earlier_hooks_changed_it(is_async: bool) -> None:
+    """What observers store is what the hooks let through (as the proxy logs it): a masked text stays masked."""
+    recorder = Recorder()
+    litellm.callbacks = [Masker(), Refuser(), recorder]
+    request: dict[str, Any] = {"model": "openai/x", "messages": [{"role": "user", "content": "my secret"}]}
+    call = (
+        litellm.acompletion(**request, **UNREACHABLE)
+        if is_async
+        else asyncio.to_thread(litellm.completion, **request, **UNREACHABLE)
+    )
+    with pytest.raises(InterceptorRejectedError):
+        await call
+    await drain_litellm_logging(timeout=10)
+    [(_, kwargs)] = recorder.events
+    assert "secret" not in str(kwargs["standard_logging_object"]["messages"])
+    assert "secret" not in str(kwargs["messages"])

@@ -495,7 +495,11 @@ def _mark_nested(kwargs: dict[str, Any]) -> None:
 # --- applying hooks ------------------------------------------------------------------------------------
 
 
-async def _apply_request(interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: str) -> dict[str, Any]:
+async def _apply_request(
+    interceptors: list[BaseCustomLogger], data: dict[str, Any], call_type: str, latest: list[Any] | None = None
+) -> dict[str, Any]:
+    """Each request hook in turn. ``latest`` (one item) holds the request as the hooks have changed it so far:
+    what a refused call is reported with, so that what an earlier hook masked stays masked in the logs."""
     user_api_key_dict, cache = sdk_hook_context()
     for interceptor in interceptors:
         result = await interceptor.async_pre_call_hook(
@@ -503,6 +507,8 @@ async def _apply_request(interceptors: list[BaseCustomLogger], data: dict[str, A
         )
         if isinstance(result, dict):
             data = result
+            if latest is not None:
+                latest[0] = data
         elif isinstance(result, str):  # the proxy's convention: a string refuses the request
             raise InterceptorRejectedError(interceptor.interceptor_name, result, model=str(data.get("model", "")))
         elif isinstance(result, Exception):
@@ -737,11 +743,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
+                    latest = [data]
                     try:
-                        data = await _apply_request(requests, data, call_type)
+                        data = await _apply_request(requests, data, call_type, latest)
                     except Exception as refusal:
                         if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
-                            await refusals.report_refused_request(entry_point, data, refusal)
+                            await refusals.report_refused_request(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)
                     result = await original(*head, **data)
@@ -804,11 +811,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
+                    latest = [data]
                     try:
-                        data = run_sync(_apply_request(requests, data, call_type))
+                        data = run_sync(_apply_request(requests, data, call_type, latest))
                     except Exception as refusal:
                         if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
-                            refusals.report_refused_request_sync(entry_point, data, refusal)
+                            refusals.report_refused_request_sync(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)
                     result = call(*head, **data)
