@@ -385,6 +385,35 @@ def test_request_logger_logs_each_call_once_without_secrets(filters_proxy: Proxy
     assert records[0]["headers"]["x-upstream-api-key"] == "[REDACTED]"  # type: ignore[index]
 
 
+def _records_naming(proxy: Proxy, token: str) -> list[dict[str, object]]:
+    """The RequestLogger records of the requests whose text holds ``token`` (then a little longer: no duplicate)."""
+    deadline = time.monotonic() + 60
+    while not [r for r in proxy.records() if token in json.dumps(r)] and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(0.5)
+    return [r for r in proxy.records() if token in json.dumps(r)]
+
+
+_REFUSED_ROUTES: dict[str, Callable[[Proxy, str], object]] = {
+    "chat": lambda proxy, text: proxy.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": text}], extra_body={"guardrails": ["no-secrets-in"]}
+    ),
+    "responses": lambda proxy, text: proxy.client().responses.create(
+        model="echo", input=text, extra_body={"guardrails": ["no-secrets-in"]}
+    ),
+}
+
+
+@pytest.mark.parametrize("route", _REFUSED_ROUTES)
+def test_a_request_an_interceptor_refuses_is_logged_once_as_a_failure(route: str, filters_proxy: Proxy) -> None:
+    """The proxy logs the refusals of its own exception types only: the engine reports ours (SDK parity)."""
+    token = f"tok{secrets.token_hex(6)}"
+    with pytest.raises(openai.BadRequestError):
+        _REFUSED_ROUTES[route](filters_proxy, f"my password is {token}")
+    records = _records_naming(filters_proxy, token)
+    assert [record["outcome"] for record in records] == ["failure"]
+
+
 @pytest.mark.early_servers(misconfigured=_start_misconfigured_proxy)  # starts in the background meanwhile
 def test_a_misconfigured_content_filter_guardrail_stops_the_proxy() -> None:
     """LiteLLM starts without a guardrail whose constructor raises ValueError; a filter must not fail open."""

@@ -16,7 +16,14 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk
 
-from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, CallType, InterceptorRejectedError, TextTransform
+from litellm_plugin.core import (
+    ALL_CALL_TYPES,
+    BaseCustomLogger,
+    CallType,
+    InterceptorError,
+    InterceptorRejectedError,
+    TextTransform,
+)
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
@@ -317,3 +324,35 @@ async def test_the_failure_event_logs_the_request_as_earlier_hooks_changed_it(is
     [(_, kwargs)] = recorder.events
     assert "secret" not in str(kwargs["standard_logging_object"]["messages"])
     assert "secret" not in str(kwargs["messages"])
+
+
+# --- a call no one can read, refused before it is made -------------------------------------------------------
+
+
+class ClaimingReplyFilter(BaseCustomLogger):
+    """Rewrites reply text on every call type: a rerank reply it cannot read is refused before the call."""
+
+    call_types: ClassVar[frozenset[CallType]] = ALL_CALL_TYPES
+
+    def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+        return TextTransform()
+
+
+RERANK: dict[str, Any] = {"model": "cohere/rerank-x", "query": "q", "documents": ["a document"], **UNREACHABLE}
+
+
+async def test_an_unreadable_call_refused_before_it_is_made_is_one_failure_event() -> None:
+    recorder = Recorder()
+    litellm.callbacks = [ClaimingReplyFilter(), recorder]
+    with pytest.raises(InterceptorError, match="not made"):
+        await litellm.arerank(**RERANK)
+    await drain_litellm_logging(timeout=10)
+    assert [(kind, kwargs["call_type"]) for kind, kwargs in recorder.events] == [("async failure", "arerank")]
+
+
+def test_a_sync_unreadable_call_refused_before_it_is_made_is_one_failure_event() -> None:
+    recorder = Recorder()
+    litellm.callbacks = [ClaimingReplyFilter(), recorder]
+    with pytest.raises(InterceptorError, match="not made"):
+        litellm.rerank(**RERANK)
+    assert [(kind, kwargs["call_type"]) for kind, kwargs in recorder.events] == [("sync failure", "rerank")]

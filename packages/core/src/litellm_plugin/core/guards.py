@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from litellm.integrations.custom_logger import CustomLogger
 
+from litellm_plugin.core import refusals
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
 from litellm_plugin.core.observers import RecentKeys, is_nested_call_id, names, per_call_only
 from litellm_plugin.core.payloads import payload_call_type
@@ -205,7 +206,12 @@ def _guard_pre(fn: HookFn) -> HookFn:
                 **kwargs,
             )
         except Exception as exc:
-            self._on_hook_error("async_pre_call_hook", exc)
+            try:
+                self._on_hook_error("async_pre_call_hook", exc)
+            except Exception as refusal:
+                if is_proxy_request(data):  # the proxy logs no refusal of ours: see ``refusals``
+                    await refusals.report_proxy_refusal(data, call_type, refusal)
+                raise
             return None
 
     return guarded

@@ -543,7 +543,10 @@ async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, 
         if (call_type in handled_call_types(i) if readable else handled_call_types(i) >= ALL_CALL_TYPES)
     ]
     requests = _by_phase(active, data)[0]
-    return await _apply_request(requests, data, call_type) if requests else data
+    if not requests:
+        return data
+    with refusals.logged_elsewhere():  # counting tokens is no call an observer would log
+        return await _apply_request(requests, data, call_type)
 
 
 def _unrouted(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
@@ -724,7 +727,14 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         @functools.wraps(original)
         async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
             # One coroutine per call (no inner helper): this wraps every async LiteLLM call, intercepted or not.
-            interceptors, inner, router_call, release = prepare(kwargs)
+            try:
+                interceptors, inner, router_call, release = prepare(kwargs)
+            except Exception as refusal:  # a call no one can read, refused before it is made
+                if is_proxy_request(kwargs):  # the proxy logs no refusal of ours (see ``refusals``)
+                    await refusals.report_proxy_refusal(kwargs, entry_point, refusal)
+                else:
+                    await refusals.report_refused_request(entry_point, kwargs, refusal)
+                raise
             returned = None
             previous = _scope.get()
             previous_phases = engine_phases.get()
@@ -747,7 +757,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     try:
                         data = await _apply_request(requests, data, call_type, latest)
                     except Exception as refusal:
-                        if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
+                        if not is_proxy_request(kwargs):  # there the request hook reports it (``guards``)
                             await refusals.report_refused_request(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)
@@ -783,7 +793,11 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
 
         @functools.wraps(original)
         def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
-            interceptors, inner, router_call, release = prepare(kwargs)
+            try:
+                interceptors, inner, router_call, release = prepare(kwargs)
+            except Exception as refusal:  # a call no one can read, refused before it is made
+                refusals.report_refused_request_sync(entry_point, kwargs, refusal)
+                raise
             if release is None:
                 return sync_call(interceptors, inner, router_call, args, kwargs)
             result = None
@@ -815,7 +829,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     try:
                         data = run_sync(_apply_request(requests, data, call_type, latest))
                     except Exception as refusal:
-                        if not is_proxy_request(kwargs):  # the proxy logs the requests it refuses itself
+                        if not is_proxy_request(kwargs):  # there the request hook reports it (``guards``)
                             refusals.report_refused_request_sync(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)

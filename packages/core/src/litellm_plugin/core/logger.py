@@ -22,6 +22,7 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.guardrails import GuardrailEventHooks
 
+from litellm_plugin.core import refusals
 from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
@@ -213,7 +214,8 @@ class BaseCustomLogger(CustomLogger):
             if follows_guardrail_rules(self):
                 return await self._deployment_named_request(kwargs, call_type)
             return None
-        result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
+        with refusals.logged_elsewhere():  # a refusal here fails LiteLLM's call, which LiteLLM logs
+            result: dict[str, Any] | None = await super().async_pre_call_deployment_hook(kwargs, call_type)
         return result
 
     async def _deployment_named_request(self, kwargs: dict[str, Any], call_type: Any) -> dict[str, Any] | None:

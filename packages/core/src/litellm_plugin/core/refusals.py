@@ -8,12 +8,14 @@ logging object, so every observer gets the failure event it gets for any failed 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import inspect
 import logging
 import traceback
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any
 
 import litellm
@@ -22,6 +24,8 @@ from litellm.utils import Rules, function_setup
 
 __all__ = [
     "logged_call_type",
+    "logged_elsewhere",
+    "report_proxy_refusal",
     "report_refused_request",
     "report_refused_request_sync",
     "report_refused_stream",
@@ -57,13 +61,17 @@ def logged_call_type(call_type: str, *, is_async: bool) -> str:
     return call_type if names is None else names[is_async]
 
 
-def _logging_for(entry_point: str, data: dict[str, Any], *, is_async: bool) -> Any:
-    """LiteLLM's logging object for the refused call, made as LiteLLM makes it for a call it starts."""
+def _logging_for(entry_point: str, data: dict[str, Any], *, is_async: bool, existing: Any = None) -> Any:
+    """LiteLLM's logging object for the refused call: ``existing`` (the proxy makes one per request before its
+    hooks run), or one made as LiteLLM makes it for a call it starts."""
     call = dict(data)  # LiteLLM takes ``callbacks`` out of what it is given
-    call.setdefault("litellm_call_id", str(uuid.uuid4()))
-    if _TAKES_IS_ASYNC:
-        call["is_async_call"] = is_async
-    logging_obj, _ = function_setup(entry_point, Rules(), dt.datetime.now(), **call)
+    call.setdefault("litellm_call_id", getattr(existing, "litellm_call_id", None) or str(uuid.uuid4()))
+    if existing is not None:
+        logging_obj = existing
+    else:
+        if _TAKES_IS_ASYNC:
+            call["is_async_call"] = is_async
+        logging_obj, _ = function_setup(entry_point, Rules(), dt.datetime.now(), **call)
     metadata = data.get("metadata")
     model, provider = _model_and_provider(data)
     logging_obj.update_environment_variables(
@@ -158,3 +166,49 @@ def report_refused_stream_sync(stream: Any, error: Exception) -> None:
 
 async def report_refused_stream(stream: Any, error: Exception) -> None:
     await _run_handlers(lambda: _stream_logging(stream), error, "stream")
+
+
+# Through the proxy, the proxy runs the request hooks and logs a refusal only when it is one of its own exception
+# types (``HTTPException``, ``ProxyException``, ``GuardrailRaisedException``; what a hook's string result becomes).
+# Ours (``InterceptorRejectedError`` is a ``litellm.BadRequestError``, a crash an ``InterceptorError``) it does not.
+_LOGGED_ELSEWHERE: ContextVar[bool] = ContextVar("litellm_plugin_refusal_logged_elsewhere", default=False)
+
+
+@contextlib.contextmanager
+def logged_elsewhere() -> Iterator[None]:
+    """Request hooks run here whose refusal LiteLLM logs itself (a deployment hook, inside LiteLLM's call) or
+    that belong to no call (the proxy's token counting): nothing to report."""
+    token = _LOGGED_ELSEWHERE.set(True)
+    try:
+        yield
+    finally:
+        _LOGGED_ELSEWHERE.reset(token)
+
+
+def _logged_by_proxy(error: Exception) -> bool:
+    from fastapi import HTTPException  # a proxy request: the proxy's dependencies are there
+    from litellm.proxy._types import ProxyException
+
+    guardrail_raised: Any = getattr(litellm.exceptions, "GuardrailRaisedException", None)
+    return isinstance(error, (HTTPException, ProxyException)) or (
+        isinstance(guardrail_raised, type) and isinstance(error, guardrail_raised)
+    )
+
+
+async def report_proxy_refusal(data: dict[str, Any], call_type: Any, error: Exception) -> None:
+    """A proxy request an interceptor's request hook refused, reported with the proxy's logging object for it (as
+    the proxy reports the refusals it logs), once."""
+    if _LOGGED_ELSEWHERE.get():
+        return
+    try:
+        if _logged_by_proxy(error):
+            return
+    except ImportError:  # not LiteLLM's proxy after all
+        return
+    entry_point = str(getattr(call_type, "value", call_type))
+    existing = data.get("litellm_logging_obj")
+    if not callable(getattr(existing, "failure_handler", None)):
+        existing = None
+    await _run_handlers(
+        lambda: _logging_for(entry_point, data, is_async=True, existing=existing), error, f"proxy {entry_point} request"
+    )
