@@ -77,6 +77,13 @@ guardrails:
       default_on: false
       action: block
       blocked_words: [{keyword: password, action: BLOCK}]
+  - guardrail_name: no-secrets-out
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: post_call
+      default_on: false
+      action: block
+      blocked_words: [{keyword: hunter3, action: BLOCK}]
   - guardrail_name: checked-alongside
     litellm_params:
       guardrail: litellm_plugin.loggers.filters.ContentFilter
@@ -412,6 +419,28 @@ def test_a_request_an_interceptor_refuses_is_logged_once_as_a_failure(route: str
         _REFUSED_ROUTES[route](filters_proxy, f"my password is {token}")
     records = _records_naming(filters_proxy, token)
     assert [record["outcome"] for record in records] == ["failure"]
+
+
+_OUT = {"guardrails": ["no-secrets-out"]}
+_REFUSED_REPLY_ROUTES: dict[str, Callable[[Proxy, str], object]] = {
+    "chat": lambda proxy, text: proxy.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": text}], extra_body=_OUT
+    ),
+    "responses": lambda proxy, text: proxy.client().responses.create(model="echo", input=text, extra_body=_OUT),
+}
+
+
+@pytest.mark.parametrize("route", _REFUSED_REPLY_ROUTES)
+def test_a_reply_a_post_call_guardrail_refuses_is_logged_once_as_a_failure(route: str, filters_proxy: Proxy) -> None:
+    """With a post_call guardrail configured, the proxy holds a reply's success log back until the guardrails have
+    run, and drops it when one refuses, leaving the failure to a log it writes for its own exception types only."""
+    token = f"tok{secrets.token_hex(6)}"
+    with pytest.raises(openai.BadRequestError):
+        _REFUSED_REPLY_ROUTES[route](filters_proxy, f"it is hunter3 {token}")
+    records = _records_naming(filters_proxy, token)
+    assert [(record["outcome"], record["error_type"]) for record in records] == [
+        ("failure", "InterceptorRejectedError")
+    ]
 
 
 @pytest.mark.early_servers(misconfigured=_start_misconfigured_proxy)  # starts in the background meanwhile

@@ -225,10 +225,20 @@ def _guard_post(fn: HookFn) -> HookFn:
         try:
             return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
         except Exception as exc:
-            self._on_hook_error("async_post_call_success_hook", exc)
+            try:
+                self._on_hook_error("async_post_call_success_hook", exc)
+            except Exception as refusal:
+                if is_proxy_request(data) and refusals.success_log_withheld(data):
+                    await refusals.report_proxy_refusal(data, _logged_call_type(data), refusal)
+                raise
             return None
 
     return guarded
+
+
+def _logged_call_type(data: Any) -> Any:
+    """The call type the proxy's logging object for the request was made with."""
+    return getattr(data.get("litellm_logging_obj"), "call_type", None) if isinstance(data, dict) else None
 
 
 def _guard_chunk(fn: HookFn) -> HookFn:

@@ -30,6 +30,7 @@ __all__ = [
     "report_refused_request_sync",
     "report_refused_stream",
     "report_refused_stream_sync",
+    "success_log_withheld",
 ]
 
 logger = logging.getLogger("litellm_plugin.core")
@@ -193,6 +194,14 @@ def _logged_by_proxy(error: Exception) -> bool:
     return isinstance(error, (HTTPException, ProxyException)) or (
         isinstance(guardrail_raised, type) and isinstance(error, guardrail_raised)
     )
+
+
+def success_log_withheld(data: dict[str, Any]) -> bool:
+    """Whether the proxy holds this request's success log back until its post_call guardrails have run (it does
+    when one is configured): it drops that log when a reply hook refuses, and writes a failure for its own
+    exception types only, so a refusal of ours would be logged by no one."""
+    logging_obj = data.get("litellm_logging_obj")
+    return callable(getattr(logging_obj, "enqueue_deferred_logging", None))
 
 
 async def report_proxy_refusal(data: dict[str, Any], call_type: Any, error: Exception) -> None:
