@@ -443,6 +443,43 @@ def test_a_reply_a_post_call_guardrail_refuses_is_logged_once_as_a_failure(route
     ]
 
 
+def _chat_stream(proxy: Proxy, text: str) -> str:
+    stream = proxy.client().chat.completions.create(
+        model="echo", messages=[{"role": "user", "content": text}], stream=True, extra_body=_OUT
+    )
+    return "".join(chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices)
+
+
+def _responses_stream(proxy: Proxy, text: str) -> list[str]:
+    return [
+        event.type for event in proxy.client().responses.create(model="echo", input=text, stream=True, extra_body=_OUT)
+    ]
+
+
+@pytest.mark.parametrize("route", ["chat", "responses"])
+def test_a_stream_an_interceptor_refuses_mid_way_is_logged_once_as_a_failure(route: str, filters_proxy: Proxy) -> None:
+    """LiteLLM logs a stream when it is read to its end; one a reply interceptor ends with an error before that was
+    logged by no one through the proxy (the SDK reports it)."""
+    token = f"tok{secrets.token_hex(6)}"
+    text = f"{token} one two three four five six hunter3 seven"
+    if route == "chat":
+        with pytest.raises(openai.APIError):
+            _chat_stream(filters_proxy, text)
+    else:
+        assert _responses_stream(filters_proxy, text)[-1] == "response.failed"
+    records = _records_naming(filters_proxy, token)
+    assert [(record["outcome"], record["error_type"]) for record in records] == [
+        ("failure", "InterceptorRejectedError")
+    ]
+
+
+def test_a_stream_read_to_its_end_is_logged_once_as_a_success(filters_proxy: Proxy) -> None:
+    token = f"tok{secrets.token_hex(6)}"
+    assert _chat_stream(filters_proxy, f"{token} one two three").endswith("one two three")
+    records = _records_naming(filters_proxy, token)
+    assert [record["outcome"] for record in records] == ["success"]
+
+
 @pytest.mark.early_servers(misconfigured=_start_misconfigured_proxy)  # starts in the background meanwhile
 def test_a_misconfigured_content_filter_guardrail_stops_the_proxy() -> None:
     """LiteLLM starts without a guardrail whose constructor raises ValueError; a filter must not fail open."""

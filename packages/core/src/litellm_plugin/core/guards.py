@@ -261,6 +261,7 @@ class _Upstream:
     def __init__(self, source: Any) -> None:
         self._source: AsyncIterator[Any] = source.__aiter__()
         self.failure: BaseException | None = None
+        self._litellm_stream = refusals.watch_proxy_stream(source)
 
     def __aiter__(self) -> _Upstream:
         return self
@@ -269,9 +270,11 @@ class _Upstream:
         try:
             return await self._source.__anext__()
         except StopAsyncIteration:
+            refusals.proxy_stream_ended(self._litellm_stream)
             raise
         except BaseException as exc:
             self.failure = exc
+            refusals.proxy_stream_ended(self._litellm_stream)
             raise
 
 
@@ -305,7 +308,12 @@ def _guard_iterator(fn: HookFn) -> HookFn:
         except Exception as exc:
             if exc is upstream.failure:
                 raise
-            self._on_hook_error("async_post_call_streaming_iterator_hook", exc)
+            try:
+                self._on_hook_error("async_post_call_streaming_iterator_hook", exc)
+            except Exception as refusal:
+                if is_proxy_request(request_data) and refusals.proxy_stream_cut_short(request_data):
+                    await refusals.report_proxy_refusal(request_data, _logged_call_type(request_data), refusal)
+                raise
             async for chunk in upstream:  # fail open: the rest of the stream, unmodified
                 yield chunk
 

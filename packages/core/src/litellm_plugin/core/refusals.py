@@ -14,6 +14,7 @@ import inspect
 import logging
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
@@ -25,12 +26,15 @@ from litellm.utils import Rules, function_setup
 __all__ = [
     "logged_call_type",
     "logged_elsewhere",
+    "proxy_stream_cut_short",
+    "proxy_stream_ended",
     "report_proxy_refusal",
     "report_refused_request",
     "report_refused_request_sync",
     "report_refused_stream",
     "report_refused_stream_sync",
     "success_log_withheld",
+    "watch_proxy_stream",
 ]
 
 logger = logging.getLogger("litellm_plugin.core")
@@ -194,6 +198,38 @@ def _logged_by_proxy(error: Exception) -> bool:
     return isinstance(error, (HTTPException, ProxyException)) or (
         isinstance(guardrail_raised, type) and isinstance(error, guardrail_raised)
     )
+
+
+# A proxy stream: LiteLLM logs it when its stream is read to its end (or fails itself). A reply interceptor that
+# ends it with an error before that leaves it unlogged, and the proxy logs no refusal of ours. The first of our
+# stream hooks reads LiteLLM's own stream, and notes here whether it ended, for whichever hook refuses.
+_PROXY_STREAMS: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+
+
+def watch_proxy_stream(source: Any) -> Any:
+    """The logging object of ``source`` if it is LiteLLM's stream (else None), noted as not ended yet."""
+    logging_obj = getattr(source, "logging_obj", None)
+    if not callable(getattr(logging_obj, "failure_handler", None)):
+        return None
+    with contextlib.suppress(TypeError):
+        _PROXY_STREAMS.setdefault(logging_obj, False)
+        return logging_obj
+    return None
+
+
+def proxy_stream_ended(logging_obj: Any) -> None:
+    if logging_obj is not None:
+        _PROXY_STREAMS[logging_obj] = True
+
+
+def proxy_stream_cut_short(data: dict[str, Any]) -> bool:
+    """Whether LiteLLM's stream for this proxy request was seen and has not ended: then nobody logs the call. Not
+    seen (no hook of ours read it) counts as not cut short, so a call is never logged twice."""
+    logging_obj = data.get("litellm_logging_obj")
+    try:
+        return _PROXY_STREAMS.get(logging_obj) is False
+    except TypeError:
+        return False
 
 
 def success_log_withheld(data: dict[str, Any]) -> bool:
