@@ -125,6 +125,36 @@ def test_threads_calling_sync_completion_with_their_own_interceptor(echo_model: 
     assert [m.counts["success"] for m in markers] == [1] * CONCURRENT
 
 
+class _HoldsOneCallsLog(CustomLogger):
+    """LiteLLM's own class, listed before any per-call interceptor: holds back LiteLLM's logging of one call, as a
+    busy machine holds back LiteLLM's logging thread pool."""
+
+    def __init__(self, call_id: str) -> None:
+        super().__init__()
+        self.call_id = call_id
+        self.release = threading.Event()
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if kwargs.get("litellm_call_id") == self.call_id:
+            self.release.wait(30)
+
+
+def test_a_call_litellm_logs_late_is_still_observed_by_the_interceptor_it_named(echo_model: str) -> None:
+    """LiteLLM logs a sync call on its thread pool after the call has returned. However many calls with
+    interceptors of their own end meanwhile, the late call's interceptor is still listed when LiteLLM logs it."""
+    holder = _HoldsOneCallsLog("late-call")
+    litellm.callbacks = [holder]
+    late = Marker("late")
+    litellm.completion(model=echo_model, messages=_user("late"), callbacks=[late], litellm_call_id="late-call")
+    others = [Marker(f"T{i}") for i in range(CONCURRENT)]
+    for i, marker in enumerate(others):
+        litellm.completion(model=echo_model, messages=_user(f"call{i}"), callbacks=[marker])
+    holder.release.set()
+    asyncio.run(_settle())
+    assert late.counts["success"] == 1
+    assert [m.counts["success"] for m in others] == [1] * CONCURRENT
+
+
 async def test_a_global_interceptor_sees_every_concurrent_call_once_next_to_per_call_ones(echo_model: str) -> None:
     shared = Marker("G")
     litellm.callbacks = [shared]

@@ -19,7 +19,14 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core import refusals
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
-from litellm_plugin.core.observers import RecentKeys, is_nested_call_id, names, per_call_only
+from litellm_plugin.core.observers import (
+    RecentKeys,
+    dropped_per_call,
+    is_nested_call_id,
+    names,
+    outcome_delivered,
+    per_call_only,
+)
 from litellm_plugin.core.payloads import payload_call_type
 from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request
 
@@ -97,7 +104,11 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
         call_id = None
     elif is_nested_call_id(call_id):
         return False
-    elif per_call_only and per_call_only.get(id(interceptor)) is interceptor and not names(call_id, interceptor):
+    elif (
+        (per_call_only or dropped_per_call)
+        and (per_call_only.get(id(interceptor)) is interceptor or dropped_per_call.get(id(interceptor)) is interceptor)
+        and not names(call_id, interceptor)
+    ):
         return False  # passed per call to other calls only (``callbacks=[...]``): not an observer of this one
     if handled_call_types(interceptor) is not DEFAULT_CALL_TYPES:
         call_type = kwargs.get("call_type")
@@ -322,6 +333,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
 
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
     event = name  # the sync bridge and the async observer it runs are separate events
+    outcome = name in OBSERVING_HOOKS  # a success or failure: the call's last event
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
@@ -330,23 +342,29 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
 
         @functools.wraps(fn)
         async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-            if not _observes(self, args[0] if args else kwargs.get("kwargs"), event):
+            call = args[0] if args else kwargs.get("kwargs")
+            if not _observes(self, call, event):
                 return
             try:
                 await fn(self, *args, **kwargs)
             except Exception:
                 report(self)
+            if outcome and per_call_only:
+                outcome_delivered(self, call)
 
         return guarded_async
 
     @functools.wraps(fn)
     def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-        if not _observes(self, args[0] if args else kwargs.get("kwargs"), event):
+        call = args[0] if args else kwargs.get("kwargs")
+        if not _observes(self, call, event):
             return
         try:
             fn(self, *args, **kwargs)
         except Exception:
             report(self)
+        if outcome and per_call_only:
+            outcome_delivered(self, call)
 
     return guarded_sync
 

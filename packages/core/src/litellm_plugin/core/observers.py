@@ -26,6 +26,7 @@ lists, nor let one observe another's call.
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 import warnings
 from collections.abc import Callable, Hashable, Iterable
@@ -42,11 +43,13 @@ __all__ = [
     "NON_OBSERVING_HOOKS",
     "ObserverList",
     "RecentKeys",
+    "dropped_per_call",
     "is_nested_call",
     "is_nested_call_id",
     "mark_nested",
     "observer_lists",
     "observes",
+    "outcome_delivered",
     "per_call_only",
     "register_call",
     "sync_observer_lists",
@@ -255,7 +258,11 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
                     callbacks.append(interceptor)
                     appended[interceptor_id] = interceptor
         for gone in [ident for ident, i in per_call_only.items() if only_per_call.get(ident) is not i]:
+            if listed.get(gone) is None:  # taken out of the lists, not made global
+                _remember_dropped(per_call_only[gone])
             del per_call_only[gone]
+        for ident in [ident for ident in dropped_per_call if ident in everyone]:
+            del dropped_per_call[ident]
         _last_key = key
 
 
@@ -265,11 +272,28 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
 # LiteLLM walks its lists on every call, and refuses new entries, a user's own logger included, once a list
 # holds MAX_CALLBACKS (30 on older releases, else 100), with nothing but a warning.
 PER_CALL_KEPT = 8
+# Beyond those, one whose ended call's outcome LiteLLM has not delivered to it yet stays too: LiteLLM logs a sync
+# call on its thread pool, which a busy machine holds back while other calls end. For at most this long, and at
+# most this many in all (well under MAX_CALLBACKS).
+AWAITING_SECONDS = 60.0
+PER_CALL_AWAITING_MAX = 32
+_awaiting: dict[int, dict[str, float]] = {}  # id -> {call id: when it ended} whose outcome is not delivered yet
 _kept: dict[int, Any] = {}  # id -> per-call interceptor kept in the lists, least recently named first
 _pins: dict[int, int] = {}  # id -> calls naming it that have not ended
 _kept_version = 0  # changes whenever ``_kept`` gains or loses an interceptor
 # id -> per-call interceptor that is not in ``litellm.callbacks``: it observes only the calls that name it.
 per_call_only: dict[int, Any] = {}
+# Per-call interceptors taken out of LiteLLM's lists lately: a list LiteLLM is still walking (a call it logs
+# late) may hold one, and it must still observe only the calls that name it.
+dropped_per_call: dict[int, Any] = {}
+_DROPPED_REMEMBERED = 256
+
+
+def _remember_dropped(interceptor: Any) -> None:
+    dropped_per_call.pop(id(interceptor), None)
+    dropped_per_call[id(interceptor)] = interceptor
+    if len(dropped_per_call) > _DROPPED_REMEMBERED:
+        del dropped_per_call[next(iter(dropped_per_call))]
 
 
 def _keep_per_call(interceptors: Iterable[Any]) -> None:
@@ -280,9 +304,38 @@ def _keep_per_call(interceptors: Iterable[Any]) -> None:
                 _kept_version += 1
             _kept[id(interceptor)] = interceptor
         unpinned = [key for key in _kept if not _pins.get(key)]
-        for key in unpinned[: max(0, len(unpinned) - PER_CALL_KEPT)]:
+        if len(unpinned) <= PER_CALL_KEPT:
+            return
+        now = time.monotonic()
+        awaited = {key for key in unpinned if _still_awaited(key, now)}
+        settled = [key for key in unpinned if key not in awaited]  # least recently named first
+        dropped = settled[: len(unpinned) - PER_CALL_KEPT]
+        left = len(unpinned) - len(dropped)
+        dropped += [key for key in unpinned if key in awaited][: max(0, left - PER_CALL_AWAITING_MAX)]
+        for key in dropped:
             del _kept[key]
+            _awaiting.pop(key, None)
             _kept_version += 1
+
+
+def _still_awaited(key: int, now: float) -> bool:
+    """Whether a call that named the interceptor ``key`` ended less than ``AWAITING_SECONDS`` ago without its
+    outcome delivered to it (older ones are forgotten: a call LiteLLM never logs, an observer of successes only)."""
+    waiting = _awaiting.get(key)
+    if not waiting:
+        return False
+    for call_id in [c for c, ended in waiting.items() if now - ended > AWAITING_SECONDS]:
+        del waiting[call_id]
+    return bool(waiting)
+
+
+def outcome_delivered(interceptor: Any, kwargs: Any) -> None:
+    """LiteLLM delivered a call's outcome (success or failure) to a per-call ``interceptor``: it need not stay."""
+    waiting = _awaiting.get(id(interceptor))
+    call_id = kwargs.get("litellm_call_id") if isinstance(kwargs, dict) else None
+    if waiting is not None and call_id in waiting:
+        with _lock:
+            waiting.pop(call_id, None)
 
 
 def register_call(kwargs: dict[str, Any], interceptors: Iterable[Any], *, pin: bool = True) -> Callable[[], None]:
@@ -306,7 +359,12 @@ def register_call(kwargs: dict[str, Any], interceptors: Iterable[Any], *, pin: b
             if released:
                 return
             released = True
+            ended = time.monotonic()
             for key in ids:
+                waiting = _awaiting.setdefault(key, {})
+                waiting[call_id] = ended
+                if len(waiting) > 4 * PER_CALL_AWAITING_MAX:  # one interceptor named by many calls: oldest out
+                    del waiting[next(iter(waiting))]
                 left = _pins.get(key, 0) - 1
                 if left > 0:
                     _pins[key] = left
