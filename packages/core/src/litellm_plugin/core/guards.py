@@ -217,15 +217,29 @@ def _guard_pre(fn: HookFn) -> HookFn:
                 **kwargs,
             )
         except Exception as exc:
-            try:
-                self._on_hook_error("async_pre_call_hook", exc)
-            except Exception as refusal:
-                if is_proxy_request(data):  # the proxy logs no refusal of ours: see ``refusals``
-                    await refusals.report_proxy_refusal(data, call_type, refusal)
-                raise
+            await _fail_reported(self, "async_pre_call_hook", exc, data, call_type)
             return None
 
     return guarded
+
+
+async def _fail_reported(
+    self: BaseCustomLogger,
+    hook: str,
+    exc: Exception,
+    data: Any,
+    call_type: Any,
+    *,
+    unlogged: Callable[[dict[str, Any]], bool] | None = None,
+) -> None:
+    """``_on_hook_error``; when it fails a proxy request that no one else would log (the proxy logs only its own
+    exception types; ``unlogged`` narrows further), the failure is reported to the observers first."""
+    try:
+        self._on_hook_error(hook, exc)
+    except Exception as refusal:
+        if is_proxy_request(data) and (unlogged is None or unlogged(data)):
+            await refusals.report_proxy_refusal(data, call_type, refusal)
+        raise
 
 
 def _guard_post(fn: HookFn) -> HookFn:
@@ -236,12 +250,14 @@ def _guard_post(fn: HookFn) -> HookFn:
         try:
             return await fn(self, data=data, user_api_key_dict=user_api_key_dict, response=response)
         except Exception as exc:
-            try:
-                self._on_hook_error("async_post_call_success_hook", exc)
-            except Exception as refusal:
-                if is_proxy_request(data) and refusals.success_log_withheld(data):
-                    await refusals.report_proxy_refusal(data, _logged_call_type(data), refusal)
-                raise
+            await _fail_reported(
+                self,
+                "async_post_call_success_hook",
+                exc,
+                data,
+                _logged_call_type(data),
+                unlogged=refusals.success_log_withheld,
+            )
             return None
 
     return guarded
@@ -319,12 +335,14 @@ def _guard_iterator(fn: HookFn) -> HookFn:
         except Exception as exc:
             if exc is upstream.failure:
                 raise
-            try:
-                self._on_hook_error("async_post_call_streaming_iterator_hook", exc)
-            except Exception as refusal:
-                if is_proxy_request(request_data) and refusals.proxy_stream_cut_short(request_data):
-                    await refusals.report_proxy_refusal(request_data, _logged_call_type(request_data), refusal)
-                raise
+            await _fail_reported(
+                self,
+                "async_post_call_streaming_iterator_hook",
+                exc,
+                request_data,
+                _logged_call_type(request_data),
+                unlogged=refusals.proxy_stream_cut_short,
+            )
             async for chunk in upstream:  # fail open: the rest of the stream, unmodified
                 yield chunk
 

@@ -1,9 +1,10 @@
-"""A call an interceptor refused, reported to LiteLLM's observers as a failed call.
+"""A call an interceptor refused, reported to LiteLLM's observers as a failed call, where LiteLLM logs nothing.
 
-The engine runs request hooks before LiteLLM starts an SDK call, so LiteLLM never hears of a call they refuse,
-and no observer (a ``RequestLogger``, Langfuse, a plain ``CustomLogger``) would record it. LiteLLM's proxy
-logs a request its pre-call hooks refuse as a failure; this does the same for SDK calls, through LiteLLM's own
-logging object, so every observer gets the failure event it gets for any failed call, once.
+The engine runs request hooks before LiteLLM starts an SDK call, so LiteLLM never hears of a call they refuse; a
+stream an interceptor ends before LiteLLM's stream has ended is never logged either; and LiteLLM's proxy logs
+a refusal only when it is one of its own exception types. Without this, no observer (a ``RequestLogger``,
+Langfuse, a plain ``CustomLogger``) would record such a call. Each is reported through LiteLLM's own logging
+object, so every observer gets the failure event it gets for any failed call, once.
 """
 
 from __future__ import annotations
@@ -241,8 +242,8 @@ def success_log_withheld(data: dict[str, Any]) -> bool:
 
 
 async def report_proxy_refusal(data: dict[str, Any], call_type: Any, error: Exception) -> None:
-    """A proxy request an interceptor's request hook refused, reported with the proxy's logging object for it (as
-    the proxy reports the refusals it logs), once."""
+    """A proxy request an interceptor refused (its request, reply or stream hook, or the engine before the call),
+    reported with the proxy's logging object for it, as the proxy reports the refusals it logs."""
     if _LOGGED_ELSEWHERE.get():
         return
     try:
