@@ -182,6 +182,23 @@ def set_field(obj: Any, name: str, value: Any) -> None:
         setattr(obj, name, value)
 
 
+_channels: dict[tuple[object, ...], Channel] = {}
+_CHANNELS_KEPT = 4096
+
+
+def _channel(key: tuple[Any, ...], first_text: bool, json: bool) -> Channel:
+    """The one ``Channel`` for ``key`` (kind, reply, part...): a value shared by every reply, as building a
+    frozen dataclass costs more than the rest of a short reply's walk. A few thousand are kept, then begun
+    afresh (a provider may name its fields anything)."""
+    cache_key = (first_text, json, *key)
+    channel = _channels.get(cache_key)
+    if channel is None:
+        if len(_channels) >= _CHANNELS_KEPT:
+            _channels.clear()
+        channel = _channels[cache_key] = Channel(key[0], key[1], key[2:], first_text=first_text, json=json)
+    return channel
+
+
 class _State:
     __slots__ = ("channel", "emitted", "flushed", "transform")
 
@@ -207,8 +224,7 @@ class ChannelBook:
             first = kind == "text" and reply not in self._text_replies
             if kind == "text":
                 self._text_replies.add(reply)
-            channel = Channel(kind, reply, part, first_text=first, json=json)
-            state = self._states[key] = _State(channel, self._transform_for(channel))
+            state = self._states[key] = _State(channel := _channel(key, first, json), self._transform_for(channel))
         return state
 
     def apply(self, kind: ChannelKind, reply: int, part: tuple[object, ...], text: str, *, json: bool = False) -> str:

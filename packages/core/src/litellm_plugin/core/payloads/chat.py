@@ -382,6 +382,7 @@ _TEXT_CHANNELS: tuple[tuple[str, ChannelKind], ...] = (
     ("reasoning_content", "reasoning"),
     ("refusal", "refusal"),
 )
+_TEXT_CHANNELS_BESIDES_CONTENT = _TEXT_CHANNELS[1:]  # a whole reply's content may also be a list of parts
 
 
 _NO_TEXT_PARTS = frozenset({"image_url", "input_audio", "audio", "file", "image"})
@@ -442,53 +443,91 @@ def _check_transcript(audio: Any, book: ChannelBook, reply: int) -> None:
 
 def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> ModelResponse:
     book = ChannelBook(transform_for)
-    logprobs_check = LogprobsCheck(book)
     for choice in response.choices:
         message = getattr(choice, "message", None)
         if message is None:
             continue
         reply = choice.index
         values = field_values(message)  # one read: each absent field would cost a pydantic miss
-        for field, kind in _TEXT_CHANNELS:
-            text = values.get(field)
-            if isinstance(text, str) and text:
-                out = book.apply(kind, reply, (), text)
-                if out != text:
-                    set_field(message, field, out)
-        if isinstance(values.get("content"), list):
-            _rewrite_parts(values["content"], book, reply)
-        for block_index, block in enumerate(values.get("thinking_blocks") or ()):
-            text = field_value(block, "thinking")
-            if isinstance(text, str) and text:
-                set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
-        calls = values.get("tool_calls")
-        for index, holder, name in _tool_call_parts(calls) if calls else ():
-            text = field_value(holder, name)
-            if isinstance(text, str) and text:
-                set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))
-        function_call = values.get("function_call")
-        if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
-            text = field_value(function_call, "arguments")
-            set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
-        if values.get("annotations"):
-            _rewrite_annotations(values["annotations"], book, reply, ("annotation",))
-        if values.get("audio") is not None:
-            _check_transcript(values["audio"], book, reply)
-        logprobs = optional_field(choice, "logprobs")
-        if logprobs is not None and not logprobs_check.keep(reply, logprobs):
-            choice.logprobs = None
-        # Usually empty: the message's from the fields read above, the choice's straight from its own.
-        _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
-        _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
-        if not values.keys() <= _REPLY_FIELDS_READ and (others := _other_fields(values)):  # the test in C first
-            _rewrite_other_fields(message, others, book, reply)
-        if others := _other_fields(choice, _CHOICE_FIELDS_READ):
-            _rewrite_other_fields(choice, others, book, reply)
+        # The usual reply holds text only in ``content``: the test in C, and the other fields are not walked.
+        if values.keys() <= _PLAIN_REPLY_FIELDS and not (
+            values.get("tool_calls") or values.get("function_call") or values.get(_PROVIDER_FIELDS)
+        ):
+            _rewrite_content(message, values.get("content"), book, reply)
+        else:
+            _rewrite_message(message, values, book, reply)
+        if not _plain_choice(choice):
+            _rewrite_choice(choice, book, reply)
     if others := _other_fields(response, _TOP_FIELDS_UNREAD):
         _rewrite_other_fields(response, others, book, 0)
     return response
 
 
+def _rewrite_content(message: Any, content: Any, book: ChannelBook, reply: int) -> None:
+    if isinstance(content, str):
+        if content:
+            out = book.apply("text", reply, (), content)
+            if out != content:
+                set_field(message, "content", out)
+    elif isinstance(content, list):
+        _rewrite_parts(content, book, reply)
+
+
+def _rewrite_message(message: Any, values: dict[str, Any], book: ChannelBook, reply: int) -> None:
+    """Every text field of a reply message (``values``: its fields)."""
+    _rewrite_content(message, values.get("content"), book, reply)
+    for field, kind in _TEXT_CHANNELS_BESIDES_CONTENT:
+        text = values.get(field)
+        if isinstance(text, str) and text:
+            out = book.apply(kind, reply, (), text)
+            if out != text:
+                set_field(message, field, out)
+    for block_index, block in enumerate(values.get("thinking_blocks") or ()):
+        text = field_value(block, "thinking")
+        if isinstance(text, str) and text:
+            set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
+    calls = values.get("tool_calls")
+    for index, holder, name in _tool_call_parts(calls) if calls else ():
+        text = field_value(holder, name)
+        if isinstance(text, str) and text:
+            set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))
+    function_call = values.get("function_call")
+    if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
+        text = field_value(function_call, "arguments")
+        set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
+    if values.get("annotations"):
+        _rewrite_annotations(values["annotations"], book, reply, ("annotation",))
+    if values.get("audio") is not None:
+        _check_transcript(values["audio"], book, reply)
+    _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
+    if others := _other_fields(values):
+        _rewrite_other_fields(message, others, book, reply)
+
+
+def _rewrite_choice(choice: Any, book: ChannelBook, reply: int) -> None:
+    """A choice's own fields besides its message: logprobs, provider fields, any other."""
+    logprobs = optional_field(choice, "logprobs")
+    if logprobs is not None and not LogprobsCheck(book).keep(reply, logprobs):
+        choice.logprobs = None
+    _rewrite_provider_fields(optional_field(choice, _PROVIDER_FIELDS), "choice", book, reply)
+    if others := _other_fields(choice, _CHOICE_FIELDS_READ):
+        _rewrite_other_fields(choice, others, book, reply)
+
+
+def _plain_choice(choice: Any) -> bool:
+    """A choice (or chunk choice) with nothing to read besides its message or delta: no logprobs, no provider
+    or other fields. Only a pydantic object or a dict is read this way; anything else gets the full walk."""
+    if not isinstance(choice, dict) and type(getattr(choice, "__dict__", None)) is not dict:
+        return False
+    values = field_values(choice)
+    return values.keys() <= _PLAIN_CHOICE_FIELDS and values.get("logprobs") is None
+
+
+# A reply message (or chunk delta) with only these fields, and no tool calls or provider fields, has text only
+# in ``content``; a choice with only these (and no logprobs) has nothing to read besides its message or delta.
+_PLAIN_REPLY_FIELDS = frozenset({"content", "role", "tool_calls", "function_call", "provider_specific_fields"})
+_PLAIN_DELTA_FIELDS = _PLAIN_REPLY_FIELDS | {"audio"}
+_PLAIN_CHOICE_FIELDS = frozenset({"index", "message", "delta", "finish_reason", "logprobs"})
 # A reply message's or delta's fields read above, or with no text (``images`` are pictures): any other field
 # (``reasoning_items``, whose summaries are reasoning text, or one a provider added) reaches the caller as it is.
 _REPLY_FIELDS_READ = frozenset(
@@ -604,64 +643,85 @@ class ChatStream:
 
     def rewrite(self, chunk: ModelResponseStream) -> list[Any]:
         self._last = chunk
-        book = self._book
         for choice in chunk.choices:
             reply = choice.index
             delta = choice.delta
             values = field_values(delta)
-            for field, kind in _TEXT_CHANNELS:
-                text = values.get(field)
-                if isinstance(text, str) and text:
-                    out = book.feed(kind, reply, (), text)
-                    if out != text:
-                        setattr(delta, field, out)
-            if isinstance(values.get("content"), list):
-                raise UnreadablePayloadError("a chat stream chunk", "its delta content is a list of parts")
-            for block_index, block in enumerate(values.get("thinking_blocks") or ()):
-                text = field_value(block, "thinking")
-                if isinstance(text, str) and text:
-                    out = book.feed("reasoning", reply, ("thinking", block_index), text)
-                    if out != text:
-                        set_field(block, "thinking", out)
-            calls = values.get("tool_calls")
-            if calls:
-                for index, holder, name in _tool_call_parts(calls):
-                    text = field_value(holder, name)
-                    if isinstance(text, str) and text:
-                        out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
-                        if out != text:
-                            set_field(holder, name, out)
-            function_call = values.get("function_call")
-            text = field_value(function_call, "arguments") if function_call is not None else None
-            if isinstance(text, str) and text:
-                out = book.feed("tool_arguments", reply, ("function",), text, json=True)
-                if out != text:
-                    set_field(function_call, "arguments", out)
-            self._check_extras(choice, values, reply)
+            # The usual chunk carries text only in ``content``: the test in C, the other fields not walked.
+            if values.keys() <= _PLAIN_DELTA_FIELDS and not (
+                values.get("tool_calls")
+                or values.get("function_call")
+                or values.get(_PROVIDER_FIELDS)
+                or values.get("audio") is not None
+            ):
+                self._feed_content(delta, values.get("content"), reply)
+            else:
+                self._rewrite_delta(delta, values, reply)
+            if not _plain_choice(choice):
+                self._check_choice(choice, reply)
             if choice.finish_reason is not None:
                 self._flush_choice(delta, reply)
         if others := _other_fields(chunk, _TOP_FIELDS_UNREAD):
             self._check_other_fields(chunk, others, 0)
         return [chunk]
 
-    def _check_extras(self, choice: Any, values: dict[str, Any], reply: int) -> None:
-        """Annotations (each arrives whole), the audio transcript and this chunk's logprobs."""
+    def _feed_content(self, delta: Any, content: Any, reply: int) -> None:
+        if isinstance(content, str):
+            if content:
+                out = self._book.feed("text", reply, (), content)
+                if out != content:
+                    delta.content = out
+        elif isinstance(content, list):
+            raise UnreadablePayloadError("a chat stream chunk", "its delta content is a list of parts")
+
+    def _rewrite_delta(self, delta: Any, values: dict[str, Any], reply: int) -> None:
+        """Every text field of a chunk's delta (``values``: its fields)."""
+        book = self._book
+        self._feed_content(delta, values.get("content"), reply)
+        for field, kind in _TEXT_CHANNELS_BESIDES_CONTENT:
+            text = values.get(field)
+            if isinstance(text, str) and text:
+                out = book.feed(kind, reply, (), text)
+                if out != text:
+                    setattr(delta, field, out)
+        for block_index, block in enumerate(values.get("thinking_blocks") or ()):
+            text = field_value(block, "thinking")
+            if isinstance(text, str) and text:
+                out = book.feed("reasoning", reply, ("thinking", block_index), text)
+                if out != text:
+                    set_field(block, "thinking", out)
+        calls = values.get("tool_calls")
+        for index, holder, name in _tool_call_parts(calls) if calls else ():
+            text = field_value(holder, name)
+            if isinstance(text, str) and text:
+                out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
+                if out != text:
+                    set_field(holder, name, out)
+        function_call = values.get("function_call")
+        text = field_value(function_call, "arguments") if function_call is not None else None
+        if isinstance(text, str) and text:
+            out = book.feed("tool_arguments", reply, ("function",), text, json=True)
+            if out != text:
+                set_field(function_call, "arguments", out)
         if values.get("annotations"):
             self._annotations += 1
-            _rewrite_annotations(values["annotations"], self._book, reply, ("annotation", self._annotations))
+            _rewrite_annotations(values["annotations"], book, reply, ("annotation", self._annotations))
         audio = values.get("audio")
         piece = field_value(audio, "transcript") if audio is not None else None
         if isinstance(piece, str) and piece:
             self._transcripts[reply] = self._transcripts.get(reply, "") + piece
-            self._book.feed("transcript", reply, ("audio",), piece)
+            book.feed("transcript", reply, ("audio",), piece)
             self._check_streamed_transcript(reply, final=False)
+        self._check_provider_fields(delta, values.get(_PROVIDER_FIELDS), "delta", reply)
+        if others := _other_fields(values):
+            self._check_other_fields(delta, others, reply)
+
+    def _check_choice(self, choice: Any, reply: int) -> None:
+        """A chunk choice's own fields besides its delta: this chunk's logprobs, provider fields, any other."""
         logprobs = optional_field(choice, "logprobs")
         if logprobs is not None and not self._logprobs.keep_piece(reply, logprobs):
             choice.logprobs = None
-        self._check_provider_fields(choice.delta, values.get(_PROVIDER_FIELDS), "delta", reply)
         self._check_provider_fields(choice, optional_field(choice, _PROVIDER_FIELDS), "choice", reply)
-        if not values.keys() <= _REPLY_FIELDS_READ and (others := _other_fields(values)):  # the test in C first
-            self._check_other_fields(choice.delta, others, reply)
         if others := _other_fields(choice, _CHOICE_FIELDS_READ):
             self._check_other_fields(choice, others, reply)
 
