@@ -91,8 +91,8 @@ def test_small_capitals_are_letters_without_the_confusables_option() -> None:
 
 
 def test_letter_symbols_next_to_a_word_do_not_hide_it() -> None:
-    """Parenthesized letters keep their brackets, and flags and boxed letters are not letters by default: a
-    word written right next to one is still a word, with and without the confusables option."""
+    """Parenthesized letters keep their brackets, flags are not letters, and a boxed letter is a letter of
+    another style: a word written right next to one is still a word, with and without the confusables option."""
     assert masked(["spam"], "⒜spam spam⒮ spam🇺🇸 🇺🇸spam 🅰spam 🆂spam") == "⒜# #⒮ #🇺🇸 🇺🇸# 🅰# 🆂#"
     confusable = ContentFilter(["spam"], replacement="#", confusables=True)
     assert confusable.mask("spam🇺🇸 🇺🇸spam 🅰spam") == "#🇺🇸 🇺🇸# 🅰#"

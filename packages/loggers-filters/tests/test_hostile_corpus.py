@@ -66,9 +66,16 @@ HOSTILE = [
     ("phrase across a braille blank", "buy\u2800now", "#"),
     ("small capitals", "ꜱᴘᴀᴍ", "#"),
     ("small capitals in a phrase", "ʙᴜʏ ɴᴏᴡ", "#"),
+    ("negative circled letters", "🅢🅟🅐🅜", "#"),
+    ("negative squared letters", "🆂🅿🅰🅼", "#"),
+    ("negative squared letters as emoji", "🆂\ufe0f🅿\ufe0f🅰\ufe0f🅼", "#"),
+    ("negative letters in a phrase", "🅑🅤🅨 🅽🅾🆆", "#"),
     ("a NUL glued to the word", "ok\x00spam", "ok\x00#"),
     ("a parenthesized letter glued to the word", "⒜spam", "⒜#"),
     ("a flag glued to the word", "spam🇺🇸", "#🇺🇸"),
+    ("a circled letter glued to the word", "ⓐspam", "ⓐ#"),
+    ("a bold letter glued to the word", "spam𝐱", "#𝐱"),
+    ("a negative letter glued to the word", "🅰spam", "🅰#"),
 ]
 CONFUSABLE = [
     ("cyrillic letters", "ѕраm"),
@@ -89,6 +96,7 @@ CLEAN = [
     "tabs\tand   spaces\u3000everywhere",
     "controls\x00 \x1b[1mbetween\x1b[0m words: spa\x1c\x1dm, sp\x1eam, spa\x85m, \x7f\x9f",
     "small capitals ꜱᴘᴀ ᴘᴀᴍ ɪᴘᴀ and flags 🇪🇸 🇵🇦 🇲🇸",
+    "parking 🅿\ufe0f, blood type 🅰\ufe0f 🅱\ufe0f 🅾\ufe0f and 🆂🅿🅰 🅟🅐🅜",
     "",
 ]
 

@@ -8,11 +8,13 @@ and escape sequences are found before this module sees a character (see
 :mod:`~litellm_plugin.loggers.filters.hidden`).
 
 Some letters have no compatibility decomposition but are only a style of a Latin letter: the small
-capitals (``ᴀ``, ``ꜱ``, ``ʀ``: "LATIN LETTER SMALL CAPITAL X"). They fold to their letter always, like
-fullwidth and circled letters do through NFKC: nobody writes an ordinary word in them except to style it or
-to slip it past a filter. (In IPA, ``ɪ ʀ ʏ ʜ ʟ ɴ ɢ ʙ`` are sounds of their own; a blocked word spelled in a
-transcription is masked, which errs on the safe side.) Parenthesized letters keep their NFKC form
-(``⒮`` is ``(s)``): their brackets separate words.
+capitals (``ᴀ``, ``ꜱ``, ``ʀ``: "LATIN LETTER SMALL CAPITAL X") and the white-on-black letters of "fancy text"
+generators (``🅢``, ``🆂``: "NEGATIVE CIRCLED/SQUARED LATIN CAPITAL LETTER X"). They fold to their letter
+always, like fullwidth, circled and squared letters do through NFKC: nobody writes an ordinary word in them
+except to style it or to slip it past a filter. (In IPA, ``ɪ ʀ ʏ ʜ ʟ ɴ ɢ ʙ`` are sounds of their own; a
+blocked word spelled in a transcription is masked, which errs on the safe side.) Parenthesized letters keep
+their NFKC form (``⒮`` is ``(s)``): their brackets separate words. So do regional indicators (``🇸``): two of
+them show as a flag.
 
 Marks of a script's spelling (Indic vowel signs and viramas, Hebrew and Arabic points, Thai tone marks, kana
 voicing marks) count only on a letter of a script that uses them (Unicode's ``Script_Extensions``): on a
@@ -28,14 +30,16 @@ import unicodedata
 
 import regex
 
-__all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark", "is_sign", "kind"]
+__all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark", "is_sign", "kind", "letter_style"]
 
 PLAIN, ATTACH, DROP, SPACE = 0, 1, 2, 3
 
 _IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]")
-# Where the small capitals live (see the module docstring), and how their names spell the letter.
-_STYLED_RANGES = ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA720, 0xA800))
-_STYLED_NAME = regex.compile(r"LATIN LETTER SMALL CAPITAL ([A-Z])")
+# Where the styled letters live (see the module docstring), and how their names spell the letter.
+_STYLED_RANGES = ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA720, 0xA800), (0x1F150, 0x1F16A), (0x1F170, 0x1F18A))
+_STYLED_NAME = regex.compile(
+    r"(?:LATIN LETTER SMALL CAPITAL|NEGATIVE (?:CIRCLED|SQUARED) LATIN CAPITAL LETTER) ([A-Z])"
+)
 # Characters that may compose with the one before them (Hangul vowels and trailing consonants, some Indic
 # length marks): they join the letter before like combining marks do.
 _COMPOSES_BACKWARDS = regex.compile(r"\p{NFC_Quick_Check=Maybe}")
@@ -87,6 +91,23 @@ def is_sign(char: str) -> bool:
     return not (len(spelled) == 1 and spelled.isalpha())
 
 
+# Compatibility forms that only style a letter or digit: mathematical fonts, circled, fullwidth, squared,
+# superscript, subscript, small forms. (Not ``<compat>``: ligatures such as "ﬁ" are ordinary text.)
+_STYLE_TAGS = frozenset({"<font>", "<circle>", "<wide>", "<square>", "<super>", "<sub>", "<small>"})
+
+
+@functools.lru_cache(maxsize=4096)
+def letter_style(char: str) -> str:
+    """How a letter or digit is drawn: "" for an ordinary one, else its style (the compatibility form, or
+    "styled" for small capitals and white-on-black letters). Where the style changes inside a run of letters
+    is a word boundary: ``ⓐspam`` and ``𝐚spam`` hold the word ``spam``, as ``⒜spam`` does, while ``ⓢⓟⓐⓜ``
+    and ``s𝐩am`` are one word."""
+    if ord(char) in _styled_letters():
+        return "styled"
+    tag = unicodedata.decomposition(char).partition(" ")[0]
+    return tag if tag in _STYLE_TAGS and fold(char).isalnum() else ""
+
+
 # Not whitespace to Unicode, but shown as a blank between words: BRAILLE PATTERN BLANK (a common stand-in
 # for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now".
 _BLANKS = frozenset("\u2800")
@@ -122,7 +143,7 @@ def kind(char: str) -> int:
 
 @functools.cache
 def _styled_letters() -> dict[int, str]:
-    """Small capitals -> their lower-case letter (see the module docstring)."""
+    """Styled letters -> their lower-case letter (see the module docstring)."""
     table: dict[int, str] = {}
     for low, high in _STYLED_RANGES:
         for code in range(low, high):

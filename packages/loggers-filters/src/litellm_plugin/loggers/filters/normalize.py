@@ -25,7 +25,17 @@ import functools
 import re
 from collections.abc import Callable
 
-from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_mark, is_sign, kind
+from litellm_plugin.loggers.filters.chars import (
+    ATTACH,
+    DROP,
+    PLAIN,
+    SPACE,
+    fold,
+    is_mark,
+    is_sign,
+    kind,
+    letter_style,
+)
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
 from litellm_plugin.loggers.filters.references import REFERENCE, decode, has_reference
 
@@ -142,6 +152,17 @@ class _Builder:
         self.unit_marks = 0
         self.unit_norm_start = -1  # normalized start of a non-ASCII cluster (it may still grow)
         self.soft: set[int] = set()
+        self.style = ""  # of the last letter (see ``chars.letter_style``)
+
+    def _styled(self, norm_start: int, char: str) -> None:
+        """A letter drawn in another style than the one before it begins a word (see ``letter_style``). Not
+        at the start of a stream buffer: the letter before it was emitted with the previous one, and ``soft``
+        already holds that boundary when its style changed there."""
+        style = letter_style(char)
+        if style != self.style:
+            if norm_start:
+                self.soft.add(norm_start)
+            self.style = style
 
     def hidden(self, start: int, end: int) -> None:
         """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
@@ -239,6 +260,8 @@ class _Builder:
 
     def ascii(self, text: str, start: int, end: int) -> None:
         """An ASCII stretch: lower-cased, every whitespace run one space."""
+        if self.style:
+            self._styled(self.size, "a")
         piece = text[start:end].lower().translate(_TO_SPACE)
         if self.confusables:
             piece = piece.translate(_ascii_skeletons())
@@ -325,6 +348,7 @@ class _Builder:
             else:
                 norm_start = self.size
                 self.folded(cluster_start, span_end, folded)
+                self._styled(norm_start, raw[0])
                 if is_sign(raw[0]):  # a word boundary on both sides (see is_sign)
                     self.soft.update((norm_start, self.size))
                 self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
@@ -361,6 +385,7 @@ class _Builder:
             return
         norm_start = self.size
         self.folded(cluster_start, end, folded)
+        self._styled(norm_start, raw[0])
         if len(char) == 1 and is_sign(raw[0]):
             self.soft.update((norm_start, self.size))
         if len(char) == 1:
