@@ -476,25 +476,7 @@ def _rewrite_content(message: Any, content: Any, book: ChannelBook, reply: int) 
 def _rewrite_message(message: Any, values: dict[str, Any], book: ChannelBook, reply: int) -> None:
     """Every text field of a reply message (``values``: its fields)."""
     _rewrite_content(message, values.get("content"), book, reply)
-    for field, kind in _TEXT_CHANNELS_BESIDES_CONTENT:
-        text = values.get(field)
-        if isinstance(text, str) and text:
-            out = book.apply(kind, reply, (), text)
-            if out != text:
-                set_field(message, field, out)
-    for block_index, block in enumerate(values.get("thinking_blocks") or ()):
-        text = field_value(block, "thinking")
-        if isinstance(text, str) and text:
-            set_field(block, "thinking", book.apply("reasoning", reply, ("thinking", block_index), text))
-    calls = values.get("tool_calls")
-    for index, holder, name in _tool_call_parts(calls) if calls else ():
-        text = field_value(holder, name)
-        if isinstance(text, str) and text:
-            set_field(holder, name, book.apply("tool_arguments", reply, ("tool", index), text, json=True))
-    function_call = values.get("function_call")
-    if function_call is not None and isinstance(field_value(function_call, "arguments"), str):
-        text = field_value(function_call, "arguments")
-        set_field(function_call, "arguments", book.apply("tool_arguments", reply, ("function",), text, json=True))
+    _rewrite_text_fields(message, values, reply, book.apply)
     if values.get("annotations"):
         _rewrite_annotations(values["annotations"], book, reply, ("annotation",))
     if values.get("audio") is not None:
@@ -502,6 +484,38 @@ def _rewrite_message(message: Any, values: dict[str, Any], book: ChannelBook, re
     _rewrite_provider_fields(values.get(_PROVIDER_FIELDS), "message", book, reply)
     if others := _other_fields(values):
         _rewrite_other_fields(message, others, book, reply)
+
+
+def _rewrite_text_fields(owner: Any, values: dict[str, Any], reply: int, rewrite: Callable[..., str]) -> None:
+    """The text fields of a reply message or chunk delta besides its content and its extras (``values``: its
+    fields; ``rewrite``: the book's ``apply`` for a whole reply, ``feed`` for a stream piece)."""
+    for field, kind in _TEXT_CHANNELS_BESIDES_CONTENT:
+        _rewrite_text(owner, field, values.get(field), rewrite, kind, reply, ())
+    for block_index, block in enumerate(values.get("thinking_blocks") or ()):
+        text = field_value(block, "thinking")
+        _rewrite_text(block, "thinking", text, rewrite, "reasoning", reply, ("thinking", block_index))
+    calls = values.get("tool_calls")
+    for index, holder, name in _tool_call_parts(calls) if calls else ():
+        _rewrite_text(holder, name, field_value(holder, name), rewrite, "tool_arguments", reply, ("tool", index))
+    function_call = values.get("function_call")
+    if function_call is not None:
+        text = field_value(function_call, "arguments")
+        _rewrite_text(function_call, "arguments", text, rewrite, "tool_arguments", reply, ("function",))
+
+
+def _rewrite_text(
+    owner: Any,
+    field: str,
+    text: Any,
+    rewrite: Callable[..., str],
+    kind: ChannelKind,
+    reply: int,
+    part: tuple[object, ...],
+) -> None:
+    if isinstance(text, str) and text:
+        out = rewrite(kind, reply, part, text, json=kind == "tool_arguments")
+        if out != text:
+            set_field(owner, field, out)
 
 
 def _rewrite_choice(choice: Any, book: ChannelBook, reply: int) -> None:
@@ -678,31 +692,7 @@ class ChatStream:
         """Every text field of a chunk's delta (``values``: its fields)."""
         book = self._book
         self._feed_content(delta, values.get("content"), reply)
-        for field, kind in _TEXT_CHANNELS_BESIDES_CONTENT:
-            text = values.get(field)
-            if isinstance(text, str) and text:
-                out = book.feed(kind, reply, (), text)
-                if out != text:
-                    setattr(delta, field, out)
-        for block_index, block in enumerate(values.get("thinking_blocks") or ()):
-            text = field_value(block, "thinking")
-            if isinstance(text, str) and text:
-                out = book.feed("reasoning", reply, ("thinking", block_index), text)
-                if out != text:
-                    set_field(block, "thinking", out)
-        calls = values.get("tool_calls")
-        for index, holder, name in _tool_call_parts(calls) if calls else ():
-            text = field_value(holder, name)
-            if isinstance(text, str) and text:
-                out = book.feed("tool_arguments", reply, ("tool", index), text, json=True)
-                if out != text:
-                    set_field(holder, name, out)
-        function_call = values.get("function_call")
-        text = field_value(function_call, "arguments") if function_call is not None else None
-        if isinstance(text, str) and text:
-            out = book.feed("tool_arguments", reply, ("function",), text, json=True)
-            if out != text:
-                set_field(function_call, "arguments", out)
+        _rewrite_text_fields(delta, values, reply, book.feed)
         if values.get("annotations"):
             self._annotations += 1
             _rewrite_annotations(values["annotations"], book, reply, ("annotation", self._annotations))
