@@ -63,6 +63,7 @@ def test_a_sign_glued_to_a_word_does_not_hide_it(path: str, call: Call) -> None:
         ("ⓢⓟⓐⓜⓧ 𝐬𝐩𝐚𝐦𝐱 𝐬𝑝𝒂𝓂𝔵", "ⓢⓟⓐⓜⓧ 𝐬𝐩𝐚𝐦𝐱 𝐬𝑝𝒂𝓂𝔵"),  # letters of one style are one word (any font)
         ("spamⓧ ⓧspam 𝐱spam spam𝐱 ｘspam ᴀspam 🅰spam", "#ⓧ ⓧ# 𝐱# #𝐱 ｘ# ᴀ# 🅰#"),  # a style change: a boundary
         ("s𝐩am ⓢpam", "# #"),  # inside a blocked word: not a boundary that keeps it apart
+        ("spam_ⓧ spam_x", "#_ⓧ spam_x"),  # past an underscore too, unlike an identifier of one style
         ("ﬁspam éspam", "ﬁspam éspam"),  # ligatures and accented letters are ordinary letters
         ("ⓢⓟⓐⓜ", "#"),
         ("spam™", "#™"),
