@@ -336,6 +336,8 @@ def outcome_delivered(interceptor: Any, kwargs: Any) -> None:
     if waiting is not None and call_id in waiting:
         with _lock:
             waiting.pop(call_id, None)
+            if not waiting:
+                _awaiting.pop(id(interceptor), None)
 
 
 def register_call(kwargs: dict[str, Any], interceptors: Iterable[Any], *, pin: bool = True) -> Callable[[], None]:

@@ -449,10 +449,7 @@ def rewrite_response(response: ModelResponse, transform_for: TransformFor) -> Mo
             continue
         reply = choice.index
         values = field_values(message)  # one read: each absent field would cost a pydantic miss
-        # The usual reply holds text only in ``content``: the test in C, and the other fields are not walked.
-        if values.keys() <= _PLAIN_REPLY_FIELDS and not (
-            values.get("tool_calls") or values.get("function_call") or values.get(_PROVIDER_FIELDS)
-        ):
+        if _text_only_in_content(values):  # the usual reply: its other fields are not walked
             _rewrite_content(message, values.get("content"), book, reply)
         else:
             _rewrite_message(message, values, book, reply)
@@ -537,10 +534,22 @@ def _plain_choice(choice: Any) -> bool:
     return values.keys() <= _PLAIN_CHOICE_FIELDS and values.get("logprobs") is None
 
 
-# A reply message (or chunk delta) with only these fields, and no tool calls or provider fields, has text only
-# in ``content``; a choice with only these (and no logprobs) has nothing to read besides its message or delta.
-_PLAIN_REPLY_FIELDS = frozenset({"content", "role", "tool_calls", "function_call", "provider_specific_fields"})
-_PLAIN_DELTA_FIELDS = _PLAIN_REPLY_FIELDS | {"audio"}
+def _text_only_in_content(values: dict[str, Any]) -> bool:
+    """A reply message's or chunk delta's fields (``values``) hold text only in ``content``: no other field, or
+    only empty ones. The field test runs in C."""
+    return values.keys() <= _CONTENT_ONLY_FIELDS and not (
+        values.get("tool_calls")
+        or values.get("function_call")
+        or values.get(_PROVIDER_FIELDS)
+        or values.get("audio") is not None
+    )
+
+
+# The fields a reply message or chunk delta whose text is only in ``content`` may have (see above); a choice
+# with only these (and no logprobs) has nothing to read besides its message or delta.
+_CONTENT_ONLY_FIELDS = frozenset(
+    {"content", "role", "tool_calls", "function_call", "provider_specific_fields", "audio"}
+)
 _PLAIN_CHOICE_FIELDS = frozenset({"index", "message", "delta", "finish_reason", "logprobs"})
 # A reply message's or delta's fields read above, or with no text (``images`` are pictures): any other field
 # (``reasoning_items``, whose summaries are reasoning text, or one a provider added) reaches the caller as it is.
@@ -661,13 +670,7 @@ class ChatStream:
             reply = choice.index
             delta = choice.delta
             values = field_values(delta)
-            # The usual chunk carries text only in ``content``: the test in C, the other fields not walked.
-            if values.keys() <= _PLAIN_DELTA_FIELDS and not (
-                values.get("tool_calls")
-                or values.get("function_call")
-                or values.get(_PROVIDER_FIELDS)
-                or values.get("audio") is not None
-            ):
+            if _text_only_in_content(values):  # the usual chunk: its other fields are not walked
                 self._feed_content(delta, values.get("content"), reply)
             else:
                 self._rewrite_delta(delta, values, reply)

@@ -99,9 +99,9 @@ _STYLE_TAGS = frozenset({"<font>", "<circle>", "<wide>", "<square>", "<super>", 
 @functools.lru_cache(maxsize=4096)
 def letter_style(char: str) -> str:
     """How a letter or digit is drawn: "" for an ordinary one, else its style (the compatibility form, or
-    "styled" for small capitals and white-on-black letters). Where the style changes inside a run of letters
-    is a word boundary: ``ⓐspam`` and ``𝐚spam`` hold the word ``spam``, as ``⒜spam`` does, while ``ⓢⓟⓐⓜ``
-    and ``s𝐩am`` are one word."""
+    "styled" for small capitals and white-on-black letters). Where the style changes inside a run of letters,
+    a word may begin or end: ``ⓐspam`` and ``𝐚spam`` hold the word ``spam``, as ``⒜spam`` does, while ``ⓢⓟⓐⓜ``
+    is one word and ``s𝐩am`` still matches ``spam``."""
     if ord(char) in _styled_letters():
         return "styled"
     tag = unicodedata.decomposition(char).partition(" ")[0]

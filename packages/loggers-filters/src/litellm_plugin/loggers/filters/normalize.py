@@ -154,11 +154,10 @@ class _Builder:
         self.soft: set[int] = set()
         self.style = ""  # of the last letter (see ``chars.letter_style``)
 
-    def _styled(self, norm_start: int, char: str) -> None:
-        """A letter drawn in another style than the one before it begins a word (see ``letter_style``). Not
-        at the start of a stream buffer: the letter before it was emitted with the previous one, and ``soft``
-        already holds that boundary when its style changed there."""
-        style = letter_style(char)
+    def _style_from(self, norm_start: int, style: str) -> None:
+        """Letters from ``norm_start`` on are drawn in ``style``: where it changes, a word may begin or end (see
+        ``letter_style``). Not at the start of a stream buffer: the letter before it went out with the previous
+        one, and ``soft`` held that boundary already if the style changed there."""
         if style != self.style:
             if norm_start:
                 self.soft.add(norm_start)
@@ -260,8 +259,7 @@ class _Builder:
 
     def ascii(self, text: str, start: int, end: int) -> None:
         """An ASCII stretch: lower-cased, every whitespace run one space."""
-        if self.style:
-            self._styled(self.size, "a")
+        self._style_from(self.size, "")
         piece = text[start:end].lower().translate(_TO_SPACE)
         if self.confusables:
             piece = piece.translate(_ascii_skeletons())
@@ -348,7 +346,7 @@ class _Builder:
             else:
                 norm_start = self.size
                 self.folded(cluster_start, span_end, folded)
-                self._styled(norm_start, raw[0])
+                self._style_from(norm_start, letter_style(raw[0]))
                 if is_sign(raw[0]):  # a word boundary on both sides (see is_sign)
                     self.soft.update((norm_start, self.size))
                 self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
@@ -385,7 +383,7 @@ class _Builder:
             return
         norm_start = self.size
         self.folded(cluster_start, end, folded)
-        self._styled(norm_start, raw[0])
+        self._style_from(norm_start, letter_style(raw[0]))
         if len(char) == 1 and is_sign(raw[0]):
             self.soft.update((norm_start, self.size))
         if len(char) == 1:
