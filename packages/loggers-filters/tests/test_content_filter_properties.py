@@ -182,3 +182,18 @@ def test_streaming_equals_the_whole_text_with_marks_signs_references_and_surroga
     assert stream(PLAIN, chunks) == PLAIN.mask(text)
     assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
     assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+
+
+# Letters of several styles (bold, circled, fullwidth, small capital, white on black) next to plain ones: a
+# style change is a boundary wherever a chunk ends, also when a styled letter begins a chunk after plain ones.
+STYLED_PIECES = ["s", "p", "a", "m", "x", "spam", "𝐬", "𝐩", "𝐚", "𝐦", "𝐱", "𝐬𝐩𝐚𝐦", "ⓢ", "ⓐ", "ⓧ", "ⓢⓟⓐⓜ"]
+STYLED_PIECES += ["ｓ", "ｘ", "ꜱ", "ᴀ", "🅢", "🅰", "🅰\ufe0f", " ", "_", "\u0301", "\u200b", "\x00", "™"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(STYLED_PIECES), max_size=12).map("".join), st.data())
+def test_streaming_equals_the_whole_text_with_letters_of_mixed_styles(text: str, data: st.DataObject) -> None:
+    chunks = data.draw(chunked(text))
+    assert stream(PLAIN, chunks) == PLAIN.mask(text)
+    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
+    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)

@@ -76,6 +76,9 @@ HOSTILE = [
     ("a circled letter glued to the word", "ⓐspam", "ⓐ#"),
     ("a bold letter glued to the word", "spam𝐱", "#𝐱"),
     ("a negative letter glued to the word", "🅰spam", "🅰#"),
+    ("a bold word glued after a word", "ok𝐬𝐩𝐚𝐦", "ok#"),
+    ("a bold letter starting the word glued after a word", "ok𝐬pam", "ok#"),
+    ("a circled word glued after a word", "okⓢⓟⓐⓜ", "ok#"),
 ]
 CONFUSABLE = [
     ("cyrillic letters", "ѕраm"),

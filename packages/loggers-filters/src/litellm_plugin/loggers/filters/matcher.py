@@ -34,6 +34,7 @@ class StreamScan(NamedTuple):
     final: int
     matches: list[WordMatch]
     before: str
+    style: str = ""  # of the last final character: a letter of another style after it starts a word
 
 
 _Span = tuple[int, int, str]
@@ -109,17 +110,18 @@ class WordMatcher:
 
     # -- streams -----------------------------------------------------------------------------------
 
-    def scan_stream(self, buffer: str, before: str) -> StreamScan:
+    def scan_stream(self, buffer: str, before: str, style: str = "") -> StreamScan:
         """Split a stream buffer into a final head and a tail that could still grow into a blocked phrase.
 
-        ``before`` is the context already emitted (``StreamScan.before`` of the previous scan; "" at the
-        start). The tail is the longest suffix that is the beginning of some phrase (at most ``longest``
-        normalized characters), a match whose end is not yet decided (``spam_`` + more underscores), and a
-        last non-ASCII letter that a combining character could still change; everything else is final.
+        ``before`` and ``style`` are the context already emitted (``StreamScan.before`` and ``.style`` of the
+        previous scan; "" at the start). The tail is the longest suffix that is the beginning of some phrase
+        (at most ``longest`` normalized characters), a match whose end is not yet decided (``spam_`` + more
+        underscores), and a last non-ASCII letter that a combining character could still change; everything
+        else is final.
         """
         if not self.words or not buffer:
-            return StreamScan(len(buffer), [], before)
-        normalized = normalize(buffer, self.confusables, self.reveals, _base(before))
+            return StreamScan(len(buffer), [], before, style)
+        normalized = normalize(buffer, self.confusables, self.reveals, _base(before), style)
         norm = normalized.text
         soft = normalized.soft
         selected, undecided = self._select(norm, before, final=False, soft=soft)
@@ -134,7 +136,7 @@ class WordMatcher:
         if reference is not None:
             # A reference cut short may stand for a combining mark, which joins the letter before it: a letter a
             # mark could still change is held with it.
-            head = normalize(buffer[:reference], self.confusables, self.reveals, _base(before))
+            head = normalize(buffer[:reference], self.confusables, self.reveals, _base(before), style)
             if head.open_start < len(head.text):
                 cut = min(cut, head.open_start, self._hold_start(norm[: head.open_start], before, soft))
             if tail is None or reference < tail:
@@ -159,13 +161,18 @@ class WordMatcher:
             cut = min([tail_at, *(start for start, end, _ in selected if start < tail_at < end)])
             offset = min(tail, normalized.offset(cut))
         final = [span for span in selected if span[1] <= cut]
-        return StreamScan(offset, self._to_original(normalized, final), context(norm, cut, before, soft))
+        return StreamScan(
+            offset,
+            self._to_original(normalized, final),
+            context(norm, cut, before, soft),
+            normalized.style_before(cut, style),
+        )
 
-    def scan_final(self, buffer: str, before: str) -> list[WordMatch]:
+    def scan_final(self, buffer: str, before: str, style: str = "") -> list[WordMatch]:
         """All matches in the last part of a stream (nothing can follow it)."""
         if not self.words or not buffer:
             return []
-        normalized = normalize(buffer, self.confusables, self.reveals, _base(before))
+        normalized = normalize(buffer, self.confusables, self.reveals, _base(before), style)
         selected = self._select(normalized.text, before, final=True, soft=normalized.soft)[0]
         return self._to_original(normalized, selected)
 

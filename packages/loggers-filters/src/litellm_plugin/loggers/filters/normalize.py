@@ -60,7 +60,17 @@ class Normalized:
     a whitespace run, a ligature, a letter with combining marks).
     """
 
-    __slots__ = ("_folded_ends", "_norm_starts", "_orig_starts", "open_start", "original_length", "soft", "text")
+    __slots__ = (
+        "_folded_ends",
+        "_norm_starts",
+        "_orig_starts",
+        "_style_starts",
+        "_styles",
+        "open_start",
+        "original_length",
+        "soft",
+        "text",
+    )
 
     def __init__(
         self,
@@ -71,6 +81,7 @@ class Normalized:
         folded_ends: list[int] | None = None,
         open_start: int | None = None,
         soft: frozenset[int] = frozenset(),
+        styles: tuple[list[int], list[str]] | None = None,
     ) -> None:
         self.text = text
         # Positions where hidden characters stood: a word boundary may be read there, or nothing.
@@ -82,6 +93,8 @@ class Normalized:
         self._norm_starts = norm_starts
         self._orig_starts = orig_starts
         self._folded_ends = folded_ends  # -1 for a linear segment
+        # Where the style of the letters changes (see ``letter_style``): positions, and the style from each on.
+        self._style_starts, self._styles = styles if styles is not None else ([], [])
 
     def _locate(self, index: int) -> tuple[int, int]:
         if self._norm_starts is None or self._orig_starts is None or self._folded_ends is None:
@@ -119,6 +132,12 @@ class Normalized:
             return norm_start if offset <= orig else segment_end
         return min(norm_start + offset - orig, segment_end)
 
+    def style_before(self, index: int, style: str = "") -> str:
+        """The style of the character before normalized position ``index`` (``style``: of the one before the
+        text): a stream passes it on with its context, so a style change at the start of a chunk is seen."""
+        change = bisect.bisect_left(self._style_starts, index) - 1
+        return self._styles[change] if change >= 0 else style
+
     def offset(self, index: int) -> int:
         """Original offset where normalized position ``index`` begins (the original length at the end)."""
         return self._locate(index)[0] if index < len(self.text) else self.original_length
@@ -132,7 +151,7 @@ class _Builder:
     belong to no unit).
     """
 
-    def __init__(self, text: str, confusables: bool, base: str = "") -> None:
+    def __init__(self, text: str, confusables: bool, base: str = "", style: str = "") -> None:
         self.text = text
         self.confusables = confusables
         # The letter before ``text`` (a stream has passed it on), for combining marks at its very start.
@@ -152,16 +171,22 @@ class _Builder:
         self.unit_marks = 0
         self.unit_norm_start = -1  # normalized start of a non-ASCII cluster (it may still grow)
         self.soft: set[int] = set()
-        self.style = ""  # of the last letter (see ``chars.letter_style``)
+        # Of the last character (see ``chars.letter_style``); at first, of the one a stream passed on before it.
+        self.style = style
+        self.style_starts: list[int] = []
+        self.styles: list[str] = []
 
     def _style_from(self, norm_start: int, style: str) -> None:
         """Letters from ``norm_start`` on are drawn in ``style``: where it changes, a word may begin or end (see
-        ``letter_style``). Not at the start of a stream buffer: the letter before it went out with the previous
-        one, and ``soft`` held that boundary already if the style changed there."""
+        ``letter_style``), also at the start of a stream buffer, after the letter the previous one passed on."""
         if style != self.style:
-            if norm_start:
-                self.soft.add(norm_start)
+            self.soft.add(norm_start)
             self.style = style
+            if self.style_starts and self.style_starts[-1] == norm_start:  # a cluster folded again
+                self.styles[-1] = style
+            else:
+                self.style_starts.append(norm_start)
+                self.styles.append(style)
 
     def hidden(self, start: int, end: int) -> None:
         """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
@@ -413,6 +438,7 @@ class _Builder:
             self.folded_ends,
             open_start,
             frozenset(self.soft),
+            (self.style_starts, self.styles),
         )
 
 
@@ -439,12 +465,17 @@ def char_at(text: str, index: int, end: int) -> tuple[str, int]:
 
 
 def normalize(
-    text: str, confusables: bool = False, reveal: Callable[[str], bool] | None = None, base: str = ""
+    text: str,
+    confusables: bool = False,
+    reveal: Callable[[str], bool] | None = None,
+    base: str = "",
+    style: str = "",
 ) -> Normalized:
     """The comparison form of ``text`` with its map back to ``text``. ``reveal``: does the text of a control
     string hold a blocked word (then it is compared as text; see :func:`~.hidden.split_hidden`)? ``base``: the
-    letter right before ``text`` in a stream, that combining marks at the start of ``text`` sit on."""
-    if text.isascii():
+    letter right before ``text`` in a stream, that combining marks at the start of ``text`` sit on; ``style``:
+    how the character before ``text`` is drawn (see :meth:`Normalized.style_before`)."""
+    if text.isascii() and not style:
         lowered = text.lower().translate(_TO_SPACE_OR_NUL)
         hidden = "\x00" in lowered
         if not hidden and "  " not in lowered and not has_reference(text):
@@ -453,7 +484,7 @@ def normalize(
             return Normalized(lowered, len(text))
     else:
         hidden = HAS_CONTROL.search(text) is not None
-    builder = _Builder(text, confusables, base)
+    builder = _Builder(text, confusables, base, style)
     _walk(builder, text, 0, len(text), hidden, reveal)
     return builder.build()
 

@@ -70,7 +70,7 @@ def _is_space(char: str) -> bool:
 class StreamMatcher:
     """The held text of one stream and its compact form; :meth:`feed` each chunk, :meth:`finish` at the end."""
 
-    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_spans")
+    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_spans", "_style")
 
     def __init__(self, matcher: WordMatcher) -> None:
         self._matcher = matcher
@@ -79,6 +79,7 @@ class StreamMatcher:
         self._compact: list[str] = []
         self._spans: list[list[int]] = []  # per compact character: [start, end) in the held text
         self._before = ""
+        self._style = ""  # of the last character that went out (see ``StreamScan.style``)
         self._open = 0  # trailing compact characters that are the raw start of an unfinished escape sequence
 
     @property
@@ -91,8 +92,8 @@ class StreamMatcher:
         if not text:
             return "", []
         compact = "".join(self._compact)
-        scan = self._matcher.scan_stream(compact + text, self._before)
-        self._before = scan.before
+        scan = self._matcher.scan_stream(compact + text, self._before, self._style)
+        self._before, self._style = scan.before, scan.style
         size = len(compact)
         matches = [
             WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in scan.matches
@@ -120,11 +121,11 @@ class StreamMatcher:
         if not self._held_length:
             return "", []
         compact = "".join(self._compact)
-        found = self._matcher.scan_final(compact, self._before)
+        found = self._matcher.scan_final(compact, self._before, self._style)
         size = len(compact)
         matches = [WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in found]
         text = self._take(self._held_length)
-        self._compact, self._spans, self._before, self._open = [], [], "", 0
+        self._compact, self._spans, self._before, self._style, self._open = [], [], "", "", 0
         return text, matches
 
     # -- internals ---------------------------------------------------------------------------------
