@@ -367,11 +367,6 @@ def test_an_abandoned_stream_is_logged(hanging: tuple[str, _HangingLLM], caplog:
 # -- a reply refused by another interceptor -----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LiteLLM has already logged the call as a success when the engine applies reply interceptors; "
-    "a refusal there reaches no failure callback (needs the core engine to report it)",
-)
 def test_a_reply_refused_by_a_content_filter_is_logged_as_a_failure(
     provider: Any, caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
 ) -> None:

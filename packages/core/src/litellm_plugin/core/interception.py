@@ -42,7 +42,7 @@ import threading
 import types
 import warnings
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -475,6 +475,19 @@ def _named_per_call(kwargs: dict[str, Any], active: list[BaseCustomLogger]) -> l
     return [i for i in active if any(i is c for c in extra) and not any(i is c for c in listed)]
 
 
+def _holding(held: list[Any] | None, call: Awaitable[Any]) -> Awaitable[Any]:
+    """LiteLLM's ``call``, holding back its success log (see ``refusals.hold_success_log``) if ``held``."""
+    return call if held is None else _awaited_holding(held, call)
+
+
+async def _awaited_holding(held: list[Any], call: Awaitable[Any]) -> Any:
+    previous = refusals.set_holding(held)
+    try:
+        return await call
+    finally:
+        refusals.set_holding(previous)
+
+
 def _release_after(result: Any, release: Callable[[], None]) -> None:
     """Call ``release`` now, or once a stream the call returned is gone (it is logged when it has been read)."""
     if result is not None and _is_stream_type(type(result)):
@@ -736,6 +749,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     await refusals.report_refused_request(entry_point, kwargs, refusal)
                 raise
             returned = None
+            held: list[Any] | None = None
             previous = _scope.get()
             previous_phases = engine_phases.get()
             _scope.set(inner)
@@ -750,6 +764,9 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
                 if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
                     engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
+                # A reply hook may refuse the reply: LiteLLM holds its success log back until they have run.
+                if responses:
+                    held = []
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
@@ -761,16 +778,21 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                             await refusals.report_refused_request(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)
-                    result = await original(*head, **data)
+                    result = await _holding(held, original(*head, **data))
                 else:
-                    result = await original(*args, **kwargs)
+                    result = await _holding(held, original(*args, **kwargs))
                     data = _call_data(signature, rest, kwargs, copy_text=False)
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:
                     returned = stream if stream is not None else result
                     return returned
                 _scope.set(_IN_CALL)
-                returned = await _apply_response(responses, data, result)
+                try:
+                    returned = await _apply_response(responses, data, result)
+                except Exception as refusal:
+                    if held:
+                        await refusals.report_refused_reply(held, refusal)
+                    raise
                 return returned
             except litellm.BadRequestError as exc:
                 unrouted = None if is_router else _unrouted(exc, args, kwargs)
@@ -781,6 +803,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
                 if engine_phases.get() is not previous_phases:
                     engine_phases.set(previous_phases)
+                if held:  # the call ended (or failed in LiteLLM) without a refusal of ours
+                    refusals.release_success_logs(held)
                 if release is not None:
                     _release_after(returned, release)
 

@@ -64,7 +64,6 @@ class Normalized:
         "_folded_ends",
         "_norm_starts",
         "_orig_starts",
-        "_style_starts",
         "_styles",
         "open_start",
         "original_length",
@@ -94,7 +93,7 @@ class Normalized:
         self._orig_starts = orig_starts
         self._folded_ends = folded_ends  # -1 for a linear segment
         # Where the style of the letters changes (see ``letter_style``): positions, and the style from each on.
-        self._style_starts, self._styles = styles if styles is not None else ([], [])
+        self._styles = styles
 
     def _locate(self, index: int) -> tuple[int, int]:
         if self._norm_starts is None or self._orig_starts is None or self._folded_ends is None:
@@ -135,8 +134,11 @@ class Normalized:
     def style_before(self, index: int, style: str = "") -> str:
         """The style of the character before normalized position ``index`` (``style``: of the one before the
         text): a stream passes it on with its context, so a style change at the start of a chunk is seen."""
-        change = bisect.bisect_left(self._style_starts, index) - 1
-        return self._styles[change] if change >= 0 else style
+        if self._styles is None:
+            return style
+        starts, styles = self._styles
+        change = bisect.bisect_left(starts, index) - 1
+        return styles[change] if change >= 0 else style
 
     def offset(self, index: int) -> int:
         """Original offset where normalized position ``index`` begins (the original length at the end)."""
