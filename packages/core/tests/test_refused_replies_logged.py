@@ -189,3 +189,34 @@ async def test_a_call_a_reply_hook_makes_keeps_its_own_success(route: Route) -> 
     assert sorted(await _settled(recorder)) == ["async failure", "async success"]
     judged = [kwargs for kind, kwargs in recorder.events if kind == "async success"]
     assert "judge this" in str(judged[0]["messages"])
+
+
+class Spawner(BaseCustomProvider):
+    """Starts a task during the call that makes a LiteLLM call of its own once the call has ended: the task
+    inherits the call's context, where the engine held success logs back."""
+
+    def __init__(self, later_model: str) -> None:
+        super().__init__()
+        self.later_model = later_model
+        self.tasks: list[asyncio.Task[Any]] = []
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> litellm.ModelResponse:
+        return self.make_response(model, messages, "now")
+
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> litellm.ModelResponse:
+        self.tasks.append(asyncio.create_task(self._later()))
+        return self.completion(model, messages)
+
+    async def _later(self) -> None:
+        await asyncio.sleep(0.2)
+        await litellm.acompletion(model=self.later_model, messages=[{"role": "user", "content": "later"}])
+
+
+async def test_a_call_made_after_the_call_ended_from_a_task_it_started_is_logged(route: Route) -> None:
+    recorder = Recorder()
+    spawner = Spawner(f"{route(Replier())}/m")
+    litellm.callbacks = [ReplyReader(), recorder]
+    await litellm.acompletion(model=f"{route(spawner)}/m", messages=MESSAGES)
+    await asyncio.gather(*spawner.tasks)
+    assert await _settled(recorder) == ["async success", "async success"]
+    assert "later" in str(recorder.events[1][1]["messages"])

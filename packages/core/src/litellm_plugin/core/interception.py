@@ -475,12 +475,12 @@ def _named_per_call(kwargs: dict[str, Any], active: list[BaseCustomLogger]) -> l
     return [i for i in active if any(i is c for c in extra) and not any(i is c for c in listed)]
 
 
-def _holding(held: list[Any] | None, call: Awaitable[Any]) -> Awaitable[Any]:
+def _holding(held: refusals.HeldSuccessLogs | None, call: Awaitable[Any]) -> Awaitable[Any]:
     """LiteLLM's ``call``, holding back its success log (see ``refusals.hold_success_log``) if ``held``."""
     return call if held is None else _awaited_holding(held, call)
 
 
-async def _awaited_holding(held: list[Any], call: Awaitable[Any]) -> Any:
+async def _awaited_holding(held: refusals.HeldSuccessLogs, call: Awaitable[Any]) -> Any:
     previous = refusals.set_holding(held)
     try:
         return await call
@@ -749,7 +749,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     await refusals.report_refused_request(entry_point, kwargs, refusal)
                 raise
             returned = None
-            held: list[Any] | None = None
+            held: refusals.HeldSuccessLogs | None = None
             previous = _scope.get()
             previous_phases = engine_phases.get()
             _scope.set(inner)
@@ -766,7 +766,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
                 # A reply hook may refuse the reply: LiteLLM holds its success log back until they have run.
                 if responses:
-                    held = []
+                    held = refusals.HeldSuccessLogs()
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
@@ -790,8 +790,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 try:
                     returned = await _apply_response(responses, data, result)
                 except Exception as refusal:
-                    if held:
-                        await refusals.report_refused_reply(held, refusal)
+                    if held is not None:
+                        await held.refuse(refusal)
                     raise
                 return returned
             except litellm.BadRequestError as exc:
@@ -803,8 +803,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
                 if engine_phases.get() is not previous_phases:
                     engine_phases.set(previous_phases)
-                if held:  # the call ended (or failed in LiteLLM) without a refusal of ours
-                    refusals.release_success_logs(held)
+                if held is not None:  # the call ended (or failed in LiteLLM) without a refusal of ours
+                    held.release()
                 if release is not None:
                     _release_after(returned, release)
 

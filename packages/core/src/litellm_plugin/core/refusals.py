@@ -25,14 +25,13 @@ from litellm import constants
 from litellm.utils import Rules, function_setup
 
 __all__ = [
+    "HeldSuccessLogs",
     "hold_success_log",
     "logged_call_type",
     "logged_elsewhere",
     "proxy_stream_cut_short",
     "proxy_stream_ended",
-    "release_success_logs",
     "report_proxy_refusal",
-    "report_refused_reply",
     "report_refused_request",
     "report_refused_request_sync",
     "report_refused_stream",
@@ -182,33 +181,74 @@ async def report_refused_stream(stream: Any, error: Exception) -> None:
 # engine's reply hooks run. For an async SDK call with reply interceptors the engine has LiteLLM hold that log back
 # (the flag LiteLLM's proxy sets while its post_call guardrails run), then lets it go, or reports the refusal as
 # the call's failure with the same logging object, as that proxy does.
-_HOLDING: ContextVar[list[Any] | None] = ContextVar("litellm_plugin_holding_success_logs", default=None)
 
 
-def set_holding(held: list[Any] | None) -> list[Any] | None:
-    """From now on, calls LiteLLM starts have their success log held back and their logging object added to
-    ``held`` (None: no longer). Returns what was held before, to be set back (not a ``reset()`` token: LiteLLM may
-    run the rest of a call in another context)."""
+class HeldSuccessLogs:
+    """The success logs of the calls LiteLLM makes for one engine call, held back until its reply hooks have run.
+    Once released or refused it holds nothing more (a task LiteLLM started meanwhile keeps it in its context)."""
+
+    __slots__ = ("_logging_objs", "_open")
+
+    def __init__(self) -> None:
+        self._logging_objs: list[Any] = []
+        self._open = True
+
+    def hold(self, kwargs: dict[str, Any]) -> None:
+        """The call LiteLLM is about to make with ``kwargs`` (its logging object is made, nothing logged yet)."""
+        logging_obj = kwargs.get("litellm_logging_obj")
+        held = self._logging_objs
+        if logging_obj is None or (held and held[-1] is logging_obj) or not self._open:  # asked per interceptor
+            return
+        if kwargs.get("stream") is True or any(logging_obj is known for known in held):
+            return  # a stream is logged when it is read to its end (see ``report_refused_stream``)
+        # LiteLLM 1.84 has the attributes, later releases the same names as properties.
+        if getattr(logging_obj, "_defer_async_logging", True) is not False:
+            return  # a LiteLLM without the flag, or one its proxy already holds back
+        logging_obj._defer_async_logging = True
+        held.append(logging_obj)
+
+    def release(self) -> None:
+        """The call ended without a refusal: each held success log goes out, as LiteLLM would have sent it."""
+        self._open = False
+        while self._logging_objs:
+            logging_obj = self._logging_objs.pop()
+            enqueue = _take_held_log(logging_obj)
+            try:
+                if enqueue is not None:
+                    enqueue()  # before the flag goes: recent releases run the sync observers here while it is set
+            except Exception:
+                logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
+            finally:
+                logging_obj._defer_async_logging = False
+
+    async def refuse(self, error: Exception) -> None:
+        """A reply hook refused the reply (or failed closed): each held success log is dropped, and the refusal is
+        the call's failure, reported with the call's own logging object."""
+        self._open = False
+        while self._logging_objs:
+            logging_obj = self._logging_objs.pop()
+            enqueue = _take_held_log(logging_obj)
+            logging_obj._defer_async_logging = False
+            if enqueue is not None:
+                await _report_failure(logging_obj, error, "reply")
+
+
+_HOLDING: ContextVar[HeldSuccessLogs | None] = ContextVar("litellm_plugin_holding_success_logs", default=None)
+
+
+def set_holding(held: HeldSuccessLogs | None) -> HeldSuccessLogs | None:
+    """From now on, the calls LiteLLM starts are held in ``held`` (None: no longer). Returns what held them before,
+    to be set back (not a ``reset()`` token: LiteLLM may run the rest of a call in another context)."""
     previous = _HOLDING.get()
     _HOLDING.set(held)
     return previous
 
 
 def hold_success_log(kwargs: dict[str, Any]) -> None:
-    """From LiteLLM's pre-call deployment hook (its logging object is made by then, its success not logged yet)."""
+    """From LiteLLM's pre-call deployment hook, asked of each interceptor of ours in ``litellm.callbacks``."""
     held = _HOLDING.get()
-    if held is None:
-        return
-    logging_obj = kwargs.get("litellm_logging_obj")
-    if logging_obj is None or (held and held[-1] is logging_obj):  # LiteLLM asks each interceptor in turn
-        return
-    if kwargs.get("stream") is True or any(logging_obj is known for known in held):
-        return  # a stream is logged when it is read to its end (see ``report_refused_stream``)
-    # LiteLLM 1.84 has the attributes, later releases the same names as properties.
-    if getattr(logging_obj, "_defer_async_logging", True) is not False:
-        return  # a LiteLLM without the flag, or one its proxy already holds back
-    logging_obj._defer_async_logging = True
-    held.append(logging_obj)
+    if held is not None:
+        held.hold(kwargs)
 
 
 def _take_held_log(logging_obj: Any) -> Callable[[], None] | None:
@@ -216,31 +256,6 @@ def _take_held_log(logging_obj: Any) -> Callable[[], None] | None:
     enqueue: Callable[[], None] | None = getattr(logging_obj, "_enqueue_deferred_logging", None)
     logging_obj._enqueue_deferred_logging = None
     return enqueue
-
-
-def release_success_logs(held: list[Any]) -> None:
-    """The call ended without a refusal: each held success log goes out, as LiteLLM would have sent it."""
-    while held:
-        logging_obj = held.pop()
-        enqueue = _take_held_log(logging_obj)
-        try:
-            if enqueue is not None:
-                enqueue()  # before the flag goes: recent releases run the sync observers from here when it is set
-        except Exception:
-            logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
-        finally:
-            logging_obj._defer_async_logging = False
-
-
-async def report_refused_reply(held: list[Any], error: Exception) -> None:
-    """A reply hook refused the reply (or failed closed): its held success log is dropped, and the refusal is
-    the call's failure, reported with the call's own logging object."""
-    while held:
-        logging_obj = held.pop()
-        enqueue = _take_held_log(logging_obj)
-        logging_obj._defer_async_logging = False
-        if enqueue is not None:
-            await _report_failure(logging_obj, error, "reply")
 
 
 async def _report_failure(logging_obj: Any, error: Exception, what: str) -> None:
