@@ -188,6 +188,7 @@ def test_streaming_equals_the_whole_text_with_marks_signs_references_and_surroga
 # style change is a boundary wherever a chunk ends, also when a styled letter begins a chunk after plain ones.
 STYLED_PIECES = ["s", "p", "a", "m", "x", "spam", "𝐬", "𝐩", "𝐚", "𝐦", "𝐱", "𝐬𝐩𝐚𝐦", "ⓢ", "ⓐ", "ⓧ", "ⓢⓟⓐⓜ"]
 STYLED_PIECES += ["ｓ", "ｘ", "ꜱ", "ᴀ", "🅢", "🅰", "🅰\ufe0f", " ", "_", "\u0301", "\u200b", "\x00", "™"]
+STYLED_PIECES += ["\ud835", "\udc2c", "\ud83c", "\udd82"]  # halves of 𝐬 and 🆂, as JSON escapes split them
 
 
 @SETTINGS

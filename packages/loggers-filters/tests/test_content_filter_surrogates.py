@@ -70,3 +70,24 @@ def test_invisible_pairs_between_phrase_words_each_split_across_chunks() -> None
     pieces = ["I will buy", *(["\udb40", "\udc20"] * 2000), " now!"]
     output = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
     assert output == "I will #!"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "𝐨𝐤\ud835\udc2cpam",  # a pair of the same style as the word before it: one word, cut or not
+        "𝓴\ud835\udc2cpam",
+        "🆇\ud83c\udd82pam",
+        "𝐬𝐩𝐚𝐦\ud835\u0301\udd82",  # halves kept apart by a mark: two lone halves, cut or not
+        "spam\ud835\u200b\udd82",
+        "ok\ud835\udc2cpam",
+    ],
+)
+def test_a_stream_cut_inside_or_next_to_a_pair_gives_the_whole_texts_result(text: str) -> None:
+    content_filter = ContentFilter(["spam"], replacement="#")
+    whole = content_filter.mask(text)
+    for cut in range(1, len(text)):
+        transform = content_filter.response_transform({})
+        assert transform is not None
+        streamed = transform.transform(text[:cut]) + transform.transform(text[cut:]) + transform.flush()
+        assert streamed == whole, (text[:cut], text[cut:])

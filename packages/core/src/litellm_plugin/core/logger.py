@@ -207,8 +207,6 @@ class BaseCustomLogger(CustomLogger):
         except for a guardrail written with ``apply_guardrail``, which only LiteLLM's hook runs."""
         # The marker test inline first: LiteLLM calls this for every callback on every async SDK call.
         if not (isinstance(kwargs, dict) and "proxy_server_request" in kwargs and is_proxy_request(kwargs)):
-            if isinstance(kwargs, dict):
-                refusals.hold_success_log(kwargs)  # the engine may be about to run reply hooks that refuse
             if not (isinstance(self, CustomGuardrail) and isinstance(kwargs, dict)):  # the common case: C calls only
                 return None
             if deployment_hooks_run_apply_guardrail(self):
@@ -268,6 +266,8 @@ class BaseCustomLogger(CustomLogger):
         if not (
             isinstance(request_data, dict) and "proxy_server_request" in request_data and is_proxy_request(request_data)
         ):
+            if isinstance(request_data, dict):  # LiteLLM logs the success next: held if reply hooks are to run
+                refusals.hold_success_log(request_data)
             if not (isinstance(self, CustomGuardrail) and isinstance(request_data, dict)):  # C calls only
                 return None
             if deployment_hooks_run_apply_guardrail(self):

@@ -194,7 +194,7 @@ class HeldSuccessLogs:
         self._open = True
 
     def hold(self, kwargs: dict[str, Any]) -> None:
-        """The call LiteLLM is about to make with ``kwargs`` (its logging object is made, nothing logged yet)."""
+        """The call LiteLLM made with ``kwargs``, whose reply it is about to log (its logging object is in them)."""
         logging_obj = kwargs.get("litellm_logging_obj")
         held = self._logging_objs
         if logging_obj is None or (held and held[-1] is logging_obj) or not self._open:  # asked per interceptor
@@ -245,7 +245,8 @@ def set_holding(held: HeldSuccessLogs | None) -> HeldSuccessLogs | None:
 
 
 def hold_success_log(kwargs: dict[str, Any]) -> None:
-    """From LiteLLM's pre-call deployment hook, asked of each interceptor of ours in ``litellm.callbacks``."""
+    """From LiteLLM's post-call success deployment hook, which it calls for each interceptor of ours in
+    ``litellm.callbacks`` after a call, before it logs the call's success."""
     held = _HOLDING.get()
     if held is not None:
         held.hold(kwargs)

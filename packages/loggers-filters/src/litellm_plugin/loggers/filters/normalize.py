@@ -190,6 +190,13 @@ class _Builder:
                 self.style_starts.append(norm_start)
                 self.styles.append(style)
 
+    def _cluster_from(self, norm_start: int, first: str) -> None:
+        """A cluster beginning with ``first`` stands from ``norm_start`` on: its style, as for any letter. Half a
+        surrogate pair has none (a separator either way): a stream may bring the other half with its next chunk,
+        and the letter they make is compared then."""
+        if not "\ud800" <= first <= "\udfff":
+            self._style_from(norm_start, letter_style(first))
+
     def hidden(self, start: int, end: int) -> None:
         """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
         self.soft.add(self.size)
@@ -373,7 +380,7 @@ class _Builder:
             else:
                 norm_start = self.size
                 self.folded(cluster_start, span_end, folded)
-                self._style_from(norm_start, letter_style(raw[0]))
+                self._cluster_from(norm_start, raw[0])
                 if is_sign(raw[0]):  # a word boundary on both sides (see is_sign)
                     self.soft.update((norm_start, self.size))
                 self.unit_raw, self.unit_start, self.unit_marks = raw, cluster_start, marks
@@ -410,7 +417,7 @@ class _Builder:
             return
         norm_start = self.size
         self.folded(cluster_start, end, folded)
-        self._style_from(norm_start, letter_style(raw[0]))
+        self._cluster_from(norm_start, raw[0])
         if len(char) == 1 and is_sign(raw[0]):
             self.soft.update((norm_start, self.size))
         if len(char) == 1:

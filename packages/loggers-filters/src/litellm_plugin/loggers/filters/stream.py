@@ -62,6 +62,13 @@ def _open_class(char: str) -> str:
     return "b" if "\x20" <= char <= "\x3f" else "h"
 
 
+def _after_lone_high_surrogate(compact: list[str]) -> bool:
+    """The compact text ends with a high surrogate, or with the one character kept after it (see ``_add_plain``)."""
+    return "\ud800" <= compact[-1] <= "\udbff" or (
+        len(compact) > 1 and "\ud800" <= compact[-2] <= "\udbff" and kind(compact[-1]) == DROP
+    )
+
+
 def _is_space(char: str) -> bool:
     char_kind = kind(char)
     return char_kind == SPACE or (char_kind != DROP and not char.isascii() and fold(char) == " ")
@@ -243,7 +250,14 @@ class StreamMatcher:
                 position, position_end = work_spans[first][0], work_spans[index - 1][1]
             char_kind = kind(char)
             if char_kind == DROP:
-                if spans and is_mark(char):
+                if spans and _after_lone_high_surrogate(compact):
+                    # Kept (one for a run): it keeps that half from pairing with a low one the next chunk brings.
+                    if "\ud800" <= compact[-1] <= "\udbff":
+                        compact.append(char)
+                        spans.append([position, position_end])
+                    else:
+                        spans[-1][1] = position_end
+                elif spans and is_mark(char):
                     spans[-1][1] = position_end
                 continue
             if spans and _is_space(char) and (_is_space(compact[-1]) or compact[-1] == _HIDDEN_MARK):
