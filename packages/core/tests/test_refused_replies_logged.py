@@ -8,7 +8,7 @@ async entry point whose reply the engine reads, with an in-process provider of o
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, ClassVar
 
 import litellm
@@ -148,8 +148,33 @@ async def test_the_failure_event_is_the_calls_own(route: Route) -> None:
     assert kwargs["litellm_params"]["metadata"]["a"] == 1
 
 
-async def test_refused_replies_do_not_take_a_router_deployment_out(route: Route) -> None:
-    """A refusal is the reply's content, not the deployment's health: the Router keeps sending calls to it."""
+class StreamCrasher(BaseCustomLogger):
+    """A stream hook with a bug: the stream fails closed after its first chunk."""
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        async for chunk in response:
+            yield chunk
+            raise KeyError("a bug")
+
+
+async def _read_stream(router: litellm.Router) -> None:
+    stream: Any = await router.acompletion(model="group", messages=MESSAGES, stream=True)
+    async for _ in stream:
+        pass
+
+
+@pytest.mark.parametrize(
+    ("interceptor", "stream"),
+    [(ReplyRefuser, False), (ReplyCrasher, False), (StreamCrasher, True)],
+    ids=["a refused reply", "a reply hook that fails closed", "a stream hook that fails closed"],
+)
+async def test_refusals_do_not_take_a_router_deployment_out(
+    route: Route, interceptor: type[BaseCustomLogger], stream: bool
+) -> None:
+    """A refusal is about the reply, not the deployment's health: the Router keeps sending calls to it (it cools
+    down a deployment after a few failures held against it, and then has none left to call)."""
     recorder = Recorder()
     model = f"{route(Replier())}/m"
     router = litellm.Router(
@@ -158,11 +183,12 @@ async def test_refused_replies_do_not_take_a_router_deployment_out(route: Route)
             {"model_name": "group", "litellm_params": {"model": model}},
         ]
     )
-    litellm.callbacks = [ReplyRefuser(), recorder]
-    for _ in range(6):
-        with pytest.raises(litellm.BadRequestError, match="not this reply"):
-            await router.acompletion(model="group", messages=MESSAGES)
-    assert await _settled(recorder) == ["async failure"] * 6
+    litellm.callbacks = [interceptor(), recorder]
+    for _ in range(8):
+        call = _read_stream(router) if stream else router.acompletion(model="group", messages=MESSAGES)
+        with pytest.raises((litellm.BadRequestError, InterceptorError)):
+            await call
+    assert await _settled(recorder) == ["async failure"] * 8
     litellm.callbacks = [recorder]
     reply = await router.acompletion(model="group", messages=MESSAGES)
     assert reply.choices[0].message.content == "a forbidden reply"

@@ -128,6 +128,7 @@ def _run_sync_handler(make_logging: Callable[[], Any], error: Exception, what: s
         logging_obj = make_logging()
         if logging_obj is None:
             return None
+        _not_against_the_deployment(logging_obj)
         logging_obj.failure_handler(error, _traceback(error))
     except Exception:  # reporting must never replace the refusal the caller is about to get
         logger.warning("could not report the refused %s to LiteLLM's observers", what, exc_info=True)
@@ -144,6 +145,19 @@ async def _run_handlers(make_logging: Callable[[], Any], error: Exception, what:
         await logging_obj.async_failure_handler(error, _traceback(error))
     except Exception:
         logger.warning("could not report the refused %s to LiteLLM's observers", what, exc_info=True)
+
+
+def _not_against_the_deployment(logging_obj: Any) -> None:
+    """A refusal is about the call's text, not the health of the deployment that served it, but a Router counts a
+    failure event naming a deployment (``litellm_params.model_info``) against it, and takes it out after a few. The
+    call is over: its failure event names none (the model and provider stay)."""
+    params = getattr(logging_obj, "litellm_params", None)
+    if isinstance(params, dict):
+        params.pop("model_info", None)
+    details = getattr(logging_obj, "model_call_details", None)
+    params = details.get("litellm_params") if isinstance(details, dict) else None
+    if isinstance(params, dict):
+        params.pop("model_info", None)
 
 
 def _traceback(error: Exception) -> str:
