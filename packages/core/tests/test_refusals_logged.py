@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 
 import litellm
 import pytest
-from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import GenericStreamingChunk
 
@@ -24,6 +23,7 @@ from litellm_plugin.core import (
     InterceptorRejectedError,
     TextTransform,
 )
+from litellm_plugin.core.testing.events import EventRecorder
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
@@ -41,26 +41,6 @@ class Refuser(BaseCustomLogger):
         self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
     ) -> Any:
         return "not this one"
-
-
-class Recorder(CustomLogger):
-    """LiteLLM's own observer class: what Langfuse, Datadog and the rest are built on."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("sync success", kwargs))
-
-    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("async success", kwargs))
-
-    def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("sync failure", kwargs))
-
-    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("async failure", kwargs))
 
 
 def _router() -> litellm.Router:
@@ -90,7 +70,7 @@ SYNC_CALLS: dict[str, Callable[[], Any]] = {
 
 @pytest.mark.parametrize("entry_point", list(ASYNC_CALLS))
 async def test_an_async_refusal_is_one_async_failure_event(entry_point: str) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Refuser(), recorder]
     with pytest.raises(InterceptorRejectedError) as refused:
         await ASYNC_CALLS[entry_point]()
@@ -103,7 +83,7 @@ async def test_an_async_refusal_is_one_async_failure_event(entry_point: str) -> 
 
 @pytest.mark.parametrize("entry_point", list(SYNC_CALLS))
 def test_a_sync_refusal_is_one_sync_failure_event(entry_point: str) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Refuser(), recorder]
     with pytest.raises(InterceptorRejectedError) as refused:
         SYNC_CALLS[entry_point]()
@@ -113,7 +93,7 @@ def test_a_sync_refusal_is_one_sync_failure_event(entry_point: str) -> None:
 
 
 async def test_the_failure_event_carries_the_callers_call_id_and_metadata() -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Refuser(), recorder]
     with pytest.raises(InterceptorRejectedError):
         await litellm.acompletion(
@@ -127,7 +107,7 @@ async def test_the_failure_event_carries_the_callers_call_id_and_metadata() -> N
 
 
 async def test_an_observer_named_only_by_the_call_hears_of_its_refusal() -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Refuser()]
     with pytest.raises(InterceptorRejectedError):
         await litellm.acompletion(model="openai/x", messages=MESSAGES, callbacks=[recorder], **UNREACHABLE)
@@ -212,7 +192,7 @@ def _read(model: str, *, is_async: bool) -> None:
             pass
 
 
-def _settled(recorder: Recorder, count: int = 1) -> list[str]:
+def _settled(recorder: EventRecorder, count: int = 1) -> list[str]:
     asyncio.run(drain_litellm_logging(timeout=10))
     for _ in range(100):  # a sync stream's failure handler may run on LiteLLM's thread pool
         if len(recorder.events) >= count:
@@ -224,7 +204,7 @@ def _settled(recorder: Recorder, count: int = 1) -> list[str]:
 
 @pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
 def test_a_stream_an_interceptor_refuses_midway_is_one_failure_event(route: Route, is_async: bool) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [StreamRefuser(), recorder]
     with pytest.raises(litellm.BadRequestError, match="not this stream"):
         _read(f"{route(Streamer())}/m", is_async=is_async)
@@ -236,7 +216,7 @@ def test_a_stream_an_interceptor_refuses_midway_is_one_failure_event(route: Rout
 @pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
 def test_a_provider_failing_midstream_is_still_logged_once(route: Route, is_async: bool) -> None:
     """LiteLLM logs its own stream's failure: the engine, applying an interceptor to the stream, adds nothing."""
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [PassThrough(), recorder]
     with pytest.raises(Exception, match="failed mid-stream"):
         _read(f"{route(Streamer(fail=True))}/m", is_async=is_async)
@@ -277,7 +257,7 @@ RENAMED_CALLS: dict[str, tuple[Callable[[], Awaitable[Any]], str]] = {
 @pytest.mark.parametrize("entry_point", list(RENAMED_CALLS))
 async def test_the_failure_event_names_the_call_as_litellm_does(entry_point: str) -> None:
     """Observers (and ours that declare their call types) read what kind of call failed from ``call_type``."""
-    recorder, typed = Recorder(), TypedObserver()
+    recorder, typed = EventRecorder(), TypedObserver()
     litellm.callbacks = [Refuser(), recorder, typed]
     call, logged_as = RENAMED_CALLS[entry_point]
     with pytest.raises(InterceptorRejectedError):
@@ -290,7 +270,7 @@ async def test_the_failure_event_names_the_call_as_litellm_does(entry_point: str
 
 
 def test_a_sync_router_responses_refusal_is_named_responses() -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Refuser(), recorder]
     with pytest.raises(InterceptorRejectedError):
         _router().responses(model="group", input="please refuse")
@@ -310,7 +290,7 @@ class Masker(BaseCustomLogger):
 @pytest.mark.parametrize("is_async", [True, False])
 async def test_the_failure_event_logs_the_request_as_earlier_hooks_changed_it(is_async: bool) -> None:
     """What observers store is what the hooks let through (as the proxy logs it): a masked text stays masked."""
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [Masker(), Refuser(), recorder]
     request: dict[str, Any] = {"model": "openai/x", "messages": [{"role": "user", "content": "my secret"}]}
     call = (
@@ -342,7 +322,7 @@ RERANK: dict[str, Any] = {"model": "cohere/rerank-x", "query": "q", "documents":
 
 
 async def test_an_unreadable_call_refused_before_it_is_made_is_one_failure_event() -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ClaimingReplyFilter(), recorder]
     with pytest.raises(InterceptorError, match="not made"):
         await litellm.arerank(**RERANK)
@@ -351,7 +331,7 @@ async def test_an_unreadable_call_refused_before_it_is_made_is_one_failure_event
 
 
 def test_a_sync_unreadable_call_refused_before_it_is_made_is_one_failure_event() -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ClaimingReplyFilter(), recorder]
     with pytest.raises(InterceptorError, match="not made"):
         litellm.rerank(**RERANK)

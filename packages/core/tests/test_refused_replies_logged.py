@@ -13,9 +13,9 @@ from typing import Any, ClassVar
 
 import litellm
 import pytest
-from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, BaseCustomProvider, CallType, InterceptorError
+from litellm_plugin.core.testing.events import EventRecorder
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
@@ -55,27 +55,6 @@ class ReplyReader(BaseCustomLogger):
         return response
 
 
-class Recorder(CustomLogger):
-    def __init__(self) -> None:
-        super().__init__()
-        self.events: list[tuple[str, dict[str, Any]]] = []
-
-    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("sync success", kwargs))
-
-    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("async success", kwargs))
-
-    def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("sync failure", kwargs))
-
-    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.events.append(("async failure", kwargs))
-
-    def kinds(self) -> list[str]:
-        return [kind for kind, _ in self.events]
-
-
 def _calls(model: str) -> dict[str, Callable[[], Awaitable[Any]]]:
     router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
     return {
@@ -98,7 +77,7 @@ ENTRY_POINTS = [
 ]
 
 
-async def _settled(recorder: Recorder) -> list[str]:
+async def _settled(recorder: EventRecorder) -> list[str]:
     await drain_litellm_logging(timeout=10)
     await asyncio.sleep(0.3)  # anything that would come twice
     await drain_litellm_logging(timeout=10)
@@ -107,7 +86,7 @@ async def _settled(recorder: Recorder) -> list[str]:
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 async def test_a_refused_reply_is_one_failure_event_and_no_success(route: Route, entry_point: str) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ReplyRefuser(), recorder]
     with pytest.raises(litellm.BadRequestError, match="not this reply") as refused:
         await _calls(f"{route(Replier())}/m")[entry_point]()
@@ -119,14 +98,14 @@ async def test_a_refused_reply_is_one_failure_event_and_no_success(route: Route,
 
 @pytest.mark.parametrize("entry_point", ENTRY_POINTS)
 async def test_a_reply_the_hooks_pass_is_one_success_event(route: Route, entry_point: str) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ReplyReader(), recorder]
     await _calls(f"{route(Replier())}/m")[entry_point]()
     assert await _settled(recorder) == ["async success"]
 
 
 async def test_a_reply_hook_that_fails_closed_is_the_calls_failure(route: Route) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ReplyCrasher(), recorder]
     with pytest.raises(InterceptorError):
         await litellm.acompletion(model=f"{route(Replier())}/m", messages=MESSAGES)
@@ -135,7 +114,7 @@ async def test_a_reply_hook_that_fails_closed_is_the_calls_failure(route: Route)
 
 async def test_the_failure_event_is_the_calls_own(route: Route) -> None:
     """The call id the caller gave, its model and provider, and the time the call took."""
-    recorder = Recorder()
+    recorder = EventRecorder()
     litellm.callbacks = [ReplyRefuser(), recorder]
     name = route(Replier())
     with pytest.raises(litellm.BadRequestError):
@@ -175,7 +154,7 @@ async def test_refusals_do_not_take_a_router_deployment_out(
 ) -> None:
     """A refusal is about the reply, not the deployment's health: the Router keeps sending calls to it (it cools
     down a deployment after a few failures held against it, and then has none left to call)."""
-    recorder = Recorder()
+    recorder = EventRecorder()
     model = f"{route(Replier())}/m"
     router = litellm.Router(
         model_list=[
@@ -207,7 +186,7 @@ class NestedCaller(BaseCustomLogger):
 
 
 async def test_a_call_a_reply_hook_makes_keeps_its_own_success(route: Route) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     model = f"{route(Replier())}/m"
     litellm.callbacks = [NestedCaller(model), recorder]
     with pytest.raises(litellm.BadRequestError, match="the judge said no"):
@@ -239,7 +218,7 @@ class Spawner(BaseCustomProvider):
 
 
 async def test_a_call_made_after_the_call_ended_from_a_task_it_started_is_logged(route: Route) -> None:
-    recorder = Recorder()
+    recorder = EventRecorder()
     spawner = Spawner(f"{route(Replier())}/m")
     litellm.callbacks = [ReplyReader(), recorder]
     await litellm.acompletion(model=f"{route(spawner)}/m", messages=MESSAGES)

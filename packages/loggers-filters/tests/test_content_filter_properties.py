@@ -107,6 +107,11 @@ def stream(content_filter: ContentFilter, pieces: list[str]) -> str:
     return "".join(transform.transform(piece) for piece in pieces) + transform.flush()
 
 
+def assert_streaming_equals_the_whole_text(text: str, chunks: list[str]) -> None:
+    for content_filter in (PLAIN, CONFUSABLE, ANYWHERE):
+        assert stream(content_filter, chunks) == content_filter.mask(text)
+
+
 @SETTINGS
 @given(clean_text(), disguised(WORDS), clean_text())
 def test_a_disguised_word_is_caught(before: str, hidden: tuple[str, str], after: str) -> None:
@@ -137,9 +142,7 @@ def test_streaming_equals_the_whole_text_for_any_chunking(data: st.DataObject) -
     pieces = data.draw(st.lists(st.one_of(clean_text(), disguised(WORDS).map(lambda pair: pair[1])), max_size=6))
     text = "".join(pieces)
     chunks = data.draw(chunked(text))
-    assert stream(PLAIN, chunks) == PLAIN.mask(text)
-    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
-    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+    assert_streaming_equals_the_whole_text(text, chunks)
 
 
 @SETTINGS
@@ -160,9 +163,7 @@ PIECES += ["\x00", "\x7f", "\x18", "\t", "!", "\x1b ", "\x1b[1\n", "\x1b\x00"]
 @given(st.lists(st.sampled_from(PIECES), max_size=30).map("".join), st.data())
 def test_streaming_equals_the_whole_text_with_control_characters(text: str, data: st.DataObject) -> None:
     chunks = data.draw(chunked(text))
-    assert stream(PLAIN, chunks) == PLAIN.mask(text)
-    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
-    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+    assert_streaming_equals_the_whole_text(text, chunks)
 
 
 # Pieces of what a reader sees as a letter or as nothing without it being one character: marks of other
@@ -179,9 +180,7 @@ def test_streaming_equals_the_whole_text_with_marks_signs_references_and_surroga
     text: str, data: st.DataObject
 ) -> None:
     chunks = data.draw(chunked(text))
-    assert stream(PLAIN, chunks) == PLAIN.mask(text)
-    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
-    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+    assert_streaming_equals_the_whole_text(text, chunks)
 
 
 # Letters of several styles (bold, circled, fullwidth, small capital, white on black) next to plain ones: a
@@ -195,6 +194,4 @@ STYLED_PIECES += ["\ud835", "\udc2c", "\ud83c", "\udd82"]  # halves of 𝐬 and 
 @given(st.lists(st.sampled_from(STYLED_PIECES), max_size=12).map("".join), st.data())
 def test_streaming_equals_the_whole_text_with_letters_of_mixed_styles(text: str, data: st.DataObject) -> None:
     chunks = data.draw(chunked(text))
-    assert stream(PLAIN, chunks) == PLAIN.mask(text)
-    assert stream(CONFUSABLE, chunks) == CONFUSABLE.mask(text)
-    assert stream(ANYWHERE, chunks) == ANYWHERE.mask(text)
+    assert_streaming_equals_the_whole_text(text, chunks)
