@@ -476,16 +476,18 @@ def _named_per_call(kwargs: dict[str, Any], active: list[BaseCustomLogger]) -> l
 
 
 def _holding(held: refusals.HeldSuccessLogs | None, call: Awaitable[Any]) -> Awaitable[Any]:
-    """LiteLLM's ``call``, holding back its success log (see ``refusals.hold_success_log``) if ``held``."""
+    """LiteLLM's ``call``, holding back its success log (see ``refusals.HeldSuccessLogs``) if ``held``."""
     return call if held is None else _awaited_holding(held, call)
 
 
 async def _awaited_holding(held: refusals.HeldSuccessLogs, call: Awaitable[Any]) -> Any:
-    previous = refusals.set_holding(held)
+    holding = refusals.HOLDING_SUCCESS_LOGS
+    previous = holding.get()
+    holding.set(held)
     try:
         return await call
     finally:
-        refusals.set_holding(previous)
+        holding.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
 
 def _release_after(result: Any, release: Callable[[], None]) -> None:

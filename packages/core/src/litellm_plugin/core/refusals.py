@@ -25,8 +25,8 @@ from litellm import constants
 from litellm.utils import Rules, function_setup
 
 __all__ = [
+    "HOLDING_SUCCESS_LOGS",
     "HeldSuccessLogs",
-    "hold_success_log",
     "logged_call_type",
     "logged_elsewhere",
     "proxy_stream_cut_short",
@@ -36,7 +36,6 @@ __all__ = [
     "report_refused_request_sync",
     "report_refused_stream",
     "report_refused_stream_sync",
-    "set_holding",
     "success_log_withheld",
     "watch_proxy_stream",
 ]
@@ -201,19 +200,21 @@ class HeldSuccessLogs:
     """The success logs of the calls LiteLLM makes for one engine call, held back until its reply hooks have run.
     Once released or refused it holds nothing more (a task LiteLLM started meanwhile keeps it in its context)."""
 
-    __slots__ = ("_logging_objs", "_open")
+    __slots__ = ("_logging_objs", "_open", "_seen")
 
     def __init__(self) -> None:
         self._logging_objs: list[Any] = []
         self._open = True
+        self._seen: object = None  # the last ``kwargs`` read: LiteLLM hands the same to each interceptor
 
     def hold(self, kwargs: dict[str, Any]) -> None:
         """The call LiteLLM made with ``kwargs``, whose reply it is about to log (its logging object is in them)."""
+        if kwargs is self._seen or not self._open:
+            return
+        self._seen = kwargs
         logging_obj = kwargs.get("litellm_logging_obj")
         held = self._logging_objs
-        if logging_obj is None or (held and held[-1] is logging_obj) or not self._open:  # asked per interceptor
-            return
-        if kwargs.get("stream") is True or any(logging_obj is known for known in held):
+        if logging_obj is None or kwargs.get("stream") is True or (held and any(logging_obj is o for o in held)):
             return  # a stream is logged when it is read to its end (see ``report_refused_stream``)
         # LiteLLM 1.84 has the attributes, later releases the same names as properties.
         if getattr(logging_obj, "_defer_async_logging", True) is not False:
@@ -247,23 +248,12 @@ class HeldSuccessLogs:
                 await _report_failure(logging_obj, error, "reply")
 
 
-_HOLDING: ContextVar[HeldSuccessLogs | None] = ContextVar("litellm_plugin_holding_success_logs", default=None)
-
-
-def set_holding(held: HeldSuccessLogs | None) -> HeldSuccessLogs | None:
-    """From now on, the calls LiteLLM starts are held in ``held`` (None: no longer). Returns what held them before,
-    to be set back (not a ``reset()`` token: LiteLLM may run the rest of a call in another context)."""
-    previous = _HOLDING.get()
-    _HOLDING.set(held)
-    return previous
-
-
-def hold_success_log(kwargs: dict[str, Any]) -> None:
-    """From LiteLLM's post-call success deployment hook, which it calls for each interceptor of ours in
-    ``litellm.callbacks`` after a call, before it logs the call's success."""
-    held = _HOLDING.get()
-    if held is not None:
-        held.hold(kwargs)
+# Where the calls LiteLLM makes are held (None: nowhere). Set around a call by the engine, read from LiteLLM's
+# post-call success deployment hook, which it calls for each interceptor of ours in ``litellm.callbacks`` after a
+# call, before it logs the call's success.
+HOLDING_SUCCESS_LOGS: ContextVar[HeldSuccessLogs | None] = ContextVar(
+    "litellm_plugin_holding_success_logs", default=None
+)
 
 
 def _take_held_log(logging_obj: Any) -> Callable[[], None] | None:
