@@ -1,14 +1,16 @@
 """A whole reply an interceptor refuses is the call's failure to LiteLLM's observers, not its success.
 
-LiteLLM logs an async call's success as its call returns, before the engine's reply hooks run; the engine has it
-hold that log back (as LiteLLM's proxy does for its ``post_call`` guardrails) and lets it go once the hooks have
-passed the reply, or reports the refusal in its place. Observed through LiteLLM's own ``CustomLogger`` on each
-async entry point whose reply the engine reads, with an in-process provider of ours."""
+LiteLLM logs a call's success as its call returns, before the engine's reply hooks run; the engine has it hold
+that log back (as LiteLLM's proxy does for its ``post_call`` guardrails; a sync call's, which LiteLLM hands to its
+logging thread pool, is held there) and lets it go once the hooks have passed the reply, or reports the refusal in
+its place. Observed through LiteLLM's own ``CustomLogger`` on each entry point whose reply the engine reads, with
+an in-process provider of ours."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
 import litellm
@@ -225,3 +227,174 @@ async def test_a_call_made_after_the_call_ended_from_a_task_it_started_is_logged
     await asyncio.gather(*spawner.tasks)
     assert await _settled(recorder) == ["async success", "async success"]
     assert "later" in str(recorder.events[1][1]["messages"])
+
+
+# --- sync calls: LiteLLM hands a sync call's success log to its logging thread pool as the call returns ---
+
+
+def _sync_calls(model: str) -> dict[str, Callable[[], Any]]:
+    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
+    return {
+        "completion": lambda: litellm.completion(model=model, messages=MESSAGES),
+        "Router.completion": lambda: router.completion(model="group", messages=MESSAGES),
+        "responses": lambda: litellm.responses(model=model, input="hello"),
+        "text_completion": lambda: litellm.text_completion(model=model, prompt="hello"),
+        "Router.responses": lambda: router.responses(model="group", input="hello"),
+    }
+
+
+SYNC_ENTRY_POINTS = ["completion", "Router.completion", "responses", "text_completion", "Router.responses"]
+
+
+def _settled_sync(recorder: EventRecorder) -> list[str]:
+    return asyncio.run(_settled(recorder))
+
+
+@pytest.mark.parametrize("entry_point", SYNC_ENTRY_POINTS)
+def test_a_refused_sync_reply_is_one_failure_event_and_no_success(route: Route, entry_point: str) -> None:
+    recorder = EventRecorder()
+    litellm.callbacks = [ReplyRefuser(), recorder]
+    with pytest.raises(litellm.BadRequestError, match="not this reply") as refused:
+        _sync_calls(f"{route(Replier())}/m")[entry_point]()
+    assert _settled_sync(recorder) == ["sync failure"]
+    [(_, kwargs)] = recorder.events
+    assert kwargs["exception"] is refused.value
+    assert kwargs["standard_logging_object"]["status"] == "failure"
+
+
+@pytest.mark.parametrize("entry_point", SYNC_ENTRY_POINTS)
+def test_a_sync_reply_the_hooks_pass_is_one_success_event(route: Route, entry_point: str) -> None:
+    recorder = EventRecorder()
+    litellm.callbacks = [ReplyReader(), recorder]
+    _sync_calls(f"{route(Replier())}/m")[entry_point]()
+    assert _settled_sync(recorder) == ["sync success"]
+
+
+def test_the_sync_failure_event_is_the_calls_own(route: Route) -> None:
+    recorder = EventRecorder()
+    litellm.callbacks = [ReplyCrasher(), recorder]
+    name = route(Replier())
+    with pytest.raises(InterceptorError):
+        litellm.completion(model=f"{name}/m", messages=MESSAGES, litellm_call_id="call-8", metadata={"b": 2})
+    assert _settled_sync(recorder) == ["sync failure"]
+    [(_, kwargs)] = recorder.events
+    assert (kwargs["litellm_call_id"], kwargs["standard_logging_object"]["id"]) == ("call-8", "call-8")
+    assert (kwargs["model"], kwargs["custom_llm_provider"]) == ("m", name)
+    assert kwargs["litellm_params"]["metadata"]["b"] == 2
+
+
+async def test_a_sync_call_made_from_async_code_is_held_too(route: Route) -> None:
+    """Sync LiteLLM called on a thread that runs an event loop (the engine then calls it from another thread)."""
+    recorder = EventRecorder()
+    litellm.callbacks = [ReplyRefuser(), recorder]
+    with pytest.raises(litellm.BadRequestError):
+        litellm.completion(model=f"{route(Replier())}/m", messages=MESSAGES)
+    assert await _settled(recorder) == ["sync failure"]
+
+
+class RefuseOnAsk(BaseCustomLogger):
+    """Refuses the replies to requests that ask for it."""
+
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
+        if "refuse" in str(data.get("messages")):
+            raise litellm.BadRequestError(message="refused", model="m", llm_provider="p")
+        return response
+
+
+def test_sync_calls_on_many_threads_each_get_their_own_outcome(route: Route) -> None:
+    """Each call holds its own log: a refusal on one thread never drops or fails another thread's call."""
+    recorder = EventRecorder()
+    model = f"{route(Replier())}/m"
+    litellm.callbacks = [RefuseOnAsk(), recorder]
+
+    def call(index: int) -> str:
+        words = "refuse" if index % 2 else "pass"
+        try:
+            litellm.completion(
+                model=model, messages=[{"role": "user", "content": words}], litellm_call_id=f"call-{index}"
+            )
+        except litellm.BadRequestError:
+            return "refused"
+        return "passed"
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        outcomes = list(pool.map(call, range(16)))
+    assert outcomes == ["passed", "refused"] * 8
+    _settled_sync(recorder)
+    logged = {kwargs["litellm_call_id"]: kind for kind, kwargs in recorder.events}
+    assert logged == {f"call-{i}": "sync failure" if i % 2 else "sync success" for i in range(16)}
+    assert len(recorder.events) == 16
+
+
+def test_refused_sync_replies_do_not_take_a_router_deployment_out(route: Route) -> None:
+    recorder = EventRecorder()
+    model = f"{route(Replier())}/m"
+    deployment = {"model_name": "group", "litellm_params": {"model": model}}
+    router = litellm.Router(model_list=[deployment, dict(deployment)])
+    litellm.callbacks = [ReplyRefuser(), recorder]
+    for _ in range(8):
+        with pytest.raises(litellm.BadRequestError):
+            router.completion(model="group", messages=MESSAGES)
+    assert _settled_sync(recorder) == ["sync failure"] * 8
+    litellm.callbacks = [recorder]
+    reply: Any = router.completion(model="group", messages=MESSAGES)
+    assert reply.choices[0].message.content == "a forbidden reply"
+
+
+class Delegator(BaseCustomProvider):
+    """Makes a LiteLLM call of its own to build its reply (a provider on top of another model)."""
+
+    def __init__(self, inner_model: str) -> None:
+        super().__init__()
+        self.inner_model = inner_model
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> litellm.ModelResponse:
+        litellm.completion(model=self.inner_model, messages=[{"role": "user", "content": "inner"}])
+        return self.make_response(model, messages, "the outer reply")
+
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> litellm.ModelResponse:
+        await litellm.acompletion(model=self.inner_model, messages=[{"role": "user", "content": "inner"}])
+        return self.make_response(model, messages, "the outer reply")
+
+
+class OuterRefuser(BaseCustomLogger):
+    """Refuses the outer reply only."""
+
+    async def async_post_call_success_hook(self, data: dict[str, Any], user_api_key_dict: Any, response: Any) -> Any:
+        if "the outer reply" in str(response):
+            raise litellm.BadRequestError(message="refused", model="m", llm_provider="p")
+        return response
+
+
+def _outcomes(recorder: EventRecorder) -> list[tuple[str, bool]]:
+    """Each event's kind, and whether it is the inner call's."""
+    return sorted((kind, "inner" in str(kwargs["messages"])) for kind, kwargs in recorder.events)
+
+
+async def test_a_call_nested_in_a_refused_one_keeps_its_own_success(route: Route) -> None:
+    """The provider's own call succeeded: only the call whose reply was refused is a failure."""
+    recorder = EventRecorder()
+    model = f"{route(Delegator(f'{route(Replier())}/m'))}/m"
+    litellm.callbacks = [OuterRefuser(), recorder]
+    with pytest.raises(litellm.BadRequestError, match="refused"):
+        await litellm.acompletion(model=model, messages=MESSAGES)
+    await _settled(recorder)
+    assert _outcomes(recorder) == [("async failure", False), ("async success", True)]
+
+
+def test_a_call_nested_in_a_refused_sync_one_keeps_its_own_success(route: Route) -> None:
+    recorder = EventRecorder()
+    model = f"{route(Delegator(f'{route(Replier())}/m'))}/m"
+    litellm.callbacks = [OuterRefuser(), recorder]
+    with pytest.raises(litellm.BadRequestError, match="refused"):
+        litellm.completion(model=model, messages=MESSAGES)
+    _settled_sync(recorder)
+    assert _outcomes(recorder) == [("sync failure", False), ("sync success", True)]
+
+
+def test_a_sync_reply_refused_by_an_interceptor_named_only_by_the_call_is_a_failure(route: Route) -> None:
+    recorder = EventRecorder()
+    litellm.callbacks = [recorder]
+    with pytest.raises(litellm.BadRequestError, match="not this reply"):
+        litellm.completion(model=f"{route(Replier())}/m", messages=MESSAGES, callbacks=[ReplyRefuser()])
+    assert _settled_sync(recorder) == ["sync failure"]

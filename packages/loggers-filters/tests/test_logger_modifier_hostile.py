@@ -367,16 +367,23 @@ def test_an_abandoned_stream_is_logged(hanging: tuple[str, _HangingLLM], caplog:
 # -- a reply refused by another interceptor -----------------------------------------------------------------
 
 
+@pytest.mark.parametrize("is_async", [True, False], ids=["async", "sync"])
 def test_a_reply_refused_by_a_content_filter_is_logged_as_a_failure(
-    provider: Any, caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+    provider: Any, caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None], is_async: bool
 ) -> None:
     from litellm_plugin.core.errors import InterceptorRejectedError
     from litellm_plugin.loggers.filters import ContentFilter
 
     caplog.set_level(logging.INFO, logger=LOGGER)
     litellm.callbacks = [ContentFilter(["scam"], action="block"), RequestLogger()]
+    messages = [{"role": "user", "content": "a scam offer"}]
+    call: Callable[[], Any] = (
+        (lambda: _run(litellm.acompletion(model=provider.model, messages=messages)))
+        if is_async
+        else (lambda: litellm.completion(model=provider.model, messages=messages))
+    )
     with pytest.raises(InterceptorRejectedError):
-        _run(litellm.acompletion(model=provider.model, messages=[{"role": "user", "content": "a scam offer"}]))
+        call()
     wait_for(lambda: bool(_records(caplog)))
     time.sleep(0.3)
     assert [(r.litellm_call["outcome"], r.litellm_call.get("error_type")) for r in _records(caplog)] == [  # type: ignore[attr-defined]

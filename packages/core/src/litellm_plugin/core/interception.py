@@ -259,6 +259,7 @@ def install() -> None:
         if wrapped:
             _rebind_early_imports(wrapped)
             _rebuild_early_routers()
+        refusals.hold_sync_success_logs()
         _installed = True
 
 
@@ -351,6 +352,7 @@ def uninstall() -> None:
             if namespace is not None and namespace.get(name) is wrapper:
                 namespace[name] = original
         _rebound.clear()
+        refusals.stop_holding_sync_success_logs()
         _installed = False
 
 
@@ -480,7 +482,7 @@ def _holding(held: refusals.HeldSuccessLogs | None, call: Awaitable[Any]) -> Awa
     return call if held is None else _awaited_holding(held, call)
 
 
-async def _awaited_holding(held: refusals.HeldSuccessLogs, call: Awaitable[Any]) -> Any:
+async def _awaited_holding(held: refusals.HeldSuccessLogs | None, call: Awaitable[Any]) -> Any:
     holding = refusals.HOLDING_SUCCESS_LOGS
     previous = holding.get()
     holding.set(held)
@@ -488,6 +490,25 @@ async def _awaited_holding(held: refusals.HeldSuccessLogs, call: Awaitable[Any])
         return await call
     finally:
         holding.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
+
+
+def _unheld(call: Awaitable[Any]) -> Awaitable[Any]:
+    """A call nested in one whose success logs are held (a provider's own LiteLLM call): its log is its own,
+    whatever the reply hooks decide about the reply of the call it is in."""
+    return call if refusals.HOLDING_SUCCESS_LOGS.get() is None else _awaited_holding(None, call)
+
+
+def _called_holding(held: refusals.HeldSuccessLogs | None, call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """LiteLLM's sync ``call``, its success logs held by ``held`` (None: by no one; see ``_unheld``)."""
+    holding = refusals.HOLDING_SUCCESS_LOGS
+    previous = holding.get()
+    if previous is held:
+        return call(*args, **kwargs)
+    holding.set(held)
+    try:
+        return call(*args, **kwargs)
+    finally:
+        holding.set(previous)
 
 
 def _release_after(result: Any, release: Callable[[], None]) -> None:
@@ -760,7 +781,10 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
             try:
                 if not interceptors:
                     with deployment_call(router_call):
-                        returned = _deployment_returned(router_call, await original(*args, **kwargs))
+                        call = original(*args, **kwargs)
+                        if router_call is None and previous is not None:
+                            call = _unheld(call)
+                        returned = _deployment_returned(router_call, await call)
                     return returned
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
@@ -842,12 +866,17 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
         ) -> Any:
             previous = _scope.get()
             _scope.set(inner)
+            held: refusals.HeldSuccessLogs | None = None
             try:
                 if not interceptors:
                     with deployment_call(router_call):
+                        if router_call is None and previous is not None:  # nested: see ``_unheld``
+                            return _called_holding(None, call, *args, **kwargs)
                         return _deployment_returned(router_call, call(*args, **kwargs))
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
+                if responses:  # a reply hook may refuse the reply: LiteLLM's pool holds its success log back
+                    held = refusals.HeldSuccessLogs()
                 if requests:
                     data = _call_data(signature, rest, kwargs, copy_text=True)
                     _scope.set(_IN_CALL)  # a hook's own LiteLLM call is nested, also in a Router call
@@ -859,15 +888,20 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                             refusals.report_refused_request_sync(entry_point, latest[0], refusal)
                         raise
                     _scope.set(inner)
-                    result = call(*head, **data)
+                    result = _called_holding(held, call, *head, **data)
                 else:
-                    result = call(*args, **kwargs)
+                    result = _called_holding(held, call, *args, **kwargs)
                     data = _call_data(signature, rest, kwargs, copy_text=False)
                 stream = _finish(result, streams, data)
                 if stream is not None or not responses:
                     return stream if stream is not None else result
                 _scope.set(_IN_CALL)
-                return run_sync(_apply_response(responses, data, result))
+                try:
+                    return run_sync(_apply_response(responses, data, result))
+                except Exception as refusal:
+                    if held is not None:
+                        held.refuse_sync(refusal)
+                    raise
             except litellm.BadRequestError as exc:
                 unrouted = None if is_router else _unrouted(exc, args, kwargs)
                 if unrouted is None:
@@ -875,6 +909,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                 raise unrouted from exc
             finally:
                 _scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
+                if held is not None:  # the call ended (or failed in LiteLLM) without a refusal of ours
+                    held.release()
 
         wrapper = sync_wrapper
 

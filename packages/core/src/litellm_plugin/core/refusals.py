@@ -17,16 +17,19 @@ import traceback
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
-from contextvars import ContextVar
-from typing import Any
+from concurrent.futures import Future
+from contextvars import Context, ContextVar
+from typing import Any, NamedTuple
 
 import litellm
 from litellm import constants
+from litellm import utils as litellm_utils
 from litellm.utils import Rules, function_setup
 
 __all__ = [
     "HOLDING_SUCCESS_LOGS",
     "HeldSuccessLogs",
+    "hold_sync_success_logs",
     "logged_call_type",
     "logged_elsewhere",
     "proxy_stream_cut_short",
@@ -36,6 +39,7 @@ __all__ = [
     "report_refused_request_sync",
     "report_refused_stream",
     "report_refused_stream_sync",
+    "stop_holding_sync_success_logs",
     "success_log_withheld",
     "watch_proxy_stream",
 ]
@@ -190,22 +194,25 @@ async def report_refused_stream(stream: Any, error: Exception) -> None:
     await _run_handlers(lambda: _stream_logging(stream), error, "stream")
 
 
-# A whole reply an interceptor refuses: LiteLLM logs an async call's success as its call returns, before the
-# engine's reply hooks run. For an async SDK call with reply interceptors the engine has LiteLLM hold that log back
-# (the flag LiteLLM's proxy sets while its post_call guardrails run), then lets it go, or reports the refusal as
-# the call's failure with the same logging object, as that proxy does.
+# A whole reply an interceptor refuses: LiteLLM logs a call's success as its call returns, before the engine's
+# reply hooks run. For a call with reply interceptors the engine has LiteLLM hold that log back, then lets it go,
+# or reports the refusal as the call's failure with the same logging object, as LiteLLM's proxy does. An async
+# call's log is held by the flag that proxy sets while its post_call guardrails run; a sync call's, which LiteLLM
+# hands to its logging thread pool as the call returns, by that pool handing it here instead (see
+# ``hold_sync_success_logs``).
 
 
 class HeldSuccessLogs:
     """The success logs of the calls LiteLLM makes for one engine call, held back until its reply hooks have run.
     Once released or refused it holds nothing more (a task LiteLLM started meanwhile keeps it in its context)."""
 
-    __slots__ = ("_logging_objs", "_open", "_seen")
+    __slots__ = ("_logging_objs", "_open", "_seen", "_submissions")
 
     def __init__(self) -> None:
         self._logging_objs: list[Any] = []
         self._open = True
         self._seen: object = None  # the last ``kwargs`` read: LiteLLM hands the same to each interceptor
+        self._submissions: list[_Submission] = []
 
     def hold(self, kwargs: dict[str, Any]) -> None:
         """The call LiteLLM made with ``kwargs``, whose reply it is about to log (its logging object is in them)."""
@@ -222,6 +229,18 @@ class HeldSuccessLogs:
         logging_obj._defer_async_logging = True
         held.append(logging_obj)
 
+    def hold_submission(
+        self, submit: Callable[..., Any], fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> Future[Any] | None:
+        """A sync call's success log as LiteLLM hands it to its logging thread pool (``submit(context.run,
+        logging_obj.success_handler, reply, start, end)``): held, and a future that follows the pool's in its
+        place. None if it is something else, or nothing is held any more."""
+        if not self._open or _success_logged_by(fn, args) is None:
+            return None
+        stand_in: Future[Any] = Future()
+        self._submissions.append(_Submission(submit, stand_in, fn, args, kwargs))
+        return stand_in
+
     def release(self) -> None:
         """The call ended without a refusal: each held success log goes out, as LiteLLM would have sent it."""
         self._open = False
@@ -235,25 +254,125 @@ class HeldSuccessLogs:
                 logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
             finally:
                 logging_obj._defer_async_logging = False
+        submissions, self._submissions = self._submissions, []
+        for submission in submissions:
+            try:
+                _follow(submission.submit(submission.fn, *submission.args, **submission.kwargs), submission.stand_in)
+            except Exception:
+                submission.stand_in.cancel()
+                logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
 
     async def refuse(self, error: Exception) -> None:
         """A reply hook refused the reply (or failed closed): each held success log is dropped, and the refusal is
-        the call's failure, reported with the call's own logging object."""
-        self._open = False
+        the call's failure, reported with the call's own logging object (once, however many logs it held)."""
+        refused = self._drop_submissions()
         while self._logging_objs:
             logging_obj = self._logging_objs.pop()
             enqueue = _take_held_log(logging_obj)
             logging_obj._defer_async_logging = False
-            if enqueue is not None:
-                await _report_failure(logging_obj, error, "reply")
+            if enqueue is not None and not any(logging_obj is o for o in refused):
+                refused.append(logging_obj)
+        for logging_obj in refused:
+            await _report_failure(logging_obj, error, "reply")
+
+    def refuse_sync(self, error: Exception) -> None:
+        """``refuse`` for a sync call: its failure is logged inline, as LiteLLM logs a sync call's failure."""
+        for logging_obj in self._drop_submissions():
+            _report_failure_sync(logging_obj, error, "reply")
+
+    def _drop_submissions(self) -> list[Any]:
+        """Closes the holder and drops the held submissions: the logging objects they were for, each once."""
+        self._open = False
+        dropped: list[Any] = []
+        submissions, self._submissions = self._submissions, []
+        for submission in submissions:
+            submission.stand_in.cancel()
+            logging_obj = _success_logged_by(submission.fn, submission.args)
+            if not any(logging_obj is o for o in dropped):
+                dropped.append(logging_obj)
+        return dropped
+
+
+class _Submission(NamedTuple):
+    submit: Callable[..., Any]
+    stand_in: Future[Any]
+    fn: Callable[..., Any]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def _success_logged_by(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+    """The logging object whose success handler this submission to LiteLLM's logging pool runs, or None."""
+    if not (args and isinstance(getattr(fn, "__self__", None), Context)):
+        return None
+    handler = args[0]
+    logging_obj = getattr(handler, "__self__", None)
+    if getattr(handler, "__name__", None) != "success_handler" or not callable(
+        getattr(logging_obj, "failure_handler", None)
+    ):
+        return None
+    return logging_obj
+
+
+def _follow(future: Any, stand_in: Future[Any]) -> None:
+    """Have ``stand_in`` end as ``future`` (the pool's) does; a pool that dropped the task returns none."""
+    if not isinstance(future, Future):
+        stand_in.cancel()
+        return
+
+    def copy(done: Future[Any]) -> None:
+        if done.cancelled():
+            stand_in.cancel()
+        elif (error := done.exception()) is not None:
+            stand_in.set_exception(error)
+        else:
+            stand_in.set_result(done.result())
+
+    future.add_done_callback(copy)
 
 
 # Where the calls LiteLLM makes are held (None: nowhere). Set around a call by the engine, read from LiteLLM's
-# post-call success deployment hook, which it calls for each interceptor of ours in ``litellm.callbacks`` after a
-# call, before it logs the call's success.
+# post-call success deployment hook, which it calls for each interceptor of ours in ``litellm.callbacks`` after an
+# async call, before it logs the call's success, and from LiteLLM's logging thread pool (sync calls).
 HOLDING_SUCCESS_LOGS: ContextVar[HeldSuccessLogs | None] = ContextVar(
     "litellm_plugin_holding_success_logs", default=None
 )
+
+
+def _logging_pool() -> Any:
+    """The thread pool LiteLLM's sync calls hand their success logs to, as they look it up (None: no such pool)."""
+    pool = getattr(litellm_utils, "executor", None)
+    return pool if callable(getattr(pool, "submit", None)) and hasattr(pool, "__dict__") else None
+
+
+_HOLDS_MARK = "_litellm_plugin_holds_success_logs"
+
+
+def hold_sync_success_logs() -> None:
+    """Have LiteLLM's logging thread pool hand a sync call's success log to the call's holder, if the engine holds
+    its logs (idempotent). Anything else submitted there, and every call the engine holds nothing for, costs one
+    context variable read."""
+    pool = _logging_pool()
+    if pool is None or getattr(pool.submit, _HOLDS_MARK, False):
+        return
+    original: Callable[..., Any] = pool.submit
+
+    def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+        held = HOLDING_SUCCESS_LOGS.get()
+        if held is not None:
+            stand_in = held.hold_submission(original, fn, args, kwargs)
+            if stand_in is not None:
+                return stand_in
+        return original(fn, *args, **kwargs)
+
+    setattr(submit, _HOLDS_MARK, True)
+    pool.submit = submit
+
+
+def stop_holding_sync_success_logs() -> None:
+    pool = _logging_pool()
+    if pool is not None and getattr(vars(pool).get("submit"), _HOLDS_MARK, False):
+        del pool.submit
 
 
 def _take_held_log(logging_obj: Any) -> Callable[[], None] | None:
@@ -265,6 +384,10 @@ def _take_held_log(logging_obj: Any) -> Callable[[], None] | None:
 
 async def _report_failure(logging_obj: Any, error: Exception, what: str) -> None:
     await _run_handlers(lambda: logging_obj, error, what)
+
+
+def _report_failure_sync(logging_obj: Any, error: Exception, what: str) -> None:
+    _run_sync_handler(lambda: logging_obj, error, what)
 
 
 # Through the proxy, the proxy runs the request hooks and logs a refusal only when it is one of its own exception
