@@ -9,7 +9,7 @@ an in-process provider of ours."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
 
@@ -57,9 +57,15 @@ class ReplyReader(BaseCustomLogger):
         return response
 
 
-def _calls(model: str) -> dict[str, Callable[[], Awaitable[Any]]]:
+def _calls(model: str) -> dict[str, Callable[[], Any]]:
+    """Each entry point by name: the async ones return an awaitable."""
     router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
     return {
+        "completion": lambda: litellm.completion(model=model, messages=MESSAGES),
+        "Router.completion": lambda: router.completion(model="group", messages=MESSAGES),
+        "responses": lambda: litellm.responses(model=model, input="hello"),
+        "text_completion": lambda: litellm.text_completion(model=model, prompt="hello"),
+        "Router.responses": lambda: router.responses(model="group", input="hello"),
         "acompletion": lambda: litellm.acompletion(model=model, messages=MESSAGES),
         "Router.acompletion": lambda: router.acompletion(model="group", messages=MESSAGES),
         "aresponses": lambda: litellm.aresponses(model=model, input="hello"),
@@ -232,17 +238,6 @@ async def test_a_call_made_after_the_call_ended_from_a_task_it_started_is_logged
 # --- sync calls: LiteLLM hands a sync call's success log to its logging thread pool as the call returns ---
 
 
-def _sync_calls(model: str) -> dict[str, Callable[[], Any]]:
-    router = litellm.Router(model_list=[{"model_name": "group", "litellm_params": {"model": model}}])
-    return {
-        "completion": lambda: litellm.completion(model=model, messages=MESSAGES),
-        "Router.completion": lambda: router.completion(model="group", messages=MESSAGES),
-        "responses": lambda: litellm.responses(model=model, input="hello"),
-        "text_completion": lambda: litellm.text_completion(model=model, prompt="hello"),
-        "Router.responses": lambda: router.responses(model="group", input="hello"),
-    }
-
-
 SYNC_ENTRY_POINTS = ["completion", "Router.completion", "responses", "text_completion", "Router.responses"]
 
 
@@ -255,7 +250,7 @@ def test_a_refused_sync_reply_is_one_failure_event_and_no_success(route: Route, 
     recorder = EventRecorder()
     litellm.callbacks = [ReplyRefuser(), recorder]
     with pytest.raises(litellm.BadRequestError, match="not this reply") as refused:
-        _sync_calls(f"{route(Replier())}/m")[entry_point]()
+        _calls(f"{route(Replier())}/m")[entry_point]()
     assert _settled_sync(recorder) == ["sync failure"]
     [(_, kwargs)] = recorder.events
     assert kwargs["exception"] is refused.value
@@ -266,7 +261,7 @@ def test_a_refused_sync_reply_is_one_failure_event_and_no_success(route: Route, 
 def test_a_sync_reply_the_hooks_pass_is_one_success_event(route: Route, entry_point: str) -> None:
     recorder = EventRecorder()
     litellm.callbacks = [ReplyReader(), recorder]
-    _sync_calls(f"{route(Replier())}/m")[entry_point]()
+    _calls(f"{route(Replier())}/m")[entry_point]()
     assert _settled_sync(recorder) == ["sync success"]
 
 
