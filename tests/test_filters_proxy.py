@@ -31,10 +31,25 @@ from litellm_plugin.core.testing.servers import ServerProcess
 
 HANDLERS = '''
 """Objects the proxy config points at: a local echo provider and interceptor instances."""
+import json
+from litellm import CustomLLM
+from litellm.types.utils import ImageResponse
 from litellm_plugin.core.testing.proxy_files import EchoLLM, log_records_to
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 
 echo = EchoLLM(piece_size=4)
+
+
+class ImagePromptSpy(CustomLLM):
+    """Makes no image: writes down the prompt it was given."""
+
+    async def aimage_generation(self, *args, **kwargs):
+        with open("image_prompts.jsonl", "a", encoding="utf-8") as prompts:
+            prompts.write(json.dumps(kwargs.get("prompt")) + "\\n")
+        return ImageResponse(data=[{"url": "http://127.0.0.1:9/image.png"}])
+
+
+image_spy = ImagePromptSpy()
 modifier = ResponseModifier(prefix="[Verified] ")
 scam_filter = ContentFilter(blocked_words=["scam"], replacement="[removed]")
 request_logger = RequestLogger(verbose=True, json_lines=True)
@@ -51,11 +66,16 @@ model_list:
       model: openai/none
       api_base: http://127.0.0.1:9/v1
       api_key: sk-not-used
+  - model_name: images
+    litellm_params:
+      model: image_spy/any
 
 litellm_settings:
   custom_provider_map:
     - provider: echo
       custom_handler: handlers.echo
+    - provider: image_spy
+      custom_handler: handlers.image_spy
   callbacks: [handlers.scam_filter, handlers.modifier, handlers.request_logger]
 
 guardrails:
@@ -84,6 +104,13 @@ guardrails:
       default_on: false
       action: block
       blocked_words: [{keyword: hunter3, action: BLOCK}]
+  - guardrail_name: masked-in
+    litellm_params:
+      guardrail: litellm_plugin.loggers.filters.ContentFilter
+      mode: pre_call
+      default_on: false
+      action: mask
+      blocked_words: [{keyword: hunter5, action: MASK}]
   - guardrail_name: checked-alongside
     litellm_params:
       guardrail: litellm_plugin.loggers.filters.ContentFilter
@@ -346,6 +373,32 @@ def test_a_during_call_guardrail_is_not_skipped_on_routes_without_a_moderation_h
         client.audio.speech.create(model="echo", voice="alloy", input="it is hunter2", extra_body=named)
     assert "UnreadablePayloadError" in str(unread.value)
     assert "valid LlmProviders" not in str(unread.value)
+
+
+def _image_prompts(proxy: Proxy) -> list[object]:
+    prompts = proxy.log_file.parent / "image_prompts.jsonl"
+    return [json.loads(line) for line in prompts.read_text(encoding="utf-8").splitlines()] if prompts.exists() else []
+
+
+def test_a_masking_request_guardrail_masks_the_prompt_an_image_model_gets(filters_proxy: Proxy) -> None:
+    """The proxy's image route gives its hooks the prompt as ``messages`` too, and makes the model's prompt from
+    ``messages`` afterwards. Before, only ``prompt`` was masked: the model got the blocked word, and a client sending
+    only ``messages`` (split over two of them, which the proxy runs together) got it past a blocking filter too."""
+    client = filters_proxy.client()
+    named = {"guardrails": ["masked-in"]}
+    client.images.generate(model="images", prompt="it is hunter5 now", extra_body=named)
+    body = {
+        "model": "images",
+        "messages": [{"role": "user", "content": "say hun"}, {"role": "user", "content": "ter5"}],
+    }
+    response = httpx.post(
+        f"{filters_proxy.server.base_url}/v1/images/generations",
+        headers={"Authorization": f"Bearer {filters_proxy.key}"},
+        json={**body, **named},
+        timeout=120,
+    )
+    assert response.status_code == 200, response.text
+    assert _image_prompts(filters_proxy)[-2:] == ["it is [FILTERED] now", "say [FILTERED]"]
 
 
 def test_assistants_routes_are_refused_before_the_provider(filters_proxy: Proxy) -> None:

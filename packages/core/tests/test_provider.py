@@ -140,6 +140,18 @@ async def test_derived_acompletion_does_not_block_the_event_loop(route: Route) -
     assert ticks >= 10, f"event loop ran only {ticks} ticks during a 0.3 s blocking completion"
 
 
+class Repeater(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        return self.make_response(model, messages, "word " * 120 + "end")
+
+
+async def test_a_reply_repeating_one_word_streams_in_full(route: Route) -> None:
+    """The stream replayed from ``completion()`` sent one chunk per word: 120 equal chunks in a row, which LiteLLM
+    takes for a model caught in a loop (``REPEATED_STREAMING_CHUNK_LIMIT``) and ends with an error."""
+    results = await _all_paths(f"{route(Repeater)}/m", MESSAGES)
+    assert _joined(results["stream"]) == _joined(results["async_stream"]) == results["sync"] == "word " * 120 + "end"
+
+
 async def test_derived_acompletion_keeps_context_variables(route: Route) -> None:
     model = f"{route(CompletionOnly)}/m"
     request_tag.set("req-42")

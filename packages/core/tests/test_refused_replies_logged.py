@@ -9,6 +9,9 @@ an in-process provider of ours."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import logging
+import threading
 from collections.abc import AsyncGenerator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, ClassVar
@@ -16,7 +19,14 @@ from typing import Any, ClassVar
 import litellm
 import pytest
 
-from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, BaseCustomProvider, CallType, InterceptorError
+from litellm_plugin.core import (
+    ALL_CALL_TYPES,
+    BaseCustomLogger,
+    BaseCustomProvider,
+    CallType,
+    InterceptorError,
+    refusals,
+)
 from litellm_plugin.core.testing.events import EventRecorder
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 
@@ -393,3 +403,35 @@ def test_a_sync_reply_refused_by_an_interceptor_named_only_by_the_call_is_a_fail
     with pytest.raises(litellm.BadRequestError, match="not this reply"):
         litellm.completion(model=f"{route(Replier())}/m", messages=MESSAGES, callbacks=[ReplyRefuser()])
     assert _settled_sync(recorder) == ["sync failure"]
+
+
+class _Handlers:
+    """What a held submission names: a logging object's ``success_handler`` (and ``failure_handler``)."""
+
+    def __init__(self) -> None:
+        self.logged = threading.Event()
+
+    def success_handler(self, *args: Any) -> None:
+        self.logged.set()
+
+    def failure_handler(self, *args: Any) -> None:
+        return None
+
+
+def test_a_held_sync_log_goes_out_even_if_its_stand_in_future_was_cancelled(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    handlers = _Handlers()
+    held = refusals.HeldSuccessLogs()
+    with ThreadPoolExecutor(1) as pool:
+        stand_in = held.hold_submission(
+            pool.submit, contextvars.copy_context().run, (handlers.success_handler, "reply"), {}
+        )
+        assert stand_in is not None
+        assert stand_in.cancel()
+        with caplog.at_level(logging.ERROR):
+            held.release()
+            assert handlers.logged.wait(10)
+    # the pool's done-callback ran before the pool shut down: it found the stand-in cancelled, and left it so
+    assert stand_in.cancelled()
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []

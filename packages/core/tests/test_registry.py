@@ -228,6 +228,21 @@ def test_a_provider_registered_after_initialize_plugins_is_routable_at_once(glob
     assert _ask("reg_later") == "pong"
 
 
+def test_a_registration_litellm_s_map_refuses_leaves_nothing_registered(global_registry: PluginRegistry) -> None:
+    """A user's broken entry in ``litellm.custom_provider_map`` makes ``register_provider`` fail after
+    ``initialize_plugins()``. Before, the name stayed registered but unroutable, and registering it again once the
+    map was fixed was refused as a duplicate."""
+    initialize_plugins(discover=False)
+    broken: Any = {"provider": "openai", "custom_handler": Answer()}
+    litellm.custom_provider_map = [*litellm.custom_provider_map, broken]
+    with pytest.raises(InvalidProviderNameError, match="openai"):
+        register_provider("reg_refused", Answer)
+    assert "reg_refused" not in global_registry.list_providers()
+    litellm.custom_provider_map = [entry for entry in litellm.custom_provider_map if entry is not broken]
+    register_provider("reg_refused", Answer)
+    assert _ask("reg_refused") == "pong"
+
+
 class _AnyInterceptor(BaseCustomLogger):
     """Defined so the engine is installed, as it is in any program with an interceptor."""
 

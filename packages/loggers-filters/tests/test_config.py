@@ -161,3 +161,39 @@ def test_a_misspelt_parameter_names_the_one_meant(typo: str, meant: str) -> None
 def test_an_unknown_parameter_with_no_close_name_is_refused_as_before() -> None:
     with pytest.raises(ValidationError, match=r"zzzz\n  Extra inputs are not permitted \[type=extra_forbidden"):
         ContentFilter(blocked_words=["spam"], zzzz=1)
+
+
+@pytest.mark.parametrize(
+    ("words", "replacement", "whole_words", "text"),
+    [
+        (["buy now"], "", True, "Please buy buy now now!"),  # "buy  now" once masked
+        (["buy now"], " ", True, "Please buy buy now now!"),
+        (["buy now"], "\u200b", True, "Please buy buy now now!"),  # invisible: ignored when matching
+        (["buy now"], "now", True, "Please buy buy now now!"),  # "buy now now"
+        (["buy now"], "now!", True, "Please buy buy now now!"),
+        (["spam"], "", False, "spspamam"),  # "spam"
+        (["sex"], "X", False, "sesex"),  # "seX"
+    ],
+)
+def test_a_replacement_that_would_let_the_text_around_a_mask_form_a_blocked_phrase_is_refused(
+    words: list[str], replacement: str, whole_words: bool, text: str
+) -> None:
+    # What it would have done: the masked text holds the blocked phrase again.
+    unchecked = ContentFilter(words, whole_words=whole_words)
+    joined = text
+    for match in reversed(unchecked.config.matcher.find(text)):
+        joined = joined[: match.start] + replacement + joined[match.end :]
+    assert unchecked.config.matcher.find(joined)
+    with pytest.raises(ValidationError, match="replacement") as excinfo:
+        ContentFilter(words, replacement=replacement, whole_words=whole_words)
+    assert "[FILTERED]" in error_text(excinfo)  # says what to use instead
+
+
+@pytest.mark.parametrize(
+    ("words", "replacement", "whole_words"),
+    [(["sex"], "X", True), (["f***"], "***", True), (["spam"], "-", False), (["new", "new york"], "#", True)],
+)
+def test_a_replacement_that_cannot_join_the_text_around_it_is_accepted(
+    words: list[str], replacement: str, whole_words: bool
+) -> None:
+    ContentFilter(words, replacement=replacement, whole_words=whole_words)

@@ -144,3 +144,26 @@ def test_one_filter_shared_by_threads() -> None:
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(work, texts)) == expected
+
+
+@pytest.mark.parametrize("how", ["sync", "async"])
+def test_a_filtered_stream_does_not_hand_out_the_unfiltered_text_through_litellm_s_attributes(how: str) -> None:
+    """LiteLLM's stream wrapper keeps the model's text as it came (``response_uptil_now``, ``chunks``...); the
+    stream a caller gets back used to pass those through."""
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    call = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}], "mock_response": "buy spam now"}
+    if how == "sync":
+        stream: Any = litellm.completion(**call, stream=True)
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+    else:
+
+        async def read() -> tuple[Any, str]:
+            stream = await litellm.acompletion(**call, stream=True)
+            return stream, "".join([chunk.choices[0].delta.content or "" async for chunk in stream])
+
+        stream, text = asyncio.run(read())
+    assert text == "buy [FILTERED] now"
+    for name in ("response_uptil_now", "chunks", "completion_stream"):
+        with pytest.raises(AttributeError, match="interceptors"):
+            getattr(stream, name)
+    assert stream.model  # what holds no text still passes through

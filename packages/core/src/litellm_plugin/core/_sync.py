@@ -1,19 +1,20 @@
 """Run interceptor coroutines from LiteLLM's synchronous paths.
 
-Interceptor hooks are ``async`` (LiteLLM's signatures), but ``litellm.completion`` is not. Most hooks never
-actually wait on anything, so the coroutine is first stepped by hand, with the thread's private loop marked
-as running: a hook that finishes in that step costs no event-loop turn (a turn releases the GIL in
-``select()``, and LiteLLM's logging threads then keep it for a whole switch interval). A hook that does
-wait is finished on that loop. A thread that already runs a loop (sync LiteLLM called from async code)
-hands the coroutine to a helper thread instead of deadlocking.
+Interceptor hooks are ``async`` (LiteLLM's signatures), but ``litellm.completion`` is not. Each coroutine runs
+as a real Task on the thread's private loop (``asyncio.current_task()``, ``asyncio.timeout``, httpx and aiohttp
+need one), and its first step is taken at once, without the loop's ``select()``: most hooks never wait on
+anything, and a loop turn releases the GIL, which LiteLLM's logging threads then keep for a whole switch
+interval. A coroutine that does wait is finished on that loop. A thread that already runs a loop (sync LiteLLM
+called from async code) hands the coroutine to a helper thread instead of deadlocking.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import threading
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Callable, Coroutine
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -42,31 +43,6 @@ def _helper() -> asyncio.AbstractEventLoop:
         return _helper_loop
 
 
-class _Pass:
-    """Hands one value the stepped coroutine yielded (a future, or None) on to the running Task."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def __await__(self) -> Generator[Any, Any, Any]:
-        return (yield self.value)
-
-
-async def _resume(coro: Coroutine[Any, Any, T], yielded: Any) -> T:
-    """Finish a coroutine that was stepped by hand and is waiting on ``yielded``."""
-    while True:
-        try:
-            sent = await _Pass(yielded)
-        except BaseException as exc:  # cancellation and the like go to the coroutine
-            yielded = coro.throw(exc)
-            continue
-        try:
-            yielded = coro.send(sent)
-        except StopIteration as stop:
-            result: T = stop.value
-            return result
-
-
 def _run_on_helper(coro: Coroutine[Any, Any, T]) -> T:
     context = contextvars.copy_context()
     result: Future[T] = Future()
@@ -84,7 +60,7 @@ def _run_on_helper(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` to completion from synchronous code, in the caller's context."""
+    """Run ``coro`` to completion from synchronous code, as a Task in a copy of the caller's context."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -92,15 +68,22 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     else:
         return _run_on_helper(coro)
     loop = _thread_loop()
+    ready = getattr(loop, "_ready", None)  # the loop's queue of callbacks due now (asyncio's own loops)
+    if not isinstance(ready, collections.deque):  # another loop implementation: its own run
+        return loop.run_until_complete(coro)
     asyncio.events._set_running_loop(loop)
     try:
-        yielded = coro.send(None)
-    except StopIteration as stop:
-        value: T = stop.value
-        return value
+        task = loop.create_task(coro)
+        # What one turn of the loop would run, without polling for I/O first: the Task's first step.
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
     finally:
         asyncio.events._set_running_loop(None)
-    return loop.run_until_complete(_resume(coro, yielded))
+    if task.done():
+        return task.result()
+    return loop.run_until_complete(task)
 
 
 def call_off_running_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -321,6 +321,8 @@ def _follow(future: Any, stand_in: Future[Any]) -> None:
         return
 
     def copy(done: Future[Any]) -> None:
+        if stand_in.done():  # cancelled by whoever held it: nothing left to tell
+            return
         if done.cancelled():
             stand_in.cancel()
         elif (error := done.exception()) is not None:

@@ -148,7 +148,10 @@ class PluginRegistry:
         """
         return self._register(name, provider, replace=replace, distribution=None)
 
-    def _register(self, name: str, provider: object, *, replace: bool, distribution: str | None) -> CustomLLM:
+    def _register(
+        self, name: str, provider: object, *, replace: bool, distribution: str | None, install: bool = False
+    ) -> CustomLLM:
+        """``install``: make it routable too, or (if LiteLLM's map refuses) leave the registry as it was."""
         name = _check_name(name)
         with _LOCK:
             current = self._providers.get(name)
@@ -161,8 +164,15 @@ class PluginRegistry:
             if isinstance(instance, BaseCustomProvider) and (created or not instance.provider_name):
                 instance.provider_name = name
             self._providers[name] = _Registration(instance, distribution)
-            if name in self._installed:
-                self._install([name])
+            try:
+                if install or name in self._installed:
+                    self._install([name])
+            except BaseException:  # nothing half-registered: the name is as it was
+                if current is None:
+                    del self._providers[name]
+                else:
+                    self._providers[name] = current
+                raise
         return instance
 
     def unregister(self, name: str) -> None:
@@ -277,10 +287,7 @@ _initialized_once = False  # ``initialize_plugins()`` has run: later registratio
 def register_provider(name: str, provider: type[CustomLLM] | CustomLLM, *, replace: bool = False) -> CustomLLM:
     """Register with the global registry (see ``PluginRegistry.register``). After ``initialize_plugins()`` has
     run once, the provider is routable at once (no second call to forget)."""
-    instance = _registry.register(name, provider, replace=replace)
-    if _initialized_once:
-        _registry.initialize_provider(_check_name(name))
-    return instance
+    return _registry._register(name, provider, replace=replace, distribution=None, install=_initialized_once)
 
 
 def get_provider(name: str) -> CustomLLM:

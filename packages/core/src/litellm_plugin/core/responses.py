@@ -17,12 +17,15 @@ from litellm_plugin.core.messages import validate_messages
 
 __all__ = ["chunks_from_response", "count_usage", "make_chunk", "make_response", "split_words"]
 
-_WORD = re.compile(r"\s*\S+\s*|\s+")
+# A word with its whitespace, and the same piece again right after it (``\1*``): one piece.
+_WORD = re.compile(r"(\s*\S+\s*)\1*|\s+")
 
 
 def split_words(text: str) -> list[str]:
-    """Split into word pieces that keep their surrounding whitespace, so ``"".join`` gives ``text`` back."""
-    return _WORD.findall(text)
+    """Split into word pieces that keep their surrounding whitespace, so ``"".join`` gives ``text`` back. A word
+    repeated back to back stays one piece: LiteLLM ends a stream that sends the same chunk 100 times in a row
+    (``REPEATED_STREAMING_CHUNK_LIMIT``), taking it for a model caught in a loop."""
+    return [match.group(0) for match in _WORD.finditer(text)]
 
 
 def count_usage(model: str, messages: Sequence[Mapping[str, Any]], text: str) -> Usage:

@@ -130,6 +130,11 @@ def _async_chain(
     return _per_chunk_hooks(chain, per_chunk, user_api_key_dict) if per_chunk else chain
 
 
+# Attributes of LiteLLM's stream wrapper holding the model's text (or stream) as it came, not as the interceptors
+# changed it: passed through, they would hand a caller what a filter took out.
+_UNCHANGED_TEXT = frozenset({"response_uptil_now", "chunks", "completion_stream", "holding_chunk"})
+
+
 class InterceptedStream:
     """A LiteLLM stream with the interceptors' stream hooks applied; other attributes pass through."""
 
@@ -200,6 +205,11 @@ class InterceptedStream:
             self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
     def __getattr__(self, name: str) -> Any:
+        if name in _UNCHANGED_TEXT and self.__dict__.get("_interceptors"):
+            raise AttributeError(
+                f"{name!r} is not available on a stream that interceptors change: LiteLLM's stream keeps the text "
+                "there as the model sent it, before the interceptors' changes; read the chunks this stream yields"
+            )
         return getattr(self._inner, name)
 
     async def _watched_async(self) -> AsyncIterator[Any]:

@@ -125,6 +125,7 @@ class ContentFilterConfig(BaseModel):
         hit = matcher.find(self.replacement)
         if hit:
             raise ValueError(f"replacement: {self.replacement!r} contains the blocked word {hit[0].word!r}")
+        _check_replacement_joins_nothing(self.replacement, matcher)
         self._words = words
         self._matcher = matcher
         return self
@@ -277,3 +278,38 @@ def suggest_known_names(error: ValidationError, model: type[BaseModel]) -> Valid
             suggested = True
         details.append(detail)
     return ValidationError.from_exception_data(error.title, details) if suggested else error
+
+
+def _check_replacement_joins_nothing(replacement: str, matcher: WordMatcher) -> None:
+    """A masked phrase's replacement must not let the text around it form a blocked phrase again: "buy buy now now"
+    masked with "" reads "buy  now", with "now" "buy now now"; "spspamam" masked with "" (whole_words=False) reads
+    "spam". Compared in the matcher's form (case-folded, invisible characters gone, whitespace as one space)."""
+    joined = matcher.normalize(replacement).text
+    if not joined.strip():
+        raise ValueError(
+            f"replacement: {replacement!r} is empty once normalized, so the text around a masked phrase would run "
+            'together (and can form a blocked phrase again); use visible text such as "[FILTERED]" or "***"'
+        )
+    for word in matcher.words:
+        if _joins(joined, word, matcher):
+            raise ValueError(
+                f"replacement: {replacement!r} shares text with the blocked phrase {word!r}, so the text around a "
+                'masked phrase could form it again; use text that does not, such as "[FILTERED]"'
+            )
+
+
+def _joins(joined: str, word: str, matcher: WordMatcher) -> bool:
+    if not matcher.whole_words:  # any characters around a match may join with the replacement
+        return joined in word or any(
+            joined.endswith(word[:cut]) or joined.startswith(word[-cut:]) for cut in range(1, len(word))
+        )
+    # Whole words: a phrase's words around its own masked copy ("buy" "buy now" "now") must not form a blocked
+    # phrase across the replacement.
+    words = word.split(" ")
+    for cut in range(1, len(words)):
+        before = " ".join(words[:cut]) + " "
+        probe = before + joined + " " + " ".join(words[cut:])
+        end = len(before) + len(joined)
+        if any(match.start < end and match.end > len(before) for match in matcher.find(probe)):
+            return True
+    return False
