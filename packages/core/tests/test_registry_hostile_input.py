@@ -19,6 +19,7 @@ from litellm_plugin.core import (
     Messages,
     PluginLoadWarning,
     PluginRegistry,
+    ProviderNotFoundError,
     ProviderRegistrationError,
 )
 
@@ -303,3 +304,9 @@ def test_a_router_over_a_map_with_a_class_handler_is_refused_at_construction() -
     # on its first call.
     with pytest.raises(InvalidProviderError, match=r"custom_provider_map\[0\] \(provider 'yaml_provider'\)"):
         litellm.Router(model_list=model_list).completion(model="m", messages=[{"role": "user", "content": "hi"}])
+
+
+@pytest.mark.parametrize("name", [[], {}, None, 3])
+def test_looking_up_a_name_that_is_no_string_is_a_typed_error(registry: PluginRegistry, name: Any) -> None:
+    with pytest.raises(ProviderNotFoundError, match="a provider name is a string"):
+        registry.get_provider(name)

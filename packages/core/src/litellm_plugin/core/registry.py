@@ -191,6 +191,8 @@ class PluginRegistry:
 
     def get_provider(self, name: str) -> CustomLLM:
         """The provider instance registered under ``name``."""
+        if not isinstance(name, str):  # a list or dict would fail the lookup with a bare TypeError
+            raise ProviderNotFoundError(f"no provider registered as {name!r}: a provider name is a string")
         with _LOCK:
             registration = self._providers.get(name)
         if registration is None:
