@@ -91,13 +91,13 @@ def respond(status: int = 200, body: object = b"", headers: dict[str, str] | Non
     return handler
 
 
-def event_stream(*events: str) -> Handler:
-    """A chunked ``text/event-stream`` reply, one TCP write per piece."""
+def event_stream(*events: str | bytes) -> Handler:
+    """A chunked ``text/event-stream`` reply, one TCP write per piece (text is sent as UTF-8, bytes as they are)."""
 
     def handler(conn: socket.socket) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
         for event in events:
-            piece = event.encode()
+            piece = event if isinstance(event, bytes) else event.encode()
             conn.sendall(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
         conn.sendall(b"0\r\n\r\n")
 
@@ -171,14 +171,36 @@ def _completion(**message: object) -> dict[str, object]:
     return {"choices": [{"index": 0, "message": {"role": "assistant", "content": "x", **message}}]}
 
 
+def _call(**function: object) -> dict[str, object]:
+    """A well-formed OpenAI tool call, ``function`` fields replaced as given."""
+    return {"id": "call_1", "type": "function", "function": {"name": "get_weather", "arguments": "{}", **function}}
+
+
 @MODES
 @pytest.mark.parametrize(
     ("body", "word"),
     [
         (_completion(tool_calls=[{"id": "call_1", "type": "function"}]), "function"),  # TypeError in LiteLLM
         (b"[" * 100_000 + b"]" * 100_000, "recursion"),  # RecursionError in json
+        ({"choices": []}, "'choices'"),  # an IndexError for the caller, later
+        (_completion(tool_calls=[{"id": 1, "function": "x"}]), "'choices[0].message.tool_calls[0].id'"),
+        (_completion(tool_calls=[{"id": "c", "type": "function", "function": "x"}]), "tool_calls[0].function'"),
+        (_completion(tool_calls=[_call(name=5)]), "tool_calls[0].function.name'"),
+        (_completion(tool_calls=[_call(arguments={"city": "Paris"})]), "tool_calls[0].function.arguments'"),
+        (_completion(tool_calls=[_call(), {**_call(), "type": "custom"}]), "tool_calls[1].type'"),
+        (_completion(tool_calls="call_1"), "message.tool_calls'"),
     ],
-    ids=["tool-call-without-function", "deeply-nested-json"],
+    ids=[
+        "tool-call-without-function",
+        "deeply-nested-json",
+        "no-choices",
+        "tool-call-id-an-int-and-function-a-string",
+        "tool-call-function-a-string",
+        "tool-name-not-a-string",
+        "tool-arguments-an-object",
+        "tool-type-not-function",
+        "tool-calls-not-a-list",
+    ],
 )
 async def test_unusable_completion_body_is_a_malformed_body_error(
     hostile: Callable[[Handler], HostileServer], mode: str, body: object, word: str
@@ -219,6 +241,19 @@ STREAM_EVENTS = {
         {"choices": [], "usage": {"prompt_tokens": "x", "completion_tokens": 1}},
         "'prompt_tokens'",
     ),
+    "tool-function-a-string": (
+        {"choices": [{"delta": {"tool_calls": [{"index": 0, "id": "c", "function": "get_weather"}]}}]},
+        "'function'",
+    ),
+    "tool-type-not-function": (
+        {
+            "choices": [
+                {"delta": {"tool_calls": [{"index": 0, "id": "c", "type": "custom", "function": {"name": "f"}}]}}
+            ]
+        },
+        "'type'",
+    ),
+    "a-second-choice": ({"choices": [{"index": 1, "delta": {"content": "x"}}]}, "'index'"),  # merged into 0
     "deeply-nested-json": ("[" * 100_000 + "]" * 100_000, "recursion"),
 }
 
@@ -232,6 +267,70 @@ async def test_unusable_stream_event_is_a_malformed_body_error(
     event, word = STREAM_EVENTS[case]
     server = hostile(event_stream(data({"choices": [{"index": 0, "delta": {"content": "ok"}}]}), data(event), DONE))
     assert_malformed(await raised(mode, stream=True, api_base=server.base_url), word)
+
+
+NOT_UTF8 = "caf\u00e9".encode("latin-1")  # b"caf\xe9": the "é" of Latin-1, not a UTF-8 character
+
+
+@MODES
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+async def test_bytes_that_are_not_utf8_are_a_malformed_body_error(
+    hostile: Callable[[Handler], HostileServer], mode: str, stream: bool
+) -> None:
+    """The same error streamed or not: never text with U+FFFD where the server sent bytes that are not text."""
+    if stream:
+        bad_event = b'data: {"choices": [{"index": 0, "delta": {"content": "' + NOT_UTF8 + b'"}}]}\n\n'
+        server = hostile(event_stream(data({"choices": [{"index": 0, "delta": {"content": "ok"}}]}), bad_event, DONE))
+    else:
+        server = hostile(respond(body=json.dumps(_completion(content="@")).encode().replace(b"@", NOT_UTF8)))
+    assert_malformed(await raised(mode, stream=stream, api_base=server.base_url), "can't decode byte 0xe9")
+
+
+@MODES
+async def test_stream_text_split_anywhere_between_reads_arrives_whole(
+    hostile: Callable[[Handler], HostileServer], mode: str
+) -> None:
+    """A character cut between two reads, and CRLF or CR line ends cut between them, are still one text."""
+    first = json.dumps({"choices": [{"index": 0, "delta": {"content": "caf\u00e9 "}}]}, ensure_ascii=False).encode()
+    second = json.dumps({"choices": [{"index": 0, "delta": {"content": "\u2713"}}]}, ensure_ascii=False).encode()
+    cut = first.index("\u00e9".encode()) + 1  # inside the two bytes of "é"
+    pieces = [b"data: " + first[:cut], first[cut:] + b"\r", b"\n\r\n", b"data: " + second + b"\r\r", DONE.encode()]
+    server = hostile(event_stream(*pieces))
+    chunks = await call(mode, stream=True, api_base=server.base_url)
+    assert "".join(chunk.choices[0].delta.content or "" for chunk in chunks if chunk.choices) == "caf\u00e9 \u2713"
+
+
+TWO_CHOICES: list[dict[str, Any]] = [
+    {"index": 0, "message": {"role": "assistant", "content": "first"}, "finish_reason": "stop"},
+    {"index": 1, "message": {"role": "assistant", "content": "second"}, "finish_reason": "length"},
+]
+
+
+@MODES
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "stream"])
+@pytest.mark.parametrize("how", ["n", "extra_body"])
+async def test_several_choices_arrive_apart_or_a_stream_of_them_is_refused_naming_n(
+    hostile: Callable[[Handler], HostileServer], mode: str, stream: bool, how: str
+) -> None:
+    """LiteLLM's stream from a custom provider carries one choice (every choice's text would arrive merged
+    into choice 0), so ``n`` > 1 streams are refused before anything is sent; without a stream they work."""
+    events = [
+        data({"choices": [{"index": c["index"], "delta": {"content": c["message"]["content"]}}]}) for c in TWO_CHOICES
+    ]
+    server = hostile(event_stream(*events, DONE) if stream else respond(body={"choices": TWO_CHOICES}))
+    kwargs: dict[str, Any] = {"n": 2} if how == "n" else {"extra_body": {"n": 2}}
+    if not stream:
+        response = await call(mode, api_base=server.base_url, **kwargs)
+        assert [(c.index, c.message.content, c.finish_reason) for c in response.choices] == [
+            (0, "first", "stop"),
+            (1, "second", "length"),
+        ]
+        return
+    error = await raised(mode, stream=True, api_base=server.base_url, **kwargs)
+    assert isinstance(error, litellm.BadRequestError), repr(error)
+    assert "n=2" in str(error), str(error)
+    assert "stream=True" in str(error), str(error)
+    assert server.requests == []
 
 
 @MODES

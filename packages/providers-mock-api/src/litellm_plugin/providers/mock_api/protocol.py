@@ -25,9 +25,11 @@ from litellm_plugin.core.responses import make_chunk
 
 __all__ = [
     "SSEFramer",
+    "SSELines",
     "StreamAssembler",
     "StreamError",
     "chat_request",
+    "choices_asked",
     "embedding_request",
     "fill_embedding_response",
     "fill_model_response",
@@ -67,6 +69,15 @@ def chat_request(model: str, messages: Sequence[Any], optional_params: Mapping[s
     return _encode(body)
 
 
+def choices_asked(optional_params: Mapping[str, Any]) -> int:
+    """How many choices the request asks for (``n``, which ``extra_body`` may override); 1 if not a number."""
+    n = optional_params.get("n")
+    extra_body = optional_params.get("extra_body")
+    if isinstance(extra_body, Mapping) and "n" in extra_body:
+        n = extra_body["n"]
+    return n if isinstance(n, int) and not isinstance(n, bool) else 1
+
+
 def embedding_request(model: str, inputs: Sequence[Any], optional_params: Mapping[str, Any]) -> bytes:
     body: dict[str, Any] = {"model": model, "input": list(inputs)}
     body.update((key, value) for key, value in optional_params.items() if key not in _NOT_FORWARDED)
@@ -85,14 +96,46 @@ def _metadata(payload: Mapping[str, Any], key: str, kind: type[T]) -> T | None:
     return value if isinstance(value, kind) and not isinstance(value, bool) else None
 
 
+def _describe(value: object) -> str:
+    return "null or missing" if value is None else f"{type(value).__name__} {repr(value)[:100]}"
+
+
+def _check_tool_calls(message: Mapping[str, Any], where: str) -> None:
+    """A reply's tool calls as OpenAI defines them: LiteLLM's ``Message`` would take an ``id`` of 1 or a
+    ``function`` of "x" as they are, and the caller would fail far from here."""
+    calls = message.get("tool_calls")
+    if calls is None:
+        return
+    if not isinstance(calls, list):
+        raise ValueError(f"field '{where}.tool_calls' should be a list, got {_describe(calls)}")
+    for i, call in enumerate(calls):
+        at = f"{where}.tool_calls[{i}]"
+        if not isinstance(call, Mapping):
+            raise ValueError(f"field '{at}' should be an object, got {_describe(call)}")
+        if not isinstance(call.get("id"), str):
+            raise ValueError(f"field '{at}.id' should be a string, got {_describe(call.get('id'))}")
+        if call.get("type", "function") != "function":
+            raise ValueError(f"field '{at}.type' should be \"function\", got {_describe(call.get('type'))}")
+        function = call.get("function")
+        if not isinstance(function, Mapping):
+            raise ValueError(f"field '{at}.function' should be an object, got {_describe(function)}")
+        for key in ("name", "arguments"):
+            if not isinstance(function.get(key), str):
+                raise ValueError(f"field '{at}.function.{key}' should be a string, got {_describe(function.get(key))}")
+
+
 def fill_model_response(payload: object, model_response: ModelResponse) -> ModelResponse:
     """Copy a ``chat.completion`` JSON object into a ``ModelResponse``; ``ValueError`` if malformed."""
     if not isinstance(payload, Mapping):
         raise ValueError("body is not a JSON object")
     choices: list[Choices] = []
-    for raw in _require(payload, "choices", list):
+    raw_choices = _require(payload, "choices", list)
+    if not raw_choices:  # the caller would meet an IndexError on ``choices[0]`` instead
+        raise ValueError("field 'choices' is an empty list")
+    for raw in raw_choices:
         if not isinstance(raw, Mapping) or not isinstance(raw.get("message"), Mapping):
             raise ValueError("a choice has no message object")
+        _check_tool_calls(raw["message"], f"choices[{len(choices)}].message")
         choices.append(
             Choices(
                 index=raw.get("index", len(choices)),
@@ -138,6 +181,49 @@ def fill_embedding_response(payload: object, response: EmbeddingResponse) -> Emb
             total_tokens=int(usage.get("total_tokens") or prompt_tokens),
         )
     return response
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+class SSELines:
+    """A byte stream cut into lines (``\\n``, ``\\r\\n`` or ``\\r``), each decoded as strict UTF-8.
+
+    Server-sent events are UTF-8 by definition. httpx's ``iter_lines`` decodes with ``errors="replace"``, which
+    would hand the caller U+FFFD where the server sent bytes that are not text; the same bytes in a non-stream
+    body are a malformed body, and so they are here (``StreamError``).
+    """
+
+    def __init__(self) -> None:
+        self._rest = b""
+        self._started = False
+
+    def feed(self, data: bytes) -> list[str]:
+        buffer = self._rest + data
+        if not self._started:
+            if _BOM.startswith(buffer):  # too short to tell whether the stream starts with a byte order mark
+                self._rest = buffer
+                return []
+            self._started = True
+            buffer = buffer.removeprefix(_BOM)  # not content (the SSE spec drops it)
+        parts = buffer.splitlines(keepends=True)  # bytes split on "\n", "\r\n" and "\r" only
+        # An unfinished last line waits for the rest; so does one ending in "\r", whose "\n" may come next.
+        self._rest = parts.pop() if parts and not parts[-1].endswith(b"\n") else b""
+        return [self._decode(part.rstrip(b"\r\n")) for part in parts]
+
+    def flush(self) -> list[str]:
+        """The last line, when the stream ended without a line break after it."""
+        rest, self._rest = self._rest.rstrip(b"\r"), b""
+        return [self._decode(rest)] if rest else []
+
+    @staticmethod
+    def _decode(line: bytes) -> str:
+        try:
+            return line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise StreamError(
+                f"stream is not valid UTF-8 ({exc}): line starts {line[:120]!r}", malformed=True
+            ) from None
 
 
 class SSEFramer:
@@ -202,8 +288,16 @@ def _tool_use(call: object) -> ChatCompletionToolCallChunk:
     """An OpenAI tool-call delta as LiteLLM's tool-call chunk (the first carries id and name)."""
     if not isinstance(call, Mapping) or not isinstance(call.get("index"), int):
         raise StreamError(f"malformed tool-call delta: {str(call)[:200]!r}", malformed=True)
-    raw_function = call.get("function")
-    function: Mapping[str, Any] = raw_function if isinstance(raw_function, Mapping) else {}
+    if call.get("type", "function") != "function":
+        raise StreamError(
+            f"stream field 'type' of a tool call should be \"function\": {str(call)[:200]!r}", malformed=True
+        )
+    raw_function = call.get("function")  # later deltas may leave it out; never a string
+    if raw_function is not None and not isinstance(raw_function, Mapping):
+        raise StreamError(
+            f"stream field 'function' of a tool call should be an object: {str(call)[:200]!r}", malformed=True
+        )
+    function: Mapping[str, Any] = raw_function or {}
     return ChatCompletionToolCallChunk(
         id=_field(call, "id", str, None),
         type="function",
@@ -216,7 +310,7 @@ def _tool_use(call: object) -> ChatCompletionToolCallChunk:
 
 
 class StreamAssembler:
-    """Turns the data of OpenAI-style chunk events into LiteLLM ``GenericStreamingChunk`` dicts.
+    """Turns the data of OpenAI-style chunk events of one choice into LiteLLM ``GenericStreamingChunk`` dicts.
 
     Finish chunks are held back until the stream ends, so the last chunk LiteLLM sees carries both the
     finish reason and the usage (which OpenAI sends in a separate, later event). ``done`` says whether the
@@ -257,6 +351,10 @@ class StreamAssembler:
             if not isinstance(choice, Mapping):
                 raise StreamError("stream choice is not an object", malformed=True)
             index = _field(choice, "index", int, 0)
+            if index != 0:  # LiteLLM would merge it into choice 0's text (the provider refuses n > 1 streams)
+                raise StreamError(
+                    f"stream field 'index' is {index}: one choice per stream was asked for", malformed=True
+                )
             delta = choice.get("delta") or {}
             text = _field(delta, "content", str, "") if isinstance(delta, Mapping) else ""
             if text:

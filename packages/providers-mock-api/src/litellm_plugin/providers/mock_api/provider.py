@@ -34,9 +34,11 @@ from .clients import ClientPool
 from .errors import error_from_response, error_from_transport, malformed_body_error
 from .protocol import (
     SSEFramer,
+    SSELines,
     StreamAssembler,
     StreamError,
     chat_request,
+    choices_asked,
     embedding_request,
     fill_embedding_response,
     fill_model_response,
@@ -360,15 +362,39 @@ class MockAPIProvider(BaseCustomProvider):
             raise error_from_response(response, provider=self.error_provider, model=target.model, mask=target.mask)
         return response
 
+    @staticmethod
+    def _events(lines: list[str], framer: SSEFramer, assembler: StreamAssembler) -> Iterator[GenericStreamingChunk]:
+        """The chunks of the events these lines complete, up to ``data: [DONE]`` (lines after it are ignored)."""
+        for line in lines:
+            event = framer.feed(line)
+            if event is not None:
+                yield from assembler.feed(event)
+                if assembler.done:
+                    return
+
+    def _one_choice(self, model: str, optional_params: Mapping[str, Any]) -> None:
+        """Streams with ``n`` > 1 are refused: LiteLLM reads no choice index from a custom provider's chunks
+        and keeps one finish reason per stream (1.84 to 1.110; 1.84 takes no ``ModelResponseStream`` from it),
+        so every choice's text would reach the caller merged into choice 0."""
+        n = choices_asked(optional_params)
+        if n > 1:
+            raise self.error(
+                "bad_request",
+                f"{self.error_provider}: n={n} is not supported with stream=True (LiteLLM's streams from custom"
+                " providers carry one choice, so the choices' text would arrive merged); use n=1 to stream, or"
+                " stream=False for several choices",
+                model=model,
+            )
+
     def _chunks(self, response: httpx.Response, target: _Target) -> Iterator[GenericStreamingChunk]:
-        assembler, framer = StreamAssembler(), SSEFramer()
+        assembler, framer, lines = StreamAssembler(), SSEFramer(), SSELines()
         try:
-            for line in response.iter_lines():
-                event = framer.feed(line)
-                if event is not None:
-                    yield from assembler.feed(event)
-                    if assembler.done:
-                        break
+            for data in response.iter_bytes():
+                yield from self._events(lines.feed(data), framer, assembler)
+                if assembler.done:
+                    break
+            if not assembler.done:
+                yield from self._events(lines.flush(), framer, assembler)
             tail = None if assembler.done else framer.flush()
             if tail is not None:
                 yield from assembler.feed(tail)
@@ -385,15 +411,16 @@ class MockAPIProvider(BaseCustomProvider):
         yield from assembler.finish()
 
     async def _achunks(self, response: httpx.Response, target: _Target) -> AsyncIterator[GenericStreamingChunk]:
-        assembler, framer = StreamAssembler(), SSEFramer()
+        assembler, framer, lines = StreamAssembler(), SSEFramer(), SSELines()
         try:
-            async for line in response.aiter_lines():
-                event = framer.feed(line)
-                if event is not None:
-                    for chunk in assembler.feed(event):
-                        yield chunk
-                    if assembler.done:
-                        break
+            async for data in response.aiter_bytes():
+                for chunk in self._events(lines.feed(data), framer, assembler):
+                    yield chunk
+                if assembler.done:
+                    break
+            if not assembler.done:
+                for chunk in self._events(lines.flush(), framer, assembler):
+                    yield chunk
             tail = None if assembler.done else framer.flush()
             if tail is not None:
                 for chunk in assembler.feed(tail):
@@ -481,6 +508,7 @@ class MockAPIProvider(BaseCustomProvider):
         client: Any = None,
     ) -> Iterator[GenericStreamingChunk]:
         """Sends the request now (so an HTTP error raises at call time) and reads events as they come."""
+        self._one_choice(model, optional_params)
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
         response = self._send(target, "/chat/completions", body, stream=True)
@@ -506,6 +534,7 @@ class MockAPIProvider(BaseCustomProvider):
         timeout: float | httpx.Timeout | None = None,
         client: Any = None,
     ) -> AsyncIterator[GenericStreamingChunk]:
+        self._one_choice(model, optional_params)
         target = self._target(model, api_base, api_key, headers, timeout)
         body = chat_request(model, messages, optional_params, stream=True)
         response = await self._asend(target, "/chat/completions", body, stream=True)
