@@ -195,25 +195,31 @@ class SSELines:
     """
 
     def __init__(self) -> None:
-        self._rest = b""
+        self._pending: list[bytes] = []  # the unfinished last line, in pieces (joined once it ends: no quadratic copy)
         self._started = False
 
     def feed(self, data: bytes) -> list[str]:
-        buffer = self._rest + data
+        if self._started and b"\n" not in data and b"\r" not in data:
+            self._pending.append(data)
+            return []
+        buffer = b"".join([*self._pending, data])
+        self._pending = []
         if not self._started:
             if _BOM.startswith(buffer):  # too short to tell whether the stream starts with a byte order mark
-                self._rest = buffer
+                self._pending = [buffer]
                 return []
             self._started = True
             buffer = buffer.removeprefix(_BOM)  # not content (the SSE spec drops it)
         parts = buffer.splitlines(keepends=True)  # bytes split on "\n", "\r\n" and "\r" only
         # An unfinished last line waits for the rest; so does one ending in "\r", whose "\n" may come next.
-        self._rest = parts.pop() if parts and not parts[-1].endswith(b"\n") else b""
+        if parts and not parts[-1].endswith(b"\n"):
+            self._pending = [parts.pop()]
         return [self._decode(part.rstrip(b"\r\n")) for part in parts]
 
     def flush(self) -> list[str]:
         """The last line, when the stream ended without a line break after it."""
-        rest, self._rest = self._rest.rstrip(b"\r"), b""
+        rest = b"".join(self._pending).rstrip(b"\r")
+        self._pending = []
         return [self._decode(rest)] if rest else []
 
     @staticmethod
