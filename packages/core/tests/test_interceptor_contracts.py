@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import litellm
 import pytest
@@ -16,6 +16,7 @@ from litellm_plugin.core import (
     InterceptorContractError,
     InterceptorDefinitionError,
     InterceptorDefinitionWarning,
+    InterceptorError,
     TextTransform,
 )
 
@@ -254,3 +255,91 @@ def test_a_modifying_interceptor_in_an_observer_list_is_reported() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", InterceptorDefinitionWarning)
         litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")  # once
+
+
+class _Upper(TextTransform):
+    def transform(self, text: str) -> str:
+        return text.upper()
+
+
+class _Quiet(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+        return self.make_response(model, messages, "quiet reply")
+
+
+def test_fail_open_as_a_string_class_attribute_is_refused_at_definition() -> None:
+    """``fail_open = "false"`` is truthy: before, the interceptor silently failed open."""
+    with pytest.raises(InterceptorDefinitionError, match=r"Guard\.fail_open must be True or False, not 'false'"):
+
+        class Guard(BaseCustomLogger):
+            fail_open = "false"  # type: ignore[assignment]
+
+
+@pytest.mark.usefixtures("clean_callbacks")
+def test_fail_open_set_to_a_string_on_the_instance_fails_closed(route: Route, caplog: pytest.LogCaptureFixture) -> None:
+    class Guard(BaseCustomLogger):
+        def __init__(self) -> None:
+            super().__init__()
+            self.fail_open = "false"  # type: ignore[assignment]
+
+        async def async_pre_call_hook(
+            self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+        ) -> Any:
+            raise ValueError("the check is down")
+
+    litellm.callbacks = [Guard()]
+    with pytest.raises(InterceptorError, match="the check is down"):
+        litellm.completion(model=f"{route(_Quiet)}/m", messages=USER)
+    assert "neither True nor False: it fails closed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("channels", "hint"), [({"text", "reasonning"}, "did you mean 'reasoning'"), (["txt"], "did you mean 'text'")]
+)
+def test_an_unknown_response_channel_is_refused_at_definition(channels: Any, hint: str) -> None:
+    """Before, a misspelt kind was accepted, and the transform silently skipped the text it was meant for."""
+    with pytest.raises(InterceptorDefinitionError, match=rf"Upper\.response_channels: unknown channel kind.*{hint}"):
+
+        class Upper(BaseCustomLogger):
+            response_channels = channels
+
+            def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+                return _Upper()
+
+
+@pytest.mark.usefixtures("clean_callbacks")
+def test_response_channels_given_as_a_list_or_a_string_work(route: Route) -> None:
+    class ListUpper(BaseCustomLogger):
+        response_channels: ClassVar[Any] = ["text"]
+
+        def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+            return _Upper()
+
+    class StringUpper(ListUpper):
+        response_channels: ClassVar[Any] = "text"
+
+    for interceptor in (ListUpper(), StringUpper()):
+        litellm.callbacks = [interceptor]
+        reply: Any = litellm.completion(model=f"{route(_Quiet)}/m", messages=USER)
+        assert reply.choices[0].message.content == "QUIET REPLY"
+
+
+def test_a_misspelt_setting_is_reported_at_definition() -> None:
+    with pytest.warns(
+        InterceptorDefinitionWarning, match=r"Narrow\.call_type is not a setting.*did you mean call_types"
+    ):
+
+        class Narrow(BaseCustomLogger):
+            call_type: ClassVar[list[str]] = ["embedding"]
+
+
+def test_response_channels_given_to_the_constructor_are_checked_and_used() -> None:
+    """Before, ``response_channels=`` went into CustomLogger's ``**kwargs`` and changed nothing."""
+
+    class Upper(BaseCustomLogger):
+        def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+            return _Upper()
+
+    assert Upper(response_channels=["text", "reasoning"]).response_channels == frozenset({"text", "reasoning"})
+    with pytest.raises(InterceptorDefinitionError, match=r"Upper\(response_channels=...\): unknown channel kind 'txt'"):
+        Upper(response_channels="txt")

@@ -435,3 +435,25 @@ def test_a_held_sync_log_goes_out_even_if_its_stand_in_future_was_cancelled(
     # the pool's done-callback ran before the pool shut down: it found the stand-in cancelled, and left it so
     assert stand_in.cancelled()
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+class RefuserWithItsOwnDeploymentHook(ReplyRefuser):
+    """Also overrides LiteLLM's post-call deployment hook, as a plain CustomLogger does: no ``super()`` call."""
+
+    async def async_post_call_success_deployment_hook(
+        self, request_data: dict[str, Any], response: Any, call_type: Any
+    ) -> Any:
+        return None
+
+
+@pytest.mark.parametrize("entry_point", ["acompletion", "Router.acompletion"])
+async def test_an_interceptor_overriding_the_deployment_hook_still_gets_its_refusal_logged(
+    route: Route, entry_point: str
+) -> None:
+    """Before, the override took the place of the engine's hold on the success log: the refused reply was logged as
+    a success."""
+    recorder = EventRecorder()
+    litellm.callbacks = [RefuserWithItsOwnDeploymentHook(), recorder]
+    with pytest.raises(litellm.BadRequestError, match="not this reply"):
+        await _calls(f"{route(Replier())}/m")[entry_point]()
+    assert await _settled(recorder) == ["async failure"]

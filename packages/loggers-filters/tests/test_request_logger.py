@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import logging
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import litellm
@@ -213,3 +215,61 @@ def test_a_failed_stream_is_logged_as_a_stream(
         call(path, FAIL)
     records = settle(caplog_info, wait_for)
     assert [(r.litellm_call["outcome"], r.litellm_call["stream"]) for r in records] == [("failure", True)]  # type: ignore[attr-defined]
+
+
+class _OpenAICompatible(http.server.BaseHTTPRequestHandler):
+    """A chat completions API on 127.0.0.1: what LiteLLM's ``openai/`` provider talks to over HTTP."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps(
+            {
+                "id": "chatcmpl-1",
+                "object": "chat.completion",
+                "created": 1700000000,
+                "model": "m",
+                "choices": [
+                    {"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
+                ],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture(scope="module")
+def api_base() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OpenAICompatible)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("key", ["extra_headers", "headers"])
+def test_verbose_records_the_request_headers_of_a_call_over_http(
+    key: str, api_base: str, caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    """LiteLLM hands observers the request it sent: the caller's headers are there. Before, they were never
+    recorded on SDK calls (the README promised them); credentials among them are redacted."""
+    litellm.callbacks = [RequestLogger(verbose=True)]
+    headers = {"X-Trace": "trace-42", "Authorization": f"Bearer {SECRET_HEADER}"}
+    litellm.completion(
+        model="openai/m",
+        messages=[{"role": "user", "content": "hi"}],
+        api_base=api_base,
+        api_key=SECRET_KEY,
+        **{key: headers},
+    )
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    assert data["headers"]["X-Trace"] == "trace-42"
+    assert data["headers"]["Authorization"] == "[REDACTED]"
+    assert SECRET_HEADER not in caplog_info.text + json.dumps(data)

@@ -1,7 +1,8 @@
 """RequestLogger keeps every class of credential out of the log, whichever channel brings it: a message, an
 error, an ``api_base``, an environment variable. The captured output is searched for the secrets.
 
-Headers reach the log only in the proxy (the SDK does not hand them to loggers): see test_hostile_corpus.py."""
+Request headers reach the log in the proxy (test_hostile_corpus.py) and on SDK calls over HTTP
+(test_request_logger.py)."""
 
 from __future__ import annotations
 
@@ -181,3 +182,19 @@ def test_a_long_error_is_cut_after_redaction(
     run(leaky, f"{prefix} {token}")
     output = captured(caplog, wait_for)
     assert "ghp_" not in output
+
+
+def test_a_known_secret_after_a_credential_name_is_redacted_once(
+    caplog: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    """The call's own key, quoted by an error after ``key=``: before, both rules replaced it and the record read
+    ``key=[REDACTED]]``."""
+    caplog.set_level(logging.INFO, logger=LOGGER)
+    litellm.callbacks = [RequestLogger()]
+    key = "plainSecretValue99"
+    failure = Exception(f"upstream said: key={key} and token: {key}")
+    run("gpt-4o", "hi", api_key=key, mock_response=failure)
+    output = captured(caplog, wait_for)
+    assert key not in output
+    [record] = [record for record in caplog.records if hasattr(record, "litellm_call")]
+    assert record.litellm_call["error"].endswith("upstream said: key=[REDACTED] and token: [REDACTED]")

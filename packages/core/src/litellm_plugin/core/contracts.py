@@ -21,7 +21,7 @@ import difflib
 import functools
 import inspect
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litellm.integrations.custom_logger import CustomLogger
@@ -30,6 +30,7 @@ from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import keyword_call_problems, positional_call_problems
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import InterceptorError
+from litellm_plugin.core.payloads.base import ALL_CHANNEL_KINDS
 from litellm_plugin.core.text import TextTransform
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "InterceptorDefinitionError",
     "InterceptorDefinitionWarning",
     "check_interceptor_class",
+    "validate_response_channels",
 ]
 
 _LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
@@ -252,9 +254,52 @@ def check_interceptor_class(cls: type, base: type) -> None:
                 setattr(cls, name, _checked_transform(value))
         else:
             _warn_if_misspelt(cls, name)
+    for name, value in vars(cls).items():  # settings: a misspelt one would leave the interceptor as it was
+        if not (name.startswith("_") or callable(value) or isinstance(value, property) or name in _SETTINGS):
+            _warn_if_misspelt_setting(cls, name)
     declared = vars(cls).get("call_types", _UNDECLARED)
     if declared is not _UNDECLARED and not isinstance(declared, property):
         try:
             cls.call_types = validate_call_types(declared)  # type: ignore[attr-defined]
         except (TypeError, ValueError) as exc:
             raise InterceptorDefinitionError(f"{cls.__qualname__}.call_types: {exc}") from exc
+    channels = vars(cls).get("response_channels", _UNDECLARED)
+    if channels is not _UNDECLARED and not isinstance(channels, property):
+        cls.response_channels = validate_response_channels(channels, f"{cls.__qualname__}.response_channels")  # type: ignore[attr-defined]
+    fail_open = vars(cls).get("fail_open", _UNDECLARED)
+    if not (fail_open is _UNDECLARED or isinstance(fail_open, (bool, property))):
+        raise InterceptorDefinitionError(
+            f"{cls.__qualname__}.fail_open must be True or False, not {fail_open!r} (a string such as 'false' is "
+            "truthy: the interceptor would silently fail open)"
+        )
+
+
+# The class attributes BaseCustomLogger reads: a near miss (``call_type``) is reported, never silently ignored.
+_SETTINGS = ("call_types", "response_channels", "fail_open", "checks_guardrail_rules")
+
+
+def _warn_if_misspelt_setting(cls: type, name: str) -> None:
+    close = difflib.get_close_matches(name, _SETTINGS, n=1, cutoff=0.8)
+    if close:
+        warnings.warn(
+            f"{cls.__qualname__}.{name} is not a setting of BaseCustomLogger and changes nothing; "
+            f"did you mean {close[0]}?",
+            InterceptorDefinitionWarning,
+            stacklevel=caller_stacklevel(),
+        )
+
+
+def validate_response_channels(values: object, where: str) -> frozenset[Any]:
+    """One channel kind or several, each one of ``ALL_CHANNEL_KINDS``: a misspelt kind would make a filter
+    silently skip the text it was meant for."""
+    kinds = [values] if isinstance(values, str) else values
+    if not isinstance(kinds, Iterable):
+        raise InterceptorDefinitionError(f"{where}: expected channel kinds, not {type(values).__name__}")
+    result = frozenset(kinds)
+    for kind in sorted(result - ALL_CHANNEL_KINDS, key=str):
+        close = difflib.get_close_matches(str(kind), sorted(ALL_CHANNEL_KINDS), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise InterceptorDefinitionError(
+            f"{where}: unknown channel kind {kind!r}; {hint}expected some of {sorted(ALL_CHANNEL_KINDS)}"
+        )
+    return result

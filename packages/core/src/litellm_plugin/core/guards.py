@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CALL_TYPES",
+    "HOLDS_SUCCESS_LOGS",
     "NESTED_CALL_KEY",
     "OBSERVING_HOOKS",
     "authored",
@@ -387,11 +388,34 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     return guarded_sync
 
 
+def _guard_deployment_success(fn: HookFn) -> HookFn:
+    """An author's own ``async_post_call_success_deployment_hook``. LiteLLM logs an async call's success right
+    after it, and BaseCustomLogger's version is where the engine holds that log back while the reply hooks run
+    (see ``refusals.HeldSuccessLogs``): an override written as for a plain CustomLogger, without ``super()``,
+    must not let a refused reply be logged as a success."""
+    if getattr(fn, HOLDS_SUCCESS_LOGS, False):  # BaseCustomLogger's own: it holds them itself
+        return fn
+
+    @functools.wraps(fn)
+    async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        request_data = args[0] if args else kwargs.get("request_data")
+        held = refusals.HOLDING_SUCCESS_LOGS.get()  # set by the engine around an SDK call only
+        if held is not None and isinstance(request_data, dict):
+            held.hold(request_data)
+        return await fn(self, *args, **kwargs)
+
+    return guarded
+
+
+# Marks the deployment hook that holds a call's success log back itself (BaseCustomLogger's).
+HOLDS_SUCCESS_LOGS = "__litellm_plugin_holds_success_logs__"
+
 _GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
     "async_pre_call_hook": _guard_pre,
     "async_post_call_success_hook": _guard_post,
     "async_post_call_streaming_hook": _guard_chunk,
     "async_post_call_streaming_iterator_hook": _guard_iterator,
+    "async_post_call_success_deployment_hook": _guard_deployment_success,
 }
 
 

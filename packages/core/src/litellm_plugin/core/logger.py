@@ -26,7 +26,7 @@ from litellm_plugin.core import refusals
 from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
-from litellm_plugin.core.contracts import check_interceptor_class
+from litellm_plugin.core.contracts import check_interceptor_class, validate_response_channels
 from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError, InterceptorRejectedError
 from litellm_plugin.core.guardrail_rules import (
     engine_phases,
@@ -36,6 +36,7 @@ from litellm_plugin.core.guardrail_rules import (
 )
 from litellm_plugin.core.guards import (
     DEFAULT_CALL_TYPES,
+    HOLDS_SUCCESS_LOGS,
     NESTED_CALL_KEY,
     guard_class,
     handled_call_types,
@@ -92,6 +93,7 @@ class BaseCustomLogger(CustomLogger):
         *args: Any,
         fail_open: bool | None = None,
         call_types: str | Iterable[str] | None = None,
+        response_channels: str | Iterable[str] | None = None,
         **kwargs: Any,
     ) -> None:
         # Positional arguments are LiteLLM's (CustomLogger's turn_off_message_logging, a guardrail's name...).
@@ -102,6 +104,9 @@ class BaseCustomLogger(CustomLogger):
             self.fail_open = fail_open
         if call_types is not None:
             self.call_types = validate_call_types(call_types)  # type: ignore[misc]
+        if response_channels is not None:
+            where = f"{type(self).__name__}(response_channels=...)"
+            self.response_channels = validate_response_channels(response_channels, where)  # type: ignore[misc]
         _install_engine()  # again, in case it was uninstalled since the class was defined
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -285,6 +290,8 @@ class BaseCustomLogger(CustomLogger):
             return None
         return await super().async_post_call_success_deployment_hook(request_data, response, call_type)
 
+    setattr(async_post_call_success_deployment_hook, HOLDS_SUCCESS_LOGS, True)
+
     # -- observing hooks: never break a call -----------------------------------------------------------
 
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
@@ -304,7 +311,8 @@ class BaseCustomLogger(CustomLogger):
         """Re-raise (fail closed) or log and return (fail open)."""
         if isinstance(exc, (InterceptorError, InterceptionNotSupportedError)) or is_deliberate_rejection(exc):
             raise exc
-        if self.fail_open:
+        fail_open = self.fail_open
+        if fail_open is True:
             logger.warning(
                 "interceptor %r failed in %s and is fail_open: the call continues without its change",
                 self.interceptor_name,
@@ -312,6 +320,12 @@ class BaseCustomLogger(CustomLogger):
                 exc_info=exc,
             )
             return
+        if fail_open is not False:  # set on the instance past the checks ("false" is truthy): closed, and said
+            logger.warning(
+                "interceptor %r has fail_open=%r, which is neither True nor False: it fails closed",
+                self.interceptor_name,
+                fail_open,
+            )
         raise InterceptorError(self.interceptor_name, hook, exc) from exc
 
 

@@ -228,7 +228,10 @@ def _request_headers(kwargs: dict[str, Any]) -> Any:
         value = kwargs.get(key) or (kwargs.get("optional_params") or {}).get(key)
         if value:
             return value
-    return None
+    # A call that went out over HTTP: LiteLLM hands observers the request it sent, with the caller's headers.
+    sent = (kwargs.get("additional_args") or {}).get("complete_input_dict")
+    value = sent.get("extra_headers") if isinstance(sent, dict) else None
+    return value or None
 
 
 def _json_line(record: Any) -> str:

@@ -113,6 +113,8 @@ def _replace(match: re.Match[str], is_sensitive: Callable[[str], bool]) -> tuple
         if is_sensitive(group("param")[1:-1]):
             return f"{group('param')}{REDACTED}", _end_of(_PARAM_VALUE, match)
         return group("param"), match.end()
+    if match.string.startswith(REDACTED, match.end()):  # a value already redacted (a known secret): kept whole
+        return match.group(0) + REDACTED, match.end() + len(REDACTED)
     if group("aws"):
         return f"{group('aws')}{REDACTED}", match.end()
     if group("name"):
