@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
@@ -343,3 +344,33 @@ def test_response_channels_given_to_the_constructor_are_checked_and_used() -> No
     assert Upper(response_channels=["text", "reasoning"]).response_channels == frozenset({"text", "reasoning"})
     with pytest.raises(InterceptorDefinitionError, match=r"Upper\(response_channels=...\): unknown channel kind 'txt'"):
         Upper(response_channels="txt")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "said"),
+    [
+        ({"call_type": ["embedding"]}, r"Quiet\(call_type=\.\.\.\) is not an argument.*did you mean call_types\?"),
+        ({"callTypes": "embedding"}, r"did you mean call_types\?"),
+        ({"fail_opn": True}, r"did you mean fail_open\?"),
+        ({"checks_guardrail_rules": True}, r"changes nothing: checks_guardrail_rules is set as a class attribute"),
+    ],
+)
+def test_a_misspelt_constructor_argument_is_reported(arguments: dict[str, Any], said: str) -> None:
+    """LiteLLM's CustomLogger takes any keyword argument: before, ``Quiet(call_type=[...])`` silently left the
+    interceptor on chat calls only."""
+
+    class Quiet(BaseCustomLogger):
+        pass
+
+    with pytest.warns(InterceptorDefinitionWarning, match=said) as caught:
+        Quiet(**arguments)
+    assert caught[0].filename == __file__  # pointing at the line that built it
+
+
+def test_litellm_s_own_constructor_arguments_are_not_reported() -> None:
+    class Quiet(BaseCustomLogger):
+        pass
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+        Quiet(turn_off_message_logging=True, message_logging=False)

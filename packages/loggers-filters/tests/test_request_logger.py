@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import http.server
 import json
 import logging
@@ -14,6 +15,7 @@ import litellm
 import pytest
 
 from litellm_plugin.core import InterceptorRejectedError
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
 
 LOGGER = "litellm_plugin.loggers.filters"
@@ -221,21 +223,27 @@ class _OpenAICompatible(http.server.BaseHTTPRequestHandler):
     """A chat completions API on 127.0.0.1: what LiteLLM's ``openai/`` provider talks to over HTTP."""
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps(
-            {
-                "id": "chatcmpl-1",
-                "object": "chat.completion",
-                "created": 1700000000,
-                "model": "m",
-                "choices": [
-                    {"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
-                ],
-                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
+        request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+        if request.get("model") == "refused":
+            error = {"error": {"message": "no such model", "type": "invalid_request_error", "code": "bad"}}
+            self._send("application/json", json.dumps(error).encode(), status=400)
+            return
+        reply = {"id": "chatcmpl-1", "created": 1700000000, "model": "m"}
+        if request.get("stream"):
+            delta = {"index": 0, "delta": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
+            chunk = json.dumps({**reply, "object": "chat.completion.chunk", "choices": [delta]})
+            self._send("text/event-stream", f"data: {chunk}\n\ndata: [DONE]\n\n".encode())
+            return
+        message = {"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
+        usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+        self._send(
+            "application/json",
+            json.dumps({**reply, "object": "chat.completion", "choices": [message], "usage": usage}).encode(),
+        )
+
+    def _send(self, content_type: str, body: bytes, status: int = 200) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -253,21 +261,39 @@ def api_base() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.mark.parametrize("key", ["extra_headers", "headers"])
+@pytest.mark.parametrize("how", ["extra_headers", "headers", "sync stream", "async", "async stream", "failure"])
 def test_verbose_records_the_request_headers_of_a_call_over_http(
-    key: str, api_base: str, caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+    how: str, api_base: str, caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
 ) -> None:
-    """LiteLLM hands observers the request it sent: the caller's headers are there. Before, they were never
+    """LiteLLM hands observers the caller's headers of a call that went out over HTTP. Before, they were never
     recorded on SDK calls (the README promised them); credentials among them are redacted."""
     litellm.callbacks = [RequestLogger(verbose=True)]
     headers = {"X-Trace": "trace-42", "Authorization": f"Bearer {SECRET_HEADER}"}
-    litellm.completion(
-        model="openai/m",
-        messages=[{"role": "user", "content": "hi"}],
-        api_base=api_base,
-        api_key=SECRET_KEY,
-        **{key: headers},
-    )
+    call: dict[str, Any] = {
+        "model": "openai/refused" if how == "failure" else "openai/m",
+        "messages": [{"role": "user", "content": "hi"}],
+        "api_base": api_base,
+        "api_key": SECRET_KEY,
+        "headers" if how == "headers" else "extra_headers": headers,
+        "stream": how.endswith("stream"),
+    }
+
+    async def call_async() -> None:
+        reply = await litellm.acompletion(**call)
+        if call["stream"]:
+            async for _ in reply:
+                pass
+        await drain_litellm_logging(timeout=10)  # LiteLLM logs on this loop: before asyncio.run closes it
+
+    if how.startswith("async"):
+        asyncio.run(call_async())
+    elif how == "failure":
+        with pytest.raises(litellm.BadRequestError, match="no such model"):
+            litellm.completion(**call)
+    else:
+        reply = litellm.completion(**call)
+        for _ in reply if call["stream"] else ():
+            pass
     [record] = settle(caplog_info, wait_for)
     data = record.litellm_call  # type: ignore[attr-defined]
     assert data["headers"]["X-Trace"] == "trace-42"

@@ -39,6 +39,7 @@ __all__ = [
     "InterceptorDefinitionWarning",
     "check_interceptor_class",
     "validate_response_channels",
+    "warn_about_misspelt_arguments",
 ]
 
 _LITELLM_HOOKS = frozenset(name for name, value in vars(CustomLogger).items() if callable(value) and name[0] != "_")
@@ -278,15 +279,39 @@ def check_interceptor_class(cls: type, base: type) -> None:
 _SETTINGS = ("call_types", "response_channels", "fail_open", "checks_guardrail_rules")
 
 
-def _warn_if_misspelt_setting(cls: type, name: str) -> None:
+def _close_setting(name: str) -> str | None:
+    """The setting ``name`` was probably meant as (``call_type``, ``callTypes``, ``fail_opn``), or None."""
+    folded = name.lower().replace("_", "")
+    for setting in _SETTINGS:
+        if folded == setting.replace("_", ""):
+            return setting
     close = difflib.get_close_matches(name, _SETTINGS, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _warn_if_misspelt_setting(cls: type, name: str) -> None:
+    close = _close_setting(name)
     if close:
         warnings.warn(
             f"{cls.__qualname__}.{name} is not a setting of BaseCustomLogger and changes nothing; "
-            f"did you mean {close[0]}?",
+            f"did you mean {close}?",
             InterceptorDefinitionWarning,
             stacklevel=caller_stacklevel(),
         )
+
+
+def warn_about_misspelt_arguments(cls: type, arguments: Iterable[str]) -> None:
+    """Constructor arguments LiteLLM's ``CustomLogger`` would swallow (its ``**kwargs``) that look like one of
+    our settings: ``MyFilter(call_type=[...])`` would leave the interceptor on chat calls only, silently."""
+    for name in arguments:
+        close = _close_setting(name)
+        if close == name:  # a class-level setting given to the constructor
+            message = f"{cls.__qualname__}({name}=...) changes nothing: {name} is set as a class attribute"
+        elif close is not None:
+            message = f"{cls.__qualname__}({name}=...) is not an argument of BaseCustomLogger; did you mean {close}?"
+        else:
+            continue
+        warnings.warn(message, InterceptorDefinitionWarning, stacklevel=caller_stacklevel())
 
 
 def validate_response_channels(values: object, where: str) -> frozenset[Any]:

@@ -26,7 +26,11 @@ from litellm_plugin.core import refusals
 from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
-from litellm_plugin.core.contracts import check_interceptor_class, validate_response_channels
+from litellm_plugin.core.contracts import (
+    check_interceptor_class,
+    validate_response_channels,
+    warn_about_misspelt_arguments,
+)
 from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError, InterceptorRejectedError
 from litellm_plugin.core.guardrail_rules import (
     engine_phases,
@@ -97,10 +101,15 @@ class BaseCustomLogger(CustomLogger):
         **kwargs: Any,
     ) -> None:
         # Positional arguments are LiteLLM's (CustomLogger's turn_off_message_logging, a guardrail's name...).
+        if kwargs:
+            warn_about_misspelt_arguments(type(self), kwargs)
         super().__init__(*args, **kwargs)
         if fail_open is not None:
-            if not isinstance(fail_open, bool):  # "false" is truthy: a filter would silently fail open
-                raise TypeError(f"{type(self).__name__}: fail_open must be True or False, not {fail_open!r}")
+            if not isinstance(fail_open, bool):
+                raise TypeError(
+                    f"{type(self).__name__}: fail_open must be True or False, not {fail_open!r} (a string such as "
+                    "'false' is truthy: the interceptor would silently fail open)"
+                )
             self.fail_open = fail_open
         if call_types is not None:
             self.call_types = validate_call_types(call_types)  # type: ignore[misc]

@@ -228,10 +228,14 @@ def _request_headers(kwargs: dict[str, Any]) -> Any:
         value = kwargs.get(key) or (kwargs.get("optional_params") or {}).get(key)
         if value:
             return value
-    # A call that went out over HTTP: LiteLLM hands observers the request it sent, with the caller's headers.
-    sent = (kwargs.get("additional_args") or {}).get("complete_input_dict")
-    value = sent.get("extra_headers") if isinstance(sent, dict) else None
-    return value or None
+    # A call that went out over HTTP: LiteLLM hands observers the caller's headers with the request it sent (a
+    # whole reply), or on their own (a sync stream, a failure).
+    sent = kwargs.get("additional_args")
+    if not isinstance(sent, dict):
+        return None
+    body = sent.get("complete_input_dict")
+    value = body.get("extra_headers") if isinstance(body, dict) else None
+    return value or sent.get("headers") or None
 
 
 def _json_line(record: Any) -> str:
