@@ -7,7 +7,6 @@ runs on the sync path and, as the baseline, on the async one."""
 from __future__ import annotations
 
 import asyncio
-import http.server
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -18,33 +17,22 @@ import pytest
 from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ModelResponse
 
 from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+from litellm_plugin.core.testing.local_http import LocalHandler, serve_in_thread
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 MESSAGES: list[Any] = [{"role": "user", "content": "hello"}]
 
 
-class _Handler(http.server.BaseHTTPRequestHandler):
+class _Handler(LocalHandler):
     def do_GET(self) -> None:
-        body = b"from the server"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+        self.reply(b"from the server", "text/plain")
 
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_in_thread(_Handler) as url:
+        yield url
 
 
 def _in_a_task() -> str:

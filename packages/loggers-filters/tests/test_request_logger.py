@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import http.server
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,6 +13,7 @@ import litellm
 import pytest
 
 from litellm_plugin.core import InterceptorRejectedError
+from litellm_plugin.core.testing.local_http import LocalHandler, serve_in_thread
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
 
@@ -219,46 +218,30 @@ def test_a_failed_stream_is_logged_as_a_stream(
     assert [(r.litellm_call["outcome"], r.litellm_call["stream"]) for r in records] == [("failure", True)]  # type: ignore[attr-defined]
 
 
-class _OpenAICompatible(http.server.BaseHTTPRequestHandler):
+class _OpenAICompatible(LocalHandler):
     """A chat completions API on 127.0.0.1: what LiteLLM's ``openai/`` provider talks to over HTTP."""
 
     def do_POST(self) -> None:
         request = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
         if request.get("model") == "refused":
             error = {"error": {"message": "no such model", "type": "invalid_request_error", "code": "bad"}}
-            self._send("application/json", json.dumps(error).encode(), status=400)
+            self.reply(json.dumps(error).encode(), status=400)
             return
         reply = {"id": "chatcmpl-1", "created": 1700000000, "model": "m"}
         if request.get("stream"):
             delta = {"index": 0, "delta": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
             chunk = json.dumps({**reply, "object": "chat.completion.chunk", "choices": [delta]})
-            self._send("text/event-stream", f"data: {chunk}\n\ndata: [DONE]\n\n".encode())
+            self.reply(f"data: {chunk}\n\ndata: [DONE]\n\n".encode(), "text/event-stream")
             return
         message = {"index": 0, "message": {"role": "assistant", "content": "hello"}, "finish_reason": "stop"}
         usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
-        self._send(
-            "application/json",
-            json.dumps({**reply, "object": "chat.completion", "choices": [message], "usage": usage}).encode(),
-        )
-
-    def _send(self, content_type: str, body: bytes, status: int = 200) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
+        self.reply(json.dumps({**reply, "object": "chat.completion", "choices": [message], "usage": usage}).encode())
 
 
 @pytest.fixture(scope="module")
 def api_base() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _OpenAICompatible)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
-    server.server_close()
+    with serve_in_thread(_OpenAICompatible) as url:
+        yield f"{url}/v1"
 
 
 @pytest.mark.parametrize("how", ["extra_headers", "headers", "sync stream", "async", "async stream", "failure"])
