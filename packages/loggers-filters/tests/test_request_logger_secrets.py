@@ -192,9 +192,11 @@ def test_a_known_secret_after_a_credential_name_is_redacted_once(
     caplog.set_level(logging.INFO, logger=LOGGER)
     litellm.callbacks = [RequestLogger()]
     key = "plainSecretValue99"
-    failure = Exception(f"upstream said: key={key} and token: {key}")
+    pem = "-----BEGIN RSA PRIVATE KEY-----\\nMIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo\\n-----END RSA PRIVATE KEY-----"
+    failure = Exception(f"upstream said: key={key} and token: {key} {pem}{key}")
     run("gpt-4o", "hi", api_key=key, mock_response=failure)
     output = captured(caplog, wait_for)
     assert key not in output
+    assert "MIIEpAIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo" not in output  # a secret right before a known one: redacted too
     [record] = [record for record in caplog.records if hasattr(record, "litellm_call")]
-    assert record.litellm_call["error"].endswith("upstream said: key=[REDACTED] and token: [REDACTED]")
+    assert "upstream said: key=[REDACTED] and token: [REDACTED] " in record.litellm_call["error"]

@@ -321,10 +321,11 @@ def validate_response_channels(values: object, where: str) -> frozenset[Any]:
     if not isinstance(kinds, Iterable):
         raise InterceptorDefinitionError(f"{where}: expected channel kinds, not {type(values).__name__}")
     result = frozenset(kinds)
-    for kind in sorted(result - ALL_CHANNEL_KINDS, key=str):
-        close = difflib.get_close_matches(str(kind), sorted(ALL_CHANNEL_KINDS), n=1)
+    unknown = sorted(result - ALL_CHANNEL_KINDS, key=str)
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), sorted(ALL_CHANNEL_KINDS), n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
         raise InterceptorDefinitionError(
-            f"{where}: unknown channel kind {kind!r}; {hint}expected some of {sorted(ALL_CHANNEL_KINDS)}"
+            f"{where}: unknown channel kind {unknown[0]!r}; {hint}expected some of {sorted(ALL_CHANNEL_KINDS)}"
         )
     return result

@@ -398,10 +398,7 @@ def _guard_deployment_success(fn: HookFn) -> HookFn:
 
     @functools.wraps(fn)
     async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
-        request_data = args[0] if args else kwargs.get("request_data")
-        held = refusals.HOLDING_SUCCESS_LOGS.get()  # set by the engine around an SDK call only
-        if held is not None and isinstance(request_data, dict):
-            held.hold(request_data)
+        refusals.hold_success_log(args[0] if args else kwargs.get("request_data"))
         return await fn(self, *args, **kwargs)
 
     return guarded

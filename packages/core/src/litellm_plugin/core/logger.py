@@ -51,7 +51,6 @@ from litellm_plugin.core.guards import (
     sdk_hook_context,
 )
 from litellm_plugin.core.payloads import Channel, ChannelKind, StreamRewriter, TransformFor, rewrite_response
-from litellm_plugin.core.refusals import HOLDING_SUCCESS_LOGS as _holding_success_logs
 from litellm_plugin.core.text import TextTransform
 
 if TYPE_CHECKING:
@@ -281,9 +280,7 @@ class BaseCustomLogger(CustomLogger):
         if not (
             isinstance(request_data, dict) and "proxy_server_request" in request_data and is_proxy_request(request_data)
         ):
-            held = _holding_success_logs.get()  # LiteLLM logs the success next: held if reply hooks are to run
-            if held is not None and isinstance(request_data, dict):
-                held.hold(request_data)
+            refusals.hold_success_log(request_data)  # LiteLLM logs the success next: held if reply hooks are to run
             if not (isinstance(self, CustomGuardrail) and isinstance(request_data, dict)):  # C calls only
                 return None
             if deployment_hooks_run_apply_guardrail(self):

@@ -29,6 +29,7 @@ from litellm.utils import Rules, function_setup
 __all__ = [
     "HOLDING_SUCCESS_LOGS",
     "HeldSuccessLogs",
+    "hold_success_log",
     "hold_sync_success_logs",
     "logged_call_type",
     "logged_elsewhere",
@@ -339,6 +340,14 @@ def _follow(future: Any, stand_in: Future[Any]) -> None:
 HOLDING_SUCCESS_LOGS: ContextVar[HeldSuccessLogs | None] = ContextVar(
     "litellm_plugin_holding_success_logs", default=None
 )
+
+
+def hold_success_log(request_data: object) -> None:
+    """LiteLLM is about to log the success of the call made with ``request_data`` (its post-call deployment
+    hooks run first): held back, if the engine holds this call's logs for its reply hooks."""
+    held = HOLDING_SUCCESS_LOGS.get()
+    if held is not None and isinstance(request_data, dict):
+        held.hold(request_data)
 
 
 def _logging_pool() -> Any:

@@ -113,13 +113,13 @@ def _replace(match: re.Match[str], is_sensitive: Callable[[str], bool]) -> tuple
         if is_sensitive(group("param")[1:-1]):
             return f"{group('param')}{REDACTED}", _end_of(_PARAM_VALUE, match)
         return group("param"), match.end()
-    if match.string.startswith(REDACTED, match.end()):  # a value already redacted (a known secret): kept whole
-        return match.group(0) + REDACTED, match.end() + len(REDACTED)
     if group("aws"):
         return f"{group('aws')}{REDACTED}", match.end()
     if group("name"):
         name = group("name")
         if is_sensitive(name) and not name.endswith(("Error", "Exception")):  # "AuthenticationError: ..."
+            if match.string.startswith(REDACTED, match.end()):  # its value is a known secret, already redacted
+                return f"{name}{group('separator')}{REDACTED}", match.end() + len(REDACTED)
             return f"{name}{group('separator')}{REDACTED}", _end_of(_NAME_VALUE, match)
         return name + group("separator"), match.end()
     return REDACTED, match.end()
