@@ -224,7 +224,16 @@ def test_root_mypy_path_lists_every_member() -> None:
 # --- end to end, in a copy of the workspace ----------------------------------------------------------------
 
 _IGNORE = shutil.ignore_patterns(
-    ".git", ".venv", ".ci-venvs", "dist", "__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "*.egg-info"
+    ".git",
+    ".venv",
+    ".ci-venvs",
+    ".ci-logs",
+    "dist",
+    "__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    "*.egg-info",
 )
 
 

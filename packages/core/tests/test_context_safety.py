@@ -16,6 +16,7 @@ PROGRAM = textwrap.dedent(
 
     if sys.argv[1] == "with-plugin":
         import litellm_plugin.core  # noqa: F401
+    gc.freeze()  # LiteLLM's import leaves a large heap: collecting it each time would take most of the run
 
     app_state = [contextvars.ContextVar(f"app_state_{i}") for i in range(40)]
     trace_id = contextvars.ContextVar("trace_id")

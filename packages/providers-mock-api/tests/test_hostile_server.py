@@ -466,9 +466,10 @@ async def test_trickling_body_is_cut_at_the_callers_timeout(
 
 
 def trickle_headers(conn: socket.socket) -> None:
-    """A status line, then one header every 100 ms for 5 s, and no end of the headers."""
+    """A status line, then one header every 100 ms for 3 s (three times the callers' timeout), and no end of
+    the headers."""
     conn.sendall(b"HTTP/1.1 200 OK\r\n")
-    for i in range(50):
+    for i in range(30):
         conn.sendall(f"X-Slow-{i}: 1\r\n".encode())
         time.sleep(0.1)
 
