@@ -411,6 +411,9 @@ def test_assistants_routes_are_refused_before_the_provider(filters_proxy: Proxy)
         lambda: client.beta.threads.create(messages=[{"role": "user", "content": "a scam"}]),
         lambda: client.beta.assistants.create(model="echo", instructions="a scam"),
         lambda: client.beta.threads.runs.create("thread_x", assistant_id="asst_x", additional_instructions="a scam"),
+        # Reads: what comes back (a thread's messages, the model's own run output) cannot be filtered either.
+        lambda: client.beta.threads.messages.list("thread_x"),
+        lambda: client.beta.assistants.list(),
     ]
     for attempt in attempts:
         with pytest.raises(openai.InternalServerError) as excinfo:

@@ -212,3 +212,43 @@ async def test_a_guardrail_named_by_a_router_deployment_runs_once(
     extra: dict[str, Any] = {"guardrails": ["marker"]} if caller_names_it else {}
     reply = await router.acompletion(model="g", messages=[{"role": "user", "content": "hi"}], **extra)
     assert reply.choices[0].message.content == expected
+
+
+def _router_call(router: Any, path: str) -> str:
+    messages: list[Any] = [{"role": "user", "content": "hi"}]
+
+    async def run_async() -> str:
+        if path == "async_stream":
+            chunks = await router.acompletion(model="g", messages=messages, stream=True)
+            return "".join([c.choices[0].delta.content or "" async for c in chunks])
+        return str((await router.acompletion(model="g", messages=messages)).choices[0].message.content)
+
+    if path == "sync_stream":
+        return "".join(
+            c.choices[0].delta.content or "" for c in router.completion(model="g", messages=messages, stream=True)
+        )
+    if path == "sync":
+        return str(router.completion(model="g", messages=messages).choices[0].message.content)
+    return asyncio.run(run_async())
+
+
+@pytest.mark.parametrize("path", ["sync", "sync_stream", "async", "async_stream"])
+@pytest.mark.parametrize("mode", ["pre_call", "post_call"])
+def test_a_guardrail_named_by_a_router_deployment_runs_on_every_path(route: Route, mode: str, path: str) -> None:
+    """On sync and streamed calls too (LiteLLM's deployment hooks run on async calls only): the engine runs it
+    on the Router call, before a deployment is picked."""
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook=mode)]
+    deployment = {"model": f"{route(Echo)}/m", "guardrails": ["marker"]}
+    router = litellm.Router(model_list=[{"model_name": "g", "litellm_params": deployment}])
+    assert _router_call(router, path) == ("Echo: hi [pre]" if mode == "pre_call" else "Echo: hi [post]")
+
+
+def test_a_guardrail_another_model_groups_deployment_names_does_not_run(route: Route) -> None:
+    litellm.callbacks = [Marker(guardrail_name="marker", event_hook="pre_call")]
+    router = litellm.Router(
+        model_list=[
+            {"model_name": "g", "litellm_params": {"model": f"{route(Echo)}/m"}},
+            {"model_name": "other", "litellm_params": {"model": f"{route(Echo)}/m", "guardrails": ["marker"]}},
+        ]
+    )
+    assert _router_call(router, "sync") == "Echo: hi"

@@ -200,6 +200,24 @@ UNREAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("litellm", "a_add_message", {"custom_llm_provider": "openai", "thread_id": "t", "role": "user", "content": "x"}),
     ("litellm", "arun_thread", {"custom_llm_provider": "openai", "thread_id": "t", "assistant_id": "a"}),
     ("litellm.google_genai", "agenerate_content", {"model": "gemini/gemini-2.0-flash", "contents": "secret"}),
+    # Calls that hand back text a provider stored or wrote: a thread's messages, a stored response, a file.
+    ("litellm", "get_messages", {"custom_llm_provider": "openai", "thread_id": "t"}),
+    ("litellm", "aget_assistants", {"custom_llm_provider": "openai"}),
+    ("litellm", "aget_thread", {"custom_llm_provider": "openai", "thread_id": "t"}),
+    ("litellm", "aget_responses", {"response_id": "resp_1", "custom_llm_provider": "openai"}),
+    ("litellm", "alist_input_items", {"response_id": "resp_1", "custom_llm_provider": "openai"}),
+    ("litellm", "afile_content", {"file_id": "file-1", "custom_llm_provider": "openai"}),
+    # A batch runs the requests of a file through the model: text no interceptor sees.
+    (
+        "litellm",
+        "acreate_batch",
+        {
+            "completion_window": "24h",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": "file-1",
+            "custom_llm_provider": "openai",
+        },
+    ),
 ]
 
 

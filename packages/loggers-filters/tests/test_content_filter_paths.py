@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sys
 import types
 from collections.abc import Callable
@@ -165,3 +166,33 @@ async def test_an_admin_can_switch_global_guardrails_off_for_a_key_in_the_proxy(
 
     assert await reply({"user_api_key_metadata": {"disable_global_guardrails": True}}) == "spam"
     assert await reply({"user_api_key_metadata": {}}) == "[FILTERED]"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+@pytest.mark.parametrize("mode", ["pre_call", "post_call"])
+def test_a_filter_named_only_by_a_router_deployment_runs(
+    provider: Any, mode: str, asynchronous: bool, stream: bool
+) -> None:
+    """A guardrail that is not on by default, named in a deployment's ``litellm_params``: it runs on that model
+    group's calls (it used to run on none: a filter failing open)."""
+    litellm.callbacks = [ContentFilter(["spam"], guardrail_name="no-spam", mode=mode, default_on=False)]
+    deployment = {"model": provider.model, "guardrails": ["no-spam"]}
+    router: Any = litellm.Router(model_list=[{"model_name": "g", "litellm_params": deployment}])
+    messages: list[Any] = [{"role": "user", "content": "some spam"}]
+
+    async def run_async() -> str:
+        reply = await router.acompletion(model="g", messages=messages, stream=stream)
+        if stream:
+            return "".join([chunk.choices[0].delta.content or "" async for chunk in reply])
+        return str(reply.choices[0].message.content)
+
+    def run_sync() -> str:
+        reply = router.completion(model="g", messages=messages, stream=stream)
+        if stream:
+            return "".join(chunk.choices[0].delta.content or "" for chunk in reply)
+        return str(reply.choices[0].message.content)
+
+    assert (asyncio.run(run_async()) if asynchronous else run_sync()) == "some [FILTERED]"
+    seen = provider.llm.seen[-1][-1]["content"]
+    assert seen == ("some [FILTERED]" if mode == "pre_call" else "some spam")

@@ -687,3 +687,36 @@ def test_an_extra_body_that_is_not_an_object_fails_closed(recorder: tuple[str, R
     with pytest.raises(InterceptorError):
         litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}], extra_body="spam")
     assert llm.seen == []
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+async def test_a_responses_parameter_litellm_does_not_know_is_read(
+    recorder: tuple[str, RecordingLLM], asynchronous: bool
+) -> None:
+    """LiteLLM passes it on to the provider as a request field, as it does on chat."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["hunter2"], filter_requests=True)]
+    params: dict[str, Any] = {"model": model, "input": "hi", "foo": "my hunter2", "prompt_cache_key": "cache-1"}
+    if asynchronous:
+        await litellm.aresponses(**params)
+    else:
+        litellm.responses(**params)
+    assert "hunter2" not in llm.seen[-1]
+    assert '"foo": "my [FILTERED]"' in llm.seen[-1]
+
+
+@pytest.mark.parametrize("call", ["text_completion", "completion", "responses"])
+def test_prompt_variables_are_read(recorder: tuple[str, RecordingLLM], call: str) -> None:
+    """LiteLLM fills them into a stored prompt the model reads, on a text completion only inside the call (after
+    every request hook): a blocked word in one refuses the call."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["hunter2"], action="block", filter_requests=True, filter_responses=False)]
+    texts: dict[str, dict[str, Any]] = {
+        "text_completion": {"prompt": "hi"},
+        "completion": {"messages": [{"role": "user", "content": "hi"}]},
+        "responses": {"input": "hi"},
+    }
+    text = texts[call]
+    with pytest.raises(InterceptorRejectedError):
+        getattr(litellm, call)(model=model, **text, prompt_variables={"word": "hunter2", "more": ["a hunter2"]})
+    assert llm.seen == []

@@ -6,9 +6,12 @@ itself, so it asks LiteLLM the same question (``should_run_guardrail``) per phas
 ``pre_call``, reply and stream hooks for ``post_call``. A class whose hooks check the rules themselves says so
 with ``checks_guardrail_rules = True`` and is run on every call.
 
-A Router deployment may name a guardrail in its ``litellm_params`` (a model-level guardrail), which the engine
-cannot see when it intercepts the Router call. LiteLLM's deployment hooks see it on async calls: there a guardrail
-whose hooks the engine did not run in this call (``engine_phases``) is run by the same rules.
+A Router deployment may name a guardrail in its ``litellm_params`` (a model-level guardrail). The engine
+intercepts the Router call before a deployment is picked: a guardrail the deployments of the requested model
+group name is added to the call's ``guardrails`` there (``with_deployment_guardrails``), so it runs once, on
+every path, and a refusal is the Router call's (never a deployment failure the Router would fall back from).
+A fallback model group's deployments are seen by LiteLLM's deployment hooks (async calls only): there a
+guardrail whose hooks the engine did not run in this call (``engine_phases``) is run by the same rules.
 
 The admin switches in a key's or team's metadata (``disable_global_guardrails``,
 ``opted_out_global_guardrails``) are written by the proxy; on an SDK call they are caller input and ignored.
@@ -22,7 +25,13 @@ from typing import Any
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
-__all__ = ["engine_phases", "follows_guardrail_rules", "guardrail_allows", "without_admin_metadata"]
+__all__ = [
+    "engine_phases",
+    "follows_guardrail_rules",
+    "guardrail_allows",
+    "with_deployment_guardrails",
+    "without_admin_metadata",
+]
 
 _ADMIN_METADATA_KEYS = ("user_api_key_metadata", "user_api_key_team_metadata")
 
@@ -60,3 +69,31 @@ def without_admin_metadata(data: dict[str, Any]) -> dict[str, Any]:
                 view = dict(data)
             view[holder] = {key: value for key, value in metadata.items() if key not in _ADMIN_METADATA_KEYS}
     return view
+
+
+def with_deployment_guardrails(
+    router: Any, model: Any, kwargs: dict[str, Any], interceptors: list[Any]
+) -> dict[str, Any]:
+    """``kwargs`` with the guardrails among ``interceptors`` that the deployments of ``router``'s model group
+    ``model`` name in their ``litellm_params`` added to its ``guardrails`` (a new dict; ``kwargs`` if none)."""
+    guardrails = [i for i in interceptors if isinstance(i, CustomGuardrail) and isinstance(i.guardrail_name, str)]
+    get_model_list = getattr(router, "get_model_list", None)
+    if not guardrails or not isinstance(model, str) or not callable(get_model_list):
+        return kwargs
+    ours = {guardrail.guardrail_name for guardrail in guardrails}
+    named: list[str] = []
+    for deployment in get_model_list(model_name=model) or ():
+        params = deployment.get("litellm_params") if isinstance(deployment, dict) else None
+        listed = params.get("guardrails") if isinstance(params, dict) else None
+        for name in listed if isinstance(listed, list) else ():
+            if isinstance(name, str) and name in ours and name not in named:
+                named.append(name)
+    if not named:
+        return kwargs
+    requested = list(guardrails[0].get_guardrail_from_metadata(kwargs) or ())  # LiteLLM's reading of the request
+    present = {entry for entry in requested if isinstance(entry, str)}
+    present.update(key for entry in requested if isinstance(entry, dict) for key in entry)  # {name: its params}
+    missing = [name for name in named if name not in present]
+    if not missing:
+        return kwargs
+    return {**kwargs, "guardrails": [*requested, *missing]}

@@ -56,7 +56,12 @@ from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.contracts import InterceptorDefinitionWarning
 from litellm_plugin.core.errors import InterceptorRejectedError, ProviderNotRoutableError, UnreadablePayloadError
-from litellm_plugin.core.guardrail_rules import engine_phases, follows_guardrail_rules, guardrail_allows
+from litellm_plugin.core.guardrail_rules import (
+    engine_phases,
+    follows_guardrail_rules,
+    guardrail_allows,
+    with_deployment_guardrails,
+)
 from litellm_plugin.core.guards import (
     handled_call_types,
     in_proxy_process,
@@ -100,32 +105,40 @@ _ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
 # wrapped so that an interceptor claiming every call type meets them and fails closed, as on the proxy's other
 # routes, instead of being skipped. Those that claim less are not applied. Each is wrapped where LiteLLM exports
 # it, if it does. (Not those that reach the model through an entry point above, such as ``litellm.query``.)
+# Every other LiteLLM entry point that sends text to a provider or hands back text a provider stored or wrote
+# (a stored response, a thread's messages, a batch's output file): none of it is read here, so an interceptor
+# claiming every call type fails closed on them. An entry point missing from a release is skipped.
+_UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
+    ("rerank", "moderation", "speech", "transcription", "image_edit", "image_variation", "search", "ocr"),
+    ("video_generation", "video_edit", "video_remix", "video_extension", "video_content", "video_status"),
+    ("video_list", "video_create_character", "video_get_character"),
+    ("compact_responses", "get_responses", "cancel_responses", "delete_responses", "list_input_items"),
+    ("create_assistants", "get_assistants", "delete_assistant", "create_thread", "get_thread"),
+    ("add_message", "get_messages", "run_thread", "run_thread_stream"),
+    ("create_batch", "retrieve_batch", "list_batches", "cancel_batch"),
+    ("create_file", "file_content", "file_content_streaming", "file_retrieve", "file_list", "file_delete"),
+    ("create_fine_tuning_job", "retrieve_fine_tuning_job", "list_fine_tuning_jobs", "cancel_fine_tuning_job"),
+    ("create_eval", "get_eval", "list_evals", "cancel_eval", "delete_eval"),
+    ("create_run", "get_run", "list_runs", "cancel_run", "delete_run"),
+    ("create_container", "retrieve_container", "list_containers", "delete_container"),
+    ("upload_container_file", "list_container_files"),
+    ("create_skill", "get_skill", "list_skills", "delete_skill"),
+    ("create_sandbox", "delete_sandbox", "run_code", "code_interpreter_tool"),
+    ("ingest", "query"),
+    ("vector_store_file_create", "vector_store_file_content", "vector_store_file_retrieve"),
+    ("vector_store_file_list", "vector_store_file_update", "vector_store_file_delete"),
+    ("create_realtime_client_secret", "create_realtime_transcription_session", "realtime_calls"),
+    ("create_agent", "get_agent", "list_agents", "list_agent_versions", "delete_agent"),
+    ("decisions", "systemone", "llm_passthrough_route"),
+)
+# LiteLLM's async twin of ``name`` is ``a<name>``, but for one.
+_ASYNC_TWIN = {"add_message": "a_add_message"}
 _UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = (
     tuple(
         ("litellm", name)
-        for pair in (
-            ("rerank", "arerank"),
-            ("moderation", "amoderation"),
-            ("speech", "aspeech"),
-            ("transcription", "atranscription"),
-            ("image_edit", "aimage_edit"),
-            ("video_generation", "avideo_generation"),
-            ("search", "asearch"),
-            ("ocr", "aocr"),
-            ("video_edit", "avideo_edit"),
-            ("video_remix", "avideo_remix"),
-            ("video_extension", "avideo_extension"),
-            ("compact_responses", "acompact_responses"),
-            ("create_assistants", "acreate_assistants"),
-            ("create_thread", "acreate_thread"),
-            ("add_message", "a_add_message"),
-            ("run_thread", "arun_thread"),
-            ("run_thread_stream", "arun_thread_stream"),
-            ("create_agent", "acreate_agent"),
-            ("decisions", "adecisions"),
-            ("llm_passthrough_route", "allm_passthrough_route"),
-        )
-        for name in pair
+        for group in _UNREAD_API_CALLS
+        for call in group
+        for name in (call, _ASYNC_TWIN.get(call, "a" + call))
     )
     + tuple(
         ("litellm.google_genai", name)
@@ -787,6 +800,10 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                         returned = _deployment_returned(router_call, await call)
                     return returned
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
+                if head:  # a Router's own method: guardrails its deployments name run here, once
+                    kwargs = with_deployment_guardrails(
+                        head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
+                    )
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
                 if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
                     engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
@@ -874,6 +891,10 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                             return _called_holding(None, call, *args, **kwargs)
                         return _deployment_returned(router_call, call(*args, **kwargs))
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
+                if head:  # as on async calls
+                    kwargs = with_deployment_guardrails(
+                        head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
+                    )
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
                 if responses:  # a reply hook may refuse the reply: LiteLLM's pool holds its success log back
                     held = refusals.HeldSuccessLogs()

@@ -36,6 +36,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
+from litellm_plugin.core.payloads.bridged_reasoning import OPAQUE_BLOCK_KEYS, bridged_thinking_fields
 from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
 __all__ = [
@@ -107,6 +108,7 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
         yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
     yield from _other_strings(part, _PART_KEYS_HANDLED, kind)
+    yield from _encoded_reasoning_fields(part, kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
         if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
@@ -163,6 +165,13 @@ _PART_KEYS_HANDLED = frozenset(
         "name", "format",
     }
 )  # fmt: skip
+
+
+def _encoded_reasoning_fields(block: dict[str, Any], kind: str) -> Iterator[TextField]:
+    """A thinking block's signature or redacted data that carries LiteLLM's encoding of thinking blocks."""
+    for key in OPAQUE_BLOCK_KEYS:
+        if key in block:
+            yield from bridged_thinking_fields(block, key, kind)
 
 
 def _other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
@@ -255,6 +264,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
             if isinstance(block, dict):
                 yield from _other_strings(block, _THINKING_KEYS_HANDLED, "message")
+                yield from _encoded_reasoning_fields(block, "message")
         yield from _other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")

@@ -29,6 +29,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
+from litellm_plugin.core.payloads.bridged_reasoning import bridged_thinking_fields, rewrite_bridged_thinking
 from litellm_plugin.core.payloads.chat import (
     content_fields,
     is_model_class,
@@ -139,6 +140,8 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         return
     for name in ("content", "output", "summary"):
         yield from content_fields(item, name, "input")
+    if item_type == "reasoning" and "encrypted_content" in item:
+        yield from bridged_thinking_fields(item, "encrypted_content", "input")
     if item_type in ("function_call", "mcp_call", "mcp_approval_request"):
         yield from json_fields(item, "arguments", "tool_arguments")
     if item_type in ("function_call", "custom_tool_call") and isinstance(item.get("name"), str):
@@ -264,6 +267,12 @@ def _rewrite_item(item: Any, output_index: int, rewrite: Rewrite) -> None:
             _rewrite_attr(part, "text", "reasoning", ("s", output_index, index), rewrite, False)
         for index, part in enumerate(field_value(item, "content") or ()):
             _rewrite_attr(part, "text", "reasoning", ("r", output_index, index), rewrite, False)
+        encoded = field_value(item, "encrypted_content")
+        rewritten = rewrite_bridged_thinking(
+            encoded, lambda where, text: rewrite("reasoning", ("x", output_index, *where), text, False)
+        )
+        if rewritten is not encoded:
+            set_field(item, "encrypted_content", rewritten)
     elif item_type == "mcp_approval_request":
         _rewrite_attr(item, "arguments", "tool_arguments", ("c", output_index), rewrite, True)
     elif item_type == "mcp_list_tools":

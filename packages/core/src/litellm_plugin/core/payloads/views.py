@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import litellm
+import litellm.types.llms.openai as litellm_openai_types
 import litellm.types.utils as litellm_types
 from litellm.types.llms.openai import ResponsesAPIResponse
 from litellm.types.utils import (
@@ -59,6 +60,8 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
             f"a {raw!r} request", f"litellm-plugin does not know where its text is; {UNREADABLE_CALL_HINT}"
         )
     fields = list(_REQUESTS[normalized](data))
+    if isinstance(data.get("prompt_variables"), dict):
+        fields.extend(_prompt_variable_fields(data))
     if data.get("extra_body") is not None:
         fields.extend(_extra_body_fields(normalized, data))
     if normalized in _ENTRIES:
@@ -86,6 +89,17 @@ def _fallback_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[Text
                 yield from request_fields(call_type, entry)
 
 
+def _prompt_variable_fields(data: dict[str, Any]) -> Iterator[TextField]:
+    """The values of ``prompt_variables``, which LiteLLM fills into a stored prompt template (``prompt_id``) the
+    model reads: on some calls only inside the call, after every request hook. The caller's dict stays."""
+    variables = data["prompt_variables"] = copy.deepcopy(data["prompt_variables"])
+    for name in list(variables):
+        if isinstance(variables[name], str):
+            yield TextField("parameter", variables[name], setter(variables, name))
+        else:
+            yield from object_fields(variables, name, "parameter")
+
+
 _HEADER_PARAMS = ("extra_headers", "headers")
 
 
@@ -107,6 +121,7 @@ def _header_fields(data: dict[str, Any]) -> Iterator[TextField]:
 _ENTRIES: dict[CallType, str] = {
     "completion": "completion",
     "text_completion": "text_completion",
+    "responses": "responses",
     "embedding": "embedding",
     "image_generation": "image_generation",
 }
@@ -120,6 +135,9 @@ def _known_params(call_type: CallType) -> frozenset[str]:
     names.update(inspect.signature(getattr(litellm, _ENTRIES[call_type])).parameters)
     names.update(getattr(litellm_types, "all_litellm_params", ()))
     names.update(getattr(litellm, "OPENAI_CHAT_COMPLETION_PARAMS", ()))
+    if call_type == "responses":  # the Responses API's own parameters, also those LiteLLM's signature lacks
+        optional = getattr(litellm_openai_types, "ResponsesAPIOptionalRequestParams", None)
+        names.update(getattr(optional, "__annotations__", ()))
     return frozenset(names)
 
 
@@ -128,7 +146,7 @@ def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator
     provider as request fields, which OpenAI-compatible servers may read. Every string in them is read, like
     the unknown keys of ``extra_body``."""
     known = _known_params(call_type)
-    skipped = _READ_KEYS[call_type].union(_FALLBACK_KEYS)
+    skipped = _READ_KEYS[call_type].union(_FALLBACK_KEYS, ("prompt_variables",))
     for key in [key for key in _sent_keys(data) if key not in known and key not in skipped]:
         value = data[key]
         if isinstance(value, str):
