@@ -72,6 +72,7 @@ from litellm_plugin.core.guards import (
 from litellm_plugin.core.hook_results import check_reply_result, check_request_result
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
+from litellm_plugin.core.response_cache import keep_changed_reply_out_of_cache, unshared_reply
 from litellm_plugin.core.streams import InterceptedStream
 
 __all__ = ["install", "is_installed", "uninstall"]
@@ -805,6 +806,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                         head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
                     )
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
+                if responses or streams:  # LiteLLM must not cache a reply they may change (see ``response_cache``)
+                    kwargs = keep_changed_reply_out_of_cache(call_type, kwargs)
                 if ruled:  # only a guardrail that follows the rules reads it (see ``guardrail_rules``)
                     engine_phases.set((frozenset(map(id, requests)), frozenset(map(id, responses + streams))))
                 # A reply hook may refuse the reply: LiteLLM holds its success log back until they have run.
@@ -831,7 +834,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     return returned
                 _scope.set(_IN_CALL)
                 try:
-                    returned = await _apply_response(responses, data, result)
+                    returned = await _apply_response(responses, data, unshared_reply(result))
                 except Exception as refusal:
                     if held is not None:
                         await held.refuse(refusal)
@@ -896,6 +899,8 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                         head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
                     )
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
+                if responses or streams:  # as on async calls
+                    kwargs = keep_changed_reply_out_of_cache(call_type, kwargs)
                 if responses:  # a reply hook may refuse the reply: LiteLLM's pool holds its success log back
                     held = refusals.HeldSuccessLogs()
                 if requests:
@@ -918,7 +923,7 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                     return stream if stream is not None else result
                 _scope.set(_IN_CALL)
                 try:
-                    return run_sync(_apply_response(responses, data, result))
+                    return run_sync(_apply_response(responses, data, unshared_reply(result)))
                 except Exception as refusal:
                     if held is not None:
                         held.refuse_sync(refusal)
