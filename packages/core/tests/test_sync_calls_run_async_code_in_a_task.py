@@ -104,12 +104,16 @@ class TimingOutHook(BaseCustomLogger):
 
 
 class TaskObserver(BaseCustomLogger):
+    """Writes down, per provider, whether its hook ran in a Task (a call an earlier test made may be logged
+    late, once this observer is in LiteLLM's lists: only this test's provider counts)."""
+
     def __init__(self) -> None:
         super().__init__()
-        self.seen: list[str] = []
+        self.seen: dict[str, list[str]] = {}
 
     async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
-        self.seen.append(_in_a_task())
+        provider = (kwargs.get("litellm_params") or {}).get("custom_llm_provider")
+        self.seen.setdefault(str(provider), []).append(_in_a_task())
 
 
 def _text(response: Any) -> str:
@@ -162,9 +166,10 @@ def test_a_hook_timeout_cancels_its_own_wait_on_a_sync_call(route: Route) -> Non
 def test_an_async_observer_runs_in_a_task_on_sync_calls(route: Route) -> None:
     observer = TaskObserver()
     litellm.callbacks = [observer]
-    litellm.completion(model=f"{route(Replier)}/m", messages=MESSAGES)
+    provider = route(Replier)
+    litellm.completion(model=f"{provider}/m", messages=MESSAGES)
     for _ in range(200):  # LiteLLM logs a sync call's success on its logging thread pool
-        if observer.seen:
+        if provider in observer.seen:
             break
         threading.Event().wait(0.05)
-    assert observer.seen == ["in a task"]
+    assert observer.seen.get(provider) == ["in a task"], observer.seen
