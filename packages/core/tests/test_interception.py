@@ -8,7 +8,7 @@ import logging
 import sys
 import types
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from typing import Any
 
 import litellm
@@ -272,6 +272,28 @@ async def test_fail_open_is_explicit_and_logged(words: str, caplog: pytest.LogCa
         response = await litellm.acompletion(model=words, messages=USER)
     assert response.choices[0].message.content == "Echo: hi"
     assert any("'Exploding' failed in async_pre_call_hook" in r.getMessage() for r in caplog.records)
+
+
+class CrashesOnTheSecondChunk(BaseCustomLogger):
+    """A hand-written stream hook that takes a chunk and raises before handing it on."""
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        taken = 0
+        async for chunk in response:
+            taken += 1
+            if taken == 2:
+                raise ValueError("stream hook bug")
+            yield chunk
+
+
+@pytest.mark.parametrize("path", ["sync_stream", "async_stream", "router_sync_stream", "router_async_stream"])
+async def test_a_stream_hook_failing_open_loses_no_chunk(path: CallPath, words: str) -> None:
+    """The call goes on unchanged from where the hook failed: the chunk it had taken comes through too."""
+    litellm.callbacks = [CrashesOnTheSecondChunk(fail_open=True)]
+    reply = await call_path(path, model=words, messages=[{"role": "user", "content": "one two three four"}])
+    assert reply.text == "Echo: one two three four"
 
 
 class BrokenObserver(BaseCustomLogger):

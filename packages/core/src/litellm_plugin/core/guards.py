@@ -284,11 +284,13 @@ def _guard_chunk(fn: HookFn) -> HookFn:
 
 
 class _Upstream:
-    """Remembers an error raised by the stream *below* an interceptor, so it is not blamed on it."""
+    """Remembers an error raised by the stream *below* an interceptor, so it is not blamed on it, and the chunks
+    the interceptor has taken since it last handed one on (``unanswered``), so failing open loses none."""
 
     def __init__(self, source: Any) -> None:
         self._source: AsyncIterator[Any] = source.__aiter__()
         self.failure: BaseException | None = None
+        self.unanswered: list[Any] = []
         self._litellm_stream = refusals.watch_proxy_stream(source)
 
     def __aiter__(self) -> _Upstream:
@@ -296,7 +298,9 @@ class _Upstream:
 
     async def __anext__(self) -> Any:
         try:
-            return await self._source.__anext__()
+            chunk = await self._source.__anext__()
+            self.unanswered.append(chunk)
+            return chunk
         except StopAsyncIteration:
             refusals.proxy_stream_ended(self._litellm_stream)
             raise
@@ -325,6 +329,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
         if not _runs_on(self, payload_call_type(first)):
             yield first
             async for chunk in upstream:
+                upstream.unanswered.clear()
                 yield chunk
             return
         produced = fn(
@@ -332,6 +337,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
         )
         try:
             async for chunk in produced:
+                upstream.unanswered.clear()  # what it took so far is answered by what it hands on
                 yield chunk
         except Exception as exc:
             if exc is upstream.failure:
@@ -344,7 +350,11 @@ def _guard_iterator(fn: HookFn) -> HookFn:
                 _logged_call_type(request_data),
                 unlogged=refusals.proxy_stream_cut_short,
             )
-            async for chunk in upstream:  # fail open: the rest of the stream, unmodified
+            # Fail open: the chunks it took and never answered, then the rest of the stream, unmodified.
+            taken, upstream.unanswered = upstream.unanswered, []
+            for chunk in taken:
+                yield chunk
+            async for chunk in upstream:
                 yield chunk
 
     return guarded
