@@ -253,10 +253,16 @@ def _anthropic_messages(proxy: Proxy, text: str) -> object:
 
 @pytest.mark.parametrize("route", _DURING_CALL_ROUTES)
 def test_requested_during_call_guardrail_blocks(route: str, filters_proxy: Proxy) -> None:
-    """On the routes whose requests the proxy hands to its moderation hook (``during_call``)."""
+    """On the routes whose requests the proxy hands to its moderation hook (``during_call``). The refusal is
+    logged once, as a failure (before, no observer heard of it)."""
+    token = f"tok{secrets.token_hex(6)}"
     with pytest.raises(openai.BadRequestError) as refused:
-        _DURING_CALL_ROUTES[route](filters_proxy, "it is HUNTER2")
+        _DURING_CALL_ROUTES[route](filters_proxy, f"it is HUNTER2 {token}")
     assert "checked-alongside" in str(refused.value)
+    records = _records_naming(filters_proxy, token)
+    assert [(record["outcome"], record["error_type"]) for record in records] == [
+        ("failure", "InterceptorRejectedError")
+    ]
 
 
 def test_names_in_a_request_are_checked_by_request_guardrails(filters_proxy: Proxy) -> None:

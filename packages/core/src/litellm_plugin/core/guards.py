@@ -224,6 +224,23 @@ def _guard_pre(fn: HookFn) -> HookFn:
     return guarded
 
 
+def _guard_moderation(fn: HookFn) -> HookFn:
+    """The proxy's ``during_call`` hook, run alongside the model call: a refusal (or a crash failing closed) is
+    reported to the observers, as a request hook's is (the proxy logs only its own exception types)."""
+
+    @functools.wraps(fn)
+    async def guarded(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await fn(self, *args, **kwargs)
+        except Exception as exc:
+            data = kwargs["data"] if "data" in kwargs else (args[0] if args else None)
+            call_type = kwargs.get("call_type", args[2] if len(args) > 2 else None)
+            await _fail_reported(self, "async_moderation_hook", exc, data, call_type)
+            return None
+
+    return guarded
+
+
 async def _fail_reported(
     self: BaseCustomLogger,
     hook: str,
@@ -423,6 +440,7 @@ _GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
     "async_post_call_streaming_hook": _guard_chunk,
     "async_post_call_streaming_iterator_hook": _guard_iterator,
     "async_post_call_success_deployment_hook": _guard_deployment_success,
+    "async_moderation_hook": _guard_moderation,
 }
 
 
