@@ -102,13 +102,12 @@ _ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
     ("anthropic_messages", "anthropic_messages"),
     ("aanthropic_messages", "anthropic_messages"),
 )
-# Entry points that send text this library cannot read to a model or provider (they have no call type of ours):
-# wrapped so that an interceptor claiming every call type meets them and fails closed, as on the proxy's other
-# routes, instead of being skipped. Those that claim less are not applied. Each is wrapped where LiteLLM exports
-# it, if it does. (Not those that reach the model through an entry point above, such as ``litellm.query``.)
-# Every other LiteLLM entry point that sends text to a provider or hands back text a provider stored or wrote
-# (a stored response, a thread's messages, a batch's output file): none of it is read here, so an interceptor
-# claiming every call type fails closed on them. An entry point missing from a release is skipped.
+# Entry points that send text this library cannot read to a model or provider, or hand back text a provider
+# stored or wrote (a stored response, a thread's messages, a batch's output file); they have no call type of
+# ours. Wrapped so that an interceptor claiming every call type meets them and fails closed, as on the proxy's
+# other routes, instead of being skipped; those that claim less are not applied. Each is wrapped where LiteLLM
+# exports it, if it does. (Not those that reach the model through an entry point above, such as
+# ``litellm.query``, RAG's question to the model, which LiteLLM asks with ``acompletion``.)
 _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
     ("rerank", "moderation", "speech", "transcription", "image_edit", "image_variation", "search", "ocr"),
     ("video_generation", "video_edit", "video_remix", "video_extension", "video_content", "video_status"),
@@ -125,7 +124,7 @@ _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
     ("upload_container_file", "list_container_files"),
     ("create_skill", "get_skill", "list_skills", "delete_skill"),
     ("create_sandbox", "delete_sandbox", "run_code", "code_interpreter_tool"),
-    ("ingest", "query"),
+    ("ingest",),
     ("vector_store_file_create", "vector_store_file_content", "vector_store_file_retrieve"),
     ("vector_store_file_list", "vector_store_file_update", "vector_store_file_delete"),
     ("create_realtime_client_secret", "create_realtime_transcription_session", "realtime_calls"),
