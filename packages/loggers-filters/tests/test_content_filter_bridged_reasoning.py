@@ -102,20 +102,20 @@ async def test_a_blocked_word_sent_back_in_encrypted_reasoning_is_refused() -> N
     assert len(llm.seen) == calls, "the provider was called"
 
 
+def _conversation(thinking: str, signature: str) -> list[Any]:
+    """A chat conversation whose assistant turn carries one signed thinking block."""
+    block = {"type": "thinking", "thinking": thinking, "signature": signature}
+    return [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "answer", "thinking_blocks": [block]},
+        {"role": "user", "content": "again"},
+    ]
+
+
 def test_encoded_reasoning_in_a_chat_thinking_signature_is_read() -> None:
     model, llm = _provider()
     litellm.callbacks = [ContentFilter(["hunter2"], filter_requests=True)]
-    signature = ENCODED_PREFIX + _encoded("my hunter2 plan")
-    messages = [
-        {"role": "user", "content": "hi"},
-        {
-            "role": "assistant",
-            "content": "answer",
-            "thinking_blocks": [{"type": "thinking", "thinking": "fine", "signature": signature}],
-        },
-        {"role": "user", "content": "again"},
-    ]
-    litellm.completion(model=model, messages=messages)
+    litellm.completion(model=model, messages=_conversation("fine", ENCODED_PREFIX + _encoded("my hunter2 plan")))
     assert "hunter2" not in llm.seen[-1]
     assert "[FILTERED]" in llm.seen[-1]
 
@@ -125,16 +125,7 @@ def test_a_providers_own_signature_is_left_alone() -> None:
     model, llm = _provider()
     litellm.callbacks = [ContentFilter(["spam"], filter_requests=True)]
     signature = "EqQBCkgIARABGAIiQspamLXk9/+a=="
-    messages = [
-        {"role": "user", "content": "hi"},
-        {
-            "role": "assistant",
-            "content": "answer",
-            "thinking_blocks": [{"type": "thinking", "thinking": "some spam", "signature": signature}],
-        },
-        {"role": "user", "content": "again"},
-    ]
-    litellm.completion(model=model, messages=messages)
+    litellm.completion(model=model, messages=_conversation("some spam", signature))
     sent = json.loads(llm.seen[-1])
     [block] = sent[1]["thinking_blocks"]
     assert block == {"type": "thinking", "thinking": "some [FILTERED]", "signature": signature}
