@@ -288,10 +288,24 @@ class CrashesOnTheSecondChunk(BaseCustomLogger):
             yield chunk
 
 
+class LooksAheadThenCrashes(BaseCustomLogger):
+    """Takes two chunks, hands on the first (as a filter holding text back for a phrase does), then raises."""
+
+    async def async_post_call_streaming_iterator_hook(
+        self, user_api_key_dict: Any, response: Any, request_data: dict[str, Any]
+    ) -> AsyncGenerator[Any, None]:
+        iterator = response.__aiter__()
+        first = await iterator.__anext__()
+        await iterator.__anext__()
+        yield first
+        raise ValueError("stream hook bug")
+
+
+@pytest.mark.parametrize("hook", [CrashesOnTheSecondChunk, LooksAheadThenCrashes])
 @pytest.mark.parametrize("path", ["sync_stream", "async_stream", "router_sync_stream", "router_async_stream"])
-async def test_a_stream_hook_failing_open_loses_no_chunk(path: CallPath, words: str) -> None:
-    """The call goes on unchanged from where the hook failed: the chunk it had taken comes through too."""
-    litellm.callbacks = [CrashesOnTheSecondChunk(fail_open=True)]
+async def test_a_stream_hook_failing_open_loses_no_chunk(path: CallPath, words: str, hook: type) -> None:
+    """The call goes on unchanged from where the hook failed: the chunks it had taken come through too."""
+    litellm.callbacks = [hook(fail_open=True)]
     reply = await call_path(path, model=words, messages=[{"role": "user", "content": "one two three four"}])
     assert reply.text == "Echo: one two three four"
 

@@ -196,3 +196,30 @@ def test_a_filter_named_only_by_a_router_deployment_runs(
     assert (asyncio.run(run_async()) if asynchronous else run_sync()) == "some [FILTERED]"
     seen = provider.llm.seen[-1][-1]["content"]
     assert seen == ("some [FILTERED]" if mode == "pre_call" else "some spam")
+
+
+@pytest.mark.parametrize("entry", ["responses", "aresponses", "aanthropic_messages"])
+@pytest.mark.parametrize("named_as", ["name", "dict"])
+def test_a_filter_named_only_by_a_router_deployment_runs_on_responses_and_messages(
+    provider: Any, entry: str, named_as: str
+) -> None:
+    """The Router builds these per instance; a deployment may name a guardrail with its parameters (a dict)."""
+    litellm.callbacks = [
+        ContentFilter(["spam"], guardrail_name="no-spam", mode="pre_call", default_on=False, action="block")
+    ]
+    named: Any = "no-spam" if named_as == "name" else {"no-spam": {}}
+    router: Any = litellm.Router(
+        model_list=[{"model_name": "g", "litellm_params": {"model": provider.model, "guardrails": [named]}}]
+    )
+
+    async def call() -> Any:
+        if entry == "aanthropic_messages":
+            messages = [{"role": "user", "content": "some spam"}]
+            return await router.aanthropic_messages(model="g", messages=messages, max_tokens=20)
+        if entry == "aresponses":
+            return await router.aresponses(model="g", input="some spam")
+        return router.responses(model="g", input="some spam")
+
+    with pytest.raises(InterceptorRejectedError):
+        asyncio.run(call())
+    assert provider.llm.seen == []

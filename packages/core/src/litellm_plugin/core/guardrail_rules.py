@@ -81,19 +81,21 @@ def with_deployment_guardrails(
     if not guardrails or not isinstance(model, str) or not callable(get_model_list):
         return kwargs
     ours = {guardrail.guardrail_name for guardrail in guardrails}
-    named: list[str] = []
+    named: list[str | dict[str, Any]] = []
     for deployment in get_model_list(model_name=model) or ():
         params = deployment.get("litellm_params") if isinstance(deployment, dict) else None
         listed = params.get("guardrails") if isinstance(params, dict) else None
-        for name in listed if isinstance(listed, list) else ():
-            if isinstance(name, str) and name in ours and name not in named:
-                named.append(name)
+        for entry in listed if isinstance(listed, list) else ():
+            # A name, or {name: its params} (kept as it is: the params go with it).
+            names = [entry] if isinstance(entry, str) else list(entry) if isinstance(entry, dict) else []
+            if any(name in ours for name in names) and entry not in named:
+                named.append(entry)
     if not named:
         return kwargs
     requested = list(guardrails[0].get_guardrail_from_metadata(kwargs) or ())  # LiteLLM's reading of the request
     present = {entry for entry in requested if isinstance(entry, str)}
     present.update(key for entry in requested if isinstance(entry, dict) for key in entry)  # {name: its params}
-    missing = [name for name in named if name not in present]
+    missing = [entry for entry in named if not (set(entry) if isinstance(entry, dict) else {entry}) <= present]
     if not missing:
         return kwargs
     return {**kwargs, "guardrails": [*requested, *missing]}

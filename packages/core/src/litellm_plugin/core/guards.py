@@ -302,7 +302,8 @@ def _guard_chunk(fn: HookFn) -> HookFn:
 
 class _Upstream:
     """Remembers an error raised by the stream *below* an interceptor, so it is not blamed on it, and the chunks
-    the interceptor has taken since it last handed one on (``unanswered``), so failing open loses none."""
+    the interceptor has taken and not yet answered (``unanswered``), so failing open loses none. A chunk it
+    hands on answers the chunk it is, or else (a changed copy) the oldest unanswered one."""
 
     def __init__(self, source: Any) -> None:
         self._source: AsyncIterator[Any] = source.__aiter__()
@@ -312,6 +313,15 @@ class _Upstream:
 
     def __aiter__(self) -> _Upstream:
         return self
+
+    def answered(self, chunk: Any) -> None:
+        pending = self.unanswered
+        for index, taken in enumerate(pending):
+            if taken is chunk:
+                del pending[index]
+                return
+        if pending:
+            del pending[0]
 
     async def __anext__(self) -> Any:
         try:
@@ -354,7 +364,7 @@ def _guard_iterator(fn: HookFn) -> HookFn:
         )
         try:
             async for chunk in produced:
-                upstream.unanswered.clear()  # what it took so far is answered by what it hands on
+                upstream.answered(chunk)
                 yield chunk
         except Exception as exc:
             if exc is upstream.failure:

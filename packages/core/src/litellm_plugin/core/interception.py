@@ -240,7 +240,7 @@ def _wrap_router_factory(original: Callable[..., Any]) -> Callable[..., Any]:
         call_type = _ROUTER_FACTORY_CALL_TYPES.get(kwargs.get("call_type", args[0] if args else None))
         if call_type is None or not callable(made):
             return made
-        return _wrap(made, call_type, is_router=True, bound=True)
+        return _wrap(made, call_type, is_router=True, bound=True, router=weakref.ref(self))
 
     setattr(factory, _WRAPPED_MARK, original)
     return factory
@@ -695,9 +695,17 @@ def _call_data(
     return data
 
 
-def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, bound: bool = False) -> Callable[..., Any]:
-    """``bound``: a Router's per-instance function (no ``self`` to pass on). A ``call_type`` that is not one of
-    ours names an entry point whose text we cannot read (see ``_UNREAD_ENTRY_POINTS``)."""
+def _wrap(
+    original: Callable[..., Any],
+    call_type: str,
+    *,
+    is_router: bool,
+    bound: bool = False,
+    router: Callable[[], Any] | None = None,
+) -> Callable[..., Any]:
+    """``bound``: a Router's per-instance function (no ``self`` to pass on; ``router`` gives the Router). A
+    ``call_type`` that is not one of ours names an entry point whose text we cannot read (see
+    ``_UNREAD_ENTRY_POINTS``)."""
     signature = inspect.signature(original)
     readable = call_type in ALL_CALL_TYPES
     takes_self = is_router and not bound
@@ -800,9 +808,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                         returned = _deployment_returned(router_call, await call)
                     return returned
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                if head:  # a Router's own method: guardrails its deployments name run here, once
+                if is_router:  # a Router's own method: guardrails its deployments name run here, once
                     kwargs = with_deployment_guardrails(
-                        head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
+                        head[0] if head else router and router(),
+                        kwargs.get("model", rest[0] if rest else None),
+                        kwargs,
+                        interceptors,
                     )
                 requests, responses, streams, ruled = _by_phase(interceptors, kwargs)
                 if responses or streams:  # LiteLLM must not cache a reply they may change (see ``response_cache``)
@@ -893,9 +904,12 @@ def _wrap(original: Callable[..., Any], call_type: str, *, is_router: bool, boun
                             return _called_holding(None, call, *args, **kwargs)
                         return _deployment_returned(router_call, call(*args, **kwargs))
                 head, rest = (args[:1], args[1:]) if takes_self else ((), args)
-                if head:  # as on async calls
+                if is_router:  # as on async calls
                     kwargs = with_deployment_guardrails(
-                        head[0], kwargs.get("model", rest[0] if rest else None), kwargs, interceptors
+                        head[0] if head else router and router(),
+                        kwargs.get("model", rest[0] if rest else None),
+                        kwargs,
+                        interceptors,
                     )
                 requests, responses, streams, _ = _by_phase(interceptors, kwargs)
                 if responses or streams:  # as on async calls

@@ -11,6 +11,7 @@ Anything else in those fields (a provider's real ciphertext, an Anthropic signat
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -47,18 +48,27 @@ def bridged_thinking_fields(holder: Any, key: Any, kind: str) -> Iterator[TextFi
     if decoded is None:
         return
     prefix, blocks = decoded
+    encoded: list[str] = []  # each block's JSON, made at the first change: one change re-encodes one block
 
-    def store() -> None:
-        holder[key] = prefix + json.dumps(blocks, ensure_ascii=False, separators=(",", ":"))
+    def store(index: int) -> None:
+        if not encoded:
+            encoded.extend(_dumps(block) for block in blocks)
+        encoded[index] = _dumps(blocks[index])
+        holder[key] = prefix + "[" + ",".join(encoded) + "]"
 
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if not isinstance(block, dict):
             continue  # LiteLLM drops what is not a block
         for name in list(block):
             if name in _NO_TEXT_KEYS:
                 continue
             for field in _block_value_fields(block, name, kind):
-                yield TextField(field.kind, field.text, _then(field.set, store), field.group, field.identifier)
+                stored = functools.partial(store, index)
+                yield TextField(field.kind, field.text, _then(field.set, stored), field.group, field.identifier)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _block_value_fields(block: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
@@ -110,4 +120,4 @@ def rewrite_bridged_thinking(
             if new != old:
                 block[name] = new
                 changed = True
-    return prefix + json.dumps(blocks, ensure_ascii=False, separators=(",", ":")) if changed else value
+    return prefix + _dumps(blocks) if changed else value
