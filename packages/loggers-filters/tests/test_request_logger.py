@@ -6,13 +6,14 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import litellm
 import pytest
 
-from litellm_plugin.core import InterceptorRejectedError
+from litellm_plugin.core import BaseCustomProvider, InterceptorRejectedError
 from litellm_plugin.core.testing.local_http import LocalHandler, serve_in_thread
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger
@@ -140,6 +141,41 @@ def test_verbose_adds_messages_and_reply(
     assert data["messages"] == [{"role": "user", "content": "hi spam\nbye"}]
     assert data["reply"] == "hi [FILTERED]\nbye"  # what the caller got
     assert "params" in data
+
+
+class _CompletionOnly(BaseCustomProvider):
+    """Streamed by the base class: its last chunk carries the finish_reason and the usage."""
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+        return self.make_response(model, messages, self.last_user_text(messages))
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_verbose_reply_of_a_stream_ending_in_a_masked_word(
+    asynchronous: bool, caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    """The filter holds the last word back and lets it out with the finish_reason. LiteLLM keeps its own copy
+    of a chunk carrying usage: the record missed the word."""
+    name = f"co{uuid.uuid4().hex[:8]}"
+    litellm.custom_provider_map = [
+        *litellm.custom_provider_map,
+        {"provider": name, "custom_handler": _CompletionOnly()},
+    ]
+    litellm.utils.custom_llm_setup()
+    litellm.callbacks = [ContentFilter(["spam"]), RequestLogger(verbose=True)]
+    messages = [{"role": "user", "content": "it ends with spam"}]
+
+    async def read_async() -> str:
+        stream = await litellm.acompletion(model=f"{name}/m", messages=messages, stream=True)
+        return "".join([chunk.choices[0].delta.content or "" async for chunk in stream])
+
+    def read_sync() -> str:
+        stream = litellm.completion(model=f"{name}/m", messages=messages, stream=True)
+        return "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+
+    assert (asyncio.run(read_async()) if asynchronous else read_sync()) == "it ends with [FILTERED]"
+    [record] = settle(caplog_info, wait_for)
+    assert record.litellm_call["reply"] == "it ends with [FILTERED]"  # type: ignore[attr-defined]
 
 
 SECRET_KEY = "sk-test-4f9a8b7c6d5e4f3a2b1c"
