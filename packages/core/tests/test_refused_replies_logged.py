@@ -272,7 +272,10 @@ def test_a_sync_reply_the_hooks_pass_is_one_success_event(route: Route, entry_po
     recorder = EventRecorder()
     litellm.callbacks = [ReplyReader(), recorder]
     _calls(f"{route(Replier())}/m")[entry_point]()
-    assert _settled_sync(recorder) == ["sync success"]
+    kinds = _settled_sync(recorder)
+    assert kinds == ["sync success"], [
+        (kind, event.get("call_type"), event.get("litellm_call_id")) for kind, event in recorder.events
+    ]
 
 
 def test_the_sync_failure_event_is_the_calls_own(route: Route) -> None:

@@ -17,7 +17,7 @@ import traceback
 import uuid
 import weakref
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
+from concurrent.futures import Future, InvalidStateError
 from contextvars import Context, ContextVar
 from typing import Any, NamedTuple
 
@@ -256,12 +256,19 @@ class HeldSuccessLogs:
             finally:
                 logging_obj._defer_async_logging = False
         submissions, self._submissions = self._submissions, []
-        for submission in submissions:
-            try:
-                _follow(submission.submit(submission.fn, *submission.args, **submission.kwargs), submission.stand_in)
-            except Exception:
+        if not submissions:
+            return
+        # One pool task, running them in the order LiteLLM handed them in: a bridged call (a Responses call
+        # LiteLLM serves with ``completion``) hands in two for one logging object, whose "logged already" check
+        # two threads running them at once would both pass (the call logged twice).
+        try:
+            future = submissions[0].submit(_run_in_order, submissions)
+        except Exception:
+            future = None
+            logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
+        if not isinstance(future, Future):  # the pool refused it (or is shut down): no log will come
+            for submission in submissions:
                 submission.stand_in.cancel()
-                logger.warning("could not release a held success log to LiteLLM's observers", exc_info=True)
 
     async def refuse(self, error: Exception) -> None:
         """A reply hook refused the reply (or failed closed): each held success log is dropped, and the refusal is
@@ -302,6 +309,21 @@ class _Submission(NamedTuple):
     kwargs: dict[str, Any]
 
 
+def _run_in_order(submissions: list[_Submission]) -> None:
+    """Each held submission in turn, as the pool would have run it; its stand-in ends as it does (unless whoever
+    held the stand-in cancelled it: the log still goes out)."""
+    for submission in submissions:
+        stand_in = submission.stand_in
+        try:
+            result = submission.fn(*submission.args, **submission.kwargs)
+        except BaseException as error:  # the pool would keep it in the future, as this does
+            with contextlib.suppress(InvalidStateError):  # cancelled meanwhile
+                stand_in.set_exception(error)
+        else:
+            with contextlib.suppress(InvalidStateError):
+                stand_in.set_result(result)
+
+
 def _success_logged_by(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     """The logging object whose success handler this submission to LiteLLM's logging pool runs, or None."""
     if not (args and isinstance(getattr(fn, "__self__", None), Context)):
@@ -313,25 +335,6 @@ def _success_logged_by(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
     ):
         return None
     return logging_obj
-
-
-def _follow(future: Any, stand_in: Future[Any]) -> None:
-    """Have ``stand_in`` end as ``future`` (the pool's) does; a pool that dropped the task returns none."""
-    if not isinstance(future, Future):
-        stand_in.cancel()
-        return
-
-    def copy(done: Future[Any]) -> None:
-        if stand_in.done():  # cancelled by whoever held it: nothing left to tell
-            return
-        if done.cancelled():
-            stand_in.cancel()
-        elif (error := done.exception()) is not None:
-            stand_in.set_exception(error)
-        else:
-            stand_in.set_result(done.result())
-
-    future.add_done_callback(copy)
 
 
 # Where the calls LiteLLM makes are held (None: nowhere). Set around a call by the engine, read from LiteLLM's
