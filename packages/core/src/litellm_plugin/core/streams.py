@@ -212,7 +212,13 @@ class InterceptedStream:
         kept = getattr(self._inner, "chunks", None)
         if type(kept) is list and kept:
             last = kept[-1]
-            if last is not chunk and type(last) is type(chunk) and getattr(last, "id", None) == getattr(chunk, "id", 0):
+            if (
+                last is not chunk
+                and type(last) is type(chunk)
+                and getattr(last, "usage", None) is not None  # the copy LiteLLM kept for its usage...
+                and getattr(chunk, "usage", None) is None  # ...of the chunk it handed out without
+                and getattr(last, "id", None) == getattr(chunk, "id", 0)
+            ):
                 last.choices = chunk.choices
 
     def __getattr__(self, name: str) -> Any:
