@@ -527,3 +527,43 @@ async def test_replacing_callbacks_leaves_no_ghost_observer(words: str) -> None:
 def test_per_call_callbacks_are_intercepted_too(words: str) -> None:
     response = litellm.completion(model=words, messages=USER, callbacks=[TagInterceptor("P")])
     assert response.choices[0].message.content == "P:Echo: hi [P]"
+
+
+class ExtraBodyRecorder(BaseCustomProvider):
+    def __init__(self) -> None:
+        super().__init__()
+        self.extra_body: list[Any] = []
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        self.extra_body.append(kwargs["optional_params"].get("extra_body"))
+        return self.make_response(model, messages, "ok")
+
+
+class SeesExtraBody(BaseCustomLogger):
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        return data
+
+
+@pytest.mark.parametrize("depth", [20, 450])
+def test_request_data_nested_as_deep_as_litellm_takes_is_copied_for_hooks(route: Route, depth: int) -> None:
+    """LiteLLM sends JSON nested 900 deep (here: dict, list, dict...); the copy hooks are handed (so the
+    caller's objects stay theirs) must not be where such a call fails (``copy.deepcopy`` ran out of stack)."""
+    provider = ExtraBodyRecorder()
+    model = f"{route(provider)}/m"
+    nested: Any = "leaf"
+    for _ in range(depth):
+        nested = {"a": [nested]}
+    litellm.callbacks = [SeesExtraBody()]
+    litellm.completion(model=model, messages=USER, extra_body={"x": nested})
+    [sent] = provider.extra_body
+    original, copied = nested, sent["x"]
+    for _ in range(depth):  # compared level by level: ``==`` recurses too
+        assert copied is not original
+        assert copied.keys() == original.keys()
+        original, copied = original["a"], copied["a"]
+        assert copied is not original
+        assert len(copied) == 1
+        original, copied = original[0], copied[0]
+    assert copied == original == "leaf"

@@ -1,6 +1,7 @@
 """Tool-call arguments that are almost JSON: cut short, a trailing comma, single quotes, unquoted keys (JSON5, a
-Python literal), or JSON inside a JSON string. A lenient parser (json5, ``ast.literal_eval``, a streaming UI's
-partial-JSON reader, a tool that decodes the inner JSON) reads their escapes, so ``"\\u0073pam"`` there is
+Python literal), a key named twice (which JSON parsers read differently), or JSON inside a JSON string. A
+lenient parser (json5, ``ast.literal_eval``, a streaming UI's partial-JSON reader, a tool that decodes the inner
+JSON) reads their escapes, so ``"\\u0073pam"`` there is
 ``spam``. The whole class (every shape with every way of escaping the word), through LiteLLM's public API,
 streamed and not."""
 
@@ -47,6 +48,8 @@ SHAPES = [
     '{{"{}": 1,}}',  # as a key
     "{{'q': ['{}']}}",  # Python literal
     '{{"q": "{}"}} trailing text',
+    '{{"q": "{}", "q": "ok"}}',  # valid JSON naming a key twice: ``json.loads`` keeps the last value only
+    '{{"a": {{"q": "{}", "q": 1}}}}',
 ]
 
 

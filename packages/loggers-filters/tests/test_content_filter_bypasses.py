@@ -183,6 +183,23 @@ def test_tool_call_arguments_given_as_an_object_are_read(
     assert type(sent) is type(arguments)  # still an object: the provider gets the shape it was given
 
 
+@pytest.mark.parametrize("action", ["mask", "block"])
+def test_a_tool_results_call_id_is_an_id_not_text(action: str, recorder: tuple[str, RecordingLLM]) -> None:
+    """Like the tool call's own ``id``: masked on one side only, the result would answer no call (a provider
+    refuses such a request); refused, an ordinary random id would refuse a tool round-trip."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["ass"], whole_words=False, action=action, filter_requests=True)]
+    call = {"id": "call_Qx7assP0", "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    history = [
+        HI,
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "call_Qx7assP0", "content": "x"},
+    ]
+    litellm.completion(model=model, messages=history)
+    sent = json.loads(llm.seen[-1])["messages"]
+    assert sent[1]["tool_calls"][0]["id"] == sent[2]["tool_call_id"] == "call_Qx7assP0"
+
+
 def test_legacy_function_call_arguments_given_as_an_object_are_read(recorder: tuple[str, RecordingLLM]) -> None:
     model, llm = recorder
     litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
@@ -446,6 +463,25 @@ def _tool(parameters: dict[str, Any]) -> list[dict[str, Any]]:
 _SAMPLE = {"type": "object", "properties": {"a": {"type": "string", "examples": ["a spam"], "default": "spam"}}}
 _SCHEMA_CALLS = [
     pytest.param("completion", {"messages": [HI], "response_format": _schema_format(_SAMPLE)}, id="response_format"),
+    *(
+        pytest.param(
+            "completion",
+            {"messages": [HI], "tools": _tool({"type": "object", "properties": {"a": {"type": "string", key: value}}})},
+            id=f"tool-parameters-{key}",
+        )
+        for key, value in [
+            ("pattern", "^(spam|eggs)$"),  # constrains what the model writes, as an ``enum`` does
+            ("format", "spam"),
+            ("contentMediaType", "text/spam"),
+            ("$comment", "spam"),
+            ("type", ["string", "spam"]),
+        ]
+    ),
+    pytest.param(
+        "completion",
+        {"messages": [HI], "response_format": _schema_format({"$id": "https://x/spam", "type": "object"})},
+        id="response_format-$id",
+    ),
     pytest.param("completion", {"messages": [HI], "tools": _tool(_SAMPLE)}, id="tool-parameters"),
     pytest.param(
         "completion",
@@ -481,6 +517,32 @@ def test_schema_samples_are_masked_and_property_names_stay(recorder: tuple[str, 
     sent = json.loads(llm.seen[-1])["optional_params"]["response_format"]["json_schema"]["schema"]
     assert sent["properties"]["default"] == {"type": "string", "examples": ["[FILTERED]"]}
     assert sent["properties"]["examples"] == {"type": "string"}  # a property's name and type are structure
+
+
+def test_a_schemas_pattern_is_never_changed(recorder: tuple[str, RecordingLLM]) -> None:
+    """Read like an ``enum`` value: a changed pattern is a different schema, so a masking filter refuses."""
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    tools = _tool({"type": "object", "properties": {"a": {"type": "string", "pattern": "^spam$"}}})
+    with pytest.raises(InterceptorRejectedError, match="schema pattern"):
+        litellm.completion(model=model, messages=[HI], tools=tools)
+    assert llm.seen == []
+
+
+def test_a_schemas_own_vocabulary_is_not_read(recorder: tuple[str, RecordingLLM]) -> None:
+    """JSON types and JSON Schema's dialect URIs are the schema language, not text: blocking "string" or
+    "schema" does not refuse every tool."""
+    model, llm = recorder
+    litellm.callbacks = [
+        ContentFilter(["string", "schema", "null"], action="block", filter_requests=True, filter_responses=False)
+    ]
+    schema = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"a": {"type": ["string", "null"]}},
+    }
+    litellm.completion(model=model, messages=[HI], tools=_tool(schema))
+    assert json.loads(llm.seen[-1])["optional_params"]["tools"][0]["function"]["parameters"] == schema
 
 
 # -- 7b. fields no reader names: unknown message and part keys, headers, text files where images go ----------

@@ -18,7 +18,7 @@ PLAIN = ContentFilter(WORDS, replacement="#")
 CONFUSABLE = ContentFilter([*WORDS, "paypal"], replacement="#", confusables=True)
 ANYWHERE = ContentFilter(WORDS, replacement="#", whole_words=False)
 
-INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b", "\u3164"]
+INVISIBLE = ["\u200b", "\u200c", "\u200d", "\u2060", "\u00ad", "\ufe0f", "\U000e0100", "\u034f", "\u180b"]
 INVISIBLE += ["\u202e", "\u202c"]  # bidi controls
 # What a terminal does not show: control characters and escape sequences (CSI, 8-bit CSI, OSC, charset).
 HIDDEN = ["\x00", "\x07", "\x08", "\x7f", "\x9f", "\x1b[1m", "\x1b[38;5;9m", "\x1b[m", "\x9b2m"]
@@ -31,7 +31,7 @@ FULLWIDTH = {char: chr(ord(char) - 0x61 + 0xFF41) for char in "abcdefghijklmnopq
 STYLED = {char: [small] for char, small in zip("abeimnopsuvwy", "ᴀʙᴇɪᴍɴᴏᴘꜱᴜᴠᴡʏ", strict=True)}
 LOOK_ALIKES = {"a": "а", "e": "е", "o": "ο", "p": "р", "s": "ѕ", "y": "у", "P": "Ρ"}
 HALFWIDTH = {"スパム": ["ｽﾊﾟﾑ", "ｽパﾑ", "スﾊﾟム"]}
-SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b ", "\u2800"]
+SPACES = [" ", "  ", "\u00a0", "\n", "\r\n", "\t", "\u3000", " \u200b ", "\u2800", "\u3164", "\uffa0"]
 SETTINGS = settings(max_examples=300, deadline=None)
 
 

@@ -659,17 +659,42 @@ def _deployment_returned(router_call: _RouterCall | None, result: Any) -> Any:
 
 def _copy_text(value: Any, depth: int = 0) -> Any:
     """A copy of a request text field: its dicts anew, its lists and tuples as new lists (which a filter can
-    change in place), strings and numbers shared, anything else (and anything nested absurdly deep)
-    deep-copied. Much cheaper than ``copy.deepcopy`` on JSON-like data."""
+    change in place), strings and numbers shared, anything else deep-copied. Much cheaper than
+    ``copy.deepcopy`` on JSON-like data."""
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if depth > 32:
-        return copy.deepcopy(value)
+        return _copy_deep(value)
     if type(value) is dict:
         return {key: item if type(item) is str else _copy_text(item, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [item if type(item) is str else _copy_text(item, depth + 1) for item in value]
     return copy.deepcopy(value)
+
+
+def _copy_deep(value: Any) -> Any:
+    """``_copy_text`` without recursion, for data nested deeper than Python's stack allows to recurse (LiteLLM
+    sends JSON nested 900 deep; ``copy.deepcopy`` fails at about 300). A container met twice (shared, or a
+    cycle) is copied once, as ``copy.deepcopy`` does."""
+    root = [value]
+    copies: dict[int, Any] = {}
+    pending: list[tuple[Any, Any, Any]] = [(root, 0, value)]
+    while pending:
+        parent, key, item = pending.pop()
+        if isinstance(item, (str, int, float, bool)) or item is None:
+            continue
+        known = copies.get(id(item))
+        if known is not None:
+            parent[key] = known
+            continue
+        if not (type(item) is dict or isinstance(item, (list, tuple))):
+            parent[key] = copy.deepcopy(item)
+            continue
+        copied: Any = dict(item) if type(item) is dict else list(item)
+        parent[key] = copies[id(item)] = copied
+        keys = copied.keys() if type(copied) is dict else range(len(copied))
+        pending.extend((copied, inner, copied[inner]) for inner in keys)
+    return root[0]
 
 
 def _call_data(

@@ -155,8 +155,11 @@ def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = ""
 # Keys read above, or structure and opaque data (roles, types, ids, names, base64, signatures): every other key
 # of a message or content part is sent to the provider as given, so every string under it is read.
 _MESSAGE_KEYS_HANDLED = frozenset(
-    {"role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks"}
-)
+    {
+        "role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks",
+        "tool_call_id",
+    }
+)  # fmt: skip
 _TOOL_USE_PARTS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 _PART_KEYS_HANDLED = frozenset(
     {

@@ -12,6 +12,20 @@ from litellm_plugin.core.payloads.string_literals import decoded_view, map_strin
 __all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    keys = {key for key, _ in pairs}
+    if len(keys) < len(pairs):
+        raise ValueError("a key appears twice")
+    return dict(pairs)
+
+
+def _loads(text: str) -> Any:
+    """``json.loads``, except that an object naming a key twice is not JSON we read: ``json.loads`` keeps only
+    the last value (``{"q": "spam", "q": "ok"}`` reads as ``{"q": "ok"}``), while a model, a tool and a person
+    reading the text may see the first. Such text is read as almost-JSON: every quoted string of it."""
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
 def _map(value: Any, rewrite: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return rewrite(value)
@@ -33,7 +47,7 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
         return rewrite(map_string_literals(value, deep))
 
     try:
-        parsed = json.loads(text)
+        parsed = _loads(text)
     except ValueError:
         return deep(text)
     mapped = _map(parsed, deep)
@@ -96,13 +110,23 @@ _SCHEMA_FIXED = {
     "dependentRequired": "schema property name",
     "propertyOrdering": "schema property name",  # Gemini's
 }
-# String-valued keywords that say how the schema is built, not what it means: not read.
+# String-valued keywords that say how the schema is built: read (a model shown the schema reads them, and a
+# ``pattern`` or ``format`` constrains what it writes as an ``enum`` does), never changed: a changed pattern
+# is a different schema. Their vocabulary is not read: the JSON types and JSON Schema's own dialect URIs.
 _SCHEMA_STRUCTURE = frozenset(
     {
         "type", "format", "pattern", "contentEncoding", "contentMediaType",
         "$ref", "$schema", "$id", "$anchor", "$dynamicRef", "$dynamicAnchor",
     }
 )  # fmt: skip
+_JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+_DIALECTS = ("http://json-schema.org/", "https://json-schema.org/")
+
+
+def _structure_field(kind: str, key: Any, value: str) -> Iterator[TextField]:
+    if (key == "type" and value in _JSON_TYPES) or (key == "$schema" and value.startswith(_DIALECTS)):
+        return
+    yield identifier_field(kind, value, f"schema {key}")
 
 
 # Every keyword of JSON Schema (2020-12 and draft 7) and of the OpenAPI and Gemini dialects providers take. Any
@@ -124,12 +148,13 @@ _SCHEMA_KEYWORDS = (
 )  # fmt: skip
 
 
-def _schema_texts(schema: Any, kind: str, *, names: bool = False, structure: bool = False) -> Iterator[TextField]:
+def _schema_texts(schema: Any, kind: str, *, names: bool = False, structure: str | None = None) -> Iterator[TextField]:
     """The strings of a JSON Schema the model reads. Its prose (every ``description`` and ``title``, the strings
     of ``examples`` and ``default``, and of keywords we do not know) can be changed; its names (property names,
-    ``enum``, ``const``, ``required``, and keywords we do not know) are read but never changed, so a changed
-    schema is still the same schema. ``names``: ``schema`` maps property names to schemas. ``structure``: a
-    list under a structure keyword (``"type": ["string", "null"]``), whose strings are not read. A string where
+    ``enum``, ``const``, ``required``, keywords we do not know, and the values of ``pattern``, ``format`` and the
+    other structure keywords) are read but never changed, so a changed
+    schema is still the same schema. ``names``: ``schema`` maps property names to schemas. ``structure``: the
+    structure keyword a list sits under (``"type": ["string", "null"]``), whose strings are read as its. A string where
     a schema belongs (``"anyOf": ["..."]``, a property given as a string) is read as prose: a provider sends
     the schema as it is."""
     if isinstance(schema, dict):
@@ -151,15 +176,20 @@ def _schema_texts(schema: Any, kind: str, *, names: bool = False, structure: boo
             elif key in _SCHEMA_FIXED:
                 yield from _fixed_strings(value, kind, _SCHEMA_FIXED[key])
             elif isinstance(value, str):
-                if key not in _SCHEMA_STRUCTURE:  # ``$comment``, a provider's own keyword: read as prose
+                if key in _SCHEMA_STRUCTURE:
+                    yield from _structure_field(kind, key, value)
+                else:  # ``$comment``, a provider's own keyword: read as prose
                     yield TextField(kind, value, setter(schema, key))
             else:
-                yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS, structure=key in _SCHEMA_STRUCTURE)
+                structure_key = key if key in _SCHEMA_STRUCTURE else None
+                yield from _schema_texts(value, kind, names=key in _SCHEMA_MAPS, structure=structure_key)
     elif isinstance(schema, list):
         for index, item in enumerate(schema):
             if isinstance(item, str):
-                if not structure:
+                if structure is None:
                     yield TextField(kind, item, setter(schema, index))
+                else:
+                    yield from _structure_field(kind, structure, item)
             else:
                 yield from _schema_texts(item, kind, structure=structure)
 
@@ -195,7 +225,7 @@ def json_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextFie
     if not isinstance(raw, str):
         return
     try:
-        parsed = json.loads(raw)
+        parsed = _loads(raw)
     except ValueError:  # almost JSON (cut short, JSON5...): its quoted strings are read decoded
         yield TextField(kind, decoded_view(raw), setter(owner, name))
         return

@@ -109,15 +109,17 @@ def letter_style(char: str) -> str:
 
 
 # Not whitespace to Unicode, but shown as a blank between words: BRAILLE PATTERN BLANK (a common stand-in
-# for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now".
-_BLANKS = frozenset("\u2800")
+# for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now"; and the four Hangul
+# fillers, default-ignorable to Unicode, which text renderers (HarfBuzz, Uniscribe) still draw as a blank of
+# a letter's width: "buy\u3164now" reads "buy now", not "buynow".
+_BLANKS = frozenset("\u2800\u3164\uffa0\u115f\u1160")
 
 
 def _classify(char: str) -> int:
-    if _IGNORABLE.match(char):
-        return DROP
     if char.isspace() or char in _BLANKS:
         return SPACE
+    if _IGNORABLE.match(char):
+        return DROP
     decomposed = unicodedata.normalize("NFKD", char)
     attaches = (
         unicodedata.category(char)[0] == "M"
