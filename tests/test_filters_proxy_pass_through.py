@@ -1,7 +1,8 @@
-"""Pass-through routes (``/openai/...``): the proxy forwards the client's body to the provider as it is and shows
-no hook the reply. A ``during_call`` or ``post_call`` ContentFilter cannot check them, so it refuses them before
-the call (fail closed) instead of being skipped. The provider is the mock API server, reached through the
-``OPENAI_API_BASE`` the pass-through route uses."""
+"""Pass-through routes (``/openai/...``; ``/vllm/...`` or ``/azure/...`` naming a model of the config, which the
+proxy sends through the Router without marking the call as a client's): the proxy forwards the client's body to
+the provider as it is and shows no hook the reply. A ``during_call`` or ``post_call`` ContentFilter cannot check
+them, so it refuses them before the call (fail closed) instead of being skipped. The provider is the mock API
+server, reached through the ``OPENAI_API_BASE`` the pass-through route uses."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ from litellm_plugin.loggers.filters import ContentFilter
 """
 
 CONFIG = """
-model_list: []  # pass-through routes need none
+model_list:  # the provider-specific pass-through routes need none, but may name one of these
+  - model_name: routed
+    litellm_params:
+      {model: hosted_vllm/gpt-mock, api_base: os.environ/ROUTED_API_BASE, api_key: os.environ/OPENAI_API_KEY}
 
 guardrails:
   - guardrail_name: masked-replies
@@ -62,8 +66,16 @@ class PassThroughProxy:
             timeout=120,
         )
 
+    def send_to(self, path: str, body: dict[str, object]) -> httpx.Response:
+        return httpx.post(
+            f"{self.proxy.base_url}{path}",
+            headers={"Authorization": f"Bearer {self.proxy.env['LITELLM_MASTER_KEY']}"},
+            json=body,
+            timeout=120,
+        )
+
     def provider_requests(self) -> int:
-        return sum(f'"POST {CHAT} HTTP/1.1"' in line for line in self.provider.logs().splitlines())
+        return sum('"POST /' in line for line in self.provider.logs().splitlines())
 
 
 @contextlib.contextmanager
@@ -71,7 +83,11 @@ def _start(*, post_call_on: bool) -> Iterator[PassThroughProxy]:
     """One guardrail on by default: ``post_call`` or ``during_call``."""
     api_key = f"mock-{secrets.token_hex(16)}"
     with serve_mock_api(api_key=api_key) as provider:
-        env = {"OPENAI_API_BASE": f"{provider.base_url}/", "OPENAI_API_KEY": api_key}
+        env = {
+            "OPENAI_API_BASE": f"{provider.base_url}/",
+            "OPENAI_API_KEY": api_key,
+            "ROUTED_API_BASE": f"{provider.base_url}/v1",
+        }
         files = {
             "handlers.py": HANDLERS,
             "config.yaml": CONFIG.replace("POST_ON", str(post_call_on).lower()).replace(
@@ -128,4 +144,41 @@ def test_a_during_call_filter_refuses_a_pass_through_call_it_could_not_read(
     response = with_during_call.send("my password is hunter2")
     assert response.status_code >= 400, response.text
     assert "checked-alongside" in response.text
+    assert with_during_call.provider_requests() == before
+
+
+# Routes whose model is one of the config's: LiteLLM calls the Router's pass-through for them directly.
+ROUTED = [
+    pytest.param("/vllm/v1/chat/completions", {"model": "routed", "messages": []}),
+    pytest.param("/vllm/v1/completions", {"model": "routed", "prompt": ""}),
+    pytest.param("/azure/openai/deployments/routed/chat/completions?api-version=2024-10-21", {"messages": []}),
+]
+
+
+def _with_text(body: dict[str, object], text: str) -> dict[str, object]:
+    if "prompt" in body:
+        return {**body, "prompt": text}
+    return {**body, "messages": [{"role": "user", "content": text}]}
+
+
+@pytest.mark.parametrize(("path", "body"), ROUTED)
+def test_a_reply_filter_refuses_a_pass_through_route_naming_a_model(
+    post_call_only: PassThroughProxy, path: str, body: dict[str, object]
+) -> None:
+    """Before: 200, the provider's reply unmasked (no hook runs there). LiteLLM's route answers the refusal
+    with a bare 500 (it converts no error but the upstream's); the proxy's log names the interceptor."""
+    before = post_call_only.provider_requests()
+    response = post_call_only.send_to(path, _with_text(body, "say spam"))
+    assert response.status_code == 500, response.text
+    assert post_call_only.provider_requests() == before
+
+
+@pytest.mark.parametrize(("path", "body"), ROUTED)
+def test_a_during_call_filter_refuses_a_pass_through_route_naming_a_model(
+    with_during_call: PassThroughProxy, path: str, body: dict[str, object]
+) -> None:
+    """Before: 200, and the provider received the password."""
+    before = with_during_call.provider_requests()
+    response = with_during_call.send_to(path, _with_text(body, "my password is hunter2"))
+    assert response.status_code == 500, response.text
     assert with_during_call.provider_requests() == before

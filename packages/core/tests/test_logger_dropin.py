@@ -257,3 +257,127 @@ async def test_an_observer_of_api_calls_is_in_the_input_list_and_sees_them(token
     assert sum(entry is recorder for entry in litellm.input_callback) == 1
     await asyncio.to_thread(_wait_for, lambda: len(recorder.calls) >= 2)
     assert sorted(call["hook"] for call in recorder.calls) == sorted(["async" if asynchronous else "sync", "pre"])
+
+
+# --- the hooks LiteLLM calls while a call runs are scoped like the outcome hooks ------------------------
+
+
+class DuringCallRecorder(CustomLogger):
+    """Every observe-only hook LiteLLM calls before and during an API call: pre/post API call, stream events."""
+
+    def __init__(self, token: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.token = token
+        self.events: list[str] = []
+
+    def _record(self, hook: str, kwargs: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.events.append(hook)
+
+    def log_pre_api_call(self, model: Any, messages: Any, kwargs: Any) -> None:
+        self._record("pre", kwargs)
+
+    def log_post_api_call(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("post", kwargs)
+
+    def log_stream_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("stream", kwargs)
+
+    async def async_log_stream_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("async stream", kwargs)
+
+
+class RebasedDuringCallRecorder(DuringCallRecorder, BaseCustomLogger):
+    pass
+
+
+def _built_in_call(token: str, **extra: Any) -> None:
+    """A built-in provider logs its API call and each streamed chunk (a custom provider does not)."""
+    response = litellm.completion(model="openai/gpt-4o-mini", messages=_user(token), mock_response="a b c d", **extra)
+    if extra.get("stream"):
+        for _ in response:
+            pass
+
+
+def test_api_call_and_stream_hooks_observe_what_litellms_class_observes(token: str) -> None:
+    plain, rebased = DuringCallRecorder(token), RebasedDuringCallRecorder(token)
+    litellm.callbacks = [plain, rebased]
+    _built_in_call(token)
+    _built_in_call(token, stream=True)
+    _wait_for(lambda: len(plain.events) >= 4 and len(rebased.events) >= 4)
+    assert "stream" in plain.events  # one per chunk: never run once per call only
+    assert sorted(rebased.events) == sorted(plain.events)
+
+
+def test_api_call_and_stream_hooks_of_an_interceptor_passed_per_call_see_that_call_only(token: str) -> None:
+    rebased = RebasedDuringCallRecorder(token)
+    _built_in_call(token, callbacks=[rebased])
+    _wait_for(lambda: len(rebased.events) >= 2)
+    seen = len(rebased.events)
+    assert sorted(set(rebased.events)) == ["post", "pre"]
+    _built_in_call(token)
+    _built_in_call(token, stream=True)
+    time.sleep(0.5)
+    assert len(rebased.events) == seen
+
+
+def test_api_call_and_stream_hooks_narrow_with_declared_call_types(token: str) -> None:
+    narrowed, plain = RebasedDuringCallRecorder(token, call_types=["embedding"]), DuringCallRecorder(token)
+    litellm.callbacks = [narrowed, plain]
+    _built_in_call(token)
+    _built_in_call(token, stream=True)
+    _wait_for(lambda: len(plain.events) >= 4)
+    assert narrowed.events == []
+
+
+class CallsABuiltInModel(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        _built_in_call(self.last_user_text(messages))
+        return self.make_response(model, messages, "done")
+
+
+def test_api_call_hooks_skip_a_call_nested_in_another(route: Route, token: str) -> None:
+    rebased, plain = RebasedDuringCallRecorder(token), DuringCallRecorder(token)
+    litellm.callbacks = [rebased, plain]
+    litellm.completion(model=f"{route(CallsABuiltInModel)}/m", messages=_user(token))
+    _wait_for(lambda: len(plain.events) >= 2)  # LiteLLM's class sees the inner call's
+    assert rebased.events == []  # the outer call is a custom provider's: it logs no API call of its own
+
+
+class KeepsItsOwnCallTypes(CustomLogger):
+    """Uses the name ``call_types`` for its own data: the calls it saw (LiteLLM's names include ours)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.call_types: list[str] = []
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if self.token in str(kwargs.get("messages")) + str(kwargs.get("input")):
+            self.call_types.append(kwargs["call_type"])
+
+
+class RebasedKeepsItsOwnCallTypes(KeepsItsOwnCallTypes, BaseCustomLogger):  # type: ignore[misc]
+    pass
+
+
+def test_a_list_the_author_fills_under_call_types_stays_their_data(provider: str, token: str) -> None:
+    plain, rebased = KeepsItsOwnCallTypes(token), RebasedKeepsItsOwnCallTypes(token)
+    litellm.callbacks = [plain, rebased]
+    for _ in range(2):  # the second round runs with a list that now holds "completion"
+        litellm.completion(model=f"{provider}/m", messages=_user(token))
+        _wait_for(lambda: "completion" in plain.call_types and "completion" in rebased.call_types, settle=0)
+        litellm.embedding(model=f"{provider}/m", input=[token])
+        _wait_for(lambda: "embedding" in plain.call_types and "embedding" in rebased.call_types)
+    assert plain.call_types == ["completion", "embedding"] * 2
+    assert rebased.call_types == plain.call_types
+
+
+def test_a_declaration_set_on_the_instance_still_narrows(provider: str, token: str) -> None:
+    rebased = RebasedKeepsItsOwnCallTypes(token)
+    rebased.call_types = ["embedding"]
+    litellm.callbacks = [rebased, plain := KeepsItsOwnCallTypes(token)]
+    litellm.completion(model=f"{provider}/m", messages=_user(token))
+    litellm.embedding(model=f"{provider}/m", input=[token])
+    _wait_for(lambda: len(plain.call_types) >= 2 and len(rebased.call_types) >= 2)
+    assert rebased.call_types == ["embedding", "embedding"]  # its declaration, then the one call it observed

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CALL_TYPES",
+    "DURING_CALL_OBSERVERS",
     "HOLDS_SUCCESS_LOGS",
     "NESTED_CALL_KEY",
     "OBSERVING_HOOKS",
@@ -54,6 +55,16 @@ __all__ = [
 logger = logging.getLogger("litellm_plugin.core")
 
 OBSERVING_HOOKS = ("async_log_success_event", "async_log_failure_event", "log_success_event", "log_failure_event")
+# Observe-only hooks LiteLLM calls while a call runs, scoped like the outcome hooks (nested calls, interceptors
+# passed per call, declared call types) but never run once per call only: a stream event fires per chunk.
+# Each with the position of LiteLLM's logging kwargs among its arguments (also passed as ``kwargs=``).
+DURING_CALL_OBSERVERS = {
+    "log_pre_api_call": 2,
+    "async_log_pre_api_call": 2,
+    "log_post_api_call": 0,
+    "log_stream_event": 0,
+    "async_log_stream_event": 0,
+}
 # The proxy runs these only when they sit in the leaf class's own __dict__.
 LEAF_VISIBLE_HOOKS = ("async_pre_call_hook", "async_post_call_streaming_iterator_hook")
 
@@ -74,16 +85,30 @@ def handled_call_types(interceptor: Any) -> frozenset[CallType]:
     value = interceptor.call_types
     if type(value) is frozenset:  # what the constructor and the class check store (hot paths test this inline)
         return value
+    own = getattr(interceptor, "__dict__", None)
+    verdict = own.get(_CALL_TYPES_VERDICT) if type(own) is dict else None
+    if verdict is not None and verdict[0] is value:
+        return verdict[1]  # decided when this object was first met: a list the author fills stays theirs
     # A set, list or tuple of our names set on the instance is a declaration too (it worked as one before):
     # treating it as the author's data would silently skip the interceptor where it declared itself.
+    handled: frozenset[CallType]
     if (
         isinstance(value, (set, frozenset, list, tuple))
         and value
         and all(isinstance(name, str) and name in ALL_CALL_TYPES for name in value)
     ):
-        return frozenset(value)
-    declared: frozenset[CallType] = type(interceptor).call_types
-    return declared
+        handled = frozenset(value)
+    else:
+        handled = type(interceptor).call_types
+    if type(own) is dict:
+        own[_CALL_TYPES_VERDICT] = (value, handled)
+    return handled
+
+
+# What ``handled_call_types`` made of the ``call_types`` object an instance held when it was first met. LiteLLM's
+# call types include our names (``completion``, ``embedding``): a logger that records them in its own
+# ``self.call_types = []`` must not turn that list into a declaration as it fills.
+_CALL_TYPES_VERDICT = "_litellm_plugin_call_types_verdict"
 
 
 _START_TIME_TYPES = (dt.datetime, float, int)
@@ -388,8 +413,9 @@ def _guard_iterator(fn: HookFn) -> HookFn:
 
 
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
-    event = name  # the sync bridge and the async observer it runs are separate events
     outcome = name in OBSERVING_HOOKS  # a success or failure: the call's last event
+    event = name if outcome else None  # the sync bridge and the async observer it runs are separate events
+    position = DURING_CALL_OBSERVERS.get(name, 0)
 
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
@@ -398,7 +424,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
 
         @functools.wraps(fn)
         async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-            call = args[0] if args else kwargs.get("kwargs")
+            call = args[position] if len(args) > position else kwargs.get("kwargs")
             if not _observes(self, call, event):
                 return
             try:
@@ -412,7 +438,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
 
     @functools.wraps(fn)
     def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
-        call = args[0] if args else kwargs.get("kwargs")
+        call = args[position] if len(args) > position else kwargs.get("kwargs")
         if not _observes(self, call, event):
             return
         try:
@@ -468,7 +494,7 @@ def authored(cls: type, name: str) -> Any:
 
 def guard_class(cls: type) -> None:
     """Guard every hook ``cls`` defines or takes from a mixin (once); see the module docstring."""
-    for name in (*_GUARDS, *OBSERVING_HOOKS):
+    for name in (*_GUARDS, *OBSERVING_HOOKS, *DURING_CALL_OBSERVERS):
         fn = authored(cls, name)
         if fn is None or getattr(fn, _GUARD_MARK, False):
             continue

@@ -131,6 +131,10 @@ _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
     ("create_agent", "get_agent", "list_agents", "list_agent_versions", "delete_agent"),
     ("decisions", "systemone", "llm_passthrough_route"),
 )
+# Unread calls the proxy makes only for a client's request, and without marking it as one: its pass-through
+# routes that name a model of the config (``/vllm/...``, ``/azure/...``) run no hooks and call the Router's
+# pass-through directly. Never taken for the proxy's own background calls.
+_CLIENT_CALLS_ONLY = frozenset({"llm_passthrough_route", "allm_passthrough_route"})
 # LiteLLM's async twin of ``name`` is ``a<name>``, but for one.
 _ASYNC_TWIN = {"add_message": "a_add_message"}
 _UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = (
@@ -765,8 +769,8 @@ def _wrap(
             # interceptors the proxy did not run for it, so that one claiming every call type fails closed.
             unrun = [i for i in _active_interceptors(kwargs) if not proxy_ran_request_hook(i)]
             return _claiming_every_call(unrun, call_type, kwargs), inner, None, None
-        if not readable and in_proxy_process():  # the proxy's own calls (health checks...), not a client's request
-            return [], inner, None, None
+        if not readable and call_type not in _CLIENT_CALLS_ONLY and in_proxy_process():
+            return [], inner, None, None  # the proxy's own calls (batch and file jobs...), not a client's request
         active = _active_interceptors(kwargs)
         release: _Release = None
         # LiteLLM's lists hold exactly the interceptors that observe (see ``observers``).
