@@ -120,6 +120,25 @@ def test_a_bad_guardrail_config_stops_the_proxy_instead_of_being_skipped() -> No
     assert isinstance(excinfo.value.__cause__, ValidationError)
 
 
+@pytest.mark.parametrize(
+    ("setting", "named"), [({"fail_open": "false"}, "fail_open"), ({"call_types": ["completion", "chat"]}, "chat")]
+)
+def test_a_bad_base_setting_in_a_guardrail_config_stops_the_proxy(setting: dict[str, Any], named: str) -> None:
+    """The settings BaseCustomLogger checks (a TypeError, a ValueError) stop the proxy like ContentFilter's own:
+    LiteLLM would start without the guardrail, and every request would pass unfiltered."""
+    params = LitellmParams(guardrail="litellm_plugin.loggers.filters.ContentFilter", mode="pre_call", **setting)
+    extra = {
+        key: value
+        for key, value in params.model_dump(exclude_none=True).items()
+        if key not in {"guardrail", "mode", "default_on", "stream_scope"}
+    }
+    with pytest.raises(ContentFilterConfigError, match=named) as excinfo:
+        ContentFilter(["spam"], guardrail_name="words", event_hook="pre_call", guardrail=params.guardrail, **extra)
+    assert not isinstance(excinfo.value, (ValueError, TypeError))
+    with pytest.raises((TypeError, ValueError)):  # in Python, the error as before
+        ContentFilter(["spam"], **setting)
+
+
 def test_unknown_guardrail_parameter_is_a_typo() -> None:
     with pytest.raises(ValidationError, match="blocked_wrds"):
         ContentFilter(["spam"], guardrail_name="words", event_hook="post_call", blocked_wrds=["x"])

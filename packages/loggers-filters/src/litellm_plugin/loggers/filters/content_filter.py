@@ -57,9 +57,9 @@ _GUARDRAIL_INIT_PARAMS = frozenset(inspect.signature(CustomGuardrail.__init__).p
 class ContentFilterConfigError(RuntimeError):
     """A ContentFilter guardrail in the proxy configuration is invalid: the proxy must not start without it."""
 
-    def __init__(self, guardrail_name: str | None, error: ValidationError) -> None:
+    def __init__(self, guardrail_name: str | None, error: ValidationError | TypeError | ValueError) -> None:
         self.guardrail_name = guardrail_name
-        self.errors = error.errors()
+        self.errors = error.errors() if isinstance(error, ValidationError) else [{"msg": str(error)}]
         super().__init__(f"guardrail {guardrail_name!r} (ContentFilter) is misconfigured: {error}")
 
 
@@ -122,13 +122,14 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
             "mode": _mode_values(event_hook),
             **unknown,  # rejected by the model, naming the field
         }
+        # Built by the proxy from a `guardrails:` entry? LiteLLM starts the proxy *without* a guardrail whose
+        # constructor raises ValueError (which ValidationError is) or TypeError: refuse to start instead.
+        built_by_proxy = any(key in _LITELLM_PARAMS for key in litellm_params)
         try:
             self.config = ContentFilterConfig.model_validate(settings)
         except ValidationError as invalid:
             error = suggest_known_names(invalid, ContentFilterConfig)
-            if any(key in _LITELLM_PARAMS for key in litellm_params):
-                # Built by the proxy from a `guardrails:` entry. LiteLLM starts the proxy *without* a guardrail
-                # whose constructor raises ValueError (which ValidationError is): refuse to start instead.
+            if built_by_proxy:
                 raise ContentFilterConfigError(guardrail_name, error) from invalid
             if error is invalid:
                 raise
@@ -139,14 +140,19 @@ class ContentFilter(BaseCustomLogger, CustomGuardrail):
         self._filter_requests = "pre_call" in sides
         self._check_requests = "during_call" in sides
         self._filter_responses = "post_call" in sides
-        super().__init__(
-            fail_open=fail_open,
-            call_types=call_types,
-            guardrail_name=guardrail_name,
-            event_hook=event_hook,
-            default_on=bool(default_on),
-            **{key: value for key, value in litellm_params.items() if key in _GUARDRAIL_INIT_PARAMS},
-        )
+        try:
+            super().__init__(
+                fail_open=fail_open,
+                call_types=call_types,
+                guardrail_name=guardrail_name,
+                event_hook=event_hook,
+                default_on=bool(default_on),
+                **{key: value for key, value in litellm_params.items() if key in _GUARDRAIL_INIT_PARAMS},
+            )
+        except (TypeError, ValueError) as invalid:  # ``fail_open: "false"``, an unknown name in ``call_types``
+            if built_by_proxy:
+                raise ContentFilterConfigError(guardrail_name, invalid) from invalid
+            raise
         # A plain callback (no name, no mode, always on): of LiteLLM's guardrail checks only the admin switch
         # `disable_global_guardrails` can turn it off, so that is all `_should_run` needs to ask.
         self._always_on = guardrail_name is None and event_hook is None and self.default_on
