@@ -5,6 +5,7 @@ a wrong ``response_transform`` is explained as this library's hook. Observed thr
 from __future__ import annotations
 
 import asyncio
+import functools
 import warnings
 from typing import Any
 
@@ -106,3 +107,47 @@ def test_async_response_transform_is_explained_as_this_librarys_hook() -> None:
 
     assert "LiteLLM" not in str(caught.value)
     assert "BaseCustomLogger calls it without awaiting" in str(caught.value)
+
+
+# --- hooks wrapped by a decorator written as a plain ``def`` (tracing, retries) ----------------------------
+
+
+def _traced(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)  # the coroutine, which LiteLLM awaits
+
+    return wrapper
+
+
+class DecoratedHooks(BaseCustomLogger):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    @_traced
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        data["messages"] = [*data["messages"], {"role": "user", "content": "decorated"}]
+        return data
+
+    @_traced
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.seen.append(str(kwargs["messages"][-1]["content"]))
+
+
+async def test_async_hooks_behind_a_plain_def_decorator_are_accepted_and_awaited() -> None:
+    hooks = DecoratedHooks()
+    litellm.callbacks = [hooks]
+    reply = await litellm.acompletion(**CALL, mock_response="ok")
+    assert reply.choices[0].message.content == "ok"
+    if not await drain_litellm_logging(timeout=10):
+        pytest.skip("this LiteLLM release offers nothing to wait on")
+    assert hooks.seen == ["decorated"]
+
+
+def test_a_plain_def_hook_without_a_wrapped_coroutine_is_still_refused() -> None:
+    with pytest.raises(InterceptorDefinitionError, match="async_log_success_event is written as plain `def`"):
+
+        class Plain(BaseCustomLogger):
+            def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:  # type: ignore[override]
+                pass

@@ -6,13 +6,15 @@ Observed through LiteLLM's public API."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import io
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, cast
 
 import litellm
 import pytest
-from litellm.types.utils import ModelResponse
+from litellm.types.utils import ImageObject, ImageResponse, ModelResponse
 from litellm.utils import ModelResponseIterator
 
 from litellm_plugin.core import (
@@ -187,3 +189,89 @@ def test_common_helper_names_do_not_warn() -> None:
 
             def build_completion(self) -> str:
                 return "d"
+
+
+# --- provider methods written as LiteLLM's CustomLLM takes them: static, decorated, image edits ------------
+
+
+class StaticCompletion(BaseCustomProvider):
+    @staticmethod
+    def completion(model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return BaseCustomProvider.make_response(model, messages, "static says hi")
+
+
+@pytest.mark.parametrize("path", [_stream, _astream])
+def test_a_staticmethod_provider_method_is_called_without_self(route: Route, path: Callable[..., Any]) -> None:
+    model = f"{route(StaticCompletion)}/m"
+    reply = litellm.completion(model=model, messages=MESSAGES)
+    assert reply.choices[0].message.content == "static says hi"
+    assert _texts(path(model)) == "static says hi"
+
+
+def test_a_staticmethod_provider_method_is_checked_without_self() -> None:
+    with pytest.raises(ProviderDefinitionError, match="completion"):
+
+        class Wrong(BaseCustomProvider):
+            @staticmethod
+            def completion(messages: list[Any]) -> ModelResponse:  # type: ignore[override]  # no model, no **kwargs
+                raise NotImplementedError
+
+
+def _decorated(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain ``def`` around an ``async def``, as a tracing or retry decorator writes it: it returns the
+    coroutine, which LiteLLM awaits."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+class DecoratedAsync(BaseCustomProvider):
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "sync")
+
+    @_decorated
+    async def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "decorated async")
+
+
+def test_a_decorated_async_provider_method_is_accepted_and_awaited(route: Route) -> None:
+    model = f"{route(DecoratedAsync)}/m"
+    reply = asyncio.run(litellm.acompletion(model=model, messages=MESSAGES))
+    assert reply.choices[0].message.content == "decorated async"
+
+
+def test_a_plain_def_where_litellm_awaits_is_still_refused() -> None:
+    with pytest.raises(ProviderDefinitionError, match="acompletion is written as def"):
+
+        class Wrong(BaseCustomProvider):
+            def acompletion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+                raise NotImplementedError
+
+
+class ImageEditor(BaseCustomProvider):
+    """Only image edits, which LiteLLM's CustomLLM routes to a custom provider (``litellm.image_edit``)."""
+
+    def image_edit(self, model: str, image: Any, prompt: str | None, *args: Any, **kwargs: Any) -> ImageResponse:
+        return ImageResponse(created=0, data=[ImageObject(url=f"https://edited.invalid/{prompt}")])
+
+    async def aimage_edit(self, model: str, image: Any, prompt: str | None, *args: Any, **kwargs: Any) -> ImageResponse:
+        return self.image_edit(model, image, prompt)
+
+
+def test_a_provider_of_image_edits_only_is_registered_and_called(route: Route) -> None:
+    model = f"{route(ImageEditor)}/m"  # the registry refused it: "implements none of LiteLLM's provider methods"
+    edited = litellm.image_edit(model=model, image=io.BytesIO(b"png"), prompt="hat")
+    assert edited.data[0].url == "https://edited.invalid/hat"
+    edited = asyncio.run(litellm.aimage_edit(model=model, image=io.BytesIO(b"png"), prompt="scarf"))
+    assert edited.data[0].url == "https://edited.invalid/scarf"
+
+
+def test_an_image_edit_method_of_the_wrong_kind_is_refused_at_definition() -> None:
+    with pytest.raises(ProviderDefinitionError, match="image_edit is written as async def"):
+
+        class Wrong(BaseCustomProvider):
+            async def image_edit(self, model: str, image: Any, prompt: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+                raise NotImplementedError

@@ -28,6 +28,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import keyword_call_problems, positional_call_problems
+from litellm_plugin.core._method_kinds import as_method, function_kind
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import InterceptorError
 from litellm_plugin.core.payloads.base import ALL_CHANNEL_KINDS
@@ -86,14 +87,6 @@ class InterceptorContractError(InterceptorError):
         super().__init__(interceptor, hook, TypeError(detail))
 
 
-def _kind(fn: Callable[..., Any]) -> str:
-    if inspect.isasyncgenfunction(fn):
-        return "async generator"
-    if inspect.iscoroutinefunction(fn):
-        return "async def"
-    return "def"
-
-
 def _how_to_write(name: str, kind: str) -> str:
     if kind == "async generator":
         return f"write it as `async def {name}(...)` that yields each chunk"
@@ -103,7 +96,8 @@ def _how_to_write(name: str, kind: str) -> str:
 
 
 def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
-    expected, got = _kind(reference), _kind(own)
+    expected = function_kind(reference)
+    got = function_kind(own, awaited=expected != "def")
     if expected == got:
         return
     hint = ""
@@ -174,39 +168,6 @@ def _warn_if_misspelt(cls: type, name: str) -> None:
         )
 
 
-def _as_method(value: staticmethod[Any, Any] | classmethod[Any, Any, Any]) -> Callable[..., Any]:
-    """A staticmethod or classmethod hook as a plain method of the same kind, so the guards (which pass
-    ``self``) call it the way LiteLLM calls it on a plain ``CustomLogger``: without self, or with the class."""
-    fn: Callable[..., Any] = value.__func__
-    static = isinstance(value, staticmethod)
-
-    def head(self: Any) -> tuple[Any, ...]:
-        return () if static else (type(self),)
-
-    if inspect.isasyncgenfunction(fn):
-
-        async def hook_gen(self: Any, *args: Any, **kwargs: Any) -> Any:
-            async for item in fn(*head(self), *args, **kwargs):
-                yield item
-
-        method: Callable[..., Any] = hook_gen
-    elif inspect.iscoroutinefunction(fn):
-
-        async def hook_async(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return await fn(*head(self), *args, **kwargs)
-
-        method = hook_async
-    else:
-
-        def hook(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return fn(*head(self), *args, **kwargs)
-
-        method = hook
-    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
-        setattr(method, attribute, getattr(fn, attribute))
-    return method
-
-
 def _checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def response_transform(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -249,7 +210,7 @@ def check_interceptor_class(cls: type, base: type) -> None:
             _check_kind(cls, name, fn, reference)
             _check_signature(cls, name, fn, reference, bound=0 if isinstance(value, staticmethod) else 1)
             if wrapped:
-                value = _as_method(value)
+                value = as_method(value)
                 setattr(cls, name, value)
             if name == "response_transform":
                 setattr(cls, name, _checked_transform(value))

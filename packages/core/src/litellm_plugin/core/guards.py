@@ -88,7 +88,8 @@ def handled_call_types(interceptor: Any) -> frozenset[CallType]:
     own = getattr(interceptor, "__dict__", None)
     verdict = own.get(_CALL_TYPES_VERDICT) if type(own) is dict else None
     if verdict is not None and verdict[0] is value:
-        return verdict[1]  # decided when this object was first met: a list the author fills stays theirs
+        decided: frozenset[CallType] = verdict[1]  # when this object was first met: a filled list stays theirs
+        return decided
     # A set, list or tuple of our names set on the instance is a declaration too (it worked as one before):
     # treating it as the author's data would silently skip the interceptor where it declared itself.
     handled: frozenset[CallType]

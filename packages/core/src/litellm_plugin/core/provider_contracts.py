@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from litellm_plugin.core import _bridge
 from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import keyword_call_problems
+from litellm_plugin.core._method_kinds import as_method, function_kind
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
 if TYPE_CHECKING:
@@ -50,6 +51,9 @@ _RESULTS: dict[str, tuple[type, str]] = {
     "aembedding": (EmbeddingResponse, "a litellm EmbeddingResponse (fill the model_response argument)"),
     "image_generation": (ImageResponse, "a litellm ImageResponse (fill the model_response argument)"),
     "aimage_generation": (ImageResponse, "a litellm ImageResponse (fill the model_response argument)"),
+    # Served by LiteLLM's CustomLLM as they are (not derived one from the other: a provider writes both).
+    "image_edit": (ImageResponse, "a litellm ImageResponse (fill the model_response argument)"),
+    "aimage_edit": (ImageResponse, "a litellm ImageResponse (fill the model_response argument)"),
 }
 _STREAMS = ("streaming", "astreaming")
 # The keys LiteLLM reads from every GenericStreamingChunk dict a custom provider yields (streaming_handler.py).
@@ -226,6 +230,8 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "acompletion": ("async def",),
     "aembedding": ("async def",),
     "aimage_generation": ("async def",),
+    "image_edit": ("def",),
+    "aimage_edit": ("async def",),
     "astreaming": ("async generator", "def"),
 }
 _FIX = {
@@ -253,14 +259,9 @@ _ALIASES = {
 }
 
 
-def _kind(fn: Callable[..., Any]) -> str:
-    if inspect.isasyncgenfunction(fn):
-        return "async generator"
-    return "async def" if inspect.iscoroutinefunction(fn) else "def"
-
-
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
-    expected, got = _KINDS[method], _kind(fn)
+    expected = _KINDS[method]
+    got = function_kind(fn, awaited=expected == ("async def",))
     if got in expected:
         return
     if method == "astreaming" and got == "async def":
@@ -269,17 +270,20 @@ def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
 
 
-def _parameters(fn: Callable[..., Any]) -> list[inspect.Parameter] | None:
+def _parameters(fn: Callable[..., Any], bound: int = 1) -> list[inspect.Parameter] | None:
+    """The parameters LiteLLM fills, without the ``bound`` ones (self or cls; none for a staticmethod)."""
     try:
-        return list(inspect.signature(fn).parameters.values())[1:]  # without self
+        return list(inspect.signature(fn).parameters.values())[bound:]
     except (TypeError, ValueError):  # a callable object without an introspectable signature
         return None
 
 
-def _check_signature(cls: type, method: str, fn: Callable[..., Any], reference: Callable[..., Any]) -> None:
+def _check_signature(
+    cls: type, method: str, fn: Callable[..., Any], reference: Callable[..., Any], bound: int = 1
+) -> None:
     """LiteLLM passes every argument of ``reference`` by name: ``fn`` must accept them all (or **kwargs) and
     require nothing else."""
-    params, passed = _parameters(fn), [p.name for p in _parameters(reference) or ()]
+    params, passed = _parameters(fn, bound), [p.name for p in _parameters(reference) or ()]
     if params is None:
         return
     problems = keyword_call_problems(params, passed)
@@ -324,12 +328,18 @@ def check_provider_class(cls: type, base: type) -> None:
         owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
         if owner is None or owner is base or owner.__module__.startswith("litellm."):
             continue
-        fn = vars(owner)[method]
+        value = vars(owner)[method]
+        # A staticmethod or classmethod works on LiteLLM's CustomLLM (called without self, or with the class).
+        bound_to_class = isinstance(value, (staticmethod, classmethod))
+        fn = value.__func__ if bound_to_class else value
         if not callable(fn) or getattr(fn, _CHECKED, False):
             continue
+        reference = getattr(base, method, None)  # BaseCustomProvider's, or CustomLLM's (image edits)
+        if reference is None:  # a LiteLLM release without this method: it never calls it
+            continue
         _check_definition(cls, method, fn)
-        _check_signature(cls, method, fn, vars(base)[method])
-        wrapped = _checked(method, fn)
+        _check_signature(cls, method, fn, reference, bound=0 if isinstance(value, staticmethod) else 1)
+        wrapped = _checked(method, as_method(value) if bound_to_class else fn)
         setattr(wrapped, _CHECKED, True)
         setattr(cls, method, wrapped)
     _warn_if_misspelt(cls)
