@@ -72,3 +72,37 @@ def test_builtin_name_in_yaml_custom_provider_map_is_a_startup_error() -> None:
     logs = str(failed.value)
     assert "custom_provider_map[0] (provider 'openai', custom_handler Shadowed)" in logs
     assert "Rename the entry's provider" in logs
+
+
+NOT_A_PROVIDER_CONFIG = textwrap.dedent(
+    """
+    model_list:
+      - model_name: mine
+        litellm_params: {model: mine/any}
+    litellm_settings:
+      custom_provider_map:
+        - {provider: mine, custom_handler: litellm_plugin.loggers.filters.ResponseModifier}
+    """
+)
+
+
+@contextlib.contextmanager
+def _start_not_a_provider_proxy() -> Iterator[ServerProcess]:
+    """No provider class of ours is defined in this proxy: only an interceptor's, named by mistake."""
+    with tempfile.TemporaryDirectory(prefix="not-a-provider-proxy-") as name:
+        config = Path(name) / "config.yaml"
+        config.write_text(NOT_A_PROVIDER_CONFIG)
+        with run_proxy(config, startup_timeout=120) as server:
+            yield server
+
+
+@pytest.mark.early_servers(not_a_provider_proxy=_start_not_a_provider_proxy)
+def test_a_handler_that_is_not_a_provider_is_a_startup_error() -> None:
+    """Before: the proxy started and answered every call with LiteLLM's "Unmapped LLM provider"."""
+    with (
+        pytest.raises(RuntimeError, match="before it was ready") as failed,
+        early_server("not_a_provider_proxy", _start_not_a_provider_proxy),
+    ):
+        pass
+    logs = str(failed.value)
+    assert "custom_handler class ResponseModifier, which is not a provider" in logs

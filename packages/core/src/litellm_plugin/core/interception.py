@@ -72,6 +72,7 @@ from litellm_plugin.core.guards import (
 from litellm_plugin.core.hook_results import check_reply_result, check_request_result
 from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.phases import phases
+from litellm_plugin.core.provider_map import watch_provider_map
 from litellm_plugin.core.response_cache import keep_changed_reply_out_of_cache, unshared_reply
 from litellm_plugin.core.streams import InterceptedStream
 
@@ -277,6 +278,7 @@ def install() -> None:
             _rebind_early_imports(wrapped)
             _rebuild_early_routers()
         refusals.hold_sync_success_logs()
+        watch_provider_map()  # a proxy config may name no provider of ours, and still a wrong handler
         _installed = True
 
 

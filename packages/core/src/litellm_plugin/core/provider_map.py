@@ -5,7 +5,8 @@ entry named ``openai`` never runs, and nothing says so. ``PluginRegistry`` refus
 elsewhere (the proxy's ``litellm_settings.custom_provider_map`` YAML, or by hand) are checked here.
 
 Two places see every map, and both are wrapped once, when the first ``BaseCustomProvider`` subclass is defined
-(the proxy imports the handler modules, defining their classes, before it builds the map):
+or the interception engine is installed (the proxy imports the handler and guardrail modules, defining their
+classes, before it builds the map):
 
 * ``litellm.Router.set_model_list`` (what a Router's ``__init__`` calls with its deployments; ``__init__`` itself
   is left alone because LiteLLM reads its parameters with ``inspect.getfullargspec``, which a wrapper would hide):
@@ -25,6 +26,7 @@ from typing import Any
 
 import litellm
 import litellm.utils
+from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import LlmProviders
 
 from litellm_plugin.core.errors import InvalidProviderError, InvalidProviderNameError
@@ -82,6 +84,12 @@ def _check_entry(where: str, entry: object) -> None:
             f"name of LiteLLM's built-in provider {name!r}: LiteLLM routes '{name}/...' to the built-in and "
             f"never calls {_handler_name(handler)}. Rename the entry's provider (e.g. 'my_{name}') and use that "
             f"prefix in model names"
+        )
+    if isinstance(handler, type) and not issubclass(handler, CustomLLM):
+        raise InvalidProviderError(
+            f"{where} (provider {name!r}) has custom_handler {_handler_name(handler)}, which is not a provider "
+            f"(a litellm.CustomLLM subclass, such as BaseCustomProvider's): LiteLLM answers 'Unmapped LLM "
+            f"provider' for every call. Point custom_handler at an instance of your provider class"
         )
     if isinstance(handler, type):
         raise InvalidProviderError(
