@@ -19,6 +19,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core import refusals
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
+from litellm_plugin.core.kept_chunks import share_choices_with_kept_copy
 from litellm_plugin.core.observers import (
     RecentKeys,
     dropped_per_call,
@@ -332,6 +333,7 @@ class _Upstream:
     hands on answers the chunk it is, or else (a changed copy) the oldest unanswered one."""
 
     def __init__(self, source: Any) -> None:
+        self._stream = source
         self._source: AsyncIterator[Any] = source.__aiter__()
         self.failure: BaseException | None = None
         self.unanswered: list[Any] = []
@@ -352,6 +354,7 @@ class _Upstream:
     async def __anext__(self) -> Any:
         try:
             chunk = await self._source.__anext__()
+            share_choices_with_kept_copy(self._stream, chunk)  # the proxy's stream: LiteLLM's own wrapper
             self.unanswered.append(chunk)
             return chunk
         except StopAsyncIteration:

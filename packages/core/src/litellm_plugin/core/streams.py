@@ -24,6 +24,7 @@ from litellm_plugin.core import refusals
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.hook_results import StreamKinds, check_chunk_result, checked_stream
 from litellm_plugin.core.logger import BaseCustomLogger
+from litellm_plugin.core.kept_chunks import share_choices_with_kept_copy
 from litellm_plugin.core.payloads import StreamRewriter
 
 __all__ = ["InterceptedStream"]
@@ -204,23 +205,6 @@ class InterceptedStream:
         finally:
             self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
-    def _share_choices(self, chunk: Any) -> None:
-        """LiteLLM logs a stream as the chunks it kept, but keeps a copy of a chunk that carries usage (the last
-        one, from a custom provider) and hands out another object: the text interceptors add to it (a filter's
-        held-back tail comes out with the finish_reason) would reach the caller and not the observers. The copy
-        is given the handed-out chunk's choices, so both see the same text."""
-        kept = getattr(self._inner, "chunks", None)
-        if type(kept) is list and kept:
-            last = kept[-1]
-            if (
-                last is not chunk
-                and type(last) is type(chunk)
-                and getattr(last, "usage", None) is not None  # the copy LiteLLM kept for its usage...
-                and getattr(chunk, "usage", None) is None  # ...of the chunk it handed out without
-                and getattr(last, "id", None) == getattr(chunk, "id", 0)
-            ):
-                last.choices = chunk.choices
-
     def __getattr__(self, name: str) -> Any:
         if name in _UNCHANGED_TEXT and self.__dict__.get("_interceptors"):
             raise AttributeError(
@@ -232,7 +216,7 @@ class InterceptedStream:
     async def _watched_async(self) -> AsyncIterator[Any]:
         try:
             async for chunk in self._inner:
-                self._share_choices(chunk)
+                share_choices_with_kept_copy(self._inner, chunk)
                 yield chunk
         except GeneratorExit:  # closed because a consumer or an interceptor stopped reading: not an end
             raise
@@ -244,7 +228,7 @@ class InterceptedStream:
     def _watched_sync(self) -> Iterator[Any]:
         try:
             for chunk in self._inner:  # not ``yield from``: that would close LiteLLM's stream with this one
-                self._share_choices(chunk)
+                share_choices_with_kept_copy(self._inner, chunk)
                 yield chunk
         except GeneratorExit:
             raise
