@@ -23,8 +23,8 @@ from litellm.types.utils import ModelResponseStream
 from litellm_plugin.core import refusals
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.hook_results import StreamKinds, check_chunk_result, checked_stream
-from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.kept_chunks import share_choices_with_kept_copy
+from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import StreamRewriter
 
 __all__ = ["InterceptedStream"]
