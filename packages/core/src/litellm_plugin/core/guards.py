@@ -235,8 +235,9 @@ def _guard_pre(fn: HookFn) -> HookFn:
                 return None
             if normalized is None:
                 _note_proxy_ran(self, data)
+        mirrored = _mirrored_image_prompt(data, call_type)
         try:
-            return await fn(
+            result = await fn(
                 self,
                 user_api_key_dict=user_api_key_dict,
                 cache=cache,
@@ -247,8 +248,39 @@ def _guard_pre(fn: HookFn) -> HookFn:
         except Exception as exc:
             await _fail_reported(self, "async_pre_call_hook", exc, data, call_type)
             return None
+        if mirrored is not None:
+            _mirror_prompt_change(mirrored, data if result is None else result)
+        return result
 
     return guarded
+
+
+_IMAGE_CALLS = ("image_generation", "aimage_generation")
+
+
+def _mirrored_image_prompt(data: Any, call_type: Any) -> str | None:
+    """LiteLLM's proxy hands an image request's hooks its prompt twice, as ``prompt`` and as one user message,
+    and sends the message's text on: a hook that changes ``prompt`` alone (the field an SDK call reads) would
+    change nothing. The prompt, where the request has that shape."""
+    if call_type not in _IMAGE_CALLS or type(data) is not dict:
+        return None
+    prompt = data.get("prompt")
+    if isinstance(prompt, str) and data.get("messages") == [{"role": "user", "content": prompt}]:
+        return prompt
+    return None
+
+
+def _mirror_prompt_change(original: str, data: Any) -> None:
+    """A hook changed the prompt and left the message alone: the message follows (the proxy sends it)."""
+    if not isinstance(data, dict):
+        return
+    prompt = data.get("prompt")
+    if (
+        isinstance(prompt, str)
+        and prompt != original
+        and data.get("messages") == [{"role": "user", "content": original}]
+    ):
+        data["messages"] = [{"role": "user", "content": prompt}]
 
 
 def _guard_moderation(fn: HookFn) -> HookFn:
