@@ -59,12 +59,7 @@ class PassThroughProxy:
     provider: ServerProcess
 
     def send(self, text: str) -> httpx.Response:
-        return httpx.post(
-            f"{self.proxy.base_url}/openai{CHAT}",
-            headers={"Authorization": f"Bearer {self.proxy.env['LITELLM_MASTER_KEY']}"},
-            json={"model": "gpt-mock", "messages": [{"role": "user", "content": text}]},
-            timeout=120,
-        )
+        return self.send_to(f"/openai{CHAT}", {"model": "gpt-mock", "messages": [{"role": "user", "content": text}]})
 
     def send_to(self, path: str, body: dict[str, object]) -> httpx.Response:
         return httpx.post(
