@@ -71,8 +71,8 @@ def test_chat_request_every_text_field() -> None:
 
 
 def test_tool_schemas_keep_their_structure() -> None:
-    """A tool's schema: its prose can be changed; its names (tool, properties, enum values, required) are read
-    but refuse a change; its structure (types, formats) is not text."""
+    """A tool's schema: its prose can be changed; its names (tool, properties, enum values, required) and its
+    structure values (a format, a pattern) are read but refuse a change; JSON's own types are not text."""
     parameters = {
         "type": "object",
         "title": "t",
@@ -84,6 +84,7 @@ def test_tool_schemas_keep_their_structure() -> None:
     assert sorted(field.text for field in fields if not field.identifier) == ["t", "the city"]
     assert sorted((field.identifier, field.text) for field in fields if field.identifier) == [
         ("schema enum value", "paris"),
+        ("schema format", "x"),
         ("schema property name", "city"),
         ("schema property name", "city"),
         ("tool name", "f"),
@@ -105,7 +106,7 @@ def test_tool_schemas_keep_their_structure() -> None:
 
 def test_unknown_schema_keywords_are_prose() -> None:
     """A string under a keyword that says nothing about structure (``$comment``, a provider's ``x-...``) reaches
-    the model like a description."""
+    the model like a description; a ``$ref`` within the schema points to names read where they are."""
     parameters = {"type": "object", "$comment": "c", "x-hint": "h", "$ref": "#/$defs/d", "$defs": {"d": {}}}
     data: dict[str, Any] = {"tools": [{"type": "function", "function": {"name": "f", "parameters": parameters}}]}
     assert {(f.identifier, f.text) for f in request_fields("completion", data)} == {

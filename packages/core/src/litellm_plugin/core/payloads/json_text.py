@@ -112,7 +112,8 @@ _SCHEMA_FIXED = {
 }
 # String-valued keywords that say how the schema is built: read (a model shown the schema reads them, and a
 # ``pattern`` or ``format`` constrains what it writes as an ``enum`` does), never changed: a changed pattern
-# is a different schema. Their vocabulary is not read: the JSON types and JSON Schema's own dialect URIs.
+# is a different schema. Their vocabulary is not read: the JSON types, JSON Schema's own dialect URIs, and
+# pointers within the schema (``#/$defs/...``).
 _SCHEMA_STRUCTURE = frozenset(
     {
         "type", "format", "pattern", "contentEncoding", "contentMediaType",
@@ -121,10 +122,13 @@ _SCHEMA_STRUCTURE = frozenset(
 )  # fmt: skip
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 _DIALECTS = ("http://json-schema.org/", "https://json-schema.org/")
+_POINTERS = frozenset({"$ref", "$dynamicRef"})
 
 
 def _structure_field(kind: str, key: Any, value: str) -> Iterator[TextField]:
     if (key == "type" and value in _JSON_TYPES) or (key == "$schema" and value.startswith(_DIALECTS)):
+        return
+    if key in _POINTERS and value.startswith("#"):  # a pointer within the schema: to names read where they are
         return
     yield identifier_field(kind, value, f"schema {key}")
 
