@@ -151,3 +151,13 @@ def test_a_plain_def_hook_without_a_wrapped_coroutine_is_still_refused() -> None
         class Plain(BaseCustomLogger):
             def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:  # type: ignore[override]
                 pass
+
+
+def test_an_async_hook_behind_a_decorator_where_litellm_does_not_await_is_refused() -> None:
+    """LiteLLM calls ``log_success_event`` without awaiting: the coroutine the wrapper returns would never run."""
+    with pytest.raises(InterceptorDefinitionError, match="log_success_event is written as `async def`"):
+
+        class Wrong(BaseCustomLogger):
+            @_traced
+            async def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+                pass

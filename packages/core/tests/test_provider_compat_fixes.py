@@ -275,3 +275,12 @@ def test_an_image_edit_method_of_the_wrong_kind_is_refused_at_definition() -> No
         class Wrong(BaseCustomProvider):
             async def image_edit(self, model: str, image: Any, prompt: Any, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
                 raise NotImplementedError
+
+
+def test_an_async_provider_method_behind_a_decorator_where_litellm_does_not_await_is_refused() -> None:
+    with pytest.raises(ProviderDefinitionError, match="completion is written as async def"):
+
+        class Wrong(BaseCustomProvider):
+            @_decorated
+            async def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+                raise NotImplementedError

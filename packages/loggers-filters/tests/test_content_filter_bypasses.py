@@ -184,6 +184,15 @@ def test_tool_call_arguments_given_as_an_object_are_read(
 
 
 @pytest.mark.parametrize("action", ["mask", "block"])
+def test_a_messages_own_id_is_an_id_not_text(action: str, recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action=action, filter_requests=True)]
+    history = [HI, {"role": "assistant", "content": "ok", "id": "msg-spam-1"}, {"role": "user", "content": "go"}]
+    litellm.completion(model=model, messages=history)
+    assert json.loads(llm.seen[-1])["messages"][1]["id"] == "msg-spam-1"
+
+
+@pytest.mark.parametrize("action", ["mask", "block"])
 def test_a_tool_results_call_id_is_an_id_not_text(action: str, recorder: tuple[str, RecordingLLM]) -> None:
     """Like the tool call's own ``id``: masked on one side only, the result would answer no call (a provider
     refuses such a request); refused, an ordinary random id would refuse a tool round-trip."""
@@ -530,16 +539,28 @@ def test_a_schemas_pattern_is_never_changed(recorder: tuple[str, RecordingLLM]) 
 
 
 def test_a_schemas_own_vocabulary_is_not_read(recorder: tuple[str, RecordingLLM]) -> None:
-    """JSON types and JSON Schema's dialect URIs are the schema language, not text: blocking "string" or
-    "schema" does not refuse every tool."""
+    """JSON types, the formats JSON Schema and OpenAPI define, dialect URIs and pointers within the schema are
+    the schema language, not text: blocking "string", "email" or "schema" does not refuse every tool."""
     model, llm = recorder
     litellm.callbacks = [
-        ContentFilter(["string", "schema", "null"], action="block", filter_requests=True, filter_responses=False)
+        ContentFilter(
+            ["string", "schema", "null", "date", "email", "password", "defs"],
+            action="block",
+            filter_requests=True,
+            filter_responses=False,
+        )
     ]
     schema = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "type": "object",
-        "properties": {"a": {"type": ["string", "null"]}},
+        "properties": {
+            "a": {"type": ["string", "null"]},
+            "b": {"type": "STRING", "format": "date-time"},  # Gemini's and OpenAPI's spelling
+            "c": {"type": "string", "format": "email"},
+            "d": {"type": "string", "format": "password"},
+            "e": {"$ref": "#/$defs/x"},
+        },
+        "$defs": {"x": {"type": "integer"}},
     }
     litellm.completion(model=model, messages=[HI], tools=_tool(schema))
     assert json.loads(llm.seen[-1])["optional_params"]["tools"][0]["function"]["parameters"] == schema

@@ -358,7 +358,34 @@ def _field_calls() -> list[Any]:
         pytest.param("anthropic_messages", {"messages": [{"role": "user", "content": blocks}]}, id=f"anthropic-{name}")
         for name, blocks in _ANTHROPIC_FIELDS.items()
     )
+    calls.extend(
+        pytest.param("anthropic_messages", {"messages": [_HI], **params}, id=f"anthropic-{name}")
+        for name, params in _ANTHROPIC_PARAMS.items()
+    )
     return calls
+
+
+_OUTPUT_SCHEMA = {"type": "json_schema", "schema": {"type": "object", "description": "write spam here"}}
+# Anthropic's structured output, which LiteLLM turns into the provider's ``response_format``.
+_ANTHROPIC_PARAMS: dict[str, dict[str, Any]] = {
+    "output_format": {"output_format": _OUTPUT_SCHEMA},
+    "output_config format": {"output_config": {"format": _OUTPUT_SCHEMA}},
+    "output_format pattern": {
+        "output_format": {"type": "json_schema", "schema": {"type": "string", "pattern": "^spam$"}}
+    },
+}
+
+
+@pytest.mark.parametrize("name", ["output_format", "output_config format"])
+def test_an_anthropic_output_schema_is_masked(name: str, recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    params = _ANTHROPIC_PARAMS[name]
+    before = repr(params)
+    litellm.callbacks = [_masking()]
+    _anthropic(model, messages=[_HI], **params)
+    assert "spam" not in llm.seen[-1]
+    assert "[FILTERED]" in llm.seen[-1]
+    assert repr(params) == before  # the caller's schema is left alone
 
 
 @pytest.mark.parametrize(("entry", "params"), _field_calls())

@@ -25,7 +25,7 @@ from litellm_plugin.core.testing.servers import ProxyNotInstalledError, ServerPr
 from litellm_plugin.loggers.filters import ContentFilter
 from litellm_plugin.loggers.filters.stream import MAX_HELD_CHARS
 
-WORDS = ["spam", "buy now", "スパム"]
+WORDS = ["spam", "buy now", "スパム", "ㅅㅂ"]
 ZALGO = "".join(chr(code) for code in range(0x0300, 0x0320))
 
 # (class, the disguised word, what it becomes when masked with "#")
@@ -63,9 +63,14 @@ HOSTILE = [
     # Default-ignorable, yet drawn as a blank by text renderers: a reader sees "buy now".
     ("phrase across a hangul filler", "buy\u3164now", "#"),
     ("phrase across a halfwidth hangul filler", "buy\uffa0now", "#"),
-    ("phrase across a hangul choseong filler", "buy\u115fnow", "#"),
-    ("phrase across a hangul jungseong filler", "buy\u1160now", "#"),
     ("a word after a hangul filler", "love\u3164spam", "love\u3164#"),
+    # Format characters renderers draw (Prepended_Concatenation_Mark): a sign between words.
+    ("a word after an end of ayah", "love\u06ddspam", "love\u06dd#"),
+    ("a word after an arabic number sign", "love\u0600spam", "love\u0600#"),
+    # Conjoining Hangul fillers inside syllable blocks draw nothing: "ㅅㅂ" written as two syllables.
+    ("conjoining hangul fillers inside syllable blocks", "\u1109\u1160\u1107\u1160", "#\u1160"),
+    ("hangul choseong filler", "sp\u115fam", "#"),
+    ("hangul jungseong filler", "sp\u1160am", "#"),
     ("small capitals", "ꜱᴘᴀᴍ", "#"),
     ("small capitals in a phrase", "ʙᴜʏ ɴᴏᴡ", "#"),
     ("negative circled letters", "🅢🅟🅐🅜", "#"),
@@ -269,6 +274,7 @@ guardrails:
         - {keyword: spam, action: MASK}
         - {keyword: buy now, action: MASK}
         - {keyword: スパム, action: MASK}
+        - {keyword: ㅅㅂ, action: MASK}
         - {keyword: paypal, action: MASK}
         - {keyword: hello, action: MASK}
   - guardrail_name: refuse
@@ -281,6 +287,7 @@ guardrails:
         - {keyword: spam, action: BLOCK}
         - {keyword: buy now, action: BLOCK}
         - {keyword: スパム, action: BLOCK}
+        - {keyword: ㅅㅂ, action: BLOCK}
   - guardrail_name: alongside  # the same words, checked alongside the call
     litellm_params:
       guardrail: handlers.ContentFilter

@@ -16,12 +16,12 @@ def _own_kind(fn: Callable[..., Any]) -> str:
     return "async def" if inspect.iscoroutinefunction(fn) else "def"
 
 
-def function_kind(fn: Callable[..., Any], *, awaited: bool = False) -> str:
-    """``"async generator"``, ``"async def"`` or ``"def"``. ``awaited``: the caller awaits what ``fn`` returns,
-    so a plain ``def`` that a decorator put around an ``async def`` (naming it in ``__wrapped__``, as
-    ``functools.wraps`` does) is what it wraps: it returns the coroutine, which LiteLLM awaits alike."""
+def function_kind(fn: Callable[..., Any]) -> str:
+    """``"async generator"``, ``"async def"`` or ``"def"``. A plain ``def`` that a decorator put around another
+    function (naming it in ``__wrapped__``, as ``functools.wraps`` does) is what it wraps: around an ``async def``
+    it returns the coroutine, which LiteLLM awaits where it awaits the method and drops unrun where it does not."""
     kind = _own_kind(fn)
-    if kind != "def" or not awaited:
+    if kind != "def" or not inspect.isfunction(fn):
         return kind
     try:
         inner = inspect.unwrap(fn)

@@ -96,8 +96,7 @@ def _how_to_write(name: str, kind: str) -> str:
 
 
 def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
-    expected = function_kind(reference)
-    got = function_kind(own, awaited=expected != "def")
+    expected, got = function_kind(reference), function_kind(own)
     if expected == got:
         return
     hint = ""

@@ -177,6 +177,8 @@ _TEXT_FIELDS = frozenset(
         "text",
         "text_format",
         "extra_body",
+        "output_format",
+        "output_config",
     }
 )
 

@@ -260,8 +260,7 @@ _ALIASES = {
 
 
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
-    expected = _KINDS[method]
-    got = function_kind(fn, awaited=expected == ("async def",))
+    expected, got = _KINDS[method], function_kind(fn)
     if got in expected:
         return
     if method == "astreaming" and got == "async def":

@@ -12,7 +12,13 @@ from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
-from litellm_plugin.core.payloads.chat import content_fields, messages_of, tool_choice_fields, tool_definition_fields
+from litellm_plugin.core.payloads.chat import (
+    content_fields,
+    messages_of,
+    schema_format_fields,
+    tool_choice_fields,
+    tool_definition_fields,
+)
 from litellm_plugin.core.payloads.json_text import object_fields
 
 __all__ = ["AnthropicStream", "is_anthropic_message", "request_fields", "rewrite_response"]
@@ -28,6 +34,11 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
                 yield from object_fields(block, "input", "tool_arguments")  # its name: read with the content
     yield from tool_definition_fields(data, "tools")
     yield from tool_choice_fields(data)
+    # Structured output, which LiteLLM turns into the provider's ``response_format``: its schema's prose and names.
+    yield from schema_format_fields(data.get("output_format"), "response_format")
+    output_config = data.get("output_config")
+    if isinstance(output_config, dict):
+        yield from schema_format_fields(output_config.get("format"), "response_format")
 
 
 def is_anthropic_message(response: Any) -> bool:

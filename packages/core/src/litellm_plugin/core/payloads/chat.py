@@ -157,7 +157,7 @@ def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = ""
 _MESSAGE_KEYS_HANDLED = frozenset(
     {
         "role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks",
-        "tool_call_id",
+        "tool_call_id", "id",
     }
 )  # fmt: skip
 _TOOL_USE_PARTS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})

@@ -112,8 +112,8 @@ _SCHEMA_FIXED = {
 }
 # String-valued keywords that say how the schema is built: read (a model shown the schema reads them, and a
 # ``pattern`` or ``format`` constrains what it writes as an ``enum`` does), never changed: a changed pattern
-# is a different schema. Their vocabulary is not read: the JSON types, JSON Schema's own dialect URIs, and
-# pointers within the schema (``#/$defs/...``).
+# is a different schema. Their vocabulary is not read: the JSON types (in any case), the formats JSON Schema
+# and OpenAPI define, JSON Schema's own dialect URIs, and pointers within the schema (``#/$defs/...``).
 _SCHEMA_STRUCTURE = frozenset(
     {
         "type", "format", "pattern", "contentEncoding", "contentMediaType",
@@ -123,10 +123,22 @@ _SCHEMA_STRUCTURE = frozenset(
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
 _DIALECTS = ("http://json-schema.org/", "https://json-schema.org/")
 _POINTERS = frozenset({"$ref", "$dynamicRef"})
+# The formats JSON Schema (2020-12, draft 7) and OpenAPI name: their vocabulary. A blocked "email" or "date"
+# must not refuse every tool with such a field; a format of the author's own is read.
+_FORMATS = frozenset(
+    {
+        "date-time", "date", "time", "duration", "email", "idn-email", "hostname", "idn-hostname", "ipv4",
+        "ipv6", "uri", "uri-reference", "iri", "iri-reference", "uuid", "uri-template", "json-pointer",
+        "relative-json-pointer", "regex", "int32", "int64", "float", "double", "byte", "binary", "password",
+        "enum",
+    }
+)  # fmt: skip
 
 
 def _structure_field(kind: str, key: Any, value: str) -> Iterator[TextField]:
-    if (key == "type" and value in _JSON_TYPES) or (key == "$schema" and value.startswith(_DIALECTS)):
+    if (key == "type" and value.lower() in _JSON_TYPES) or (key == "$schema" and value.startswith(_DIALECTS)):
+        return  # ``"STRING"``: Gemini's and OpenAPI's spelling of the same types
+    if key == "format" and value.lower() in _FORMATS:
         return
     if key in _POINTERS and value.startswith("#"):  # a pointer within the schema: to names read where they are
         return

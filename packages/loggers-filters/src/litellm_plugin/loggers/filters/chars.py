@@ -109,16 +109,20 @@ def letter_style(char: str) -> str:
 
 
 # Not whitespace to Unicode, but shown as a blank between words: BRAILLE PATTERN BLANK (a common stand-in
-# for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now"; and the four Hangul
-# fillers, default-ignorable to Unicode, which text renderers (HarfBuzz, Uniscribe) still draw as a blank of
-# a letter's width: "buy\u3164now" reads "buy now", not "buynow".
-_BLANKS = frozenset("\u2800\u3164\uffa0\u115f\u1160")
+# for a space where spaces are stripped), so "buy\u2800now" is the phrase "buy now"; and the two standalone
+# Hangul fillers, default-ignorable to Unicode, which text renderers (HarfBuzz, Uniscribe) still draw as a
+# blank of a letter's width: "buy\u3164now" reads "buy now", not "buynow". (Not the conjoining fillers U+115F
+# and U+1160: inside a syllable block, ``\u1109\u1160`` is the syllable "ㅅ", they draw nothing.)
+_BLANKS = frozenset("\u2800\u3164\uffa0")
+# Format characters Unicode leaves out of the default-ignorable ones because renderers draw them (the Arabic
+# number sign, the end of ayah "۝"...): a visible sign between words, like punctuation.
+_DRAWN_FORMAT = regex.compile(r"\p{Prepended_Concatenation_Mark}")
 
 
 def _classify(char: str) -> int:
     if char.isspace() or char in _BLANKS:
         return SPACE
-    if _IGNORABLE.match(char):
+    if _IGNORABLE.match(char) and not _DRAWN_FORMAT.match(char):
         return DROP
     decomposed = unicodedata.normalize("NFKD", char)
     attaches = (
@@ -174,7 +178,7 @@ def _fold_once(text: str) -> str:
     kept: list[str] = []
     scripts: tuple[regex.Pattern[str], ...] | None = None  # of the letter the next marks sit on
     for char in decomposed:
-        if is_decoration(char) or _IGNORABLE.match(char):
+        if is_decoration(char) or (_IGNORABLE.match(char) and not _DRAWN_FORMAT.match(char)):
             continue
         if unicodedata.category(char) != "Mn":
             scripts = _scripts_of(char)
