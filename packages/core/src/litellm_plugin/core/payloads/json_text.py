@@ -167,12 +167,11 @@ _SCHEMA_KEYWORDS = (
 def _schema_texts(schema: Any, kind: str, *, names: bool = False, structure: str | None = None) -> Iterator[TextField]:
     """The strings of a JSON Schema the model reads. Its prose (every ``description`` and ``title``, the strings
     of ``examples`` and ``default``, and of keywords we do not know) can be changed; its names (property names,
-    ``enum``, ``const``, ``required``, keywords we do not know, and the values of ``pattern``, ``format`` and the
-    other structure keywords) are read but never changed, so a changed
-    schema is still the same schema. ``names``: ``schema`` maps property names to schemas. ``structure``: the
-    structure keyword a list sits under (``"type": ["string", "null"]``), whose strings are read as its. A string where
-    a schema belongs (``"anyOf": ["..."]``, a property given as a string) is read as prose: a provider sends
-    the schema as it is."""
+    ``enum``, ``const``, ``required``, keywords we do not know, and the values of ``pattern``, ``format`` and
+    the other structure keywords) are read but never changed, so a changed schema is still the same schema.
+    ``names``: ``schema`` maps property names to schemas. ``structure``: the structure keyword a list sits under
+    (``"type": ["string", "null"]``), whose strings are read as that keyword's. A string where a schema belongs
+    (``"anyOf": ["..."]``, a property given as a string) is read as prose: a provider sends the schema as it is."""
     if isinstance(schema, dict):
         for key, value in schema.items():
             if names:

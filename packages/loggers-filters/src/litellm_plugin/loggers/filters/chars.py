@@ -34,7 +34,10 @@ __all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark
 
 PLAIN, ATTACH, DROP, SPACE = 0, 1, 2, 3
 
-_IGNORABLE = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cf}]")
+# Invisible: default-ignorable and format characters, but for the format characters Unicode leaves out of the
+# default-ignorable ones because renderers draw them (the Arabic number sign, the end of ayah "۝"...): those
+# are a visible sign between words, like punctuation.
+_IGNORABLE = regex.compile(r"(?V1)[[\p{Default_Ignorable_Code_Point}\p{Cf}]--\p{Prepended_Concatenation_Mark}]")
 # Where the styled letters live (see the module docstring), and how their names spell the letter.
 _STYLED_RANGES = ((0x0250, 0x02B0), (0x1D00, 0x1D80), (0xA720, 0xA800), (0x1F150, 0x1F16A), (0x1F170, 0x1F18A))
 _STYLED_NAME = regex.compile(
@@ -114,15 +117,12 @@ def letter_style(char: str) -> str:
 # blank of a letter's width: "buy\u3164now" reads "buy now", not "buynow". (Not the conjoining fillers U+115F
 # and U+1160: inside a syllable block, ``\u1109\u1160`` is the syllable "ㅅ", they draw nothing.)
 _BLANKS = frozenset("\u2800\u3164\uffa0")
-# Format characters Unicode leaves out of the default-ignorable ones because renderers draw them (the Arabic
-# number sign, the end of ayah "۝"...): a visible sign between words, like punctuation.
-_DRAWN_FORMAT = regex.compile(r"\p{Prepended_Concatenation_Mark}")
 
 
 def _classify(char: str) -> int:
     if char.isspace() or char in _BLANKS:
         return SPACE
-    if _IGNORABLE.match(char) and not _DRAWN_FORMAT.match(char):
+    if _IGNORABLE.match(char):
         return DROP
     decomposed = unicodedata.normalize("NFKD", char)
     attaches = (
@@ -178,7 +178,7 @@ def _fold_once(text: str) -> str:
     kept: list[str] = []
     scripts: tuple[regex.Pattern[str], ...] | None = None  # of the letter the next marks sit on
     for char in decomposed:
-        if is_decoration(char) or (_IGNORABLE.match(char) and not _DRAWN_FORMAT.match(char)):
+        if is_decoration(char) or _IGNORABLE.match(char):
             continue
         if unicodedata.category(char) != "Mn":
             scripts = _scripts_of(char)
