@@ -11,7 +11,7 @@ import contextvars
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
 import litellm
 import pytest
@@ -486,3 +486,110 @@ async def test_an_interceptor_class_passed_per_call_is_reported(echo_model: str)
 
     with pytest.warns(InterceptorDefinitionWarning, match=r"callbacks=\[\.\.\.\].*class ForgottenFilter"):
         await litellm.acompletion(model=echo_model, messages=_user("hi"), callbacks=[ForgottenFilter])
+
+
+# --- the Router's own ways of calling again: shadow traffic, the fastest of several deployments -------------
+
+
+class Recorder(BaseCustomProvider):
+    """Records the messages of each request it gets."""
+
+    seen: ClassVar[list[list[str]]] = []
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        type(self).seen.append([str(m.get("content")) for m in messages])
+        return self.make_response(model, messages, "ok")
+
+
+class BeBrief(BaseCustomLogger):
+    """A request hook that adds a system message: applied twice, the provider would see it twice."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.runs = 0
+
+    async def async_pre_call_hook(
+        self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+    ) -> Any:
+        self.runs += 1
+        data["messages"] = [{"role": "system", "content": "Be brief."}, *data["messages"]]
+        return data
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+async def test_a_silent_model_gets_the_users_call_changed_once(asynchronous: bool) -> None:
+    """Shadow traffic (``silent_model``) is a copy of the user's call: the sync Router starts it on a thread
+    of its own, where it was taken for a new call and changed again (``Be brief.`` twice)."""
+    Recorder.seen = []
+    registry = PluginRegistry()
+    registry.register("recorder", Recorder)
+    registry.initialize()
+    hook = BeBrief()
+    litellm.callbacks = [hook]
+    try:
+        router = litellm.Router(
+            model_list=[
+                {"model_name": "main", "litellm_params": {"model": "recorder/main", "silent_model": "shadow"}},
+                {"model_name": "shadow", "litellm_params": {"model": "recorder/shadow"}},
+            ]
+        )
+        if asynchronous:
+            await router.acompletion(model="main", messages=_user("hi"))
+        else:
+            router.completion(model="main", messages=_user("hi"))
+        for _ in range(100):  # the shadow call runs in the background
+            if len(Recorder.seen) == 2:
+                break
+            await asyncio.sleep(0.05)
+        await _settle()
+    finally:
+        registry.unregister("recorder")
+    assert Recorder.seen == [["Be brief.", "hi"], ["Be brief.", "hi"]]
+    assert hook.runs == 1
+
+
+async def test_the_fastest_of_several_streams_is_returned_with_interceptors_set(echo_model: str) -> None:
+    """LiteLLM keeps only results it recognises as streams (``isinstance(..., CustomStreamWrapper)``): with
+    any interceptor set, every stream was dropped and the call failed with "All tasks failed"."""
+    litellm.callbacks = [Marker("F")]
+    router = litellm.Router(
+        model_list=[
+            {"model_name": "a", "litellm_params": {"model": echo_model}},
+            {"model_name": "b", "litellm_params": {"model": echo_model}},
+        ]
+    )
+    stream: Any = await router.abatch_completion_fastest_response(model="a, b", messages=_user("hi"), stream=True)
+    assert isinstance(stream, litellm.CustomStreamWrapper)
+    assert "".join([_chunk_text(chunk) async for chunk in stream]) == "Echo: hi [F]<F>"
+
+
+class SeesCalls(Marker):
+    """Writes down the calls it observes (by the first word of their last user message)."""
+
+    def __init__(self, tag: str) -> None:
+        super().__init__(tag)
+        self.calls: list[str] = []
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.calls.append(str(kwargs["messages"][-1]["content"]).split(" ")[0])
+
+
+async def test_per_call_observers_of_many_concurrent_calls_see_only_their_own_call(
+    echo_model: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """100 calls, 50 at once, each with an observer of its own. None sees another call. One that misses its
+    own call (LiteLLM's lists hold only so many) is never missed silently: a warning says so."""
+    observers = [SeesCalls(f"C{i}") for i in range(100)]
+    limit = asyncio.Semaphore(50)
+
+    async def one(index: int) -> None:
+        async with limit:
+            await litellm.acompletion(model=echo_model, messages=_user(f"call{index}"), callbacks=[observers[index]])
+
+    with caplog.at_level("WARNING", logger="litellm_plugin.core.observers"):
+        await asyncio.gather(*(one(i) for i in range(100)))
+        for _ in range(5):
+            await _settle()
+    assert {i: o.calls for i, o in enumerate(observers) if o.calls not in ([], [f"call{i}"])} == {}
+    missed = [i for i, o in enumerate(observers) if not o.calls]
+    assert not missed or "they miss it" in caplog.text

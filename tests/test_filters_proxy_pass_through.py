@@ -177,3 +177,31 @@ def test_a_during_call_filter_refuses_a_pass_through_route_naming_a_model(
     response = with_during_call.send_to(path, _with_text(body, "my password is hunter2"))
     assert response.status_code == 500, response.text
     assert with_during_call.provider_requests() == before
+
+
+# RAG's query route runs no hooks: it sends the question to a vector store search, then the text it found and
+# the question to the model (LiteLLM's ``aquery``). Neither can be filtered there, so it is refused before both.
+RAG_QUERY = {
+    "model": "routed",
+    "retrieval_config": {"vector_store_id": "vs_1", "custom_llm_provider": "openai"},
+}
+
+
+@pytest.mark.parametrize(
+    ("fixture", "guardrail", "text"),
+    [
+        ("post_call_only", "masked-replies", "say spam"),
+        ("with_during_call", "checked-alongside", "my password is hunter2"),
+    ],
+)
+def test_a_filter_refuses_a_rag_query_before_the_vector_store_search(
+    fixture: str, guardrail: str, text: str, request: pytest.FixtureRequest
+) -> None:
+    """Before: 200; the vector store and the model both got the text, and the reply came back unfiltered."""
+    servers: PassThroughProxy = request.getfixturevalue(fixture)
+    before = servers.provider_requests()
+    response = servers.send_to("/v1/rag/query", {**RAG_QUERY, "messages": [{"role": "user", "content": text}]})
+    assert response.status_code >= 400, response.text
+    assert guardrail in response.text
+    assert "cannot read the text of a 'aquery'" in response.text
+    assert servers.provider_requests() == before

@@ -14,7 +14,7 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Delta, ModelResponse, StreamingChoices
 
-from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider
+from litellm_plugin.core import BaseCustomLogger, BaseCustomProvider, InterceptorRejectedError
 
 Route = Callable[[type[CustomLLM] | CustomLLM], str]
 
@@ -252,3 +252,16 @@ def test_a_guardrail_another_model_groups_deployment_names_does_not_run(route: R
         ]
     )
     assert _router_call(router, "sync") == "Echo: hi"
+
+
+class RefusesWithAString(BaseCustomLogger, CustomGuardrail):
+    async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        return "refused by the guardrail"
+
+
+def test_a_string_from_the_request_hook_refuses_a_call_naming_the_guardrail(route: Route) -> None:
+    """A documented difference: LiteLLM's SDK guardrail path ignores the string (the call went through); its
+    proxy refuses, and so does the engine, on every path."""
+    litellm.callbacks = [RefusesWithAString(guardrail_name="marker", event_hook="pre_call")]
+    with pytest.raises(InterceptorRejectedError, match="refused by the guardrail"):
+        _call(f"{route(Echo)}/m", named=True)

@@ -8,14 +8,16 @@ import inspect
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import litellm
 import pytest
+from litellm.integrations.custom_logger import CustomLogger
+from litellm.types.utils import ModelResponse
 
-from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, InterceptorError, TextTransform
+from litellm_plugin.core import ALL_CALL_TYPES, BaseCustomLogger, BaseCustomProvider, InterceptorError, TextTransform
 from litellm_plugin.core.payloads import request_fields
 
 pytestmark = pytest.mark.usefixtures("clean_callbacks")
@@ -207,6 +209,18 @@ UNREAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("litellm", "aget_responses", {"response_id": "resp_1", "custom_llm_provider": "openai"}),
     ("litellm", "alist_input_items", {"response_id": "resp_1", "custom_llm_provider": "openai"}),
     ("litellm", "afile_content", {"file_id": "file-1", "custom_llm_provider": "openai"}),
+    # RAG: the question goes to a vector store search, then what it found goes to the model with it.
+    (
+        "litellm",
+        "aquery",
+        {
+            "model": "openai/gpt-4o",
+            "messages": [{"role": "user", "content": "secret"}],
+            "retrieval_config": {"vector_store_id": "vs_1", "custom_llm_provider": "openai"},
+        },
+    ),
+    ("litellm.vector_stores", "asearch", {"vector_store_id": "vs_1", "query": "secret"}),
+    ("litellm.vector_stores", "search", {"vector_store_id": "vs_1", "query": "secret"}),
     # A batch runs the requests of a file through the model: text no interceptor sees.
     (
         "litellm",
@@ -221,6 +235,13 @@ UNREAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
+# The call type an error names, where it is not the function's name.
+_LOGGED_AS = {
+    ("litellm.vector_stores", "asearch"): "avector_store_search",
+    ("litellm.vector_stores", "search"): "vector_store_search",
+}
+
+
 @pytest.mark.parametrize(("module", "name", "kwargs"), UNREAD_CALLS, ids=[name for _, name, _ in UNREAD_CALLS])
 async def test_every_unread_entry_point_fails_closed(module: str, name: str, kwargs: dict[str, Any]) -> None:
     entry_point = getattr(importlib.import_module(module), name, None)
@@ -233,5 +254,51 @@ async def test_every_unread_entry_point_fails_closed(module: str, name: str, kwa
         if inspect.isawaitable(result):
             await result
 
-    with pytest.raises(InterceptorError, match=rf"ReadsEveryRequest.*{name}"):
+    with pytest.raises(InterceptorError, match=rf"ReadsEveryRequest.*'{_LOGGED_AS.get((module, name), name)}'"):
         await call()
+
+
+class IdentityAdapter(CustomLogger):
+    """LiteLLM's adapter interface (``litellm.adapters``): a request in the adapter's own format, translated to
+    chat and back. This one passes everything through."""
+
+    def translate_completion_input_params(self, kwargs: Any) -> Any:
+        return kwargs
+
+    def translate_completion_output_params(self, response: Any) -> Any:
+        return response
+
+    def translate_completion_output_params_streaming(self, completion_stream: Any) -> Any:
+        return completion_stream
+
+
+class CountingEcho(BaseCustomProvider):
+    calls = 0
+
+    def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        type(self).calls += 1
+        return self.make_response(model, messages, "Echo: " + self.last_user_text(messages))
+
+
+@pytest.mark.parametrize("entry", ["adapter_completion", "aadapter_completion", "router"])
+async def test_adapter_completion_fails_closed(
+    entry: str, route: Callable[[Any], str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its request is in the adapter's format: before, no interceptor ran at all, the reply came back as is."""
+    monkeypatch.setattr(litellm, "adapters", [{"id": "ident", "adapter": IdentityAdapter()}])
+    model = f"{route(CountingEcho)}/m"
+    CountingEcho.calls = 0
+    litellm.callbacks = [ReadsEveryRequest()]
+    call: dict[str, Any] = {"adapter_id": "ident", "messages": [{"role": "user", "content": "secret"}]}
+    router = litellm.Router(model_list=[{"model_name": "r", "litellm_params": {"model": model}}])
+
+    async def make_call() -> Any:
+        if entry == "adapter_completion":
+            return litellm.adapter_completion(model=model, **call)
+        if entry == "aadapter_completion":
+            return await litellm.aadapter_completion(model=model, **call)
+        return await router.aadapter_completion(model="r", **call)
+
+    with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'a?adapter_completion'"):
+        await make_call()
+    assert CountingEcho.calls == 0

@@ -20,7 +20,7 @@ from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, Strea
 
 from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError
 from litellm_plugin.core.testing.settle import drain_litellm_logging
-from litellm_plugin.loggers.filters import ContentFilter
+from litellm_plugin.loggers.filters import ContentFilter, ResponseModifier
 
 HI = {"role": "user", "content": "hi"}
 
@@ -689,6 +689,23 @@ _END: list[dict[str, Any]] = [
 ]
 
 
+def test_text_held_back_in_a_block_never_stopped_goes_out_before_the_message_ends(
+    server: tuple[str, type[_Server]],
+) -> None:
+    """An upstream that leaves out ``content_block_stop``: a client stops reading at ``message_stop``."""
+    base, handler = server
+    events: list[dict[str, Any]] = [
+        {"type": "message_start", "message": _MESSAGE},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "a sp"}},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "am"}},
+        *_END,
+    ]
+    body = _anthropic_stream(base, handler, events)
+    assert "spam" not in body
+    assert -1 < body.find("[FILTERED]") < body.find("message_delta")
+
+
 def test_streamed_tool_input_given_in_its_start_event_is_filtered(server: tuple[str, type[_Server]]) -> None:
     base, handler = server
     tool = {"type": "tool_use", "id": "t", "name": "f", "input": {"q": "a spam"}}
@@ -759,6 +776,67 @@ def test_text_in_a_responses_added_event_is_filtered(server: tuple[str, type[_Se
     assert "a [FILTERED]" in dumped
 
 
+def _responses_stream_texts(base: str, handler: type[_Server], events: list[dict[str, Any]]) -> dict[str, str]:
+    """What each event of a filtered, prefixed Responses stream says the message's text is."""
+    numbered = [{**event, "sequence_number": n} for n, event in enumerate(events)]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in numbered)
+    litellm.callbacks = [ContentFilter(["spam"]), ResponseModifier(prefix="[P] ")]
+    texts: dict[str, str] = {"streamed": ""}
+    for event in _responses_call(base, stream=True):
+        dumped = event.model_dump()
+        kind = dumped["type"]
+        if kind == "response.content_part.added":
+            texts["streamed"] += dumped["part"]["text"]
+        elif kind == "response.output_text.delta":
+            texts["streamed"] += dumped["delta"]
+        elif kind == "response.output_text.done":
+            texts["text.done"] = dumped["text"]
+        elif kind == "response.content_part.done":
+            texts["part.done"] = dumped["part"]["text"]
+        elif kind == "response.output_item.done":
+            texts["item.done"] = dumped["item"]["content"][0]["text"]
+        elif kind == "response.completed":
+            texts["completed"] = dumped["response"]["output"][0]["content"][0]["text"]
+    return texts
+
+
+def _message_stream(added: str, deltas: list[str], full: str) -> list[dict[str, Any]]:
+    item = {"type": "message", "id": "m", "status": "in_progress", "role": "assistant", "content": []}
+    created = {**_response([]), "status": "in_progress", "usage": None, "output": []}
+    done_item = {**item, "status": "completed", "content": [_text_part(full)]}
+    return [
+        {"type": "response.created", "response": created},
+        {"type": "response.output_item.added", "output_index": 0, "item": item},
+        {"type": "response.content_part.added", **_WHERE, "part": _text_part(added)},
+        *({"type": "response.output_text.delta", **_WHERE, "delta": delta, "logprobs": []} for delta in deltas),
+        {"type": "response.output_text.done", **_WHERE, "text": full, "logprobs": []},
+        {"type": "response.content_part.done", **_WHERE, "part": _text_part(full)},
+        {"type": "response.output_item.done", "output_index": 0, "item": done_item},
+        {"type": "response.completed", "response": _response([_text_part(full)])},
+    ]
+
+
+def test_a_responses_stream_with_text_only_in_its_done_events_repeats_one_text(
+    server: tuple[str, type[_Server]],
+) -> None:
+    """No deltas: every 'done' event and the final response carry the same filtered, prefixed text."""
+    base, handler = server
+    texts = _responses_stream_texts(base, handler, _message_stream("", [], "one spam"))
+    assert texts.pop("streamed") == ""
+    assert set(texts.values()) == {"[P] one [FILTERED]"}, texts
+    assert len(texts) == 4
+
+
+def test_a_responses_stream_done_text_repeats_what_its_added_part_and_deltas_streamed(
+    server: tuple[str, type[_Server]],
+) -> None:
+    """Text in ``content_part.added`` (masked on its own) begins the text the 'done' events repeat."""
+    base, handler = server
+    texts = _responses_stream_texts(base, handler, _message_stream("one ", ["spam", " here"], "one spam here"))
+    assert texts.pop("streamed") == "[P] one [FILTERED] here"
+    assert set(texts.values()) == {"[P] one [FILTERED] here"}, texts
+
+
 # -- 11. text files given inline (data: URLs, base64 documents) ----------------------------------------------
 
 
@@ -800,22 +878,42 @@ _FILE_CALLS = [
         },
         id="responses-input-file",
     ),
-    pytest.param(
-        "anthropic_messages",
-        {
-            "messages": [
-                {
-                    "role": "user",
-                    "content": [
-                        {
-                            "type": "document",
-                            "source": {"type": "base64", "media_type": "text/plain", "data": _b64("a spam")},
-                        }
-                    ],
-                }
-            ]
-        },
-        id="anthropic-document",
+    *(
+        pytest.param(
+            "anthropic_messages",
+            {
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {
+                                "type": "document",
+                                "source": {"type": "base64", "media_type": media_type, "data": _b64("a spam")},
+                            }
+                        ],
+                    }
+                ]
+            },
+            id=name,
+        )
+        for name, media_type in (
+            ("anthropic-document", "text/plain"),
+            ("anthropic-document-media-type-in-capitals", "Text/Plain"),
+        )
+    ),
+    # A data: URL without a media type is text/plain; JSON and XML files are text the model reads too.
+    *(
+        pytest.param(
+            "completion",
+            {"messages": [{"role": "user", "content": [{"type": "file", "file": {"file_data": url}}]}]},
+            id=f"chat-file-{name}",
+        )
+        for name, url in (
+            ("no-media-type", f"data:;base64,{_b64('a spam')}"),
+            ("no-media-type-percent-encoded", "data:,a%20spam"),
+            ("json", "data:application/json;base64," + _b64(json.dumps({"q": "a spam"}))),
+            ("json-suffix", f"data:application/ld+json;charset=utf-8;base64,{_b64('a spam')}"),
+        )
     ),
 ]
 

@@ -5,6 +5,7 @@ documents and search results), and words split across the text parts of one mess
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import uuid
 from typing import Any
@@ -289,6 +290,53 @@ _CHAT_FIELDS: dict[str, dict[str, Any]] = {
 _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
     "instructions as items": {"input": "hi", "instructions": [{"role": "developer", "content": "spam"}]},
     "prompt variables": {"input": "hi", "prompt": {"id": "p", "variables": {"topic": "spam"}}},
+    # A variable is a string or an input part, read like a message's content (a text file's text too).
+    "prompt variable text file": {
+        "input": "hi",
+        "prompt": {
+            "id": "p",
+            "variables": {
+                "doc": {
+                    "type": "input_file",
+                    "filename": "notes.txt",
+                    "file_data": "data:text/plain;base64," + base64.b64encode(b"buy spam now").decode(),
+                }
+            },
+        },
+    },
+    "prompt variable of a shape of its own": {
+        "input": "hi",
+        "prompt": {"id": "p", "variables": {"v": {"type": "weird", "value": "spam"}}},
+    },
+    "prompt variable list": {"input": "hi", "prompt": {"id": "p", "variables": {"v": ["spam"]}}},
+    # The tool an MCP item names, and keys of an item's own: sent on as given.
+    "mcp_call name": {
+        "input": [_HI, {"type": "mcp_call", "id": "m", "server_label": "s", "name": "spam", "arguments": "{}"}]
+    },
+    "mcp_approval_request name": {
+        "input": [
+            _HI,
+            {"type": "mcp_approval_request", "id": "m", "server_label": "s", "name": "spam", "arguments": "{}"},
+        ]
+    },
+    "message item key of its own": {"input": [{**_HI, "type": "message", "note": "spam"}]},
+    "function_call key of its own": {
+        "input": [
+            _HI,
+            {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}", "note": "spam"},
+            {"type": "function_call_output", "call_id": "c", "output": "x"},
+        ]
+    },
+    "function_call_output key of its own": {
+        "input": [
+            _HI,
+            {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "x", "note": ["spam"]},
+        ]
+    },
+    "mcp_list_tools error": {
+        "input": [_HI, {"type": "mcp_list_tools", "id": "l", "server_label": "s", "tools": [], "error": "spam"}]
+    },
     "web_search_call query": {
         "input": [
             _HI,
@@ -370,6 +418,7 @@ _OUTPUT_SCHEMA = {"type": "json_schema", "schema": {"type": "object", "descripti
 _ANTHROPIC_PARAMS: dict[str, dict[str, Any]] = {
     "output_format": {"output_format": _OUTPUT_SCHEMA},
     "output_config format": {"output_config": {"format": _OUTPUT_SCHEMA}},
+    "message key of its own": {"messages": [{**_HI, "note": "spam"}]},
     "output_format pattern": {
         "output_format": {"type": "json_schema", "schema": {"type": "string", "pattern": "^spam$"}}
     },

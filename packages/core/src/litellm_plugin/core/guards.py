@@ -27,6 +27,7 @@ from litellm_plugin.core.observers import (
     names,
     outcome_delivered,
     per_call_only,
+    was_dropped_per_call,
 )
 from litellm_plugin.core.payloads import payload_call_type
 from litellm_plugin.core.proxy_process import in_proxy_process, is_proxy_request
@@ -134,7 +135,7 @@ def _observes(interceptor: BaseCustomLogger, kwargs: Any, event: str | None) -> 
         return False
     elif (
         (per_call_only or dropped_per_call)
-        and (per_call_only.get(id(interceptor)) is interceptor or dropped_per_call.get(id(interceptor)) is interceptor)
+        and (per_call_only.get(id(interceptor)) is interceptor or was_dropped_per_call(interceptor))
         and not names(call_id, interceptor)
     ):
         return False  # passed per call to other calls only (``callbacks=[...]``): not an observer of this one

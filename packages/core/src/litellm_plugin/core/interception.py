@@ -107,8 +107,9 @@ _ROUTER_ONLY_ENTRY_POINTS: tuple[tuple[str, CallType], ...] = (
 # stored or wrote (a stored response, a thread's messages, a batch's output file); they have no call type of
 # ours. Wrapped so that an interceptor claiming every call type meets them and fails closed, as on the proxy's
 # other routes, instead of being skipped; those that claim less are not applied. Each is wrapped where LiteLLM
-# exports it, if it does. (Not those that reach the model through an entry point above, such as
-# ``litellm.query``, RAG's question to the model, which LiteLLM asks with ``acompletion``.)
+# exports it, if it does. RAG's ``query`` is one: it sends the question to a vector store search first, and
+# the text it found to the model, before any ``acompletion`` of its own (and the proxy's ``/v1/rag/query`` runs
+# no hooks at all). ``adapter_completion`` takes a request in an adapter's own format (``litellm.adapters``).
 _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
     ("rerank", "moderation", "speech", "transcription", "image_edit", "image_variation", "search", "ocr"),
     ("video_generation", "video_edit", "video_remix", "video_extension", "video_content", "video_status"),
@@ -125,7 +126,7 @@ _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
     ("upload_container_file", "list_container_files"),
     ("create_skill", "get_skill", "list_skills", "delete_skill"),
     ("create_sandbox", "delete_sandbox", "run_code", "code_interpreter_tool"),
-    ("ingest",),
+    ("ingest", "query", "adapter_completion"),
     ("vector_store_file_create", "vector_store_file_content", "vector_store_file_retrieve"),
     ("vector_store_file_list", "vector_store_file_update", "vector_store_file_delete"),
     ("create_realtime_client_secret", "create_realtime_transcription_session", "realtime_calls"),
@@ -138,18 +139,25 @@ _UNREAD_API_CALLS: tuple[tuple[str, ...], ...] = (
 _CLIENT_CALLS_ONLY = frozenset({"llm_passthrough_route", "allm_passthrough_route"})
 # LiteLLM's async twin of ``name`` is ``a<name>``, but for one.
 _ASYNC_TWIN = {"add_message": "a_add_message"}
-_UNREAD_ENTRY_POINTS: tuple[tuple[str, str], ...] = (
+# (module, function, the call type LiteLLM logs it as)
+_UNREAD_ENTRY_POINTS: tuple[tuple[str, str, str], ...] = (
     tuple(
-        ("litellm", name)
+        ("litellm", name, name)
         for group in _UNREAD_API_CALLS
         for call in group
         for name in (call, _ASYNC_TWIN.get(call, "a" + call))
     )
     + tuple(
-        ("litellm.google_genai", name)
+        ("litellm.google_genai", name, name)
         for name in ("generate_content", "agenerate_content", "generate_content_stream", "agenerate_content_stream")
     )
-    + (("litellm.interactions", "create"), ("litellm.interactions", "acreate"))
+    + (("litellm.interactions", "create", "create"), ("litellm.interactions", "acreate", "acreate"))
+    # Where the SDK exports it, and where a Router imports it from.
+    + tuple(
+        (module, name, call_type)
+        for module in ("litellm.vector_stores", "litellm.vector_stores.main")
+        for name, call_type in (("search", "vector_store_search"), ("asearch", "avector_store_search"))
+    )
 )
 # Router methods each Router makes per instance with ``factory_function(..., call_type=...)`` (LiteLLM releases
 # that have no such class methods).
@@ -226,13 +234,13 @@ def _targets() -> Iterable[tuple[object, str, str]]:
             continue
         if callable(getattr(module, name, None)):
             yield module, name, call_type
-    for module_name, name in _UNREAD_ENTRY_POINTS:
+    for module_name, name, unread_call_type in _UNREAD_ENTRY_POINTS:
         try:
             module = importlib.import_module(module_name)
         except ImportError:
             continue
         if callable(getattr(module, name, None)):
-            yield module, name, name
+            yield module, name, unread_call_type
 
 
 def _wrap_router_factory(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -450,6 +458,14 @@ def _by_phase(interceptors: list[BaseCustomLogger], kwargs: dict[str, Any]) -> _
         if stream:
             streams.append(interceptor)
     return requests, responses, streams, ruled
+
+
+def _is_shadow_call(kwargs: dict[str, Any]) -> bool:
+    """A Router's copy of the user's call to a deployment's ``silent_model`` (shadow traffic): part of that call,
+    which the interceptors already changed. The sync Router starts it on a thread of its own, outside the call's
+    scope."""
+    metadata = kwargs.get("metadata")
+    return type(metadata) is dict and metadata.get("is_silent_experiment") is True
 
 
 def _claiming_every_call(
@@ -751,7 +767,11 @@ def _wrap(
         """The interceptors to apply, the scope inner calls run in, the Router call this one serves, and what
         to call when the call has ended (it names interceptors of its own: see ``observers.register_call``)."""
         scope = _scope.get()
-        if scope is _IN_CALL or (isinstance(scope, _RouterCall) and scope.deployment_live):
+        if (
+            scope is _IN_CALL
+            or (isinstance(scope, _RouterCall) and scope.deployment_live)
+            or (is_router and _is_shadow_call(kwargs))
+        ):
             _mark_nested(kwargs)
             return [], _IN_CALL, None, None
         bridges = call_type in _BRIDGED

@@ -25,10 +25,12 @@ lists, nor let one observe another's call.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
 import warnings
+import weakref
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
@@ -37,6 +39,8 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core.contracts import InterceptorDefinitionWarning
+
+_logger = logging.getLogger(__name__)
 
 __all__ = [
     "LIST_NAMES",
@@ -53,6 +57,7 @@ __all__ = [
     "per_call_only",
     "register_call",
     "sync_observer_lists",
+    "was_dropped_per_call",
 ]
 
 LIST_NAMES = (
@@ -277,23 +282,46 @@ PER_CALL_KEPT = 8
 # most this many in all (well under MAX_CALLBACKS).
 AWAITING_SECONDS = 60.0
 PER_CALL_AWAITING_MAX = 32
+
+
+def _awaiting_max() -> int:
+    """``PER_CALL_AWAITING_MAX``, or a third of LiteLLM's list limit if that is more (``LITELLM_MAX_CALLBACKS``
+    raised for a service that runs many calls with interceptors of their own at once)."""
+    constants = getattr(litellm, "constants", None)
+    limit = getattr(constants, "MAX_CALLBACKS", 0)
+    return max(PER_CALL_AWAITING_MAX, limit // 3 if isinstance(limit, int) else 0)
+
+
+_AWAITING_MAX = _awaiting_max()
+_dropped_awaited_warned = False
 _awaiting: dict[int, dict[str, float]] = {}  # id -> {call id: when it ended} whose outcome is not delivered yet
 _kept: dict[int, Any] = {}  # id -> per-call interceptor kept in the lists, least recently named first
 _pins: dict[int, int] = {}  # id -> calls naming it that have not ended
 _kept_version = 0  # changes whenever ``_kept`` gains or loses an interceptor
 # id -> per-call interceptor that is not in ``litellm.callbacks``: it observes only the calls that name it.
 per_call_only: dict[int, Any] = {}
-# Per-call interceptors taken out of LiteLLM's lists lately: a list LiteLLM is still walking (a call it logs
-# late) may hold one, and it must still observe only the calls that name it.
-dropped_per_call: dict[int, Any] = {}
-_DROPPED_REMEMBERED = 256
+# Per-call interceptors taken out of LiteLLM's lists, for as long as they live: a list LiteLLM is still walking
+# (a call it logs late, a copy it made) may hold one, and it must still observe only the calls that name it.
+# Weak: an entry goes with its interceptor, so a new object given the same id is never taken for it.
+dropped_per_call: dict[int, weakref.ReferenceType[Any]] = {}
 
 
 def _remember_dropped(interceptor: Any) -> None:
-    dropped_per_call.pop(id(interceptor), None)
-    dropped_per_call[id(interceptor)] = interceptor
-    if len(dropped_per_call) > _DROPPED_REMEMBERED:
-        del dropped_per_call[next(iter(dropped_per_call))]
+    key = id(interceptor)
+
+    def forget(ref: weakref.ReferenceType[Any], table: dict[int, Any] = dropped_per_call) -> None:
+        if table.get(key) is ref:  # (the table itself: module globals are gone when this runs at exit)
+            table.pop(key, None)
+
+    try:
+        dropped_per_call[key] = weakref.ref(interceptor, forget)
+    except TypeError:  # a class without weak references (``__slots__``): never forgotten, and never freed
+        dropped_per_call[key] = lambda: interceptor  # type: ignore[assignment]
+
+
+def was_dropped_per_call(interceptor: Any) -> bool:
+    ref = dropped_per_call.get(id(interceptor))
+    return ref is not None and ref() is interceptor
 
 
 def _keep_per_call(interceptors: Iterable[Any]) -> None:
@@ -311,11 +339,28 @@ def _keep_per_call(interceptors: Iterable[Any]) -> None:
         settled = [key for key in unpinned if key not in awaited]  # least recently named first
         dropped = settled[: len(unpinned) - PER_CALL_KEPT]
         left = len(unpinned) - len(dropped)
-        dropped += [key for key in unpinned if key in awaited][: max(0, left - PER_CALL_AWAITING_MAX)]
+        missing = [key for key in unpinned if key in awaited][: max(0, left - _AWAITING_MAX)]
+        if missing:
+            _warn_outcomes_missed(len(missing))
+        dropped += missing
         for key in dropped:
             del _kept[key]
             _awaiting.pop(key, None)
             _kept_version += 1
+
+
+def _warn_outcomes_missed(count: int) -> None:
+    global _dropped_awaited_warned
+    log = _logger.debug if _dropped_awaited_warned else _logger.warning
+    _dropped_awaited_warned = True
+    log(
+        "%d interceptor(s) passed per call (callbacks=[...]) taken out of LiteLLM's callback lists before LiteLLM "
+        "delivered their calls' outcome: they miss it. More than %d such calls ended before LiteLLM logged them "
+        "(a third of LiteLLM's list limit, LITELLM_MAX_CALLBACKS); raise that limit, or give a shared "
+        "interceptor to litellm.callbacks. Further cases are logged at DEBUG level.",
+        count,
+        _AWAITING_MAX,
+    )
 
 
 def _still_awaited(key: int, now: float) -> bool:

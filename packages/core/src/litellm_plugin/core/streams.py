@@ -205,6 +205,14 @@ class InterceptedStream:
         finally:
             self._scope.set(previous)  # not reset(): LiteLLM may run the rest of a call in another context
 
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:
+        """The wrapped stream's class, so that ``isinstance(stream, litellm.CustomStreamWrapper)`` holds, as
+        LiteLLM's Router (its fastest-response batch, shadow traffic) and callers check; ``type(stream)`` is
+        still this one."""
+        inner = self.__dict__.get("_inner")
+        return InterceptedStream if inner is None else type(inner)
+
     def __getattr__(self, name: str) -> Any:
         if name in _UNCHANGED_TEXT and self.__dict__.get("_interceptors"):
             raise AttributeError(

@@ -15,6 +15,7 @@ from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextFiel
 from litellm_plugin.core.payloads.chat import (
     content_fields,
     messages_of,
+    other_strings,
     schema_format_fields,
     tool_choice_fields,
     tool_definition_fields,
@@ -32,6 +33,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         for block in blocks if isinstance(blocks, list) else ():
             if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
                 yield from object_fields(block, "input", "tool_arguments")  # its name: read with the content
+        yield from other_strings(message, _MESSAGE_KEYS_READ, "message")  # a key of its own is sent on as given
     yield from tool_definition_fields(data, "tools")
     yield from tool_choice_fields(data)
     # Structured output, which LiteLLM turns into the provider's ``response_format``: its schema's prose and names.
@@ -39,6 +41,9 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
     output_config = data.get("output_config")
     if isinstance(output_config, dict):
         yield from schema_format_fields(output_config.get("format"), "response_format")
+
+
+_MESSAGE_KEYS_READ = frozenset({"role", "content"})
 
 
 def is_anthropic_message(response: Any) -> bool:
@@ -297,12 +302,24 @@ class AnthropicStream:
         if event_type == "message_start" and isinstance(event.get("message"), dict) and event["message"].get("content"):
             message = copy.deepcopy(event["message"])  # a provider that starts with content: read it whole
             return [{**event, "message": _rewrite_message(message, self._book, ("start",))}]
-        if event_type == "message_delta" and isinstance(event.get("delta"), dict):
-            delta = dict(event["delta"])
-            return None if _rewrite_stop_details(delta, self._book) is None else [{**event, "delta": delta}]
+        if event_type in ("message_delta", "message_stop"):
+            tails = self._open_block_tails()  # a block the upstream never stopped: its text goes out before the end
+            if event_type == "message_delta" and isinstance(event.get("delta"), dict):
+                delta = dict(event["delta"])
+                if _rewrite_stop_details(delta, self._book) is not None:
+                    return [*tails, {**event, "delta": delta}]
+            return [*tails, event] if tails else None
         if event_type in _PASSIVE_EVENTS:
             return None
         raise UnreadablePayloadError(f"an Anthropic stream event of type {event_type!r}")
+
+    def _open_block_tails(self) -> list[dict[str, Any]]:
+        tails = []
+        for index, delta_type in self._delta_types.items():
+            tail = self._book.flush(_DELTAS[delta_type][0], 0, ("b", index))
+            if tail:
+                tails.append(self._tail_event(index, delta_type, tail))
+        return tails
 
     def _citation_event(self, event: dict[str, Any], delta: dict[str, Any]) -> list[dict[str, Any]] | None:
         """A ``citations_delta`` carries one whole citation: its quoted text and titles, rewritten at once."""

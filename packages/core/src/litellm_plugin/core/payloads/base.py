@@ -265,9 +265,13 @@ class ChannelBook:
     ) -> tuple[str, str]:
         """For a 'done' event that repeats a channel in full: ``(tail, final)``, the held-back text still to
         stream and the channel's final text. A channel never streamed in pieces gets ``full`` rewritten."""
-        state = self._states.get((kind, reply, *part))
+        key = (kind, reply, *part)
+        state = self._states.get(key)
         if state is None or not state.emitted:
-            return "", self.apply(kind, reply, part, full, json=json)
+            final = self.apply(kind, reply, part, full, json=json)
+            # The next 'done' event repeating this channel gets the same text (a transform gives its prefix once).
+            self._states[key].emitted.append(final)
+            return "", final
         tail = self.flush(kind, reply, part)
         return tail, "".join(state.emitted)
 

@@ -42,6 +42,8 @@ from litellm_plugin.core.payloads.json_text import json_fields, object_fields, s
 __all__ = [
     "ChatStream",
     "content_fields",
+    "is_text_media",
+    "other_strings",
     "replacing",
     "request_fields",
     "rewrite_response",
@@ -107,11 +109,11 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     audio = part.get("input_audio")
     if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
         yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
-    yield from _other_strings(part, _PART_KEYS_HANDLED, kind)
+    yield from other_strings(part, _PART_KEYS_HANDLED, kind)
     yield from _encoded_reasoning_fields(part, kind)
     source = part.get("source")
     if part.get("type") == "document" and isinstance(source, dict):
-        if source.get("type") == "base64" and str(source.get("media_type", "")).startswith("text/"):
+        if source.get("type") == "base64" and is_text_media(str(source.get("media_type", ""))):
             yield from _base64_fields(source, "data", kind)
         if source.get("type") == "text":
             if not isinstance(source.get("data"), str):
@@ -121,12 +123,24 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
             yield from content_fields(source, "content", kind)
 
 
+def is_text_media(media_type: str) -> bool:
+    """A file of this media type is text the model reads: ``text/*``, JSON and XML (any case; parameters such
+    as ``charset`` ignored), or no type at all, which a ``data:`` URL reads as ``text/plain``."""
+    media = media_type.partition(";")[0].strip().lower()
+    return (
+        not media
+        or media.startswith("text/")
+        or media in ("application/json", "application/xml")
+        or media.endswith(("+json", "+xml"))
+    )
+
+
 def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
-    """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``) is text the model reads,
-    decoded here and encoded back when changed. Other media (PDFs, images) are not read."""
+    """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``, ``data:,...``) is text the
+    model reads, decoded here and encoded back when changed. Other media (PDFs, images) are not read."""
     url = owner[name]
     header, comma, payload = url.partition(",")
-    if not comma or not header.lower().startswith("data:text/"):
+    if not comma or header[:5].lower() != "data:" or not is_text_media(header[5:]):
         return
     if header.lower().endswith(";base64"):
         yield from _base64_fields(owner, name, kind, prefix=f"{header},")
@@ -177,7 +191,7 @@ def _encoded_reasoning_fields(block: dict[str, Any], kind: str) -> Iterator[Text
             yield from bridged_thinking_fields(block, key, kind)
 
 
-def _other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
+def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
     """Every string under the keys of ``owner`` not in ``handled``: fields a reader does not know that a
     provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
     for key in [key for key in owner if key not in handled]:
@@ -216,7 +230,7 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
                 yield from schema_fields(holder, schema, "tool_definition")
             yield from _grammar_fields(holder.get("format"))
             if holder is not tool or tool.get("type") in _USER_TOOL_TYPES:
-                yield from _other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
+                yield from other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
 
 
 def _grammar_fields(tool_format: Any) -> Iterator[TextField]:
@@ -261,14 +275,14 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         if isinstance(message.get("function_call"), dict):
             yield from _arguments_fields(message["function_call"])
             yield from _names_in(message["function_call"], "tool_arguments")
-            yield from _other_strings(message["function_call"], _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(message["function_call"], _CALL_KEYS_HANDLED, "tool_arguments")
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
             if isinstance(block, dict):
-                yield from _other_strings(block, _THINKING_KEYS_HANDLED, "message")
+                yield from other_strings(block, _THINKING_KEYS_HANDLED, "message")
                 yield from _encoded_reasoning_fields(block, "message")
-        yield from _other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
+        yield from other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")
@@ -308,13 +322,13 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
             yield from _arguments_fields(function)
             if isinstance(function.get("name"), str):
                 yield identifier_field("tool_arguments", function["name"], "tool name")
-            yield from _other_strings(function, _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(function, _CALL_KEYS_HANDLED, "tool_arguments")
         custom = call.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
         if isinstance(custom, dict):
-            yield from _other_strings(custom, _CALL_KEYS_HANDLED, "tool_arguments")
-        yield from _other_strings(call, _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(custom, _CALL_KEYS_HANDLED, "tool_arguments")
+        yield from other_strings(call, _CALL_KEYS_HANDLED, "tool_arguments")
 
 
 # A tool call's, or its function's, keys read above or opaque (ids); like a message's, any other key is sent

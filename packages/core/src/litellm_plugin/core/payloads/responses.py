@@ -33,6 +33,7 @@ from litellm_plugin.core.payloads.bridged_reasoning import bridged_thinking_fiel
 from litellm_plugin.core.payloads.chat import (
     content_fields,
     is_model_class,
+    other_strings,
     replacing,
     schema_format_fields,
     tool_choice_fields,
@@ -76,6 +77,9 @@ _TOOL_INPUT_ITEMS = frozenset(
 )
 _BINARY_KEYS = frozenset({"result", "image_url", "file_data", "file_id"})
 _ITEM_BOOKKEEPING = frozenset({"type", "id", "call_id", "status", "role", "encrypted_content"})
+# Keys of the items in ``_INPUT_ITEMS`` read for every type (or opaque: ids, MCP server labels).
+_ITEM_KEYS_READ = _ITEM_BOOKKEEPING | {"content", "output", "summary", "server_label", "approval_request_id"}
+_ARGUMENT_ITEMS = frozenset({"function_call", "mcp_call", "mcp_approval_request"})
 
 
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
@@ -142,16 +146,21 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         yield from content_fields(item, name, "input")
     if item_type == "reasoning" and "encrypted_content" in item:
         yield from bridged_thinking_fields(item, "encrypted_content", "input")
-    if item_type in ("function_call", "mcp_call", "mcp_approval_request"):
+    read = set(_ITEM_KEYS_READ)
+    if item_type in _ARGUMENT_ITEMS:
+        read.add("arguments")
         yield from json_fields(item, "arguments", "tool_arguments")
-    if item_type in ("function_call", "custom_tool_call") and isinstance(item.get("name"), str):
+    if isinstance(item.get("name"), str):  # a function, custom tool or MCP tool the model called
+        read.add("name")
         yield identifier_field("tool_arguments", item["name"], "tool name")
-    if item_type == "mcp_call" and isinstance(item.get("error"), str):
-        yield TextField("input", item["error"], setter(item, "error"))
     if item_type == "mcp_list_tools":
+        read.add("tools")
         yield from tool_definition_fields(item, "tools")
     if item_type == "custom_tool_call" and isinstance(item.get("input"), str):
+        read.add("input")
         yield TextField("tool_arguments", item["input"], setter(item, "input"))
+    # Every other key (an MCP call's ``error``, one of the caller's own) is sent on as given.
+    yield from other_strings(item, frozenset(read), "input")
 
 
 def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
@@ -170,20 +179,16 @@ def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
 
 
 def _prompt_variable_fields(prompt: Any) -> Iterator[TextField]:
-    """A reusable prompt's ``variables``: strings the model reads inside the stored prompt."""
+    """A reusable prompt's ``variables``: text the model reads inside the stored prompt, each a string or an
+    input part (text, an image, a file) read like a message's content; a number holds no text."""
     variables = prompt.get("variables") if isinstance(prompt, dict) else None
-    if not isinstance(variables, dict):
+    if variables is None:
         return
-    for name, value in variables.items():
-        if isinstance(value, str):
-            yield TextField("input", value, setter(variables, name))
-        elif isinstance(value, dict):
-            yield from _part_text_fields(value)
-
-
-def _part_text_fields(part: dict[str, Any]) -> Iterator[TextField]:
-    if isinstance(part.get("text"), str):
-        yield TextField("input", part["text"], setter(part, "text"))
+    if not isinstance(variables, dict):
+        raise UnreadablePayloadError("a Responses API prompt's variables", f"they are {type(variables).__name__}")
+    for name in list(variables):
+        if not isinstance(variables[name], (int, float)):  # bool included
+            yield from content_fields(variables, name, "input")
 
 
 # --- output items (non-stream, and the items the stream repeats) --------------------------------------------
@@ -555,6 +560,7 @@ class ResponsesStream:
         self._annotations = 0
         self._others = 0
         self._added_count = 0
+        self._leads: dict[tuple[object, ...], str] = {}  # (kind, *where) -> the text '.added' events gave it
         self._started = False
 
     def rewrite(self, event: Any) -> list[Any]:
@@ -572,6 +578,7 @@ class ResponsesStream:
         self._book = ChannelBook(self._transform_for)
         self._logprobs = LogprobsCheck(self._book)
         self._anchors = {}
+        self._leads = {}
         self._annotations = 0
         return tails
 
@@ -647,29 +654,40 @@ class ResponsesStream:
 
     def _added(self, event: Any, event_type: str) -> Any:
         """An item or part announced before its deltas: its text is empty in OpenAI's stream, but a provider
-        may fill it in. Whatever it carries is rewritten on its own (not joined to the deltas that follow)."""
+        may fill it in. Whatever it carries is rewritten on its own (not joined to the deltas that follow), and
+        begins the text the 'done' events repeat for that part when deltas follow."""
 
         def rewrite(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
-            return self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
+            out = self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
+            key = (kind, *part)
+            self._leads[key] = self._leads.get(key, "") + out
+            return out
 
         self._added_count += 1
         if event_type == "response.output_item.added":
             _rewrite_item(event.item, event.output_index, rewrite)
         else:
             part = field_value(event, "part")
-            kind: ChannelKind = "reasoning" if event_type == "response.reasoning_summary_part.added" else "text"
-            if field_value(part, "type") == "refusal":
-                _rewrite_attr(part, "refusal", "refusal", (), rewrite, False)
+            output_index = field_value(event, "output_index")
+            if event_type == "response.reasoning_summary_part.added":
+                kind: ChannelKind = "reasoning"
+                where: tuple[object, ...] = ("s", output_index, field_value(event, "summary_index") or 0)
             else:
-                _rewrite_attr(part, "text", kind, (), rewrite, False)
+                kind, where = "text", ("c", output_index, field_value(event, "content_index"))
+            if field_value(part, "type") == "refusal":
+                _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
+            else:
+                _rewrite_attr(part, "text", kind, where, rewrite, False)
         return event
 
     def _settler(self, before: list[Any]) -> Rewrite:
         def settle(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
+            streamed = part in self._anchors  # else ``text`` holds all of it, what '.added' gave included
             tail, final = self._book.settle(kind, 0, part, text, json=json)
             if tail:
                 before.extend(self._delta_events(part, tail))
-            return final
+            key = (kind, *part)
+            return self._leads.get(key, "") + final if streamed else final
 
         return settle
 
