@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextvars
+import copy
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -593,3 +594,47 @@ async def test_per_call_observers_of_many_concurrent_calls_see_only_their_own_ca
     assert {i: o.calls for i, o in enumerate(observers) if o.calls not in ([], [f"call{i}"])} == {}
     missed = [i for i, o in enumerate(observers) if not o.calls]
     assert not missed or "they miss it" in caplog.text
+
+
+# --- LiteLLM's retry helpers ------------------------------------------------------------------------------
+
+
+def test_completion_with_retries_goes_through_the_interceptors(echo_model: str) -> None:
+    """It retried ``litellm.main.completion``, which the engine does not wrap: no interceptor ran at all."""
+    pytest.importorskip("tenacity", reason="LiteLLM's retry helpers need tenacity")
+    marker = Marker("R")
+    litellm.callbacks = [marker]
+    reply: Any = litellm.completion_with_retries(model=echo_model, messages=_user("hi"))
+    assert reply.choices[0].message.content == "Echo: hi [R]<R>"
+    assert marker.counts["request"] == 1
+
+
+@pytest.mark.usefixtures("flaky")
+def test_a_retried_attempt_is_changed_once_too() -> None:
+    """Each attempt is a call of its own, made from the caller's request: changed once, not once more per
+    attempt."""
+    pytest.importorskip("tenacity", reason="LiteLLM's retry helpers need tenacity")
+    FlakyProvider.fails = 1
+    marker = Marker("R")
+    litellm.callbacks = [marker]
+    reply: Any = litellm.completion_with_retries(model="flaky/m", messages=_user("hi"), num_retries=3)
+    assert FlakyProvider.seen == ["hi [R]", "hi [R]"]
+    assert reply.choices[0].message.content == "Flaky: hi [R]<R>"
+
+
+async def test_acompletion_with_retries_goes_through_the_interceptors(echo_model: str) -> None:
+    pytest.importorskip("tenacity", reason="LiteLLM's retry helpers need tenacity")
+    marker = Marker("R")
+    litellm.callbacks = [marker]
+    reply: Any = await litellm.acompletion_with_retries(model=echo_model, messages=_user("hi"))
+    assert reply.choices[0].message.content == "Echo: hi [R]<R>"
+    assert marker.counts["request"] == 1
+
+
+def test_a_stream_with_interceptors_can_be_copied(echo_model: str) -> None:
+    """``copy.copy`` of a wrapped stream recursed until Python gave up; the copy reads the same stream."""
+    litellm.callbacks = [Marker("K")]
+    stream: Any = litellm.completion(model=echo_model, messages=_user("hi"), stream=True)
+    copied = copy.copy(stream)
+    assert isinstance(copied, litellm.CustomStreamWrapper)
+    assert "".join(_chunk_text(chunk) for chunk in copied) == "Echo: hi [K]<K>"

@@ -202,6 +202,7 @@ UNREAD_CALLS: list[tuple[str, str, dict[str, Any]]] = [
     ("litellm", "a_add_message", {"custom_llm_provider": "openai", "thread_id": "t", "role": "user", "content": "x"}),
     ("litellm", "arun_thread", {"custom_llm_provider": "openai", "thread_id": "t", "assistant_id": "a"}),
     ("litellm.google_genai", "agenerate_content", {"model": "gemini/gemini-2.0-flash", "contents": "secret"}),
+    ("litellm", "agenerate_content", {"model": "gemini/gemini-2.0-flash", "contents": "secret"}),
     # Calls that hand back text a provider stored or wrote: a thread's messages, a stored response, a file.
     ("litellm", "get_messages", {"custom_llm_provider": "openai", "thread_id": "t"}),
     ("litellm", "aget_assistants", {"custom_llm_provider": "openai"}),

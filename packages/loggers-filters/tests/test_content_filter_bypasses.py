@@ -183,13 +183,16 @@ def test_tool_call_arguments_given_as_an_object_are_read(
     assert type(sent) is type(arguments)  # still an object: the provider gets the shape it was given
 
 
+@pytest.mark.parametrize("entry", ["completion", "anthropic_messages"])
 @pytest.mark.parametrize("action", ["mask", "block"])
-def test_a_messages_own_id_is_an_id_not_text(action: str, recorder: tuple[str, RecordingLLM]) -> None:
+def test_a_messages_own_id_is_an_id_not_text(entry: str, action: str, recorder: tuple[str, RecordingLLM]) -> None:
     model, llm = recorder
     litellm.callbacks = [ContentFilter(["spam"], action=action, filter_requests=True)]
     history = [HI, {"role": "assistant", "content": "ok", "id": "msg-spam-1"}, {"role": "user", "content": "go"}]
-    litellm.completion(model=model, messages=history)
-    assert json.loads(llm.seen[-1])["messages"][1]["id"] == "msg-spam-1"
+    _call(entry, model, {"messages": history})  # not refused
+    assert "[FILTERED]" not in llm.seen[-1]
+    if entry == "completion":  # (LiteLLM's Anthropic bridge does not pass a message's id on)
+        assert json.loads(llm.seen[-1])["messages"][1]["id"] == "msg-spam-1"
 
 
 @pytest.mark.parametrize("action", ["mask", "block"])

@@ -334,6 +334,9 @@ _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
             {"type": "function_call_output", "call_id": "c", "output": "x", "note": ["spam"]},
         ]
     },
+    "item_reference key of its own": {"input": [_HI, {"type": "item_reference", "id": "r", "note": "buy spam"}]},
+    "server_label on a message item": {"input": [{**_HI, "type": "message", "server_label": "spam"}]},
+    "encrypted_content on a message item": {"input": [{**_HI, "type": "message", "encrypted_content": "spam"}]},
     "mcp_list_tools error": {
         "input": [_HI, {"type": "mcp_list_tools", "id": "l", "server_label": "s", "tools": [], "error": "spam"}]
     },

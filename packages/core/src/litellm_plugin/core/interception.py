@@ -148,7 +148,8 @@ _UNREAD_ENTRY_POINTS: tuple[tuple[str, str, str], ...] = (
         for name in (call, _ASYNC_TWIN.get(call, "a" + call))
     )
     + tuple(
-        ("litellm.google_genai", name, name)
+        (module, name, name)
+        for module in ("litellm.google_genai", "litellm")  # ``litellm`` exports some of them under the same name
         for name in ("generate_content", "agenerate_content", "generate_content_stream", "agenerate_content_stream")
     )
     + (("litellm.interactions", "create", "create"), ("litellm.interactions", "acreate", "acreate"))
@@ -159,6 +160,10 @@ _UNREAD_ENTRY_POINTS: tuple[tuple[str, str, str], ...] = (
         for name, call_type in (("search", "vector_store_search"), ("asearch", "avector_store_search"))
     )
 )
+# LiteLLM's retry helpers call ``litellm.main.completion`` itself, past the engine. Given the wrapped
+# ``litellm.completion`` to retry instead (unless the caller names a function), each attempt is a call the
+# interceptors see: changed once, as a loop of the caller's own would be.
+_RETRY_HELPERS = ("completion_with_retries", "acompletion_with_retries")
 # Router methods each Router makes per instance with ``factory_function(..., call_type=...)`` (LiteLLM releases
 # that have no such class methods).
 _ROUTER_FACTORY_CALL_TYPES: dict[object, CallType] = {
@@ -274,6 +279,13 @@ def install() -> None:
             wrapper = _wrap(current, call_type, is_router=owner is litellm.Router)
             setattr(owner, name, wrapper)
             wrapped.setdefault(id(current), (current, wrapper))
+        for name in _RETRY_HELPERS:
+            current = getattr(litellm, name, None)
+            if callable(current) and getattr(current, _WRAPPED_MARK, None) is None:
+                _originals[(litellm, name)] = current
+                helper = _retrying_wrapped_completion(current)
+                setattr(litellm, name, helper)
+                wrapped.setdefault(id(current), (current, helper))
         counter = proxy_token_counts.counter_target()  # in the proxy's process only
         if counter is not None and getattr(getattr(*counter), _WRAPPED_MARK, None) is None:
             owner, name = counter
@@ -290,6 +302,28 @@ def install() -> None:
         refusals.hold_sync_success_logs()
         watch_provider_map()  # a proxy config may name no provider of ours, and still a wrong handler
         _installed = True
+
+
+def _retrying_wrapped_completion(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``original`` (a retry helper) given the wrapped ``litellm.completion`` to retry, as read at each call."""
+    if inspect.iscoroutinefunction(original):
+
+        @functools.wraps(original)
+        async def async_helper(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("original_function", litellm.completion)
+            return await original(*args, **kwargs)
+
+        helper: Callable[..., Any] = async_helper
+    else:
+
+        @functools.wraps(original)
+        def sync_helper(*args: Any, **kwargs: Any) -> Any:
+            kwargs.setdefault("original_function", litellm.completion)
+            return original(*args, **kwargs)
+
+        helper = sync_helper
+    setattr(helper, _WRAPPED_MARK, original)
+    return helper
 
 
 def _rebuild_early_routers() -> None:

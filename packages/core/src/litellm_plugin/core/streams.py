@@ -213,13 +213,22 @@ class InterceptedStream:
         inner = self.__dict__.get("_inner")
         return InterceptedStream if inner is None else type(inner)
 
+    def __copy__(self) -> InterceptedStream:
+        """The same stream, read from the same place (a stream is read once)."""
+        copied = object.__new__(InterceptedStream)
+        copied.__dict__.update(self.__dict__)
+        return copied
+
     def __getattr__(self, name: str) -> Any:
         if name in _UNCHANGED_TEXT and self.__dict__.get("_interceptors"):
             raise AttributeError(
                 f"{name!r} is not available on a stream that interceptors change: LiteLLM's stream keeps the text "
                 "there as the model sent it, before the interceptors' changes; read the chunks this stream yields"
             )
-        return getattr(self._inner, name)
+        inner = self.__dict__.get("_inner")
+        if inner is None:  # not made by ``__init__`` (``copy``, ``pickle``): nothing to pass the name on to
+            raise AttributeError(name)
+        return getattr(inner, name)
 
     async def _watched_async(self) -> AsyncIterator[Any]:
         try:

@@ -43,7 +43,7 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         yield from schema_format_fields(output_config.get("format"), "response_format")
 
 
-_MESSAGE_KEYS_READ = frozenset({"role", "content"})
+_MESSAGE_KEYS_READ = frozenset({"role", "content", "id"})  # an id is opaque, as in chat
 
 
 def is_anthropic_message(response: Any) -> bool:

@@ -77,9 +77,11 @@ _TOOL_INPUT_ITEMS = frozenset(
 )
 _BINARY_KEYS = frozenset({"result", "image_url", "file_data", "file_id"})
 _ITEM_BOOKKEEPING = frozenset({"type", "id", "call_id", "status", "role", "encrypted_content"})
-# Keys of the items in ``_INPUT_ITEMS`` read for every type (or opaque: ids, MCP server labels).
-_ITEM_KEYS_READ = _ITEM_BOOKKEEPING | {"content", "output", "summary", "server_label", "approval_request_id"}
+# Keys of the items in ``_INPUT_ITEMS`` read for every type (or opaque: ids, a reasoning item's ciphertext).
+_ITEM_KEYS_READ = frozenset({"type", "id", "call_id", "status", "role", "content", "output", "summary"})
 _ARGUMENT_ITEMS = frozenset({"function_call", "mcp_call", "mcp_approval_request"})
+_MCP_ITEMS = frozenset({"mcp_call", "mcp_approval_request", "mcp_list_tools"})
+_MCP_KEYS = frozenset({"server_label", "approval_request_id"})  # which server, which request: not read
 
 
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
@@ -131,7 +133,8 @@ def _text_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
 def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
     """One input item; an item of a type we do not know that carries anything but bookkeeping fails closed."""
     item_type = item.get("type") or "message"
-    if item_type == "item_reference":
+    if item_type == "item_reference":  # an id; anything else it carries is sent on as given
+        yield from other_strings(item, _ITEM_BOOKKEEPING, "input")
         return
     if item_type in _TOOL_INPUT_ITEMS:
         for key in list(item):
@@ -146,7 +149,9 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         yield from content_fields(item, name, "input")
     if item_type == "reasoning" and "encrypted_content" in item:
         yield from bridged_thinking_fields(item, "encrypted_content", "input")
-    read = set(_ITEM_KEYS_READ)
+    read = set(_ITEM_KEYS_READ | _MCP_KEYS) if item_type in _MCP_ITEMS else set(_ITEM_KEYS_READ)
+    if item_type == "reasoning":
+        read.add("encrypted_content")  # read above when it is LiteLLM's own encoding, else a provider's ciphertext
     if item_type in _ARGUMENT_ITEMS:
         read.add("arguments")
         yield from json_fields(item, "arguments", "tool_arguments")
