@@ -114,3 +114,16 @@ def test_faults_apply(openai_client: Any) -> None:
         openai_client.responses.create(
             model="gpt-mock", input="x", extra_headers={"X-Mock-Fault": "status=429;retry_after=0"}
         )
+
+
+def test_a_function_call_output_answering_no_call_is_400(openai_client: Any) -> None:
+    """As OpenAI refuses it (the chat and Messages routes already did)."""
+    body = {
+        "model": "gpt-mock",
+        "input": [
+            {"role": "user", "content": "hi"},
+            {"type": "function_call_output", "call_id": "nope", "output": "x"},
+        ],
+    }
+    with pytest.raises(openai.BadRequestError, match="No tool call found for function call output with call_id nope"):
+        openai_client.responses.create(**body)

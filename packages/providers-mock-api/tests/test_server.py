@@ -251,3 +251,39 @@ async def test_invalid_embedding_requests_are_400(asgi_client: httpx.AsyncClient
     response = await asgi_client.post("/v1/embeddings", json={"model": "text-embedding-mock", **body}, headers=AUTH)
     assert response.status_code == 400
     assert response.json()["error"]["param"] in {"input", "dimensions"}
+
+
+async def test_token_counts_include_names_and_tool_definitions(asgi_client: httpx.AsyncClient) -> None:
+    """As OpenAI bills them, and as ``litellm.token_counter`` counts them."""
+    messages = [{"role": "user", "content": "hello", "name": "alice"}]
+    tool: Any = {
+        "type": "function",
+        "function": {"name": "f", "description": "does f", "parameters": {"type": "object"}},
+    }
+    response = await asgi_client.post(
+        "/v1/chat/completions", json={"model": "gpt-mock", "messages": messages, "tools": [tool]}, headers=AUTH
+    )
+    expected = litellm.token_counter(model="gpt-mock", messages=messages, tools=[tool])
+    assert response.json()["usage"]["prompt_tokens"] == expected
+
+
+async def test_embeddings_of_token_ids_are_those_of_their_text(asgi_client: httpx.AsyncClient) -> None:
+    ids = litellm.encode(model="gpt-mock", text="hello world")
+
+    async def embed(value: Any) -> dict[str, Any]:
+        response = await asgi_client.post(
+            "/v1/embeddings", json={"model": "text-embedding-mock", "input": value}, headers=AUTH
+        )
+        assert response.status_code == 200, response.text
+        result: dict[str, Any] = response.json()
+        return result
+
+    by_text, by_ids, by_nested_ids = await embed("hello world"), await embed(list(ids)), await embed([list(ids)])
+    assert by_ids["data"][0]["embedding"] == by_text["data"][0]["embedding"]
+    assert by_nested_ids["data"][0]["embedding"] == by_text["data"][0]["embedding"]
+    assert by_ids["usage"]["prompt_tokens"] == len(ids)
+    unknown = await asgi_client.post(
+        "/v1/embeddings", json={"model": "text-embedding-mock", "input": [10**9]}, headers=AUTH
+    )
+    assert unknown.status_code == 400
+    assert "vocabulary" in unknown.json()["error"]["message"]

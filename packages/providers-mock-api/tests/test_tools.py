@@ -235,3 +235,53 @@ def test_litellm_mock_api_tool_loop(provider: MockAPIProvider) -> None:
     messages += [first.choices[0].message, {"role": "tool", "tool_call_id": call.id, "content": "Rain"}]
     final = litellm.completion(model="mock_api/gpt-mock", messages=messages, tools=[WEATHER])
     assert 'tool result "Rain"' in final.choices[0].message.content
+
+
+@pytest.mark.parametrize("limit", [1, 2, 5])
+def test_max_tokens_cuts_a_tool_call_with_finish_reason_length(openai_client: Any, limit: int) -> None:
+    """As a model that runs out of tokens mid-call: its arguments cut short, no more calls after it."""
+    completion = openai_client.chat.completions.create(
+        model="gpt-mock",
+        messages=ask("weather and time please"),
+        tools=[WEATHER, TIME],
+        tool_choice="required",
+        max_completion_tokens=limit,
+    )
+    (choice,) = completion.choices
+    assert choice.finish_reason == "length"
+    assert completion.usage.completion_tokens == limit
+    names = [call.function.name for call in choice.message.tool_calls or ()]
+    assert names == ([] if limit < 2 else ["get_weather"])  # its name alone is 2 tokens
+
+
+def test_responses_and_messages_cut_a_tool_call_at_the_token_limit(live_server: Any) -> None:
+    headers = {"Authorization": "Bearer test-key"}
+    tools = [{"type": "function", **WEATHER["function"]}]
+    with httpx.Client(base_url=live_server.base_url, headers=headers, timeout=30) as client:
+        response = client.post(
+            "/v1/responses",
+            json={
+                "model": "gpt-mock",
+                "input": "weather",
+                "tools": tools,
+                "tool_choice": "required",
+                "max_output_tokens": 16,
+            },
+        ).json()
+        assert response["status"] == "incomplete"
+        assert response["incomplete_details"] == {"reason": "max_output_tokens"}
+        assert response["usage"]["output_tokens"] <= 16
+        anthropic_tool = {"name": "get_weather", "input_schema": WEATHER["function"]["parameters"]}
+        message = client.post(
+            "/v1/messages",
+            json={
+                "model": "claude-mock",
+                "max_tokens": 2,
+                "messages": ask("weather"),
+                "tools": [anthropic_tool],
+                "tool_choice": {"type": "any"},
+            },
+            headers={"anthropic-version": "2023-06-01"},
+        ).json()
+        assert message["stop_reason"] == "max_tokens"
+        assert message["usage"]["output_tokens"] <= 2

@@ -76,7 +76,28 @@ def _calls(prompt: Prompt, index: int, named: list[tuple[str, str | None]]) -> A
         key = _key(prompt, index, position, name)
         calls.append(ToolCall(key, name, arguments if arguments is not None else _arguments(prompt.tool(name), key)))
     tokens = sum(count_tokens(call.name) + count_tokens(call.arguments) for call in calls)
+    if prompt.max_tokens is not None and tokens > prompt.max_tokens:
+        return _cut_calls(calls, prompt.max_tokens)
     return Answer(text="", finish_reason="tool_calls", completion_tokens=tokens, tool_calls=tuple(calls))
+
+
+def _cut_calls(calls: list[ToolCall], limit: int) -> Answer:
+    """Calls cut to ``limit`` tokens, as a model that runs out of tokens mid-call leaves them: the last one's
+    arguments cut short (no longer JSON), the calls after it never made, ``finish_reason`` ``"length"``. A limit
+    too small for the first call's name leaves no call at all."""
+    kept: list[ToolCall] = []
+    left = limit
+    for call in calls:
+        name_tokens = count_tokens(call.name)
+        if name_tokens > left:
+            break
+        arguments = truncate(call.arguments, left - name_tokens)
+        kept.append(ToolCall(call.key, call.name, arguments))
+        left -= name_tokens + count_tokens(arguments)
+        if arguments != call.arguments:
+            break
+    spent = limit - left if kept else limit
+    return Answer(text="", finish_reason="length", completion_tokens=spent, tool_calls=tuple(kept))
 
 
 def _text(prompt: Prompt, text: str) -> Answer:

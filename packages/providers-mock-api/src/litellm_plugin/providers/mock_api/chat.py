@@ -156,7 +156,9 @@ def _usage(prompt_tokens: int, replies: Sequence[Answer]) -> dict[str, Any]:
 
 
 def _prompt_tokens(body: ChatCompletionRequest) -> int:
-    return count_messages([{"role": m.role, "content": m.text()} for m in body.messages])
+    messages = [{"role": m.role, "content": m.text(), **({"name": m.name} if m.name else {})} for m in body.messages]
+    tools = [tool.model_dump(exclude_none=True, by_alias=True) for tool in body.tools or ()]
+    return count_messages(messages, tools)
 
 
 def completion(body: ChatCompletionRequest, prompt: Prompt, replies: Sequence[Answer]) -> dict[str, Any]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from .tokens import count_tokens
+
 __all__ = ["Answer", "FinishReason", "OutputFormat", "Prompt", "Tool", "ToolCall", "Turn"]
 
 FinishReason = Literal["stop", "length", "tool_calls"]
@@ -36,6 +38,11 @@ class Tool:
     parameters: Mapping[str, Any] | bool = field(default_factory=lambda: {"type": "object", "properties": {}})
     description: str = ""
     strict: bool = False
+
+    def definition_tokens(self) -> int:
+        """What its definition adds to a prompt's token count (Responses and Messages usage)."""
+        definition = {"name": self.name, "description": self.description, "parameters": self.parameters}
+        return count_tokens(json.dumps(definition, ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,12 @@ class ToolCall:
     arguments: str  # JSON text, as OpenAI sends it
 
     def arguments_object(self) -> Any:
-        return json.loads(self.arguments)
+        """The arguments as an object; ``{}`` when ``max_tokens`` cut them short (Anthropic's ``input`` is an
+        object, never partial JSON)."""
+        try:
+            return json.loads(self.arguments)
+        except ValueError:
+            return {}
 
 
 @dataclass(frozen=True)

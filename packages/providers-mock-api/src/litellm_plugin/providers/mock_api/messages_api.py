@@ -96,7 +96,7 @@ def _content(reply: Answer) -> list[dict[str, Any]]:
 
 
 def _input_tokens(prompt: Prompt) -> int:
-    return sum(count_tokens(turn.text) + 3 for turn in prompt.turns)
+    return sum(count_tokens(turn.text) + 3 for turn in prompt.turns) + sum(t.definition_tokens() for t in prompt.tools)
 
 
 def _message(body: MessagesRequest, prompt: Prompt, reply: Answer, message_id: str) -> dict[str, Any]:

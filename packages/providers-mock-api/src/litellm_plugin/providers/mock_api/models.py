@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .tokens import decode, vocabulary_size
+
 __all__ = [
     "ChatCompletionRequest",
     "ChatMessage",
@@ -177,12 +179,25 @@ class EmbeddingRequest(_Strict):
     dimensions: int | None = Field(default=None, ge=1, le=4096)
     user: str | None = None
 
+    @model_validator(mode="after")
+    def _known_token_ids(self) -> EmbeddingRequest:
+        ids = [token for item in self._token_inputs() for token in item]
+        if ids and not all(0 <= token < vocabulary_size() for token in ids):
+            last = vocabulary_size() - 1
+            raise ValueError(f"'input' holds a token id outside the tokenizer's vocabulary (0 to {last})")
+        return self
+
+    def _token_inputs(self) -> list[list[int]]:
+        if isinstance(self.input, str) or not self.input or isinstance(self.input[0], str):
+            return []
+        if all(isinstance(item, int) for item in self.input):
+            return [[item for item in self.input if isinstance(item, int)]]
+        return [item for item in self.input if isinstance(item, list)]
+
     def texts(self) -> list[str]:
-        """Each input as a string (token-id inputs are keyed by their ids, which is enough for a mock)."""
+        """Each input as a string; token ids as the text they stand for (the same vector, the same count)."""
         if isinstance(self.input, str):
             return [self.input]
         if all(isinstance(item, str) for item in self.input):
             return [str(item) for item in self.input]
-        if all(isinstance(item, int) for item in self.input):
-            return [" ".join(str(item) for item in self.input)]
-        return [" ".join(str(token) for token in item) for item in self.input if isinstance(item, list)]
+        return [decode(tokens) for tokens in self._token_inputs()]

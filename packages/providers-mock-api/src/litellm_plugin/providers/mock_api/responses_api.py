@@ -54,6 +54,14 @@ def _check(body: ResponsesRequest) -> None:
     for i, tool in enumerate(body.tools or ()):
         if tool.parameters is not None:
             check_schema_or_400(tool.parameters, f"tools[{i}].parameters", "tools", tool=True)
+    called: set[str] = set()
+    for item in body.input if isinstance(body.input, list) else ():
+        if isinstance(item, FunctionCallItem):
+            called.add(item.call_id)
+        elif isinstance(item, FunctionCallOutputItem) and item.call_id not in called:
+            raise MockAPIError(
+                400, f"No tool call found for function call output with call_id {item.call_id}.", param="input"
+            )
     fmt = body.text.format if body.text is not None else None
     if fmt is not None and fmt.type == "json_schema" and fmt.schema_ is not None:
         check_schema_or_400(fmt.schema_, "text.format.schema", "text.format.schema")
@@ -130,6 +138,7 @@ def _output(reply: Answer, key: str) -> list[dict[str, Any]]:
 def _response(body: ResponsesRequest, prompt: Prompt, reply: Answer | None, response_id: str) -> dict[str, Any]:
     """The response object; ``reply=None`` gives the in-progress shell the stream starts with."""
     input_tokens = sum(count_tokens(turn.text) + 4 for turn in prompt.turns)
+    input_tokens += sum(tool.definition_tokens() for tool in prompt.tools)
     incomplete = reply is not None and reply.finish_reason == "length"
     fmt = body.text.format if body.text is not None and body.text.format is not None else None
     choice = body.tool_choice

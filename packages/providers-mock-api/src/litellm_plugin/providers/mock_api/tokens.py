@@ -14,7 +14,16 @@ from typing import Any
 import litellm
 import tiktoken
 
-__all__ = ["TOKENIZER_MODEL", "count_messages", "count_tokens", "encode", "token_bytes", "truncate"]
+__all__ = [
+    "TOKENIZER_MODEL",
+    "count_messages",
+    "count_tokens",
+    "decode",
+    "encode",
+    "token_bytes",
+    "truncate",
+    "vocabulary_size",
+]
 
 TOKENIZER_MODEL = "gpt-mock"
 """The model name prompt counts are computed for, through ``litellm.token_counter``."""
@@ -37,13 +46,23 @@ def encode(text: str) -> list[int]:
     return _get().encode(text, disallowed_special=())
 
 
+def decode(tokens: Sequence[int]) -> str:
+    """The text token ids stand for (ids outside the vocabulary: see ``vocabulary_size``)."""
+    return _get().decode(list(tokens), errors="replace")
+
+
+def vocabulary_size() -> int:
+    return _get().n_vocab
+
+
 def count_tokens(text: str) -> int:
     return len(encode(text))
 
 
-def count_messages(messages: Sequence[dict[str, Any]]) -> int:
-    """OpenAI-style prompt count (per-message overhead included), as LiteLLM computes it."""
-    return int(litellm.token_counter(model=TOKENIZER_MODEL, messages=list(messages)))
+def count_messages(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] | None = None) -> int:
+    """OpenAI-style prompt count (per-message overhead, names and tool definitions included), as LiteLLM
+    computes it."""
+    return int(litellm.token_counter(model=TOKENIZER_MODEL, messages=list(messages), tools=list(tools or []) or None))
 
 
 def token_bytes(tokens: Sequence[int]) -> list[bytes]:
