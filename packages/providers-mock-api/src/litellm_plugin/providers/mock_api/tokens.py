@@ -59,7 +59,7 @@ def count_tokens(text: str) -> int:
     return len(encode(text))
 
 
-def count_messages(messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]] | None = None) -> int:
+def count_messages(messages: Sequence[dict[str, Any]], tools: Sequence[Any] | None = None) -> int:
     """OpenAI-style prompt count (per-message overhead, names and tool definitions included), as LiteLLM
     computes it."""
     return int(litellm.token_counter(model=TOKENIZER_MODEL, messages=list(messages), tools=list(tools or []) or None))
