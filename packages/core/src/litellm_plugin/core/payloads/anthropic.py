@@ -314,11 +314,11 @@ class AnthropicStream:
         raise UnreadablePayloadError(f"an Anthropic stream event of type {event_type!r}")
 
     def _open_block_tails(self) -> list[dict[str, Any]]:
+        """What the blocks still streaming hold back, as one more delta each (their channels: ``("b", index)``)."""
         tails = []
-        for index, delta_type in self._delta_types.items():
-            tail = self._book.flush(_DELTAS[delta_type][0], 0, ("b", index))
-            if tail:
-                tails.append(self._tail_event(index, delta_type, tail))
+        for channel, tail in self._book.pending():
+            index = int(channel.part[1])  # type: ignore[call-overload]
+            tails.append(self._tail_event(index, self._delta_types[index], tail))
         return tails
 
     def _citation_event(self, event: dict[str, Any], delta: dict[str, Any]) -> list[dict[str, Any]] | None:
@@ -379,17 +379,12 @@ class AnthropicStream:
 
     def finish(self) -> list[Any]:
         if self._as is dict:
-            return [
-                self._tail_event(int(channel.part[1]), self._delta_types[int(channel.part[1])], tail)  # type: ignore[call-overload]
-                for channel, tail in self._book.pending()
-            ]
+            return self._open_block_tails()
         out: list[bytes] = []
         if self._buffer.strip():
             rest, self._buffer = self._buffer, b""
             out.append(self._sse_event(rest))
-        for channel, tail in self._book.pending():
-            index = int(channel.part[1])  # type: ignore[call-overload]
-            out.append(self._encode(self._tail_event(index, self._delta_types[index], tail)))
+        out.extend(self._encode(event) for event in self._open_block_tails())
         joined = b"".join(out)
         if not joined:
             return []

@@ -182,9 +182,9 @@ class EmbeddingRequest(_Strict):
     @model_validator(mode="after")
     def _known_token_ids(self) -> EmbeddingRequest:
         ids = [token for item in self._token_inputs() for token in item]
-        if ids and not all(0 <= token < vocabulary_size() for token in ids):
-            last = vocabulary_size() - 1
-            raise ValueError(f"'input' holds a token id outside the tokenizer's vocabulary (0 to {last})")
+        size = vocabulary_size() if ids else 0
+        if not all(0 <= token < size for token in ids):
+            raise ValueError(f"'input' holds a token id outside the tokenizer's vocabulary (0 to {size - 1})")
         return self
 
     def _token_inputs(self) -> list[list[int]]:
