@@ -11,6 +11,7 @@ import os
 
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 
+import base64
 import contextlib
 import json
 import secrets
@@ -287,6 +288,57 @@ def test_names_in_a_request_are_checked_by_request_guardrails(filters_proxy: Pro
     with pytest.raises(openai.BadRequestError) as checked:
         client.responses.create(model="echo", input="hi", text={"format": schema}, extra_body=_NAMED)
     assert "checked-alongside" in str(checked.value)
+
+
+_TEXT_FILE = "data:text/plain;base64," + base64.b64encode(b"my password").decode()
+# A text file given inline where the Anthropic and Responses routes take an image's or a file's source or URL.
+_INLINE_FILES: dict[str, tuple[str, dict[str, Any]]] = {
+    "messages-image-base64-of-a-text-type": (
+        "/v1/messages",
+        {
+            "max_tokens": 20,
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image",
+                            "source": {"type": "base64", "media_type": "text/plain", "data": _TEXT_FILE.split(",")[1]},
+                        },
+                        {"type": "text", "text": "read the file"},
+                    ],
+                }
+            ],
+        },
+    ),
+    "messages-document-url-source": (
+        "/v1/messages",
+        {
+            "max_tokens": 20,
+            "messages": [
+                {"role": "user", "content": [{"type": "document", "source": {"type": "url", "url": _TEXT_FILE}}]}
+            ],
+        },
+    ),
+    "responses-input-file-url": (
+        "/v1/responses",
+        {"input": [{"role": "user", "content": [{"type": "input_file", "file_url": _TEXT_FILE}]}]},
+    ),
+}
+
+
+@pytest.mark.parametrize("route", _INLINE_FILES)
+def test_a_text_file_given_inline_is_checked_by_request_guardrails(route: str, filters_proxy: Proxy) -> None:
+    """Before, a blocked word in these files reached the model (chat ``file_data`` and ``image_url`` were read)."""
+    path, body = _INLINE_FILES[route]
+    response = httpx.post(
+        f"{filters_proxy.server.base_url}{path}",
+        headers={"Authorization": f"Bearer {filters_proxy.key}"},
+        json={"model": "echo", **body, "guardrails": ["no-secrets-in"]},
+        timeout=120,
+    )
+    assert response.status_code == 400, response.text
+    assert "no-secrets-in: the request contains blocked content" in response.text
 
 
 _SECRET = [{"role": "user", "content": "my password"}]

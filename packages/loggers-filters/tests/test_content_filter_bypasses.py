@@ -847,6 +847,40 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+def _inline_files_elsewhere(url: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """``url`` (a text file's ``data:`` URL) where chat, Responses and Anthropic requests take a file's URL or
+    id: (name, entry, parameters)."""
+
+    def user(*parts: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"role": "user", "content": list(parts)}]
+
+    url_source = {"type": "url", "url": url}
+    return [
+        ("chat-file-url", "completion", {"messages": user({"type": "file", "file": {"file_url": url}})}),
+        ("chat-file-id", "completion", {"messages": user({"type": "file", "file": {"file_id": url}})}),
+        ("responses-input-file-url", "responses", {"input": user({"type": "input_file", "file_url": url})}),
+        (
+            "anthropic-image-url-source",
+            "anthropic_messages",
+            {"messages": user({"type": "image", "source": url_source})},
+        ),
+        (
+            "anthropic-document-url-source",
+            "anthropic_messages",
+            {"messages": user({"type": "document", "source": url_source})},
+        ),
+        (
+            "anthropic-image-in-a-tool-result",
+            "anthropic_messages",
+            {
+                "messages": user(
+                    {"type": "tool_result", "tool_use_id": "t", "content": [{"type": "image", "source": url_source}]}
+                )
+            },
+        ),
+    ]
+
+
 _FILE_CALLS = [
     pytest.param(
         "completion",
@@ -904,6 +938,33 @@ _FILE_CALLS = [
             ("anthropic-document-media-type-in-capitals", "Text/Plain"),
         )
     ),
+    # Wherever else a text file can be given inline: LiteLLM sends each on as a text file.
+    *(
+        pytest.param(entry, params, id=name)
+        for name, entry, params in _inline_files_elsewhere(f"data:text/plain;base64,{_b64('a spam')}")
+    ),
+    pytest.param(
+        "anthropic_messages",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "image",
+                            "source": {"type": "base64", "media_type": "text/plain", "data": _b64("spam")},
+                        }
+                    ],
+                }
+            ]
+        },
+        id="anthropic-image-base64-of-a-text-type",
+    ),
+    pytest.param(
+        "completion",
+        {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": " data:,a%20spam"}]}]},
+        id="chat-image-url-after-spaces",
+    ),
     # A data: URL without a media type is text/plain; JSON and XML files are text the model reads too.
     *(
         pytest.param(
@@ -935,6 +996,22 @@ def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, Re
     sent = json.loads(llm.seen[-1])["messages"][0]["content"]
     assert sent[0] == pdf  # media this library cannot read are left as they are
     assert sent[1]["file"]["file_data"] == f"data:text/plain;base64,{_b64('a [FILTERED]')}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "params"),
+    [pytest.param(entry, params, id=name) for name, entry, params in _inline_files_elsewhere("data:,a%20spam")],
+)
+def test_an_inline_text_file_given_by_url_or_id_is_masked(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    before = repr(params)
+    litellm.callbacks = [ContentFilter(["spam"], filter_requests=True, filter_responses=False)]
+    _call(entry, model, params)
+    assert "spam" not in llm.seen[-1]
+    assert "data:,a%20%5BFILTERED%5D" in llm.seen[-1]  # percent-encoded again, as it came
+    assert repr(params) == before
 
 
 # -- provider_specific_fields: what LiteLLM keeps of a reply that has no field of its own --------------------

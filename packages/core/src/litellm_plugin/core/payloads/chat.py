@@ -96,11 +96,10 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
                 if isinstance(citation, dict) and isinstance(citation.get(key), str):
                     yield TextField(kind, citation[key], setter(citation, key))
     file = part.get("file")
-    holder: dict[str, Any] = file if isinstance(file, dict) else part  # chat "file", Responses "input_file"
-    if isinstance(holder.get("file_data"), str):
-        yield from _data_url_fields(holder, "file_data", kind)
-    if isinstance(holder.get("filename"), str):  # a file's name is shown to the model with its text
-        yield TextField(kind, holder["filename"], setter(holder, "filename"))
+    if isinstance(file, dict):  # chat "file"; Responses "input_file" has these keys on the part itself
+        yield from _file_fields(file, kind)
+        yield from other_strings(file, _FILE_KEYS_HANDLED, kind)
+    yield from _file_fields(part, kind)
     image = part.get("image_url")  # a text file given where an image goes is still sent, and read, as text
     if isinstance(image, dict) and isinstance(image.get("url"), str):
         yield from _data_url_fields(image, "url", kind)
@@ -111,16 +110,36 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
         yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
     yield from other_strings(part, _PART_KEYS_HANDLED, kind)
     yield from _encoded_reasoning_fields(part, kind)
-    source = part.get("source")
-    if part.get("type") == "document" and isinstance(source, dict):
-        if source.get("type") == "base64" and is_text_media(str(source.get("media_type", ""))):
-            yield from _base64_fields(source, "data", kind)
-        if source.get("type") == "text":
-            if not isinstance(source.get("data"), str):
-                raise UnreadablePayloadError("an Anthropic text document", "its 'data' is not a string")
-            yield TextField(kind, source["data"], setter(source, "data"))
-        elif source.get("type") == "content":
-            yield from content_fields(source, "content", kind)
+    if isinstance(part.get("source"), dict):
+        yield from _source_fields(part["source"], kind, document=part.get("type") == "document")
+
+
+def _file_fields(holder: dict[str, Any], kind: str) -> Iterator[TextField]:
+    """A file's name, shown to the model with its text, and the file itself where it is given inline: as
+    ``file_data`` or, where LiteLLM's bridges put one, a ``data:`` URL in ``file_id`` (any other id is opaque)."""
+    for key in ("file_data", "file_id"):
+        if isinstance(holder.get(key), str):
+            yield from _data_url_fields(holder, key, kind)
+    if isinstance(holder.get("filename"), str):
+        yield TextField(kind, holder["filename"], setter(holder, "filename"))
+
+
+def _source_fields(source: dict[str, Any], kind: str, *, document: bool) -> Iterator[TextField]:
+    """An Anthropic block's ``source`` (a document's, an image's): the text file it gives inline, as base64 of a
+    text media type or as a ``data:`` URL (LiteLLM sends either on as a text file), or a document's own text."""
+    kind_of_source = source.get("type")
+    media = source.get("media_type")
+    # A document's base64 without a media type is taken for text, as LiteLLM does; an image's is a picture.
+    if kind_of_source == "base64" and (document or media) and is_text_media(str(media or "")):
+        yield from _base64_fields(source, "data", kind)
+    elif kind_of_source == "url" and isinstance(source.get("url"), str):
+        yield from _data_url_fields(source, "url", kind)
+    elif kind_of_source == "text":
+        if not isinstance(source.get("data"), str):
+            raise UnreadablePayloadError("an Anthropic text document", "its 'data' is not a string")
+        yield TextField(kind, source["data"], setter(source, "data"))
+    elif kind_of_source == "content":
+        yield from content_fields(source, "content", kind)
 
 
 def is_text_media(media_type: str) -> bool:
@@ -135,13 +154,23 @@ def is_text_media(media_type: str) -> bool:
     )
 
 
+def _is_text_data_url(value: str) -> bool:
+    """``value`` is a ``data:`` URL of a text file (spaces before it allowed: a provider may strip them)."""
+    header, comma, _ = value.lstrip()[:_LONGEST_HEADER].partition(",")
+    return bool(comma) and header[:5].lower() == "data:" and is_text_media(header[5:])
+
+
+_LONGEST_HEADER = 512  # a media type and its parameters; no header that long is sent in practice
+
+
 def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
     """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``, ``data:,...``) is text the
-    model reads, decoded here and encoded back when changed. Other media (PDFs, images) are not read."""
+    model reads, decoded here and encoded back when changed. Other media (PDFs, images) and other strings (an
+    ``https:`` URL, a file id) are not read here."""
     url = owner[name]
-    header, comma, payload = url.partition(",")
-    if not comma or header[:5].lower() != "data:" or not is_text_media(header[5:]):
+    if not _is_text_data_url(url):
         return
+    header, _, payload = url.partition(",")
     if header.lower().endswith(";base64"):
         yield from _base64_fields(owner, name, kind, prefix=f"{header},")
         return
@@ -182,6 +211,9 @@ _PART_KEYS_HANDLED = frozenset(
         "name", "format",
     }
 )  # fmt: skip
+# A chat ``file``'s keys read by ``_file_fields``, or its media type (``format``): every other one (``file_url``)
+# is sent on as given.
+_FILE_KEYS_HANDLED = frozenset({"file_data", "file_id", "filename", "format"})
 
 
 def _encoded_reasoning_fields(block: dict[str, Any], kind: str) -> Iterator[TextField]:
@@ -196,7 +228,9 @@ def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> 
     provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
     for key in [key for key in owner if key not in handled]:
         value = owner[key]
-        if isinstance(value, str):
+        if isinstance(value, str) and _is_text_data_url(value):  # a text file given inline: read decoded
+            yield from _data_url_fields(owner, key, kind)
+        elif isinstance(value, str):
             yield TextField(kind, value, setter(owner, key))
         else:
             yield from object_fields(owner, key, kind)

@@ -5,15 +5,20 @@ asyncio queue), sync ones on its logging thread pool. A test that counts callbac
 call queues its logging from a task it schedules as it returns, so draining first lets ready tasks run; once both
 are empty only a stray thread could still deliver: a short quiet window afterwards covers that.
 
-Waiting only: nothing is replaced or patched. Releases without the worker's ``flush()`` or the bounded thread
-pool's pending count cannot be drained; :func:`drain_litellm_logging` then says so, and callers wait longer.
+Waiting only: nothing is replaced or patched. Older releases' plain thread pool keeps no count of its tasks: it is
+idle when no task is queued and none of its threads is inside one. Releases without the worker's ``flush()``
+cannot be drained; :func:`drain_litellm_logging` then says so, and callers wait longer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures.thread
 import importlib
+import sys
 import time
+import types
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 __all__ = ["drain_litellm_logging", "finish_litellm_background_logging"]
@@ -27,14 +32,43 @@ def _module(name: str) -> Any:
 
 
 def _executor_busy() -> bool | None:
-    """Whether LiteLLM's logging thread pool has tasks queued or running; ``None`` if this LiteLLM cannot say
-    (releases whose pool is a plain ThreadPoolExecutor)."""
+    """Whether LiteLLM's logging thread pool has tasks queued or running; ``None`` if this LiteLLM cannot say."""
     pool = getattr(_module("litellm.litellm_core_utils.thread_pool_executor"), "executor", None)
     free = getattr(getattr(pool, "_pending_slots", None), "_value", None)
     maximum = getattr(pool, "_max_pending_tasks", None)
-    if not isinstance(maximum, int) or not isinstance(free, int):
+    if isinstance(maximum, int) and isinstance(free, int):
+        return free < maximum
+    if isinstance(pool, ThreadPoolExecutor):  # older releases: a plain pool, which keeps no count
+        return _plain_pool_busy(pool) or _plain_pool_busy(pool, after=_PLAIN_POOL_RECHECK)
+    return None
+
+
+_PLAIN_POOL_RECHECK = 0.01
+# The code of the method a pool thread runs a task in (the standard library's; reading only).
+_RUN_CODE: types.CodeType | None = getattr(
+    getattr(getattr(concurrent.futures.thread, "_WorkItem", None), "run", None), "__code__", None
+)
+
+
+def _plain_pool_busy(pool: ThreadPoolExecutor, after: float = 0.0) -> bool | None:
+    """A task is queued, or one of the pool's threads is inside a task (read off the threads' current frames).
+    A worker that has just taken a task but not yet started it looks idle: so an idle answer is asked twice,
+    ``after`` seconds apart. ``None`` if this Python's pool does not look as expected."""
+    queued, threads = getattr(getattr(pool, "_work_queue", None), "qsize", None), getattr(pool, "_threads", None)
+    if _RUN_CODE is None or not callable(queued) or not isinstance(threads, set):
         return None
-    return free < maximum
+    if after:
+        time.sleep(after)
+    if queued():
+        return True
+    frames = sys._current_frames()
+    for thread in list(threads):
+        frame = frames.get(thread.ident) if thread.ident is not None else None
+        while frame is not None:
+            if frame.f_code is _RUN_CODE:
+                return True
+            frame = frame.f_back
+    return False
 
 
 _PASSES = 2  # the second catches logging queued while the first waited
