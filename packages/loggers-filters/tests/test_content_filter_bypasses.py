@@ -858,6 +858,16 @@ def _inline_files_elsewhere(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("chat-file-url", "completion", {"messages": user({"type": "file", "file": {"file_url": url}})}),
         ("chat-file-id", "completion", {"messages": user({"type": "file", "file": {"file_id": url}})}),
+        (
+            "chat-url-under-a-key-of-a-part-s-own",  # a video_url, an audio_url: any key, at any depth
+            "completion",
+            {"messages": user({"type": "video_url", "video_url": {"url": url}})},
+        ),
+        (
+            "chat-keyword-argument-litellm-does-not-know",
+            "completion",
+            {"messages": user(), "documents": [{"data": url}]},
+        ),
         ("responses-input-file-url", "responses", {"input": user({"type": "input_file", "file_url": url})}),
         (
             "anthropic-image-url-source",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import urllib.parse
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -37,12 +35,12 @@ from litellm_plugin.core.payloads.base import (
     setter,
 )
 from litellm_plugin.core.payloads.bridged_reasoning import OPAQUE_BLOCK_KEYS, bridged_thinking_fields
+from litellm_plugin.core.payloads.inline_files import base64_text_field, data_url_field, is_text_data_url, is_text_media
 from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
 __all__ = [
     "ChatStream",
     "content_fields",
-    "is_text_media",
     "other_strings",
     "replacing",
     "request_fields",
@@ -131,7 +129,9 @@ def _source_fields(source: dict[str, Any], kind: str, *, document: bool) -> Iter
     media = source.get("media_type")
     # A document's base64 without a media type is taken for text, as LiteLLM does; an image's is a picture.
     if kind_of_source == "base64" and (document or media) and is_text_media(str(media or "")):
-        yield from _base64_fields(source, "data", kind)
+        if not isinstance(source.get("data"), str):
+            raise UnreadablePayloadError("a base64 text file", "its 'data' is not a string")
+        yield base64_text_field(source["data"], setter(source, "data"), kind)
     elif kind_of_source == "url" and isinstance(source.get("url"), str):
         yield from _data_url_fields(source, "url", kind)
     elif kind_of_source == "text":
@@ -142,57 +142,10 @@ def _source_fields(source: dict[str, Any], kind: str, *, document: bool) -> Iter
         yield from content_fields(source, "content", kind)
 
 
-def is_text_media(media_type: str) -> bool:
-    """A file of this media type is text the model reads: ``text/*``, JSON and XML (any case; parameters such
-    as ``charset`` ignored), or no type at all, which a ``data:`` URL reads as ``text/plain``."""
-    media = media_type.partition(";")[0].strip().lower()
-    return (
-        not media
-        or media.startswith("text/")
-        or media in ("application/json", "application/xml")
-        or media.endswith(("+json", "+xml"))
-    )
-
-
-def _is_text_data_url(value: str) -> bool:
-    """``value`` is a ``data:`` URL of a text file (spaces before it allowed: a provider may strip them)."""
-    header, comma, _ = value.lstrip()[:_LONGEST_HEADER].partition(",")
-    return bool(comma) and header[:5].lower() == "data:" and is_text_media(header[5:])
-
-
-_LONGEST_HEADER = 512  # a media type and its parameters; no header that long is sent in practice
-
-
 def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
-    """A file given as a ``data:`` URL: a text file (``data:text/plain;base64,...``, ``data:,...``) is text the
-    model reads, decoded here and encoded back when changed. Other media (PDFs, images) and other strings (an
-    ``https:`` URL, a file id) are not read here."""
-    url = owner[name]
-    if not _is_text_data_url(url):
-        return
-    header, _, payload = url.partition(",")
-    if header.lower().endswith(";base64"):
-        yield from _base64_fields(owner, name, kind, prefix=f"{header},")
-        return
-
-    def put(new: str) -> None:
-        owner[name] = f"{header},{urllib.parse.quote(new)}"
-
-    yield TextField(kind, urllib.parse.unquote(payload), put)
-
-
-def _base64_fields(owner: dict[str, Any], name: str, kind: str, prefix: str = "") -> Iterator[TextField]:
-    """Base64 text (after ``prefix``); text that does not decode as UTF-8 is refused, never passed unseen."""
-    encoded = owner[name][len(prefix) :]
-    try:
-        text = base64.b64decode(encoded, validate=False).decode("utf-8")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise UnreadablePayloadError(f"a {kind} text file", "its base64 data is not UTF-8 text") from exc
-
-    def put(new: str) -> None:
-        owner[name] = prefix + base64.b64encode(new.encode("utf-8")).decode("ascii")
-
-    yield TextField(kind, text, put)
+    field = data_url_field(owner[name], setter(owner, name), kind)
+    if field is not None:
+        yield field
 
 
 # Keys read above, or structure and opaque data (roles, types, ids, names, base64, signatures): every other key
@@ -228,7 +181,7 @@ def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> 
     provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
     for key in [key for key in owner if key not in handled]:
         value = owner[key]
-        if isinstance(value, str) and _is_text_data_url(value):  # a text file given inline: read decoded
+        if isinstance(value, str) and is_text_data_url(value):  # a text file given inline: read decoded
             yield from _data_url_fields(owner, key, kind)
         elif isinstance(value, str):
             yield TextField(kind, value, setter(owner, key))

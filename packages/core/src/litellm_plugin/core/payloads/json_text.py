@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from litellm_plugin.core.payloads.base import TextField, identifier_field, setter
+from litellm_plugin.core.payloads.inline_files import data_url_field
 from litellm_plugin.core.payloads.string_literals import decoded_view, map_string_literals
 
 __all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
@@ -60,8 +61,9 @@ def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextF
         value = list(value)
         put(value)
     if isinstance(value, str):
-        # JSON inside the string: its quoted strings are read decoded (written back so if the text is changed).
-        yield TextField(kind, decoded_view(value), put)
+        # A text file given inline is read decoded; JSON inside the string, its quoted strings decoded (each
+        # written back so if the text is changed).
+        yield data_url_field(value, put, kind) or TextField(kind, decoded_view(value), put)
     elif isinstance(value, list):
         for index, item in enumerate(value):
 
