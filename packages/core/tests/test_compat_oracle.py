@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from typing import Any, ClassVar
+from unittest.mock import patch
 
 import litellm
 import pytest
@@ -236,3 +237,77 @@ async def test_call_types_set_on_an_instance_as_our_names_still_declare(model: s
     custom_llm_setup()
     await litellm.acompletion(model=f"{name}/m", messages=[{"role": "user", "content": "plain"}])
     assert seen == ["marked"]
+
+
+def _bare_logger(base: type[CustomLogger]) -> type[CustomLogger]:
+    class Bare(base):  # type: ignore[valid-type,misc]
+        """No hook of its own: LiteLLM's tests patch hooks onto such a handler."""
+
+    return Bare
+
+
+def _hooks_set_in_init(base: type[CustomLogger], model: str, tag: str) -> type[CustomLogger]:
+    class PicksItsHooks(base):  # type: ignore[valid-type,misc]
+        """Writes one outcome hook in the class and sets the others on itself when it is built."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.events: list[str] = []
+            self.log_pre_api_call = lambda model, messages, kwargs: (
+                self.events.append("pre_api_call") if tag in str(model) else None
+            )
+            self.async_log_success_event = self._record_async
+
+        async def _record_async(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            if _is_this_tests(kwargs, model):
+                self.events.append(f"async success {kwargs['call_type']}")
+
+        def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            if _is_this_tests(kwargs, model):
+                self.events.append(f"success {kwargs['call_type']}")
+
+    return PicksItsHooks
+
+
+async def test_hooks_set_on_the_instance_are_called_as_on_litellms_class(model: str) -> None:
+    """A logger that picks its hooks when it is built (an input hook LiteLLM calls for its own providers)."""
+    seen = {}
+    tag = f"oracle-{uuid.uuid4().hex[:8]}"
+    for flavour, base in BASES.items():
+        logger = _hooks_set_in_init(base, model, tag)()
+        await _calls(model, logger)
+        litellm.callbacks = [logger]
+        await litellm.acompletion(
+            model=f"openai/{tag}", messages=[{"role": "user", "content": "hi"}], mock_response="x"
+        )
+        await drain_litellm_logging()
+        litellm.logging_callback_manager._reset_all_callbacks()
+        seen[flavour] = sorted(logger.events)  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"]
+    assert {"pre_api_call", "success completion", "async success acompletion"} <= set(seen["litellm"])
+
+
+async def test_a_hook_patched_onto_a_logger_is_called_as_on_litellms_class(model: str) -> None:
+    """``patch.object(handler, "async_log_success_event", AsyncMock())``, also after the logger's first call."""
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _bare_logger(base)()
+        events: list[str] = []
+
+        async def record(
+            kwargs: Any, response_obj: Any, start_time: Any, end_time: Any, into: list[str] = events
+        ) -> None:
+            if _is_this_tests(kwargs, model):
+                into.append(f"{kwargs['call_type']} {kwargs['messages'][0]['content']}")
+
+        litellm.callbacks = [logger]
+        await litellm.acompletion(model=model, messages=[{"role": "user", "content": "before"}])
+        await drain_litellm_logging()
+        with patch.object(logger, "async_log_success_event", new=record):
+            await litellm.acompletion(model=model, messages=[{"role": "user", "content": "while"}])
+            await drain_litellm_logging()
+        await litellm.acompletion(model=model, messages=[{"role": "user", "content": "after"}])
+        await drain_litellm_logging()
+        litellm.logging_callback_manager._reset_all_callbacks()
+        seen[flavour] = events
+    assert seen["ours"] == seen["litellm"] == ["acompletion while"]

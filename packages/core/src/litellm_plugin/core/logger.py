@@ -22,7 +22,7 @@ from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.guardrails import GuardrailEventHooks
 
-from litellm_plugin.core import refusals
+from litellm_plugin.core import observers, refusals
 from litellm_plugin.core._compat import deployment_hooks_run_apply_guardrail
 from litellm_plugin.core._sync import run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type, validate_call_types
@@ -116,6 +116,14 @@ class BaseCustomLogger(CustomLogger):
             where = f"{type(self).__name__}(response_channels=...)"
             self.response_channels = validate_response_channels(response_channels, where)  # type: ignore[misc]
         _install_engine()  # again, in case it was uninstalled since the class was defined
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        observers.instance_attribute_set(name)  # a hook set on the instance is observed like the class's
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        observers.instance_attribute_set(name)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Check the hooks against LiteLLM's (see ``contracts``), guard them, and install the engine: defining

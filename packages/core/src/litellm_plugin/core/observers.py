@@ -48,6 +48,7 @@ __all__ = [
     "ObserverList",
     "RecentKeys",
     "dropped_per_call",
+    "instance_attribute_set",
     "is_nested_call",
     "is_nested_call_id",
     "mark_nested",
@@ -124,7 +125,8 @@ def _logs_only_as_guardrail(interceptor: Any, names: frozenset[str]) -> bool:
     cls = type(interceptor)
     if not (names <= _GUARDRAIL_LOGGING_HOOKS and isinstance(interceptor, CustomGuardrail)):
         return False
-    if any(getattr(cls, name) is not getattr(CustomGuardrail, name) for name in names):
+    own = getattr(interceptor, "__dict__", None) or {}
+    if any(name in own or getattr(cls, name) is not getattr(CustomGuardrail, name) for name in names):
         return False
     hooks = interceptor.event_hook
     for hook in hooks if isinstance(hooks, list) else [hooks]:
@@ -134,10 +136,34 @@ def _logs_only_as_guardrail(interceptor: Any, names: frozenset[str]) -> bool:
     return True
 
 
-def observes(interceptor: Any, base: type) -> bool:
-    """Whether LiteLLM must call ``interceptor`` from its lists: its class overrides (relative to ``base``) a
-    CustomLogger hook LiteLLM calls from there."""
+# The hooks LiteLLM calls from its lists, which an instance may also set on itself: a logger that picks its
+# hooks in ``__init__``, or a test's ``patch.object(handler, "async_log_success_event", AsyncMock())``.
+_LIST_HOOKS = frozenset(name for name in _CUSTOM_LOGGER_HOOKS if name not in NON_OBSERVING_HOOKS)
+_instance_hooks_version = 0
+
+
+def instance_attribute_set(name: str) -> None:
+    """An interceptor set or removed an attribute of its own named ``name``: if that is a hook LiteLLM calls
+    from its lists, the next call works out again which lists hold which interceptor."""
+    global _instance_hooks_version
+    if name in _LIST_HOOKS:
+        _instance_hooks_version += 1
+
+
+def _list_hooks(interceptor: Any, base: type) -> frozenset[str]:
+    """The hooks LiteLLM calls from its lists that ``interceptor`` has: its class's overrides (relative to
+    ``base``) and those set on the instance."""
     names = _observer_overrides(type(interceptor), base)
+    own = getattr(interceptor, "__dict__", None)
+    if own and not _LIST_HOOKS.isdisjoint(own):
+        return names | _LIST_HOOKS.intersection(own)
+    return names
+
+
+def observes(interceptor: Any, base: type) -> bool:
+    """Whether LiteLLM must call ``interceptor`` from its lists: it has (in its class, relative to ``base``, or
+    set on itself) a CustomLogger hook LiteLLM calls from there."""
+    names = _list_hooks(interceptor, base)
     return bool(names) and not _logs_only_as_guardrail(interceptor, names)
 
 
@@ -159,7 +185,7 @@ def observer_lists(interceptor: Any, base: type) -> tuple[str, ...]:
     """The lists of :data:`LIST_NAMES` LiteLLM must call ``interceptor`` from (none for a modify-only one)."""
     if not observes(interceptor, base):
         return ()
-    if _observer_overrides(type(interceptor), base) <= _OUTCOME_HOOKS:
+    if _list_hooks(interceptor, base) <= _OUTCOME_HOOKS:
         return tuple(name for name in LIST_NAMES if name != "input_callback")
     return LIST_NAMES
 
@@ -235,7 +261,7 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
     interceptors = list(active)
     if per_call:
         _keep_per_call(per_call)
-    key = (*map(id, interceptors), _kept_version)
+    key = (*map(id, interceptors), _kept_version, _instance_hooks_version)
     if key == _last_key and _lists_intact():
         return
     with _lock:
