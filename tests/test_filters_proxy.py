@@ -290,6 +290,13 @@ def test_names_in_a_request_are_checked_by_request_guardrails(filters_proxy: Pro
     assert "checked-alongside" in str(checked.value)
 
 
+def _post(proxy: Proxy, path: str, body: dict[str, Any]) -> httpx.Response:
+    """``body`` posted to one of the proxy's routes with the master key, as a client would."""
+    return httpx.post(
+        f"{proxy.server.base_url}{path}", headers={"Authorization": f"Bearer {proxy.key}"}, json=body, timeout=120
+    )
+
+
 _TEXT_FILE = "data:text/plain;base64," + base64.b64encode(b"my password").decode()
 # A text file given inline where the Anthropic and Responses routes take an image's or a file's source or URL.
 _INLINE_FILES: dict[str, tuple[str, dict[str, Any]]] = {
@@ -331,12 +338,7 @@ _INLINE_FILES: dict[str, tuple[str, dict[str, Any]]] = {
 def test_a_text_file_given_inline_is_checked_by_request_guardrails(route: str, filters_proxy: Proxy) -> None:
     """Before, a blocked word in these files reached the model (chat ``file_data`` and ``image_url`` were read)."""
     path, body = _INLINE_FILES[route]
-    response = httpx.post(
-        f"{filters_proxy.server.base_url}{path}",
-        headers={"Authorization": f"Bearer {filters_proxy.key}"},
-        json={"model": "echo", **body, "guardrails": ["no-secrets-in"]},
-        timeout=120,
-    )
+    response = _post(filters_proxy, path, {"model": "echo", **body, "guardrails": ["no-secrets-in"]})
     assert response.status_code == 400, response.text
     assert "no-secrets-in: the request contains blocked content" in response.text
 
@@ -367,24 +369,14 @@ def test_a_fallback_s_own_text_is_checked_by_request_guardrails(route: str, filt
     """Before, the guardrail read only the request's own text: the fallback's conversation reached the echo model
     (200, "[Verified] my password")."""
     path, body = _FALLBACK_ROUTES[route]
-    response = httpx.post(
-        f"{filters_proxy.server.base_url}{path}",
-        headers={"Authorization": f"Bearer {filters_proxy.key}"},
-        json={"model": "unreachable", **body, "guardrails": ["no-secrets-in"]},
-        timeout=120,
-    )
+    response = _post(filters_proxy, path, {"model": "unreachable", **body, "guardrails": ["no-secrets-in"]})
     assert response.status_code == 400, response.text
     assert "no-secrets-in: the request contains blocked content" in response.text
     if route == "messages":
         return  # this proxy's echo model cannot answer Anthropic Messages (its replies carry no usage)
     # Without the blocked word, the fallback answers.
     clean = json.loads(json.dumps(body).replace("my password", "my pass"))
-    response = httpx.post(
-        f"{filters_proxy.server.base_url}{path}",
-        headers={"Authorization": f"Bearer {filters_proxy.key}"},
-        json={"model": "unreachable", **clean, "guardrails": ["no-secrets-in"]},
-        timeout=120,
-    )
+    response = _post(filters_proxy, path, {"model": "unreachable", **clean, "guardrails": ["no-secrets-in"]})
     assert response.status_code == 200, response.text
     assert "my pass" in response.text
 
