@@ -311,3 +311,22 @@ async def test_a_hook_patched_onto_a_logger_is_called_as_on_litellms_class(model
         litellm.logging_callback_manager._reset_all_callbacks()
         seen[flavour] = events
     assert seen["ours"] == seen["litellm"] == ["acompletion while"]
+
+
+async def test_a_per_call_logger_with_hooks_of_its_own_stops_when_the_lists_are_reset(model: str) -> None:
+    """``callbacks=[h]`` once, then LiteLLM's lists emptied by assignment: h is called no more, as on LiteLLM's
+    class (the engine had listed it again, and hooks set on an instance are called directly by LiteLLM)."""
+    tag = f"oracle-{uuid.uuid4().hex[:8]}"
+    seen = {}
+    for flavour, base in BASES.items():
+        logger = _hooks_set_in_init(base, model, tag)()
+        await litellm.acompletion(model=model, messages=[{"role": "user", "content": "named"}], callbacks=[logger])
+        await drain_litellm_logging()
+        for name in ("callbacks", "success_callback", "_async_success_callback", "input_callback"):
+            setattr(litellm, name, [])
+        litellm.failure_callback, litellm._async_failure_callback = [], []
+        before = len(logger.events)  # type: ignore[attr-defined]
+        await litellm.acompletion(model=model, messages=[{"role": "user", "content": "not named"}])
+        await drain_litellm_logging()
+        seen[flavour] = (before, logger.events[before:])  # type: ignore[attr-defined]
+    assert seen["ours"] == seen["litellm"] == (1, [])

@@ -858,6 +858,7 @@ def _inline_files_elsewhere(url: str) -> list[tuple[str, str, dict[str, Any]]]:
     return [
         ("chat-file-url", "completion", {"messages": user({"type": "file", "file": {"file_url": url}})}),
         ("chat-file-id", "completion", {"messages": user({"type": "file", "file": {"file_id": url}})}),
+        ("chat-keyword-argument-given-as-the-url", "completion", {"messages": user(), "my_document": url}),
         (
             "chat-url-under-a-key-of-a-part-s-own",  # a video_url, an audio_url: any key, at any depth
             "completion",
@@ -975,6 +976,27 @@ _FILE_CALLS = [
         {"messages": [{"role": "user", "content": [{"type": "image_url", "image_url": " data:,a%20spam"}]}]},
         id="chat-image-url-after-spaces",
     ),
+    # A PDF declared as text beside its URL: LiteLLM sends the declared type (Anthropic: a text document).
+    pytest.param(
+        "completion",
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {
+                            "type": "file",
+                            "file": {
+                                "file_data": f"data:application/pdf;base64,{_b64('spam')}",
+                                "format": "text/plain",
+                            },
+                        }
+                    ],
+                }
+            ]
+        },
+        id="chat-file-declared-as-text",
+    ),
     # A data: URL without a media type is text/plain; JSON and XML files are text the model reads too.
     *(
         pytest.param(
@@ -987,6 +1009,13 @@ _FILE_CALLS = [
             ("no-media-type-percent-encoded", "data:,a%20spam"),
             ("json", "data:application/json;base64," + _b64(json.dumps({"q": "a spam"}))),
             ("json-suffix", f"data:application/ld+json;charset=utf-8;base64,{_b64('a spam')}"),
+            # base64 as browsers read it: spaces around the parameter, or another parameter after it
+            ("base64-after-a-space", f"data:text/plain; base64,{_b64('a spam')}"),
+            ("base64-before-a-space", f"data:text/plain;base64 ,{_b64('a spam')}"),
+            ("base64-then-charset", f"data:text/plain;base64;charset=utf-8,{_b64('a spam')}"),
+            # source code and configuration are text too
+            ("yaml", f"data:application/x-yaml;base64,{_b64('a: spam')}"),
+            ("javascript", f"data:application/javascript;base64,{_b64('// spam')}"),
         )
     ),
 ]
@@ -995,6 +1024,24 @@ _FILE_CALLS = [
 @pytest.mark.parametrize(("entry", "params"), _FILE_CALLS)
 def test_inline_text_files_are_read(entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]) -> None:
     _assert_refused(entry, params, recorder)
+
+
+@pytest.mark.parametrize(
+    "file_data",
+    [
+        pytest.param(f"xdata:text/plain;base64,{_b64('a spam')}", id="text-before-data"),  # LiteLLM reads past it
+        pytest.param(f"data:text/plain;base64,{_b64('ok')}{_b64(' spam')}", id="padding-inside"),  # decoders differ
+    ],
+)
+def test_an_inline_file_that_decoders_read_differently_fails_closed(
+    file_data: str, recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["spam"], action="block", filter_requests=True, filter_responses=False)]
+    messages = [{"role": "user", "content": [{"type": "file", "file": {"file_data": file_data}}]}]
+    with pytest.raises(InterceptorError, match="file"):
+        litellm.completion(model=model, messages=messages)
+    assert llm.seen == []
 
 
 def test_an_inline_text_file_is_masked_and_encoded_again(recorder: tuple[str, RecordingLLM]) -> None:

@@ -267,6 +267,7 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
     with _lock:
         if _ensure_lists():
             _report_modifiers_listed_as_observers(base)
+            _forget_ended_per_call()  # lists replaced (reset): per-call ones kept for late logging go too
         listed = {id(i): i for i in interceptors}
         only_per_call = {ident: i for ident, i in _kept.items() if ident not in listed}
         everyone = {**listed, **only_per_call}
@@ -294,7 +295,7 @@ def sync_observer_lists(active: Iterable[Any], base: type, per_call: Iterable[An
             del per_call_only[gone]
         for ident in [ident for ident in dropped_per_call if ident in everyone]:
             del dropped_per_call[ident]
-        _last_key = key
+        _last_key = (*map(id, interceptors), _kept_version, _instance_hooks_version)
 
 
 # --- interceptors passed per call ----------------------------------------------------------------------
@@ -373,6 +374,17 @@ def _keep_per_call(interceptors: Iterable[Any]) -> None:
             del _kept[key]
             _awaiting.pop(key, None)
             _kept_version += 1
+
+
+def _forget_ended_per_call() -> None:
+    """Someone replaced LiteLLM's lists (``litellm.success_callback = []``): that takes out everything listed, as
+    it does for LiteLLM's own loggers, so the per-call interceptors kept for calls that have ended are not
+    listed again. Those whose calls are still running stay."""
+    global _kept_version
+    for key in [key for key in _kept if not _pins.get(key)]:
+        del _kept[key]
+        _awaiting.pop(key, None)
+        _kept_version += 1
 
 
 def _warn_outcomes_missed(count: int) -> None:

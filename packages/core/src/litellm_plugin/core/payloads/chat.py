@@ -35,7 +35,13 @@ from litellm_plugin.core.payloads.base import (
     setter,
 )
 from litellm_plugin.core.payloads.bridged_reasoning import OPAQUE_BLOCK_KEYS, bridged_thinking_fields
-from litellm_plugin.core.payloads.inline_files import base64_text_field, data_url_field, is_text_data_url, is_text_media
+from litellm_plugin.core.payloads.inline_files import (
+    base64_text_field,
+    data_url_field,
+    is_text_data_url,
+    is_text_media,
+    refuse_text_before_a_data_url,
+)
 from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
 __all__ = [
@@ -100,7 +106,7 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     yield from _file_fields(part, kind)
     image = part.get("image_url")  # a text file given where an image goes is still sent, and read, as text
     if isinstance(image, dict) and isinstance(image.get("url"), str):
-        yield from _data_url_fields(image, "url", kind)
+        yield from _data_url_fields(image, "url", kind, image.get("format"))
     elif isinstance(image, str):
         yield from _data_url_fields(part, "image_url", kind)
     audio = part.get("input_audio")
@@ -117,7 +123,7 @@ def _file_fields(holder: dict[str, Any], kind: str) -> Iterator[TextField]:
     ``file_data`` or, where LiteLLM's bridges put one, a ``data:`` URL in ``file_id`` (any other id is opaque)."""
     for key in ("file_data", "file_id"):
         if isinstance(holder.get(key), str):
-            yield from _data_url_fields(holder, key, kind)
+            yield from _data_url_fields(holder, key, kind, holder.get("format"))
     if isinstance(holder.get("filename"), str):
         yield TextField(kind, holder["filename"], setter(holder, "filename"))
 
@@ -142,8 +148,10 @@ def _source_fields(source: dict[str, Any], kind: str, *, document: bool) -> Iter
         yield from content_fields(source, "content", kind)
 
 
-def _data_url_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[TextField]:
-    field = data_url_field(owner[name], setter(owner, name), kind)
+def _data_url_fields(owner: dict[str, Any], name: str, kind: str, declared: Any = None) -> Iterator[TextField]:
+    """A file given by URL (``declared``: the media type given beside it)."""
+    refuse_text_before_a_data_url(owner[name], kind)
+    field = data_url_field(owner[name], setter(owner, name), kind, declared)
     if field is not None:
         yield field
 

@@ -10,11 +10,18 @@ from __future__ import annotations
 import base64
 import urllib.parse
 from collections.abc import Callable
+from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import TextField
 
-__all__ = ["base64_text_field", "data_url_field", "is_text_data_url", "is_text_media"]
+__all__ = [
+    "base64_text_field",
+    "data_url_field",
+    "is_text_data_url",
+    "is_text_media",
+    "refuse_text_before_a_data_url",
+]
 
 _LONGEST_HEADER = 512  # a media type and its parameters: no header that long is sent in practice
 
@@ -26,24 +33,50 @@ def is_text_media(media_type: str) -> bool:
     return (
         not media
         or media.startswith("text/")
-        or media in ("application/json", "application/xml")
-        or media.endswith(("+json", "+xml"))
+        or media in _TEXT_APPLICATION_TYPES
+        or media.endswith(("+json", "+xml", "+yaml"))
     )
 
 
-def is_text_data_url(value: str) -> bool:
-    """``value`` is a ``data:`` URL of a text file (spaces before it allowed: a provider may strip them)."""
+# ``application/`` types that are text a model reads as it is (source code, configuration, data).
+_TEXT_APPLICATION_TYPES = frozenset(
+    {
+        f"application/{name}"
+        for name in (
+            "json", "xml", "yaml", "x-yaml", "toml", "x-toml", "javascript", "x-javascript", "ecmascript",
+            "typescript", "x-typescript", "x-python", "x-sh", "x-shellscript", "sql", "graphql", "x-ndjson",
+            "ndjson", "jsonl", "x-jsonlines", "csv", "x-tex", "x-latex", "rtf", "x-www-form-urlencoded",
+        )
+    }
+)  # fmt: skip
+
+
+def _data_url_header(value: str) -> str | None:
+    """The header of a ``data:`` URL (``data:text/plain;base64``), spaces before it allowed (a provider may
+    strip them); ``None`` for any other string."""
     header, comma, _ = value.lstrip()[:_LONGEST_HEADER].partition(",")
-    return bool(comma) and header[:5].lower() == "data:" and is_text_media(header[5:])
+    return header if comma and header[:5].lower() == "data:" else None
 
 
-def data_url_field(url: str, put: Callable[[str], None], kind: str) -> TextField | None:
+def is_text_data_url(value: str) -> bool:
+    """``value`` is a ``data:`` URL of a text file."""
+    header = _data_url_header(value)
+    return header is not None and is_text_media(header[5:])
+
+
+def data_url_field(url: str, put: Callable[[str], None], kind: str, declared: Any = None) -> TextField | None:
     """The text of a text file's ``data:`` URL (``data:text/plain;base64,...``, ``data:,a%20b``), written back
-    encoded as it came when changed; ``None`` for any other string (an ``https:`` URL, an id, an image)."""
-    if not is_text_data_url(url):
+    encoded as it came when changed; ``None`` for any other string (an ``https:`` URL, an id, an image).
+    ``declared``: a media type given beside the URL (a chat file's ``format``), which LiteLLM sends instead of
+    the URL's own: a file declared as text is read whatever its URL says."""
+    header = _data_url_header(url)
+    if header is None:
+        return None
+    if not (is_text_media(header[5:]) or (isinstance(declared, str) and declared.strip() and is_text_media(declared))):
         return None
     header, _, payload = url.partition(",")
-    if header.lower().endswith(";base64"):
+    # Any parameter spelled "base64", spaces around it allowed (as browsers read it): the payload is base64.
+    if any(parameter.strip().lower() == "base64" for parameter in header.split(";")[1:]):
         return base64_text_field(url, put, kind, prefix=f"{header},")
 
     def put_quoted(new: str) -> None:
@@ -52,10 +85,22 @@ def data_url_field(url: str, put: Callable[[str], None], kind: str) -> TextField
     return TextField(kind, urllib.parse.unquote(payload), put_quoted)
 
 
+def refuse_text_before_a_data_url(url: str, kind: str) -> None:
+    """A file's URL with text before its ``data:`` URL (``xdata:text/plain;base64,...``): LiteLLM's Anthropic
+    conversion reads the file after ``data:`` all the same (it fetches only ``http(s):`` URLs), so it cannot
+    pass unread; nor is it read as a file, since the text before it goes too."""
+    head = url.lstrip()[:_LONGEST_HEADER].partition(",")[0].lower()
+    if "data:" in head and not head.startswith(("data:", "http:", "https:")):  # LiteLLM fetches http(s) URLs
+        raise UnreadablePayloadError(f"a {kind} file", "its URL has text before 'data:'")
+
+
 def base64_text_field(value: str, put: Callable[[str], None], kind: str, prefix: str = "") -> TextField:
     """Base64 text (after ``prefix``); text that does not decode as UTF-8 is refused, never passed unseen."""
+    encoded = "".join(value[len(prefix) :].split())
+    if "=" in encoded.rstrip("="):  # padding inside: decoders differ on what follows (Python's stops there)
+        raise UnreadablePayloadError(f"a {kind} text file", "its base64 data has padding before its end")
     try:
-        text = base64.b64decode(value[len(prefix) :], validate=False).decode("utf-8")
+        text = base64.b64decode(encoded, validate=False).decode("utf-8")
     except (ValueError, UnicodeDecodeError) as exc:
         raise UnreadablePayloadError(f"a {kind} text file", "its base64 data is not UTF-8 text") from exc
 
