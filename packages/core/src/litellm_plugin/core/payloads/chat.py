@@ -38,9 +38,9 @@ from litellm_plugin.core.payloads.bridged_reasoning import OPAQUE_BLOCK_KEYS, br
 from litellm_plugin.core.payloads.inline_files import (
     base64_text_field,
     data_url_field,
-    is_text_data_url,
     is_text_media,
     refuse_text_before_a_data_url,
+    string_field,
 )
 from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
 
@@ -189,10 +189,8 @@ def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> 
     provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
     for key in [key for key in owner if key not in handled]:
         value = owner[key]
-        if isinstance(value, str) and is_text_data_url(value):  # a text file given inline: read decoded
-            yield from _data_url_fields(owner, key, kind)
-        elif isinstance(value, str):
-            yield TextField(kind, value, setter(owner, key))
+        if isinstance(value, str):
+            yield string_field(value, setter(owner, key), kind)
         else:
             yield from object_fields(owner, key, kind)
 

@@ -18,17 +18,18 @@ from litellm_plugin.core.payloads.base import TextField
 __all__ = [
     "base64_text_field",
     "data_url_field",
-    "is_text_data_url",
     "is_text_media",
     "refuse_text_before_a_data_url",
+    "string_field",
 ]
 
 _LONGEST_HEADER = 512  # a media type and its parameters: no header that long is sent in practice
 
 
 def is_text_media(media_type: str) -> bool:
-    """A file of this media type is text the model reads: ``text/*``, JSON and XML (any case; parameters such
-    as ``charset`` ignored), or no type at all, which a ``data:`` URL reads as ``text/plain``."""
+    """A file of this media type is text the model reads: ``text/*``, JSON, XML, YAML and the source code and
+    data types below (any case; parameters such as ``charset`` ignored), or no type at all, which a ``data:``
+    URL reads as ``text/plain``."""
     media = media_type.partition(";")[0].strip().lower()
     return (
         not media
@@ -58,12 +59,6 @@ def _data_url_header(value: str) -> str | None:
     return header if comma and header[:5].lower() == "data:" else None
 
 
-def is_text_data_url(value: str) -> bool:
-    """``value`` is a ``data:`` URL of a text file."""
-    header = _data_url_header(value)
-    return header is not None and is_text_media(header[5:])
-
-
 def data_url_field(url: str, put: Callable[[str], None], kind: str, declared: Any = None) -> TextField | None:
     """The text of a text file's ``data:`` URL (``data:text/plain;base64,...``, ``data:,a%20b``), written back
     encoded as it came when changed; ``None`` for any other string (an ``https:`` URL, an id, an image).
@@ -83,6 +78,12 @@ def data_url_field(url: str, put: Callable[[str], None], kind: str, declared: An
         put(f"{header},{urllib.parse.quote(new)}")
 
     return TextField(kind, urllib.parse.unquote(payload), put_quoted)
+
+
+def string_field(value: str, put: Callable[[str], None], kind: str) -> TextField:
+    """A string sent on as given (under a key no reader knows): a text file's ``data:`` URL read decoded, any
+    other string as it is."""
+    return data_url_field(value, put, kind) or TextField(kind, value, put)
 
 
 def refuse_text_before_a_data_url(url: str, kind: str) -> None:

@@ -32,7 +32,7 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.inline_files import data_url_field
+from litellm_plugin.core.payloads.inline_files import string_field
 from litellm_plugin.core.payloads.json_text import object_fields
 from litellm_plugin.core.proxy_process import is_proxy_request
 from litellm_plugin.core.text import TextTransform
@@ -151,8 +151,7 @@ def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator
     for key in [key for key in _sent_keys(data) if key not in known and key not in skipped]:
         value = data[key]
         if isinstance(value, str):
-            put = setter(data, key)
-            yield data_url_field(value, put, "parameter") or TextField("parameter", value, put)
+            yield string_field(value, setter(data, key), "parameter")
         elif isinstance(value, (dict, list, tuple)):
             data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller's stays
             yield from object_fields(data, key, "parameter")
