@@ -141,3 +141,22 @@ def test_a_words_file_entry_blocks_when_it_says_so(tmp_path: Path, call: Callabl
     litellm.callbacks = [ContentFilter(blocked_words_file=str(path), filter_requests=True)]
     with pytest.raises(litellm.BadRequestError, match=r"hunter2|blocked"):
         call("completion", "my password is hunter2")
+
+
+def test_a_words_file_entry_that_expands_to_millions_of_characters_is_quoted_short(tmp_path: Path) -> None:
+    """YAML anchors make a few hundred bytes into a nested list of millions of items: the error names the
+    entry, cut short (it lands in the proxy's startup log)."""
+    text = "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+    for previous, name in zip("abcdef", "bcdefg", strict=True):
+        text += f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]\n"
+    path = tmp_path / "words.yaml"
+    path.write_text(text + "blocked_words: [*g, spam]\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="unexpected entry") as caught:
+        ContentFilter(blocked_words_file=str(path))
+    assert len(str(caught.value)) < 2_000
+
+
+def test_a_huge_word_without_letters_is_quoted_short() -> None:
+    with pytest.raises(ValidationError, match="has no letter or digit") as caught:
+        ContentFilter(["fine", "!" * 100_000])
+    assert len(str(caught.value)) < 2_000

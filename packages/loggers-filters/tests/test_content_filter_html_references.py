@@ -64,7 +64,20 @@ def test_a_word_written_with_references_is_masked(path: str, call: Call) -> None
 
 
 @pytest.mark.parametrize(
-    "text", ["a &#115;&#x70;am b", "&#115;pam&#115;", "x sp&shy;am&amp; y", "&amp;#115;pam", "spa&#109"]
+    "text",
+    [
+        "a &#115;&#x70;am b",
+        "&#115;pam&#115;",
+        "x sp&shy;am&amp; y",
+        "&amp;#115;pam",
+        "spa&#109",
+        # an escape sequence the terminal ends at "x" (not the start of "&#x73;"), cut after it
+        "x \x1b[&#x73;spam here",
+        # a mark after a reference to an invisible character joins the letter before it, as after the character
+        "A&shy;\u309aspam here",
+        "A&#173;\uff9fspam here",
+        "A\u00ad\u309aspam here",
+    ],
 )
 def test_every_cut_of_a_stream_gives_the_whole_replys_result(
     text: str, assert_stream_cuts_agree: Callable[[Any, str], None]

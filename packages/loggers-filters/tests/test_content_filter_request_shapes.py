@@ -175,6 +175,16 @@ class _Answer(BaseModel):
 
 
 _CHAT_FIELDS: dict[str, dict[str, Any]] = {
+    # Parameters whose text LiteLLM sends to the provider as written.
+    "stop string": {"messages": [_HI], "stop": "spam"},
+    "stop list": {"messages": [_HI], "stop": ["end", "spam"]},
+    "user": {"messages": [_HI], "user": "spam"},
+    "safety_identifier": {"messages": [_HI], "safety_identifier": "spam"},
+    "prompt_cache_key": {"messages": [_HI], "prompt_cache_key": "spam"},
+    "web_search_options location": {
+        "messages": [_HI],
+        "web_search_options": {"user_location": {"type": "approximate", "approximate": {"city": "spam"}}},
+    },
     "assistant refusal": {"messages": [_HI, {"role": "assistant", "content": "x", "refusal": "spam"}, _HI]},
     "custom tool call input": {
         "messages": [
@@ -288,6 +298,9 @@ _CHAT_FIELDS: dict[str, dict[str, Any]] = {
 }
 
 _RESPONSES_FIELDS: dict[str, dict[str, Any]] = {
+    "user": {"input": "hi", "user": "spam"},
+    "safety_identifier": {"input": "hi", "safety_identifier": "spam"},
+    "prompt_cache_key": {"input": "hi", "prompt_cache_key": "spam"},
     "instructions as items": {"input": "hi", "instructions": [{"role": "developer", "content": "spam"}]},
     "prompt variables": {"input": "hi", "prompt": {"id": "p", "variables": {"topic": "spam"}}},
     # A variable is a string or an input part, read like a message's content (a text file's text too).
@@ -419,6 +432,7 @@ def _field_calls() -> list[Any]:
 _OUTPUT_SCHEMA = {"type": "json_schema", "schema": {"type": "object", "description": "write spam here"}}
 # Anthropic's structured output, which LiteLLM turns into the provider's ``response_format``.
 _ANTHROPIC_PARAMS: dict[str, dict[str, Any]] = {
+    "stop_sequences": {"stop_sequences": ["spam"]},
     "output_format": {"output_format": _OUTPUT_SCHEMA},
     "output_config format": {"output_config": {"format": _OUTPUT_SCHEMA}},
     "message key of its own": {"messages": [{**_HI, "note": "spam"}]},
@@ -447,7 +461,9 @@ def test_every_request_field_is_read_in_block_mode(
     _assert_refused(entry, params, recorder)
 
 
-@pytest.mark.parametrize("name", ["prediction string", "response_format schema", "response_format pydantic model"])
+@pytest.mark.parametrize(
+    "name", ["prediction string", "response_format schema", "response_format pydantic model", "stop list"]
+)
 @pytest.mark.parametrize("entry", CHAT_ENTRIES)
 def test_optional_text_params_are_masked(entry: str, name: str, recorder: tuple[str, RecordingLLM]) -> None:
     model, llm = recorder

@@ -16,6 +16,7 @@ LiteLLM calls these methods with keyword arguments only; the signatures mirror `
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -31,7 +32,7 @@ from litellm_plugin.core.messages import last_user_text, validate_messages
 from litellm_plugin.core.provider_contracts import PROVIDER_METHODS, check_provider_class
 from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, provider_error
 from litellm_plugin.core.provider_map import watch_provider_map
-from litellm_plugin.core.responses import chunks_from_response, make_chunk, make_response
+from litellm_plugin.core.responses import chunks_from_response, dropped_in_replay, make_chunk, make_response
 from litellm_plugin.core.stream_assembly import StreamAssembler, response_from_chunks
 
 if TYPE_CHECKING:
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["BaseCustomProvider", "implemented_methods"]
 
 _METHODS = PROVIDER_METHODS
+_logger = logging.getLogger(__name__)
+_warned_replay_losses: set[tuple[type, str]] = set()
 
 
 def _arguments(frame_locals: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +98,11 @@ class BaseCustomProvider(CustomLLM):
             raise ValueError(f"unknown provider method {method!r}; expected one of {_METHODS}")
         return getattr(cls, method) is not getattr(BaseCustomProvider, method)
 
+    def _has(self, method: str) -> bool:
+        """Whether this provider writes ``method``: in its class, or set on the instance (a provider that
+        delegates, ``self.completion = client.complete``, as works on LiteLLM's ``CustomLLM``)."""
+        return callable(vars(self).get(method)) or self.implements(method)
+
     @property
     def error_provider(self) -> str:
         """The ``llm_provider`` written on errors: the routed name, else the class name."""
@@ -136,7 +144,45 @@ class BaseCustomProvider(CustomLLM):
         )
 
     def _streams_natively(self) -> bool:
-        return self.implements("streaming") or self.implements("astreaming")
+        return self._has("streaming") or self._has("astreaming")
+
+    # --- streams replayed from a whole reply --------------------------------------------------------------
+
+    def _check_one_choice_asked(self, optional_params: object, model: str) -> None:
+        """A replayed stream carries one choice: ``n > 1`` is refused before the reply is made."""
+        asked = optional_params.get("n") if isinstance(optional_params, dict) else None
+        if isinstance(asked, int) and not isinstance(asked, bool) and asked > 1:
+            raise self._one_choice_only(f"n={asked} asks for {asked} choices", model)
+
+    def _replayable(self, response: object, model: str) -> ModelResponse:
+        """``response`` if a replay can carry it whole: one choice (else ``BadRequestError``); what the chunk
+        format has no field for is named in a warning, once per provider class and field."""
+        reply = self._expect_response(response, model)
+        if len(reply.choices) > 1:
+            raise self._one_choice_only(f"its reply has {len(reply.choices)} choices", model)
+        lost = dropped_in_replay(reply)
+        unseen = [field for field in lost if (type(self), field) not in _warned_replay_losses]
+        if unseen:
+            _warned_replay_losses.update((type(self), field) for field in unseen)
+            _logger.warning(
+                "provider %r (%s): a stream replayed from a whole reply carries its text, function tool calls, "
+                "finish reason and usage; LiteLLM's custom-provider chunks have no field for the rest, so the "
+                "stream leaves out this reply's %s (a call without stream=True gets it)",
+                self.error_provider,
+                type(self).__name__,
+                ", ".join(unseen),
+            )
+        return reply
+
+    def _one_choice_only(self, why: str, model: str) -> BadRequestError:
+        return BadRequestError(
+            message=(
+                f"provider {self.error_provider!r} answers stream=True by replaying its whole reply, and "
+                f"LiteLLM's custom-provider chunks carry one choice: {why}. Call without stream=True, or with n=1"
+            ),
+            model=model,
+            llm_provider=self.error_provider,
+        )
 
     def _expect_response(self, response: object, model: str) -> ModelResponse:
         if not isinstance(response, ModelResponse):  # only reachable through a method defined unchecked
@@ -172,7 +218,7 @@ class BaseCustomProvider(CustomLLM):
     ) -> ModelResponse:
         """Derived from ``acompletion`` (run on a private event loop), else from a native stream (assembled)."""
         call = _arguments(locals())
-        if not self.implements("acompletion"):
+        if not self._has("acompletion"):
             if not self._streams_natively():
                 raise self._unsupported("completion", model)
             self.validate_messages(messages, model=model)
@@ -204,7 +250,7 @@ class BaseCustomProvider(CustomLLM):
         """Derived from ``completion`` in a worker thread (so the event loop never blocks), else from a native
         stream (assembled)."""
         call = _arguments(locals())
-        if not self.implements("completion"):
+        if not self._has("completion"):
             if not self._streams_natively():
                 raise self._unsupported("acompletion", model)
             self.validate_messages(messages, model=model)
@@ -240,13 +286,14 @@ class BaseCustomProvider(CustomLLM):
         The completion runs before the first chunk is requested, so its errors reach the caller at call time.
         """
         call = _arguments(locals())
-        if self.implements("astreaming"):
+        if self._has("astreaming"):
             return _bridge.iterate_sync(self.astreaming(**call))
-        if not (self.implements("completion") or self.implements("acompletion")):
+        if not (self._has("completion") or self._has("acompletion")):
             raise self._unsupported("streaming", model)
         self.validate_messages(messages, model=model)
+        self._check_one_choice_asked(optional_params, model)
         response = self.completion(**{**_unstreamed(call), "acompletion": False})
-        return chunks_from_response(self._expect_response(response, model))
+        return chunks_from_response(self._replayable(response, model))
 
     # LiteLLM annotates ``astreaming`` as a coroutine returning an iterator, but calls it expecting an async
     # iterator (an ``async def`` with ``yield``), which is what it is here.
@@ -271,15 +318,16 @@ class BaseCustomProvider(CustomLLM):
     ) -> AsyncIterator[GenericStreamingChunk]:
         """Native ``streaming`` (advanced in a worker thread) if there is one, else ``acompletion``."""
         call = _arguments(locals())
-        if self.implements("streaming"):
+        if self._has("streaming"):
             async for chunk in _bridge.aiterate_in_thread(lambda: self.streaming(**call)):
                 yield chunk
             return
-        if not (self.implements("completion") or self.implements("acompletion")):
+        if not (self._has("completion") or self._has("acompletion")):
             raise self._unsupported("astreaming", model)
         self.validate_messages(messages, model=model)
+        self._check_one_choice_asked(optional_params, model)
         response = await self.acompletion(**{**_unstreamed(call), "acompletion": True})
-        for chunk in chunks_from_response(self._expect_response(response, model)):
+        for chunk in chunks_from_response(self._replayable(response, model)):
             yield chunk
 
     # --- images -----------------------------------------------------------------------------------------
@@ -298,7 +346,7 @@ class BaseCustomProvider(CustomLLM):
     ) -> ImageResponse:
         """Derived from ``aimage_generation`` when only that is implemented."""
         call = _arguments(locals())
-        if not self.implements("aimage_generation"):
+        if not self._has("aimage_generation"):
             raise self._unsupported("image_generation", model)
         return _bridge.run_sync(self.aimage_generation(**call))
 
@@ -316,7 +364,7 @@ class BaseCustomProvider(CustomLLM):
     ) -> ImageResponse:
         """Derived from ``image_generation`` in a worker thread."""
         call = _arguments(locals())
-        if not self.implements("image_generation"):
+        if not self._has("image_generation"):
             raise self._unsupported("aimage_generation", model)
         return await asyncio.to_thread(partial(self.image_generation, **call))
 
@@ -337,7 +385,7 @@ class BaseCustomProvider(CustomLLM):
     ) -> EmbeddingResponse:
         """Derived from ``aembedding`` when only that is implemented."""
         call = _arguments(locals())
-        if not self.implements("aembedding"):
+        if not self._has("aembedding"):
             raise self._unsupported("embedding", model)
         return _bridge.run_sync(self.aembedding(**call))
 
@@ -356,7 +404,7 @@ class BaseCustomProvider(CustomLLM):
     ) -> EmbeddingResponse:
         """Derived from ``embedding`` in a worker thread."""
         call = _arguments(locals())
-        if not self.implements("embedding"):
+        if not self._has("embedding"):
             raise self._unsupported("aembedding", model)
         return await asyncio.to_thread(partial(self.embedding, **call))
 
@@ -372,8 +420,11 @@ def implemented_methods(provider: object) -> tuple[str, ...]:
     """The provider methods a ``CustomLLM`` class or instance writes itself (or takes from a mixin): those of
     LiteLLM's ``CustomLLM`` and of ``BaseCustomProvider`` only raise or derive."""
     cls = provider if isinstance(provider, type) else type(provider)
+    own = {} if isinstance(provider, type) else getattr(provider, "__dict__", {})
 
     def written(method: str) -> bool:
+        if callable(own.get(method)):  # set on the instance: a provider that delegates to a client
+            return True
         owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
         return owner is not None and owner is not BaseCustomProvider and not owner.__module__.startswith("litellm.")
 

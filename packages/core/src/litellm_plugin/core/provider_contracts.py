@@ -245,6 +245,21 @@ _RETURNING_ASTREAMING = (
     "cannot iterate: yield each chunk (`yield self.make_chunk(text)`) instead of returning them, or write "
     "it as plain `def astreaming(...)` returning an async iterator"
 )
+# ``def astreaming`` with ``yield``: a sync generator, which ``async for`` cannot iterate.
+_GENERATOR_ASTREAMING = (
+    "{cls}.astreaming is a plain generator (`def` with `yield`), which LiteLLM's `async for` cannot iterate: "
+    "write it as `async def astreaming(...)` that yields chunks, or name it `streaming` (BaseCustomProvider "
+    "derives astreaming from it)"
+)
+
+
+def _is_plain_generator(fn: Callable[..., Any]) -> bool:
+    try:
+        return inspect.isgeneratorfunction(inspect.unwrap(fn))
+    except ValueError:  # a cycle of __wrapped__
+        return False
+
+
 # Names authors reach for that difflib does not find close enough; LiteLLM never calls them.
 _ALIASES = {
     "complete": "completion",
@@ -261,10 +276,12 @@ _ALIASES = {
 
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     expected, got = _KINDS[method], function_kind(fn)
-    if got in expected:
+    if got in expected and not (method == "astreaming" and _is_plain_generator(fn)):
         return
     if method == "astreaming" and got == "async def":
         raise ProviderDefinitionError(_RETURNING_ASTREAMING.format(cls=cls.__qualname__))
+    if method == "astreaming" and _is_plain_generator(fn):
+        raise ProviderDefinitionError(_GENERATOR_ASTREAMING.format(cls=cls.__qualname__))
     fix = _FIX[expected[0]].format(name=method)
     raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
 

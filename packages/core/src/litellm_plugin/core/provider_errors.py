@@ -64,13 +64,23 @@ def provider_error(
 ) -> Exception:
     """Return (not raise) the LiteLLM exception for ``kind``; write ``raise provider_error(...)``.
 
-    ``status_code`` only changes the status of ``"api_error"``; the other kinds have a fixed status.
+    ``status_code`` (an HTTP status, usually the upstream's) replaces the kind's usual status, e.g. the upstream's 504
+    on a ``"timeout"``: the Router decides by the exception's type, the proxy answers with the status.
     ``retry_after`` (seconds) is sent as a ``retry-after`` header that the Router honours.
     """
     if kind not in _STATUS:
         raise ValueError(f"unknown error kind {kind!r}; expected one of {sorted(_STATUS)}")
-    status = status_code if kind == "api_error" and status_code is not None else _STATUS[kind]
-    response = _response(provider, status, retry_after)
+    if status_code is not None and (type(status_code) is not int or not 100 <= status_code <= 599):
+        raise ValueError(f"status_code must be an HTTP status (an int from 100 to 599), got {status_code!r}")
+    status = _STATUS[kind] if status_code is None else status_code
+    error = _build(kind, message, provider, model, status, _response(provider, status, retry_after))
+    error.status_code = status  # type: ignore[attr-defined]  # each class sets its usual status in __init__
+    return error
+
+
+def _build(
+    kind: ErrorKind, message: str, provider: str, model: str, status: int, response: httpx.Response
+) -> Exception:
     if kind == "bad_request":
         return errors.BadRequestError(message=message, model=model, llm_provider=provider, response=response)
     if kind == "authentication":

@@ -115,7 +115,19 @@ def _check_current_map() -> None:
     key = _map_key()
     if not _same(key):
         check_provider_map(litellm.custom_provider_map)
+        _name_unnamed_providers(litellm.custom_provider_map)
         _last_checked = key
+
+
+def _name_unnamed_providers(entries: Any) -> None:
+    """A ``BaseCustomProvider`` mapped by hand (or from the proxy's YAML) reports its entry's name on errors, as
+    one the registry maps does, not its class name."""
+    from litellm_plugin.core.provider import BaseCustomProvider  # that module imports this one
+
+    for entry in entries or ():
+        handler = entry.get("custom_handler")
+        if isinstance(handler, BaseCustomProvider) and not handler.provider_name:
+            handler.provider_name = entry["provider"]
 
 
 def _watch(original: Callable[..., Any]) -> Callable[..., Any]:

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import litellm
 from litellm.types.llms.openai import ChatCompletionToolCallChunk, ChatCompletionUsageBlock
 from litellm.types.utils import Choices, GenericStreamingChunk, Message, ModelResponse, Usage
+from pydantic import BaseModel
 
 from litellm_plugin.core.messages import validate_messages
 
-__all__ = ["chunks_from_response", "count_usage", "make_chunk", "make_response", "split_words"]
+__all__ = ["chunks_from_response", "count_usage", "dropped_in_replay", "make_chunk", "make_response", "split_words"]
 
 # A word with its whitespace, and the same piece again right after it (``\1*``): one piece.
 _WORD = re.compile(r"(\s*\S+\s*)\1*|\s+")
@@ -56,12 +57,24 @@ def make_response(
     return ModelResponse(model=model, choices=[choice], usage=count_usage(model, messages, text))
 
 
+_USAGE_DETAILS = ("prompt_tokens_details", "completion_tokens_details")
+
+
 def _usage_block(usage: Usage | Mapping[str, Any]) -> ChatCompletionUsageBlock:
     get = usage.get if isinstance(usage, Mapping) else lambda key: getattr(usage, key, None)
     prompt = int(get("prompt_tokens") or 0)
     completion = int(get("completion_tokens") or 0)
     total = int(get("total_tokens") or prompt + completion)
-    return ChatCompletionUsageBlock(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
+    block = ChatCompletionUsageBlock(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total)
+    # LiteLLM builds the stream's Usage from this dict: the token details (reasoning, cached) ride along.
+    extra: dict[str, Any] = {}
+    for key in _USAGE_DETAILS:
+        detail = get(key)
+        if isinstance(detail, BaseModel):
+            detail = detail.model_dump(exclude_none=True)
+        if isinstance(detail, Mapping) and detail:
+            extra[key] = dict(detail)
+    return cast(ChatCompletionUsageBlock, {**block, **extra}) if extra else block
 
 
 def make_chunk(
@@ -96,6 +109,25 @@ def _tool_call_chunks(message: Message) -> Iterator[ChatCompletionToolCallChunk]
             function={"name": function.name, "arguments": function.arguments},
             index=position,
         )
+
+
+# What a choice's message may carry beside text and tool calls: LiteLLM's generic chunk has no field for it.
+_MESSAGE_EXTRAS = ("reasoning_content", "thinking_blocks", "annotations", "audio", "images")
+
+
+def dropped_in_replay(response: ModelResponse) -> list[str]:
+    """What of ``response``'s first choice :func:`chunks_from_response` cannot carry (a generic chunk holds text,
+    one function tool call, the finish reason and usage)."""
+    choice = response.choices[0] if response.choices else None
+    if not isinstance(choice, Choices):
+        return []
+    message = choice.message
+    lost = [name for name in _MESSAGE_EXTRAS if getattr(message, name, None)]
+    if getattr(choice, "logprobs", None):
+        lost.append("logprobs")
+    if any(getattr(call, "function", None) is None for call in message.tool_calls or []):
+        lost.append("non-function tool calls")
+    return lost
 
 
 def chunks_from_response(response: ModelResponse) -> Iterator[GenericStreamingChunk]:

@@ -67,6 +67,7 @@ def request_fields(call_type: object, data: dict[str, Any]) -> list[TextField]:
         fields.extend(_extra_body_fields(normalized, data))
     if normalized in _ENTRIES:
         fields.extend(_unknown_param_fields(normalized, data))
+    fields.extend(_free_text_param_fields(normalized, data))
     fields.extend(_header_fields(data))
     fields.extend(_fallback_fields(normalized, data))
     return fields
@@ -148,12 +149,34 @@ def _unknown_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator
     the unknown keys of ``extra_body``."""
     known = _known_params(call_type)
     skipped = _READ_KEYS[call_type].union(_FALLBACK_KEYS, ("prompt_variables",))
-    for key in [key for key in _sent_keys(data) if key not in known and key not in skipped]:
+    yield from _param_fields(data, [key for key in _sent_keys(data) if key not in known and key not in skipped])
+
+
+# Parameters LiteLLM knows whose strings it sends to the provider as the caller wrote them: stop sequences, the
+# end user's id, a cache key, a search location. The provider stores or reads them like the rest of the text.
+_FREE_TEXT_PARAMS: dict[CallType, frozenset[str]] = {
+    "completion": frozenset({"stop", "user", "safety_identifier", "prompt_cache_key", "web_search_options"}),
+    "text_completion": frozenset({"stop", "user"}),
+    "responses": frozenset({"user", "safety_identifier", "prompt_cache_key"}),
+    "anthropic_messages": frozenset({"stop_sequences"}),
+    "embedding": frozenset({"user"}),
+    "image_generation": frozenset({"user"}),
+}
+
+
+def _free_text_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
+    wanted = _FREE_TEXT_PARAMS[call_type]
+    yield from _param_fields(data, [key for key in _sent_keys(data) if key in wanted and data[key] is not None])
+
+
+def _param_fields(data: dict[str, Any], keys: list[Any]) -> Iterator[TextField]:
+    """Every string in ``data[key]`` for each of ``keys``; a dict or list is copied first (the caller's stays)."""
+    for key in keys:
         value = data[key]
         if isinstance(value, str):
             yield string_field(value, setter(data, key), "parameter")
         elif isinstance(value, (dict, list, tuple)):
-            data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)  # the caller's stays
+            data[key] = copy.deepcopy(list(value) if isinstance(value, tuple) else value)
             yield from object_fields(data, key, "parameter")
 
 

@@ -6,6 +6,7 @@ import difflib
 import importlib
 import json
 import logging
+import reprlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -190,7 +191,7 @@ def _read_words(path: Path) -> list[tuple[str, Action | None]]:
         elif isinstance(entry, dict) and isinstance(entry.get("keyword"), str):
             words.append(_file_entry(entry, path))
         else:
-            raise ValueError(f"blocked_words_file: unexpected entry {entry!r} in {str(path)!r}")
+            raise ValueError(f"blocked_words_file: unexpected entry {_shown(entry)} in {str(path)!r}")
     for word, _ in words:
         _check_word(word, "blocked_words_file: ")
     return words
@@ -204,10 +205,22 @@ def _file_entry(entry: dict[str, Any], path: Path) -> tuple[str, Action | None]:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'entry'}: {e['msg']}" for e in exc.errors())
         raise ValueError(
-            f"blocked_words_file: entry {entry['keyword']!r} in {str(path)!r}: {problems} "
+            f"blocked_words_file: entry {_shown(entry['keyword'])} in {str(path)!r}: {problems} "
             "(allowed keys: keyword, action (mask or block), description)"
         ) from None
     return word.keyword, word.action
+
+
+# A value quoted in an error, cut short: a words file's entry can be anything (a nested list built with YAML
+# anchors expands to millions of characters), and the message lands in the proxy's startup log.
+_SHORT = reprlib.Repr()
+_SHORT.maxstring = _SHORT.maxother = 200
+_SHORT.maxlist = _SHORT.maxdict = _SHORT.maxtuple = 4
+_SHORT.maxlevel = 2
+
+
+def _shown(value: object) -> str:
+    return _SHORT.repr(value)
 
 
 def _check_word(word: str, where: str = "") -> None:
@@ -215,15 +228,15 @@ def _check_word(word: str, where: str = "") -> None:
     or nothing at all."""
     key = normalize_phrase(word)
     if not key:
-        raise ValueError(f"{where}blocked word {word!r} is empty once normalized")
+        raise ValueError(f"{where}blocked word {_shown(word)} is empty once normalized")
     if not any(char.isalnum() for char in key):
-        raise ValueError(f"{where}blocked word {word!r} has no letter or digit once normalized ({key!r})")
+        raise ValueError(f"{where}blocked word {_shown(word)} has no letter or digit once normalized ({_shown(key)})")
 
 
 def _not_bool(value: Any) -> Any:
     """``True`` is an int to Python, never a level or a length the user meant."""
     if isinstance(value, bool):
-        raise ValueError(f"expected an integer, got {value!r}")
+        raise ValueError(f"expected an integer, got {_shown(value)}")
     return value
 
 
@@ -237,7 +250,7 @@ def _level(value: Any) -> Any:
     if isinstance(value, str):
         level = logging.getLevelName(value.upper())
         if not isinstance(level, int):
-            raise ValueError(f"unknown logging level {value!r}")
+            raise ValueError(f"unknown logging level {_shown(value)}")
         return level
     return value
 

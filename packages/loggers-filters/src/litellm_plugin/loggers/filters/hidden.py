@@ -34,7 +34,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
-__all__ = ["HAS_CONTROL", "MAX_STRING", "STRING_OPEN", "open_tail", "special_runs", "split_hidden"]
+__all__ = ["HAS_CONTROL", "MAX_STRING", "STRING_OPEN", "is_hidden_at", "open_tail", "special_runs", "split_hidden"]
 
 MAX_STRING = 1024  # characters of a control string's body (a title, a link target)
 
@@ -128,6 +128,22 @@ def special_runs(text: str, start: int, end: int) -> Iterator[re.Match[str]]:
             return
         yield run
         position = run.end()
+
+
+def is_hidden_at(text: str, position: int, reveal: Callable[[str], bool] | None) -> bool:
+    """Whether ``text[position]`` is hidden: a control character, or part of an escape sequence (``&`` in
+    ``\x1b[&#x``, which the terminal reads as a finished sequence, not as the start of ``&#x73;``)."""
+    if HAS_CONTROL.search(text) is None:
+        return False
+    for run in special_runs(text, 0, len(text)):
+        if run.start() > position:
+            return False
+        if run.end() > position and run.lastgroup == "hidden":
+            return any(
+                hidden and part_start <= position < part_end
+                for hidden, part_start, part_end in split_hidden(text, run.start(), run.end(), reveal)
+            )
+    return False
 
 
 def open_tail(text: str) -> int | None:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from litellm_plugin.loggers.filters.boundaries import UNDECIDED, context, left_ok, right_ok
-from litellm_plugin.loggers.filters.hidden import open_tail
+from litellm_plugin.loggers.filters.hidden import is_hidden_at, open_tail
 from litellm_plugin.loggers.filters.normalize import Normalized, normalize, normalize_phrase
 from litellm_plugin.loggers.filters.references import open_reference
 
@@ -133,6 +133,8 @@ class WordMatcher:
         # before it could begin a phrase is held too.
         tail = open_tail(buffer) if soft else None
         reference = open_reference(buffer)
+        if reference is not None and is_hidden_at(buffer, reference, self.reveals):
+            reference = None  # part of an escape sequence the buffer has ended (``\x1b[&#x``): no reference
         if reference is not None:
             # A reference cut short may stand for a combining mark, which joins the letter before it: a letter a
             # mark could still change is held with it.

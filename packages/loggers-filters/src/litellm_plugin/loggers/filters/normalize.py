@@ -394,6 +394,8 @@ class _Builder:
         character would be at its place (see :mod:`~litellm_plugin.loggers.filters.references`)."""
         char_kind = kind(char) if len(char) == 1 else PLAIN
         if char_kind == DROP:  # a reference to an invisible character or a decoration: nothing, and no one's
+            if self.reach == start:  # but, as the character itself, no gap: a mark after it joins the letter
+                self.reach = end
             return
         if char_kind == SPACE:
             self.space(start, end)
