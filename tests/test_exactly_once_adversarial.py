@@ -622,6 +622,24 @@ def test_a_retried_attempt_is_changed_once_too() -> None:
     assert reply.choices[0].message.content == "Flaky: hi [R]<R>"
 
 
+@pytest.mark.usefixtures("flaky")
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "stream"])
+async def test_a_call_litellm_retries_itself_is_observed_once(stream: bool) -> None:
+    """``litellm.completion(..., num_retries=2)`` whose first attempt fails: LiteLLM retries the call it is in.
+    The attempt that answers is that call, observed once (it was taken for a nested call: observed never)."""
+    pytest.importorskip("tenacity", reason="LiteLLM's retry helpers need tenacity")
+    FlakyProvider.fails = 1
+    marker = Marker("R")
+    litellm.callbacks = [marker]
+    reply: Any = litellm.completion(model="flaky/m", messages=_user("hi"), num_retries=2, stream=stream)
+    text = "".join(_chunk_text(chunk) for chunk in reply) if stream else reply.choices[0].message.content
+    await _settle()
+    assert text == "Flaky: hi [R]<R>"
+    assert FlakyProvider.seen == ["hi [R]", "hi [R]"]
+    assert marker.counts["request"] == 1
+    assert marker.counts["success"] == 1
+
+
 async def test_acompletion_with_retries_goes_through_the_interceptors(echo_model: str) -> None:
     pytest.importorskip("tenacity", reason="LiteLLM's retry helpers need tenacity")
     marker = Marker("R")

@@ -48,3 +48,89 @@ def test_async_tests_carry_their_own_markers(pytester: pytest.Pytester) -> None:
     outcomes = result.parseoutcomes()
     assert outcomes.get("passed", 0) >= 6, result.stdout.str()
     assert "failed" not in outcomes, result.stdout.str()
+
+
+BROKEN = """
+import itertools
+from typing import Any
+
+from litellm.types.utils import ModelResponse, Usage
+
+from litellm_plugin.core import BaseCustomProvider, Messages
+from litellm_plugin.core.testing import ProviderConformanceTests
+
+
+class Good(BaseCustomProvider):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "You said: " + self.last_user_text(messages, model=model))
+
+
+class Endless(Good):
+    def streaming(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> Any:
+        for index in itertools.count():  # forgets to stop
+            yield self.make_chunk(f"w{index} ")
+
+
+class AsyncDiffers(Good):
+    async def acompletion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "another answer")
+
+
+class WrongTotal(Good):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        reply = super().completion(model, messages)
+        reply.usage = Usage(prompt_tokens=5, completion_tokens=2, total_tokens=99)  # type: ignore[attr-defined]
+        return reply
+
+
+class Constant(BaseCustomProvider):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, [{"role": "user", "content": "x"}], "constant")
+
+
+class WithEmbeddings(Good):
+    def embedding(self, model: str, input: list[Any], model_response: Any, *args: Any, **kwargs: Any) -> Any:
+        model_response.data = [{"object": "embedding", "index": i, "embedding": [1.0]} for i, _ in enumerate(input)]
+        return model_response
+
+
+class TestEndless(ProviderConformanceTests):
+    provider_class = Endless
+    max_stream_chunks = 200
+
+
+class TestAsyncDiffers(ProviderConformanceTests):
+    provider_class = AsyncDiffers
+
+
+class TestWrongTotal(ProviderConformanceTests):
+    provider_class = WrongTotal
+
+
+class TestConstant(ProviderConformanceTests):
+    provider_class = Constant
+
+
+class TestForgotFlag(ProviderConformanceTests):
+    provider_class = WithEmbeddings
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "says"),
+    [
+        ("TestEndless::test_streaming", "the stream did not end after 200 chunks: yield a last chunk with is_finished"),
+        ("TestAsyncDiffers::test_acompletion", "the async reply differs from the sync one"),
+        ("TestWrongTotal::test_completion", "total_tokens 99 != prompt_tokens 5 + completion_tokens 2"),
+        (
+            "TestConstant::test_bad_messages_raise_bad_request",
+            "were answered on the sync path; refuse them with litellm.BadRequestError",
+        ),
+        ("TestForgotFlag::test_embedding", "answers embedding, but TestForgotFlag.supports_embeddings is False"),
+    ],
+)
+def test_a_broken_provider_fails_the_suite_saying_what_to_fix(pytester: pytest.Pytester, test: str, says: str) -> None:
+    pytester.makepyfile(test_broken=BROKEN)
+    result = pytester.runpytest_inprocess(*STRICT, f"test_broken.py::{test}", "-q")
+    assert result.parseoutcomes().get("failed", 0) >= 1, result.stdout.str()
+    assert says in result.stdout.str(), result.stdout.str()

@@ -145,6 +145,14 @@ class Words(BaseCustomProvider):
         return self.make_response(model, messages, "some words")
 
 
+async def _read_reply(model: str, *, stream: bool) -> None:
+    """One ``acompletion``, a stream read to its end."""
+    response = await litellm.acompletion(model=model, messages=USER, stream=stream)
+    if stream:
+        async for _ in response:
+            pass
+
+
 class Upper(TextTransform):
     def transform(self, text: str) -> str:
         return text.upper()
@@ -174,18 +182,10 @@ async def test_response_transform_returning_a_non_transform(
             return returned()
 
     litellm.callbacks = [Broken(fail_open=True)]  # a contract error fails the call even when fail_open
-    model = f"{route(Words)}/m"
-
-    async def call() -> None:
-        response = await litellm.acompletion(model=model, messages=USER, stream=stream)
-        if stream:
-            async for _ in response:
-                pass
-
     with pytest.raises(
         InterceptorContractError, match=r"interceptor 'Broken' failed in response_transform: .*" + message
     ):
-        await call()
+        await _read_reply(f"{route(Words)}/m", stream=stream)
 
 
 async def test_response_transform_returning_a_transform_works(route: Route) -> None:
@@ -374,3 +374,91 @@ def test_litellm_s_own_constructor_arguments_are_not_reported() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error", InterceptorDefinitionWarning)
         Quiet(turn_off_message_logging=True, message_logging=False)
+
+
+# --- what a TextTransform returns, and how it is written ------------------------------------------------
+
+
+class _ForgotReturn(TextTransform):
+    def transform(self, text: str) -> str:
+        text.upper()  # no return
+        return None  # type: ignore[return-value]
+
+
+class _CountsChars(TextTransform):
+    def transform(self, text: str) -> str:
+        return len(text)  # type: ignore[return-value]
+
+
+class _FlushNone(TextTransform):
+    def flush(self) -> str:
+        return None  # type: ignore[return-value]
+
+
+@pytest.mark.parametrize(
+    ("transform", "message"),
+    [
+        (_ForgotReturn, r"returned a NoneType \(a missing `return`\?\); _ForgotReturn.transform must return"),
+        (_CountsChars, r"returned a int; _CountsChars.transform must return the text to emit now, a str"),
+        (_FlushNone, r"returned a NoneType \(a missing `return`\?\); _FlushNone.flush must return"),
+    ],
+)
+@pytest.mark.parametrize("stream", [False, True], ids=["reply", "stream"])
+async def test_a_transform_returning_no_text_fails_the_call_saying_so(
+    route: Route, transform: type[TextTransform], message: str, stream: bool
+) -> None:
+    """On a stream its result went into each chunk as it was: a missing ``return`` emptied the reply, silently."""
+
+    class Uses(BaseCustomLogger):
+        def response_transform(self, request_data: dict[str, Any]) -> TextTransform | None:
+            return transform()
+
+    litellm.callbacks = [Uses(fail_open=True)]
+    with pytest.raises(InterceptorContractError, match=message):
+        await _read_reply(f"{route(Words)}/m", stream=stream)
+
+
+@pytest.mark.parametrize("name", ["transform", "flush"])
+def test_a_transform_method_written_async_or_as_a_generator_is_refused_at_definition(name: str) -> None:
+    async def as_coroutine(self: Any, *args: Any) -> str:
+        return ""
+
+    def as_generator(self: Any, *args: Any) -> Any:
+        yield ""
+
+    for method, kind in ((as_coroutine, "an `async def`"), (as_generator, r"a generator \(`def` with `yield`\)")):
+        with pytest.raises(InterceptorDefinitionError, match=rf"Broken.{name} is {kind}: .*write it as plain `def"):
+            type("Broken", (TextTransform,), {name: method})
+
+
+def test_a_transform_method_named_close_to_transform_is_reported() -> None:
+    with pytest.warns(InterceptorDefinitionWarning, match=r"Redact.transfrom is never called; did you mean transform"):
+
+        class Redact(TextTransform):
+            def transfrom(self, text: str) -> str:
+                return text.replace("secret", "***")
+
+
+def test_an_observer_hook_written_as_a_generator_is_refused_at_definition() -> None:
+    """A stray ``yield`` makes ``log_success_event`` a generator: LiteLLM calls it and never runs its body."""
+    with pytest.raises(InterceptorDefinitionError, match=r"Audit.log_success_event is a generator.*remove the `yield`"):
+
+        class Audit(BaseCustomLogger):
+            def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> Any:
+                yield
+
+
+def test_bad_constructor_settings_are_definition_errors_naming_the_class() -> None:
+    class Filter(BaseCustomLogger):
+        async def async_pre_call_hook(
+            self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+        ) -> Any:
+            return data
+
+    with pytest.raises(
+        InterceptorDefinitionError, match=r"Filter\(call_types=...\): unknown call type 'chat'"
+    ) as caught:
+        Filter(call_types="chat")
+    assert isinstance(caught.value, ValueError)  # what it was before, still caught as such
+    with pytest.raises(InterceptorDefinitionError, match=r"Filter: fail_open must be True or False, not 'false'"):
+        Filter(fail_open="false")  # type: ignore[arg-type]

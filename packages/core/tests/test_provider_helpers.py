@@ -44,26 +44,33 @@ def test_make_chunk_defaults() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kind", "cls", "status"),
+    ("kind", "cls", "status", "given"),
     [
-        ("bad_request", exceptions.BadRequestError, 400),
-        ("authentication", exceptions.AuthenticationError, 401),
-        ("permission_denied", exceptions.PermissionDeniedError, 403),
-        ("not_found", exceptions.NotFoundError, 404),
-        ("context_window_exceeded", exceptions.ContextWindowExceededError, 400),
-        ("content_policy", exceptions.ContentPolicyViolationError, 400),
-        ("rate_limit", exceptions.RateLimitError, 429),
-        ("timeout", exceptions.Timeout, 408),
-        ("connection", exceptions.APIConnectionError, 500),
-        ("internal", exceptions.InternalServerError, 500),
-        ("unavailable", exceptions.ServiceUnavailableError, 503),
-        ("api_error", exceptions.APIError, 500),
+        ("bad_request", exceptions.BadRequestError, 400, None),
+        ("authentication", exceptions.AuthenticationError, 401, None),
+        ("permission_denied", exceptions.PermissionDeniedError, 403, None),
+        ("not_found", exceptions.NotFoundError, 404, None),
+        ("context_window_exceeded", exceptions.ContextWindowExceededError, 400, None),
+        ("content_policy", exceptions.ContentPolicyViolationError, 400, None),
+        ("rate_limit", exceptions.RateLimitError, 429, None),
+        ("timeout", exceptions.Timeout, 408, None),
+        ("connection", exceptions.APIConnectionError, 500, None),
+        ("internal", exceptions.InternalServerError, 500, None),
+        ("unavailable", exceptions.ServiceUnavailableError, 503, None),
+        ("api_error", exceptions.APIError, 500, None),
+        # a status of the upstream's own replaces the kind's usual one
+        ("timeout", exceptions.Timeout, 504, 504),
+        ("bad_request", exceptions.BadRequestError, 422, 422),
+        ("unavailable", exceptions.ServiceUnavailableError, 502, 502),
+        ("rate_limit", exceptions.RateLimitError, 420, 420),
     ],
 )
-def test_errors_reach_the_caller_typed_and_named(route: Route, kind: ErrorKind, cls: type, status: int) -> None:
+def test_errors_reach_the_caller_typed_and_named(
+    route: Route, kind: ErrorKind, cls: type, status: int, given: int | None
+) -> None:
     class Failing(BaseCustomProvider):
         def completion(self, model: str, messages: list[Any], **kwargs: Any) -> ModelResponse:  # type: ignore[override]
-            raise self.error(kind, "it broke", model=model)
+            raise self.error(kind, "it broke", model=model, status_code=given)
 
     name = route(Failing)
     with pytest.raises(cls) as caught:

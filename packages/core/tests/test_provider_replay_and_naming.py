@@ -161,25 +161,6 @@ async def test_a_provider_mapped_by_hand_names_its_entry_on_errors() -> None:
     assert limited_error.value.llm_provider == limited
 
 
-@pytest.mark.parametrize(
-    ("kind", "cls", "status"),
-    [
-        ("timeout", exceptions.Timeout, 504),
-        ("bad_request", exceptions.BadRequestError, 422),
-        ("unavailable", exceptions.ServiceUnavailableError, 502),
-        ("rate_limit", exceptions.RateLimitError, 420),
-    ],
-)
-def test_an_error_keeps_the_status_it_is_given(route: Route, kind: Any, cls: type, status: int) -> None:
-    class Failing(BaseCustomProvider):
-        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
-            raise self.error(kind, "upstream failed", model=model, status_code=status)
-
-    with pytest.raises(cls) as caught:
-        litellm.completion(model=f"{route(Failing)}/m", messages=MESSAGES)
-    assert getattr(caught.value, "status_code", None) == status
-
-
 @pytest.mark.parametrize("status", [99, 600, "504", 504.0, True])
 def test_an_error_status_that_is_no_http_status_is_refused(status: Any) -> None:
     provider = BaseCustomProvider()

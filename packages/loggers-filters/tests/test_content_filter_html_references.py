@@ -77,6 +77,9 @@ def test_a_word_written_with_references_is_masked(path: str, call: Call) -> None
         "A&shy;\u309aspam here",
         "A&#173;\uff9fspam here",
         "A\u00ad\u309aspam here",
+        # underscores between a word and a reference to a letter: one word (snake_case), also when cut inside it
+        "nows spam_&#x73;x",
+        "spam_\\u0073a",
     ],
 )
 def test_every_cut_of_a_stream_gives_the_whole_replys_result(

@@ -172,6 +172,8 @@ TEXT_PIECES = ["s", "p", "a", "m", "x", "1", " ", "_", "ア", "ス", "ハ", "ß"
 TEXT_PIECES += ["\u05b0", "\u0e48", "\u064e", "\u093c", "\u3099", "ﾟ", "™", "²", "①", "㎏", "ⓢ"]
 TEXT_PIECES += ["&#115;", "&#x73;", "&shy;", "&nbsp;", "&#1456;", "&trade;", "&", "#", "x7", "3;", "shy", ";"]
 TEXT_PIECES += ["\ud835", "\udc2c", "\udb40", "\udc20", "\U0001d42c"]
+# An escape sequence next to a reference (``\x1b[&#x`` is a finished sequence), JSON escapes cut, kana marks.
+TEXT_PIECES += ["\x1b[", "\x1b", "\\u", "0073", "\\", "\u309a", "\uff9f", "\u00ad"]
 
 
 @SETTINGS

@@ -30,7 +30,11 @@ from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import keyword_call_problems, positional_call_problems
 from litellm_plugin.core._method_kinds import as_method, function_kind
 from litellm_plugin.core.call_types import validate_call_types
-from litellm_plugin.core.errors import InterceptorError
+from litellm_plugin.core.errors import (
+    InterceptorContractError,
+    InterceptorDefinitionError,
+    InterceptorDefinitionWarning,
+)
 from litellm_plugin.core.payloads.base import ALL_CHANNEL_KINDS
 from litellm_plugin.core.text import TextTransform
 
@@ -72,21 +76,6 @@ _CHECKED = "__litellm_plugin_contract__"
 _UNDECLARED = object()
 
 
-class InterceptorDefinitionError(TypeError):
-    """An interceptor class defines a hook LiteLLM cannot call as written; raised at class definition."""
-
-
-class InterceptorDefinitionWarning(UserWarning):
-    """An interceptor class defines a method that looks like a misspelt hook: LiteLLM never calls it."""
-
-
-class InterceptorContractError(InterceptorError):
-    """A hook returned something the engine cannot use; the call fails whatever the failure policy."""
-
-    def __init__(self, interceptor: str, hook: str, detail: str) -> None:
-        super().__init__(interceptor, hook, TypeError(detail))
-
-
 def _how_to_write(name: str, kind: str) -> str:
     if kind == "async generator":
         return f"write it as `async def {name}(...)` that yields each chunk"
@@ -97,6 +86,12 @@ def _how_to_write(name: str, kind: str) -> str:
 
 def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any]) -> None:
     expected, got = function_kind(reference), function_kind(own)
+    if expected == got == "def" and _is_generator(own) and not _is_generator(reference):
+        raise InterceptorDefinitionError(
+            f"{cls.__qualname__}.{name} is a generator (`def` with `yield`): "
+            f"{'BaseCustomLogger' if name in _OUR_HOOKS else 'LiteLLM'} calls it and drops the generator without "
+            f"running its body; remove the `yield`"
+        )
     if expected == got:
         return
     hint = ""
@@ -112,6 +107,13 @@ def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callab
         f"{cls.__qualname__}.{name} is written as {written}, but "
         f"LiteLLM expects {expected!r}: {_how_to_write(name, expected)}{hint}"
     )
+
+
+def _is_generator(fn: Callable[..., Any]) -> bool:
+    try:
+        return inspect.isgeneratorfunction(inspect.unwrap(fn))
+    except ValueError:  # a cycle of __wrapped__
+        return False
 
 
 def _parameters(fn: Callable[..., Any], bound: int = 1) -> list[inspect.Parameter]:

@@ -21,6 +21,25 @@ class InterceptorError(RuntimeError):
         super().__init__(self.message)
 
 
+class InterceptorDefinitionError(TypeError):
+    """An interceptor class defines a hook LiteLLM cannot call as written; raised at class definition."""
+
+
+class InterceptorSettingValueError(InterceptorDefinitionError, ValueError):
+    """An interceptor's constructor got a setting value it does not know (also a ``ValueError``, as before)."""
+
+
+class InterceptorDefinitionWarning(UserWarning):
+    """An interceptor class defines a method that looks like a misspelt hook: LiteLLM never calls it."""
+
+
+class InterceptorContractError(InterceptorError):
+    """A hook returned something the engine cannot use; the call fails whatever the failure policy."""
+
+    def __init__(self, interceptor: str, hook: str, detail: str) -> None:
+        super().__init__(interceptor, hook, TypeError(detail))
+
+
 class InterceptorRejectedError(litellm.BadRequestError):
     """An interceptor refused a request or response on purpose (HTTP 400 in the proxy)."""
 

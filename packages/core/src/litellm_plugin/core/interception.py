@@ -319,7 +319,16 @@ def _retrying_wrapped_completion(original: Callable[..., Any]) -> Callable[..., 
         @functools.wraps(original)
         def sync_helper(*args: Any, **kwargs: Any) -> Any:
             kwargs.setdefault("original_function", litellm.completion)
-            return original(*args, **kwargs)
+            previous = _scope.get()
+            if previous is not _IN_CALL:  # the caller's own retries: each attempt is a call of theirs
+                return original(*args, **kwargs)
+            # LiteLLM retrying the call it is in (``num_retries=``): each attempt is that call, as a Router's
+            # deployment call is (observed, its log held for the reply hooks, not changed a second time).
+            _scope.set(_RouterCall())
+            try:
+                return original(*args, **kwargs)
+            finally:
+                _scope.set(previous)
 
         helper = sync_helper
     setattr(helper, _WRAPPED_MARK, original)

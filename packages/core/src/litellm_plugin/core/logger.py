@@ -31,7 +31,13 @@ from litellm_plugin.core.contracts import (
     validate_response_channels,
     warn_about_misspelt_arguments,
 )
-from litellm_plugin.core.errors import InterceptionNotSupportedError, InterceptorError, InterceptorRejectedError
+from litellm_plugin.core.errors import (
+    InterceptionNotSupportedError,
+    InterceptorDefinitionError,
+    InterceptorError,
+    InterceptorRejectedError,
+    InterceptorSettingValueError,
+)
 from litellm_plugin.core.guardrail_rules import (
     engine_phases,
     follows_guardrail_rules,
@@ -105,13 +111,18 @@ class BaseCustomLogger(CustomLogger):
         super().__init__(*args, **kwargs)
         if fail_open is not None:
             if not isinstance(fail_open, bool):
-                raise TypeError(
+                raise InterceptorDefinitionError(
                     f"{type(self).__name__}: fail_open must be True or False, not {fail_open!r} (a string such as "
                     "'false' is truthy: the interceptor would silently fail open)"
                 )
             self.fail_open = fail_open
         if call_types is not None:
-            self.call_types = validate_call_types(call_types)  # type: ignore[misc]
+            try:
+                self.call_types = validate_call_types(call_types)  # type: ignore[misc]
+            except TypeError as exc:
+                raise InterceptorDefinitionError(f"{type(self).__name__}(call_types=...): {exc}") from None
+            except ValueError as exc:
+                raise InterceptorSettingValueError(f"{type(self).__name__}(call_types=...): {exc}") from None
         if response_channels is not None:
             where = f"{type(self).__name__}(response_channels=...)"
             self.response_channels = validate_response_channels(response_channels, where)  # type: ignore[misc]

@@ -8,10 +8,22 @@ knows where text lives in each of them).
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-__all__ = ["PrefixTransform", "TextTransform", "map_message_text"]
+from litellm_plugin.core._caller import caller_stacklevel
+from litellm_plugin.core.errors import (
+    InterceptorContractError,
+    InterceptorDefinitionError,
+    InterceptorDefinitionWarning,
+)
+
+__all__ = ["PrefixTransform", "TextTransform", "emitted_text", "map_message_text"]
+
+_METHODS = ("transform", "flush")
 
 
 class TextTransform:
@@ -21,6 +33,33 @@ class TextTransform:
     returned later by another ``transform`` call or by ``flush``, which is called once at the end.
     """
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """The engine calls ``transform`` and ``flush`` without awaiting or iterating, for each piece: a method
+        of another kind, or one named close to them (never called), is reported here."""
+        super().__init_subclass__(**kwargs)
+        for name, value in vars(cls).items():
+            if name in _METHODS:
+                fn = inspect.unwrap(value) if callable(value) else value
+                if inspect.iscoroutinefunction(fn) or inspect.isasyncgenfunction(fn):
+                    kind = "an `async def`"
+                elif inspect.isgeneratorfunction(fn):
+                    kind = "a generator (`def` with `yield`)"
+                else:
+                    continue
+                signature = "(self, text: str)" if name == "transform" else "(self)"
+                raise InterceptorDefinitionError(
+                    f"{cls.__qualname__}.{name} is {kind}: the engine calls it for each piece of text and uses "
+                    f"what it returns; write it as plain `def {name}{signature} -> str`"
+                )
+            elif not name.startswith("_") and callable(value):
+                close = difflib.get_close_matches(name, _METHODS, n=1, cutoff=0.75)
+                if close:
+                    warnings.warn(
+                        f"{cls.__qualname__}.{name} is never called; did you mean {close[0]}?",
+                        InterceptorDefinitionWarning,
+                        stacklevel=caller_stacklevel(),
+                    )
+
     def transform(self, text: str) -> str:
         return text
 
@@ -29,7 +68,23 @@ class TextTransform:
 
     def apply(self, text: str) -> str:
         """Rewrite a complete text in one go (non-stream responses)."""
-        return self.transform(text) + self.flush()
+        head = emitted_text(self, "transform", self.transform(text))
+        return head + emitted_text(self, "flush", self.flush())
+
+
+def emitted_text(transform: TextTransform, method: str, value: object) -> str:
+    """``value``, what ``transform.<method>`` returned, if it is text to emit; else the error saying so."""
+    if type(value) is str:
+        return value
+    if isinstance(value, str):
+        return str(value)
+    hint = " (a missing `return`?)" if value is None else ""
+    raise InterceptorContractError(
+        type(transform).__qualname__,
+        method,
+        f"returned a {type(value).__name__}{hint}; {type(transform).__qualname__}.{method} must return the text "
+        f"to emit now, a str ('' to hold it back)",
+    )
 
 
 class PrefixTransform(TextTransform):

@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel
 
 from litellm_plugin.core.errors import UnchangeableRequestError, UnreadablePayloadError
-from litellm_plugin.core.text import TextTransform
+from litellm_plugin.core.text import TextTransform, emitted_text
 
 __all__ = [
     "ALL_CHANNEL_KINDS",
@@ -233,7 +233,7 @@ class ChannelBook:
         if state.transform is None:
             return text
         state.flushed = True
-        return state.transform.apply(text)
+        return emitted_text(state.transform, "apply", state.transform.apply(text))
 
     def feed(self, kind: ChannelKind, reply: int, part: tuple[object, ...], text: str, *, json: bool = False) -> str:
         """Rewrite one streamed piece; what is held back comes out of a later piece or ``flush``.
@@ -246,7 +246,7 @@ class ChannelBook:
             out = text
         else:
             state.flushed = False
-            out = state.transform.transform(text)
+            out = emitted_text(state.transform, "transform", state.transform.transform(text))
         state.emitted.append(out)
         return out
 
@@ -256,7 +256,7 @@ class ChannelBook:
         if state is None or state.flushed:
             return ""
         state.flushed = True
-        tail = state.transform.flush() if state.transform is not None else ""
+        tail = emitted_text(state.transform, "flush", state.transform.flush()) if state.transform is not None else ""
         state.emitted.append(tail)
         return tail
 

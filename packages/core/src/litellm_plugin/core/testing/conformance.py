@@ -31,7 +31,7 @@ from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import EmbeddingResponse, ImageResponse, ModelResponse, ModelResponseStream
 
 from litellm_plugin.core.discovery import DISABLE_DISCOVERY_ENV, ENTRY_POINT_GROUP
-from litellm_plugin.core.provider import BaseCustomProvider
+from litellm_plugin.core.provider import BaseCustomProvider, implemented_methods
 from litellm_plugin.core.registry import PluginRegistry, get_registry, initialize_plugins
 
 __all__ = ["ProviderConformanceTests"]
@@ -49,8 +49,46 @@ BAD_MESSAGES: dict[str, list[Any]] = {
 }
 
 
-async def _agather(stream: AsyncIterator[Any]) -> list[Any]:
-    return [chunk async for chunk in stream]
+# A stream longer than this is taken for one that never ends (a provider that forgets to finish).
+MAX_STREAM_CHUNKS = 10_000
+_ENDLESS = (
+    "the stream did not end after {count} chunks: yield a last chunk with is_finished=True "
+    "(self.make_chunk(text, is_finished=True)) and return; a provider that streams more sets "
+    "max_stream_chunks on the test class"
+)
+
+
+def _gather(stream: Iterator[Any], limit: int = MAX_STREAM_CHUNKS) -> list[Any]:
+    chunks: list[Any] = []
+    for chunk in stream:
+        chunks.append(chunk)
+        if len(chunks) > limit:
+            pytest.fail(_ENDLESS.format(count=limit))
+    return chunks
+
+
+async def _agather(stream: AsyncIterator[Any], limit: int = MAX_STREAM_CHUNKS) -> list[Any]:
+    chunks: list[Any] = []
+    async for chunk in stream:
+        chunks.append(chunk)
+        if len(chunks) > limit:
+            pytest.fail(_ENDLESS.format(count=limit))
+    return chunks
+
+
+def _same_text(path: str, text: str, sync_text: str) -> None:
+    assert text == sync_text, (
+        f"the {path} reply differs from the sync one for the same messages: {text!r} != {sync_text!r} "
+        f"(a provider whose replies vary sets deterministic = False on the test class)"
+    )
+
+
+def _usage_adds_up(usage: Any, where: str) -> None:
+    assert usage.prompt_tokens > 0, f"{where}: prompt_tokens should be counted, got {usage.prompt_tokens!r}"
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens, (
+        f"{where}: total_tokens {usage.total_tokens} != prompt_tokens {usage.prompt_tokens} + completion_tokens "
+        f"{usage.completion_tokens} (self.make_response counts them for you)"
+    )
 
 
 def _content(response: ModelResponse) -> str:
@@ -80,6 +118,8 @@ class ProviderConformanceTests:
     supports_images: ClassVar[bool] = False
     entry_point: ClassVar[str | None] = None
     """The provider's name in the ``litellm_plugin.providers`` entry-point group; checked by discovery."""
+    max_stream_chunks: ClassVar[int] = MAX_STREAM_CHUNKS
+    """More chunks than this fail a stream test as one that never ends."""
 
     # --- fixtures ---------------------------------------------------------------------------------------
 
@@ -113,12 +153,11 @@ class ProviderConformanceTests:
         assert isinstance(response, ModelResponse), f"expected ModelResponse, got {type(response).__name__}"
         assert response.choices, "response has no choices"
         choice = response.choices[0]
-        assert choice.message.role == "assistant"
+        assert choice.message.role == "assistant", f"the reply's role is {choice.message.role!r}, not 'assistant'"
         assert choice.finish_reason, "response has no finish_reason"
         usage = getattr(response, "usage", None)
         assert usage is not None, "response has no usage"
-        assert usage.prompt_tokens > 0, "prompt_tokens should be counted"
-        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+        _usage_adds_up(usage, "response usage")
         return _content(response)
 
     def check_stream(self, chunks: list[Any]) -> str:
@@ -133,8 +172,7 @@ class ProviderConformanceTests:
         assert not _streamed_text(with_choices[finish_at + 1 :]), "content arrived after the finish_reason"
         usage = getattr(chunks[-1], "usage", None)
         assert usage is not None, "the final chunk should carry usage when include_usage is requested"
-        assert usage.prompt_tokens > 0
-        assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
+        _usage_adds_up(usage, "the final chunk's usage")
         return _streamed_text(chunks)
 
     async def call(self, path: Path, model: str, messages: list[Any]) -> Any:
@@ -145,9 +183,11 @@ class ProviderConformanceTests:
         if path == "async":
             return await litellm.acompletion(model=model, messages=messages)
         if path == "stream":
-            return list(litellm.completion(model=model, messages=messages, stream=True, **options))
+            return _gather(
+                litellm.completion(model=model, messages=messages, stream=True, **options), self.max_stream_chunks
+            )
         stream = await litellm.acompletion(model=model, messages=messages, stream=True, **options)
-        return await _agather(stream)
+        return await _agather(stream, self.max_stream_chunks)
 
     # --- discovery ---------------------------------------------------------------------------------------
 
@@ -187,29 +227,32 @@ class ProviderConformanceTests:
     async def test_acompletion(self, model_name: str) -> None:
         text = self.check_response(await litellm.acompletion(model=model_name, messages=self.messages))
         if self.deterministic:
-            assert text == _content(litellm.completion(model=model_name, messages=self.messages))
+            _same_text("async", text, _content(litellm.completion(model=model_name, messages=self.messages)))
 
     def test_streaming(self, model_name: str) -> None:
-        chunks = list(
+        chunks = _gather(
             litellm.completion(
                 model=model_name, messages=self.messages, stream=True, stream_options={"include_usage": True}
-            )
+            ),
+            self.max_stream_chunks,
         )
         text = self.check_stream(chunks)
         rebuilt = litellm.stream_chunk_builder(chunks, messages=self.messages)
-        assert isinstance(rebuilt, ModelResponse)
-        assert _content(rebuilt) == text
+        assert isinstance(rebuilt, ModelResponse), f"stream_chunk_builder made a {type(rebuilt).__name__}"
+        assert _content(rebuilt) == text, f"the chunks rebuild to {_content(rebuilt)!r}, streamed {text!r}"
         if self.deterministic:
-            assert text == _content(litellm.completion(model=model_name, messages=self.messages))
+            _same_text("streamed", text, _content(litellm.completion(model=model_name, messages=self.messages)))
 
     @pytest.mark.asyncio
     async def test_astreaming(self, model_name: str) -> None:
         stream = await litellm.acompletion(
             model=model_name, messages=self.messages, stream=True, stream_options={"include_usage": True}
         )
-        text = self.check_stream(await _agather(stream))
+        text = self.check_stream(await _agather(stream, self.max_stream_chunks))
         if self.deterministic:
-            assert text == _content(await litellm.acompletion(model=model_name, messages=self.messages))
+            _same_text(
+                "async streamed", text, _content(await litellm.acompletion(model=model_name, messages=self.messages))
+            )
 
     @pytest.mark.asyncio
     @pytest.mark.parametrize("path", PATHS)
@@ -225,9 +268,18 @@ class ProviderConformanceTests:
     @pytest.mark.parametrize("path", PATHS)
     @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
     async def test_bad_messages_raise_bad_request(self, model_name: str, path: Path, case: str) -> None:
-        with pytest.raises(BadRequestError) as caught:
+        refused: BadRequestError | None = None
+        try:
             await self.call(path, model_name, BAD_MESSAGES[case])
-        assert getattr(caught.value, "llm_provider", None), "the error should name the provider"
+        except BadRequestError as error:
+            refused = error
+        if refused is None:
+            pytest.fail(
+                f"malformed messages ({case}: {BAD_MESSAGES[case]!r}) were answered on the {path} path; refuse "
+                f"them with litellm.BadRequestError: self.validate_messages(messages, model=model) or "
+                f"self.last_user_text(messages, model=model) does it"
+            )
+        assert getattr(refused, "llm_provider", None), "the error should name the provider"
 
     # --- embeddings -------------------------------------------------------------------------------------
 
@@ -243,8 +295,13 @@ class ProviderConformanceTests:
     def test_embedding(self, model_name: str, provider: CustomLLM) -> None:
         if not self.supports_embeddings:
             if isinstance(provider, BaseCustomProvider):
-                with pytest.raises(BadRequestError):
-                    litellm.embedding(model=model_name, input=["alpha"])
+                _refused_unless_claimed(
+                    self,
+                    provider,
+                    lambda: litellm.embedding(model=model_name, input=["alpha"]),
+                    ("embedding", "aembedding"),
+                    "supports_embeddings",
+                )
                 return
             pytest.skip("provider does not claim embeddings")
         vectors = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
@@ -271,8 +328,13 @@ class ProviderConformanceTests:
     def test_image_generation(self, model_name: str, provider: CustomLLM) -> None:
         if not self.supports_images:
             if isinstance(provider, BaseCustomProvider):
-                with pytest.raises(BadRequestError):
-                    litellm.image_generation(model=model_name, prompt="a red square")
+                _refused_unless_claimed(
+                    self,
+                    provider,
+                    lambda: litellm.image_generation(model=model_name, prompt="a red square"),
+                    ("image_generation", "aimage_generation"),
+                    "supports_images",
+                )
                 return
             pytest.skip("provider does not claim image generation")
         self._check_images(litellm.image_generation(model=model_name, prompt="a red square"))
@@ -282,3 +344,19 @@ class ProviderConformanceTests:
         if not self.supports_images:
             pytest.skip("provider does not claim image generation")
         self._check_images(await litellm.aimage_generation(model=model_name, prompt="a red square"))
+
+
+def _refused_unless_claimed(
+    suite: object, provider: BaseCustomProvider, call: Any, methods: tuple[str, ...], flag: str
+) -> None:
+    """A provider the suite was told does not support ``methods`` refuses them with ``BadRequestError``; one
+    that answers is told which flag to set."""
+    try:
+        call()
+    except BadRequestError:
+        return
+    written = " and ".join(method for method in methods if method in implemented_methods(provider)) or methods[0]
+    pytest.fail(
+        f"{type(provider).__name__} answers {written}, but {type(suite).__name__}.{flag} is False: set "
+        f"{flag} = True on the test class so the suite checks it (or refuse it with litellm.BadRequestError)"
+    )

@@ -146,6 +146,12 @@ class WordMatcher:
         tail_at = normalized.position(tail) if tail is not None else len(norm)
         if tail_at < len(norm):
             cut = min(cut, self._hold_start(norm[:tail_at], before, soft))
+            if self.whole_words:  # a match with underscores up to the unfinished sequence: what it becomes decides
+                before_tail = norm[:tail_at]
+                for start, end, _ in selected:
+                    if end <= tail_at and right_ok(before_tail, end, final=False, soft=soft) is UNDECIDED:
+                        cut = min(cut, start)
+                        break
         for start, end, _ in selected:
             if start < cut < end:  # a match straddling the tail is already decided: leftmost wins
                 cut = end

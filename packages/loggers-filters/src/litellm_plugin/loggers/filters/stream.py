@@ -77,14 +77,17 @@ def _is_space(char: str) -> bool:
 class StreamMatcher:
     """The held text of one stream and its compact form; :meth:`feed` each chunk, :meth:`finish` at the end."""
 
-    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_spans", "_style")
+    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_origin", "_spans", "_style")
 
     def __init__(self, matcher: WordMatcher) -> None:
         self._matcher = matcher
         self._held: deque[tuple[str, int]] = deque()  # original pieces, each (text, start within it)
         self._held_length = 0
         self._compact: list[str] = []
-        self._spans: list[list[int]] = []  # per compact character: [start, end) in the held text
+        self._spans: list[list[int]] = []  # per compact character: [start, end) in the held text, plus _origin
+        # What the held text has given out since the stream began: spans stay as they are when text goes out
+        # (rewriting every span per chunk made a chunk's cost grow with a long phrase held back).
+        self._origin = 0
         self._before = ""
         self._style = ""  # of the last character that went out (see ``StreamScan.style``)
         self._open = 0  # trailing compact characters that are the raw start of an unfinished escape sequence
@@ -139,16 +142,17 @@ class StreamMatcher:
 
     def _start(self, position: int, size: int) -> int:
         if position < size:
-            return self._spans[position][0]
+            return self._spans[position][0] - self._origin
         return self._held_length + position - size
 
     def _end(self, position: int, size: int) -> int:
         if position <= size:
-            return self._spans[position - 1][1]
+            return self._spans[position - 1][1] - self._origin
         return self._held_length + position - size
 
     def _add_compact(self, text: str, start: int, offset: int) -> None:
         """Append the compact form of ``text[start:]``; ``offset``: where ``text[start]`` is in the held text."""
+        offset += self._origin
         if not self._open and not HAS_CONTROL.search(text, start):
             self._add_plain(text, start, len(text), None, offset - start)
             return
@@ -288,8 +292,7 @@ class StreamMatcher:
                 self._held[0] = (text, start + remaining)
                 remaining = 0
         self._held_length -= count
-        if count:
-            self._spans = [[start - count, end - count] for start, end in self._spans]
+        self._origin += count
         return "".join(parts)
 
     def _shrink(self) -> None:
@@ -299,3 +302,4 @@ class StreamMatcher:
         self._held = deque([(compact, 0)])
         self._held_length = len(compact)
         self._spans = [[index, index + 1] for index in range(len(compact))]
+        self._origin = 0
