@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
@@ -349,7 +350,10 @@ def test_response_channels_given_to_the_constructor_are_checked_and_used() -> No
 @pytest.mark.parametrize(
     ("arguments", "said"),
     [
-        ({"call_type": ["embedding"]}, r"Quiet\(call_type=\.\.\.\) is not an argument.*did you mean call_types\?"),
+        (
+            {"call_type": ["embedding"]},
+            r"(Quiet|WithInit)\(call_type=\.\.\.\) is not an argument.*did you mean call_types\?",
+        ),
         ({"callTypes": "embedding"}, r"did you mean call_types\?"),
         ({"fail_opn": True}, r"did you mean fail_open\?"),
         ({"checks_guardrail_rules": True}, r"changes nothing: checks_guardrail_rules is set as a class attribute"),
@@ -362,9 +366,17 @@ def test_a_misspelt_constructor_argument_is_reported(arguments: dict[str, Any], 
     class Quiet(BaseCustomLogger):
         pass
 
-    with pytest.warns(InterceptorDefinitionWarning, match=said) as caught:
-        Quiet(**arguments)
-    assert caught[0].filename == __file__  # pointing at the line that built it
+    class WithInit(Quiet):  # its own __init__, forwarding what it does not know
+        def __init__(self, word: str = "", **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.word = word
+
+    for make in (Quiet, WithInit):
+        line = inspect.currentframe().f_lineno + 2  # type: ignore[union-attr]
+        with pytest.warns(InterceptorDefinitionWarning, match=said) as caught:
+            make(**arguments)
+        # pointing at the line that built it, not at a subclass's super().__init__
+        assert (caught[0].filename, caught[0].lineno) == (__file__, line)
 
 
 def test_litellm_s_own_constructor_arguments_are_not_reported() -> None:
@@ -462,3 +474,25 @@ def test_bad_constructor_settings_are_definition_errors_naming_the_class() -> No
     assert isinstance(caught.value, ValueError)  # what it was before, still caught as such
     with pytest.raises(InterceptorDefinitionError, match=r"Filter: fail_open must be True or False, not 'false'"):
         Filter(fail_open="false")  # type: ignore[arg-type]
+
+
+def test_a_typo_in_a_rebased_guardrails_arguments_is_reported_not_left_to_switch_it_off() -> None:
+    """LiteLLM's ``CustomGuardrail`` swallows ``defualt_on=True`` and never runs an ``event_hook`` it does not
+    know: either leaves a guardrail off, silently."""
+    from litellm.integrations.custom_guardrail import CustomGuardrail
+
+    class NoPasswords(BaseCustomLogger, CustomGuardrail):
+        async def async_pre_call_hook(
+            self, user_api_key_dict: Any, cache: Any, data: dict[str, Any], call_type: Any
+        ) -> Any:
+            return data
+
+    with pytest.warns(InterceptorDefinitionWarning, match=r"NoPasswords\(defualt_on=...\) .* did you mean default_on"):
+        NoPasswords(guardrail_name="g", event_hook="pre_call", defualt_on=True)
+    with pytest.raises(InterceptorDefinitionError, match=r"event_hook='precall'.*did you mean 'pre_call'") as caught:
+        NoPasswords(guardrail_name="g", event_hook="precall", default_on=True)
+    assert isinstance(caught.value, ValueError)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+        built = NoPasswords(guardrail_name="g", event_hook=["pre_call", "post_call"], default_on=True)
+    assert built.default_on is True

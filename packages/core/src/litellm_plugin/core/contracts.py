@@ -262,9 +262,10 @@ def _warn_if_misspelt_setting(cls: type, name: str) -> None:
         )
 
 
-def warn_about_misspelt_arguments(cls: type, arguments: Iterable[str]) -> None:
+def warn_about_misspelt_arguments(instance: object, arguments: Iterable[str]) -> None:
     """Constructor arguments LiteLLM's ``CustomLogger`` would swallow (its ``**kwargs``) that look like one of
     our settings: ``MyFilter(call_type=[...])`` would leave the interceptor on chat calls only, silently."""
+    cls = type(instance)
     for name in arguments:
         close = _close_setting(name)
         if close == name:  # a class-level setting given to the constructor
@@ -273,7 +274,7 @@ def warn_about_misspelt_arguments(cls: type, arguments: Iterable[str]) -> None:
             message = f"{cls.__qualname__}({name}=...) is not an argument of BaseCustomLogger; did you mean {close}?"
         else:
             continue
-        warnings.warn(message, InterceptorDefinitionWarning, stacklevel=caller_stacklevel())
+        warnings.warn(message, InterceptorDefinitionWarning, stacklevel=caller_stacklevel(instance))
 
 
 def validate_response_channels(values: object, where: str) -> frozenset[Any]:

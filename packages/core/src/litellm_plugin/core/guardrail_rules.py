@@ -19,13 +19,20 @@ The admin switches in a key's or team's metadata (``disable_global_guardrails``,
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import warnings
 from contextvars import ContextVar
 from typing import Any
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.types.guardrails import GuardrailEventHooks
 
+from litellm_plugin.core._caller import caller_stacklevel
+from litellm_plugin.core.errors import InterceptorDefinitionWarning, InterceptorSettingValueError
+
 __all__ = [
+    "check_guardrail_arguments",
     "engine_phases",
     "follows_guardrail_rules",
     "guardrail_allows",
@@ -34,6 +41,45 @@ __all__ = [
 ]
 
 _ADMIN_METADATA_KEYS = ("user_api_key_metadata", "user_api_key_team_metadata")
+
+# --- a guardrail's constructor arguments ----------------------------------------------------------------
+
+# CustomGuardrail's own arguments; it passes any other to CustomLogger, which ignores it.
+_GUARDRAIL_ARGUMENTS = tuple(
+    name
+    for name, parameter in inspect.signature(CustomGuardrail.__init__).parameters.items()
+    if name != "self" and parameter.kind is not parameter.VAR_KEYWORD
+)
+_EVENT_HOOKS = tuple(hook.value for hook in GuardrailEventHooks)
+
+
+def check_guardrail_arguments(instance: object, arguments: dict[str, Any]) -> None:
+    """A re-based guardrail's constructor arguments, where a typo switches it off without a word from LiteLLM:
+    a misspelt argument (``defualt_on=True``) is swallowed, and an unknown ``event_hook`` (``"precall"``) matches
+    no hook, so the guardrail never runs. The first warns, the second raises."""
+    cls = type(instance)
+    for name in arguments:
+        if name in _GUARDRAIL_ARGUMENTS:
+            continue
+        close = difflib.get_close_matches(name, _GUARDRAIL_ARGUMENTS, n=1, cutoff=0.8)
+        if close:
+            warnings.warn(
+                f"{cls.__qualname__}({name}=...) is not an argument of CustomGuardrail, which ignores it; "
+                f"did you mean {close[0]}?",
+                InterceptorDefinitionWarning,
+                stacklevel=caller_stacklevel(instance),
+            )
+    hooks = arguments.get("event_hook")
+    for hook in hooks if isinstance(hooks, list) else [hooks]:
+        if isinstance(hook, str) and not isinstance(hook, GuardrailEventHooks) and hook not in _EVENT_HOOKS:
+            close = difflib.get_close_matches(hook, _EVENT_HOOKS, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise InterceptorSettingValueError(
+                f"{cls.__qualname__}(event_hook={hook!r}): LiteLLM runs a guardrail on the hooks its event_hook "
+                f"names, and {hook!r} is none of them, so the guardrail would never run; {hint}"
+                f"expected some of {list(_EVENT_HOOKS)}"
+            )
+
 
 _by_class: dict[type, bool] = {}
 

@@ -39,6 +39,7 @@ from litellm_plugin.core.errors import (
     InterceptorSettingValueError,
 )
 from litellm_plugin.core.guardrail_rules import (
+    check_guardrail_arguments,
     engine_phases,
     follows_guardrail_rules,
     guardrail_allows,
@@ -107,7 +108,9 @@ class BaseCustomLogger(CustomLogger):
     ) -> None:
         # Positional arguments are LiteLLM's (CustomLogger's turn_off_message_logging, a guardrail's name...).
         if kwargs:
-            warn_about_misspelt_arguments(type(self), kwargs)
+            warn_about_misspelt_arguments(self, kwargs)
+            if isinstance(self, CustomGuardrail):
+                check_guardrail_arguments(self, kwargs)
         super().__init__(*args, **kwargs)
         if fail_open is not None:
             if not isinstance(fail_open, bool):
