@@ -141,6 +141,26 @@ def test_one_call_type_given_as_a_string_means_that_call_type() -> None:
         BaseCustomLogger(call_types=5)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("empty", [[], (), set(), frozenset()], ids=["list", "tuple", "set", "frozenset"])
+def test_no_call_types_is_refused_as_it_would_switch_the_interceptor_off(empty: Any) -> None:
+    """An empty declaration handles no call: a filter built that way would let everything through, silently."""
+    with pytest.raises(
+        InterceptorDefinitionError, match=r"BaseCustomLogger\(call_types=...\): no call types"
+    ) as refused:
+        BaseCustomLogger(call_types=empty)
+    assert isinstance(refused.value, ValueError)  # a bad value, as pydantic-validated settings report it
+    with pytest.raises(InterceptorDefinitionError, match=r"Nothing.call_types: no call types"):
+
+        class Nothing(BaseCustomLogger):
+            call_types = empty
+
+
+@pytest.mark.parametrize("value", [{"completion": 1}, b"completion"], ids=["dict", "bytes"])
+def test_call_types_that_are_not_a_list_of_names_are_refused(value: Any) -> None:
+    with pytest.raises(InterceptorDefinitionError, match=rf"not {type(value).__name__}"):
+        BaseCustomLogger(call_types=value)
+
+
 class Words(BaseCustomProvider):
     def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
         return self.make_response(model, messages, "some words")

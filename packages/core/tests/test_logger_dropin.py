@@ -390,3 +390,109 @@ def test_a_declaration_set_on_the_instance_still_narrows(provider: str, token: s
     litellm.embedding(model=f"{provider}/m", input=[token])
     _wait_for(lambda: len(plain.call_types) >= 2 and len(rebased.call_types) >= 2)
     assert rebased.call_types == ["embedding", "embedding"]  # its declaration, then the one call it observed
+
+
+# --- a subclass's observer hook that calls super() runs its parent's too -----------------------------------
+
+
+class ParentObserver(CustomLogger):
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.events: list[str] = []
+
+    def _record(self, event: str, kwargs: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.events.append(event)
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("parent success", kwargs)
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("parent async success", kwargs)
+
+    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("parent async failure", kwargs)
+
+
+class ChildHooks:
+    """A subclass's hooks, each adding a record and calling its parent's through super()."""
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("child success", kwargs)  # type: ignore[attr-defined]
+        super().log_success_event(kwargs, response_obj, start_time, end_time)  # type: ignore[misc]
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("child async success", kwargs)  # type: ignore[attr-defined]
+        await super().async_log_success_event(kwargs, response_obj, start_time, end_time)  # type: ignore[misc]
+
+    async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self._record("child async failure", kwargs)  # type: ignore[attr-defined]
+        await super().async_log_failure_event(kwargs, response_obj, start_time, end_time)  # type: ignore[misc]
+
+
+class ChildObserver(ChildHooks, ParentObserver):
+    pass
+
+
+class RebasedParentObserver(ParentObserver, BaseCustomLogger):
+    pass
+
+
+class RebasedChildObserver(ChildHooks, RebasedParentObserver):
+    pass
+
+
+async def test_an_observer_hook_calling_super_runs_its_parents_as_litellms_class_does(token: str) -> None:
+    plain, rebased = ChildObserver(token), RebasedChildObserver(token)
+    litellm.callbacks = [plain, rebased]
+    call = {"model": "openai/gpt-4o-mini", "messages": _user(token)}
+    await asyncio.to_thread(litellm.completion, **call, mock_response="ok")
+    await litellm.acompletion(**call, mock_response="ok")
+    with pytest.raises(Exception, match="boom"):
+        await litellm.acompletion(**call, mock_response=Exception("boom"))
+    await asyncio.to_thread(
+        _wait_for, lambda: len(plain.events) >= 6 and sorted(rebased.events) == sorted(plain.events)
+    )
+    assert sorted(rebased.events) == sorted(plain.events), (plain.events, rebased.events)
+    for event in ("success", "async success", "async failure"):  # LiteLLM's class: the child, then its parent
+        assert f"parent {event}" in rebased.events
+
+
+class BothHooks(CustomLogger):
+    """Sync and async success hooks, each calling CustomLogger's through super() (a no-op there)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+        self.events: list[str] = []
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.events.append("sync")
+        super().log_success_event(kwargs, response_obj, start_time, end_time)  # type: ignore[no-untyped-call]
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.events.append("async")
+        await super().async_log_success_event(kwargs, response_obj, start_time, end_time)  # type: ignore[no-untyped-call]
+
+
+class RebasedBothHooks(BothHooks, BaseCustomLogger):
+    pass
+
+
+class BaseFirstBothHooks(BaseCustomLogger, BothHooks):
+    """BaseCustomLogger put before an existing logger: that logger's sync hook still runs on sync calls."""
+
+
+async def test_a_sync_and_an_async_hook_observe_each_call_once_as_in_litellms_class(token: str) -> None:
+    plain, rebased, base_first = BothHooks(token), RebasedBothHooks(token), BaseFirstBothHooks(token)
+    litellm.callbacks = [plain, rebased, base_first]
+    call = {"model": "openai/gpt-4o-mini", "messages": _user(token), "mock_response": "ok"}
+    await asyncio.to_thread(litellm.completion, **call)
+    await asyncio.to_thread(_wait_for, lambda: len(plain.events) >= 1)
+    await litellm.acompletion(**call)
+    await asyncio.to_thread(_wait_for, lambda: len(plain.events) >= 2)
+    assert plain.events == ["sync", "async"]
+    assert rebased.events == base_first.events == plain.events

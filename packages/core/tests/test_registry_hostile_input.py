@@ -9,6 +9,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import ModelResponse
 
@@ -107,6 +108,41 @@ def test_malformed_provider_map_entries_are_refused(entry: Any) -> None:
     litellm.custom_provider_map = [{"provider": "fine_one", "custom_handler": Answer()}, entry]
     with pytest.raises(ProviderRegistrationError, match=r"custom_provider_map\[1\]"):
         litellm.completion(model="fine_one/m", messages=MESSAGES)
+
+
+class Observer(CustomLogger):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("handler", "said"),
+    [
+        (Observer(), r"a Observer, which is not a provider.*goes into litellm\.callbacks"),
+        ("pkg.my_provider", r"'pkg.my_provider', which is not a provider.*dotted path is resolved in the proxy"),
+        (None, r"None, which is not a provider"),
+        (5, r"5, which is not a provider"),
+    ],
+    ids=["interceptor", "dotted-path", "none", "number"],
+)
+def test_a_handler_that_is_no_provider_is_refused_not_answered_unmapped(handler: Any, said: str) -> None:
+    """Before: accepted everywhere, and every call answered LiteLLM's "Unmapped LLM provider"."""
+    _set_map({"provider": "yaml_provider", "custom_handler": handler})
+    model_list: Any = [{"model_name": "m", "litellm_params": {"model": "yaml_provider/m"}}]
+    with pytest.raises(InvalidProviderError, match=said):
+        litellm.completion(model="yaml_provider/m", messages=MESSAGES)
+    with pytest.raises(InvalidProviderError, match=said):
+        litellm.Router(model_list=model_list).completion(model="m", messages=MESSAGES)
+    with pytest.raises(InvalidProviderError, match=said):
+        PluginRegistry().initialize()
+
+
+@pytest.mark.parametrize("whole_map", [{"provider": "yaml_provider", "custom_handler": Answer()}, None])
+def test_a_map_that_is_no_list_is_refused_naming_what_it_is(whole_map: Any) -> None:
+    litellm.custom_provider_map = whole_map
+    with pytest.raises(InvalidProviderError, match=r"custom_provider_map is (a dict|None): it must be a list"):
+        litellm.completion(model="yaml_provider/m", messages=MESSAGES)
+    with pytest.raises(InvalidProviderError, match=r"it must be a list"):
+        PluginRegistry().initialize()
 
 
 def test_a_fixed_map_works_again() -> None:
@@ -208,6 +244,8 @@ def test_installed_plugins_that_exit_raise_or_clash_are_reported_and_the_good_on
     good = f"hx_good_{tag}"
     _install(tmp_path, f"hx-exit-{tag}", f"hx_exit_{tag}", f"hx_exit_mod_{tag}", "import sys\nsys.exit(3)\n")
     _install(tmp_path, f"hx-raise-{tag}", f"hx_raise_{tag}", f"hx_raise_mod_{tag}", "raise RuntimeError('boom')\n")
+    exits_when_built = "import sys\n" + GOOD_PLUGIN.format(reply="x") + "    def __init__(self):\n        sys.exit(4)\n"
+    _install(tmp_path, f"hx-ctor-{tag}", f"hx_ctor_{tag}", f"hx_ctor_mod_{tag}", exits_when_built)
     _install(tmp_path, f"hx-good-{tag}", good, f"hx_good_mod_{tag}", GOOD_PLUGIN.format(reply="good"))
     _install(tmp_path, f"hx-twin-{tag}", good, f"hx_twin_mod_{tag}", GOOD_PLUGIN.format(reply="twin"))
     monkeypatch.syspath_prepend(str(tmp_path))
@@ -216,11 +254,13 @@ def test_installed_plugins_that_exit_raise_or_clash_are_reported_and_the_good_on
     assert good in added
     assert f"hx_exit_{tag}" not in added
     assert f"hx_raise_{tag}" not in added
+    assert f"hx_ctor_{tag}" not in added
     messages = " | ".join(str(warning.message) for warning in caught)
     assert f"hx-exit-{tag}" in messages
     assert "SystemExit" in messages
     assert f"hx-raise-{tag}" in messages
     assert "boom" in messages
+    assert f"hx-ctor-{tag}" in messages
     assert f"hx-good-{tag}" in messages
     assert f"hx-twin-{tag}" in messages
     assert "uninstall one" in messages
@@ -308,5 +348,6 @@ def test_a_router_over_a_map_with_a_class_handler_is_refused_at_construction() -
 
 @pytest.mark.parametrize("name", [[], {}, None, 3])
 def test_looking_up_a_name_that_is_no_string_is_a_typed_error(registry: PluginRegistry, name: Any) -> None:
-    with pytest.raises(ProviderNotFoundError, match="a provider name is a string"):
-        registry.get_provider(name)
+    for lookup in (registry.get_provider, registry.unregister, registry.initialize_provider):
+        with pytest.raises(ProviderNotFoundError, match="a provider name is a string"):
+            lookup(name)

@@ -38,6 +38,9 @@ ESCAPED = [
     "\\s\\p\\a\\m",  # JSON5: an unknown escape is its character
     "\\ud835\\udc2cpam",  # a surrogate pair: mathematical bold "s"
     "sp\\u00adam",  # an escaped soft hyphen
+    "\\163pam",  # Python: an octal escape
+    "\\N{LATIN SMALL LETTER S}pam",  # Python: a named character
+    'sp" "am',  # Python: literals written next to each other are one string
 ]
 # Shapes of almost-JSON arguments; {} is the escaped word (inside double quotes).
 SHAPES = [
@@ -57,7 +60,12 @@ def _single_quoted(shape: str) -> bool:
     return "'" in shape
 
 
-ARGUMENTS = [shape.format(word) for shape, word in itertools.product(SHAPES, ESCAPED)]
+def _in_shape(shape: str, word: str) -> str:
+    """``word`` inside ``shape``, its own quotes those of the shape (Python joins ``'sp' 'am'`` as ``"sp" "am"``)."""
+    return shape.format(word.replace('"', "'") if _single_quoted(shape) else word)
+
+
+ARGUMENTS = [_in_shape(shape, word) for shape, word in itertools.product(SHAPES, ESCAPED)]
 # JSON inside a JSON string (valid JSON): a tool decodes the inner JSON too.
 ARGUMENTS += [json.dumps({"payload": json.dumps({"q": "spam"}).replace("spam", word)}) for word in ESCAPED[:2]]
 
@@ -133,7 +141,8 @@ def _leaks(arguments: list[str]) -> list[tuple[str, str]]:
 
 def test_every_argument_is_almost_json_a_lenient_reader_decodes() -> None:
     assert len(ARGUMENTS) == len(SHAPES) * len(ESCAPED) + 2
-    assert ast.literal_eval(SHAPES[5].format(ESCAPED[2])) == {"q": ["spam"]}
+    for word in [ESCAPED[2], *ESCAPED[-3:]]:  # \x, octal, named, literals side by side: Python reads "spam"
+        assert ast.literal_eval(_in_shape(SHAPES[5], word)) == {"q": ["spam"]}
     assert json.loads(json.loads(ARGUMENTS[-1])["payload"]) == {"q": "spam"}
 
 

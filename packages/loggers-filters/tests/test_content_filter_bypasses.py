@@ -840,6 +840,26 @@ def test_a_responses_stream_done_text_repeats_what_its_added_part_and_deltas_str
     assert set(texts.values()) == {"[P] one [FILTERED] here"}, texts
 
 
+def test_a_responses_reply_with_the_sdks_output_text_field_is_masked_not_broken(
+    server: tuple[str, type[_Server]],
+) -> None:
+    """A server that also sends ``output_text`` (the openai SDK's convenience property, a read-only property of
+    LiteLLM's model too): masked where it is, in a whole reply and in the stream's completed response."""
+    base, handler = server
+    handler.content_type = "application/json"
+    handler.body = json.dumps({**_response([_text_part("buy spam now")]), "output_text": "buy spam now"}).encode()
+    litellm.callbacks = [ContentFilter(["spam"])]
+    dumped = _responses_call(base).model_dump()
+    assert dumped["output_text"] == dumped["output"][0]["content"][0]["text"] == "buy [FILTERED] now"
+    events = _message_stream("", [], "buy spam now")
+    events[-1]["response"]["output_text"] = "buy spam now"
+    numbered = [{**event, "sequence_number": n} for n, event in enumerate(events)]
+    handler.content_type = "text/event-stream"
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in numbered)
+    completed = [e.model_dump() for e in _responses_call(base, stream=True) if e.type == "response.completed"]
+    assert [event["response"]["output_text"] for event in completed] == ["buy [FILTERED] now"]
+
+
 # -- 11. text files given inline (data: URLs, base64 documents) ----------------------------------------------
 
 

@@ -43,7 +43,10 @@ def _invisible(word: str) -> list[str]:
 
 
 def _spaces() -> list[str]:
-    return [f"buy&{name};now" for name, char in NAMED.items() if kind(char) == SPACE]
+    named = [f"buy&{name};now" for name, char in NAMED.items() if kind(char) == SPACE]
+    # A line break or tab written as a number (a renderer shows the whitespace), and as a JSON escape.
+    numbered = [form for code in range(0x09, 0x0E) for form in (f"buy&#{code};now", f"buy&#x{code:02X};now")]
+    return [*named, *numbered, "buy\\u000anow", "buy\\u0009now"]
 
 
 DISGUISES = [*_letters("spam"), *_invisible("spam"), *_spaces()]
@@ -52,7 +55,7 @@ DISGUISES = [*_letters("spam"), *_invisible("spam"), *_spaces()]
 def test_the_class_is_large() -> None:
     assert len(_letters("spam")) > 40
     assert {"sp&shy;am", "sp&ZeroWidthSpace;am", "sp&zwj;am"} <= set(_invisible("spam"))
-    assert {"buy&nbsp;now", "buy&emsp;now", "buy&NewLine;now"} <= set(_spaces())
+    assert {"buy&nbsp;now", "buy&emsp;now", "buy&NewLine;now", "buy&#10;now", "buy&#x0D;now"} <= set(_spaces())
 
 
 @pytest.mark.parametrize("path", ["acompletion", "completion_stream", "acompletion_stream", "router_acompletion"])

@@ -39,6 +39,32 @@ def caplog_info(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
     return caplog
 
 
+class CountingRequestLogger(RequestLogger):
+    """Extends RequestLogger the usual way: its own work, then RequestLogger's through super()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted = 0
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.counted += 1
+        await super().async_log_success_event(kwargs, response_obj, start_time, end_time)
+
+
+def test_a_subclass_calling_super_keeps_the_record_on_every_path(
+    path: str,
+    call: Callable[..., str],
+    caplog_info: pytest.LogCaptureFixture,
+    wait_for: Callable[..., None],
+) -> None:
+    counting = CountingRequestLogger()
+    litellm.callbacks = [counting]
+    call(path, "hello")
+    [record] = settle(caplog_info, wait_for)
+    assert record.litellm_call["outcome"] == "success"  # type: ignore[attr-defined]
+    assert counting.counted == 1
+
+
 def test_one_record_per_call_on_every_path(
     path: str,
     call: Callable[..., str],

@@ -167,8 +167,17 @@ def test_bad_rules_are_refused_at_load_naming_the_rule(tmp_path: Path, text: str
         load_script(path)
     with pytest.raises(ScriptError):
         MockAPIProvider(script=path)
+    with pytest.raises(ScriptError):  # given in the settings: checked when the provider is built all the same
+        MockAPIProvider(settings={"script": path})
 
 
 def test_missing_rules_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ScriptError, match="cannot read"):
         load_script(tmp_path / "nope.yaml")
+    with pytest.raises(ScriptError, match="cannot read"):
+        MockAPIProvider(settings={"script": str(tmp_path / "nope.yaml")})
+
+
+def test_a_script_that_is_no_path_is_a_clear_error() -> None:
+    with pytest.raises(ScriptError, match="rules file path or a loaded Script, not int"):
+        MockAPIProvider(script=5)  # type: ignore[arg-type]

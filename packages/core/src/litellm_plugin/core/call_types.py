@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal, get_args
 
 __all__ = ["ALL_CALL_TYPES", "CallType", "normalize_call_type", "validate_call_types"]
@@ -37,10 +37,11 @@ def normalize_call_type(value: object) -> CallType | None:
 
 
 def validate_call_types(values: str | Iterable[str]) -> frozenset[CallType]:
-    """One call type or several, under any LiteLLM spelling. A string is one call type (not its letters)."""
+    """One call type or several, under any LiteLLM spelling. A string is one call type (not its letters); none
+    at all is refused, since an interceptor that handles no call fails open without a word."""
     if isinstance(values, str):
         values = [values]
-    elif not isinstance(values, Iterable):
+    elif not isinstance(values, Iterable) or isinstance(values, (Mapping, bytes, bytearray)):
         raise TypeError(
             f"call types must be a call type or a list of them, not {type(values).__name__}; "
             f"expected some of {sorted(ALL_CALL_TYPES)}"
@@ -51,4 +52,9 @@ def validate_call_types(values: str | Iterable[str]) -> frozenset[CallType]:
         if normalized is None:
             raise ValueError(f"unknown call type {value!r}; expected some of {sorted(ALL_CALL_TYPES)}")
         result.add(normalized)
+    if not result:
+        raise ValueError(
+            "no call types: the interceptor would handle no call at all; leave call_types out for the default "
+            f"(chat completions), or name some of {sorted(ALL_CALL_TYPES)}"
+        )
     return frozenset(result)

@@ -449,6 +449,20 @@ def _guard_iterator(fn: HookFn) -> HookFn:
     return guarded
 
 
+# The observer hook running in this context, as (interceptor, hook name, call): a subclass's hook that calls
+# ``super()`` reaches its parent's guarded hook with the same call, which must run as part of it, not be taken
+# for a second delivery of the event. A context variable: a call made from inside the hook (its own task or
+# thread, another call id) is checked as any other.
+_running_observer: ContextVar[tuple[object, str, object] | None] = ContextVar(
+    "litellm_plugin_running_observer", default=None
+)
+
+
+def _call_key(call: Any) -> object:
+    call_id = call.get("litellm_call_id") if isinstance(call, dict) else None
+    return call_id if isinstance(call_id, str) else id(call)
+
+
 def _guard_observer(name: str, fn: HookFn) -> HookFn:
     outcome = name in OBSERVING_HOOKS  # a success or failure: the call's last event
     event = name if outcome else None  # the sync bridge and the async observer it runs are separate events
@@ -457,17 +471,32 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
 
+    # BaseCustomLogger's sync bridge, reached through ``super()`` from an author's own sync hook: as LiteLLM's
+    # CustomLogger hook there, it does nothing (bridging would observe the call a second time).
+    bridge = getattr(fn, SYNC_BRIDGE, False)
+
+    def from_subclass(self: BaseCustomLogger, call: Any) -> bool:
+        running = _running_observer.get()
+        return running is not None and running[0] is self and running[1] == name and running[2] == _call_key(call)
+
     if name.startswith("async_"):
 
         @functools.wraps(fn)
         async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
             call = args[position] if len(args) > position else kwargs.get("kwargs")
+            if _running_observer.get() is not None and from_subclass(self, call):
+                if not bridge:  # ``super()`` from a subclass's hook: its errors are the caller's
+                    await fn(self, *args, **kwargs)
+                return
             if not _observes(self, call, event):
                 return
+            running = _running_observer.set((self, name, _call_key(call)))
             try:
                 await fn(self, *args, **kwargs)
             except Exception:
                 report(self)
+            finally:
+                _running_observer.reset(running)
             if outcome and per_call_only:
                 outcome_delivered(self, call)
 
@@ -476,12 +505,19 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
         call = args[position] if len(args) > position else kwargs.get("kwargs")
+        if _running_observer.get() is not None and from_subclass(self, call):
+            if not bridge:
+                fn(self, *args, **kwargs)
+            return
         if not _observes(self, call, event):
             return
+        running = _running_observer.set((self, name, _call_key(call)))
         try:
             fn(self, *args, **kwargs)
         except Exception:
             report(self)
+        finally:
+            _running_observer.reset(running)
         if outcome and per_call_only:
             outcome_delivered(self, call)
 
@@ -503,6 +539,9 @@ def _guard_deployment_success(fn: HookFn) -> HookFn:
 
     return guarded
 
+
+# Marks BaseCustomLogger's sync observer hooks, which run the async ones on sync calls.
+SYNC_BRIDGE = "__litellm_plugin_sync_bridge__"
 
 # Marks the deployment hook that holds a call's success log back itself (BaseCustomLogger's).
 HOLDS_SUCCESS_LOGS = "__litellm_plugin_holds_success_logs__"

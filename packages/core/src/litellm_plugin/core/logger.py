@@ -49,6 +49,7 @@ from litellm_plugin.core.guards import (
     DEFAULT_CALL_TYPES,
     HOLDS_SUCCESS_LOGS,
     NESTED_CALL_KEY,
+    SYNC_BRIDGE,
     guard_class,
     handled_call_types,
     is_deliberate_rejection,
@@ -324,14 +325,23 @@ class BaseCustomLogger(CustomLogger):
 
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         """LiteLLM's sync SDK paths only call this sync hook: run the async observer from it."""
-        if overrides(type(self), "async_log_success_event") and not is_proxy_call(kwargs):
+        later = _sync_hook_after_base(type(self), "log_success_event")
+        if later is not None:
+            later(self, kwargs, response_obj, start_time, end_time)
+        elif overrides(type(self), "async_log_success_event") and not is_proxy_call(kwargs):
             run_sync(cast(Any, self).async_log_success_event(kwargs, response_obj, start_time, end_time))
 
     def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         """Like ``log_success_event``. The proxy calls the async observer itself, and for a request it refuses
         (bad key, unknown model) it calls this one too: bridging it there would observe that request twice."""
-        if overrides(type(self), "async_log_failure_event") and not is_proxy_call(kwargs):
+        later = _sync_hook_after_base(type(self), "log_failure_event")
+        if later is not None:
+            later(self, kwargs, response_obj, start_time, end_time)
+        elif overrides(type(self), "async_log_failure_event") and not is_proxy_call(kwargs):
             run_sync(cast(Any, self).async_log_failure_event(kwargs, response_obj, start_time, end_time))
+
+    setattr(log_success_event, SYNC_BRIDGE, True)
+    setattr(log_failure_event, SYNC_BRIDGE, True)
 
     # -- failure policy ------------------------------------------------------------------------------
 
@@ -355,6 +365,27 @@ class BaseCustomLogger(CustomLogger):
                 fail_open,
             )
         raise InterceptorError(self.interceptor_name, hook, exc) from exc
+
+
+_sync_hooks_after_base: dict[tuple[type, str], Any] = {}
+
+
+def _sync_hook_after_base(cls: type, name: str) -> Any:
+    """A sync observer hook an author wrote in a class after BaseCustomLogger in ``cls``'s MRO (``class
+    Mine(BaseCustomLogger, ExistingLogger)``), which the bridge would otherwise hide: run instead of bridging, as
+    LiteLLM runs it (None if there is none; read once per class)."""
+    key = (cls, name)
+    if key not in _sync_hooks_after_base:
+        mro = cls.__mro__
+        found = None
+        for klass in mro[mro.index(BaseCustomLogger) + 1 :]:
+            if name in vars(klass):
+                module = getattr(klass, "__module__", "") or ""
+                if module != "litellm" and not module.startswith("litellm."):
+                    found = vars(klass)[name]
+                break
+        _sync_hooks_after_base[key] = found
+    return _sync_hooks_after_base[key]
 
 
 guard_class(BaseCustomLogger)

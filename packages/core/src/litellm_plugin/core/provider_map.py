@@ -26,6 +26,7 @@ from typing import Any
 
 import litellm
 import litellm.utils
+from litellm.integrations.custom_logger import CustomLogger
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import LlmProviders
 
@@ -65,7 +66,12 @@ def check_provider_map(entries: Any) -> None:
     """Raise a :class:`ProviderRegistrationError` naming the first entry LiteLLM can never route to its handler:
     not a ``{provider, custom_handler}`` dict, a provider name that is empty, has ``/`` or is a built-in, or a
     handler that is a class where LiteLLM needs an instance."""
-    for position, entry in enumerate(entries or ()):
+    if not isinstance(entries, (list, tuple)):
+        raise InvalidProviderError(
+            f"litellm.custom_provider_map is {_shown(entries)}: it must be a list of "
+            "{provider, custom_handler} entries (a single entry goes inside [...])"
+        )
+    for position, entry in enumerate(entries):
         _check_entry(f"litellm.custom_provider_map[{position}]", entry)
 
 
@@ -97,11 +103,38 @@ def _check_entry(where: str, entry: object) -> None:
             f"instance and answers 'Unmapped LLM provider' otherwise. Point custom_handler at a module-level "
             f"instance (e.g. `my_provider = {handler.__name__}()` and custom_handler: <module>.my_provider)"
         )
+    if not isinstance(handler, CustomLLM) and isinstance(handler, _NEVER_HANDLERS):
+        hint = _NOT_A_HANDLER_HINTS.get(type(handler), "")
+        if isinstance(handler, CustomLogger):
+            hint = "; an interceptor (CustomLogger) goes into litellm.callbacks (the proxy's callbacks:) instead"
+        raise InvalidProviderError(
+            f"{where} (provider {name!r}) has custom_handler {_shown(handler)}, which is not a provider (an instance "
+            f"of a litellm.CustomLLM subclass, such as BaseCustomProvider's): LiteLLM answers 'Unmapped LLM "
+            f"provider' for every call{hint}"
+        )
+
+
+def _shown(value: object) -> str:
+    """A value as an error message names it: a short literal as written, anything else by its type."""
+    if value is None or isinstance(value, (str, bytes, int, float)):
+        return f"{value!r:.80}"
+    return f"a {type(value).__name__}"
+
+
+# Values that can never handle a call (LiteLLM takes a CustomLLM instance, or a video config on newer releases;
+# anything else it skips): refused, with a word on the usual mix-up.
+_NEVER_HANDLERS = (type(None), str, bytes, int, float, dict, list, tuple, set, CustomLogger)
+_NOT_A_HANDLER_HINTS = {
+    str: "; a dotted path is resolved in the proxy's YAML only: in Python, point at the instance itself",
+    type(None): "; point custom_handler at an instance of your provider class",
+}
 
 
 def _map_key() -> tuple[object, int, object]:
     """Cheap identity of the map: the list, its length and its last entry (assigned or appended to)."""
     entries = litellm.custom_provider_map
+    if not isinstance(entries, list):  # not a map LiteLLM can read: checked (and refused) each time
+        return entries, -1, None
     return entries, len(entries), entries[-1] if entries else None
 
 
@@ -125,7 +158,7 @@ def _name_unnamed_providers(entries: Any) -> None:
     from litellm_plugin.core.provider import BaseCustomProvider  # that module imports this one
 
     for entry in entries or ():
-        handler = entry.get("custom_handler")
+        handler = entry.get("custom_handler") if isinstance(entry, dict) else None
         if isinstance(handler, BaseCustomProvider) and not handler.provider_name:
             handler.provider_name = entry["provider"]
 

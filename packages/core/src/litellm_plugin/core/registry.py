@@ -53,6 +53,11 @@ class _Registration:
     distribution: str | None  # set when the provider came from entry-point discovery
 
 
+def _require_string(name: object) -> None:
+    if not isinstance(name, str):  # a list or dict would fail a lookup with a bare TypeError
+        raise ProviderNotFoundError(f"no provider registered as {name!r}: a provider name is a string")
+
+
 def _check_name(name: object) -> str:
     if not isinstance(name, str) or not name:
         raise InvalidProviderNameError("provider name must be a non-empty string")
@@ -80,7 +85,7 @@ def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
     if isinstance(provider, type) and issubclass(provider, CustomLLM):
         try:
             return provider(), True
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # a constructor's sys.exit() must not end plugin loading
             raise InvalidProviderError(
                 f"provider {name!r}: {provider.__name__}() failed: {type(exc).__name__}: {exc}; the registry builds "
                 f"a class with no arguments, so register a ready instance instead, e.g. "
@@ -177,6 +182,7 @@ class PluginRegistry:
 
     def unregister(self, name: str) -> None:
         """Forget ``name`` and remove its entry from LiteLLM; user-made entries stay untouched."""
+        _require_string(name)
         with _LOCK:
             if name not in self._providers:
                 raise ProviderNotFoundError(f"no provider registered as {name!r}")
@@ -191,8 +197,7 @@ class PluginRegistry:
 
     def get_provider(self, name: str) -> CustomLLM:
         """The provider instance registered under ``name``."""
-        if not isinstance(name, str):  # a list or dict would fail the lookup with a bare TypeError
-            raise ProviderNotFoundError(f"no provider registered as {name!r}: a provider name is a string")
+        _require_string(name)
         with _LOCK:
             registration = self._providers.get(name)
         if registration is None:
@@ -213,6 +218,7 @@ class PluginRegistry:
 
     def initialize_provider(self, name: str) -> None:
         """Make one registered provider routable in LiteLLM."""
+        _require_string(name)
         with _LOCK:
             if name not in self._providers:
                 raise ProviderNotFoundError(f"no provider registered as {name!r}")
@@ -230,8 +236,8 @@ class PluginRegistry:
         A map LiteLLM cannot set up (an entry without a provider, a built-in name...) is refused before anything
         is written, naming the entry, so the registry's own entries never end up in it unowned.
         """
+        check_provider_map(litellm.custom_provider_map)
         current = list(litellm.custom_provider_map)
-        check_provider_map(current)
         kept = [entry for entry in current if not (self._owns(entry) and entry.get("provider") in names)]
         taken = {entry.get("provider") for entry in kept if not self._owns(entry)}
         active: list[str] = []

@@ -178,6 +178,12 @@ def setter(container: Any, key: Any) -> Callable[[str], None]:
 def set_field(obj: Any, name: str, value: Any) -> None:
     if isinstance(obj, dict):
         obj[name] = value
+        return
+    extra = getattr(obj, "__pydantic_extra__", None)
+    if isinstance(extra, dict) and name in extra and name not in type(obj).model_fields:
+        # An extra field a server sent under the name of a read-only property of the model (a Responses reply's
+        # ``output_text``): the property refuses ``setattr``, while the extra is what ``model_dump`` sends on.
+        extra[name] = value
     else:
         setattr(obj, name, value)
 

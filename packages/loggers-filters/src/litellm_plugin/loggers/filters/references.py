@@ -8,8 +8,9 @@
   that is JSON (structured output; ``json.dumps`` writes every non-ASCII letter so by default) reaches the
   caller's ``json.loads`` as the character.
 
-A reference to a control character, a lone surrogate or beyond U+10FFFF is left as text (a renderer shows a
-replacement character, not a letter).
+A reference to a line break or a tab (``&#10;``, ``\\u000a``) is the whitespace it stands for, so a phrase split by one
+still matches. One to another control character, a lone surrogate or beyond U+10FFFF is left as text (a renderer
+shows a replacement character, not a letter).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ _OPEN = re.compile(
     r"|\\(?:u[dD][89abAB][0-9a-fA-F]{2}(?:\\(?:u[0-9a-fA-F]{0,3})?)?"
     r"|u[0-9a-fA-F]{0,3}|U[0-9a-fA-F]{0,7}|x[0-9a-fA-F]?)?\Z"
 )
+_WHITESPACE = frozenset(range(0x09, 0x0E))  # tab, line feed, vertical tab, form feed, carriage return
 _NAMED = {name[:-1]: text for name, text in html.entities.html5.items() if name.endswith(";")}
 
 
@@ -48,7 +50,7 @@ def decode(found: re.Match[str]) -> str | None:
         return chr(0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00))
     digits = groups["hex"] or groups["u4"] or groups["u8"] or groups["x2"]
     code = int(digits, 16) if digits is not None else int(groups["dec"])
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or code < 0x20 or 0x7F <= code <= 0x9F:
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF or (code < 0x20 and code not in _WHITESPACE) or 0x7F <= code <= 0x9F:
         return None
     return chr(code)
 

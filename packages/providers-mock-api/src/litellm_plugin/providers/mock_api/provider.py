@@ -183,6 +183,8 @@ class MockAPIProvider(BaseCustomProvider):
             }
         )
         settings = options.settings
+        if script is None and settings is not None:
+            script = settings.script  # a rules file given in the settings is checked now too
         if script is not None:  # loaded now: a bad rule fails here, naming it
             settings = (settings or MockServerSettings()).model_copy(update={"script": load_script(script)})
         self.api_base = options.api_base

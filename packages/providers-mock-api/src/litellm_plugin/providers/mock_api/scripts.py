@@ -147,6 +147,8 @@ def load_script(source: str | Path | Script) -> Script:
     """A :class:`Script` from a YAML file path (or a :class:`Script`, returned as is)."""
     if isinstance(source, Script):
         return source
+    if not isinstance(source, (str, Path)):
+        raise ScriptError(f"script must be a rules file path or a loaded Script, not {type(source).__name__}")
     path = Path(source)
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
