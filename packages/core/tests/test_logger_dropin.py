@@ -486,6 +486,26 @@ class BaseFirstBothHooks(BaseCustomLogger, BothHooks):
     """BaseCustomLogger put before an existing logger: that logger's sync hook still runs on sync calls."""
 
 
+class OwnSyncHook:
+    """A sync hook of the author's own, passing the call on to the class after it through super()."""
+
+    events: list[str]
+    token: str
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        if self.token in str(kwargs.get("messages")):
+            self.events.append("own")
+        super().log_success_event(kwargs, response_obj, start_time, end_time)  # type: ignore[misc]
+
+
+class PlainOwnHook(OwnSyncHook, BothHooks):
+    pass
+
+
+class BaseFirstOwnHook(OwnSyncHook, BaseCustomLogger, BothHooks):
+    """``class Mine(BaseCustomLogger, Existing)`` with a sync hook of Mine's own calling super()."""
+
+
 async def test_a_sync_and_an_async_hook_observe_each_call_once_as_in_litellms_class(token: str) -> None:
     plain, rebased, base_first = BothHooks(token), RebasedBothHooks(token), BaseFirstBothHooks(token)
     litellm.callbacks = [plain, rebased, base_first]
@@ -496,3 +516,15 @@ async def test_a_sync_and_an_async_hook_observe_each_call_once_as_in_litellms_cl
     await asyncio.to_thread(_wait_for, lambda: len(plain.events) >= 2)
     assert plain.events == ["sync", "async"]
     assert rebased.events == base_first.events == plain.events
+
+
+async def test_a_sync_hook_calling_super_reaches_the_existing_logger_after_base_custom_logger(token: str) -> None:
+    plain, base_first = PlainOwnHook(token), BaseFirstOwnHook(token)
+    litellm.callbacks = [plain, base_first]
+    call = {"model": "openai/gpt-4o-mini", "messages": _user(token), "mock_response": "ok"}
+    await asyncio.to_thread(litellm.completion, **call)
+    await asyncio.to_thread(_wait_for, lambda: len(plain.events) >= 2 and len(base_first.events) >= 2)
+    await litellm.acompletion(**call)
+    await asyncio.to_thread(_wait_for, lambda: len(plain.events) >= 3 and len(base_first.events) >= 3)
+    assert plain.events == ["own", "sync", "async"]
+    assert base_first.events == plain.events

@@ -121,8 +121,11 @@ class Observer(CustomLogger):
         ("pkg.my_provider", r"'pkg.my_provider', which is not a provider.*dotted path is resolved in the proxy"),
         (None, r"None, which is not a provider"),
         (5, r"5, which is not a provider"),
+        (uuid, r"a module, which is not a provider.*provider instance inside the module"),
+        (lambda **kwargs: None, r"a function, which is not a provider"),
+        (Answer().completion, r"a method, which is not a provider"),
     ],
-    ids=["interceptor", "dotted-path", "none", "number"],
+    ids=["interceptor", "dotted-path", "none", "number", "module", "function", "bound-method"],
 )
 def test_a_handler_that_is_no_provider_is_refused_not_answered_unmapped(handler: Any, said: str) -> None:
     """Before: accepted everywhere, and every call answered LiteLLM's "Unmapped LLM provider"."""

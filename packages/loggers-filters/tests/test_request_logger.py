@@ -51,18 +51,34 @@ class CountingRequestLogger(RequestLogger):
         await super().async_log_success_event(kwargs, response_obj, start_time, end_time)
 
 
+class CountingSyncRequestLogger(RequestLogger):
+    """Adds a sync hook to RequestLogger (whose hooks are async) and passes the call on through super()."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted = 0
+
+    def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.counted += 1
+        super().log_success_event(kwargs, response_obj, start_time, end_time)
+
+
+@pytest.mark.parametrize("subclass", [CountingRequestLogger, CountingSyncRequestLogger], ids=["async", "sync"])
 def test_a_subclass_calling_super_keeps_the_record_on_every_path(
     path: str,
     call: Callable[..., str],
     caplog_info: pytest.LogCaptureFixture,
     wait_for: Callable[..., None],
+    subclass: type[CountingRequestLogger] | type[CountingSyncRequestLogger],
 ) -> None:
-    counting = CountingRequestLogger()
+    counting = subclass()
     litellm.callbacks = [counting]
     call(path, "hello")
     [record] = settle(caplog_info, wait_for)
     assert record.litellm_call["outcome"] == "success"  # type: ignore[attr-defined]
-    assert counting.counted == 1
+    assert counting.counted == (
+        1 if subclass is CountingRequestLogger or path.startswith(("completion", "router_completion")) else 0
+    )
 
 
 def test_one_record_per_call_on_every_path(

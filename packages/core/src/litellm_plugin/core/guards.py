@@ -471,8 +471,8 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     def report(self: BaseCustomLogger) -> None:
         logger.exception("observer %s of interceptor %r raised; the call is not affected", name, self.interceptor_name)
 
-    # BaseCustomLogger's sync bridge, reached through ``super()`` from an author's own sync hook: as LiteLLM's
-    # CustomLogger hook there, it does nothing (bridging would observe the call a second time).
+    # BaseCustomLogger's sync bridge, reached through ``super()`` from an author's own sync hook, is told so: it
+    # then runs what that ``super()`` stands for (see ``BaseCustomLogger.log_success_event``).
     bridge = getattr(fn, SYNC_BRIDGE, False)
 
     def from_subclass(self: BaseCustomLogger, call: Any) -> bool:
@@ -485,8 +485,7 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
         async def guarded_async(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
             call = args[position] if len(args) > position else kwargs.get("kwargs")
             if _running_observer.get() is not None and from_subclass(self, call):
-                if not bridge:  # ``super()`` from a subclass's hook: its errors are the caller's
-                    await fn(self, *args, **kwargs)
+                await fn(self, *args, **kwargs)  # ``super()`` from a subclass's hook: its errors are the caller's
                 return
             if not _observes(self, call, event):
                 return
@@ -506,7 +505,9 @@ def _guard_observer(name: str, fn: HookFn) -> HookFn:
     def guarded_sync(self: BaseCustomLogger, *args: Any, **kwargs: Any) -> None:
         call = args[position] if len(args) > position else kwargs.get("kwargs")
         if _running_observer.get() is not None and from_subclass(self, call):
-            if not bridge:
+            if bridge:
+                self._bridge(name, True, *args, **kwargs)
+            else:
                 fn(self, *args, **kwargs)
             return
         if not _observes(self, call, event):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncGenerator, Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from litellm.integrations.custom_guardrail import CustomGuardrail
 from litellm.integrations.custom_logger import CustomLogger
@@ -325,20 +325,38 @@ class BaseCustomLogger(CustomLogger):
 
     def log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         """LiteLLM's sync SDK paths only call this sync hook: run the async observer from it."""
-        later = _sync_hook_after_base(type(self), "log_success_event")
-        if later is not None:
-            later(self, kwargs, response_obj, start_time, end_time)
-        elif overrides(type(self), "async_log_success_event") and not is_proxy_call(kwargs):
-            run_sync(cast(Any, self).async_log_success_event(kwargs, response_obj, start_time, end_time))
+        self._bridge("log_success_event", False, kwargs, response_obj, start_time, end_time)
 
     def log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         """Like ``log_success_event``. The proxy calls the async observer itself, and for a request it refuses
         (bad key, unknown model) it calls this one too: bridging it there would observe that request twice."""
-        later = _sync_hook_after_base(type(self), "log_failure_event")
+        self._bridge("log_failure_event", False, kwargs, response_obj, start_time, end_time)
+
+    def _bridge(
+        self, name: str, from_subclass: bool, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any
+    ) -> None:
+        """What the sync hook ``name`` of this class does here, as LiteLLM would run the hooks the author wrote
+        (``from_subclass``: reached through ``super()`` from an author's own sync hook, as the guard tells):
+
+        * a sync hook written in a class after BaseCustomLogger (``class Mine(BaseCustomLogger, Existing)``)
+          runs, and nothing else (this bridge would hide it);
+        * otherwise the async hook runs, except when the author's sync hook that called ``super()`` sits in a
+          class that writes the async hook too (or below one that does): LiteLLM runs only the sync hook on a
+          sync call, and its ``CustomLogger`` hook there does nothing. A subclass adding a sync hook to an
+          async-only parent (RequestLogger) still gets the parent's behaviour, the bridge.
+        """
+        cls = type(self)
+        args = (kwargs, response_obj, start_time, end_time)
+        later = _sync_hook_after_base(cls, name)
         if later is not None:
-            later(self, kwargs, response_obj, start_time, end_time)
-        elif overrides(type(self), "async_log_failure_event") and not is_proxy_call(kwargs):
-            run_sync(cast(Any, self).async_log_failure_event(kwargs, response_obj, start_time, end_time))
+            later(self, *args)
+            return
+        async_name = "async_" + name
+        if not overrides(cls, async_name) or is_proxy_call(kwargs):
+            return
+        if from_subclass and not _async_hook_below_sync_hooks(cls, name, async_name):
+            return
+        run_sync(getattr(self, async_name)(*args))
 
     setattr(log_success_event, SYNC_BRIDGE, True)
     setattr(log_failure_event, SYNC_BRIDGE, True)
@@ -386,6 +404,29 @@ def _sync_hook_after_base(cls: type, name: str) -> Any:
                 break
         _sync_hooks_after_base[key] = found
     return _sync_hooks_after_base[key]
+
+
+_async_below: dict[tuple[type, str], bool] = {}
+
+
+def _owner(mro: tuple[type, ...], name: str, start: int) -> int:
+    """Index in ``mro`` of the class that wrote the ``name`` found at ``mro[start]`` (the guard sets its wrapper
+    of a mixin's hook on the class it guards: the original function names the writer)."""
+    original = getattr(vars(mro[start])[name], "__wrapped__", vars(mro[start])[name])
+    return next((i for i in range(start, len(mro)) if vars(mro[i]).get(name) is original), start)
+
+
+def _async_hook_below_sync_hooks(cls: type, name: str, async_name: str) -> bool:
+    """Whether the async hook ``cls`` runs was written in a class after every class writing the sync hook
+    ``name`` (an async-only parent under a subclass that adds a sync hook); read once per class."""
+    key = (cls, name)
+    if key not in _async_below:
+        mro = cls.__mro__
+        before_base = mro[: mro.index(BaseCustomLogger)]
+        sync_owners = [_owner(mro, name, i) for i, klass in enumerate(before_base) if name in vars(klass)]
+        at = next((i for i, klass in enumerate(mro) if async_name in vars(klass)), None)
+        _async_below[key] = at is not None and _owner(mro, async_name, at) > max(sync_owners, default=-1)
+    return _async_below[key]
 
 
 guard_class(BaseCustomLogger)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -123,9 +124,13 @@ def _shown(value: object) -> str:
 
 # Values that can never handle a call (LiteLLM takes a CustomLLM instance, or a video config on newer releases;
 # anything else it skips): refused, with a word on the usual mix-up.
-_NEVER_HANDLERS = (type(None), str, bytes, int, float, dict, list, tuple, set, CustomLogger)
+_NEVER_HANDLERS = (
+    type(None), str, bytes, int, float, dict, list, tuple, set, CustomLogger,
+    types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial,
+)  # fmt: skip
 _NOT_A_HANDLER_HINTS = {
     str: "; a dotted path is resolved in the proxy's YAML only: in Python, point at the instance itself",
+    types.ModuleType: "; point custom_handler at the provider instance inside the module (<module>.my_provider)",
     type(None): "; point custom_handler at an instance of your provider class",
 }
 
