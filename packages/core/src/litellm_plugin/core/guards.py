@@ -557,12 +557,14 @@ _GUARDS: dict[str, Callable[[HookFn], HookFn]] = {
 }
 
 
-def authored(cls: type, name: str) -> Any:
-    """The attribute ``name`` as ``cls`` resolves it, if an author wrote it (in ``cls`` or a mixin), else None.
+def authored(cls: type, name: str, after: type | None = None) -> Any:
+    """The attribute ``name`` as ``cls`` resolves it, if an author wrote it (in ``cls`` or a mixin), else None;
+    with ``after``, as the classes after that one in ``cls``'s MRO resolve it.
 
     LiteLLM's own classes (``CustomLogger``, ``CustomLLM`` ...) do not count.
     """
-    for klass in cls.__mro__:
+    mro = cls.__mro__
+    for klass in mro if after is None else mro[mro.index(after) + 1 :]:
         if name in vars(klass):
             module = getattr(klass, "__module__", "") or ""
             return None if module == "litellm" or module.startswith("litellm.") else vars(klass)[name]

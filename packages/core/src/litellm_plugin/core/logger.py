@@ -50,6 +50,7 @@ from litellm_plugin.core.guards import (
     HOLDS_SUCCESS_LOGS,
     NESTED_CALL_KEY,
     SYNC_BRIDGE,
+    authored,
     guard_class,
     handled_call_types,
     is_deliberate_rejection,
@@ -394,15 +395,7 @@ def _sync_hook_after_base(cls: type, name: str) -> Any:
     LiteLLM runs it (None if there is none; read once per class)."""
     key = (cls, name)
     if key not in _sync_hooks_after_base:
-        mro = cls.__mro__
-        found = None
-        for klass in mro[mro.index(BaseCustomLogger) + 1 :]:
-            if name in vars(klass):
-                module = getattr(klass, "__module__", "") or ""
-                if module != "litellm" and not module.startswith("litellm."):
-                    found = vars(klass)[name]
-                break
-        _sync_hooks_after_base[key] = found
+        _sync_hooks_after_base[key] = authored(cls, name, after=BaseCustomLogger)
     return _sync_hooks_after_base[key]
 
 
