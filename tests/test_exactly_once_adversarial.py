@@ -9,6 +9,7 @@ import asyncio
 import collections
 import contextvars
 import copy
+import json
 import threading
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +17,7 @@ from typing import Any, ClassVar
 
 import litellm
 import pytest
+from litellm.exceptions import MidStreamFallbackError
 from litellm.integrations.custom_logger import CustomLogger
 from litellm.types.utils import GenericStreamingChunk, ModelResponse
 
@@ -64,6 +66,17 @@ class Marker(BaseCustomLogger):
 
     async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
         self._count("success")
+
+
+class Counting(CustomLogger):
+    """LiteLLM's own logger class, counting the successes it is told of: what ours must match."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.successes = 0
+
+    async def async_log_success_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.successes += 1
 
 
 async def _settle() -> None:
@@ -260,6 +273,65 @@ async def test_a_router_stream_retried_before_its_first_chunk_is_observed_once(
     assert FlakyProvider.seen[-1] == "hi [M]"  # every attempt got the request changed once
     assert marker.counts["request"] == 1
     assert marker.counts["success"] == 1
+
+
+def _event_text(event: Any) -> str:
+    """The text an Anthropic Messages stream (SSE bytes) or a Responses stream (events) carries."""
+    if isinstance(event, bytes):
+        lines = event.decode().splitlines()
+        deltas = [json.loads(line[5:]).get("delta", {}) for line in lines if line.startswith("data:")]
+        return "".join(str(delta.get("text", "")) for delta in deltas if isinstance(delta, dict))
+    if getattr(event, "type", "") == "response.output_text.delta":
+        return str(event.delta)
+    return ""
+
+
+async def _read_router_stream(api: str, recovery: str, echo_model: str) -> str:
+    """One Router call whose first attempt's stream fails before its first chunk, read to its end."""
+    deployments = [{"model_name": "group", "litellm_params": {"model": "flakystream/m"}}]
+    settings: dict[str, Any] = {"num_retries": 2, "retry_after": 0}
+    if recovery == "fallback":
+        deployments.append({"model_name": "backup", "litellm_params": {"model": echo_model}})
+        settings = {"num_retries": 0, "fallbacks": [{"group": ["backup"]}]}
+    FlakyProvider.fails = 10 if recovery == "fallback" else 1
+    router = litellm.Router(model_list=deployments, **settings)
+    stream: Any
+    if api == "anthropic_messages":
+        stream = await router.aanthropic_messages(model="group", messages=_user("hi"), max_tokens=50, stream=True)
+    else:
+        stream = await router.aresponses(model="group", input=_user("hi"), stream=True)
+    return "".join([_event_text(event) async for event in stream])
+
+
+@pytest.mark.usefixtures("flaky")
+@pytest.mark.parametrize("api", ["anthropic_messages", "responses"])
+@pytest.mark.parametrize("recovery", ["retry", "fallback"])
+async def test_a_router_messages_or_responses_stream_retried_is_observed_once(
+    api: str, recovery: str, echo_model: str
+) -> None:
+    """The Router retries an Anthropic Messages or Responses stream that failed from inside the stream it
+    returned (on recent LiteLLM releases): the attempt that answers is the user's call, observed once as with
+    LiteLLM's own ``CustomLogger``, and not changed a second time (it was taken for a nested call: observed
+    never)."""
+    if api == "anthropic_messages":
+        pytest.importorskip("orjson", reason="LiteLLM's Anthropic Messages stream needs its proxy extra here")
+    litellm.callbacks = [Counting()]
+    try:
+        await _read_router_stream(api, recovery, echo_model)
+    except (litellm.RateLimitError, MidStreamFallbackError):
+        what = "retry" if recovery == "retry" else "fall back from"
+        pytest.skip(f"this LiteLLM release does not {what} such a stream once it has returned it")
+    await _settle()
+    marker, plain = Marker("M"), Counting()
+    litellm.callbacks = [marker, plain]
+    text = await _read_router_stream(api, recovery, echo_model)
+    await _settle()
+    answer = "Echo" if recovery == "fallback" else "Flaky"
+    assert text == f"{answer}: hi [M]<M>"
+    assert FlakyProvider.seen[-1] == "hi [M]"
+    assert marker.counts["request"] == 1
+    assert plain.successes == 1
+    assert marker.counts["success"] == plain.successes
 
 
 # --- hooks that call LiteLLM themselves -----------------------------------------------------------------

@@ -279,6 +279,35 @@ def test_a_modifying_interceptor_in_an_observer_list_is_reported() -> None:
         litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")  # once
 
 
+@pytest.mark.usefixtures("clean_callbacks")
+def test_an_interceptor_removed_by_the_user_is_not_reported_as_listed_by_them() -> None:
+    """The engine lists an observing interceptor of ``litellm.callbacks`` in LiteLLM's observer lists itself.
+    Resetting one of them (as LiteLLM's own test fixtures do) and putting a new interceptor in
+    ``litellm.callbacks`` must not blame the user for the old one, still in another list the engine keeps."""
+
+    class Old(BaseCustomLogger):
+        async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+            return data
+
+        async def async_log_failure_event(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            return None
+
+    class New(Old):
+        pass
+
+    import warnings
+
+    messages = [{"role": "user", "content": "hi"}]
+    litellm.callbacks = [Old()]
+    litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")
+    litellm.success_callback = []
+    litellm.callbacks = [New()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InterceptorDefinitionWarning)
+        litellm.completion(model="gpt-4o", messages=messages, mock_response="ok")
+    assert [type(c).__name__ for c in litellm.failure_callback if isinstance(c, Old)] == ["New"]
+
+
 class _Upper(TextTransform):
     def transform(self, text: str) -> str:
         return text.upper()

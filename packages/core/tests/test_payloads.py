@@ -262,12 +262,34 @@ def test_unreadable_requests_raise(call_type: str, data: dict[str, Any]) -> None
         request_fields(call_type, data)
 
 
+def test_a_request_refused_as_unreadable_is_a_client_error() -> None:
+    """HTTP 400 in the proxy, which clients do not resend (the openai SDK resends a 500 twice, each attempt
+    refused and logged again); a reply that cannot be read is the server's failure: 500."""
+    unreadable = UnreadablePayloadError("an 'embedding' request", "token ids")
+    assert InterceptorError("f", "async_pre_call_hook", unreadable).status_code == 400
+    assert InterceptorError("f", "async_moderation_hook", UnchangeableRequestError("tool name")).status_code == 400
+    refused_before = UnreadablePayloadError.for_reply_of("arerank")
+    assert InterceptorError("f", "async_post_call_success_hook", refused_before).status_code == 400
+    assert InterceptorError("f", "async_post_call_success_hook", UnreadablePayloadError("a reply")).status_code == 500
+    assert InterceptorError("f", "async_pre_call_hook", KeyError("x")).status_code == 500
+
+
 def test_json_strings_are_rewritten_and_stay_valid_json() -> None:
     # keys too: a key can carry text as well as a value
     assert map_json_strings('{"a": "x\\u0073y", "b": [1, "z"]}', str.upper) == '{"A": "XSY", "B": [1, "Z"]}'
     unchanged = '{ "a" : 1 }'
     assert map_json_strings(unchanged, lambda text: text) is unchanged  # byte for byte
     assert map_json_strings("not json", str.upper) == "NOT JSON"
+
+
+def test_json_rewritten_keeps_its_numbers_and_spacing_as_written() -> None:
+    """Only the strings change: ``1e999`` written out again by ``json.dumps`` is ``Infinity`` (not JSON), and
+    long or precise numbers lose digits."""
+    text = '{"n": 1e999, "m":-1E400,\n "big": 12345678901234567890.5, "p": 0.10000000000000000555, "q":"x"}'
+    assert map_json_strings(text, str.upper) == (
+        '{"N": 1e999, "M":-1E400,\n "BIG": 12345678901234567890.5, "P": 0.10000000000000000555, "Q":"X"}'
+    )
+    assert map_json_strings(r'["a\"b", "c\\", 1e5]', str.upper) == r'["A\"B", "C\\", 1e5]'
 
 
 def test_response_texts_reads_every_format() -> None:

@@ -228,6 +228,38 @@ def test_async_def_where_litellm_calls_without_awaiting_is_refused_at_definition
                 return self.make_response(model, messages, "x")
 
 
+@pytest.mark.parametrize("method", ["completion", "acompletion", "embedding", "aimage_generation"])
+def test_a_whole_reply_method_that_yields_is_refused_at_definition(method: str) -> None:
+    """Sync or async, ``yield`` in a method LiteLLM calls for one reply makes it return a generator: refused
+    when the class is defined (not at the first call), saying to return the reply, not to write what is
+    written already."""
+
+    def sync_yielding(self: Any, *args: Any, **kwargs: Any) -> Any:
+        yield "x"
+
+    async def async_yielding(self: Any, *args: Any, **kwargs: Any) -> Any:
+        yield "x"
+
+    body = async_yielding if method.startswith("a") else sync_yielding
+    with pytest.raises(ProviderDefinitionError) as refused:
+        type("Yielding", (BaseCustomProvider,), {method: body})
+    message = str(refused.value)
+    assert f"Yielding.{method} yields" in message
+    assert "`return` the reply" in message
+    assert "write it as" not in message
+    assert ("streaming" in message) is method.endswith("completion")
+
+
+def test_a_wrong_result_is_named_with_its_article(route: Route) -> None:
+    class EmbedsList(BaseCustomProvider):
+        def embedding(self, *args: Any, **kwargs: Any) -> Any:
+            return [0.1]
+
+    name = route(EmbedsList)
+    with pytest.raises(ProviderContractError, match=r"it must return an EmbeddingResponse"):
+        litellm.embedding(model=f"{name}/x", input=["hi"])
+
+
 def test_astreaming_that_does_not_yield_is_refused_at_definition() -> None:
     with pytest.raises(
         ProviderDefinitionError, match=r"NoYield\.astreaming is an `async def` that returns instead of yielding"

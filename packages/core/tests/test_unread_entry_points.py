@@ -303,3 +303,35 @@ async def test_adapter_completion_fails_closed(
     with pytest.raises(InterceptorError, match=r"ReadsEveryRequest.*'a?adapter_completion'"):
         await make_call()
     assert CountingEcho.calls == 0
+
+
+class _CallLogging:
+    """Stands for the logging object LiteLLM's proxy gives one request (weakly referenced, like its own)."""
+
+
+async def test_an_mcp_tool_calls_request_hook_runs_once_when_the_proxy_calls_it_twice() -> None:
+    """LiteLLM's proxy runs the request hooks of ``/mcp-rest/tools/call`` twice with the same logging object:
+    its route's pre-call step (``arguments``), then its tool check (``mcp_arguments``, whose changes it drops).
+    A hook that counts, or has side effects, runs once per tool call, as on every other route."""
+
+    class Counting(BaseCustomLogger):
+        call_types = ALL_CALL_TYPES
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.runs = 0
+
+        async def async_pre_call_hook(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+            self.runs += 1
+            return data
+
+    counting = Counting()
+    one_call, another_call = _CallLogging(), _CallLogging()
+    route = {"arguments": {"text": "hi"}, "litellm_logging_obj": one_call, "proxy_server_request": {}}
+    tool_check = {"mcp_arguments": {"text": "hi"}, "litellm_logging_obj": one_call}
+    for data in (route, tool_check):
+        await counting.async_pre_call_hook(None, None, data, "call_mcp_tool")
+    assert counting.runs == 1
+    next_call = {"arguments": {}, "litellm_logging_obj": another_call}
+    await counting.async_pre_call_hook(None, None, next_call, "call_mcp_tool")
+    assert counting.runs == 2

@@ -159,6 +159,28 @@ def test_a_request_a_filter_refuses_is_logged_as_a_failure(
     assert record.levelno == logging.WARNING
 
 
+@pytest.mark.parametrize("entry_point", ["moderation", "rerank"])
+def test_a_call_of_another_kind_refused_by_a_filter_is_logged_too(
+    entry_point: str, caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
+) -> None:
+    """RequestLogger logs every call, as a plain ``CustomLogger`` sees them: a moderation or rerank call the
+    filter cannot read, refused before it is made, is an audit record too (it logged none before)."""
+    litellm.callbacks = [ContentFilter(["forbidden"], filter_requests=True, action="block"), RequestLogger()]
+    closed_port = {"api_key": "sk-unused", "api_base": "http://127.0.0.1:9"}
+    call = (
+        litellm.amoderation(input="say forbidden", model="omni-moderation-latest", **closed_port)
+        if entry_point == "moderation"
+        else litellm.arerank(model="cohere/rerank-v3.5", query="forbidden", documents=["a"], **closed_port)
+    )
+    with pytest.raises(Exception, match="UnreadablePayloadError"):
+        asyncio.run(call)
+    [record] = settle(caplog_info, wait_for)
+    data = record.litellm_call  # type: ignore[attr-defined]
+    assert data["outcome"] == "failure"
+    assert data["call_type"] == f"a{entry_point}"
+    assert data["error_type"] == "InterceptorError"
+
+
 def test_json_lines(
     call: Callable[..., str], caplog_info: pytest.LogCaptureFixture, wait_for: Callable[..., None]
 ) -> None:

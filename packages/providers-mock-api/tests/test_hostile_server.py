@@ -12,6 +12,7 @@ import asyncio
 import json
 import logging
 import socket
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -463,6 +464,27 @@ async def test_trickling_body_is_cut_at_the_callers_timeout(
     server = hostile(trickle)
     error = await raised(mode, api_base=server.base_url, timeout=1)
     assert isinstance(error, litellm.Timeout), repr(error)
+
+
+def body_until_reset(conn: socket.socket) -> None:
+    """A reply with no Content-Length (its body ends when the connection does), reset half-way through."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+    conn.sendall(b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"content": "cut')
+    time.sleep(0.2)
+    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+
+@MODES
+@pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+async def test_a_body_cut_by_a_reset_connection_is_a_connection_error(
+    hostile: Callable[[Handler], HostileServer], mode: str, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """aiohttp reports a reset as the end of such a body: the JSON stops short. Before, on async calls, that
+    was "a malformed body" (``APIError``), blaming the server's JSON; sync calls said connection error."""
+    monkeypatch.setattr(litellm, "disable_aiohttp_transport", transport == "httpx")
+    server = hostile(body_until_reset)
+    error = await raised(mode, api_base=server.base_url)
+    assert isinstance(error, litellm.APIConnectionError), repr(error)
 
 
 def trickle_headers(conn: socket.socket) -> None:

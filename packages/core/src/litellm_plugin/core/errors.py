@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import litellm
 
+# Hooks that read the client's request: what they cannot read or cannot change is the client's to fix.
+_REQUEST_HOOKS = frozenset({"async_pre_call_hook", "async_moderation_hook", "async_pre_call_deployment_hook"})
+
 
 class InterceptorError(RuntimeError):
     """A modifying hook raised unexpectedly, so the call failed closed.
 
     Carries ``status_code = 500`` so the LiteLLM proxy answers with an HTTP error instead of passing
-    unfiltered content through.
+    unfiltered content through; 400 when a request hook met a request it cannot read or change (token ids, a
+    route it cannot check): the client's request, not a server fault, and clients (the openai SDK) resend
+    a 500 up to three times, each refused and logged again.
     """
 
     status_code = 500
@@ -18,6 +23,10 @@ class InterceptorError(RuntimeError):
         self.interceptor = interceptor
         self.hook = hook
         self.message = f"interceptor {interceptor!r} failed in {hook}: {type(cause).__name__}: {cause}"
+        if isinstance(cause, (UnreadablePayloadError, UnchangeableRequestError)) and (
+            hook in _REQUEST_HOOKS or getattr(cause, "before_the_call", False)
+        ):
+            self.status_code = 400
         super().__init__(self.message)
 
 
@@ -99,8 +108,9 @@ class UnreadablePayloadError(RuntimeError):
 
     status_code = 500
 
-    def __init__(self, shape: str, detail: str = "") -> None:
+    def __init__(self, shape: str, detail: str = "", *, before_the_call: bool = False) -> None:
         self.shape = shape
+        self.before_the_call = before_the_call  # refused for what the client asked for, before any model ran
         self.message = f"cannot read the text of {shape}" + (f": {detail}" if detail else "")
         super().__init__(self.message)
 
@@ -112,6 +122,7 @@ class UnreadablePayloadError(RuntimeError):
         return cls(
             f"a {raw!r} reply",
             f"litellm-plugin does not know where its text is, so the call was not made; {UNREADABLE_CALL_HINT}",
+            before_the_call=True,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any
@@ -235,6 +236,8 @@ def _guard_pre(fn: HookFn) -> HookFn:
             if not _runs_on(self, normalized):
                 return None
             if normalized is None:
+                if _checked_mcp_call_again(self, data, call_type):
+                    return None
                 _note_proxy_ran(self, data)
         mirrored = _mirrored_image_prompt(data, call_type)
         try:
@@ -254,6 +257,29 @@ def _guard_pre(fn: HookFn) -> HookFn:
         return result
 
     return guarded
+
+
+# MCP tool calls whose request hook an interceptor has run, by the call's logging object: LiteLLM's proxy runs the
+# request hooks of ``/mcp-rest/tools/call`` twice (its route's own pre-call step, then the tool check with the
+# arguments as ``mcp_arguments``, whose changes it drops), with the same logging object.
+_MCP_CALLS_CHECKED: weakref.WeakKeyDictionary[Any, set[int]] = weakref.WeakKeyDictionary()
+
+
+def _checked_mcp_call_again(interceptor: BaseCustomLogger, data: Any, call_type: Any) -> bool:
+    """Whether ``interceptor`` already ran its request hook on this MCP tool call (then it runs once)."""
+    if getattr(call_type, "value", call_type) != "call_mcp_tool" or not isinstance(data, dict):
+        return False
+    logging_obj = data.get("litellm_logging_obj")
+    if logging_obj is None:
+        return False
+    try:
+        checked = _MCP_CALLS_CHECKED.setdefault(logging_obj, set())
+    except TypeError:  # not weakly referenceable: run the hook again rather than risk skipping a first run
+        return False
+    if id(interceptor) in checked:
+        return True
+    checked.add(id(interceptor))
+    return False
 
 
 _IMAGE_CALLS = ("image_generation", "aimage_generation")

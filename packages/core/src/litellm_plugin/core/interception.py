@@ -691,12 +691,15 @@ def _is_stream_type(cls: type) -> bool:
 _stream_types: dict[type, bool] = {}
 
 
-def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any]) -> Any:
+def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, Any], router_call: object) -> Any:
     """Wrap a stream (also with no ``interceptors``: it keeps the call's scope), or return None for a
     non-stream result (whose hooks the caller awaits).
 
-    Provider code that runs while a chunk is pulled is inside the call: a LiteLLM call it makes is nested,
-    even behind a Router (where a mid-stream fallback's own call therefore goes unobserved).
+    Provider code that runs while a chunk is pulled is inside the call: a LiteLLM call it makes is nested. A
+    Router's stream (``router_call``: the user's call to a Router) is read in the Router call's scope instead:
+    a retry or fallback the Router starts from inside it (mid-stream, or an Anthropic Messages or Responses
+    stream that failed) is the user's call again, observed once; its deployment's own pulls are still nested
+    (see ``_scoped_pulls``).
     """
     # A stream by its type, not by the call's arguments: a Router deployment may set ``stream`` itself.
     if _is_stream_type(type(result)):
@@ -707,6 +710,7 @@ def _finish(result: Any, interceptors: list[BaseCustomLogger], data: dict[str, A
             user_api_key_dict=sdk_hook_context()[0],
             scope=_scope,
             scope_value=_IN_CALL,
+            pull_scope=router_call,
         )
     return None
 
@@ -934,7 +938,7 @@ def _wrap(
                 else:
                     result = await _holding(held, original(*args, **kwargs))
                     data = _call_data(signature, rest, kwargs, copy_text=False)
-                stream = _finish(result, streams, data)
+                stream = _finish(result, streams, data, inner if is_router else None)
                 if stream is not None or not responses:
                     returned = stream if stream is not None else result
                     return returned
@@ -1027,7 +1031,7 @@ def _wrap(
                 else:
                     result = _called_holding(held, call, *args, **kwargs)
                     data = _call_data(signature, rest, kwargs, copy_text=False)
-                stream = _finish(result, streams, data)
+                stream = _finish(result, streams, data, inner if is_router else None)
                 if stream is not None or not responses:
                     return stream if stream is not None else result
                 _scope.set(_IN_CALL)

@@ -237,8 +237,11 @@ def _report_modifiers_listed_as_observers(base: type) -> None:
     from litellm_plugin.core.phases import phases  # it imports the logger, which imports this module
 
     for name in LIST_NAMES:
+        appended = _appended[name]  # the engine's own entries (of interceptors the user may since have removed)
         for entry in _lists[name]:
             if not isinstance(entry, base) or id(entry) in _reported or entry in litellm.callbacks:
+                continue
+            if appended.get(id(entry)) is entry:
                 continue
             if any(phases(entry)):
                 _reported.add(id(entry))

@@ -106,7 +106,8 @@ class _Site:
         got = "None (a missing return?)" if value is None else f"a {type(value).__name__}"
         if isinstance(value, Mapping) and ("choices" in value or "data" in value):  # an API's JSON body as it is
             how = f"litellm.{expected.__name__}(**reply) from the API's JSON reply, or {how}"
-        raise self.wrong(f"returned {got}; it must return a {expected.__name__}: build it with {how}")
+        article = "an" if expected.__name__[0] in "AEIOU" else "a"
+        raise self.wrong(f"returned {got}; it must return {article} {expected.__name__}: build it with {how}")
 
     def chunk(self, chunk: Any) -> Any:
         if isinstance(chunk, Mapping):
@@ -274,8 +275,21 @@ _ALIASES = {
 }
 
 
+# A method LiteLLM calls for one whole reply, written with ``yield`` (sync or async): it returns a generator.
+_YIELDING_WHOLE_REPLY = (
+    "{cls}.{method} yields, so it returns a generator where LiteLLM expects one whole reply: `return` the "
+    "reply ({how}) instead of yielding it{stream}"
+)
+
+
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     expected, got = _KINDS[method], function_kind(fn)
+    if method not in _STREAMS and (got == "async generator" or _is_plain_generator(fn)):
+        stream = ", and put streaming code in `streaming` (or `astreaming`)" if "completion" in method else ""
+        how = _RESULTS[method][1]
+        raise ProviderDefinitionError(
+            _YIELDING_WHOLE_REPLY.format(cls=cls.__qualname__, method=method, how=how, stream=stream)
+        )
     if got in expected and not (method == "astreaming" and _is_plain_generator(fn)):
         return
     if method == "astreaming" and got == "async def":

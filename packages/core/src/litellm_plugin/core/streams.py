@@ -148,6 +148,7 @@ class InterceptedStream:
         user_api_key_dict: Any,
         scope: ContextVar[object | None],
         scope_value: object,
+        pull_scope: object = None,
     ) -> None:
         self._inner = inner
         self._interceptors = interceptors
@@ -155,6 +156,9 @@ class InterceptedStream:
         self._user_api_key_dict = user_api_key_dict
         self._scope = scope
         self._scope_value = scope_value
+        # Reading the wrapped stream itself, when that differs from running the hooks: a Router's stream, from
+        # which the Router may retry or fall back (that attempt is the user's call, not one nested in it).
+        self._pull_scope = pull_scope
         self._async_chain: AsyncIterator[Any] | None = None
         self._sync_chain: Iterator[Any] | None = None
         # Whether LiteLLM's stream has ended or failed: then LiteLLM has logged the call itself. An interceptor
@@ -232,7 +236,7 @@ class InterceptedStream:
 
     async def _watched_async(self) -> AsyncIterator[Any]:
         try:
-            async for chunk in self._inner:
+            async for chunk in self._inner if self._pull_scope is None else self._pulled_async():
                 share_choices_with_kept_copy(self._inner, chunk)
                 yield chunk
         except GeneratorExit:  # closed because a consumer or an interceptor stopped reading: not an end
@@ -242,9 +246,36 @@ class InterceptedStream:
             raise
         self._inner_over = True
 
+    async def _pulled_async(self) -> AsyncIterator[Any]:
+        iterator = aiter(self._inner)
+        while True:
+            previous = self._scope.get()
+            self._scope.set(self._pull_scope)
+            try:
+                chunk = await anext(iterator)
+            except StopAsyncIteration:
+                return
+            finally:
+                self._scope.set(previous)
+            yield chunk
+
+    def _pulled_sync(self) -> Iterator[Any]:
+        iterator = iter(self._inner)
+        while True:
+            previous = self._scope.get()
+            self._scope.set(self._pull_scope)
+            try:
+                chunk = next(iterator)
+            except StopIteration:
+                return
+            finally:
+                self._scope.set(previous)
+            yield chunk
+
     def _watched_sync(self) -> Iterator[Any]:
         try:
-            for chunk in self._inner:  # not ``yield from``: that would close LiteLLM's stream with this one
+            # not ``yield from``: that would close LiteLLM's stream with this one
+            for chunk in self._inner if self._pull_scope is None else self._pulled_sync():
                 share_choices_with_kept_copy(self._inner, chunk)
                 yield chunk
         except GeneratorExit:

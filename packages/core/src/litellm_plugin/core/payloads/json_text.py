@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -27,14 +28,8 @@ def _loads(text: str) -> Any:
     return json.loads(text, object_pairs_hook=_unique_keys)
 
 
-def _map(value: Any, rewrite: Callable[[str], str]) -> Any:
-    if isinstance(value, str):
-        return rewrite(value)
-    if isinstance(value, list):
-        return [_map(item, rewrite) for item in value]
-    if isinstance(value, dict):
-        return {rewrite(key) if isinstance(key, str) else key: _map(item, rewrite) for key, item in value.items()}
-    return value
+# A string of valid JSON: outside strings, JSON has no quote, and inside one every quote is escaped.
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 
 
 def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
@@ -48,11 +43,19 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
         return rewrite(map_string_literals(value, deep))
 
     try:
-        parsed = _loads(text)
+        _loads(text)
     except ValueError:
         return deep(text)
-    mapped = _map(parsed, deep)
-    return text if mapped == parsed else json.dumps(mapped, ensure_ascii=False)
+
+    def one_string(found: re.Match[str]) -> str:
+        value = json.loads(found.group(0))
+        new = deep(value)
+        return found.group(0) if new == value else json.dumps(new, ensure_ascii=False)
+
+    # Valid JSON: each string is rewritten where it stands, and everything else (numbers as the model wrote
+    # them, ``1e999`` and ``12345678901234567890.5`` included, spacing, key order) stays byte for byte.
+    mapped = _JSON_STRING.sub(one_string, text)
+    return text if mapped == text else mapped
 
 
 def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextField]:

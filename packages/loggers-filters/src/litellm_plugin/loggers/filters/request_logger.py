@@ -7,10 +7,10 @@ import json
 import logging
 import re
 from collections.abc import Iterable
-from typing import Any, ClassVar
+from typing import Any
 
 from litellm_plugin.core.call_types import normalize_call_type
-from litellm_plugin.core.logger import ALL_CALL_TYPES, BaseCustomLogger, CallType
+from litellm_plugin.core.logger import BaseCustomLogger
 from litellm_plugin.core.payloads import response_texts
 from litellm_plugin.loggers.filters.config import RequestLoggerConfig
 from litellm_plugin.loggers.filters.redaction import Redactor
@@ -55,7 +55,8 @@ class RequestLogger(BaseCustomLogger):
     attached to the ``LogRecord`` as ``record.litellm_call`` for structured handlers.
     """
 
-    call_types: ClassVar[frozenset[CallType]] = ALL_CALL_TYPES
+    # No ``call_types`` of its own: it observes every call, as a plain ``CustomLogger`` does (moderation, rerank,
+    # speech... and their refusals, too); ``call_types=`` narrows it.
 
     def __init__(
         self,

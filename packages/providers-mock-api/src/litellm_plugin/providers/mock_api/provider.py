@@ -59,6 +59,26 @@ EMBEDDED_API_BASE = "http://mock-api.embedded/v1"
 DEFAULT_TIMEOUT = 600.0
 
 _FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+_ENDS_AT_CLOSE = "litellm_plugin_body_ends_at_close"  # kept on a response rebuilt without its framing headers
+
+
+def _ends_at_close(response: httpx.Response) -> bool:
+    """A body with neither a length nor chunks: it ends when the connection does, so a connection reset
+    (which some transports, aiohttp's among them, report as an ordinary end) cuts it short unnoticed."""
+    known = response.extensions.get(_ENDS_AT_CLOSE)
+    if isinstance(known, bool):
+        return known
+    encoding = response.headers.get("transfer-encoding", "").lower()
+    return "content-length" not in response.headers and "chunked" not in encoding
+
+
+def _stops_short(response: httpx.Response, error: json.JSONDecodeError) -> bool:
+    """JSON that stops short (a string never closed, or more expected at its very end) in a body that ends
+    when the connection does."""
+    short = error.msg.startswith("Unterminated string") or error.pos >= len(error.doc.rstrip())
+    return short and bool(response.content.strip()) and _ends_at_close(response)
+
+
 """Dropped when a body read under a deadline is put back into a response (it is already decoded)."""
 
 _STALE = (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
@@ -253,12 +273,24 @@ class MockAPIProvider(BaseCustomProvider):
     def _parse(self, response: httpx.Response, target: _Target, fill: Callable[[object], T]) -> T:
         try:
             return fill(json.loads(response.content))
+        except json.JSONDecodeError as exc:
+            if _stops_short(response, exc):
+                raise self.error(
+                    "connection",
+                    f"the connection closed (or was reset) before the body was complete: HTTP {response.status_code}"
+                    f" with no Content-Length, {len(response.content)} bytes of JSON that stops short",
+                    model=target.model,
+                ) from None
+            raise self._malformed(response, target, exc) from None
         except (ValueError, TypeError, RecursionError) as exc:  # not JSON, wrong fields or types, too deep
-            raise malformed_body_error(
-                target.mask(f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}"),
-                provider=self.error_provider,
-                model=target.model,
-            ) from None
+            raise self._malformed(response, target, exc) from None
+
+    def _malformed(self, response: httpx.Response, target: _Target, exc: Exception) -> Exception:
+        return malformed_body_error(
+            target.mask(f"HTTP {response.status_code}: {exc}; body starts {response.content[:120]!r}"),
+            provider=self.error_provider,
+            model=target.model,
+        )
 
     def _stream_error(self, error: StreamError, target: _Target) -> Exception:
         if error.malformed:
@@ -293,7 +325,9 @@ class MockAPIProvider(BaseCustomProvider):
             if target.total is not None and time.monotonic() - started > target.total:
                 raise self._timed_out(target)
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _FRAMING_HEADERS]
-        return httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
+        read = httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
+        read.extensions[_ENDS_AT_CLOSE] = _ends_at_close(response)
+        return read
 
     def _send(self, target: _Target, path: str, body: bytes, stream: bool) -> httpx.Response:
         started = time.monotonic()
