@@ -527,6 +527,17 @@ def test_a_request_an_interceptor_refuses_is_logged_once_as_a_failure(route: str
     assert [record["outcome"] for record in records] == ["failure"]
 
 
+def test_a_request_on_a_route_the_filters_cannot_read_is_refused_once_and_logged(filters_proxy: Proxy) -> None:
+    """``/v1/moderations``: the filters cannot read it and refuse it before the call. Before, with HTTP 500, the
+    openai client sent it three times, and RequestLogger (which observed the six call types it declared) wrote
+    no record of any of them."""
+    token = f"tok{secrets.token_hex(6)}"
+    with pytest.raises(openai.BadRequestError, match="UnreadablePayloadError"):
+        filters_proxy.client().moderations.create(model="echo", input=f"is {token} fine?")
+    records = _records_naming(filters_proxy, token)
+    assert [(record["outcome"], record["call_type"]) for record in records] == [("failure", "moderation")]
+
+
 _OUT = {"guardrails": ["no-secrets-out"]}
 _REFUSED_REPLY_ROUTES: dict[str, Callable[[Proxy, str], object]] = {
     "chat": lambda proxy, text: proxy.client().chat.completions.create(
