@@ -433,6 +433,8 @@ _OUTPUT_SCHEMA = {"type": "json_schema", "schema": {"type": "object", "descripti
 # Anthropic's structured output, which LiteLLM turns into the provider's ``response_format``.
 _ANTHROPIC_PARAMS: dict[str, dict[str, Any]] = {
     "stop_sequences": {"stop_sequences": ["spam"]},
+    # The end user's id, sent on to the provider as written (chat's ``user``).
+    "metadata user_id": {"metadata": {"user_id": "spam"}},
     "output_format": {"output_format": _OUTPUT_SCHEMA},
     "output_config format": {"output_config": {"format": _OUTPUT_SCHEMA}},
     "message key of its own": {"messages": [{**_HI, "note": "spam"}]},

@@ -166,7 +166,23 @@ _FREE_TEXT_PARAMS: dict[CallType, frozenset[str]] = {
 
 def _free_text_param_fields(call_type: CallType, data: dict[str, Any]) -> Iterator[TextField]:
     wanted = _FREE_TEXT_PARAMS[call_type]
-    yield from _param_fields(data, [key for key in _sent_keys(data) if key in wanted and data[key] is not None])
+    sent = _sent_keys(data)
+    yield from _param_fields(data, [key for key in sent if key in wanted and data[key] is not None])
+    if call_type == "anthropic_messages" and "metadata" in sent:
+        yield from _end_user_id_field(data)
+
+
+def _end_user_id_field(data: dict[str, Any]) -> Iterator[TextField]:
+    """Anthropic's ``metadata.user_id``: the end user's id, sent to the provider as written (chat's ``user``).
+    Only that key: the rest of ``metadata`` is LiteLLM's and the proxy's own (tags, keys, spend)."""
+    metadata = data["metadata"]
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("user_id"), str):
+        return
+
+    def put(new: str) -> None:
+        data["metadata"] = {**metadata, "user_id": new}  # a copy: the caller's dict stays as it is
+
+    yield string_field(metadata["user_id"], put, "parameter")
 
 
 def _param_fields(data: dict[str, Any], keys: list[Any]) -> Iterator[TextField]:
