@@ -79,7 +79,9 @@ def scope_pulls(stream: object, scope: ContextVar[object | None], value: object)
         return False
     try:
         stream.__class__ = _scoped_class(cls, scope, value)
-    except (TypeError, AttributeError):  # a layout of its own (``__slots__``), a read-only ``__class__``
+    # A layout of its own (``__slots__``), a read-only ``__class__``, a class that refuses subclasses (its
+    # ``__init_subclass__``, a final metaclass): the stream is left as it is.
+    except Exception:
         _logger.debug("cannot scope the pulls of a %s", cls.__qualname__, exc_info=True)
         return False
     return True
