@@ -8,6 +8,7 @@ from __future__ import annotations
 import sys
 import unicodedata
 from collections.abc import Callable
+from typing import Any
 
 import litellm
 import pytest
@@ -109,3 +110,91 @@ def test_a_stream_chunk_that_begins_with_a_mark_reads_it_on_the_letter_before(
     assert ContentFilter(["ass", "spam"], replacement="#").mask(text) == expected
     assert call("acompletion_stream", text) == expected
     assert call("acompletion", text) == expected
+
+
+def _spacing_marks() -> list[str]:
+    """Every spacing combining mark (Indic vowel signs such as U+093F, U+0940, U+09BF, U+0BBE...)."""
+    return [chr(code) for code in range(sys.maxunicode + 1) if unicodedata.category(chr(code)) == "Mc"]
+
+
+SPACING_MARKS = _spacing_marks()
+
+
+def test_spacing_marks_are_a_large_class() -> None:
+    assert len(SPACING_MARKS) > 400
+    assert {"\u093f", "\u0940", "\u09bf", "\u0bbe", "\u0903"} <= set(SPACING_MARKS)
+
+
+@pytest.mark.parametrize("path", ["completion", "acompletion_stream"])
+def test_a_spacing_vowel_sign_of_another_script_does_not_hide_a_word(path: str, call: Call) -> None:
+    """A spacing Indic vowel sign on a Latin or Cyrillic letter is folded like a non-spacing one (U+0941)."""
+    for word in ("spam", "спам"):
+        litellm.callbacks = [ContentFilter([word], replacement="#")]
+        inside = " ".join(word[:2] + mark + word[2:] for mark in SPACING_MARKS)
+        on_every_letter = " ".join(_disguised(word, mark) for mark in SPACING_MARKS)
+        for text in (inside, on_every_letter):
+            reply = call(path, text)
+            leaked = [mark for mark, out in zip(SPACING_MARKS, reply.split(" "), strict=True) if out != "#"]
+            assert not leaked, (word, [f"U+{ord(mark):04X}" for mark in leaked[:20]], len(leaked))
+
+
+@pytest.mark.parametrize("text", ["sp\u093fam", "sp\u0940am", "sp\u09bfam", "sp\u0bbeam", "1\u093f spam\u0bbe"])
+def test_a_spacing_vowel_sign_on_a_latin_letter_or_a_digit_is_found(text: str) -> None:
+    assert [match.word for match in ContentFilter(["spam"]).find(text)] == ["spam"]
+
+
+@pytest.mark.parametrize(
+    ("word", "text"),
+    [
+        ("कम", "किम"),  # a spacing vowel sign on its own script's letter is compared
+        ("कम", "कीम"),
+        ("কম", "কিম"),  # Bengali
+        ("கம", "காம"),  # Tamil
+    ],
+)
+def test_a_scripts_own_spacing_signs_still_count(word: str, text: str) -> None:
+    assert ContentFilter([word]).find(text) == []
+    assert ContentFilter([text]).find(text) != []
+
+
+# More marks than one letter keeps (16) of other scripts: stacked Thai tone marks, Hebrew points, Devanagari signs,
+# mixed with each other and with accents.
+STACKS = {
+    "thai-17": "\u0e48" * 17,
+    "thai-40": "\u0e48" * 40,
+    "hebrew-thai-9": "\u05b0\u0e48" * 9,
+    "acute-thai-17": "\u0301\u0e48" * 17,
+    "devanagari-17": "\u0941" * 17,
+    "spacing-devanagari-17": "\u093f" * 17,
+    "kana-voicing-20": "\u3099" * 20,
+}
+
+
+@pytest.mark.parametrize("stack", list(STACKS.values()), ids=list(STACKS))
+def test_any_number_of_foreign_marks_on_a_letter_does_not_hide_a_word(stack: str) -> None:
+    text = f"buy s{stack}pam now"
+    assert [(text[match.start : match.end], match.word) for match in ContentFilter(["spam"]).find(text)] == [
+        (f"s{stack}pam", "spam")
+    ]
+    assert ContentFilter(["buy now"]).find(f"buy{stack} now") != []
+
+
+@pytest.mark.parametrize("path", ["completion", "completion_stream", "acompletion", "acompletion_stream"])
+@pytest.mark.parametrize("stack", list(STACKS.values()), ids=list(STACKS))
+def test_any_number_of_foreign_marks_is_masked_whole_and_streamed(stack: str, path: str, call: Call) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], replacement="#")]
+    assert call(path, f"buy s{stack}pam now and sp{stack}a{stack}m") == "buy # now and #"
+
+
+@pytest.mark.parametrize("text", ["s" + "\u0e48" * 18 + "pam x", "x\u0915" + "\u0e48" * 17 + "spam"])
+def test_a_stream_of_foreign_marks_cut_anywhere_gives_the_whole_replys_result(
+    text: str, assert_stream_cuts_agree: Callable[[Any, str], None]
+) -> None:
+    assert_stream_cuts_agree(ContentFilter(["spam"], replacement="#"), text)
+
+
+def test_a_scripts_own_marks_past_the_limit_still_start_a_cluster() -> None:
+    """Marks a letter keeps are still bounded: past 16 of them, the next starts a cluster of its own."""
+    word = "क" + "\u0941" * 16
+    assert ContentFilter([word]).find(word) != []
+    assert ContentFilter(["कम"]).find("क" + "\u0941" * 17 + "म") == []

@@ -83,12 +83,40 @@ def test_a_word_written_with_references_is_masked(path: str, call: Call) -> None
         # underscores between a word and a reference to a letter: one word (snake_case), also when cut inside it
         "nows spam_&#x73;x",
         "spam_\\u0073a",
+        # a mark after a reference to an invisible character goes with a masked word, cut anywhere
+        "spam&shy;\u0308 x",
+        "spam&#8203;\u0308 x",
+        "spam\\u00ad\u0301 x",
+        "spam&shy;\u05b0 x",
     ],
 )
 def test_every_cut_of_a_stream_gives_the_whole_replys_result(
     text: str, assert_stream_cuts_agree: Callable[[Any, str], None]
 ) -> None:
     assert_stream_cuts_agree(ContentFilter(["spam"], replacement="#"), text)
+
+
+@pytest.mark.parametrize(
+    ("chunks", "expected"),
+    [
+        (["spam&shy;\u0308"], "***"),
+        (["spam&shy;\u0308", " x"], "*** x"),
+        (["spam&#8203;\u0308", " x"], "*** x"),
+        (["spam&shy;&ZeroWidthSpace;\u0308\u0301", " x"], "*** x"),
+        (["spam\\u00ad\u0308", " x"], "*** x"),
+        (["spam&shy;\u0e48", " x"], "*** x"),  # a Thai tone mark on a Latin letter, folded like an accent
+    ],
+)
+def test_a_mark_after_a_reference_to_an_invisible_character_goes_with_a_streamed_match(
+    chunks: list[str], expected: str
+) -> None:
+    """The whole reply masks the reference and the mark with the word; a stream did too only when the next chunk
+    came before the match was decided (the mark was left after the replacement)."""
+    content_filter = ContentFilter(["spam"], replacement="***")
+    assert content_filter.mask("".join(chunks)) == expected
+    transform = content_filter.response_transform({})
+    assert transform is not None
+    assert "".join(transform.transform(chunk) for chunk in chunks) + transform.flush() == expected
 
 
 def test_a_blocked_word_in_references_refuses_the_reply(call: Call) -> None:

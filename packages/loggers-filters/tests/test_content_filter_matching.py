@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import random
 import string
+from collections.abc import Callable
 
+import litellm
 import pytest
 
 from litellm_plugin.loggers.filters import ContentFilter
+
+Call = Callable[..., str]
 
 
 def masked(words: list[str], text: str, **options: object) -> str:
@@ -111,6 +115,50 @@ def test_ligatures_and_sharp_s() -> None:
 def test_unspaced_scripts_match_without_word_boundaries() -> None:
     assert masked(["スパム"], "これはスパムです") == "これは#です"
     assert masked(["垃圾"], "这是垃圾邮件") == "这是#邮件"
+
+
+# Two letters of each script written without spaces (Unicode's Line_Break classes SA and ID/CJ, and the scripts
+# Unicode classes otherwise): a blocked word of two of them, inside a run of that script.
+UNSPACED_LETTERS = {
+    "thai": ("ก", "ข"),
+    "myanmar": ("က", "ခ"),
+    "myanmar-extended-a": ("\uaa60", "\uaa61"),
+    "myanmar-extended-b": ("\ua9e0", "\ua9e1"),
+    "tai-le": ("\u1950", "\u1951"),
+    "new-tai-lue": ("\u1980", "\u1981"),
+    "tai-tham": ("\u1a20", "\u1a21"),
+    "tai-viet": ("\uaa80", "\uaa81"),
+    "javanese": ("\ua98f", "\ua992"),
+    "balinese": ("\u1b13", "\u1b15"),
+    "yi": ("\ua000", "\ua001"),
+    "tangut": ("\U00017000", "\U00017001"),
+    "nushu": ("\U0001b170", "\U0001b171"),
+    "khitan": ("\U00018b00", "\U00018b01"),
+    "kana-supplement": ("\U0001b000", "\U0001b001"),
+    "kana-extended-a": ("\U0001b100", "\U0001b101"),
+    "small-kana-extension": ("\U0001b150", "\U0001b151"),
+    "katakana-phonetic-extensions": ("\u31f0", "\u31f1"),
+}
+
+
+@pytest.mark.parametrize(("letter", "other"), list(UNSPACED_LETTERS.values()), ids=list(UNSPACED_LETTERS))
+def test_every_script_written_without_spaces_matches_without_word_boundaries(letter: str, other: str) -> None:
+    word = letter + letter
+    assert masked([word], other + word + other) == other + "#" + other
+    assert masked([word], word + other) == "#" + other
+
+
+@pytest.mark.parametrize("path", ["completion", "acompletion_stream"])
+def test_a_word_of_a_script_written_without_spaces_is_masked_inside_a_run(path: str, call: Call) -> None:
+    words = [letter + letter for letter, _ in UNSPACED_LETTERS.values()]
+    litellm.callbacks = [ContentFilter(words, replacement="#")]
+    text = " ".join(other + letter + letter + other for letter, other in UNSPACED_LETTERS.values())
+    assert call(path, text) == " ".join(other + "#" + other for _, other in UNSPACED_LETTERS.values())
+
+
+def test_scripts_written_with_spaces_keep_their_word_boundaries() -> None:
+    assert masked(["한국"], "대한국인") == "대한국인"  # Korean is written with spaces
+    assert masked(["spam"], "spamˊ ˇspam") == "spamˊ ˇspam"  # pinyin tone letters are part of a Latin word
 
 
 def test_text_outside_matches_is_returned_character_for_character() -> None:

@@ -13,24 +13,24 @@ read there, so a match may begin or end there, and an underscore run reaching on
 
 from __future__ import annotations
 
+import functools
+
+import regex
+
 from litellm_plugin.loggers.filters.chars import ATTACH, kind
 
 __all__ = ["UNDECIDED", "context", "is_joining", "left_ok", "right_ok"]
 
 UNDECIDED = None
 
-# Scripts written without spaces between words: a blocked word there has no word boundary to respect.
-_UNSPACED = (
-    (0x0E00, 0x0EFF),  # Thai, Lao
-    (0x1000, 0x109F),  # Myanmar
-    (0x1780, 0x17FF),  # Khmer
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3100, 0x312F),  # Bopomofo
-    (0x31F0, 0x31FF),  # Katakana extensions
-    (0x3400, 0x4DBF),  # CJK extension A
-    (0x4E00, 0x9FFF),  # CJK unified ideographs
-    (0xF900, 0xFAFF),  # CJK compatibility ideographs
-    (0x20000, 0x3FFFF),  # CJK extensions B and later
+# Scripts written without spaces between words: a blocked word there has no word boundary to respect. Unicode's
+# own classes, from the ``regex`` module (current with each Unicode release): South-East Asian scripts
+# (Line_Break=SA: Thai, Lao, Myanmar and its extensions, Khmer, Tai Le, New Tai Lue, Tai Tham, Tai Viet...), the
+# ideographic and kana ones (ID, CJ: Han, Hiragana, Katakana and their supplements, Bopomofo, Yi, Tangut,
+# Nushu...), and the scripts of those that Unicode puts in other classes (Khitan, Javanese, Balinese).
+_UNSPACED = regex.compile(
+    r"[\p{Line_Break=SA}\p{Line_Break=ID}\p{Line_Break=CJ}\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}"
+    r"\p{scx=Tangut}\p{scx=Nushu}\p{scx=Khitan_Small_Script}\p{scx=Yi}\p{scx=Javanese}\p{scx=Balinese}]"
 )
 
 
@@ -38,9 +38,9 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_" or (not char.isascii() and kind(char) == ATTACH)
 
 
+@functools.lru_cache(maxsize=4096)
 def _is_unspaced(char: str) -> bool:
-    code = ord(char)
-    return code >= 0x0E00 and any(low <= code <= high for low, high in _UNSPACED)
+    return _UNSPACED.match(char) is not None
 
 
 def is_joining(before: str, after: str) -> bool:

@@ -16,11 +16,11 @@ blocked word spelled in a transcription is masked, which errs on the safe side.)
 their NFKC form (``⒮`` is ``(s)``): their brackets separate words. So do regional indicators (``🇸``): two of
 them show as a flag.
 
-Marks of a script's spelling (Indic vowel signs and viramas, Hebrew and Arabic points, Thai tone marks, kana
-voicing marks) count only on a letter of a script that uses them (Unicode's ``Script_Extensions``): on a
-Latin, Cyrillic, Greek, CJK... letter, or on a digit, a Hebrew point or a Thai tone mark sits on the letter
-like an accent and hides nothing (``s\u05b0pam`` is ``spam``). Letters of scripts not in
-:data:`_SCRIPTS` keep every mark.
+Marks of a script's spelling (Indic vowel signs, spacing or not, and viramas, Hebrew and Arabic points, Thai
+tone marks, kana voicing marks) count only on a letter of a script that uses them (Unicode's
+``Script_Extensions``): on a Latin, Cyrillic, Greek, CJK... letter, or on a digit, a Hebrew point, a Thai tone
+mark or a Devanagari vowel sign sits on the letter like an accent and hides nothing (``s\u05b0pam`` and
+``sp\u093fam`` are ``spam``; see :func:`is_foreign`). Letters of scripts not in :data:`_SCRIPTS` keep every mark.
 """
 
 from __future__ import annotations
@@ -30,7 +30,21 @@ import unicodedata
 
 import regex
 
-__all__ = ["ATTACH", "DROP", "PLAIN", "SPACE", "fold", "is_decoration", "is_mark", "is_sign", "kind", "letter_style"]
+__all__ = [
+    "ATTACH",
+    "DROP",
+    "PLAIN",
+    "SPACE",
+    "fold",
+    "is_base",
+    "is_decoration",
+    "is_foreign",
+    "is_mark",
+    "is_sign",
+    "kept_on",
+    "kind",
+    "letter_style",
+]
 
 PLAIN, ATTACH, DROP, SPACE = 0, 1, 2, 3
 
@@ -56,6 +70,7 @@ _SCRIPTS = (
     "Katakana", "Han", "Bopomofo", "Common",
 )  # fmt: skip
 _SCRIPT_PATTERNS = tuple(regex.compile(rf"\p{{scx={name}}}") for name in _SCRIPTS)
+_COMBINING = frozenset({"Mn", "Mc"})  # marks that sit on a letter (spacing or not); enclosing ones are decorations
 
 _kinds: dict[str, int] = {}
 _folds: dict[tuple[str, bool], str] = {}
@@ -166,8 +181,54 @@ def _scripts_of(char: str) -> tuple[regex.Pattern[str], ...]:
 
 
 def _belongs(mark: str, scripts: tuple[regex.Pattern[str], ...] | None) -> bool:
-    """Does a non-spacing mark belong to the letter before it (``scripts``: that letter's scripts)?"""
+    """Does a combining mark belong to the letter before it (``scripts``: that letter's scripts)?"""
     return not scripts or any(pattern.match(mark) for pattern in scripts)
+
+
+def _is_dropped(char: str) -> bool:
+    return is_decoration(char) or _IGNORABLE.match(char) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def _letter_scripts(char: str) -> tuple[regex.Pattern[str], ...] | None:
+    """The scripts of the letter ``char`` stands for, which the marks after it are compared with (as
+    :func:`_fold_once` reads it: its last character once decomposed that is not a mark); None when ``char``
+    stands for marks only (they sit on the letter before it)."""
+    styled = _styled_letters()
+    folded = unicodedata.normalize("NFKD", char.translate(styled)).casefold().translate(styled)
+    for part in reversed(unicodedata.normalize("NFKD", folded)):
+        if not _is_dropped(part) and unicodedata.category(part) not in _COMBINING:
+            return _scripts_of(part)
+    return None
+
+
+def is_base(char: str) -> bool:
+    """Does ``char`` stand for a letter (or any character but a mark) that the marks after it sit on?"""
+    return _letter_scripts(char) is not None
+
+
+@functools.lru_cache(maxsize=4096)
+def kept_on(mark: str, letter: str) -> str | None:
+    """What the marks after ``mark`` sit on once it joins ``letter``'s cluster (``mark`` itself when it stands
+    for a letter, as a Hangul vowel does), or None when it is folded away there (see :func:`is_foreign`)."""
+    if is_foreign(mark, letter):
+        return None
+    return mark if is_base(mark) else letter
+
+
+@functools.lru_cache(maxsize=4096)
+def is_foreign(mark: str, letter: str) -> bool:
+    """Is ``mark`` a combining mark of a script that ``letter`` (the base the mark sits on; "" for none) is not
+    written in? :func:`fold` removes it like an accent (a Thai tone mark or a Devanagari vowel sign on a Latin
+    letter), so a cluster leaves it out, as it does a decoration: such marks, however many, never split a word
+    (the limit on the marks of one letter counts only the marks it keeps)."""
+    scripts = _letter_scripts(letter) if letter else None
+    if not scripts:
+        return False
+    parts = [part for part in unicodedata.normalize("NFKD", mark) if not _is_dropped(part)]
+    return bool(parts) and all(
+        unicodedata.category(part) in _COMBINING and not _belongs(part, scripts) for part in parts
+    )
 
 
 def _fold_once(text: str) -> str:
@@ -178,9 +239,9 @@ def _fold_once(text: str) -> str:
     kept: list[str] = []
     scripts: tuple[regex.Pattern[str], ...] | None = None  # of the letter the next marks sit on
     for char in decomposed:
-        if is_decoration(char) or _IGNORABLE.match(char):
+        if _is_dropped(char):
             continue
-        if unicodedata.category(char) != "Mn":
+        if unicodedata.category(char) not in _COMBINING:
             scripts = _scripts_of(char)
         elif not _belongs(char, scripts):
             continue

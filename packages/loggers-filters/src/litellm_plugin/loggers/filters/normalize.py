@@ -31,15 +31,18 @@ from litellm_plugin.loggers.filters.chars import (
     PLAIN,
     SPACE,
     fold,
+    is_base,
+    is_foreign,
     is_mark,
     is_sign,
+    kept_on,
     kind,
     letter_style,
 )
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
 from litellm_plugin.loggers.filters.references import REFERENCE, decode, has_reference
 
-__all__ = ["Normalized", "char_at", "normalize", "normalize_phrase"]
+__all__ = ["MAX_MARKS", "Normalized", "char_at", "normalize", "normalize_phrase"]
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"  # ASCII whitespace other than " "
@@ -49,7 +52,9 @@ _TO_SPACE = str.maketrans(dict.fromkeys(_ASCII_SPACES, " "))
 _ASCII_HIDDEN = [chr(code) for code in (*range(0x00, 0x09), *range(0x0E, 0x1C), 0x7F)]
 _TO_SPACE_OR_NUL = str.maketrans({**dict.fromkeys(_ASCII_SPACES, " "), **dict.fromkeys(_ASCII_HIDDEN, "\x00")})
 # Combining characters kept on one letter; more start a cluster of their own (bounds the work per letter).
-_MAX_MARKS = 16
+# Marks folded away on it (decorations, marks of another script: see ``chars.is_foreign``) are not kept: they
+# widen the letter's span whatever their number.
+MAX_MARKS = 16
 
 
 class Normalized:
@@ -344,11 +349,17 @@ class _Builder:
                 self.space(index, index + width)
                 index += width
                 continue
-            if char_kind == ATTACH and self.unit_raw and self.reach == index and self.unit_marks < _MAX_MARKS:
+            joins = char_kind == ATTACH and bool(self.unit_raw) and self.reach == index
+            if joins and is_foreign(char, _letter_of(self.unit_raw)):
+                self._widen(index + width)  # folded away on that letter, like a decoration
+                index += width
+                continue
+            if joins and self.unit_marks < MAX_MARKS:
                 raw, cluster_start, marks = self._reopen()
             else:
                 raw, cluster_start, marks = "", index, -1
             chars = [raw] if raw else []
+            letter: str | None = None  # what the marks sit on, once one comes
             stop = span_end = index
             while stop < end:
                 stop_char, width = text[stop], 1
@@ -359,7 +370,22 @@ class _Builder:
                     stop += width
                     if is_mark(stop_char):
                         span_end = stop
-                elif (stop_kind == ATTACH and marks < _MAX_MARKS) or marks < 0:
+                elif stop_kind == ATTACH and marks >= 0:
+                    if letter is None:
+                        letter = _letter_of("".join(chars), self.base)
+                    kept_letter = kept_on(stop_char, letter)
+                    if kept_letter is None:  # folded away on that letter, like a decoration
+                        stop += width
+                        span_end = stop
+                    elif marks < MAX_MARKS:
+                        chars.append(stop_char)
+                        marks += 1
+                        stop += width
+                        span_end = stop
+                        letter = kept_letter
+                    else:
+                        break
+                elif marks < 0:
                     chars.append(stop_char)
                     marks += 1
                     stop += width
@@ -401,7 +427,11 @@ class _Builder:
             self.space(start, end)
             return
         folded: str | None = None
-        if char_kind == ATTACH and self.unit_raw and self.reach == start and self.unit_marks < _MAX_MARKS:
+        joins = char_kind == ATTACH and bool(self.unit_raw) and self.reach == start
+        if joins and is_foreign(char, _letter_of(self.unit_raw)):
+            self._widen(end)  # folded away on that letter: it widens it, as the character itself does
+            return
+        if joins and self.unit_marks < MAX_MARKS:
             raw, cluster_start, marks = self._reopen()
             raw, marks = raw + char, marks + 1
         else:
@@ -463,6 +493,15 @@ def _ascii_skeletons() -> dict[int, str]:
         if len(skeleton) == 1 and skeleton != char:
             table[code] = skeleton
     return table
+
+
+def _letter_of(cluster: str, base: str = "") -> str:
+    """The character of ``cluster`` that marks after it sit on: its last one that is no mark (``base``, the
+    letter before the text, when it has none; "" when neither)."""
+    for char in reversed(cluster):
+        if is_base(char):
+            return char
+    return base
 
 
 def char_at(text: str, index: int, end: int) -> tuple[str, int]:

@@ -23,7 +23,7 @@ import logging
 import re
 from collections import deque
 
-from litellm_plugin.loggers.filters.chars import DROP, SPACE, fold, is_mark, kind
+from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_base, is_foreign, is_mark, kind
 from litellm_plugin.loggers.filters.hidden import (
     HAS_CONTROL,
     MAX_STRING,
@@ -33,7 +33,8 @@ from litellm_plugin.loggers.filters.hidden import (
     split_hidden,
 )
 from litellm_plugin.loggers.filters.matcher import WordMatch, WordMatcher
-from litellm_plugin.loggers.filters.normalize import char_at
+from litellm_plugin.loggers.filters.normalize import MAX_MARKS, char_at
+from litellm_plugin.loggers.filters.references import REFERENCE, decode
 
 __all__ = ["MAX_HELD_CHARS", "StreamMatcher"]
 
@@ -67,6 +68,59 @@ def _after_lone_high_surrogate(compact: list[str]) -> bool:
     return "\ud800" <= compact[-1] <= "\udbff" or (
         len(compact) > 1 and "\ud800" <= compact[-2] <= "\udbff" and kind(compact[-1]) == DROP
     )
+
+
+# A reference (``&shy;``, ``\u00ad``) the compact text ends with: its last character, and the pattern.
+_REFERENCE_LAST = frozenset(";0123456789abcdefABCDEF")
+_REFERENCE_AT_END = re.compile(rf"(?:{REFERENCE.pattern})\Z")
+_REFERENCE_REACH = 48  # longer than any reference
+_WALK_LIMIT = 64  # characters looked at back from a mark for its letter
+
+
+def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
+    """The character a complete reference ending at ``compact[end - 1]`` stands for, and where it begins."""
+    if compact[end - 1] not in _REFERENCE_LAST:
+        return None
+    window = max(0, end - _REFERENCE_REACH)
+    found = _REFERENCE_AT_END.search("".join(compact[window:end]))
+    decoded = decode(found) if found is not None else None
+    return None if found is None or decoded is None else (decoded, window + found.start())
+
+
+def _sits_foreign(compact: list[str], mark: str) -> bool:
+    """Would the comparison form fold ``mark`` away after the compact text (a mark of a script that the letter
+    it sits on is not written in, see ``chars.is_foreign``)? Then it is left out like a decoration, so that a
+    stream of them stays short. False when unsure: the compact text then keeps it, and the comparison form
+    decides."""
+    end = len(compact)
+    marks = 0
+    for step in range(_WALK_LIMIT):
+        if end <= 0:
+            return False
+        reference = _reference_before(compact, end)
+        if reference is not None:
+            if not step:
+                return False  # kept, as a decoration is (see ``_add_plain``)
+            char, start = reference
+        elif "\udc00" <= compact[end - 1] <= "\udfff" and end > 1 and "\ud800" <= compact[end - 2] <= "\udbff":
+            char, start = char_at(compact[end - 2] + compact[end - 1], 0, 2)[0], end - 2
+        else:
+            char, start = compact[end - 1], end - 1
+        if len(char) != 1:
+            return False
+        char_kind = kind(char)
+        if char_kind == PLAIN:  # the letter: nothing between it and the mark keeps them apart
+            folded = fold(char)
+            usable = char >= "\x20" and not "\x7f" <= char <= "\x9f" and folded not in ("", " ") and is_base(char)
+            return usable and is_foreign(mark, char)
+        if char_kind == ATTACH and not is_base(char):  # a mark kept on the same letter
+            marks += 1
+            if marks > MAX_MARKS:
+                return False
+        elif char_kind != DROP:  # a space, a mark that is a letter: unsure
+            return False
+        end = start
+    return False
 
 
 def _is_space(char: str) -> bool:
@@ -262,7 +316,17 @@ class StreamMatcher:
                     else:
                         spans[-1][1] = position_end
                 elif spans and is_mark(char):
-                    spans[-1][1] = position_end
+                    if _reference_before(compact, len(compact)) is not None:
+                        # Kept after a reference: after one to an invisible character, the mark widens the
+                        # letter before the reference over it, as in the whole text (widening the reference's
+                        # last character instead would leave the reference out of that letter's span).
+                        compact.append(char)
+                        spans.append([position, position_end])
+                    else:
+                        spans[-1][1] = position_end
+                continue
+            if char_kind == ATTACH and spans and _sits_foreign(compact, char):
+                spans[-1][1] = position_end  # folded away, like a decoration
                 continue
             if spans and _is_space(char) and (_is_space(compact[-1]) or compact[-1] == _HIDDEN_MARK):
                 compact[-1] = compact[-1] if compact[-1] != _HIDDEN_MARK else char
