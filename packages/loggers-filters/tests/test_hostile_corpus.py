@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -208,14 +209,17 @@ def test_padding_between_phrase_words_is_held_within_a_bound() -> None:
     assert held <= MAX_HELD_CHARS
 
 
-def test_padding_past_the_bound_is_dropped_and_the_text_released() -> None:
+def test_padding_past_the_bound_is_dropped_and_the_text_released(caplog: pytest.LogCaptureFixture) -> None:
     content_filter = masked_filter()
     transform = content_filter.response_transform({})
     assert transform is not None
-    pieces = ["I will buy", *(["\u200b" * 1000] * 70), " nothing."]
-    output = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
+    pieces = ["I will buy", *(["\u200b" * 1000] * 300), " nothing."]
+    with caplog.at_level(logging.WARNING, logger="litellm_plugin.loggers.filters"):
+        output = "".join(transform.transform(piece) for piece in pieces) + transform.flush()
     assert output.replace("\u200b", "") == "I will buy nothing."
     assert len(output) <= len("I will buy nothing.") + MAX_HELD_CHARS
+    # Said once for the stream, not once each time the held text is shrunk again (about every 65k characters).
+    assert len([r for r in caplog.records if "held back over" in r.getMessage()]) == 1
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,18 @@ def _is_space(char: str) -> bool:
 class StreamMatcher:
     """The held text of one stream and its compact form; :meth:`feed` each chunk, :meth:`finish` at the end."""
 
-    __slots__ = ("_before", "_compact", "_held", "_held_length", "_matcher", "_open", "_origin", "_spans", "_style")
+    __slots__ = (
+        "_before",
+        "_compact",
+        "_held",
+        "_held_length",
+        "_matcher",
+        "_open",
+        "_origin",
+        "_shrunk",
+        "_spans",
+        "_style",
+    )
 
     def __init__(self, matcher: WordMatcher) -> None:
         self._matcher = matcher
@@ -145,6 +156,7 @@ class StreamMatcher:
         self._before = ""
         self._style = ""  # of the last character that went out (see ``StreamScan.style``)
         self._open = 0  # trailing compact characters that are the raw start of an unfinished escape sequence
+        self._shrunk = False
 
     @property
     def held_back(self) -> int:
@@ -360,8 +372,10 @@ class StreamMatcher:
         return "".join(parts)
 
     def _shrink(self) -> None:
-        """Past the limit: the held text becomes its compact form (its padding is dropped)."""
-        logger.warning("a stream held back over %d characters; its invisible padding is dropped", MAX_HELD_CHARS)
+        """Past the limit: the held text becomes its compact form (its padding is dropped); said once a stream."""
+        if not self._shrunk:
+            self._shrunk = True
+            logger.warning("a stream held back over %d characters; its invisible padding is dropped", MAX_HELD_CHARS)
         compact = "".join(self._compact)
         self._held = deque([(compact, 0)])
         self._held_length = len(compact)
