@@ -292,6 +292,20 @@ def test_json_rewritten_keeps_its_numbers_and_spacing_as_written() -> None:
     assert map_json_strings(r'["a\"b", "c\\", 1e5]', str.upper) == r'["A\"B", "C\\", 1e5]'
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (r'{"q": "\ud800 spam", "n": 1}', r'{"q": "\ud800 ***", "n": 1}'),  # valid JSON
+        (r'{"q": "\ud800 spam",}', r'{"q": "\ud800 ***",}'),  # almost JSON
+    ],
+)
+def test_a_lone_surrogate_escape_stays_an_escape_when_its_string_is_rewritten(text: str, expected: str) -> None:
+    """As a character it cannot be encoded as UTF-8: the reply could not be sent (LiteLLM's own logging fails)."""
+    rewritten = map_json_strings(text, lambda value: value.replace("spam", "***"))
+    assert rewritten == expected
+    rewritten.encode("utf-8")
+
+
 def test_response_texts_reads_every_format() -> None:
     response = litellm.completion(model="openai/gpt-x", messages=[{"role": "user", "content": "x"}], mock_response="hi")
     assert [(c.kind, t) for c, t in response_texts(response)] == [("text", "hi")]

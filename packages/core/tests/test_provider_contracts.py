@@ -4,6 +4,7 @@ items 5, 6 and 9). Observed through LiteLLM's public API: ``litellm.completion``
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -248,6 +249,27 @@ def test_a_whole_reply_method_that_yields_is_refused_at_definition(method: str) 
     assert "`return` the reply" in message
     assert "write it as" not in message
     assert ("streaming" in message) is method.endswith("completion")
+
+
+def test_a_decorator_gathering_a_generators_pieces_into_one_reply_is_accepted(route: Route) -> None:
+    """``functools.wraps`` names the generator in ``__wrapped__``; the method LiteLLM calls is the wrapper, which
+    returns one whole reply."""
+
+    def reply_from_pieces(method: Any) -> Any:
+        @functools.wraps(method)
+        def wrapper(self: BaseCustomProvider, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+            return self.make_response(model, messages, "".join(method(self, model, messages, *args, **kwargs)))
+
+        return wrapper
+
+    class Pieces(BaseCustomProvider):
+        @reply_from_pieces
+        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> Any:
+            yield "Hello, "
+            yield "world"
+
+    name = route(Pieces)
+    assert _sync(f"{name}/x").choices[0].message.content == "Hello, world"
 
 
 def test_a_wrong_result_is_named_with_its_article(route: Route) -> None:

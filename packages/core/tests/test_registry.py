@@ -131,6 +131,26 @@ def test_plain_custom_llm_and_instances_are_accepted(registry: PluginRegistry) -
     assert _ask("reg_plain") == "plain"
 
 
+class _Backend:
+    def complete(self, model: str, messages: Any, *args: Any, **kwargs: Any) -> ModelResponse:
+        return BaseCustomProvider.make_response(model, messages, "from the backend")
+
+
+class Delegating(BaseCustomProvider):
+    """Sets its method on the instance (a delegate chosen when it is built)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.completion = _Backend().complete  # type: ignore[method-assign]
+
+
+def test_a_class_whose_constructor_sets_its_method_is_accepted_as_its_instance_is(registry: PluginRegistry) -> None:
+    """The class was checked before it was built, and refused as implementing nothing."""
+    registry.register("reg_delegating", Delegating)
+    registry.initialize()
+    assert _ask("reg_delegating") == "from the backend"
+
+
 @pytest.mark.parametrize("name", ["", "a/b", "openai", "anthropic", "has space", "-dash", 42])
 def test_invalid_names_are_refused(registry: PluginRegistry, name: Any) -> None:
     before = list(litellm.custom_provider_map)

@@ -466,25 +466,52 @@ async def test_trickling_body_is_cut_at_the_callers_timeout(
     assert isinstance(error, litellm.Timeout), repr(error)
 
 
-def body_until_reset(conn: socket.socket) -> None:
-    """A reply with no Content-Length (its body ends when the connection does), reset half-way through."""
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
-    conn.sendall(b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"content": "cut')
-    time.sleep(0.2)
-    conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+def body_until_reset(cut: bytes) -> Handler:
+    """A reply with no Content-Length (its body ends when the connection does), reset after ``cut``."""
+
+    def handler(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + cut)
+        time.sleep(0.2)
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+
+    return handler
+
+
+_REPLY_START = b'{"id": "x", "object": "chat.completion", "choices": [{"index": 0, "message": {"content": '
+CUTS = {
+    "in-a-string": _REPLY_START + b'"cut',
+    "in-a-utf8-character": _REPLY_START + '"日本'.encode()[:-1],
+    "in-a-literal": b'{"id": "x", "ok": tr',
+    "in-a-number": b'{"id": "x", "n": -12.',
+    "in-an-escape": _REPLY_START + b'"a \\u00',
+    "before-any-byte": b"",
+}
 
 
 @MODES
 @pytest.mark.parametrize("transport", ["aiohttp", "httpx"])
+@pytest.mark.parametrize("cut", list(CUTS))
 async def test_a_body_cut_by_a_reset_connection_is_a_connection_error(
-    hostile: Callable[[Handler], HostileServer], mode: str, transport: str, monkeypatch: pytest.MonkeyPatch
+    hostile: Callable[[Handler], HostileServer], mode: str, transport: str, cut: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """aiohttp reports a reset as the end of such a body: the JSON stops short. Before, on async calls, that
     was "a malformed body" (``APIError``), blaming the server's JSON; sync calls said connection error."""
     monkeypatch.setattr(litellm, "disable_aiohttp_transport", transport == "httpx")
-    server = hostile(body_until_reset)
+    server = hostile(body_until_reset(CUTS[cut]))
     error = await raised(mode, api_base=server.base_url)
     assert isinstance(error, litellm.APIConnectionError), repr(error)
+
+
+@MODES
+@pytest.mark.parametrize("body", [b'{"id": "x", "ok": tru}', b"<html>Bad gateway</html>", b'{"id": 1}}'])
+async def test_a_complete_body_that_is_not_json_is_still_malformed_without_a_length(
+    hostile: Callable[[Handler], HostileServer], mode: str, body: bytes
+) -> None:
+    def handler(conn: socket.socket) -> None:
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + body)
+
+    server = hostile(handler)
+    assert_malformed(await raised(mode, api_base=server.base_url))
 
 
 def trickle_headers(conn: socket.socket) -> None:

@@ -284,7 +284,8 @@ _YIELDING_WHOLE_REPLY = (
 
 def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     expected, got = _KINDS[method], function_kind(fn)
-    if method not in _STREAMS and (got == "async generator" or _is_plain_generator(fn)):
+    # The function itself, not what it wraps: a decorator may gather a generator's pieces into one reply.
+    if method not in _STREAMS and (inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn)):
         stream = ", and put streaming code in `streaming` (or `astreaming`)" if "completion" in method else ""
         how = _RESULTS[method][1]
         raise ProviderDefinitionError(

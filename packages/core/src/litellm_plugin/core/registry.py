@@ -76,28 +76,30 @@ def _check_name(name: object) -> str:
 
 def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
     """The handler instance, and whether the registry created it (and may therefore name it)."""
-    is_provider_class = isinstance(provider, type) and issubclass(provider, CustomLLM)
-    empty = nothing_implemented(provider) if is_provider_class or isinstance(provider, CustomLLM) else None
-    if empty is not None:  # every call would fail; LiteLLM says so only then, with "Not implemented yet!"
-        raise InvalidProviderError(f"provider {name!r}: {empty}")
     if isinstance(provider, CustomLLM):
-        return provider, False
-    if isinstance(provider, type) and issubclass(provider, CustomLLM):
+        handler, created = provider, False
+    elif isinstance(provider, type) and issubclass(provider, CustomLLM):
         try:
-            return provider(), True
+            handler, created = provider(), True
         except (Exception, SystemExit) as exc:  # a constructor's sys.exit() must not end plugin loading
             raise InvalidProviderError(
                 f"provider {name!r}: {provider.__name__}() failed: {type(exc).__name__}: {exc}; the registry builds "
                 f"a class with no arguments, so register a ready instance instead, e.g. "
                 f"register_provider({name!r}, {provider.__name__}(...))"
             ) from exc
-    hint = ""
-    if isinstance(provider, CustomLogger) or (isinstance(provider, type) and issubclass(provider, CustomLogger)):
-        hint = "; an interceptor (CustomLogger) goes into litellm.callbacks instead"
-    raise InvalidProviderError(
-        f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
-        f"not {provider!r}{hint}"
-    )
+    else:
+        hint = ""
+        if isinstance(provider, CustomLogger) or (isinstance(provider, type) and issubclass(provider, CustomLogger)):
+            hint = "; an interceptor (CustomLogger) goes into litellm.callbacks instead"
+        raise InvalidProviderError(
+            f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
+            f"not {provider!r}{hint}"
+        )
+    # Checked on the instance: a constructor may set a method on it (``self.completion = backend.complete``).
+    empty = nothing_implemented(handler)
+    if empty is not None:  # every call would fail; LiteLLM says so only then, with "Not implemented yet!"
+        raise InvalidProviderError(f"provider {name!r}: {empty}")
+    return handler, created
 
 
 def _write_litellm_map(entries: list[CustomLLMItem]) -> None:

@@ -30,6 +30,11 @@ def _loads(text: str) -> Any:
 
 # A string of valid JSON: outside strings, JSON has no quote, and inside one every quote is escaped.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return f"\\u{ord(found.group(0)):04x}"
 
 
 def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
@@ -50,7 +55,10 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
     def one_string(found: re.Match[str]) -> str:
         value = json.loads(found.group(0))
         new = deep(value)
-        return found.group(0) if new == value else json.dumps(new, ensure_ascii=False)
+        if new == value:
+            return found.group(0)
+        # A lone surrogate (``"\ud800"`` is valid JSON) stays an escape: as a character it cannot be sent as UTF-8.
+        return _LONE_SURROGATE.sub(_escaped, json.dumps(new, ensure_ascii=False))
 
     # Valid JSON: each string is rewritten where it stands, and everything else (numbers as the model wrote
     # them, ``1e999`` and ``12345678901234567890.5`` included, spacing, key order) stays byte for byte.

@@ -52,8 +52,10 @@ def _decode(body: str) -> str:
 
 
 def _encode(text: str, quote: str) -> str:
+    """Escaped where needed: the quote, backslashes, control characters, and a lone surrogate (which cannot be
+    sent as UTF-8)."""
     text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
-    return "".join(f"\\u{ord(char):04x}" if char < " " else char for char in text)
+    return "".join(f"\\u{ord(char):04x}" if char < " " or "\ud800" <= char <= "\udfff" else char for char in text)
 
 
 def map_string_literals(text: str, rewrite: Callable[[str], str], *, always: bool = False) -> str:

@@ -62,6 +62,13 @@ _FRAMING_HEADERS = frozenset({"content-encoding", "content-length", "transfer-en
 _ENDS_AT_CLOSE = "litellm_plugin_body_ends_at_close"  # kept on a response rebuilt without its framing headers
 
 
+# What may stand at the end of JSON cut short after its last complete token: part of true, false or null, or of
+# a number (``-``, ``1.``, ``2e``), or nothing at all.
+_PARTIAL_TOKEN = re.compile(
+    r"(?:t(?:r(?:ue?)?)?|f(?:a(?:l(?:se?)?)?)?|n(?:u(?:ll?)?)?|-?\d*(?:\.\d*)?(?:[eE][+-]?\d*)?)\Z"
+)
+
+
 def _ends_at_close(response: httpx.Response) -> bool:
     """A body with neither a length nor chunks: it ends when the connection does, so a connection reset
     (which some transports, aiohttp's among them, report as an ordinary end) cuts it short unnoticed."""
@@ -72,11 +79,20 @@ def _ends_at_close(response: httpx.Response) -> bool:
     return "content-length" not in response.headers and "chunked" not in encoding
 
 
-def _stops_short(response: httpx.Response, error: json.JSONDecodeError) -> bool:
-    """JSON that stops short (a string never closed, or more expected at its very end) in a body that ends
-    when the connection does."""
-    short = error.msg.startswith("Unterminated string") or error.pos >= len(error.doc.rstrip())
-    return short and bool(response.content.strip()) and _ends_at_close(response)
+def _stops_short(response: httpx.Response, error: ValueError) -> bool:
+    """A body that ends when the connection does, whose JSON stops short: cut inside a UTF-8 character, a
+    string, an escape, a literal or a number, or before any byte. JSON that is wrong where it stands is not."""
+    if not _ends_at_close(response):
+        return False
+    if isinstance(error, UnicodeDecodeError):
+        return error.reason == "unexpected end of data"
+    if not isinstance(error, json.JSONDecodeError):
+        return False
+    if error.msg.startswith("Unterminated string"):
+        return True
+    if error.msg.startswith("Invalid \\uXXXX escape"):  # ``\u00`` and the text ends: the escape was cut
+        return len(error.doc) - error.pos < len("\\u0000")
+    return _PARTIAL_TOKEN.match(error.doc[error.pos :].strip()) is not None
 
 
 """Dropped when a body read under a deadline is put back into a response (it is already decoded)."""
@@ -273,16 +289,16 @@ class MockAPIProvider(BaseCustomProvider):
     def _parse(self, response: httpx.Response, target: _Target, fill: Callable[[object], T]) -> T:
         try:
             return fill(json.loads(response.content))
-        except json.JSONDecodeError as exc:
-            if _stops_short(response, exc):
-                raise self.error(
-                    "connection",
-                    f"the connection closed (or was reset) before the body was complete: HTTP {response.status_code}"
-                    f" with no Content-Length, {len(response.content)} bytes of JSON that stops short",
-                    model=target.model,
-                ) from None
-            raise self._malformed(response, target, exc) from None
-        except (ValueError, TypeError, RecursionError) as exc:  # not JSON, wrong fields or types, too deep
+        except ValueError as exc:  # not JSON (a JSONDecodeError, or bytes that are not UTF-8), or wrong fields
+            if not _stops_short(response, exc):
+                raise self._malformed(response, target, exc) from None
+            raise self.error(
+                "connection",
+                f"the connection closed (or was reset) before the body was complete: HTTP {response.status_code}"
+                f" with no Content-Length, {len(response.content)} bytes of JSON that stops short",
+                model=target.model,
+            ) from None
+        except (TypeError, RecursionError) as exc:  # wrong fields or types, too deep
             raise self._malformed(response, target, exc) from None
 
     def _malformed(self, response: httpx.Response, target: _Target, exc: Exception) -> Exception:
