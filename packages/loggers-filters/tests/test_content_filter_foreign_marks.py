@@ -198,3 +198,94 @@ def test_a_scripts_own_marks_past_the_limit_still_start_a_cluster() -> None:
     word = "क" + "\u0941" * 16
     assert ContentFilter([word]).find(word) != []
     assert ContentFilter(["कम"]).find("क" + "\u0941" * 17 + "म") == []
+
+
+# A combining mark on no letter: at the start of the text, after a space, punctuation, a digit or an emoji.
+COMBINING_MARKS = MARKS + SPACING_MARKS
+
+
+@pytest.mark.parametrize("path", ["completion", "completion_stream", "acompletion_stream"])
+def test_no_combining_mark_on_a_space_hides_the_word_after_it(path: str, call: Call) -> None:
+    """Every non-spacing mark of a script's spelling and every spacing mark, at the start of the text or right
+    after a space: it sits on no letter and hides nothing, as an accent there does."""
+    litellm.callbacks = [ContentFilter(["spam"], replacement="#")]
+    reply = call(path, " ".join(f"{mark}spam" for mark in COMBINING_MARKS))
+    leaked = [mark for mark, out in zip(COMBINING_MARKS, reply.split(" "), strict=True) if out != f"{mark}#"]
+    assert not leaked, ([f"U+{ord(mark):04X}" for mark in leaked[:20]], len(leaked))
+
+
+MANY = "\u093f\u05b0\u0903\u0bbe\u093c" * 8
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("buy \u05b0spam now", "buy \u05b0# now"),  # a Hebrew point
+        ("buy \u093cspam now", "buy \u093c# now"),  # a nukta
+        ("buy \u093fspam now", "buy \u093f# now"),  # a spacing vowel sign
+        ("buy \u0bbespam now", "buy \u0bbe# now"),
+        ("buy \u0903spam now", "buy \u0903# now"),  # a visarga
+        ("buy \u0301spam now", "buy \u0301# now"),  # as an accent there
+        ("buy \u0e48spam now", "buy \u0e48# now"),
+        ("\u05b0spam", "\u05b0#"),
+        ("\u093fspam", "\u093f#"),
+        ("a \u093fspam", "a \u093f#"),
+        (f"a {MANY}spam", f"a {MANY}#"),  # many in a row
+        (f"{MANY}spam {MANY}", f"{MANY}# {MANY}"),
+        ("(\u093fspam)", "(\u093f#)"),  # after punctuation
+        ("(\u05b0\u093f\u0301spam)", "(\u05b0\u093f\u0301#)"),
+        ("(\U0001d165spam)", "(\U0001d165#)"),  # a musical combining stem (script Common) on a bracket
+        ("\u0964\u093fspam", "\u0964\u093f#"),  # on a Devanagari danda: punctuation of the mark's own script
+        ("\U0001f600\u093fspam", "\U0001f600\u093f#"),  # after an emoji
+        ("1\u093fspam", "1\u093fspam"),  # on a digit: folded as an accent is, and "1spam" is one word
+        ("1\u0301spam", "1\u0301spam"),
+        ("x\u093fspam", "x\u093fspam"),  # on a letter: still one word with it
+        ("x \u093fspam", "x \u093f#"),
+        ("spam\u093fx \u093fx", "spam\u093fx \u093fx"),
+        ("buy \u093fnow", "#"),  # a phrase: the mark goes with the space
+        ("&#x93f;spam &#2367;spam", "&#x93f;# &#2367;#"),  # a reference to one
+    ],
+)
+def test_a_mark_on_no_letter_hides_nothing(text: str, expected: str, call: Call) -> None:
+    content_filter = ContentFilter(["spam", "buy now"], replacement="#")
+    assert content_filter.mask(text) == expected
+    litellm.callbacks = [content_filter]
+    for path in ("completion", "completion_stream", "acompletion_stream"):
+        assert call(path, text) == expected, path
+
+
+@pytest.mark.parametrize(
+    ("word", "text"),
+    [
+        ("שלום", "\u05b0שלום"),  # a point before a word of its own script, on no letter
+        ("कम", "x \u093fकम"),
+        ("кот", "\u0903кот"),
+    ],
+)
+def test_a_word_after_a_mark_on_no_letter_is_found(word: str, text: str) -> None:
+    assert [match.word for match in ContentFilter([word]).find(text)] == [word]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "buy \u05b0spam \u093fnow",
+        "(\u093f\u0903spam)",
+        "\u093c\u093fspam",
+        "1\u093fspam \u0bbex",
+        " \u093fsp\u05b0am",
+        "buy \u093f\u0301now",
+    ],
+)
+def test_a_stream_of_marks_on_no_letter_cut_anywhere_gives_the_whole_replys_result(
+    text: str, assert_stream_cuts_agree: Callable[[Any, str], None]
+) -> None:
+    assert_stream_cuts_agree(ContentFilter(["spam", "buy now"], replacement="#"), text)
+
+
+def test_a_flood_of_streamed_marks_on_a_space_hides_nothing() -> None:
+    """Marks on a space widen it in the held text, as accents do (a flood of them is not held back as text)."""
+    transform = ContentFilter(["buy now"], replacement="#").response_transform({})
+    assert transform is not None
+    out = "".join(transform.transform(piece) for piece in ["buy ", *["\u093f"] * 3000, "now"]) + transform.flush()
+    assert out == "#"

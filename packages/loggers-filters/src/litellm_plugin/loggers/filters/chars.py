@@ -20,7 +20,9 @@ Marks of a script's spelling (Indic vowel signs, spacing or not, and viramas, He
 tone marks, kana voicing marks) count only on a letter of a script that uses them (Unicode's
 ``Script_Extensions``): on a Latin, Cyrillic, Greek, CJK... letter, or on a digit, a Hebrew point, a Thai tone
 mark or a Devanagari vowel sign sits on the letter like an accent and hides nothing (``s\u05b0pam`` and
-``sp\u093fam`` are ``spam``; see :func:`is_foreign`). Letters of scripts not in :data:`_SCRIPTS` keep every mark.
+``sp\u093fam`` are ``spam``; see :func:`is_foreign`). On anything but a letter (punctuation, a symbol, an emoji)
+every combining mark is folded so, and on no character at all (at the start of the text, after a space) it
+hides nothing either (see :func:`is_combining`). Letters of scripts not in :data:`_SCRIPTS` keep every mark.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ __all__ = [
     "SPACE",
     "fold",
     "is_base",
+    "is_combining",
     "is_decoration",
     "is_foreign",
     "is_mark",
@@ -71,6 +74,9 @@ _SCRIPTS = (
 )  # fmt: skip
 _SCRIPT_PATTERNS = tuple(regex.compile(rf"\p{{scx={name}}}") for name in _SCRIPTS)
 _COMBINING = frozenset({"Mn", "Mc"})  # marks that sit on a letter (spacing or not); enclosing ones are decorations
+# The "scripts" of a base that is no letter (a digit, punctuation, a symbol, an emoji): no combining mark belongs
+# to it, so every one on it is folded away like an accent.
+_NO_MARKS = (regex.compile(r"(?!)"),)
 
 _kinds: dict[str, int] = {}
 _folds: dict[tuple[str, bool], str] = {}
@@ -94,6 +100,12 @@ def is_decoration(char: str) -> bool:
 def is_mark(char: str) -> bool:
     """A combining mark (it belongs to the letter before it, even when it is dropped)."""
     return unicodedata.category(char)[0] == "M"
+
+
+def is_combining(char: str) -> bool:
+    """A combining mark that is not enclosing (category Mn or Mc, spacing or not): it sits on the letter before
+    it; on no letter (at the start of the text, after a space), it hides nothing."""
+    return unicodedata.category(char) in _COMBINING
 
 
 @functools.lru_cache(maxsize=4096)
@@ -180,6 +192,12 @@ def _scripts_of(char: str) -> tuple[regex.Pattern[str], ...]:
     return tuple(pattern for pattern in _SCRIPT_PATTERNS if pattern.match(char))
 
 
+def _base_scripts(char: str) -> tuple[regex.Pattern[str], ...]:
+    """What the marks after the base character ``char`` are compared with: a letter's scripts; for any other
+    character, :data:`_NO_MARKS`."""
+    return _scripts_of(char) if unicodedata.category(char)[0] == "L" else _NO_MARKS
+
+
 def _belongs(mark: str, scripts: tuple[regex.Pattern[str], ...] | None) -> bool:
     """Does a combining mark belong to the letter before it (``scripts``: that letter's scripts)?"""
     return not scripts or any(pattern.match(mark) for pattern in scripts)
@@ -198,7 +216,7 @@ def _letter_scripts(char: str) -> tuple[regex.Pattern[str], ...] | None:
     folded = unicodedata.normalize("NFKD", char.translate(styled)).casefold().translate(styled)
     for part in reversed(unicodedata.normalize("NFKD", folded)):
         if not _is_dropped(part) and unicodedata.category(part) not in _COMBINING:
-            return _scripts_of(part)
+            return _base_scripts(part)
     return None
 
 
@@ -242,7 +260,7 @@ def _fold_once(text: str) -> str:
         if _is_dropped(char):
             continue
         if unicodedata.category(char) not in _COMBINING:
-            scripts = _scripts_of(char)
+            scripts = _base_scripts(char)
         elif not _belongs(char, scripts):
             continue
         kept.append(char)

@@ -32,6 +32,7 @@ from litellm_plugin.loggers.filters.chars import (
     SPACE,
     fold,
     is_base,
+    is_combining,
     is_foreign,
     is_mark,
     is_sign,
@@ -354,6 +355,14 @@ class _Builder:
                 self._widen(index + width)  # folded away on that letter, like a decoration
                 index += width
                 continue
+            if char_kind == ATTACH and not joins and not self.base and is_combining(char):
+                # On no letter (at the start, after a space or a hidden character): it hides nothing and joins
+                # no word, as a decoration there (it widens a space right before it).
+                if self.reach == index:
+                    self._widen(index + width)
+                    self.reach = index + width
+                index += width
+                continue
             if joins and self.unit_marks < MAX_MARKS:
                 raw, cluster_start, marks = self._reopen()
             else:
@@ -430,6 +439,10 @@ class _Builder:
         joins = char_kind == ATTACH and bool(self.unit_raw) and self.reach == start
         if joins and is_foreign(char, _letter_of(self.unit_raw)):
             self._widen(end)  # folded away on that letter: it widens it, as the character itself does
+            return
+        if char_kind == ATTACH and not joins and not self.base and len(char) == 1 and is_combining(char):
+            if self.reach == start:  # on no letter: nothing, as a reference to a decoration there
+                self.reach = end
             return
         if joins and self.unit_marks < MAX_MARKS:
             raw, cluster_start, marks = self._reopen()

@@ -23,7 +23,18 @@ import logging
 import re
 from collections import deque
 
-from litellm_plugin.loggers.filters.chars import ATTACH, DROP, PLAIN, SPACE, fold, is_base, is_foreign, is_mark, kind
+from litellm_plugin.loggers.filters.chars import (
+    ATTACH,
+    DROP,
+    PLAIN,
+    SPACE,
+    fold,
+    is_base,
+    is_combining,
+    is_foreign,
+    is_mark,
+    kind,
+)
 from litellm_plugin.loggers.filters.hidden import (
     HAS_CONTROL,
     MAX_STRING,
@@ -89,9 +100,9 @@ def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
 
 def _sits_foreign(compact: list[str], mark: str) -> bool:
     """Would the comparison form fold ``mark`` away after the compact text (a mark of a script that the letter
-    it sits on is not written in, see ``chars.is_foreign``)? Then it is left out like a decoration, so that a
-    stream of them stays short. False when unsure: the compact text then keeps it, and the comparison form
-    decides."""
+    it sits on is not written in, see ``chars.is_foreign``, or a combining mark right after a space)? Then it
+    is left out like a decoration, so that a stream of them stays short. False when unsure: the compact text
+    then keeps it, and the comparison form decides."""
     end = len(compact)
     marks = 0
     for step in range(_WALK_LIMIT):
@@ -117,7 +128,9 @@ def _sits_foreign(compact: list[str], mark: str) -> bool:
             marks += 1
             if marks > MAX_MARKS:
                 return False
-        elif char_kind != DROP:  # a space, a mark that is a letter: unsure
+        elif char_kind == SPACE and not marks:  # on no letter: the comparison form drops it (``is_combining``)
+            return char == compact[end - 1] and is_combining(mark)
+        elif char_kind != DROP:  # a mark that is a letter: unsure
             return False
         end = start
     return False
