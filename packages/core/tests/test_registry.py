@@ -151,6 +151,17 @@ def test_a_class_whose_constructor_sets_its_method_is_accepted_as_its_instance_i
     assert _ask("reg_delegating") == "from the backend"
 
 
+def test_a_class_implementing_nothing_is_named_so_even_when_it_cannot_be_built(registry: PluginRegistry) -> None:
+    """Not "register a ready instance instead", which would be refused next for implementing nothing."""
+
+    class NeedsKey(BaseCustomProvider):
+        def __init__(self, key: str) -> None:
+            super().__init__()
+
+    with pytest.raises(InvalidProviderError, match="implements none of LiteLLM's provider methods"):
+        registry.register("reg_needs_key", NeedsKey)
+
+
 @pytest.mark.parametrize("name", ["", "a/b", "openai", "anthropic", "has space", "-dash", 42])
 def test_invalid_names_are_refused(registry: PluginRegistry, name: Any) -> None:
     before = list(litellm.custom_provider_map)

@@ -266,6 +266,26 @@ def test_a_word_after_a_mark_on_no_letter_is_found(word: str, text: str) -> None
     assert [match.word for match in ContentFilter([word]).find(text)] == [word]
 
 
+@pytest.mark.parametrize("hidden", ["\x00", "\x07", "\x7f", "\x1b[31m", "\x9b1m", "\x1b]0;title\x07", "\x1b(B"])
+@pytest.mark.parametrize(
+    ("word", "before", "after"),
+    [("किताब", "यह क", "िताब है"), ("বোকা", "তুমি ব", "োকা"), ("טִפֵּשׁ", "אַתָּה ט", "ִפֵּשׁ"), ("spam", "s", "\u0301pam")],
+)
+def test_a_mark_behind_a_control_or_escape_sequence_stays_on_its_letter(
+    hidden: str, word: str, before: str, after: str, call: Call
+) -> None:
+    """A terminal draws ``क\x1b[31mि`` as ``कि``: the mark is on the letter before the hidden stretch, not on no
+    letter (the first fix for marks on no letter dropped it there, which split the word and hid it)."""
+    text = before + hidden + after
+    content_filter = ContentFilter([word], replacement="#")
+    assert [match.word for match in content_filter.find(text)] == [word]
+    masked = content_filter.mask(text)
+    assert word not in masked
+    assert masked.endswith("#") or masked.endswith("# है")
+    litellm.callbacks = [content_filter]
+    assert call("completion_stream", text) == masked
+
+
 @pytest.mark.parametrize(
     "text",
     [

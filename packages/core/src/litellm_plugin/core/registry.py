@@ -82,6 +82,9 @@ def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
         try:
             handler, created = provider(), True
         except (Exception, SystemExit) as exc:  # a constructor's sys.exit() must not end plugin loading
+            empty = nothing_implemented(provider)
+            if empty is not None:  # the first thing to change: a ready instance would be refused for it too
+                raise InvalidProviderError(f"provider {name!r}: {empty}") from exc
             raise InvalidProviderError(
                 f"provider {name!r}: {provider.__name__}() failed: {type(exc).__name__}: {exc}; the registry builds "
                 f"a class with no arguments, so register a ready instance instead, e.g. "

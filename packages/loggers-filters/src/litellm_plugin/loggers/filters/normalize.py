@@ -23,6 +23,7 @@ from __future__ import annotations
 import bisect
 import functools
 import re
+import unicodedata
 from collections.abc import Callable
 
 from litellm_plugin.loggers.filters.chars import (
@@ -203,6 +204,15 @@ class _Builder:
         if not "\ud800" <= first <= "\udfff":
             self._style_from(norm_start, letter_style(first))
 
+    def _on_no_letter(self) -> bool:
+        """A combining mark here sits on no letter: at the start (no letter passed on by a stream), or after a
+        space, a sign or punctuation. Not behind control characters or an escape sequence that follow a letter
+        or mark (a terminal draws ``क\x1b[31mि`` as ``कि``): there it is its own cluster, compared as before."""
+        if self.base:
+            return False
+        last = self.pieces[-1][-1:] if self.pieces else ""
+        return not last or unicodedata.category(last)[0] not in "LM"
+
     def hidden(self, start: int, end: int) -> None:
         """Control characters and escape sequences ``original[start:end]``: nothing, or a word boundary."""
         self.soft.add(self.size)
@@ -355,7 +365,7 @@ class _Builder:
                 self._widen(index + width)  # folded away on that letter, like a decoration
                 index += width
                 continue
-            if char_kind == ATTACH and not joins and not self.base and is_combining(char):
+            if char_kind == ATTACH and not joins and is_combining(char) and self._on_no_letter():
                 # On no letter (at the start, after a space or a hidden character): it hides nothing and joins
                 # no word, as a decoration there (it widens a space right before it).
                 if self.reach == index:
@@ -440,7 +450,7 @@ class _Builder:
         if joins and is_foreign(char, _letter_of(self.unit_raw)):
             self._widen(end)  # folded away on that letter: it widens it, as the character itself does
             return
-        if char_kind == ATTACH and not joins and not self.base and len(char) == 1 and is_combining(char):
+        if char_kind == ATTACH and not joins and len(char) == 1 and is_combining(char) and self._on_no_letter():
             if self.reach == start:  # on no letter: nothing, as a reference to a decoration there
                 self.reach = end
             return
