@@ -9,7 +9,7 @@ from typing import Any
 
 from litellm_plugin.core.payloads.base import TextField, identifier_field, setter
 from litellm_plugin.core.payloads.inline_files import data_url_field
-from litellm_plugin.core.payloads.string_literals import decoded_view, map_string_literals
+from litellm_plugin.core.payloads.string_literals import decoded_view, encode_literal, map_string_literals
 
 __all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
@@ -30,11 +30,6 @@ def _loads(text: str) -> Any:
 
 # A string of valid JSON: outside strings, JSON has no quote, and inside one every quote is escaped.
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def _escaped(found: re.Match[str]) -> str:
-    return f"\\u{ord(found.group(0)):04x}"
 
 
 def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
@@ -57,8 +52,8 @@ def map_json_strings(text: str, rewrite: Callable[[str], str]) -> str:
         new = deep(value)
         if new == value:
             return found.group(0)
-        # A lone surrogate (``"\ud800"`` is valid JSON) stays an escape: as a character it cannot be sent as UTF-8.
-        return _LONE_SURROGATE.sub(_escaped, json.dumps(new, ensure_ascii=False))
+        # Encoded as almost-JSON strings are: a lone surrogate (valid JSON: ``"\ud800"``) stays an escape.
+        return '"' + encode_literal(new, '"') + '"'
 
     # Valid JSON: each string is rewritten where it stands, and everything else (numbers as the model wrote
     # them, ``1e999`` and ``12345678901234567890.5`` included, spacing, key order) stays byte for byte.

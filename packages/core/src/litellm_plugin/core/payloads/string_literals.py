@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-__all__ = ["decoded_view", "map_string_literals"]
+__all__ = ["decoded_view", "encode_literal", "map_string_literals"]
 
 # A quoted string, its end quote optional (the text may be cut short inside it).
 _LITERAL = re.compile(r"""(?P<quote>["'])(?P<body>(?:\\.|\\\Z|(?!(?P=quote))[^\\])*)(?P<end>(?P=quote))?""", re.S)
@@ -51,7 +51,7 @@ def _decode(body: str) -> str:
     return _SURROGATES.sub(_join_pair, _ESCAPE.sub(_decode_escape, body))
 
 
-def _encode(text: str, quote: str) -> str:
+def encode_literal(text: str, quote: str) -> str:
     """Escaped where needed: the quote, backslashes, control characters, and a lone surrogate (which cannot be
     sent as UTF-8)."""
     text = text.replace("\\", "\\\\").replace(quote, "\\" + quote)
@@ -75,7 +75,7 @@ def map_string_literals(text: str, rewrite: Callable[[str], str], *, always: boo
         if new == value and not always:
             continue
         quote = first.group("quote")
-        pieces += [text[position : first.start()], quote, _encode(new, quote), last.group("end") or ""]
+        pieces += [text[position : first.start()], quote, encode_literal(new, quote), last.group("end") or ""]
         position = last.end()
     if not pieces:
         return text
