@@ -6,8 +6,9 @@ Prints:
      found the same words (target: >= 300x faster), and the same with ``confusables=True``;
   2. flat cost: the same text with 1 000 vs 10 000 words, for both;
   3. (P4) streaming: ContentFilter's cost per chunk (target <= 20 us) and the most text it ever held back
-     (target <= the longest blocked phrase); and an adversarial stream, "buy" (the beginning of "buy now")
-     followed by 8 000 zero-width-space chunks: its cost per chunk (target: within 10x of a normal chunk's),
+     (target <= the longest blocked phrase); and adversarial streams, "buy" (the beginning of "buy now")
+     followed by 8 000 invisible chunks (a zero-width space, ``&shy;``, ``&#8203;``, ``\\u00ad``, a reference to
+     a Thai tone mark): its cost per chunk (target: within 10x of a normal chunk's),
      first thousand vs last thousand chunks (flat: the cost does not grow with what is held back);
   4. ``litellm.acompletion`` throughput with ResponseModifier + ContentFilter + RequestLogger vs no
      interceptors, trivial in-process provider (target >= 0.90).
@@ -220,10 +221,16 @@ def bench_stream() -> None:
     print(f"   cost per chunk: {per_chunk:.2f} us   (target <= 20 us)")
     print(f"   most text held back: {held} characters; longest phrase: {content_filter.longest_phrase}")
     print(f"   stream output equals non-stream masking: {streamed == content_filter.mask(text)}")
-    bench_adversarial_stream(per_chunk)
+    for piece in PADDINGS:
+        bench_adversarial_stream(per_chunk, piece)
 
 
-def bench_adversarial_stream(normal_per_chunk: float, padding: int = 8000) -> None:
+# What a hostile stream pads a held-back phrase with: an invisible character, references to one (HTML, a JSON
+# escape), and a reference to a mark of another script (folded away on a Latin letter).
+PADDINGS = ("\u200b", "&shy;", "&#8203;", "\\u00ad", "&#x0e48;")
+
+
+def bench_adversarial_stream(normal_per_chunk: float, piece: str = "\u200b", padding: int = 8000) -> None:
     """ "buy" then thousands of invisible chunks: everything is held back, and each chunk must stay cheap."""
     content_filter = ContentFilter(["buy now", "spam"])
 
@@ -233,7 +240,7 @@ def bench_adversarial_stream(normal_per_chunk: float, padding: int = 8000) -> No
         costs = []
         for _ in range(padding):
             start = time.perf_counter()
-            out.append(transform.transform("\u200b"))
+            out.append(transform.transform(piece))
             costs.append(time.perf_counter() - start)
         out.append(transform.transform(" now!"))
         out.append(transform.flush())
@@ -244,12 +251,12 @@ def bench_adversarial_stream(normal_per_chunk: float, padding: int = 8000) -> No
     output = runs[-1][1]
     per_chunk = statistics.mean(costs) * 1e6
     first, last = statistics.mean(costs[:1000]) * 1e6, statistics.mean(costs[-1000:]) * 1e6
-    print(f"   adversarial: 'buy' + {padding:,} zero-width-space chunks + ' now!'")
+    print(f"   adversarial: 'buy' + {padding:,} chunks of {piece!r} + ' now!'")
     print(
         f"   cost per chunk: {per_chunk:.2f} us = {per_chunk / normal_per_chunk:.1f}x a normal chunk   (target <= 10x)"
     )
     print(f"   first 1 000 chunks {first:.2f} us, last 1 000 {last:.2f} us (x{last / first:.2f}: flat)")
-    print(f"   masked at the end: {output == 'I will [FILTERED]!'}")
+    print(f"   masked at the end: {output.startswith('I will [FILTERED]') and output.endswith('!')}")
 
 
 # --- 4: interceptors on acompletion ----------------------------------------------------------------------

@@ -113,6 +113,25 @@ class TestConstant(ProviderConformanceTests):
 
 class TestForgotFlag(ProviderConformanceTests):
     provider_class = WithEmbeddings
+
+
+class TestClaimsEmbeddings(ProviderConformanceTests):
+    provider_class = Good
+    supports_embeddings = True
+
+
+class TestClaimsImages(ProviderConformanceTests):
+    provider_class = Good
+    supports_images = True
+
+
+class NeedsUrl(Good):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+
+
+class TestNeedsUrl(ProviderConformanceTests):
+    provider_class = NeedsUrl
 """
 
 
@@ -127,6 +146,17 @@ class TestForgotFlag(ProviderConformanceTests):
             "were answered on the sync path; refuse them with litellm.BadRequestError",
         ),
         ("TestForgotFlag::test_embedding", "answers embedding, but TestForgotFlag.supports_embeddings is False"),
+        (
+            "TestClaimsEmbeddings::test_embedding",
+            "implements neither embedding nor aembedding: set supports_embeddings = False on the test class, or "
+            "implement embedding()",
+        ),
+        ("TestClaimsEmbeddings::test_aembedding", "set supports_embeddings = False on the test class"),
+        (
+            "TestClaimsImages::test_image_generation",
+            "implements neither image_generation nor aimage_generation: set supports_images = False",
+        ),
+        ("TestClaimsImages::test_aimage_generation", "set supports_images = False on the test class"),
     ],
 )
 def test_a_broken_provider_fails_the_suite_saying_what_to_fix(pytester: pytest.Pytester, test: str, says: str) -> None:
@@ -134,3 +164,42 @@ def test_a_broken_provider_fails_the_suite_saying_what_to_fix(pytester: pytest.P
     result = pytester.runpytest_inprocess(*STRICT, f"test_broken.py::{test}", "-q")
     assert result.parseoutcomes().get("failed", 0) >= 1, result.stdout.str()
     assert says in result.stdout.str(), result.stdout.str()
+
+
+MAKE_RESPONSE_ONLY = """
+from typing import Any
+
+from litellm.types.utils import ModelResponse
+
+from litellm_plugin.core import BaseCustomProvider, Messages
+from litellm_plugin.core.testing import ProviderConformanceTests
+
+
+class Shout(BaseCustomProvider):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "OK")  # validates the messages itself
+
+
+class TestShout(ProviderConformanceTests):
+    provider_class = Shout
+"""
+
+
+def test_a_provider_refusing_bad_messages_through_make_response_passes_the_suite(pytester: pytest.Pytester) -> None:
+    """The README's helper refuses malformed messages; the error must name the provider on every path."""
+    pytester.makepyfile(test_shout=MAKE_RESPONSE_ONLY)
+    result = pytester.runpytest_inprocess(*STRICT, "-k", "bad_messages", "-q")
+    result.assert_outcomes(passed=12)
+
+
+def test_a_provider_class_needing_arguments_is_told_to_override_the_provider_fixture(
+    pytester: pytest.Pytester,
+) -> None:
+    """Instead of a bare TypeError at every test's setup."""
+    pytester.makepyfile(test_broken=BROKEN)
+    result = pytester.runpytest_inprocess(*STRICT, "test_broken.py::TestNeedsUrl::test_completion", "-q")
+    result.assert_outcomes(errors=1)
+    output = result.stdout.str()
+    assert "NeedsUrl() cannot be built without arguments (missing a required argument: 'url')" in output
+    assert "override the provider fixture" in output
+    assert "def provider(self) -> NeedsUrl:" in output

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
+import re
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
+import litellm
 import pytest
 from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import (
     ENTRY_POINT_GROUP,
+    BaseCustomLogger,
     BaseCustomProvider,
     Messages,
     PluginLoadWarning,
     PluginRegistry,
+    ProviderNotRoutableError,
     initialize_plugins,
 )
 from litellm_plugin.core import discovery as discovery_module
@@ -149,3 +154,70 @@ def test_rediscovering_the_same_distribution_is_quiet(
     with warnings.catch_warnings():
         warnings.simplefilter("error", PluginLoadWarning)
         assert registry.discover() == []
+
+
+class _AnyInterceptor(BaseCustomLogger):
+    """Defined so the engine is installed, as it is in any program with an interceptor."""
+
+
+class NeedsUrl(BaseCustomProvider):
+    def __init__(self, url: str) -> None:
+        super().__init__()
+
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "never built")  # pragma: no cover
+
+
+def _router_builds_its_deployments_in_set_model_list() -> bool:
+    """Where the engine can step in when a Router is built. LiteLLM 1.110's Router builds its deployments in
+    its own core, outside ``set_model_list``: building one there gives LiteLLM's own error (calls get ours)."""
+    try:
+        return "set_model_list" in inspect.getsource(litellm.Router.__init__)
+    except (OSError, TypeError):
+        return False
+
+
+def _refusal(model: str) -> str:
+    """The error a call to ``model`` gets; building a Router that names it gets the same one."""
+    with pytest.raises(ProviderNotRoutableError) as refused:
+        litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}])
+    if _router_builds_its_deployments_in_set_model_list():
+        with pytest.raises(ProviderNotRoutableError) as refused_by_router:
+            litellm.Router(model_list=[{"model_name": "x", "litellm_params": {"model": model}}])
+        assert str(refused_by_router.value) == str(refused.value)
+    return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("target", "reason"),
+    [
+        (RuntimeError("SKIP_API_KEY is not set"), "RuntimeError: SKIP_API_KEY is not set"),
+        (NeedsUrl, "NeedsUrl() failed"),
+        (object(), "must be a litellm.CustomLLM"),
+    ],
+)
+def test_a_plugin_skipped_as_broken_is_reported_as_skipped_at_call_time(
+    global_registry: PluginRegistry, installed: list[FakeEntryPoint], target: object, reason: str
+) -> None:
+    installed.append(FakeEntryPoint("disc_skipped", target, "skipped-dist"))
+    with pytest.warns(PluginLoadWarning, match=re.escape(reason)):
+        initialize_plugins()
+    message = _refusal("disc_skipped/m")
+    assert "initialize_plugins() skipped the installed provider 'disc_skipped'" in message
+    assert "skipped-dist" in message
+    assert reason in message  # what the warning said
+    assert "call initialize_plugins() once" not in message  # it ran: calling it again alone changes nothing
+
+
+def test_an_installed_plugin_left_out_by_discover_false_says_discovery_was_off(
+    global_registry: PluginRegistry, installed: list[FakeEntryPoint], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    installed.append(FakeEntryPoint("disc_unasked", Found, "unasked-dist"))
+    assert "call initialize_plugins() once" in _refusal("disc_unasked/m")  # never called: that is the fix
+    initialize_plugins(discover=False)
+    message = _refusal("disc_unasked/m")
+    assert "discovery was off (initialize_plugins(discover=False) was called)" in message
+    assert "call initialize_plugins() once" not in message
+    monkeypatch.setenv("LITELLM_PLUGIN_DISABLE_DISCOVERY", "1")
+    initialize_plugins()
+    assert "discovery was off (LITELLM_PLUGIN_DISABLE_DISCOVERY is set)" in _refusal("disc_unasked/m")

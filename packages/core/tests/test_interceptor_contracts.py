@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 import warnings
 from collections.abc import Callable, Iterator
@@ -21,6 +23,7 @@ from litellm_plugin.core import (
     InterceptorError,
     TextTransform,
 )
+from litellm_plugin.core.testing.settle import drain_litellm_logging
 
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 USER: list[Any] = [{"role": "user", "content": "hi"}]
@@ -545,3 +548,159 @@ def test_a_typo_in_a_rebased_guardrails_arguments_is_reported_not_left_to_switch
         warnings.simplefilter("error", InterceptorDefinitionWarning)
         built = NoPasswords(guardrail_name="g", event_hook=["pre_call", "post_call"], default_on=True)
     assert built.default_on is True
+
+
+@pytest.mark.parametrize("value", [None, "off", 0])
+@pytest.mark.parametrize(
+    ("hook", "how"),
+    [
+        ("async_pre_call_hook", "async def async_pre_call_hook"),
+        ("log_success_event", "plain `def log_success_event"),
+        ("response_transform", "plain `def response_transform"),
+    ],
+)
+def test_a_hook_set_to_a_value_that_cannot_be_called_is_refused_at_definition(
+    hook: str, how: str, value: object
+) -> None:
+    """``async_pre_call_hook = None`` (to switch a hook off) would fail every call with a bare TypeError."""
+    with pytest.raises(InterceptorDefinitionError) as refused:
+        type("SwitchedOff", (BaseCustomLogger,), {hook: value})
+    message = str(refused.value)
+    assert f"SwitchedOff.{hook} is set to {value!r}" in message
+    assert f"Delete the assignment to keep the inherited {hook}" in message
+    assert how in message
+
+
+def test_a_staticmethod_hook_that_kept_self_is_told_to_drop_staticmethod() -> None:
+    """Suggesting the signature with self, as written, would leave the author where they started."""
+    with pytest.raises(InterceptorDefinitionError) as refused:
+
+        class KeptSelf(BaseCustomLogger):
+            @staticmethod
+            async def async_pre_call_hook(  # type: ignore[override]
+                self: Any, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any
+            ) -> Any:
+                return data
+
+    message = str(refused.value)
+    assert "is a @staticmethod, so LiteLLM calls it without self" in message
+    assert "remove @staticmethod (or the self parameter)" in message
+    assert "Write it as" not in message
+
+
+@pytest.mark.parametrize(
+    "signature",
+    ["self, user_api_key_dict, cache, data, call_type, /", "self, user_api_key_dict, cache, data, /, call_type"],
+)
+def test_a_positional_only_hook_is_told_to_remove_the_slash(signature: str) -> None:
+    namespace: dict[str, Any] = {}
+    exec(f"async def async_pre_call_hook({signature}):\n    return None", namespace)
+    with pytest.raises(InterceptorDefinitionError) as refused:
+        type("Slashed", (BaseCustomLogger,), {"async_pre_call_hook": namespace["async_pre_call_hook"]})
+    message = str(refused.value)
+    assert "positional-only (before the `/`), but LiteLLM passes them by name: remove the `/`" in message
+    assert "Write it as" not in message  # the signature it would suggest is the one written, without the `/`
+
+
+class _PreHookObject:
+    """A callable object used as a hook: Python calls it without the interceptor (no ``__get__``)."""
+
+    async def __call__(self, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+        return {**data, "temperature": 0.25}
+
+
+class _LogObject:
+    def __init__(self) -> None:
+        self.seen = 0
+
+    async def __call__(self, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+        self.seen += 1
+
+
+def _descriptor_interceptors() -> list[Any]:
+    """A request hook and an observer written as a property, a ``partialmethod`` and a callable object, as
+    LiteLLM's own CustomLogger accepts them (it looks the name up on the instance)."""
+
+    class AsProperty(BaseCustomLogger):
+        seen = 0
+
+        @property
+        def async_pre_call_hook(self) -> Any:
+            async def hook(user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+                return {**data, "temperature": 0.25}
+
+            return hook
+
+        @property
+        def async_log_success_event(self) -> Any:
+            async def hook(kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+                type(self).seen += 1
+
+            return hook
+
+    class AsPartial(BaseCustomLogger):
+        seen = 0
+
+        async def _pre(self, temperature: float, user_api_key_dict: Any, cache: Any, data: Any, call_type: Any) -> Any:
+            return {**data, "temperature": temperature}
+
+        async def _log(self, step: int, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            type(self).seen += step
+
+        async_pre_call_hook = functools.partialmethod(_pre, 0.25)
+        async_log_success_event = functools.partialmethod(_log, 1)
+
+    logged = _LogObject()
+
+    class AsObject(BaseCustomLogger):
+        async_pre_call_hook = _PreHookObject()
+        async_log_success_event = logged
+
+        @property
+        def seen(self) -> int:
+            return logged.seen
+
+    return [AsProperty, AsPartial, AsObject]
+
+
+@pytest.mark.usefixtures("clean_callbacks")
+@pytest.mark.parametrize("interceptor_class", _descriptor_interceptors(), ids=lambda cls: cls.__name__)
+def test_hooks_written_as_a_property_a_partialmethod_or_a_callable_object_run(
+    interceptor_class: Any, route: Route
+) -> None:
+    """They passed the definition checks, then failed every call (a modifying hook) or were never called (an
+    observer): the guards called the class attribute with ``self``, as if it were a function."""
+    sent: list[Any] = []
+
+    class Recording(BaseCustomProvider):
+        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            sent.append(kwargs.get("optional_params", {}).get("temperature"))
+            return self.make_response(model, messages, "ok")
+
+    interceptor = interceptor_class()
+    litellm.callbacks = [interceptor]
+    asyncio.run(_completion_then_logs(f"{route(Recording)}/m"))
+    assert sent == [0.25]
+    assert interceptor.seen == 1
+
+
+async def _completion_then_logs(model: str) -> None:
+    await litellm.acompletion(model=model, messages=USER)
+    await drain_litellm_logging()
+
+
+def test_a_classmethod_hook_without_cls_is_told_to_add_it() -> None:
+    with pytest.raises(InterceptorDefinitionError) as refused:
+
+        class NoCls(BaseCustomLogger):
+            @classmethod
+            async def async_log_success_event(kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:  # type: ignore[override]
+                pass
+
+    assert "it is a @classmethod, so its first parameter receives the class" in str(refused.value)
+    assert "add cls before kwargs (or remove @classmethod)" in str(refused.value)
+
+    class WithCls(BaseCustomLogger):  # the right form is accepted
+        @classmethod
+        async def async_log_success_event(cls, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
+            pass

@@ -309,3 +309,81 @@ def test_misspelt_provider_method_warns_at_the_class() -> None:
 def test_watching_the_map_keeps_routers_settings_readable() -> None:
     """The proxy reads router_settings through ``Router.get_valid_args`` (``inspect.getfullargspec``)."""
     assert {"fallbacks", "num_retries", "model_list"} <= set(litellm.Router.get_valid_args())
+
+
+@pytest.mark.parametrize("value", [None, "off", 0])
+@pytest.mark.parametrize(
+    ("method", "how"),
+    [
+        ("completion", "plain `def completion"),
+        ("acompletion", "async def acompletion"),
+        ("astreaming", "async def astreaming"),
+        ("embedding", "plain `def embedding"),
+    ],
+)
+def test_a_method_set_to_a_value_that_cannot_be_called_is_refused_at_definition(
+    method: str, how: str, value: object
+) -> None:
+    """``completion = None`` would pass registration and fail every call with an APIConnectionError."""
+    with pytest.raises(ProviderDefinitionError) as refused:
+        type("Half", (BaseCustomProvider,), {method: value})
+    message = str(refused.value)
+    assert f"Half.{method} is set to {value!r}" in message
+    assert f"Delete the assignment to keep the inherited {method}" in message
+    assert how in message
+
+
+def test_a_staticmethod_provider_method_that_kept_self_is_told_to_drop_staticmethod() -> None:
+    with pytest.raises(ProviderDefinitionError, match=r"is a @staticmethod.*remove @staticmethod \(or the self"):
+
+        class KeptSelf(BaseCustomProvider):
+            @staticmethod
+            def completion(self: Any, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+                return BaseCustomProvider.make_response(model, messages, "never called")
+
+
+def test_a_positional_only_provider_method_is_told_to_remove_the_slash() -> None:
+    with pytest.raises(ProviderDefinitionError) as refused:
+
+        class Slashed(BaseCustomProvider):
+            def completion(self, model: str, messages: list[Any], /, *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+                return self.make_response(model, messages, "never called")
+
+    message = str(refused.value)
+    assert "model, messages are positional-only (before the `/`)" in message
+    assert message.endswith("remove the `/`")
+
+
+class _Completion:
+    """A callable object used as a provider method: Python calls it without the provider (no ``__get__``)."""
+
+    def __call__(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+        return BaseCustomProvider.make_response(model, messages, "from a callable object")
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_provider_method_written_as_a_callable_object_works_as_on_custom_llm(
+    route: Callable[[Any], str], stream: bool
+) -> None:
+    """It was wrapped as a function and called with the provider first: every call failed with a 500."""
+
+    class ByObject(BaseCustomProvider):
+        completion = _Completion()
+
+    model = f"{route(ByObject)}/m"
+    if stream:
+        chunks: Any = litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}], stream=True)
+        text = "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+    else:
+        reply: Any = litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}])
+        text = reply.choices[0].message.content
+    assert text == "from a callable object"
+
+
+def test_a_classmethod_provider_method_without_cls_is_told_to_add_it() -> None:
+    with pytest.raises(ProviderDefinitionError, match=r"@classmethod.*add cls before model \(or remove @classmethod\)"):
+
+        class NoCls(BaseCustomProvider):
+            @classmethod
+            def completion(model: Any, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
+                return BaseCustomProvider.make_response("m", messages, "never called")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -11,7 +12,7 @@ from litellm import exceptions
 from litellm.router import Router
 from litellm.types.utils import ModelResponse
 
-from litellm_plugin.core import BaseCustomProvider, ErrorKind
+from litellm_plugin.core import BaseCustomProvider, ErrorKind, Messages
 
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
 MESSAGES = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Count my tokens please"}]
@@ -123,3 +124,49 @@ def test_implements_reports_overrides_only() -> None:
     assert not OnlyChat.implements("acompletion")
     with pytest.raises(ValueError, match="unknown provider method"):
         OnlyChat.implements("rerank")
+
+
+class _RepliesWithMakeResponse(BaseCustomProvider):
+    """The README's shortest provider: make_response validates the messages, knowing no provider name."""
+
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "OK")
+
+
+class _AsyncRepliesWithMakeResponse(BaseCustomProvider):
+    async def acompletion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        return self.make_response(model, messages, "OK")
+
+
+class _StreamsAfterValidating(BaseCustomProvider):
+    def streaming(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> Any:
+        self.validate_messages(messages)  # no model= either
+        yield self.make_chunk("OK", is_finished=True)
+
+
+def _call(path: str, model: str, messages: list[Any]) -> None:
+    async def call_async() -> None:
+        reply = await litellm.acompletion(model=model, messages=messages, stream=path == "async stream")
+        if path == "async stream":
+            async for _ in reply:
+                pass
+
+    if path.startswith("async"):
+        asyncio.run(call_async())
+    else:
+        reply = litellm.completion(model=model, messages=messages, stream=path == "stream")
+        if path == "stream":
+            list(reply)
+
+
+@pytest.mark.parametrize("path", ["sync", "async", "stream", "async stream"])
+@pytest.mark.parametrize("provider", [_RepliesWithMakeResponse, _AsyncRepliesWithMakeResponse, _StreamsAfterValidating])
+def test_bad_messages_refused_by_a_helper_name_the_provider_on_every_path(
+    route: Route, provider: type[BaseCustomProvider], path: str
+) -> None:
+    """Router cooldowns and fallbacks, and the conformance suite, read llm_provider off the error."""
+    name = route(provider)
+    with pytest.raises(exceptions.BadRequestError, match="has no content") as refused:
+        _call(path, f"{name}/m", [{"role": "user", "content": None}])
+    assert refused.value.llm_provider == name
+    assert refused.value.model == "m"

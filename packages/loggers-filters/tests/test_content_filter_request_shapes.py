@@ -817,3 +817,89 @@ def test_prompt_variables_are_read(recorder: tuple[str, RecordingLLM], call: str
     with pytest.raises(InterceptorRejectedError):
         getattr(litellm, call)(model=model, **text, prompt_variables={"word": "hunter2", "more": ["a hunter2"]})
     assert llm.seen == []
+
+
+# --- a key that means something on another kind of part ----------------------------------------------------
+
+# Keys a reader takes on the parts they belong to (an image's URL, a file's data, an audio clip, a document's
+# source, redacted thinking's data): on a text part, or holding another kind of value, they are sent on as given.
+_BORROWED_KEYS = (
+    "source", "image_url", "file", "file_data", "input_audio", "format", "data", "citations", "signature", "file_id",
+    "tool_use_id", "id", "name", "type", "encrypted_content",
+)  # fmt: skip
+
+
+def _borrowed_key_calls() -> list[Any]:
+    calls: list[Any] = []
+    for key in _BORROWED_KEYS:
+        shapes: tuple[tuple[str, Any], ...] = (("text", "buy spam now"), ("object", {"x": "buy spam now"}))
+        if key == "citations":  # a text there fails closed; a citation's key of its own is read
+            shapes = (("object", {"x": "buy spam now"}), ("list", [{"type": "char_location", "note": "buy spam"}]))
+        elif key == "type":  # the part's type is the text: no text part, so no other keys to compare with
+            shapes = (("text", "buy spam now"),)
+        for shape, value in shapes:
+            part = {"type": "text", "text": "hi", key: value}
+            for entry in ("completion", "anthropic_messages"):
+                calls.append(
+                    pytest.param(
+                        entry, {"messages": [{"role": "user", "content": [part]}]}, id=f"{entry}-{key}-{shape}"
+                    )
+                )
+            answer = {"type": "input_text", "text": "hi", key: value}
+            calls.append(
+                pytest.param(
+                    "responses", {"input": [{"role": "user", "content": [answer]}]}, id=f"responses-{key}-{shape}"
+                )
+            )
+    image = {"type": "image_url", "image_url": {"url": "https://x/a.png", "detail": "buy spam now"}}
+    calls.append(pytest.param("completion", {"messages": [{"role": "user", "content": [image]}]}, id="image-detail"))
+    for name, other in (
+        ("source-of-unknown-type", {"type": "image", "source": {"type": "mystery", "data": "buy spam now"}}),
+        ("url-source-data", {"type": "image", "source": {"type": "url", "url": "https://x/a.png", "data": "buy spam"}}),
+        ("file-source-data", {"type": "document", "source": {"type": "file", "file_id": "f", "data": "buy spam"}}),
+        ("text-source-content", {"type": "document", "source": {"type": "text", "data": "ok", "content": "buy spam"}}),
+    ):
+        turn = {"role": "user", "content": [{"type": "text", "text": "hi"}, other]}
+        calls.append(pytest.param("anthropic_messages", {"messages": [turn]}, id=name))
+    block = {"type": "custom_note", "data": "buy spam now"}
+    calls.append(
+        pytest.param(
+            "anthropic_messages", {"messages": [{"role": "user", "content": [block]}]}, id="unknown-block-data"
+        )
+    )
+    return calls
+
+
+@pytest.mark.parametrize(("entry", "params"), _borrowed_key_calls())
+def test_a_key_of_another_kind_of_part_is_read_where_it_means_nothing(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    _assert_refused(entry, params, recorder)
+
+
+def test_the_keys_an_image_or_redacted_thinking_keeps_opaque_stay_unread(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_blocking()]
+    image = {"type": "image_url", "image_url": {"url": "https://x/spam.png", "detail": "auto"}}
+    _chat("completion", model, messages=[{"role": "user", "content": [{"type": "text", "text": "hi"}, image]}])
+    # An image's detail and format are settings the API checks: a filter blocking "high" or "png" leaves them.
+    litellm.callbacks = [ContentFilter(["high", "png"], filter_requests=True)]
+    pictures = [
+        {"type": "image_url", "image_url": {"url": "https://x/a.jpg", "detail": "high", "format": "image/png"}},
+        {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "high"}},
+    ]
+    _chat("completion", model, messages=[{"role": "user", "content": pictures}])
+    assert "[FILTERED]" not in llm.seen[-1]
+    litellm.callbacks = [_blocking()]
+    # A web search result's ciphertext (base64 the API checks), replayed in a conversation's history.
+    litellm.callbacks = [ContentFilter(["spam"], whole_words=False, filter_requests=True)]
+    result = {"type": "web_search_result", "url": "https://x", "title": "t", "encrypted_content": "Ab/Spam+9=="}
+    search = {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search", "input": {"query": "q"}}
+    found = {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [result]}
+    _chat("completion", model, messages=[_HI, {"role": "assistant", "content": [search, found]}, _HI])
+    assert "Ab/Spam+9==" in llm.seen[-1]
+    litellm.callbacks = [_blocking()]
+    thinking = {"type": "redacted_thinking", "data": "spam"}
+    turns = [_HI, {"role": "assistant", "content": [thinking, {"type": "text", "text": "x"}]}, _HI]
+    _anthropic(model, messages=turns)
+    assert len(llm.seen) == 4

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import random
+import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -91,6 +92,38 @@ def test_holdback_never_exceeds_the_longest_phrase() -> None:
     emitted += len(transform.flush())
     assert emitted == fed
     assert 0 < held <= content_filter.longest_phrase == len("limited time offer")
+
+
+# References a stream may pad a held-back phrase with: to an invisible character (HTML, numeric, JSON escapes), to
+# a decoration, to a mark of another script (folded away on a Latin letter); and one that is kept (a letter).
+REFERENCE_PADDINGS = ["&shy;", "&#8203;", "&#x200B;", "\\u00ad", "\\U0000200b", "&#x301;", "&#x0e48;", "&#x93f;"]
+
+
+@pytest.mark.parametrize("padding", REFERENCE_PADDINGS)
+def test_a_phrase_padded_with_references_streams_as_the_whole_reply(padding: str) -> None:
+    """Each reference to a character the comparison drops is left out of what the stream reads again with the
+    next chunk, as the character itself is (kept, thousands of them made each chunk cost more than the last)."""
+    content_filter = ContentFilter(WORDS, replacement="#")
+    for text in (f"I will buy{padding * 300} now!", f"x s{padding * 300}pam y", f"a{padding * 3}b sp{padding}am"):
+        expected = content_filter.mask(text)
+        one_reference_each = re.split(r"(?=[&\\])", text)
+        cut_inside_them = [text[i : i + 3] for i in range(0, len(text), 3)]
+        for pieces in (one_reference_each, cut_inside_them):
+            assert stream_through(content_filter, pieces)[0] == expected, pieces[:4]
+    assert content_filter.mask(f"I will buy{padding * 300} now!").startswith("I will #")
+
+
+@pytest.mark.parametrize(("ending", "expected"), [("ing", "I will buying"), (" now!", "I will buy#!")])
+def test_text_after_the_end_held_past_the_limit_gives_out_nothing_twice(ending: str, expected: str) -> None:
+    """After ``flush`` the text before the end is context, not held text: dropping a long padding (past 65 536
+    held characters) must not hand it out again."""
+    content_filter = ContentFilter(WORDS, replacement="#")
+    transform = content_filter.response_transform({})
+    assert transform is not None
+    out = [transform.transform("I will buy"), transform.flush()]
+    out += [transform.transform("\u200b" * 40_000) for _ in range(2)]
+    out += [transform.transform(ending), transform.flush()]
+    assert "".join(out).replace("\u200b", "") == expected
 
 
 def test_substring_mode_streams_too() -> None:

@@ -28,7 +28,7 @@ from litellm.types.utils import (
     StreamingChoices,
 )
 
-from litellm_plugin.core.errors import InterceptorError, UnchangeableReplyError
+from litellm_plugin.core.errors import InterceptorError, InterceptorRejectedError, UnchangeableReplyError
 from litellm_plugin.core.responses import make_chunk
 from litellm_plugin.core.testing.settle import drain_litellm_logging
 from litellm_plugin.loggers.filters import ContentFilter, ResponseModifier
@@ -162,6 +162,61 @@ def test_stream_text_after_a_finish_reason_is_still_filtered(shape: tuple[str, S
     llm.chunks = [make_chunk("a "), make_chunk("", is_finished=True), make_chunk("b")]
     litellm.callbacks = [ResponseModifier(prefix="[P] ")]
     assert _stream_text(model, sync=sync) == "[P] a b"  # the reopened channel does not prefix again
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_a_word_begun_before_a_finish_reason_and_finished_after_it_is_masked(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    # "buy sp" has gone out with the finish_reason: what comes after it is read with it, and the rest of the word
+    # is masked (read alone, "am now" would let "spam" through to a client that joins the pieces).
+    model, llm = shape
+    llm.chunks = [make_chunk("buy sp"), make_chunk("", is_finished=True), make_chunk("am now")]
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    assert _stream_text(model, sync=sync) == "buy sp[FILTERED] now"
+    llm.chunks = [make_chunk("spam"), make_chunk("", is_finished=True), make_chunk(" spam")]
+    assert _stream_text(model, sync=sync) == "[FILTERED] [FILTERED]"  # masked once each, not again
+    # After a word masked at the end comes its replacement: "spam" right after it is a word of its own there.
+    llm.chunks = [make_chunk("Spam"), make_chunk("", is_finished=True), make_chunk("SPAM for you")]
+    assert _stream_text(model, sync=sync) == "[FILTERED][FILTERED] for you"
+    llm.chunks = [make_chunk("sp"), make_chunk("", is_finished=True), make_chunk("ark")]
+    assert _stream_text(model, sync=sync) == "spark"
+    litellm.callbacks = [ContentFilter(blocked_words=[{"keyword": "spam", "action": "block"}])]
+    llm.chunks = [make_chunk("buy sp"), make_chunk("", is_finished=True), make_chunk("am now")]
+    with pytest.raises(InterceptorRejectedError, match="blocked content"):
+        _stream_text(model, sync=sync)
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_tool_arguments_going_on_after_a_finish_reason_are_read_with_what_went_out(
+    shape: tuple[str, ShapeLLM], sync: bool
+) -> None:
+    model, llm = shape
+
+    def call(arguments: str, name: str | None = None) -> Any:
+        function = {"name": name, "arguments": arguments}
+        tool = {"id": "t" if name else None, "type": "function", "function": function, "index": 0}
+        return make_chunk("", tool_use=cast(Any, tool))
+
+    def arguments() -> str:
+        if sync:
+            chunks: list[Any] = list(cast(Any, litellm.completion(model=model, messages=HI, stream=True)))
+        else:
+
+            async def run() -> list[Any]:
+                stream: Any = await litellm.acompletion(model=model, messages=HI, stream=True)
+                return [chunk async for chunk in stream]
+
+            chunks = _run(run())
+        calls = [tool for chunk in chunks if chunk.choices for tool in chunk.choices[0].delta.tool_calls or []]
+        return "".join(tool.function.arguments or "" for tool in calls)
+
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    llm.chunks = [call('{"q": "sp', "f"), make_chunk("", is_finished=True, finish_reason="tool_calls"), call('am"}')]
+    with pytest.raises(InterceptorRejectedError, match="blocked content"):  # "sp" went out: it cannot be masked
+        arguments()
+    llm.chunks = [call('{"q": "a', "f"), make_chunk("", is_finished=True, finish_reason="tool_calls"), call('b"}')]
+    assert arguments() == '{"q": "ab"}'
 
 
 # -- 2. content as a list of parts ---------------------------------------------------------------------------
@@ -772,3 +827,167 @@ def test_streamed_code_interpreter_code_is_filtered(server: tuple[str, type[_Ser
     assert deltas == "print('[FILTERED]')"
     done = [e for e in received if e["type"] == "response.code_interpreter_call_code.done"]
     assert [e["code"] for e in done] == ["print('[FILTERED]')"]
+
+
+# -- every string of a Responses message item and of the stream events around it -----------------------------
+
+
+def _message_item(note: str) -> dict[str, Any]:
+    """A message item with ``note`` in a key of its own, in its part's, in a citation's, and a file's name."""
+    citations = [
+        {"type": "url_citation", "title": "t", "url": "https://x", "start_index": 0, "end_index": 1, "note": note},
+        {"type": "file_citation", "file_id": "f", "filename": f"{note}.txt", "index": 0},
+    ]
+    part = {"type": "output_text", "text": "ok", "annotations": citations, "note": note}
+    return {"type": "message", "id": "o", "role": "assistant", "status": "completed", "content": [part], "note": note}
+
+
+@pytest.mark.parametrize("sync", [True, False])
+def test_every_string_of_a_responses_message_item_is_filtered(server: tuple[str, type[_Server]], sync: bool) -> None:
+    base, handler = server
+    handler.body = _responses_reply([_message_item("buy spam")])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    kwargs: dict[str, Any] = {"model": "openai/gpt-4o", "input": "hi", "api_base": base + "/v1", "api_key": "k"}
+    response: Any = litellm.responses(**kwargs) if sync else _run(litellm.aresponses(**kwargs))
+    dumped = json.dumps(response.model_dump(), default=str)
+    assert "spam" not in dumped
+    assert dumped.count("buy [FILTERED]") == 4
+    assert "https://x" in dumped  # a URL without the word stays as it is
+
+
+def test_streamed_responses_event_fields_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    where: dict[str, Any] = {"item_id": "o", "output_index": 0, "content_index": 0}
+    note = {"note": "buy spam"}
+    created = json.loads(_responses_reply([]))
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": {**created, "status": "in_progress"}},
+        {
+            "type": "response.output_item.added",
+            "output_index": 0,
+            "item": {**_message_item("spam"), "content": []},
+            **note,
+        },
+        {"type": "response.content_part.added", **where, "part": {"type": "output_text", "text": "", **note}, **note},
+        {"type": "response.output_text.delta", **where, "delta": "hello", **note},
+        {
+            "type": "response.output_text.annotation.added",
+            **where,
+            "annotation_index": 0,
+            "annotation": {"type": "url_citation", "title": "t", "url": "u", "start_index": 0, "end_index": 1, **note},
+            **note,
+        },
+        {"type": "response.output_text.done", **where, "text": "hello", **note},
+        {
+            "type": "response.content_part.done",
+            **where,
+            "part": {"type": "output_text", "text": "hello", **note},
+            **note,
+        },
+        {"type": "response.output_item.done", "output_index": 0, "item": _message_item("spam"), **note},
+        {"type": "response.completed", "response": json.loads(_responses_reply([_message_item("spam")])), **note},
+    ]
+    _serve_events(handler, [{**event, "sequence_number": number} for number, event in enumerate(events)])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    dumped = [json.dumps(event.model_dump(), default=str) for event in stream]
+    assert [event for event in dumped if "spam" in event] == []
+    assert sum("hello" in event for event in dumped) >= 3
+
+
+def _text_deltas(events: list[Any]) -> str:
+    return "".join(event.delta for event in events if _type_name(event) == "response.output_text.delta")
+
+
+def _type_name(event: Any) -> str:
+    value = getattr(event, "type", "")
+    return str(getattr(value, "value", value))
+
+
+def test_a_word_cut_by_a_responses_done_event_is_masked_where_it_goes_on(server: tuple[str, type[_Server]]) -> None:
+    base, handler = server
+    where: dict[str, Any] = {"item_id": "o", "output_index": 0, "content_index": 0}
+    created = json.loads(_responses_reply([]))
+    events = [
+        {"type": "response.created", "response": {**created, "status": "in_progress"}},
+        {"type": "response.output_text.delta", **where, "delta": "buy sp"},
+        {"type": "response.output_text.done", **where, "text": "buy sp"},
+        {"type": "response.output_text.delta", **where, "delta": "am now"},
+        {"type": "response.completed", "response": created},
+    ]
+    _serve_events(handler, [{**event, "sequence_number": number} for number, event in enumerate(events)])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    assert _text_deltas(list(stream)) == "buy sp[FILTERED] now"
+
+
+def _anthropic_text_events(*pieces: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
+        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
+        *pieces,
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+
+
+def _text_delta(text: str) -> dict[str, Any]:
+    return {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}
+
+
+def _anthropic_text(body: str) -> str:
+    lines = [json.loads(line[6:]) for line in body.splitlines() if line.startswith("data: ")]
+    return "".join(e["delta"]["text"] for e in lines if e.get("delta", {}).get("type") == "text_delta")
+
+
+def test_a_word_cut_by_an_anthropic_block_stop_is_masked_where_it_goes_on(server: tuple[str, type[_Server]]) -> None:
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    stop = {"type": "content_block_stop", "index": 0}
+    _serve_events(handler, _anthropic_text_events(_text_delta("buy sp"), stop, _text_delta("am now"), stop))
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    assert _anthropic_text(_run(_anthropic_stream(base)).decode()) == "buy sp[FILTERED] now"
+
+
+def test_an_anthropic_ping_events_fields_of_their_own_are_dropped_when_they_hold_a_word(
+    server: tuple[str, type[_Server]],
+) -> None:
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    ping = {"type": "ping", "note": "buy spam"}
+    stop = {"type": "content_block_stop", "index": 0}
+    _serve_events(handler, _anthropic_text_events(ping, _text_delta("ok"), stop, {"type": "ping", "note": "fine"}))
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    body = _run(_anthropic_stream(base)).decode()
+    assert "spam" not in body
+    assert '"note": "fine"' in body
+
+
+def test_streamed_responses_fields_named_like_another_events_are_read(server: tuple[str, type[_Server]]) -> None:
+    """Each kind of event is read against its own fields: ``part`` on a delta, ``refusal`` on a text's done event,
+    ``item`` on an annotation event are a provider's own there."""
+    base, handler = server
+    where: dict[str, Any] = {"item_id": "o", "output_index": 0, "content_index": 0}
+    cited = {"type": "buy spam", "url": "u", "file_id": "spam", "start_index": 0, "end_index": 1}
+    created = json.loads(_responses_reply([]))
+    events: list[dict[str, Any]] = [
+        {"type": "response.created", "response": {**created, "status": "in_progress"}},
+        {"type": "response.output_text.delta", **where, "delta": "hello", "part": {"text": "buy spam"}},
+        {"type": "response.output_text.delta", **where, "delta": " you", "obfuscation": "spam"},
+        {"type": "response.output_text.annotation.added", **where, "annotation_index": 0, "annotation": cited},
+        {
+            "type": "response.output_text.annotation.added",
+            **where,
+            "annotation_index": 1,
+            "annotation": {"type": "url_citation", "url": "u", "title": "t", "start_index": 0, "end_index": 1},
+            "item": {"note": "buy spam"},
+        },
+        {"type": "response.output_text.done", **where, "text": "hello you", "refusal": "buy spam"},
+        {"type": "response.completed", "response": created},
+    ]
+    _serve_events(handler, [{**event, "sequence_number": number} for number, event in enumerate(events)])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
+    events_out = list(stream)
+    assert [e for e in (json.dumps(e.model_dump(), default=str) for e in events_out) if "spam" in e] == []
+    assert _text_deltas(events_out) == "hello you"

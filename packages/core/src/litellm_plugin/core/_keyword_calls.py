@@ -5,9 +5,56 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable
 
-__all__ = ["keyword_call_problems", "positional_call_problems"]
+__all__ = [
+    "STATIC_WITH_SELF",
+    "class_without_cls",
+    "keyword_call_problems",
+    "positional_call_problems",
+    "static_with_self",
+    "without_positional_only",
+]
 
 _BY_NAME = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+_POSITIONAL_ONLY = inspect.Parameter.POSITIONAL_ONLY
+STATIC_WITH_SELF = (
+    "it is a @staticmethod, so LiteLLM calls it without self, yet its first parameter is self: remove "
+    "@staticmethod (or the self parameter)"
+)
+
+
+def static_with_self(params: list[inspect.Parameter]) -> bool:
+    """Whether a staticmethod's parameters start with ``self``, which nobody passes: the author kept the method's
+    ``self`` and added ``@staticmethod``; suggesting the signature they wrote would not help."""
+    return (
+        bool(params)
+        and params[0].name == "self"
+        and params[0].kind in (_POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    )
+
+
+def class_without_cls(fn: object, passed: Iterable[str]) -> str | None:
+    """A classmethod's first parameter when it is one of the arguments LiteLLM passes (``model``, ``kwargs``): the
+    author forgot ``cls``, so that parameter receives the class. The message saying so, or None."""
+    try:
+        params = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    if not params or params[0].kind not in (_POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
+        return None
+    first = params[0].name
+    if first not in set(passed):
+        return None
+    return (
+        f"it is a @classmethod, so its first parameter receives the class, yet that parameter is {first}, which "
+        f"LiteLLM passes itself: add cls before {first} (or remove @classmethod)"
+    )
+
+
+def without_positional_only(params: Iterable[inspect.Parameter]) -> list[inspect.Parameter]:
+    """``params`` as if the ``/`` were removed: to tell whether removing it is the whole fix."""
+    return [
+        p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) if p.kind is _POSITIONAL_ONLY else p for p in params
+    ]
 
 
 def keyword_call_problems(params: Iterable[inspect.Parameter], passed: Iterable[str]) -> list[str]:
@@ -15,15 +62,24 @@ def keyword_call_problems(params: Iterable[inspect.Parameter], passed: Iterable[
     arguments ``passed``, in words for an error message; empty when the call binds."""
     params, passed = list(params), list(passed)
     by_name = {p.name for p in params if p.kind in _BY_NAME}
+    # Named before a ``/``: LiteLLM's argument of that name cannot reach it (it lands in **kwargs, if any).
+    slashed = [p.name for p in params if p.kind is _POSITIONAL_ONLY and p.name in passed]
     takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params)
-    missing = [] if takes_any else [name for name in passed if name not in by_name]
+    missing = [] if takes_any else [name for name in passed if name not in by_name and name not in slashed]
     extra = [
         p.name
         for p in params
         if p.default is inspect.Parameter.empty
-        and (p.kind is inspect.Parameter.POSITIONAL_ONLY or (p.kind in _BY_NAME and p.name not in passed))
+        and (p.kind is _POSITIONAL_ONLY or p.kind in _BY_NAME)
+        and p.name not in passed
     ]
     problems = []
+    if slashed:
+        one = len(slashed) == 1
+        problems.append(
+            f"{', '.join(slashed)} {'is' if one else 'are'} positional-only (before the `/`), but LiteLLM passes "
+            f"{'it' if one else 'them'} by name: remove the `/`"
+        )
     if missing:
         problems.append(f"LiteLLM passes {', '.join(missing)} by name, which it does not accept")
     if extra:

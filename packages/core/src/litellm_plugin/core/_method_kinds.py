@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["as_method", "function_kind"]
+__all__ = ["as_method", "as_resolved_method", "function_kind", "is_plain_value"]
 
 
 def _own_kind(fn: Callable[..., Any]) -> str:
@@ -33,31 +33,49 @@ def function_kind(fn: Callable[..., Any]) -> str:
 def as_method(value: staticmethod[Any, Any] | classmethod[Any, Any, Any]) -> Callable[..., Any]:
     """A staticmethod or classmethod as a plain method of the same kind, so wrappers that pass ``self`` call it
     the way LiteLLM calls it on its own classes: without self, or with the class."""
-    fn: Callable[..., Any] = value.__func__
-    static = isinstance(value, staticmethod)
+    return as_resolved_method(value, function_kind(value.__func__))
 
-    def head(self: Any) -> tuple[Any, ...]:
-        return () if static else (type(self),)
 
-    if inspect.isasyncgenfunction(fn):
+def is_plain_value(value: object) -> bool:
+    """Neither callable nor a descriptor: what LiteLLM would fail to call (``async_pre_call_hook = None``)."""
+    return not (callable(value) or hasattr(type(value), "__get__"))
+
+
+def as_resolved_method(value: Any, kind: str) -> Callable[..., Any]:
+    """What an author wrote for a method, if not a plain function (a staticmethod or classmethod, a property, a
+    ``partialmethod``, a callable object), as a plain method of ``kind`` (``"def"``, ``"async def"``, ``"async
+    generator"``: the kind LiteLLM calls it as), so wrappers that pass ``self`` call what LiteLLM gets by looking
+    the name up on the instance, as on its own classes: a descriptor bound to the instance, any other callable as
+    it is."""
+    binds = hasattr(type(value), "__get__")
+
+    def resolve(self: Any) -> Callable[..., Any]:
+        resolved: Callable[..., Any] = value.__get__(self, type(self)) if binds else value
+        return resolved
+
+    if kind == "async generator":
 
         async def method_gen(self: Any, *args: Any, **kwargs: Any) -> Any:
-            async for item in fn(*head(self), *args, **kwargs):
+            async for item in resolve(self)(*args, **kwargs):
                 yield item
 
         method: Callable[..., Any] = method_gen
-    elif inspect.iscoroutinefunction(fn):
+    elif kind == "async def":
 
         async def method_async(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return await fn(*head(self), *args, **kwargs)
+            result = resolve(self)(*args, **kwargs)
+            return await result if inspect.isawaitable(result) else result
 
         method = method_async
     else:
 
         def method_plain(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return fn(*head(self), *args, **kwargs)
+            return resolve(self)(*args, **kwargs)
 
         method = method_plain
-    for attribute in ("__name__", "__qualname__", "__doc__", "__module__"):
-        setattr(method, attribute, getattr(fn, attribute))
+    named = getattr(value, "__func__", value)  # a staticmethod's or classmethod's function
+    method.__name__ = getattr(named, "__name__", None) or type(value).__name__
+    method.__qualname__ = getattr(named, "__qualname__", None) or method.__name__
+    method.__doc__ = getattr(named, "__doc__", None)
+    method.__module__ = getattr(named, "__module__", None) or method.__module__
     return method

@@ -20,6 +20,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import reprlib
 import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -27,8 +28,15 @@ from typing import Any
 from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core._caller import caller_stacklevel
-from litellm_plugin.core._keyword_calls import keyword_call_problems, positional_call_problems
-from litellm_plugin.core._method_kinds import as_method, function_kind
+from litellm_plugin.core._keyword_calls import (
+    STATIC_WITH_SELF,
+    class_without_cls,
+    keyword_call_problems,
+    positional_call_problems,
+    static_with_self,
+    without_positional_only,
+)
+from litellm_plugin.core._method_kinds import as_method, as_resolved_method, function_kind, is_plain_value
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import (
     InterceptorContractError,
@@ -122,25 +130,42 @@ def _parameters(fn: Callable[..., Any], bound: int = 1) -> list[inspect.Paramete
 
 
 def _check_signature(
-    cls: type, name: str, own: Callable[..., Any], reference: Callable[..., Any], bound: int = 1
+    cls: type,
+    name: str,
+    own: Callable[..., Any],
+    reference: Callable[..., Any],
+    bound: int = 1,
+    *,
+    of_class: bool = False,
 ) -> None:
+    """``of_class``: ``own`` is a classmethod's function (its first parameter receives the class)."""
+    forgot_cls = class_without_cls(own, (p.name for p in _parameters(reference))) if of_class else None
+    if forgot_cls is not None:
+        raise InterceptorDefinitionError(
+            f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: {forgot_cls}"
+        )
     expected = [
         p
         for p in _parameters(reference)
         if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is inspect.Parameter.empty
     ]
     also = _OPTIONAL_BUT_PASSED.get(name, ())
+    passed = [*(p.name for p in expected), *also]
+    params = _parameters(own, bound)
     if name in _POSITIONAL_HOOKS:
-        problems = positional_call_problems(_parameters(own, bound), _POSITIONAL_HOOKS[name])
+        problems = positional_call_problems(params, _POSITIONAL_HOOKS[name])
     else:
-        problems = keyword_call_problems(_parameters(own, bound), [*(p.name for p in expected), *also])
+        problems = keyword_call_problems(params, passed)
     if not problems:
         return
+    written = f"{cls.__qualname__}.{name}{inspect.signature(own)}"
+    if bound == 0 and static_with_self(params):
+        raise InterceptorDefinitionError(f"{written} does not match LiteLLM's hook: {STATIC_WITH_SELF}")
     reference_signature = ", ".join(["self", *(p.name for p in expected), *(f"{n}=None" for n in also)])
-    raise InterceptorDefinitionError(
-        f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: "
-        f"{'; '.join(problems)}. Write it as {name}({reference_signature}) (add **kwargs to accept more)"
-    )
+    fix = f" Write it as {name}({reference_signature}) (add **kwargs to accept more)"
+    if name not in _POSITIONAL_HOOKS and not keyword_call_problems(without_positional_only(params), passed):
+        fix = ""  # removing the `/`, as the problem says, is the whole fix: the signature is otherwise right
+    raise InterceptorDefinitionError(f"{written} does not match LiteLLM's hook: {'; '.join(problems)}.{fix}")
 
 
 def _one_word_off(name: str, hooks: list[str]) -> list[str]:
@@ -197,9 +222,39 @@ def _authored_members(cls: type) -> list[tuple[str, Any]]:
     return list(members.items())
 
 
+def _check_callable(cls: type, base: type, name: str, value: object) -> None:
+    """A hook name set to a value that cannot be called (``async_pre_call_hook = None`` to "switch it off"): every
+    call would fail with a bare ``TypeError: 'NoneType' object is not callable``. A descriptor (a property, a
+    ``partialmethod``) gives LiteLLM what it binds, so only plain values are refused."""
+    if not is_plain_value(value) or name in _NEVER_CALLED_ON_LOGGERS:
+        return
+    caller = "LiteLLM" if name in _LITELLM_HOOKS else "BaseCustomLogger"
+    reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
+    raise InterceptorDefinitionError(
+        f"{cls.__qualname__}.{name} is set to {reprlib.repr(value)}, but {caller} calls it: every call would fail "
+        f"with TypeError ('{type(value).__name__}' object is not callable). Delete the assignment to keep the "
+        f"inherited {name}, or define it: {_how_to_write(name, function_kind(reference))}"
+    )
+
+
+def _resolve_on_instances(cls: type, base: type, name: str, value: object) -> None:
+    """A hook written as a property, a ``partialmethod`` or a callable object: the guards call it with ``self``,
+    so it becomes a method that calls what the name gives on the instance, as LiteLLM's own classes do."""
+    if name in _NEVER_CALLED_ON_LOGGERS:
+        return
+    reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
+    method = as_resolved_method(value, function_kind(reference))
+    setattr(cls, name, _checked_transform(method) if name == "response_transform" else method)
+
+
 def check_interceptor_class(cls: type, base: type) -> None:
     """Check the hooks ``cls`` defines, or takes from a mixin, against LiteLLM's (``base`` is BaseCustomLogger)."""
     for name, value in _authored_members(cls):
+        if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
+            _check_callable(cls, base, name, value)
+            if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
+                _resolve_on_instances(cls, base, name, value)
+                continue
         wrapped = isinstance(value, (staticmethod, classmethod))
         fn = value.__func__ if wrapped else value
         if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
@@ -209,7 +264,14 @@ def check_interceptor_class(cls: type, base: type) -> None:
         if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
             reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
             _check_kind(cls, name, fn, reference)
-            _check_signature(cls, name, fn, reference, bound=0 if isinstance(value, staticmethod) else 1)
+            _check_signature(
+                cls,
+                name,
+                fn,
+                reference,
+                bound=0 if isinstance(value, staticmethod) else 1,
+                of_class=isinstance(value, classmethod),
+            )
             if wrapped:
                 value = as_method(value)
                 setattr(cls, name, value)

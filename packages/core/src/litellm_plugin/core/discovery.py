@@ -20,6 +20,7 @@ __all__ = [
     "ENTRY_POINT_GROUP",
     "DiscoveredProvider",
     "PluginLoadWarning",
+    "advertising_distribution",
     "discover_providers",
     "discovery_disabled",
     "report_broken_plugin",
@@ -56,29 +57,47 @@ def _logging_configured() -> bool:
     return logger.hasHandlers() and not captured
 
 
-def report_broken_plugin(name: str, distribution: str, target: str, problem: BaseException) -> None:
+def _skip_reason(name: str, distribution: str, target: str, problem: BaseException) -> str:
+    """Why a plugin was skipped, in the words of its ``PluginLoadWarning`` (a later call's error repeats them)."""
+    return f"provider {name!r} ({target}) from distribution {distribution!r}: {type(problem).__name__}: {problem}"
+
+
+def report_broken_plugin(name: str, distribution: str, target: str, problem: BaseException) -> str:
     """Warn once, pointing at the caller's line; also log it when logging is set up (it reaches proxy logs).
+    Returns the reason, for the error a later call to the provider raises.
 
     Without logging configured, Python's last-resort handler would print the log record as well: one message.
     """
-    message = (
-        f"litellm-plugin: skipped provider {name!r} ({target}) from distribution {distribution!r}: "
-        f"{type(problem).__name__}: {problem}"
-    )
+    reason = _skip_reason(name, distribution, target, problem)
+    message = f"litellm-plugin: skipped {reason}"
     if _logging_configured():
         logger.warning(message)
     warnings.warn(message, PluginLoadWarning, stacklevel=caller_stacklevel())
+    return reason
 
 
-def discover_providers(group: str = ENTRY_POINT_GROUP) -> list[DiscoveredProvider]:
-    """Load every entry point of ``group``; failures are reported with the distribution name and skipped."""
+def discover_providers(
+    group: str = ENTRY_POINT_GROUP, skipped: dict[str, str] | None = None
+) -> list[DiscoveredProvider]:
+    """Load every entry point of ``group``; failures are reported with the distribution name and skipped (and
+    their reasons put into ``skipped``, by name)."""
     found: list[DiscoveredProvider] = []
     for entry_point in entry_points(group=group):
         distribution = entry_point.dist.name if entry_point.dist is not None else "<unknown distribution>"
         try:
             loaded = entry_point.load()
         except (Exception, SystemExit) as exc:  # a plugin's sys.exit() at import must not end the application
-            report_broken_plugin(entry_point.name, distribution, entry_point.value, exc)
+            reason = report_broken_plugin(entry_point.name, distribution, entry_point.value, exc)
+            if skipped is not None:
+                skipped[entry_point.name] = reason
             continue
         found.append(DiscoveredProvider(entry_point.name, loaded, distribution, entry_point.value))
     return found
+
+
+def advertising_distribution(name: str, group: str = ENTRY_POINT_GROUP) -> str | None:
+    """The distribution whose entry point in ``group`` is named ``name``, if one is installed."""
+    for entry_point in entry_points(group=group):
+        if entry_point.name == name:
+            return entry_point.dist.name if entry_point.dist is not None else "an installed distribution"
+    return None

@@ -55,7 +55,7 @@ from litellm_plugin.core._scoped_pulls import scope_pulls
 from litellm_plugin.core._sync import call_off_running_loop, run_sync
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType
 from litellm_plugin.core.contracts import InterceptorDefinitionWarning
-from litellm_plugin.core.errors import InterceptorRejectedError, ProviderNotRoutableError, UnreadablePayloadError
+from litellm_plugin.core.errors import InterceptorRejectedError, UnreadablePayloadError
 from litellm_plugin.core.guardrail_rules import (
     engine_phases,
     follows_guardrail_rules,
@@ -666,15 +666,12 @@ async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, 
 
 
 def _unrouted(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
-    """LiteLLM's "LLM Provider NOT provided" for a provider of ours that was never made routable, with the call
-    that is missing (``initialize_plugins()``) instead of LiteLLM's list of its own providers."""
+    """LiteLLM's "LLM Provider NOT provided" for a provider of ours that is not routable: see ``unrouted_error``."""
     if "LLM Provider NOT provided" not in str(exc):
         return None
-    from litellm_plugin.core.registry import unrouted_provider_hint  # the registry is no concern of the hot path
+    from litellm_plugin.core.registry import unrouted_error  # the registry is no concern of the hot path
 
-    model = kwargs.get("model", args[0] if args else None)
-    hint = unrouted_provider_hint(model)
-    return None if hint is None else ProviderNotRoutableError(hint, model=str(model), cause=exc)
+    return unrouted_error(exc, [kwargs.get("model", args[0] if args else None)])
 
 
 def _is_stream_type(cls: type) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
+import reprlib
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -25,8 +26,14 @@ from pydantic import BaseModel
 
 from litellm_plugin.core import _bridge
 from litellm_plugin.core._caller import caller_stacklevel
-from litellm_plugin.core._keyword_calls import keyword_call_problems
-from litellm_plugin.core._method_kinds import as_method, function_kind
+from litellm_plugin.core._keyword_calls import (
+    STATIC_WITH_SELF,
+    class_without_cls,
+    keyword_call_problems,
+    static_with_self,
+    without_positional_only,
+)
+from litellm_plugin.core._method_kinds import as_method, as_resolved_method, function_kind, is_plain_value
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
 if TYPE_CHECKING:
@@ -91,10 +98,21 @@ class _Site:
         }
 
     def failed(self, exc: Exception) -> NoReturn:
-        """Re-raise ``exc`` as it is if LiteLLM can map it, else as a ProviderMethodError caused by it."""
+        """Re-raise ``exc`` as it is if LiteLLM can map it (naming the provider, see ``_name_provider``), else as
+        a ProviderMethodError caused by it."""
         if _is_litellm_error(exc):
+            self._name_provider(exc)
             raise exc
         raise ProviderMethodError(**self._names(), detail=f"raised {type(exc).__name__}: {exc}") from exc
+
+    def _name_provider(self, exc: Exception) -> None:
+        """Fill in a LiteLLM error raised without ``llm_provider`` (or ``model``): ``self.make_response`` and the
+        module-level message helpers know neither, and Router cooldowns, fallbacks and the conformance suite read
+        them. The derived paths validate with the provider's name first; this makes the native ones match."""
+        if hasattr(exc, "llm_provider") and not exc.llm_provider:
+            exc.llm_provider = self.provider.error_provider
+        if hasattr(exc, "model") and not exc.model and self.model:
+            exc.model = self.model
 
     def wrong(self, detail: str) -> ProviderContractError:
         return ProviderContractError(**self._names(), detail=detail)
@@ -310,21 +328,37 @@ def _parameters(fn: Callable[..., Any], bound: int = 1) -> list[inspect.Paramete
 
 
 def _check_signature(
-    cls: type, method: str, fn: Callable[..., Any], reference: Callable[..., Any], bound: int = 1
+    cls: type,
+    method: str,
+    fn: Callable[..., Any],
+    reference: Callable[..., Any],
+    bound: int = 1,
+    *,
+    of_class: bool = False,
 ) -> None:
     """LiteLLM passes every argument of ``reference`` by name: ``fn`` must accept them all (or **kwargs) and
-    require nothing else."""
+    require nothing else. ``of_class``: ``fn`` is a classmethod's function (its first parameter gets the class)."""
     params, passed = _parameters(fn, bound), [p.name for p in _parameters(reference) or ()]
     if params is None:
         return
+    forgot_cls = class_without_cls(fn, passed) if of_class else None
+    if forgot_cls is not None:
+        raise ProviderDefinitionError(
+            f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: "
+            f"{forgot_cls}"
+        )
     problems = keyword_call_problems(params, passed)
     if not problems:
         return
+    written = f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it"
+    if bound == 0 and static_with_self(params):
+        raise ProviderDefinitionError(f"{written}: {STATIC_WITH_SELF}")
+    if not keyword_call_problems(without_positional_only(params), passed):  # the `/` is all that is wrong
+        raise ProviderDefinitionError(f"{written}: {'; '.join(problems)}")
     first = "model, messages" if "messages" in passed else "model, input" if "input" in passed else "model, prompt"
     raise ProviderDefinitionError(
-        f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: "
-        f"{'; '.join(problems)}. Write it as {method}(self, {first}, *args, **kwargs): the other arguments "
-        f"arrive in kwargs (optional_params, api_base, api_key, headers, timeout...)"
+        f"{written}: {'; '.join(problems)}. Write it as {method}(self, {first}, *args, **kwargs): the other "
+        f"arguments arrive in kwargs (optional_params, api_base, api_key, headers, timeout...)"
     )
 
 
@@ -350,6 +384,20 @@ def _warn_if_misspelt(cls: type) -> None:
             )
 
 
+def _check_callable(cls: type, method: str, value: object) -> None:
+    """A provider method set to a value that cannot be called (``completion = None``): every call would fail, as
+    LiteLLM's ``APIConnectionError: 'NoneType' object is not callable``. A descriptor (a property, a
+    ``partialmethod``) gives LiteLLM what it binds, so only plain values are refused."""
+    if not is_plain_value(value):
+        return
+    fix = _FIX[_KINDS[method][0]].format(name=method)
+    raise ProviderDefinitionError(
+        f"{cls.__qualname__}.{method} is set to {reprlib.repr(value)}, but LiteLLM calls it: every call would fail "
+        f"with '{type(value).__name__}' object is not callable. Delete the assignment to keep the inherited "
+        f"{method}, or define it: {fix}"
+    )
+
+
 def check_provider_class(cls: type, base: type) -> None:
     """Wrap each provider method ``cls`` defines or takes from a mixin with the contract checks (once).
 
@@ -361,6 +409,10 @@ def check_provider_class(cls: type, base: type) -> None:
             continue
         value = vars(owner)[method]
         # A staticmethod or classmethod works on LiteLLM's CustomLLM (called without self, or with the class).
+        _check_callable(cls, method, value)
+        if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
+            # A property, a partialmethod, a callable object: LiteLLM calls what the name gives on the instance.
+            value = as_resolved_method(value, _KINDS[method][0])
         bound_to_class = isinstance(value, (staticmethod, classmethod))
         fn = value.__func__ if bound_to_class else value
         if not callable(fn) or getattr(fn, _CHECKED, False):
@@ -369,7 +421,14 @@ def check_provider_class(cls: type, base: type) -> None:
         if reference is None:  # a LiteLLM release without this method: it never calls it
             continue
         _check_definition(cls, method, fn)
-        _check_signature(cls, method, fn, reference, bound=0 if isinstance(value, staticmethod) else 1)
+        _check_signature(
+            cls,
+            method,
+            fn,
+            reference,
+            bound=0 if isinstance(value, staticmethod) else 1,
+            of_class=isinstance(value, classmethod),
+        )
         wrapped = _checked(method, as_method(value) if bound_to_class else fn)
         setattr(wrapped, _CHECKED, True)
         setattr(cls, method, wrapped)

@@ -168,11 +168,35 @@ def _name_unnamed_providers(entries: Any) -> None:
             handler.provider_name = entry["provider"]
 
 
+def _unrouted_deployment(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
+    """Building a Router whose deployment names a provider of ours that is not routable: the same
+    ProviderNotRoutableError a call to it gets (see ``registry.unrouted_error``)."""
+    if "LLM Provider NOT provided" not in str(exc):
+        return None
+    from litellm_plugin.core.registry import unrouted_error  # the registry imports this module
+
+    model_list = kwargs.get("model_list", args[1] if len(args) > 1 else None)
+    return unrouted_error(
+        exc,
+        [
+            deployment["litellm_params"].get("model")
+            for deployment in (model_list if isinstance(model_list, list) else ())
+            if isinstance(deployment, dict) and isinstance(deployment.get("litellm_params"), dict)
+        ],
+    )
+
+
 def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def checked(*args: Any, **kwargs: Any) -> Any:
         _check_current_map()
-        return original(*args, **kwargs)
+        try:
+            return original(*args, **kwargs)
+        except Exception as exc:
+            better = _unrouted_deployment(exc, args, kwargs)
+            if better is not None:
+                raise better from exc
+            raise
 
     setattr(checked, _WATCHED, original)
     return checked

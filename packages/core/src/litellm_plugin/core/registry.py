@@ -12,8 +12,8 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 
 import litellm
 from litellm.integrations.custom_logger import CustomLogger
@@ -22,8 +22,10 @@ from litellm.types.llms.custom_llm import CustomLLMItem
 from litellm.utils import custom_llm_setup
 
 from litellm_plugin.core.discovery import (
+    DISABLE_DISCOVERY_ENV,
     ENTRY_POINT_GROUP,
     DiscoveredProvider,
+    advertising_distribution,
     discover_providers,
     discovery_disabled,
     report_broken_plugin,
@@ -33,6 +35,7 @@ from litellm_plugin.core.errors import (
     InvalidProviderError,
     InvalidProviderNameError,
     ProviderNotFoundError,
+    ProviderNotRoutableError,
     ProviderRegistrationError,
 )
 from litellm_plugin.core.provider import BaseCustomProvider, nothing_implemented
@@ -146,6 +149,8 @@ class PluginRegistry:
     def __init__(self) -> None:
         self._providers: dict[str, _Registration] = {}
         self._installed: dict[str, CustomLLM] = {}  # what this registry wrote into LiteLLM, by name
+        self._skipped: dict[str, str] = {}  # plugins the last discovery skipped, with the reason it gave
+        self._discovery_off: str | None = None  # why the last initialize_plugins() discovered nothing
 
     # --- registration -----------------------------------------------------------------------------------
 
@@ -271,7 +276,8 @@ class PluginRegistry:
         skipped. Returns the names added.
         """
         added: list[str] = []
-        for found in discover_providers(group):
+        skipped: dict[str, str] = {}
+        for found in discover_providers(group, skipped):
             with _LOCK:
                 current = self._providers.get(found.name)
                 if current is not None:
@@ -280,10 +286,18 @@ class PluginRegistry:
                 try:
                     self._register(found.name, found.provider, replace=False, distribution=found.distribution)
                 except ProviderRegistrationError as exc:
-                    report_broken_plugin(found.name, found.distribution, found.target, exc)
+                    skipped[found.name] = report_broken_plugin(found.name, found.distribution, found.target, exc)
                     continue
             added.append(found.name)
+        if group == ENTRY_POINT_GROUP:  # the group unrouted_provider_hint reads
+            with _LOCK:
+                self._skipped = skipped
         return added
+
+    def _skipped_reason(self, name: str) -> str | None:
+        """Why the last discovery skipped the installed plugin ``name`` (its PluginLoadWarning), or None."""
+        with _LOCK:
+            return self._skipped.get(name)
 
 
 _registry = PluginRegistry()
@@ -313,16 +327,41 @@ def initialize_plugins(*, discover: bool = True) -> list[str]:
     then make every globally registered provider routable in LiteLLM. Returns the active names.
     """
     global _initialized_once
-    if discover and not discovery_disabled():
+    _registry._discovery_off = _why_discovery_is_off(discover)
+    if _registry._discovery_off is None:
         _registry.discover()
     active = _registry.initialize()
     _initialized_once = True
     return active
 
 
+def _why_discovery_is_off(discover: bool) -> str | None:
+    """What switched discovery off for this ``initialize_plugins()`` call, in words, or None when it runs."""
+    if not discover:
+        return "initialize_plugins(discover=False) was called"
+    if discovery_disabled():
+        return f"{DISABLE_DISCOVERY_ENV} is set"
+    return None
+
+
+def unrouted_error(exc: Exception, models: Iterable[object]) -> ProviderNotRoutableError | None:
+    """LiteLLM's "LLM Provider NOT provided" (``exc``) for a call or a Router naming ``models``, when one of them
+    is a provider of ours: what is missing (``initialize_plugins()``), or why the plugin was skipped, instead of
+    LiteLLM's list of its own providers. The model LiteLLM names ("You passed model=...") is asked first."""
+    message = str(exc)
+    if "LLM Provider NOT provided" not in message:
+        return None
+    for model in sorted(models, key=lambda model: f"model={model}" not in message):
+        hint = unrouted_provider_hint(model)
+        if hint is not None:
+            return ProviderNotRoutableError(hint, model=str(model), cause=exc)
+    return None
+
+
 def unrouted_provider_hint(model: object) -> str | None:
     """Why LiteLLM does not know ``model``'s provider, when it is one of ours: registered with the global
-    registry but never made routable, or installed but never discovered (``initialize_plugins()`` not called)."""
+    registry but never made routable; installed but skipped as broken by ``initialize_plugins()``, or not
+    discovered (discovery off, or ``initialize_plugins()`` not called)."""
     if not isinstance(model, str) or "/" not in model:
         return None
     name = model.split("/", 1)[0]
@@ -333,8 +372,25 @@ def unrouted_provider_hint(model: object) -> str | None:
             f"provider {name!r} is registered but not routable yet: call initialize_plugins() "
             f"(or get_registry().initialize_provider({name!r}))"
         )
-    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-        if entry_point.name == name:
-            distribution = entry_point.dist.name if entry_point.dist is not None else "an installed distribution"
-            return f"provider {name!r} comes with {distribution}: call initialize_plugins() once before calling LiteLLM"
-    return None
+    return _installed_provider_hint(name)
+
+
+def _installed_provider_hint(name: str) -> str | None:
+    """Why the installed plugin ``name`` is not routable: the advice depends on what initialize_plugins() did."""
+    skipped = _registry._skipped_reason(name)
+    if skipped is not None:  # the plugin is broken: calling initialize_plugins() again would not help
+        return (
+            f"initialize_plugins() skipped the installed {skipped}. Fix that, then call initialize_plugins() again "
+            f"(it reported this as a PluginLoadWarning)"
+        )
+    distribution = advertising_distribution(name)
+    if distribution is None:
+        return None
+    off = _registry._discovery_off if _initialized_once else None
+    if off is not None:
+        turn_on = "unset it" if off.startswith(DISABLE_DISCOVERY_ENV) else "call initialize_plugins() without it"
+        return (
+            f"provider {name!r} comes with {distribution}, but discovery was off ({off}), so it was not "
+            f"registered: {turn_on}, or register it yourself with register_provider({name!r}, ...)"
+        )
+    return f"provider {name!r} comes with {distribution}: call initialize_plugins() once before calling LiteLLM"

@@ -131,6 +131,8 @@ _EVENT_KEYS: dict[str, frozenset[str]] = {
     "message_start": frozenset({"type", "message"}),
     "message_delta": frozenset({"type", "delta", "usage", "context_management"}),
     "message_stop": frozenset({"type"}),
+    "ping": frozenset({"type"}),
+    "error": frozenset({"type"}),  # its ``error`` (a provider's message) is read as any other key
 }
 
 

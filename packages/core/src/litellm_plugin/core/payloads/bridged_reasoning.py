@@ -19,7 +19,7 @@ from typing import Any
 from litellm_plugin.core.errors import UnreadablePayloadError
 from litellm_plugin.core.payloads.base import TextField
 
-__all__ = ["OPAQUE_BLOCK_KEYS", "bridged_thinking_fields", "rewrite_bridged_thinking"]
+__all__ = ["OPAQUE_BLOCK_KEYS", "bridged_thinking_fields", "is_bridged_thinking", "rewrite_bridged_thinking"]
 
 # LiteLLM's prefix for a Responses API ``encrypted_content`` carried in a thinking block's signature.
 _SIGNATURE_PREFIX = "litellm_encrypted_reasoning:"
@@ -36,6 +36,11 @@ def _decode(value: str) -> tuple[str, list[Any]] | None:
     except ValueError:
         return None
     return (prefix, blocks) if isinstance(blocks, list) else None
+
+
+def is_bridged_thinking(value: str) -> bool:
+    """Is ``value`` LiteLLM's encoding of thinking blocks (read by :func:`bridged_thinking_fields`)?"""
+    return _decode(value) is not None
 
 
 def bridged_thinking_fields(holder: Any, key: Any, kind: str) -> Iterator[TextField]:

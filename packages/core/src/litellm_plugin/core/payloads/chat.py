@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -34,10 +35,15 @@ from litellm_plugin.core.payloads.base import (
     set_field,
     setter,
 )
-from litellm_plugin.core.payloads.bridged_reasoning import OPAQUE_BLOCK_KEYS, bridged_thinking_fields
+from litellm_plugin.core.payloads.bridged_reasoning import (
+    OPAQUE_BLOCK_KEYS,
+    bridged_thinking_fields,
+    is_bridged_thinking,
+)
 from litellm_plugin.core.payloads.inline_files import (
     base64_text_field,
     data_url_field,
+    data_url_header,
     is_text_media,
     refuse_text_before_a_data_url,
     string_field,
@@ -82,48 +88,99 @@ def content_fields(owner: dict[str, Any], name: str, kind: str) -> Iterator[Text
 
 def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[TextField]:
     """One content part or block: its text, thinking, refusal, nested content, and the text a document or
-    search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat)."""
+    search result carries (Anthropic ``document``/``search_result`` blocks, which LiteLLM also takes in chat).
+    Every key not read here is read at the end, as any string a provider sends on: a key that belongs to
+    another kind of part (an image's URL, a tool call's id) is opaque only on the parts it belongs to."""
     _check_part_shape(part, kind)
+    part_type = part.get("type")
+    read = {"text", "content"}  # a text that is no string fails closed (above); content: read below
+    if isinstance(part_type, str):
+        read.add("type")
+        if part_type not in KNOWN_PART_TYPES:  # a type no API has: sent on as given, so its words are read
+            yield identifier_field(kind, part_type, "content part type")
     if isinstance(part.get("name"), str):  # a tool_use block's tool; on another part, a name sent on as given
-        what = "tool name" if part.get("type") in _TOOL_USE_PARTS else "content part name"
+        what = "tool name" if part_type in _TOOL_USE_PARTS else "content part name"
         yield identifier_field(kind, part["name"], what)
+        read.add("name")
+    read.update(key for key, belongs in _OPAQUE_ON.items() if isinstance(part.get(key), str) and belongs(part_type))
     if isinstance(part.get("text"), str):
         yield TextField(kind, part["text"], setter(part, "text"), group)
     for key in ("thinking", "refusal", "title", "context"):
         if isinstance(part.get(key), str):
             yield TextField(kind, part[key], setter(part, key))
+            read.add(key)
     if "content" in part:
         yield from content_fields(part, "content", kind)
     if not isinstance(part.get("citations"), dict):  # a request's document block: settings, {"enabled": true}
+        read.add("citations")
         for citation in dict_items(sequence_at(part, "citations", "a content block's citations") or []):
-            for key in ("cited_text", "document_title", "title"):
-                if isinstance(citation, dict) and isinstance(citation.get(key), str):
-                    yield TextField(kind, citation[key], setter(citation, key))
+            if isinstance(citation, dict):
+                for key in ("cited_text", "document_title", "title"):
+                    if isinstance(citation.get(key), str):
+                        yield TextField(kind, citation[key], setter(citation, key))
+                yield from other_strings(citation, _CITATION_KEYS_HANDLED, kind)
     file = part.get("file")
     if isinstance(file, dict):  # chat "file"; Responses "input_file" has these keys on the part itself
-        yield from _file_fields(file, kind)
+        yield from _file_fields(file, kind, opaque=True)
         yield from other_strings(file, _FILE_KEYS_HANDLED, kind)
-    yield from _file_fields(part, kind)
+        read.add("file")
+    yield from _file_fields(part, kind, opaque=part_type in _FILE_PARTS)
+    read.update(key for key in ("file_data", "filename") if isinstance(part.get(key), str))
+    file_id = part.get("file_id")
+    if isinstance(file_id, str) and data_url_header(file_id) is not None:
+        read.add("file_id")  # read as the file it is (above)
     image = part.get("image_url")  # a text file given where an image goes is still sent, and read, as text
-    if isinstance(image, dict) and isinstance(image.get("url"), str):
+    if isinstance(image, dict) and isinstance(image.get("url"), str) and part_type in _IMAGE_PARTS:
         yield from _data_url_fields(image, "url", kind, image.get("format"))
+        yield from other_strings(image, _image_settings(image), kind)
+        read.add("image_url")
     elif isinstance(image, str):
-        yield from _data_url_fields(part, "image_url", kind)
+        yield from _data_url_fields(part, "image_url", kind, opaque=part_type in _IMAGE_PARTS)
+        read.add("image_url")
+    if part_type in _IMAGE_PARTS:
+        read.update(_image_settings(part))
+    elif _is_media_type(part.get("format")):
+        read.add("format")
     audio = part.get("input_audio")
-    if isinstance(audio, dict) and isinstance(audio.get("transcript"), str):
-        yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
-    yield from other_strings(part, _PART_KEYS_HANDLED, kind)
+    if isinstance(audio, dict) and part_type in _AUDIO_PARTS:
+        if isinstance(audio.get("transcript"), str):
+            yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
+        yield from other_strings(audio, _AUDIO_KEYS_HANDLED, kind)
+        read.add("input_audio")
     yield from _encoded_reasoning_fields(part, kind)
-    if isinstance(part.get("source"), dict):
-        yield from _source_fields(part["source"], kind, document=part.get("type") == "document")
+    for key in OPAQUE_BLOCK_KEYS:  # a thinking block's, or LiteLLM's encoding of thinking blocks (read above)
+        value = part.get(key)
+        if part_type in _THINKING_PARTS or (isinstance(value, str) and is_bridged_thinking(value)):
+            read.add(key)
+    if isinstance(part.get("source"), dict) and part_type in _SOURCE_PARTS:
+        yield from _source_fields(part["source"], kind, document=part_type == "document")
+        yield from other_strings(part["source"], _source_keys_read(part["source"]), kind)
+        read.add("source")
+    yield from other_strings(part, frozenset(read), kind)
 
 
-def _file_fields(holder: dict[str, Any], kind: str) -> Iterator[TextField]:
+def _is_media_type(value: Any) -> bool:
+    return isinstance(value, str) and _MEDIA_TYPE.fullmatch(value) is not None
+
+
+def _image_settings(image: dict[str, Any]) -> frozenset[str]:
+    """An image's keys that hold no text: its URL (read above, when a ``data:`` URL of a text type), and its
+    ``detail`` and ``format`` when they hold what the API takes there (``auto``, ``image/png``)."""
+    keys = {"url"}
+    if image.get("detail") in _IMAGE_DETAILS:
+        keys.add("detail")
+    if _is_media_type(image.get("format")):
+        keys.add("format")
+    return frozenset(keys)
+
+
+def _file_fields(holder: dict[str, Any], kind: str, *, opaque: bool) -> Iterator[TextField]:
     """A file's name, shown to the model with its text, and the file itself where it is given inline: as
-    ``file_data`` or, where LiteLLM's bridges put one, a ``data:`` URL in ``file_id`` (any other id is opaque)."""
+    ``file_data`` or, where LiteLLM's bridges put one, a ``data:`` URL in ``file_id`` (any other id is opaque).
+    ``opaque``: ``file_data`` that is no ``data:`` URL is a file's own data (base64) here; elsewhere it is text."""
     for key in ("file_data", "file_id"):
         if isinstance(holder.get(key), str):
-            yield from _data_url_fields(holder, key, kind, holder.get("format"))
+            yield from _data_url_fields(holder, key, kind, holder.get("format"), opaque=opaque or key == "file_id")
     if isinstance(holder.get("filename"), str):
         yield TextField(kind, holder["filename"], setter(holder, "filename"))
 
@@ -148,12 +205,17 @@ def _source_fields(source: dict[str, Any], kind: str, *, document: bool) -> Iter
         yield from content_fields(source, "content", kind)
 
 
-def _data_url_fields(owner: dict[str, Any], name: str, kind: str, declared: Any = None) -> Iterator[TextField]:
-    """A file given by URL (``declared``: the media type given beside it)."""
+def _data_url_fields(
+    owner: dict[str, Any], name: str, kind: str, declared: Any = None, *, opaque: bool = True
+) -> Iterator[TextField]:
+    """A file given by URL (``declared``: the media type given beside it). ``opaque``: any other string is a
+    location or data no model reads as text (an image's URL on an image part); else it is read as it is."""
     refuse_text_before_a_data_url(owner[name], kind)
     field = data_url_field(owner[name], setter(owner, name), kind, declared)
     if field is not None:
         yield field
+    elif not opaque:
+        yield TextField(kind, owner[name], setter(owner, name))
 
 
 # Keys read above, or structure and opaque data (roles, types, ids, names, base64, signatures): every other key
@@ -165,13 +227,60 @@ _MESSAGE_KEYS_HANDLED = frozenset(
     }
 )  # fmt: skip
 _TOOL_USE_PARTS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-_PART_KEYS_HANDLED = frozenset(
+# The part types the APIs define (chat, Anthropic Messages, Responses input): any other type is read as a name.
+KNOWN_PART_TYPES = frozenset(
     {
-        "type", "text", "thinking", "refusal", "title", "context", "content", "citations", "file", "file_data",
-        "filename", "file_id", "source", "image_url", "input_audio", "signature", "data", "id", "tool_use_id",
-        "name", "format",
+        "text", "image_url", "input_audio", "file", "video_url", "image", "document", "search_result", "tool_use",
+        "tool_result", "thinking", "redacted_thinking", "server_tool_use", "web_search_tool_result",
+        "web_fetch_tool_result", "code_execution_tool_result", "bash_code_execution_tool_result",
+        "text_editor_code_execution_tool_result", "tool_search_tool_result", "mcp_tool_use", "mcp_tool_result",
+        "container_upload", "input_text", "input_image", "input_file", "output_text", "refusal", "audio",
+        "summary_text", "reasoning_text",
     }
 )  # fmt: skip
+_FILE_ID_PARTS = frozenset({"file", "input_file", "input_image", "container_upload", "image"})
+
+
+def _ends(part_type: Any, suffix: str) -> bool:
+    return isinstance(part_type, str) and part_type.endswith(suffix)
+
+
+# Ids and signatures are opaque on the parts they belong to; on any other part they are text sent on as given.
+_OPAQUE_ON: dict[str, Callable[[Any], bool]] = {
+    "id": lambda part_type: _ends(part_type, "tool_use"),
+    "tool_use_id": lambda part_type: _ends(part_type, "tool_result"),
+    "file_id": lambda part_type: part_type in _FILE_ID_PARTS or _ends(part_type, "_output"),
+    # A web search or fetch result's ciphertext (the API checks it), on the results that carry it.
+    "encrypted_content": lambda part_type: _ends(part_type, "_result"),
+}
+# The parts a key belongs to, where it holds what no model reads as text (an image's URL, a file's base64).
+_IMAGE_PARTS = frozenset({"image_url", "input_image", "image"})
+_FILE_PARTS = frozenset({"file", "input_file", "document"})
+_AUDIO_PARTS = frozenset({"input_audio", "audio"})
+_SOURCE_PARTS = frozenset({"image", "document", "file", "input_file", "container_upload"})
+_THINKING_PARTS = frozenset({"thinking", "redacted_thinking"})
+_AUDIO_KEYS_HANDLED = frozenset({"transcript", "data", "format"})
+_IMAGE_DETAILS = frozenset({"auto", "low", "high", "original"})
+_MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+")
+# A citation's keys read above, or its location (numbers, a kind of location, an id the API gave).
+_CITATION_KEYS_HANDLED = frozenset({"cited_text", "document_title", "title", "type", "file_id", "encrypted_index"})
+# A source's keys read by ``_source_fields``, or opaque (an image's base64, a file id), by the source's type: a
+# key of another type's (``data`` on a ``url`` source) is sent on as given, so read.
+_TYPE_ONLY = frozenset({"type"})
+_SOURCE_KEYS_READ = {
+    "base64": frozenset({"type", "media_type", "data"}),
+    "url": frozenset({"type", "url"}),
+    "text": frozenset({"type", "media_type", "data"}),
+    "content": frozenset({"type", "content"}),
+    "file": frozenset({"type", "file_id"}),
+}
+
+
+def _source_keys_read(source: dict[str, Any]) -> frozenset[str]:
+    source_type = source.get("type")
+    return _SOURCE_KEYS_READ.get(source_type, _TYPE_ONLY) if isinstance(source_type, str) else _TYPE_ONLY
+
+
 # A chat ``file``'s keys read by ``_file_fields``, or its media type (``format``): every other one (``file_url``)
 # is sent on as given.
 _FILE_KEYS_HANDLED = frozenset({"file_data", "file_id", "filename", "format"})

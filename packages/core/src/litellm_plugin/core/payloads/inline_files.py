@@ -18,6 +18,7 @@ from litellm_plugin.core.payloads.base import TextField
 __all__ = [
     "base64_text_field",
     "data_url_field",
+    "data_url_header",
     "is_text_media",
     "refuse_text_before_a_data_url",
     "string_field",
@@ -52,7 +53,7 @@ _TEXT_APPLICATION_TYPES = frozenset(
 )  # fmt: skip
 
 
-def _data_url_header(value: str) -> str | None:
+def data_url_header(value: str) -> str | None:
     """The header of a ``data:`` URL (``data:text/plain;base64``), spaces before it allowed (a provider may
     strip them); ``None`` for any other string."""
     header, comma, _ = value.lstrip()[:_LONGEST_HEADER].partition(",")
@@ -64,7 +65,7 @@ def data_url_field(url: str, put: Callable[[str], None], kind: str, declared: An
     encoded as it came when changed; ``None`` for any other string (an ``https:`` URL, an id, an image).
     ``declared``: a media type given beside the URL (a chat file's ``format``), which LiteLLM sends instead of
     the URL's own: a file declared as text is read whatever its URL says."""
-    header = _data_url_header(url)
+    header = data_url_header(url)
     if header is None:
         return None
     if not (is_text_media(header[5:]) or (isinstance(declared, str) and declared.strip() and is_text_media(declared))):

@@ -226,14 +226,33 @@ def _rewrite_strings(
 
 
 def _rewrite_message(item: Any, output_index: int, rewrite: Rewrite) -> None:
+    """A message item: its parts' text or refusal, then every other string in it (a part's annotations, a key
+    a provider added to the item, a part or an annotation), each its own channel."""
     for content_index, part in enumerate(field_value(item, "content") or ()):
         where = ("c", output_index, content_index)
         if field_value(part, "type") == "refusal":
             _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
+        else:
+            _rewrite_attr(part, "text", "text", where, rewrite, False)
+        _rewrite_part_others(part, ("p", output_index, content_index), rewrite)
+    _rewrite_leaves(item, "message", output_index, rewrite)
+
+
+# Where an output text or refusal part holds no other text: its text (read on its own channel) and token
+# logprobs (checked as such); an annotation's type is skipped when it is one the API has.
+_PART_READ: tuple[tuple[object, ...], ...] = (("text",), ("refusal",), ("logprobs",))
+_ANNOTATION_TYPES = frozenset({"url_citation", "file_citation", "container_file_citation", "file_path"})
+
+
+def _rewrite_part_others(part: Any, where: tuple[object, ...], rewrite: Rewrite) -> None:
+    """Every string of a part besides its text: annotation titles (citations), file names, URLs, and any key
+    a provider added (a stream's ``content_part`` events carry the part, ``annotation.added`` an annotation)."""
+    for path, holder, key in list(_item_leaves(part)):
+        text = _leaf_text(holder, key)
+        if _is_read(path, _PART_READ) or (key == "type" and text in _ANNOTATION_TYPES):
             continue
-        _rewrite_attr(part, "text", "text", where, rewrite, False)
-        for index, annotation in enumerate(field_value(part, "annotations") or ()):
-            _rewrite_attr(annotation, "title", "citation", ("a", output_index, content_index, index), rewrite, False)
+        kind: ChannelKind = "citation" if path[0] == "annotations" and key == "title" else "provider_field"
+        _rewrite_leaf(holder, key, rewrite(kind, (*where, *path), text, False))
 
 
 def _rewrite_tool_item(item: Any, item_type: str, output_index: int, rewrite: Rewrite) -> None:
@@ -326,6 +345,7 @@ _READ_PATHS: dict[str, tuple[tuple[object, ...], ...]] = {
     "reasoning": (("summary", "*", "text"), ("content", "*", "text")),
     "mcp_approval_request": (("arguments",),),
     "mcp_list_tools": (("tools", "*", "description"), ("error",)),
+    "message": (("content",),),  # read part by part
 }
 
 
@@ -358,18 +378,32 @@ def _rewrite_leaves(item: Any, item_type: str, output_index: int, rewrite: Rewri
     """The strings of an item no reader above takes, each its own channel: what the model asked a tool to do,
     or what the tool answered (fixed values such as ``action.type`` included: only their text is known)."""
     read = _READ_PATHS.get(item_type, ())
-    kind: ChannelKind = "tool_output" if "output" in item_type or item_type.endswith("_tools") else "tool_arguments"
+    kind: ChannelKind = (
+        "provider_field"
+        if item_type == "message"
+        else "tool_output"
+        if "output" in item_type or item_type.endswith("_tools")
+        else "tool_arguments"
+    )
     for path, holder, key in list(_item_leaves(item)):
         if _is_read(path, read):
             continue
-        text = holder[key] if isinstance(holder, (list, dict)) else field_value(holder, key)
         leaf_kind: ChannelKind = "revised_prompt" if key == "revised_prompt" else kind
-        new = rewrite(leaf_kind, ("leaf", output_index, *path), text, False)
-        if new != text:
-            if isinstance(holder, list):
-                holder[key] = new
-            else:
-                set_field(holder, key, new)
+        _rewrite_leaf(holder, key, rewrite(leaf_kind, ("leaf", output_index, *path), _leaf_text(holder, key), False))
+
+
+def _leaf_text(holder: Any, key: Any) -> str:
+    text: str = holder[key] if isinstance(holder, (list, dict)) else field_value(holder, key)
+    return text
+
+
+def _rewrite_leaf(holder: Any, key: Any, new: str) -> None:
+    if new == _leaf_text(holder, key):
+        return
+    if isinstance(holder, (list, dict)):
+        holder[key] = new
+    else:
+        set_field(holder, key, new)
 
 
 def _rewrite_output(response: Any, rewrite: Rewrite) -> None:
@@ -535,6 +569,21 @@ _EVENT_KEYS = frozenset(
         "partial_image_index", "partial_image_b64", "model", "obfuscation", "response", "item", "part", "logprobs",
     }
 )  # fmt: skip
+# The fields each kind of event has (a field of another kind's is a provider's own there, and read): where it
+# is, the model's name, logprobs (checked as such), and its content. OpenAI's random ``obfuscation`` padding
+# is read like any other string: a provider may put anything there.
+_EVENT_PLACE = frozenset(
+    {"type", "sequence_number", "item_id", "output_index", "content_index", "summary_index", "model", "logprobs"}
+)
+_DELTA_EVENT_KEYS = _EVENT_PLACE | {"delta"}
+_DONE_EVENT_KEYS = {  # a tool call's name: an identifier
+    done: _EVENT_PLACE | {field, *(("name",) if kind == "tool_arguments" else ())}
+    for done, (kind, _, field, _) in _DONES.items()
+}
+_ANNOTATION_EVENT_KEYS = _EVENT_PLACE | {"annotation_index", "annotation"}
+_PART_EVENT_KEYS = _EVENT_PLACE | {"part"}
+_ITEM_EVENT_KEYS = _EVENT_PLACE | {"item"}
+_REPLY_EVENT_KEYS = _EVENT_PLACE | {"response"}
 _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
@@ -611,12 +660,14 @@ class ResponsesStream:
                 if out != text:
                     event.delta = out
             _check_logprobs(event, self._logprobs, piece=True)
+            self._check_other_fields(event, _DELTA_EVENT_KEYS)
             return [event]
         if event_type in _DONES:
             kind, locate, field, json = _DONES[event_type]
             before: list[Any] = []
             self._settle_attr(event, field, kind, locate(event), json, before)
             _check_logprobs(event, self._logprobs)
+            self._check_other_fields(event, _DONE_EVENT_KEYS[event_type])
             return [*before, event]
         if event_type in ("response.content_part.done", "response.reasoning_summary_part.done"):
             before = []
@@ -628,22 +679,31 @@ class ResponsesStream:
             else:
                 where, field, kind = ("s", event.output_index, getattr(event, "summary_index", 0)), "text", "reasoning"
             self._settle_attr(part, field, kind, where, False, before)
+            if event_type == "response.content_part.done":
+                _rewrite_part_others(part, ("p", *where[1:]), self._settler([]))
             _check_logprobs(part, self._logprobs)
+            self._check_other_fields(event, _PART_EVENT_KEYS)
             return [*before, event]
         if event_type in _ADDED:
+            self._check_other_fields(
+                event, _ITEM_EVENT_KEYS if event_type == "response.output_item.added" else _PART_EVENT_KEYS
+            )
             return [self._added(event, event_type)]
         if event_type == "response.output_text.annotation.added":
             self._annotations += 1
             where = ("a", "streamed", self._annotations)
-            _rewrite_attr(field_value(event, "annotation"), "title", "citation", where, self._settler([]), False)
+            _rewrite_part_others({"annotations": [field_value(event, "annotation")]}, where, self._settler([]))
+            self._check_other_fields(event, _ANNOTATION_EVENT_KEYS)
             return [event]
         if event_type == "response.output_item.done":
             before = []
             _rewrite_item(event.item, event.output_index, self._settler(before))
             _check_item_logprobs(event.item, self._logprobs)
+            self._check_other_fields(event, _ITEM_EVENT_KEYS)
             return [*before, event]
         if event_type in _REPLY_EVENTS:
             _rewrite_response_others(field_value(event, "response"), self._book)
+            self._check_other_fields(event, _REPLY_EVENT_KEYS)
         if event_type in _WHOLE_RESPONSE or (
             event_type in ("response.created", "response.in_progress") and field_value(event.response, "output")
         ):
@@ -653,9 +713,13 @@ class ResponsesStream:
             return [*before, event]
         if event_type is None or any(isinstance(field_value(event, name), str) for name in _TEXT_FIELDS):
             raise UnreadablePayloadError(f"a Responses API stream event of type {event_type!r}")
-        self._others += 1  # any other field of an event read above (a provider's own), each its own channel
-        _rewrite_response_others(event, self._book, _EVENT_KEYS, ("event", self._others))
+        self._check_other_fields(event, _EVENT_KEYS)
         return [event]
+
+    def _check_other_fields(self, event: Any, known: frozenset[str]) -> None:
+        """Any field of an event not read above (a provider's own), each its own channel."""
+        self._others += 1
+        _rewrite_response_others(event, self._book, known, ("event", self._others))
 
     def _added(self, event: Any, event_type: str) -> Any:
         """An item or part announced before its deltas: its text is empty in OpenAI's stream, but a provider
@@ -683,6 +747,7 @@ class ResponsesStream:
                 _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
             else:
                 _rewrite_attr(part, "text", kind, where, rewrite, False)
+            _rewrite_part_others(part, ("p", *where), rewrite)
         return event
 
     def _settler(self, before: list[Any]) -> Rewrite:

@@ -20,6 +20,7 @@ in any environment with ``litellm-plugin-core[testing]``.
 
 from __future__ import annotations
 
+import inspect
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any, ClassVar, Literal
@@ -128,6 +129,7 @@ class ProviderConformanceTests:
         """The instance under test."""
         if self.provider_class is None:
             pytest.fail(f"{type(self).__name__}: set provider_class or override the provider fixture")
+        _buildable_without_arguments(self, self.provider_class)
         return self.provider_class()
 
     @pytest.fixture
@@ -304,15 +306,17 @@ class ProviderConformanceTests:
                 )
                 return
             pytest.skip("provider does not claim embeddings")
+        _implemented_if_claimed(self, provider, ("embedding", "aembedding"), "supports_embeddings")
         vectors = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
         if self.deterministic:
             again = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
             assert vectors == again
 
     @pytest.mark.asyncio
-    async def test_aembedding(self, model_name: str) -> None:
+    async def test_aembedding(self, model_name: str, provider: CustomLLM) -> None:
         if not self.supports_embeddings:
             pytest.skip("provider does not claim embeddings")
+        _implemented_if_claimed(self, provider, ("embedding", "aembedding"), "supports_embeddings")
         vectors = self._check_embeddings(await litellm.aembedding(model=model_name, input=["alpha", "beta"]), 2)
         if self.deterministic:
             assert vectors == self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
@@ -337,12 +341,14 @@ class ProviderConformanceTests:
                 )
                 return
             pytest.skip("provider does not claim image generation")
+        _implemented_if_claimed(self, provider, ("image_generation", "aimage_generation"), "supports_images")
         self._check_images(litellm.image_generation(model=model_name, prompt="a red square"))
 
     @pytest.mark.asyncio
-    async def test_aimage_generation(self, model_name: str) -> None:
+    async def test_aimage_generation(self, model_name: str, provider: CustomLLM) -> None:
         if not self.supports_images:
             pytest.skip("provider does not claim image generation")
+        _implemented_if_claimed(self, provider, ("image_generation", "aimage_generation"), "supports_images")
         self._check_images(await litellm.aimage_generation(model=model_name, prompt="a red square"))
 
 
@@ -359,4 +365,34 @@ def _refused_unless_claimed(
     pytest.fail(
         f"{type(provider).__name__} answers {written}, but {type(suite).__name__}.{flag} is False: set "
         f"{flag} = True on the test class so the suite checks it (or refuse it with litellm.BadRequestError)"
+    )
+
+
+def _buildable_without_arguments(suite: object, provider_class: type[CustomLLM]) -> None:
+    """The default ``provider`` fixture builds ``provider_class()``: a constructor that needs arguments would
+    error every test at setup with a bare TypeError, so the suite says to override the fixture instead."""
+    try:
+        inspect.signature(provider_class).bind()
+    except TypeError as exc:
+        problem = str(exc)
+    except ValueError:  # no signature to read (a C-implemented constructor): let the call itself say
+        return
+    else:
+        return
+    name = provider_class.__name__
+    pytest.fail(  # outside the except block: the bind's own TypeError would only add noise to the report
+        f"{type(suite).__name__}: {name}() cannot be built without arguments ({problem}); override the provider "
+        f"fixture to build it, e.g.\n    @pytest.fixture\n    def provider(self) -> {name}:\n"
+        f"        return {name}(...)"
+    )
+
+
+def _implemented_if_claimed(suite: object, provider: CustomLLM, methods: tuple[str, str], flag: str) -> None:
+    """A suite told the provider supports ``methods`` fails saying which flag is wrong when it writes neither,
+    instead of with the BadRequestError every call to it raises."""
+    if any(method in implemented_methods(provider) for method in methods):
+        return
+    pytest.fail(
+        f"{type(suite).__name__}.{flag} is True, but {type(provider).__name__} implements neither {methods[0]} nor "
+        f"{methods[1]}: set {flag} = False on the test class, or implement {methods[0]}()"
     )

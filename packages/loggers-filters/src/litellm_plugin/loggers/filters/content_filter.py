@@ -357,13 +357,16 @@ class _ReplyFilter(TextTransform):
 class _JsonReplyFilter(TextTransform):
     """Filters tool-call arguments: the strings inside the JSON, escapes decoded, so the JSON stays valid.
 
-    Streamed arguments are held back until the tool call is complete (clients cannot use half of them)."""
+    Streamed arguments are held back until the tool call is complete (clients cannot use half of them).
+    Arguments that go on after that (after the choice's finish_reason) are read with what went out before:
+    a blocked word begun before the end refuses the reply (what went out cannot be masked any more)."""
 
-    __slots__ = ("_filter", "_pending")
+    __slots__ = ("_filter", "_pending", "_released")
 
     def __init__(self, content_filter: ContentFilter) -> None:
         self._filter = content_filter
         self._pending: list[str] = []
+        self._released: tuple[str, str] | None = None  # what went out at the last flush: (as received, as sent)
 
     def apply(self, text: str) -> str:
         return map_json_strings(text, lambda value: self._filter._apply(value, "response"))
@@ -374,7 +377,15 @@ class _JsonReplyFilter(TextTransform):
 
     def flush(self) -> str:
         text, self._pending = "".join(self._pending), []
-        return self.apply(text) if text else ""
+        if not text:
+            return ""
+        before, sent = self._released or ("", "")
+        received = before + text
+        whole = self.apply(received)
+        if not whole.startswith(sent):
+            raise self._filter._rejection("response")
+        self._released = received, whole
+        return whole[len(sent) :]
 
 
 def _grouped(fields: Iterable[TextField]) -> Iterator[list[TextField]]:

@@ -86,6 +86,7 @@ _REFERENCE_LAST = frozenset(";0123456789abcdefABCDEF")
 _REFERENCE_AT_END = re.compile(rf"(?:{REFERENCE.pattern})\Z")
 _REFERENCE_REACH = 48  # longer than any reference
 _WALK_LIMIT = 64  # characters looked at back from a mark for its letter
+_ESCAPE_LENGTHS = (6, 4, 10, 12)  # \\uXXXX, \\xXX, \\UXXXXXXXX, an escaped surrogate pair
 
 
 def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
@@ -96,6 +97,35 @@ def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
     found = _REFERENCE_AT_END.search("".join(compact[window:end]))
     decoded = decode(found) if found is not None else None
     return None if found is None or decoded is None else (decoded, window + found.start())
+
+
+def _folded_reference(compact: list[str]) -> tuple[int, bool] | None:
+    """A complete reference the compact text ends with that the comparison form folds away: to an invisible
+    character or a decoration, or to a mark of a script the letter before it is not written in. Where it
+    begins, and whether it widens the character before it (the foreign mark does), or None.
+
+    Such a reference is left out, as the character itself is, so that a stream of thousands of ``&shy;``
+    stays short (kept, each chunk would be read again with all of them). Not after a high surrogate: the
+    reference keeps it from pairing with a low one that comes next, as in the whole text."""
+    size = len(compact)
+    if compact[-1] == ";":
+        if "&" not in compact[-_REFERENCE_REACH:]:
+            return None
+    elif not any(size >= length and compact[-length] == "\\" for length in _ESCAPE_LENGTHS):
+        return None
+    reference = _reference_before(compact, size)
+    if reference is None:
+        return None
+    char, start = reference
+    before = compact[:start]
+    if len(char) != 1 or (before and _after_lone_high_surrogate(before)):
+        return None
+    char_kind = kind(char)
+    if char_kind == DROP:
+        return start, False
+    if char_kind == ATTACH and before and _sits_foreign(before, char):
+        return start, True
+    return None
 
 
 def _sits_foreign(compact: list[str], mark: str) -> bool:
@@ -184,10 +214,8 @@ class StreamMatcher:
         scan = self._matcher.scan_stream(compact + text, self._before, self._style)
         self._before, self._style = scan.before, scan.style
         size = len(compact)
-        matches = [
-            WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in scan.matches
-        ]
-        cut = self._start(scan.final, size)
+        matches = self._held_matches(scan.matches, size)
+        cut = max(self._start(scan.final, size), 0)
         if scan.final < size:
             self._compact = self._compact[scan.final :]
             self._spans = self._spans[scan.final :]
@@ -206,18 +234,42 @@ class StreamMatcher:
         return emitted, matches
 
     def finish(self) -> tuple[str, list[WordMatch]]:
-        """Everything still held, with its matches (nothing follows it)."""
+        """Everything still held, with its matches, read as the end of the text.
+
+        The compact form of that text stays as the context of text that may still come (a stream's text after
+        its choice's finish_reason, a Responses ``done`` event or an Anthropic block's stop): a word begun
+        before the end and finished after it is found, and what of it had not gone out is masked. After a word
+        masked at the end, what follows is read as coming after its replacement: a word boundary."""
         if not self._held_length:
             return "", []
         compact = "".join(self._compact)
         found = self._matcher.scan_final(compact, self._before, self._style)
-        size = len(compact)
-        matches = [WordMatch(self._start(match.start, size), self._end(match.end, size), match.word) for match in found]
+        matches = self._held_matches(found, len(compact))
         text = self._take(self._held_length)
-        self._compact, self._spans, self._before, self._style, self._open = [], [], "", "", 0
+        last = max((match.end for match in found), default=0)
+        if last:  # what follows comes after a replacement (``[FILTERED]``), not after the word it replaced
+            del self._compact[:last], self._spans[:last]
+            self._before, self._style, self._open = "", "", min(self._open, len(self._compact))
         return text, matches
 
     # -- internals ---------------------------------------------------------------------------------
+
+    def _held_matches(self, found: list[WordMatch], size: int) -> list[WordMatch]:
+        """``found`` (offsets into the compact text and what follows it) as offsets into the held text. The
+        context ``finish`` keeps stands for text already given out: a match within it was decided then, and
+        one that begins in it is masked from where the held text begins."""
+        matches = []
+        for match in found:
+            start, end = self._start(match.start, size), self._end(match.end, size)
+            if end <= 0:
+                continue
+            if start < 0:
+                logger.warning(
+                    "text after the end of a reply's text continues a blocked word begun before it: "
+                    "what had not gone out yet is masked"
+                )
+            matches.append(WordMatch(max(start, 0), end, match.word))
+        return matches
 
     def _start(self, position: int, size: int) -> int:
         if position < size:
@@ -322,6 +374,8 @@ class StreamMatcher:
 
         Invisible characters widen the span of the character before them, as in :func:`normalize`."""
         compact, spans = self._compact, self._spans
+        # A reference (``&shy;``, ``\\u00ad``) needs its ``&`` or backslash, in this text or held from before.
+        may_refer = any(text.find(sign, start, end) != -1 or sign in compact for sign in "&\\")
         index = start
         while index < end:
             char, width = char_at(text, index, end)  # a surrogate pair is one character (kept as its two)
@@ -360,6 +414,13 @@ class StreamMatcher:
             if width == 1:
                 compact.append(char)
                 spans.append([position, position_end])
+                if may_refer and char in _REFERENCE_LAST:
+                    folded = _folded_reference(compact)
+                    if folded is not None:
+                        reference_start, widens = folded
+                        if widens:
+                            spans[reference_start - 1][1] = position_end
+                        del compact[reference_start:], spans[reference_start:]
                 continue
             for unit in range(first, index):  # one compact character per code point, as the matcher counts
                 compact.append(text[unit])
@@ -389,8 +450,12 @@ class StreamMatcher:
         if not self._shrunk:
             self._shrunk = True
             logger.warning("a stream held back over %d characters; its invisible padding is dropped", MAX_HELD_CHARS)
-        compact = "".join(self._compact)
-        self._held = deque([(compact, 0)])
-        self._held_length = len(compact)
-        self._spans = [[index, index + 1] for index in range(len(compact))]
+        # The compact characters before the held text stand for text given out before ``finish``: context only.
+        gone = 0
+        while gone < len(self._spans) and self._spans[gone][0] < self._origin:
+            gone += 1
+        held = "".join(self._compact[gone:])
+        self._held = deque([(held, 0)])
+        self._held_length = len(held)
+        self._spans = [[-1, -1] for _ in range(gone)] + [[index, index + 1] for index in range(len(held))]
         self._origin = 0
