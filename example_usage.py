@@ -20,6 +20,7 @@ import litellm
 
 from litellm_plugin.core import initialize_plugins
 from litellm_plugin.core.testing.servers import free_port, run_server
+from litellm_plugin.core.testing.settle import finish_litellm_background_logging
 from litellm_plugin.loggers.filters import ContentFilter, RequestLogger, ResponseModifier
 from litellm_plugin.providers.mock_api import mock_api_provider
 
@@ -95,6 +96,7 @@ def interceptors() -> None:
     section("RequestLogger(verbose=True): one structured record per call (secrets redacted)")
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s", stream=sys.stdout)
     logging.getLogger("litellm_plugin.loggers.filters").setLevel(logging.INFO)
+    finish_litellm_background_logging()  # LiteLLM logs sync calls on a thread: the calls above are done logging
     litellm.callbacks = [RequestLogger(verbose=True)]
     litellm.completion(model="echo/demo", messages=MESSAGES, api_key="sk-never-logged")
 
@@ -103,6 +105,7 @@ def interceptors() -> None:
         await asyncio.sleep(0.5)  # LiteLLM logs in the background
 
     asyncio.run(logged_stream())
+    finish_litellm_background_logging()  # the sync call's record is written before the logger is taken away
     litellm.callbacks = []
 
 

@@ -44,7 +44,7 @@ def test_initialize_plugins_alone_makes_echo_routable() -> None:
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     env.pop("LITELLM_PLUGIN_DISABLE_DISCOVERY", None)
     result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120, check=False
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=600, check=False
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().endswith("Echo: hi")

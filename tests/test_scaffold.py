@@ -130,7 +130,7 @@ def test_the_console_script_refuses_a_builtin_name(tmp_path: Path) -> None:
     root = _workspace(tmp_path)
     env = {**os.environ, "LITELLM_LOCAL_MODEL_COST_MAP": "True"}
     done = subprocess.run(
-        [script, "new", "provider", "anthropic"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+        [script, "new", "provider", "anthropic"], cwd=root, env=env, capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 2
     assert "'anthropic' is a built-in LiteLLM provider" in done.stderr

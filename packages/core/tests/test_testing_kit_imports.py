@@ -10,7 +10,7 @@ WITHOUT_PYTEST = "import sys; sys.modules['pytest'] = None\n"  # any ``import py
 
 
 def run(code: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", WITHOUT_PYTEST + code], capture_output=True, text=True, timeout=120)
+    return subprocess.run([sys.executable, "-c", WITHOUT_PYTEST + code], capture_output=True, text=True, timeout=600)
 
 
 def test_server_helpers_import_without_pytest() -> None:
