@@ -28,7 +28,7 @@ def test_console_script_help_runs_without_a_server() -> None:
         [sys.executable, "-m", "litellm_plugin.providers.mock_api.cli", "--help"],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=600,
         check=False,
     )
     assert result.returncode == 0
