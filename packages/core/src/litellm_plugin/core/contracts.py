@@ -50,7 +50,10 @@ __all__ = [
     "InterceptorContractError",
     "InterceptorDefinitionError",
     "InterceptorDefinitionWarning",
+    "check_instance_hook",
     "check_interceptor_class",
+    "check_late_hook",
+    "checked_transform",
     "validate_response_channels",
     "warn_about_misspelt_arguments",
 ]
@@ -194,7 +197,7 @@ def _warn_if_misspelt(cls: type, name: str) -> None:
         )
 
 
-def _checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
+def checked_transform(fn: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(fn)
     def response_transform(self: Any, *args: Any, **kwargs: Any) -> Any:
         made = fn(self, *args, **kwargs)
@@ -244,41 +247,75 @@ def _resolve_on_instances(cls: type, base: type, name: str, value: object) -> No
         return
     reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
     method = as_resolved_method(value, function_kind(reference))
-    setattr(cls, name, _checked_transform(method) if name == "response_transform" else method)
+    setattr(cls, name, checked_transform(method) if name == "response_transform" else method)
+
+
+def check_late_hook(cls: type, base: type, name: str, value: object) -> None:
+    """A hook assigned after ``cls`` was defined (``Cls.async_pre_call_hook = fn``, or to a mixin of it): checked
+    (and made a plain method of ``cls``) as one written in the class body."""
+    _check_member(cls, base, name, value)
+
+
+def check_instance_hook(instance: Any, base: type, name: str, value: object) -> None:
+    """A hook set on an instance (``self.async_pre_call_hook = self._check``): the kind and signature checks of
+    one written in the class. LiteLLM calls it as it is (no ``self`` to bind), so a function or bound method is
+    checked with all its parameters; other callables (mocks, callable objects) are taken as they are."""
+    where = f"{type(instance).__qualname__} (set on the instance)"
+    if is_plain_value(value) and name not in _NEVER_CALLED_ON_LOGGERS:
+        raise InterceptorDefinitionError(
+            f"{where}.{name} is set to {reprlib.repr(value)}, which cannot be called: every call would fail with "
+            f"TypeError. Delete the attribute (del self.{name}) to keep the class's {name}"
+        )
+    if not (inspect.isfunction(value) or inspect.ismethod(value)) or name in _NEVER_CALLED_ON_LOGGERS:
+        return
+    if name not in _LITELLM_HOOKS and name not in _OUR_HOOKS:
+        return
+    reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
+    try:
+        _check_kind(type(instance), name, value, reference)
+        _check_signature(type(instance), name, value, reference, bound=0)
+    except InterceptorDefinitionError as exc:
+        raise InterceptorDefinitionError(f"{exc} (it is set on the instance: {where})") from None
+
+
+def _check_member(cls: type, base: type, name: str, value: Any) -> None:
+    """One member ``cls`` defines: a hook is checked (and a staticmethod, classmethod or descriptor made a plain
+    method, ``response_transform`` wrapped); another name close to a hook's is reported."""
+    if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
+        _check_callable(cls, base, name, value)
+        if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
+            _resolve_on_instances(cls, base, name, value)
+            return
+    wrapped = isinstance(value, (staticmethod, classmethod))
+    fn = value.__func__ if wrapped else value
+    if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
+        return
+    if name in _NEVER_CALLED_ON_LOGGERS:
+        return
+    if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
+        reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
+        _check_kind(cls, name, fn, reference)
+        _check_signature(
+            cls,
+            name,
+            fn,
+            reference,
+            bound=0 if isinstance(value, staticmethod) else 1,
+            of_class=isinstance(value, classmethod),
+        )
+        if wrapped:
+            value = as_method(value)
+            setattr(cls, name, value)
+        if name == "response_transform":
+            setattr(cls, name, checked_transform(value))
+    else:
+        _warn_if_misspelt(cls, name)
 
 
 def check_interceptor_class(cls: type, base: type) -> None:
     """Check the hooks ``cls`` defines, or takes from a mixin, against LiteLLM's (``base`` is BaseCustomLogger)."""
     for name, value in _authored_members(cls):
-        if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
-            _check_callable(cls, base, name, value)
-            if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
-                _resolve_on_instances(cls, base, name, value)
-                continue
-        wrapped = isinstance(value, (staticmethod, classmethod))
-        fn = value.__func__ if wrapped else value
-        if name.startswith("_") or not inspect.isfunction(fn) or getattr(fn, _CHECKED, False):
-            continue
-        if name in _NEVER_CALLED_ON_LOGGERS:
-            continue
-        if name in _LITELLM_HOOKS or name in _OUR_HOOKS:
-            reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
-            _check_kind(cls, name, fn, reference)
-            _check_signature(
-                cls,
-                name,
-                fn,
-                reference,
-                bound=0 if isinstance(value, staticmethod) else 1,
-                of_class=isinstance(value, classmethod),
-            )
-            if wrapped:
-                value = as_method(value)
-                setattr(cls, name, value)
-            if name == "response_transform":
-                setattr(cls, name, _checked_transform(value))
-        else:
-            _warn_if_misspelt(cls, name)
+        _check_member(cls, base, name, value)
     for name, value in vars(cls).items():  # settings: a misspelt one would leave the interceptor as it was
         if not (name.startswith("_") or callable(value) or isinstance(value, property) or name in _SETTINGS):
             _warn_if_misspelt_setting(cls, name)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import types
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from litellm.integrations.custom_logger import CustomLogger
 
 from litellm_plugin.core import refusals
 from litellm_plugin.core.call_types import ALL_CALL_TYPES, CallType, normalize_call_type
+from litellm_plugin.core.contracts import check_instance_hook, check_late_hook, checked_transform
 from litellm_plugin.core.kept_chunks import share_choices_with_kept_copy
 from litellm_plugin.core.observers import (
     RecentKeys,
@@ -44,7 +46,10 @@ __all__ = [
     "OBSERVING_HOOKS",
     "authored",
     "guard_class",
+    "guard_instance_hook",
+    "guarded_hook",
     "handled_call_types",
+    "has_own_hook",
     "in_proxy_process",
     "is_deliberate_rejection",
     "is_proxy_call",
@@ -609,3 +614,71 @@ def guard_class(cls: type) -> None:
     for name in LEAF_VISIBLE_HOOKS:
         if name not in cls.__dict__:
             setattr(cls, name, getattr(cls, name))
+
+
+# Our text hooks an instance may set on itself: checked, and ``response_transform``'s result checked, as in a class.
+_TEXT_HOOKS = frozenset({"response_transform", "channel_transform", "transform_for"})
+_INSTANCE_GUARDED = frozenset(_GUARDS) | _TEXT_HOOKS
+
+
+def _called_without_self(value: Any) -> HookFn:
+    """A hook set on an instance as the function the guards call with ``self``: LiteLLM would call the value as
+    it is (a bound method already has its ``self``)."""
+
+    @functools.wraps(value)
+    def call(_interceptor: Any, *args: Any, **kwargs: Any) -> Any:
+        return value(*args, **kwargs)
+
+    return call
+
+
+def guard_instance_hook(interceptor: BaseCustomLogger, name: str, value: Any) -> Any:
+    """What an interceptor keeps when ``name`` is set on it (``self.async_pre_call_hook = self._check``,
+    ``patch.object``): a modifying hook checked and guarded as one written in the class (failure policy, call
+    types), bound to the interceptor; any other value as it is."""
+    if name not in _INSTANCE_GUARDED or getattr(value, _GUARD_MARK, False):
+        return value
+    from litellm_plugin.core.logger import BaseCustomLogger  # it imports this module
+
+    check_instance_hook(interceptor, BaseCustomLogger, name, value)
+    if name in _GUARDS:
+        guarded = _GUARDS[name](_called_without_self(value))
+    elif name == "response_transform":
+        guarded = checked_transform(_called_without_self(value))
+    else:
+        return value
+    setattr(guarded, _GUARD_MARK, True)
+    return types.MethodType(guarded, interceptor)
+
+
+def guarded_hook(interceptor: BaseCustomLogger, name: str) -> HookFn:
+    """``interceptor``'s hook ``name``, as the engine calls it: guarded, wherever it was written. A hook assigned
+    to the class after it was defined (``MyFilter.async_pre_call_hook = fn``), or put in the instance's
+    ``__dict__`` directly, is checked and guarded when the engine first meets it, as one written in the class."""
+    hook: HookFn = getattr(interceptor, name)
+    if getattr(hook, _GUARD_MARK, False):  # a bound method reads its function's mark
+        return hook
+    own = getattr(interceptor, "__dict__", None)
+    if own is not None and name in own:
+        guarded: HookFn = guard_instance_hook(interceptor, name, own[name])
+        own[name] = guarded
+        return guarded
+    cls = type(interceptor)
+    owner = next((klass for klass in cls.__mro__ if name in vars(klass)), None)
+    if owner is None or authored(cls, name) is None:  # LiteLLM's own (CustomLogger's default): nothing to guard
+        return hook
+    from litellm_plugin.core.logger import BaseCustomLogger  # it imports this module
+
+    target = owner if issubclass(owner, BaseCustomLogger) else cls  # a mixin is guarded where it is used, as ever
+    check_late_hook(target, BaseCustomLogger, name, vars(owner)[name])
+    guard_class(target)
+    resolved: HookFn = getattr(interceptor, name)
+    return resolved
+
+
+def has_own_hook(interceptor: object, name: str, base: type) -> bool:
+    """Whether ``interceptor``'s ``name`` is not ``base``'s: set on the instance, or written in its class."""
+    own = getattr(interceptor, "__dict__", None)
+    if own and name in own:
+        return True
+    return getattr(type(interceptor), name) is not getattr(base, name)

@@ -63,7 +63,9 @@ from litellm_plugin.core.guardrail_rules import (
     with_deployment_guardrails,
 )
 from litellm_plugin.core.guards import (
+    guarded_hook,
     handled_call_types,
+    has_own_hook,
     in_proxy_process,
     is_proxy_request,
     proxy_ran_request_hook,
@@ -540,7 +542,7 @@ def _rewrites_reply_text(interceptor: BaseCustomLogger, data: dict[str, Any]) ->
     takes_part = phases(interceptor)
     if not (takes_part.response or takes_part.stream):
         return False
-    if type(interceptor).async_post_call_success_hook is not BaseCustomLogger.async_post_call_success_hook:
+    if has_own_hook(interceptor, "async_post_call_success_hook", BaseCustomLogger):
         return False
     return interceptor.transform_for(data) is not None
 
@@ -618,7 +620,7 @@ async def _apply_request(
     what a refused call is reported with, so that what an earlier hook masked stays masked in the logs."""
     user_api_key_dict, cache = sdk_hook_context()
     for interceptor in interceptors:
-        result = await interceptor.async_pre_call_hook(
+        result = await guarded_hook(interceptor, "async_pre_call_hook")(
             user_api_key_dict=user_api_key_dict, cache=cache, data=data, call_type=call_type
         )
         if isinstance(result, dict):
@@ -639,7 +641,7 @@ async def _apply_response(interceptors: list[BaseCustomLogger], data: dict[str, 
     change made unreadable) stays that interceptor's, under its own policy."""
     user_api_key_dict, _ = sdk_hook_context()
     for interceptor in interceptors:
-        replaced = await interceptor.async_post_call_success_hook(
+        replaced = await guarded_hook(interceptor, "async_post_call_success_hook")(
             data=data, user_api_key_dict=user_api_key_dict, response=response
         )
         if replaced is not None:

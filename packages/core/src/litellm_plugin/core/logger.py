@@ -52,7 +52,9 @@ from litellm_plugin.core.guards import (
     SYNC_BRIDGE,
     authored,
     guard_class,
+    guard_instance_hook,
     handled_call_types,
+    has_own_hook,
     is_deliberate_rejection,
     is_proxy_call,
     is_proxy_request,
@@ -134,7 +136,8 @@ class BaseCustomLogger(CustomLogger):
         _install_engine()  # again, in case it was uninstalled since the class was defined
 
     def __setattr__(self, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
+        # A modifying hook set on the instance is checked and guarded as one written in the class.
+        super().__setattr__(name, guard_instance_hook(self, name, value))
         observers.instance_attribute_set(name)  # a hook set on the instance is observed like the class's
 
     def __delattr__(self, name: str) -> None:
@@ -177,9 +180,8 @@ class BaseCustomLogger(CustomLogger):
 
     def transform_for(self, request_data: dict[str, Any]) -> TransformFor | None:
         """This call's channel -> transform function, or None when this interceptor rewrites no reply text."""
-        cls = type(self)
-        if cls.channel_transform is BaseCustomLogger.channel_transform:
-            if cls.response_transform is BaseCustomLogger.response_transform:
+        if not has_own_hook(self, "channel_transform", BaseCustomLogger):
+            if not has_own_hook(self, "response_transform", BaseCustomLogger):
                 return None
             first = self.response_transform(request_data)  # also tells whether it applies to this call
             if first is None:

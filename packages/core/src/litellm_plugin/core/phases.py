@@ -1,14 +1,15 @@
 """Which phases of a call (request, response, stream) an interceptor takes part in.
 
 BaseCustomLogger's own hooks change nothing, so the engine skips an interceptor in every phase where it has
-only those: no coroutine to run, no copy of the request, no walk over the reply. Read once per class, like
-the guards (:mod:`~litellm_plugin.core.guards`) and the observer lists; an instance that sets a hook on
-itself takes part everywhere. An instance whose configuration leaves a phase alone (a reply-only filter) says so
-with :func:`narrow`.
+only those: no coroutine to run, no copy of the request, no walk over the reply. Read once per class, and
+again when one of its hooks has changed (``Cls.async_pre_call_hook = fn`` after a first call); an instance
+that sets a hook on itself takes part everywhere. An instance whose configuration leaves a phase alone (a
+reply-only filter) says so with :func:`narrow`.
 """
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -37,7 +38,9 @@ _BASE = BaseCustomLogger
 _EVERY_PHASE = Phases(request=True, response=True, stream=True)
 
 
-_by_class: dict[type, Phases] = {}
+# Per class: its phases, and the hooks they were read from (a hook assigned to the class later is seen).
+_by_class: dict[type, tuple[Phases, tuple[Any, ...]]] = {}
+_hooks_of = attrgetter(*sorted(_HOOKS))
 
 
 _NARROWED = "_litellm_plugin_phases"
@@ -58,15 +61,19 @@ def phases(interceptor: Any) -> Phases:
         narrowed: Phases | None = own.get(_NARROWED)
         if narrowed is not None:
             return narrowed
-    known = _by_class.get(type(interceptor))  # runs per interceptor per call: the lookup inline
-    return known if known is not None else _class_phases(type(interceptor))
+    cls = type(interceptor)
+    known = _by_class.get(cls)  # runs per interceptor per call: the lookup inline, the hooks read in C
+    if known is not None and known[1] == _hooks_of(cls):
+        return known[0]
+    return _class_phases(cls)
 
 
 def _class_phases(cls: type[Any]) -> Phases:
+    hooks = _hooks_of(cls)
     known = _by_class.get(cls)
-    if known is None:
-        known = _by_class[cls] = _read(cls)
-    return known
+    if known is None or known[1] != hooks:
+        known = _by_class[cls] = (_read(cls), hooks)
+    return known[0]
 
 
 def _read(cls: type[Any]) -> Phases:

@@ -22,6 +22,7 @@ from litellm.types.utils import ModelResponseStream
 
 from litellm_plugin.core import refusals
 from litellm_plugin.core._sync import run_sync
+from litellm_plugin.core.guards import guarded_hook, has_own_hook
 from litellm_plugin.core.hook_results import StreamKinds, check_chunk_result, checked_stream
 from litellm_plugin.core.kept_chunks import share_choices_with_kept_copy
 from litellm_plugin.core.logger import BaseCustomLogger
@@ -30,16 +31,16 @@ from litellm_plugin.core.payloads import StreamRewriter
 __all__ = ["InterceptedStream"]
 
 _STREAM_HOOK = "async_post_call_streaming_iterator_hook"
+_CHUNK_HOOK = "async_post_call_streaming_hook"
 
 
 def _uses_default_stream_hook(interceptor: BaseCustomLogger) -> bool:
-    cls = type(interceptor)
-    return getattr(cls, _STREAM_HOOK) is getattr(BaseCustomLogger, _STREAM_HOOK) and not _has_chunk_hook(interceptor)
+    return not has_own_hook(interceptor, _STREAM_HOOK, BaseCustomLogger) and not _has_chunk_hook(interceptor)
 
 
 def _has_chunk_hook(interceptor: BaseCustomLogger) -> bool:
-    hook = type(interceptor).async_post_call_streaming_hook
-    return hook is not CustomLogger.async_post_call_streaming_hook
+    """In its class or set on the instance, as every hook (see ``guards.has_own_hook``)."""
+    return has_own_hook(interceptor, _CHUNK_HOOK, CustomLogger)
 
 
 class _SyncRewriters:
@@ -105,7 +106,7 @@ async def _per_chunk_hooks(
         if isinstance(chunk, ModelResponseStream):
             so_far += litellm.get_response_string(response_obj=chunk)
             for interceptor in interceptors:
-                replaced = await interceptor.async_post_call_streaming_hook(
+                replaced = await guarded_hook(interceptor, _CHUNK_HOOK)(
                     user_api_key_dict=user_api_key_dict, response=so_far
                 )
                 if replaced is not None:
@@ -123,7 +124,7 @@ def _async_chain(
     chain: Any = source
     for interceptor in interceptors:
         fed = StreamKinds(chain)
-        produced = getattr(interceptor, _STREAM_HOOK)(
+        produced = guarded_hook(interceptor, _STREAM_HOOK)(
             user_api_key_dict=user_api_key_dict, response=fed, request_data=data
         )
         chain = checked_stream(interceptor.interceptor_name, produced, fed)
