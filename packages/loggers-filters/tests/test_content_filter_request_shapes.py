@@ -903,3 +903,160 @@ def test_the_keys_an_image_or_redacted_thinking_keeps_opaque_stay_unread(recorde
     turns = [_HI, {"role": "assistant", "content": [thinking, {"type": "text", "text": "x"}]}, _HI]
     _anthropic(model, messages=turns)
     assert len(llm.seen) == 4
+
+
+# --- an id, role or name that is no string ------------------------------------------------------------------
+
+# Keys opaque (or identifiers) when they hold a string: any other value there is sent on as given, so read.
+_CALLED = {"role": "assistant", "content": None}
+_THOUGHT = {"type": "thinking", "thinking": "x", "signature": "sig"}
+
+
+def _call_turns(call_id: Any, answered_id: Any) -> list[dict[str, Any]]:
+    call = {"id": call_id, "type": "function", "function": {"name": "f", "arguments": "{}"}}
+    return [_HI, {**_CALLED, "tool_calls": [call]}, {"role": "tool", "tool_call_id": answered_id, "content": "ok"}]
+
+
+def _thinking_turns(signature: Any) -> list[dict[str, Any]]:
+    thought = {**_THOUGHT, "signature": signature}
+    return [_HI, {"role": "assistant", "content": [thought, {"type": "text", "text": "ok"}]}, _HI]
+
+
+def _unstrung_calls() -> list[Any]:
+    hidden = {"x": "buy spam now"}
+    chat = {
+        "name-object": [{**_HI, "name": hidden}],
+        "name-list": [{**_HI, "name": ["buy spam now"]}],
+        "name-tuple": [{**_HI, "name": ("buy spam now",)}],
+        "role-object": [{"role": hidden, "content": "hi"}],
+        "reasoning-content-list": [_HI, {"role": "assistant", "content": "x", "reasoning_content": ["spam"]}, _HI],
+        "tool-call-id-object": _call_turns(hidden, "c1"),
+        "tool-message-id-object": _call_turns("c1", hidden),
+        "thinking-block-signature-object": [
+            _HI,
+            {"role": "assistant", "content": "x", "thinking_blocks": [{**_THOUGHT, "signature": hidden}]},
+            _HI,
+        ],
+    }
+    calls = [pytest.param("completion", {"messages": turns}, id=f"chat-{name}") for name, turns in chat.items()]
+    anthropic = {
+        "role-object": [{"role": hidden, "content": "hi"}],
+        "message-id-object": [{**_HI, "id": hidden}],
+        "signature-object": _thinking_turns(hidden),
+    }
+    calls.extend(
+        pytest.param("anthropic_messages", {"messages": turns}, id=f"anthropic-{name}")
+        for name, turns in anthropic.items()
+    )
+    function_call = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
+    answered = {"type": "function_call_output", "call_id": "c1", "output": "ok"}
+    responses = {
+        "role-object": [{"type": "message", "role": hidden, "content": "hi"}],
+        "message-id-object": [{"type": "message", "role": "user", "content": "hi", "id": hidden}],
+        "call-id-object": [_HI, {**function_call, "call_id": hidden}, {**answered, "call_id": hidden}],
+        "arguments-object": [_HI, {**function_call, "arguments": hidden}, answered],
+        "tool-item-id-object": [_HI, {"type": "web_search_call", "id": hidden, "status": "completed"}],
+    }
+    calls.extend(
+        pytest.param("responses", {"input": items}, id=f"responses-{name}") for name, items in responses.items()
+    )
+    return calls
+
+
+@pytest.mark.parametrize(("entry", "params"), _unstrung_calls())
+def test_an_id_role_or_name_that_is_no_string_is_read(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    _assert_refused(entry, params, recorder)
+
+
+def test_ids_roles_and_signatures_given_as_strings_stay_unread(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["user", "c1", "sig"], action="block", filter_requests=True)]
+    _chat("completion", model, messages=_call_turns("c1", "c1"))
+    _anthropic(model, messages=_thinking_turns("sig"))
+    call = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": "{}"}
+    _responses(model, input=[_HI, call, {"type": "function_call_output", "call_id": "c1", "output": "ok"}])
+    assert len(llm.seen) == 3
+
+
+# --- settings the API defines: read only where they hold what it does not take -------------------------------
+
+_CACHED = {"type": "ephemeral", "ttl": "1h"}
+_CITED_DOCUMENT = {
+    "type": "document",
+    "source": {"type": "text", "media_type": "text/plain", "data": "a document"},
+    "citations": {"enabled": True},
+}
+
+
+def test_prompt_cache_and_citation_settings_are_kept_when_masking(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["ephemeral", "1h", "enabled"], filter_requests=True)]
+    text = {"type": "text", "text": "hi", "cache_control": _CACHED}
+    tool = {**_TOOL, "cache_control": _CACHED}
+    turn = {"role": "user", "content": [text, _CITED_DOCUMENT], "cache_control": _CACHED}
+    _chat("completion", model, messages=[turn], tools=[tool])
+    assert "[FILTERED]" not in llm.seen[-1]
+    assert json.dumps(_CACHED) in llm.seen[-1]
+    assert json.dumps({"enabled": True}) in llm.seen[-1]
+
+
+def test_prompt_cache_and_citation_settings_pass_a_blocking_filter(recorder: tuple[str, RecordingLLM]) -> None:
+    model, llm = recorder
+    litellm.callbacks = [ContentFilter(["ephemeral", "1h", "enabled", "png"], action="block", filter_requests=True)]
+    system = [{"type": "text", "text": "be brief", "cache_control": _CACHED}]
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}}
+    turn = {
+        "role": "user",
+        "content": [_CITED_DOCUMENT, image, {"type": "text", "text": "hi", "cache_control": _CACHED}],
+    }
+    tool = {"name": "f", "input_schema": {"type": "object"}, "cache_control": _CACHED}
+    _anthropic(model, system=system, messages=[turn], tools=[tool])
+    assert len(llm.seen) == 1
+
+
+@pytest.mark.parametrize(
+    "block",
+    [
+        {"type": "text", "text": "hi", "cache_control": {"type": "spam"}},
+        {"type": "text", "text": "hi", "cache_control": {"type": "ephemeral", "ttl": "spam"}},
+        {"type": "text", "text": "hi", "cache_control": {"type": "ephemeral", "spam": "5m"}},
+        {**_CITED_DOCUMENT, "citations": {"enabled": "spam"}},
+        {"type": "image", "source": {"type": "base64", "media_type": "spam", "data": "AAAA"}},
+        {"type": "image", "source": {"type": "base64", "media_type": {"m": "spam"}, "data": "AAAA"}},
+        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": ["spam"]}},
+    ],
+    ids=["cache-type", "cache-ttl", "cache-key", "citations-enabled", "media-type", "media-type-object", "data"],
+)
+@pytest.mark.parametrize("entry", ["completion", "anthropic_messages"])
+def test_a_setting_the_api_does_not_take_is_read(
+    entry: str, block: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    _assert_refused(entry, {"messages": [{"role": "user", "content": [block]}]}, recorder)
+
+
+@pytest.mark.parametrize(
+    ("entry", "params"),
+    [
+        pytest.param(
+            "anthropic_messages",
+            {"messages": [{"role": "user", "content": [{"type": ["text"], "text": "hi"}]}]},
+            id="anthropic-block",
+        ),
+        pytest.param("responses", {"input": [{"type": {"t": "message"}, "role": "user", "content": "hi"}]}, id="item"),
+    ],
+)
+def test_a_type_that_is_no_string_fails_closed_naming_it(
+    entry: str, params: dict[str, Any], recorder: tuple[str, RecordingLLM]
+) -> None:
+    model, llm = recorder
+    litellm.callbacks = [_masking()]
+    with pytest.raises(InterceptorError, match="its 'type' is"):
+        _call(entry, model, params)
+    assert llm.seen == []
+
+
+def test_an_image_detail_that_is_no_string_is_read(recorder: tuple[str, RecordingLLM]) -> None:
+    image = {"type": "image_url", "image_url": {"url": "https://x/a.png", "detail": {"d": "buy spam now"}}}
+    _assert_refused("completion", {"messages": [{"role": "user", "content": [image]}]}, recorder)

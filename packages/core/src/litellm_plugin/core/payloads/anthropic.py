@@ -33,7 +33,8 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         for block in blocks if isinstance(blocks, list) else ():
             if isinstance(block, dict) and block.get("type") in ("tool_use", "server_tool_use", "mcp_tool_use"):
                 yield from object_fields(block, "input", "tool_arguments")  # its name: read with the content
-        yield from other_strings(message, _MESSAGE_KEYS_READ, "message")  # a key of its own is sent on as given
+        # A key of its own is sent on as given, and so is a role or id that is no string.
+        yield from other_strings(message, _MESSAGE_KEYS_READ, "message", opaque=_MESSAGE_IDS)
     yield from tool_definition_fields(data, "tools")
     yield from tool_choice_fields(data)
     # Structured output, which LiteLLM turns into the provider's ``response_format``: its schema's prose and names.
@@ -43,7 +44,8 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         yield from schema_format_fields(output_config.get("format"), "response_format")
 
 
-_MESSAGE_KEYS_READ = frozenset({"role", "content", "id"})  # an id is opaque, as in chat
+_MESSAGE_KEYS_READ = frozenset({"content"})
+_MESSAGE_IDS = frozenset({"role", "id"})  # opaque as strings, as in chat
 
 
 def is_anthropic_message(response: Any) -> bool:

@@ -48,7 +48,7 @@ from litellm_plugin.core.payloads.inline_files import (
     refuse_text_before_a_data_url,
     string_field,
 )
-from litellm_plugin.core.payloads.json_text import json_fields, object_fields, schema_fields
+from litellm_plugin.core.payloads.json_text import entry_fields, json_fields, object_fields, schema_fields
 
 __all__ = [
     "ChatStream",
@@ -118,11 +118,11 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
                 for key in ("cited_text", "document_title", "title"):
                     if isinstance(citation.get(key), str):
                         yield TextField(kind, citation[key], setter(citation, key))
-                yield from other_strings(citation, _CITATION_KEYS_HANDLED, kind)
+                yield from other_strings(citation, _NONE, kind, opaque=_CITATION_IDS)
     file = part.get("file")
     if isinstance(file, dict):  # chat "file"; Responses "input_file" has these keys on the part itself
         yield from _file_fields(file, kind, opaque=True)
-        yield from other_strings(file, _FILE_KEYS_HANDLED, kind)
+        yield from other_strings(file, _media_type_key(file, "format"), kind, opaque=_FILE_IDS)
         read.add("file")
     yield from _file_fields(part, kind, opaque=part_type in _FILE_PARTS)
     read.update(key for key in ("file_data", "filename") if isinstance(part.get(key), str))
@@ -145,29 +145,43 @@ def _part_fields(part: dict[str, Any], kind: str, group: object) -> Iterator[Tex
     if isinstance(audio, dict) and part_type in _AUDIO_PARTS:
         if isinstance(audio.get("transcript"), str):
             yield TextField(kind, audio["transcript"], setter(audio, "transcript"))
-        yield from other_strings(audio, _AUDIO_KEYS_HANDLED, kind)
+        yield from other_strings(audio, _NONE, kind, opaque=_AUDIO_IDS)
         read.add("input_audio")
     yield from _encoded_reasoning_fields(part, kind)
     for key in OPAQUE_BLOCK_KEYS:  # a thinking block's, or LiteLLM's encoding of thinking blocks (read above)
         value = part.get(key)
-        if part_type in _THINKING_PARTS or (isinstance(value, str) and is_bridged_thinking(value)):
+        if isinstance(value, str) and (part_type in _THINKING_PARTS or is_bridged_thinking(value)):
             read.add(key)
-    if isinstance(part.get("source"), dict) and part_type in _SOURCE_PARTS:
-        yield from _source_fields(part["source"], kind, document=part_type == "document")
-        yield from other_strings(part["source"], _source_keys_read(part["source"]), kind)
+    source = part.get("source")
+    if isinstance(source, dict) and part_type in _SOURCE_PARTS:
+        yield from _source_fields(source, kind, document=part_type == "document")
+        yield from other_strings(source, _source_keys_read(source, part_type), kind, opaque=_source_ids(source))
         read.add("source")
     yield from other_strings(part, frozenset(read), kind)
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _is_media_type(value: Any) -> bool:
     return isinstance(value, str) and _MEDIA_TYPE.fullmatch(value) is not None
 
 
+def _media_type_key(holder: dict[str, Any], key: str) -> frozenset[str]:
+    """``{key}`` when ``holder[key]`` is a media type (a file's ``format``): a setting, not read; else nothing."""
+    return frozenset({key}) if _is_media_type(holder.get(key)) else _NONE
+
+
+def _is_one_of(value: Any, options: frozenset[Any]) -> bool:
+    """``value in options`` for a value of any type: a dict or list (unhashable) is none of the options."""
+    return isinstance(value, (str, bool)) and value in options
+
+
 def _image_settings(image: dict[str, Any]) -> frozenset[str]:
     """An image's keys that hold no text: its URL (read above, when a ``data:`` URL of a text type), and its
     ``detail`` and ``format`` when they hold what the API takes there (``auto``, ``image/png``)."""
-    keys = {"url"}
-    if image.get("detail") in _IMAGE_DETAILS:
+    keys = {"url"} if isinstance(image.get("url"), str) else set()
+    if _is_one_of(image.get("detail"), _IMAGE_DETAILS):
         keys.add("detail")
     if _is_media_type(image.get("format")):
         keys.add("format")
@@ -218,14 +232,11 @@ def _data_url_fields(
         yield TextField(kind, owner[name], setter(owner, name))
 
 
-# Keys read above, or structure and opaque data (roles, types, ids, names, base64, signatures): every other key
-# of a message or content part is sent to the provider as given, so every string under it is read.
-_MESSAGE_KEYS_HANDLED = frozenset(
-    {
-        "role", "content", "name", "reasoning_content", "refusal", "tool_calls", "function_call", "thinking_blocks",
-        "tool_call_id", "id",
-    }
-)  # fmt: skip
+# A message's keys read below whatever they hold, and those that are a role, an id, or text read below when they
+# hold a string: every other key of a message or content part is sent to the provider as given, so every string
+# under it is read.
+_MESSAGE_KEYS_READ = frozenset({"content", "tool_calls", "function_call", "thinking_blocks"})
+_MESSAGE_IDS = frozenset({"role", "name", "reasoning_content", "refusal", "tool_call_id", "id"})
 _TOOL_USE_PARTS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
 # The part types the APIs define (chat, Anthropic Messages, Responses input): any other type is read as a name.
 KNOWN_PART_TYPES = frozenset(
@@ -259,31 +270,47 @@ _FILE_PARTS = frozenset({"file", "input_file", "document"})
 _AUDIO_PARTS = frozenset({"input_audio", "audio"})
 _SOURCE_PARTS = frozenset({"image", "document", "file", "input_file", "container_upload"})
 _THINKING_PARTS = frozenset({"thinking", "redacted_thinking"})
-_AUDIO_KEYS_HANDLED = frozenset({"transcript", "data", "format"})
+_AUDIO_IDS = frozenset({"transcript", "data", "format"})
 _IMAGE_DETAILS = frozenset({"auto", "low", "high", "original"})
 _MEDIA_TYPE = re.compile(r"[A-Za-z0-9][\w.+-]*/[\w.+-]+")
-# A citation's keys read above, or its location (numbers, a kind of location, an id the API gave).
-_CITATION_KEYS_HANDLED = frozenset({"cited_text", "document_title", "title", "type", "file_id", "encrypted_index"})
-# A source's keys read by ``_source_fields``, or opaque (an image's base64, a file id), by the source's type: a
-# key of another type's (``data`` on a ``url`` source) is sent on as given, so read.
+# A citation's keys read above, or its location (numbers, a kind of location, an id the API gave), as strings.
+_CITATION_IDS = frozenset({"cited_text", "document_title", "title", "type", "file_id", "encrypted_index"})
+# A source's keys read by ``_source_fields``, or opaque as a string (an image's base64, a file id), by the
+# source's type: a key of another type's (``data`` on a ``url`` source) is sent on as given, so read.
 _TYPE_ONLY = frozenset({"type"})
-_SOURCE_KEYS_READ = {
-    "base64": frozenset({"type", "media_type", "data"}),
+_SOURCE_IDS = {
+    "base64": frozenset({"type", "data"}),
     "url": frozenset({"type", "url"}),
-    "text": frozenset({"type", "media_type", "data"}),
-    "content": frozenset({"type", "content"}),
+    "text": frozenset({"type", "data"}),
     "file": frozenset({"type", "file_id"}),
 }
+# The media types the API takes for a source's data, by the block it is on: any other value is read.
+_IMAGE_MEDIA_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+_DOCUMENT_MEDIA_TYPES = frozenset({"application/pdf", "text/plain"})
+_MEDIA_TYPES_TAKEN = {"image": _IMAGE_MEDIA_TYPES, "document": _DOCUMENT_MEDIA_TYPES}
+_ANY_MEDIA_TYPE_TAKEN = _IMAGE_MEDIA_TYPES | _DOCUMENT_MEDIA_TYPES
 
 
-def _source_keys_read(source: dict[str, Any]) -> frozenset[str]:
+def _source_ids(source: dict[str, Any]) -> frozenset[str]:
     source_type = source.get("type")
-    return _SOURCE_KEYS_READ.get(source_type, _TYPE_ONLY) if isinstance(source_type, str) else _TYPE_ONLY
+    return _SOURCE_IDS.get(source_type, _TYPE_ONLY) if isinstance(source_type, str) else _TYPE_ONLY
 
 
-# A chat ``file``'s keys read by ``_file_fields``, or its media type (``format``): every other one (``file_url``)
-# is sent on as given.
-_FILE_KEYS_HANDLED = frozenset({"file_data", "file_id", "filename", "format"})
+def _source_keys_read(source: dict[str, Any], part_type: str | None) -> frozenset[str]:
+    """A source's keys read whatever they hold: a ``content`` source's content (read above), and a base64 or
+    text source's ``media_type`` when it is one the API takes for the block (``image/png`` on an image)."""
+    source_type = source.get("type")
+    if source_type == "content":
+        return frozenset({"content"})
+    taken = _MEDIA_TYPES_TAKEN.get(part_type or "", _ANY_MEDIA_TYPE_TAKEN)
+    if source_type in ("base64", "text") and _is_one_of(source.get("media_type"), taken):
+        return frozenset({"media_type"})
+    return _NONE
+
+
+# A chat ``file``'s keys read by ``_file_fields`` as strings (its media type, ``format``, is a setting when it
+# is one): every other one (``file_url``) is sent on as given.
+_FILE_IDS = frozenset({"file_data", "file_id", "filename"})
 
 
 def _encoded_reasoning_fields(block: dict[str, Any], kind: str) -> Iterator[TextField]:
@@ -293,15 +320,44 @@ def _encoded_reasoning_fields(block: dict[str, Any], kind: str) -> Iterator[Text
             yield from bridged_thinking_fields(block, key, kind)
 
 
-def other_strings(owner: dict[str, Any], handled: frozenset[str], kind: str) -> Iterator[TextField]:
+def other_strings(
+    owner: dict[str, Any], handled: frozenset[str], kind: str, *, opaque: frozenset[str] = frozenset()
+) -> Iterator[TextField]:
     """Every string under the keys of ``owner`` not in ``handled``: fields a reader does not know that a
-    provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``)."""
+    provider receives all the same (``{"role": "user", "content": "hi", "note": "..."}``).
+
+    ``opaque``: keys that hold an id, a role, a signature (or text the reader reads) when they hold a string or
+    number. Any other value there (``"name": {"n": "..."}``) is no such thing, and is sent on as given: read like
+    any other key's. A settings object the APIs define (``cache_control``) is read where it holds what they do
+    not take."""
     for key in [key for key in owner if key not in handled]:
         value = owner[key]
+        if key in opaque and not isinstance(value, (dict, list, tuple)):
+            continue
         if isinstance(value, str):
             yield string_field(value, setter(owner, key), kind)
+        elif isinstance(value, dict) and key in _SETTINGS:
+            yield from _settings_fields(value, _SETTINGS[key], kind)
         else:
             yield from object_fields(owner, key, kind)
+
+
+# Settings objects the APIs define, by key: each setting's name and the values the API takes there (a prompt
+# cache's kind and lifetime, a document's citations switch). Those are settings, like an image's ``detail``.
+_SETTINGS: dict[str, dict[str, frozenset[Any]]] = {
+    "cache_control": {"type": frozenset({"ephemeral"}), "ttl": frozenset({"5m", "1h"})},
+    "citations": {"enabled": frozenset({True, False})},
+}
+
+
+def _settings_fields(settings: dict[str, Any], taken: dict[str, frozenset[Any]], kind: str) -> Iterator[TextField]:
+    """The strings of a settings object besides its settings: a value the API does not take for a setting, and
+    any key it does not define, its name too (as in any object sent on as given). A setting's name is never
+    read: a changed one is a setting the API does not know."""
+    for key in list(settings):
+        options = taken.get(key)
+        if options is None or not _is_one_of(settings[key], options):
+            yield from entry_fields(settings, key, kind, name=options is None)
 
 
 def _check_part_shape(part: dict[str, Any], kind: str) -> None:
@@ -312,6 +368,11 @@ def _check_part_shape(part: dict[str, Any], kind: str) -> None:
         raise UnreadablePayloadError(f"a {kind} content part", f"its 'text' is {type(text).__name__}, not a string")
     if "type" not in part and any(isinstance(value, (str, dict, list)) for value in part.values()):
         raise UnreadablePayloadError(f"a {kind} content part", "it has no 'type'")
+    part_type = part.get("type")
+    if part_type is not None and not isinstance(part_type, str):
+        raise UnreadablePayloadError(
+            f"a {kind} content part", f"its 'type' is {type(part_type).__name__}, not a string"
+        )
 
 
 def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextField]:
@@ -331,8 +392,8 @@ def tool_definition_fields(owner: dict[str, Any], name: str) -> Iterator[TextFie
             for schema in ("parameters", "input_schema"):
                 yield from schema_fields(holder, schema, "tool_definition")
             yield from _grammar_fields(holder.get("format"))
-            if holder is not tool or tool.get("type") in _USER_TOOL_TYPES:
-                yield from other_strings(holder, _TOOL_KEYS_HANDLED, "tool_definition")
+            if holder is not tool or _is_user_tool(tool):
+                yield from other_strings(holder, _TOOL_KEYS_READ, "tool_definition", opaque=_TOOL_IDS)
 
 
 def _grammar_fields(tool_format: Any) -> Iterator[TextField]:
@@ -349,13 +410,17 @@ def _grammar_fields(tool_format: Any) -> Iterator[TextField]:
 # Tools the caller defines (a function, a custom tool; Anthropic's carry no type): a provider sends their
 # definition as it is, and a chat template shows all of it to the model (``input_examples``, a key of its own).
 # A built-in tool's other keys are its settings (``search_context_size``, MCP server URLs): not read.
-_USER_TOOL_TYPES = frozenset({None, "function", "custom"})
-_TOOL_KEYS_HANDLED = frozenset(
-    {
-        "type", "function", "custom", "name", "description", "server_description", "parameters", "input_schema",
-        "strict", "cache_control", "format", "defer_loading",
-    }
-)  # fmt: skip
+_USER_TOOL_TYPES = frozenset({"function", "custom"})
+# A tool's keys read above whatever they hold, and those read above (or settings) when they hold a string or a
+# flag: any other value under one is read as any other key's.
+_TOOL_KEYS_READ = frozenset({"function", "custom", "parameters", "input_schema", "format"})
+_TOOL_IDS = frozenset({"type", "name", "description", "server_description", "strict", "defer_loading"})
+
+
+def _is_user_tool(tool: dict[str, Any]) -> bool:
+    """A tool the caller defines; one whose type is no string is no built-in tool either: read as one."""
+    tool_type = tool.get("type")
+    return not isinstance(tool_type, str) or tool_type in _USER_TOOL_TYPES
 
 
 def messages_of(data: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -377,14 +442,14 @@ def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
         if isinstance(message.get("function_call"), dict):
             yield from _arguments_fields(message["function_call"])
             yield from _names_in(message["function_call"], "tool_arguments")
-            yield from other_strings(message["function_call"], _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(message["function_call"], _ARGUMENTS, "tool_arguments", opaque=_NAME)
         for block in dict_items(sequence_at(message, "thinking_blocks", "an assistant message's thinking") or []):
             if isinstance(block, dict) and isinstance(block.get("thinking"), str):
                 yield TextField("message", block["thinking"], setter(block, "thinking"))
             if isinstance(block, dict):
-                yield from other_strings(block, _THINKING_KEYS_HANDLED, "message")
+                yield from other_strings(block, _NONE, "message", opaque=_THINKING_IDS)
                 yield from _encoded_reasoning_fields(block, "message")
-        yield from other_strings(message, _MESSAGE_KEYS_HANDLED, "message")
+        yield from other_strings(message, _MESSAGE_KEYS_READ, "message", opaque=_MESSAGE_IDS)
     yield from content_fields(data, "system", "system")  # a system prompt given as a parameter (Anthropic's)
     yield from tool_definition_fields(data, "tools")
     yield from tool_definition_fields(data, "functions")
@@ -424,19 +489,24 @@ def _tool_call_fields(message: dict[str, Any]) -> Iterator[TextField]:
             yield from _arguments_fields(function)
             if isinstance(function.get("name"), str):
                 yield identifier_field("tool_arguments", function["name"], "tool name")
-            yield from other_strings(function, _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(function, _ARGUMENTS, "tool_arguments", opaque=_NAME)
         custom = call.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("input"), str):
             yield TextField("tool_arguments", custom["input"], setter(custom, "input"))
         if isinstance(custom, dict):
-            yield from other_strings(custom, _CALL_KEYS_HANDLED, "tool_arguments")
-        yield from other_strings(call, _CALL_KEYS_HANDLED, "tool_arguments")
+            yield from other_strings(custom, _NONE, "tool_arguments", opaque=_CUSTOM_CALL_IDS)
+        yield from other_strings(call, _CALL_KEYS_READ, "tool_arguments", opaque=_CALL_IDS)
 
 
-# A tool call's, or its function's, keys read above or opaque (ids); like a message's, any other key is sent
-# to the provider as given. A thinking block's signature and redacted data are opaque too.
-_CALL_KEYS_HANDLED = frozenset({"id", "type", "index", "function", "custom", "name", "arguments", "input"})
-_THINKING_KEYS_HANDLED = frozenset({"type", "thinking", "signature", "data", "cache_control"})
+# A tool call's, its function's and its custom input's keys read above, or opaque as strings (ids, a name, the
+# text read above); like a message's, any other key is sent to the provider as given. A thinking block's
+# signature and redacted data are opaque too.
+_NAME = frozenset({"name"})
+_ARGUMENTS = frozenset({"arguments"})
+_CALL_KEYS_READ = frozenset({"function", "custom"})
+_CALL_IDS = frozenset({"id", "type", "index"})
+_CUSTOM_CALL_IDS = frozenset({"name", "input"})
+_THINKING_IDS = frozenset({"type", "thinking", "signature", "data"})
 
 
 def _arguments_fields(function: dict[str, Any]) -> Iterator[TextField]:

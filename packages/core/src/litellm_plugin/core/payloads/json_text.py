@@ -11,7 +11,7 @@ from litellm_plugin.core.payloads.base import TextField, identifier_field, sette
 from litellm_plugin.core.payloads.inline_files import data_url_field
 from litellm_plugin.core.payloads.string_literals import decoded_view, encode_literal, map_string_literals
 
-__all__ = ["json_fields", "map_json_strings", "object_fields", "schema_fields"]
+__all__ = ["entry_fields", "json_fields", "map_json_strings", "object_fields", "schema_fields"]
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -79,24 +79,30 @@ def _leaves(value: Any, put: Callable[[Any], None], kind: str) -> Iterator[TextF
             yield from _leaves(item, put_item, kind)
     elif isinstance(value, dict):
         for key in list(value):
+            yield from entry_fields(value, key, kind)
 
-            def put_value(new: Any, key: Any = key) -> None:
-                value[key] = new
 
-            yield from _leaves(value[key], put_value, kind)
-            if isinstance(key, str):
+def entry_fields(mapping: dict[Any, Any], key: Any, kind: str, *, name: bool = True) -> Iterator[TextField]:
+    """A field for every string inside ``mapping[key]``, and for ``key`` itself (``name``), renamed in place
+    when changed."""
 
-                def put_key(new: str, key: str = key) -> None:
-                    value[new] = value.pop(key)
+    def put_value(new: Any) -> None:
+        mapping[key] = new
 
-                yield TextField(kind, key, put_key)
+    yield from _leaves(mapping[key], put_value, kind)
+    if name and isinstance(key, str):
+
+        def put_key(new: str) -> None:
+            mapping[new] = mapping.pop(key)
+
+        yield TextField(kind, key, put_key)
 
 
 def object_fields(owner: Any, name: str, kind: str) -> Iterator[TextField]:
-    """Fields for the strings of a JSON-like value (dict/list) held in ``owner[name]``, changed in place (the
-    engine hands interceptors a copy of the caller's request)."""
+    """Fields for the strings of a JSON-like value (dict, list, tuple) held in ``owner[name]``, changed in place
+    (the engine hands interceptors a copy of the caller's request); a tuple becomes a list there."""
     value = owner.get(name) if isinstance(owner, dict) else None
-    if not isinstance(value, (dict, list)):
+    if not isinstance(value, (dict, list, tuple)):
         return
 
     def put_root(new: Any) -> None:

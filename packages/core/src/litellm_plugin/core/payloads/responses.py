@@ -75,13 +75,21 @@ _TOOL_INPUT_ITEMS = frozenset(
         "mcp_approval_response",
     }
 )
+# Binary payloads and bookkeeping (ids, a status, a reasoning item's ciphertext) are opaque as strings: any other
+# value under one of these keys is no such thing, and is read like any other key's.
 _BINARY_KEYS = frozenset({"result", "image_url", "file_data", "file_id"})
 _ITEM_BOOKKEEPING = frozenset({"type", "id", "call_id", "status", "role", "encrypted_content"})
-# Keys of the items in ``_INPUT_ITEMS`` read for every type (or opaque: ids, a reasoning item's ciphertext).
-_ITEM_KEYS_READ = frozenset({"type", "id", "call_id", "status", "role", "content", "output", "summary"})
+# Keys of the items in ``_INPUT_ITEMS`` read for every type whatever they hold, and opaque as strings.
+_ITEM_KEYS_READ = frozenset({"content", "output", "summary"})
+_ITEM_IDS = frozenset({"type", "id", "call_id", "status", "role"})
 _ARGUMENT_ITEMS = frozenset({"function_call", "mcp_call", "mcp_approval_request"})
 _MCP_ITEMS = frozenset({"mcp_call", "mcp_approval_request", "mcp_list_tools"})
 _MCP_KEYS = frozenset({"server_label", "approval_request_id"})  # which server, which request: not read
+
+
+def _is_opaque(holder: dict[Any, Any], key: Any, opaque: frozenset[str]) -> bool:
+    """``holder[key]`` is an id, a status, binary data: one of the ``opaque`` keys, holding no dict or list."""
+    return key in opaque and not isinstance(holder[key], (dict, list, tuple))
 
 
 def request_fields(data: dict[str, Any]) -> Iterator[TextField]:
@@ -133,27 +141,32 @@ def _text_format_fields(data: dict[str, Any]) -> Iterator[TextField]:
 def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
     """One input item; an item of a type we do not know that carries anything but bookkeeping fails closed."""
     item_type = item.get("type") or "message"
+    if not isinstance(item_type, str):
+        raise UnreadablePayloadError(
+            "a Responses API input item", f"its 'type' is {type(item_type).__name__}, not a string"
+        )
     if item_type == "item_reference":  # an id; anything else it carries is sent on as given
-        yield from other_strings(item, _ITEM_BOOKKEEPING, "input")
+        yield from other_strings(item, frozenset(), "input", opaque=_ITEM_BOOKKEEPING)
         return
     if item_type in _TOOL_INPUT_ITEMS:
         for key in list(item):
-            if key not in _ITEM_BOOKKEEPING and key not in _BINARY_KEYS:
+            if not _is_opaque(item, key, _ITEM_BOOKKEEPING | _BINARY_KEYS):
                 yield from _string_fields(item, key)
         return
     if item_type not in _INPUT_ITEMS:
-        if any(value is not None for key, value in item.items() if key not in _ITEM_BOOKKEEPING):
+        if any(item[key] is not None and not _is_opaque(item, key, _ITEM_BOOKKEEPING) for key in item):
             raise UnreadablePayloadError(f"a Responses API input item of type {item_type!r}")
         return
     for name in ("content", "output", "summary"):
         yield from content_fields(item, name, "input")
     if item_type == "reasoning" and "encrypted_content" in item:
         yield from bridged_thinking_fields(item, "encrypted_content", "input")
-    read = set(_ITEM_KEYS_READ | _MCP_KEYS) if item_type in _MCP_ITEMS else set(_ITEM_KEYS_READ)
+    read = set(_ITEM_KEYS_READ)
+    opaque = set(_ITEM_IDS | _MCP_KEYS) if item_type in _MCP_ITEMS else set(_ITEM_IDS)
     if item_type == "reasoning":
-        read.add("encrypted_content")  # read above when it is LiteLLM's own encoding, else a provider's ciphertext
+        opaque.add("encrypted_content")  # read above when it is LiteLLM's own encoding, else a provider's ciphertext
     if item_type in _ARGUMENT_ITEMS:
-        read.add("arguments")
+        opaque.add("arguments")  # JSON text, read here; arguments given as an object are read as one
         yield from json_fields(item, "arguments", "tool_arguments")
     if isinstance(item.get("name"), str):  # a function, custom tool or MCP tool the model called
         read.add("name")
@@ -165,7 +178,7 @@ def _input_item_fields(item: dict[str, Any]) -> Iterator[TextField]:
         read.add("input")
         yield TextField("tool_arguments", item["input"], setter(item, "input"))
     # Every other key (an MCP call's ``error``, one of the caller's own) is sent on as given.
-    yield from other_strings(item, frozenset(read), "input")
+    yield from other_strings(item, frozenset(read), "input", opaque=frozenset(opaque))
 
 
 def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
@@ -175,7 +188,7 @@ def _string_fields(holder: Any, key: Any) -> Iterator[TextField]:
         yield TextField("tool_arguments", value, setter(holder, key))
     elif isinstance(value, dict):
         for name in list(value):
-            if name not in _BINARY_KEYS:
+            if not _is_opaque(value, name, _BINARY_KEYS):
                 yield from _string_fields(value, name)
     elif isinstance(value, (list, tuple)):
         items = holder[key] = list(value) if isinstance(value, tuple) else value
