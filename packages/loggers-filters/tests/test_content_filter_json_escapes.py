@@ -66,7 +66,15 @@ def test_a_structured_reply_from_json_dumps_is_masked_and_stays_json(path: str, 
     assert json.loads(reply) == {"answer": "これは[FILTERED]です", "note": "a [FILTERED]", "ok": "fine"}
 
 
-@pytest.mark.parametrize("text", ['{"a": "\\u30b9\\u30d1\\u30e0"}', "x \\ud835\\udc2cecret y", "\\x73pam \\u0073pam"])
+# JSON holding JSON: each escape's backslash escaped again per level (a second ``json.dumps``), runs of
+# backslashes before an escape, a terminal's string terminator (``\x1b\\``) before one.
+ESCAPED_TWICE = ["sp\\\\u00adam", "spa\\\\u0301m", "\\\\ud835\\\\udc2cecret", '{"p": "{\\"t\\": \\"sp\\\\u200bam\\"}"}']
+ESCAPED_TWICE += ["\\\\x73pam", "\\\\\\u0073pam", "\\\\\\\\u0073pam", "sp\\\\\\\\u2060am", "\x1b\\\\\\u0073pam"]
+
+
+@pytest.mark.parametrize(
+    "text", ['{"a": "\\u30b9\\u30d1\\u30e0"}', "x \\ud835\\udc2cecret y", "\\x73pam \\u0073pam", *ESCAPED_TWICE]
+)
 def test_every_cut_of_a_stream_gives_the_whole_replys_result(
     text: str, assert_stream_cuts_agree: Callable[[Any, str], None]
 ) -> None:
@@ -105,3 +113,58 @@ def test_a_request_is_masked_before_the_model_reads_it(call: Call, provider: Any
 )
 def test_text_that_is_not_an_escape_of_the_word_stays(text: str) -> None:
     assert ContentFilter(["spam"], replacement="#").mask(text) == text
+
+
+@pytest.mark.parametrize("path", ["acompletion", "acompletion_stream"])
+@pytest.mark.parametrize(
+    "inner",
+    ["sp\u00adam", "sp\u200bam", "sp\u2060am", "spa\u0301m", "\U0001d42cpam", "buy\u00a0now"],
+)
+def test_json_holding_json_is_masked_for_a_client_that_decodes_twice(path: str, inner: str, call: Call) -> None:
+    litellm.callbacks = [ContentFilter(["spam", "buy now"], replacement="[FILTERED]")]
+    reply = call(path, json.dumps({"payload": json.dumps({"text": inner, "ok": "fine"})}))
+    assert json.loads(json.loads(reply)["payload"]) == {"text": "[FILTERED]", "ok": "fine"}
+
+
+def _escapes_of(char: str) -> list[str]:
+    """``char`` as each escape a JSON or Python writer spells it (a surrogate pair beyond the BMP)."""
+    escapes = [_utf16(char, "04x"), f"\\U{ord(char):08x}"]
+    return [*escapes, f"\\x{ord(char):02x}"] if ord(char) < 0x100 else escapes
+
+
+# Characters of every class the comparison form knows: letters, invisible characters, decorations, combining
+# marks, spaces, signs, variation selectors, tags and letters beyond the BMP; around words and inside them.
+CLASS_SAMPLE = [*range(0x41, 0x7B), *range(0xA0, 0x380), *range(0x2000, 0x2070), *range(0x20D0, 0x20F1), 0x2122]
+CLASS_SAMPLE += [0x2800, 0x3000, 0x3099, *range(0xFE00, 0xFE10), 0xFEFF, 0x1D42C, 0x1F3FB, 0xE0061, 0xE0100]
+AROUND = ["sp{}am", "spam{}", "{}spam", "s{}pam", "buy{}now", "ス{}パム"]
+
+
+def test_an_escape_with_its_backslash_escaped_is_read_as_the_escape_for_every_character() -> None:
+    content_filter = ContentFilter([*BLOCKED, "buy now"], replacement="#")
+    differ = []
+    for code in CLASS_SAMPLE:
+        for escape in _escapes_of(chr(code)):
+            for around in AROUND:
+                once, twice = around.format(escape), around.format(escape.replace("\\", "\\\\"))
+                if content_filter.mask(twice).replace("\\\\", "\\") != content_filter.mask(once):
+                    differ.append(twice)
+    assert not differ, differ[:20]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("\\u0073pam", "[FILTERED]"),  # one level of JSON in JSON
+        ("\\x73pam", "[FILTERED]"),
+        ("\\\\u0073pam", "[FILTERED]"),  # two levels
+        ("\\\\\\u0073pam", "\\\\[FILTERED]"),  # a backslash, then an escape: the backslash stays
+        ("\\ud835\\udc2cpam", "[FILTERED]"),
+        ("sp\\u00adam and \\u0073pam", "[FILTERED] and [FILTERED]"),
+    ],
+)
+def test_masking_an_escape_with_its_backslash_escaped_keeps_the_json_valid(
+    value: str, expected: str, call: Call
+) -> None:
+    litellm.callbacks = [ContentFilter(["spam"], replacement="[FILTERED]")]
+    for path in ("acompletion", "acompletion_stream"):
+        assert json.loads(call(path, json.dumps({"a": value}))) == {"a": expected}

@@ -5,6 +5,7 @@ text, however it is cut into chunks."""
 from __future__ import annotations
 
 import itertools
+import json
 import unicodedata
 
 from hypothesis import given, settings
@@ -197,3 +198,32 @@ STYLED_PIECES += ["\ud835", "\udc2c", "\ud83c", "\udd82"]  # halves of 𝐬 and 
 def test_streaming_equals_the_whole_text_with_letters_of_mixed_styles(text: str, data: st.DataObject) -> None:
     chunks = data.draw(chunked(text))
     assert_streaming_equals_the_whole_text(text, chunks)
+
+
+# JSON holding JSON: escapes whose backslash is escaped (once or more), runs of backslashes, escapes cut short,
+# invisible characters between backslashes, a terminal's string terminator (``\x1b\\``) before a run.
+ESCAPED_PIECES = ["s", "p", "a", "m", "x", " ", "buy", "now", "\\", "\\\\", "\\\\\\\\", "\\u00ad", "\\u0301", "\\u00a0"]
+ESCAPED_PIECES += ["\\u0073", "\\x73", "\\ud835", "\\udc2c", "u", "00ad", "0073", "\u200b", "\x1b", "\x1b\\"]
+ESCAPED_PIECES += ["&shy;", '"']
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(ESCAPED_PIECES), max_size=20).map("".join), st.data())
+def test_streaming_equals_the_whole_text_with_escaped_backslashes(text: str, data: st.DataObject) -> None:
+    chunks = data.draw(chunked(text))
+    assert_streaming_equals_the_whole_text(text, chunks)
+
+
+JSON_PIECES = ["s", "p", "a", "m", "buy", " ", "now", "\\", "\\u0073", "\u00ad", "\u0301", "\u00a0", "\U0001d42c"]
+JSON_PIECES += ['"', "\n"]
+
+
+@SETTINGS
+@given(st.lists(st.sampled_from(JSON_PIECES), max_size=10).map("".join), st.integers(1, 4))
+def test_masked_json_holding_json_stays_json_at_every_level(text: str, levels: int) -> None:
+    document = text
+    for _ in range(levels):
+        document = json.dumps({"a": document})
+    masked = PLAIN.mask(document)
+    for _ in range(levels):
+        masked = json.loads(masked)["a"]

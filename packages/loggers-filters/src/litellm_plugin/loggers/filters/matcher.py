@@ -15,7 +15,7 @@ import ahocorasick
 from litellm_plugin.loggers.filters.boundaries import UNDECIDED, context, left_ok, right_ok
 from litellm_plugin.loggers.filters.hidden import is_hidden_at, open_tail
 from litellm_plugin.loggers.filters.normalize import Normalized, normalize, normalize_phrase
-from litellm_plugin.loggers.filters.references import open_reference
+from litellm_plugin.loggers.filters.references import MAX_ESCAPE_RUN, escape_start, open_reference
 
 __all__ = ["StreamScan", "WordMatch", "WordMatcher", "apply_mask"]
 
@@ -136,6 +136,8 @@ class WordMatcher:
         if reference is not None and is_hidden_at(buffer, reference, self.reveals):
             reference = None  # part of an escape sequence the buffer has ended (``\x1b[&#x``): no reference
         if reference is not None:
+            reference = self._escaped_from(buffer, reference)
+        if reference is not None:
             # A reference cut short may stand for a combining mark, which joins the letter before it: a letter a
             # mark could still change is held with it.
             head = normalize(buffer[:reference], self.confusables, self.reveals, _base(before), style)
@@ -217,6 +219,20 @@ class WordMatcher:
                 selected.append(span)
                 reached = span[1]
         return selected, undecided
+
+    def _escaped_from(self, buffer: str, reference: int) -> int:
+        """Where an open reference is held from: with the backslashes that make its escape (see
+        ``references.escape_start``) and those before them in its run but a multiple of twice the longest
+        escape, so that what goes out of a run leaves the rest read as in the whole text. A backslash that ends
+        an escape sequence (``\x1b\\``, a terminal's string terminator) is not in the run, as in the whole text."""
+        run = reference
+        while run > 0 and buffer[run - 1] == "\\":
+            run -= 1
+        if run < reference and is_hidden_at(buffer, run, self.reveals):
+            run += 1
+        escape = escape_start(buffer, reference, run)
+        period = 2 * MAX_ESCAPE_RUN
+        return run + (escape - run) // period * period
 
     def _hold_start(self, norm: str, before: str, soft: frozenset[int] = frozenset()) -> int:
         """Start of the longest suffix of ``norm`` that begins some phrase (``len(norm)`` if none)."""

@@ -42,7 +42,7 @@ from litellm_plugin.loggers.filters.chars import (
     letter_style,
 )
 from litellm_plugin.loggers.filters.hidden import HAS_CONTROL, special_runs, split_hidden
-from litellm_plugin.loggers.filters.references import REFERENCE, decode, has_reference
+from litellm_plugin.loggers.filters.references import REFERENCE, decode, escape_start, has_reference
 
 __all__ = ["MAX_MARKS", "Normalized", "char_at", "normalize", "normalize_phrase"]
 
@@ -587,15 +587,17 @@ def _walk(
 
 
 def _ascii(builder: _Builder, text: str, start: int, end: int) -> None:
-    """An ASCII stretch, with the character references in it (see ``references``)."""
+    """An ASCII stretch, with the character references in it (see ``references``; an escape whose backslash is
+    escaped begins at that escaped backslash)."""
     if text.find("&", start, end) >= 0 or text.find("\\", start, end) >= 0:
         for found in REFERENCE.finditer(text, start, end):
             char = decode(found)
             if char is None:
                 continue
-            if found.start() > start:
-                builder.ascii(text, start, found.start())
-            builder.reference(found.start(), found.end(), char)
+            reference_start = escape_start(text, found.start(), start)
+            if reference_start > start:
+                builder.ascii(text, start, reference_start)
+            builder.reference(reference_start, found.end(), char)
             start = found.end()
     if end > start:
         builder.ascii(text, start, end)

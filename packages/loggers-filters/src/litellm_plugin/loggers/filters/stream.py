@@ -45,7 +45,7 @@ from litellm_plugin.loggers.filters.hidden import (
 )
 from litellm_plugin.loggers.filters.matcher import WordMatch, WordMatcher
 from litellm_plugin.loggers.filters.normalize import MAX_MARKS, char_at
-from litellm_plugin.loggers.filters.references import REFERENCE, decode
+from litellm_plugin.loggers.filters.references import REFERENCE, decode, escape_start
 
 __all__ = ["MAX_HELD_CHARS", "StreamMatcher"]
 
@@ -86,7 +86,8 @@ _REFERENCE_LAST = frozenset(";0123456789abcdefABCDEF")
 _REFERENCE_AT_END = re.compile(rf"(?:{REFERENCE.pattern})\Z")
 _REFERENCE_REACH = 48  # longer than any reference
 _WALK_LIMIT = 64  # characters looked at back from a mark for its letter
-_ESCAPE_LENGTHS = (6, 4, 10, 12)  # \\uXXXX, \\xXX, \\UXXXXXXXX, an escaped surrogate pair
+# \\uXXXX, \\xXX, \\UXXXXXXXX, an escaped surrogate pair (its low half's backslash escaped up to four levels)
+_ESCAPE_LENGTHS = (6, 4, 10, *range(12, 20))
 
 
 def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
@@ -96,7 +97,7 @@ def _reference_before(compact: list[str], end: int) -> tuple[str, int] | None:
     window = max(0, end - _REFERENCE_REACH)
     found = _REFERENCE_AT_END.search("".join(compact[window:end]))
     decoded = decode(found) if found is not None else None
-    return None if found is None or decoded is None else (decoded, window + found.start())
+    return None if found is None or decoded is None else (decoded, escape_start(compact, window + found.start()))
 
 
 def _folded_reference(compact: list[str]) -> tuple[int, bool] | None:
