@@ -89,7 +89,10 @@ _UNDECLARED = object()
 
 def _how_to_write(name: str, kind: str) -> str:
     if kind == "async generator":
-        return f"write it as `async def {name}(...)` that yields each chunk"
+        return (
+            f"write it as `async def {name}(...)` that yields each chunk, or as plain `def {name}(...)` returning "
+            "an async iterator"
+        )
     if kind == "async def":
         return f"write it as `async def {name}(...)` (LiteLLM awaits it)"
     return f"write it as plain `def {name}(...)` (LiteLLM calls it without awaiting)"
@@ -103,6 +106,13 @@ def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callab
             f"{'BaseCustomLogger' if name in _OUR_HOOKS else 'LiteLLM'} calls it and drops the generator without "
             f"running its body; remove the `yield`"
         )
+    if expected == "async generator" and got == "def":
+        if _is_generator(own):
+            raise InterceptorDefinitionError(
+                f"{cls.__qualname__}.{name} is a plain generator (`def` with `yield`), which LiteLLM's `async for` "
+                f"cannot iterate: write it as `async def {name}(...)` that yields each chunk"
+            )
+        return  # a plain ``def`` returning an async iterator: LiteLLM iterates what it returns (checked per call)
     if expected == got:
         return
     hint = ""

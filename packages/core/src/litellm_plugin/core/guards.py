@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import inspect
 import logging
 import types
 import weakref
@@ -436,6 +437,23 @@ async def _prepend(first: Any, rest: AsyncIterator[Any]) -> AsyncIterator[Any]:
         yield item
 
 
+def _async_iterator_from(produced: Any) -> Any:
+    """What the stream hook returned, if LiteLLM can ``async for`` it: an author may write the hook as a plain
+    ``def`` returning an async generator (LiteLLM iterates whatever it returns), so this is known per call."""
+    if hasattr(produced, "__aiter__"):
+        return produced
+    if inspect.iscoroutine(produced):
+        produced.close()  # never awaited: closed so Python does not warn about it
+        got = "a coroutine (an `async def` that returns instead of yielding?)"
+    else:
+        got = "None (a missing return?)" if produced is None else f"a {type(produced).__name__}"
+    raise TypeError(
+        f"returned {got}, which LiteLLM's `async for` cannot iterate: write it as `async def "
+        "async_post_call_streaming_iterator_hook(...)` that yields each chunk, or as a plain `def` returning an "
+        "async iterator (an async generator)"
+    )
+
+
 def _guard_iterator(fn: HookFn) -> HookFn:
     @functools.wraps(fn)
     async def guarded(
@@ -452,10 +470,15 @@ def _guard_iterator(fn: HookFn) -> HookFn:
                 upstream.unanswered.clear()
                 yield chunk
             return
-        produced = fn(
-            self, user_api_key_dict=user_api_key_dict, response=_prepend(first, upstream), request_data=request_data
-        )
         try:
+            produced = _async_iterator_from(
+                fn(
+                    self,
+                    user_api_key_dict=user_api_key_dict,
+                    response=_prepend(first, upstream),
+                    request_data=request_data,
+                )
+            )
             async for chunk in produced:
                 upstream.answered(chunk)
                 yield chunk
