@@ -7,7 +7,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["as_method", "as_resolved_method", "function_kind", "is_plain_value"]
+__all__ = ["as_method", "as_resolved_method", "function_kind", "hidden_async_fix", "is_plain_value"]
 
 
 def _own_kind(fn: Callable[..., Any]) -> str:
@@ -28,6 +28,35 @@ def function_kind(fn: Callable[..., Any]) -> str:
     except ValueError:  # a cycle of __wrapped__
         return kind
     return kind if inner is fn else _own_kind(inner)
+
+
+def _hides_async_def(fn: Callable[..., Any]) -> bool:
+    """A plain ``def`` wrapper that holds an ``async def`` in its closure without naming it in ``__wrapped__``:
+    a decorator written without ``functools.wraps`` (``def timed(fn): def wrapper(*a, **k): return fn(*a, **k)``).
+    Its code does not say whether it returns the coroutine, so it is reported, not taken for an ``async def``."""
+    if _own_kind(fn) != "def" or not inspect.isfunction(fn) or hasattr(fn, "__wrapped__"):
+        return False
+    cells = fn.__closure__ or ()
+    return any(_cell_holds_async_def(cell) for cell in cells)
+
+
+def _cell_holds_async_def(cell: Any) -> bool:
+    try:
+        held = cell.cell_contents
+    except ValueError:  # an empty cell
+        return False
+    return inspect.iscoroutinefunction(held) or inspect.isasyncgenfunction(held)
+
+
+def hidden_async_fix(fn: Callable[..., Any], name: str) -> str | None:
+    """What to write when a decorator hides the ``async def`` ``name`` LiteLLM awaits (else None): the author
+    wrote ``async def`` already, so "write it as async def" would send them in a circle."""
+    if not _hides_async_def(fn):
+        return None
+    return (
+        f"a decorator hides the `async def {name}` (its wrapper is a plain `def` that does not say what it "
+        "wraps): give the wrapper `@functools.wraps(fn)`, or write the wrapper as `async def` that awaits fn"
+    )
 
 
 def as_method(value: staticmethod[Any, Any] | classmethod[Any, Any, Any]) -> Callable[..., Any]:

@@ -36,7 +36,13 @@ from litellm_plugin.core._keyword_calls import (
     static_with_self,
     without_positional_only,
 )
-from litellm_plugin.core._method_kinds import as_method, as_resolved_method, function_kind, is_plain_value
+from litellm_plugin.core._method_kinds import (
+    as_method,
+    as_resolved_method,
+    function_kind,
+    hidden_async_fix,
+    is_plain_value,
+)
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import (
     InterceptorContractError,
@@ -119,6 +125,9 @@ def _check_kind(cls: type, name: str, own: Callable[..., Any], reference: Callab
     if expected == "def" and f"async_{name}" in _LITELLM_HOOKS:
         hint = f", or rename it to async_{name}"
     written = f"`{got}`" if got != "def" else "plain `def`"
+    hidden = hidden_async_fix(own, name) if expected == "async def" else None
+    if hidden is not None:
+        raise InterceptorDefinitionError(f"{cls.__qualname__}.{name} is a plain `def` where LiteLLM awaits: {hidden}")
     if name in _OUR_HOOKS:  # this library's hook, called by BaseCustomLogger rather than by LiteLLM
         raise InterceptorDefinitionError(
             f"{cls.__qualname__}.{name} is written as {written}, but BaseCustomLogger calls it without awaiting "

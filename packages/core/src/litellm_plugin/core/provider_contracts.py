@@ -33,7 +33,13 @@ from litellm_plugin.core._keyword_calls import (
     static_with_self,
     without_positional_only,
 )
-from litellm_plugin.core._method_kinds import as_method, as_resolved_method, function_kind, is_plain_value
+from litellm_plugin.core._method_kinds import (
+    as_method,
+    as_resolved_method,
+    function_kind,
+    hidden_async_fix,
+    is_plain_value,
+)
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
 if TYPE_CHECKING:
@@ -316,6 +322,8 @@ def _check_definition(cls: type, method: str, fn: Callable[..., Any]) -> None:
     if method == "astreaming" and _is_plain_generator(fn):
         raise ProviderDefinitionError(_GENERATOR_ASTREAMING.format(cls=cls.__qualname__))
     fix = _FIX[expected[0]].format(name=method)
+    if expected == ("async def",):
+        fix = hidden_async_fix(fn, method) or fix
     raise ProviderDefinitionError(f"{cls.__qualname__}.{method} is written as {got}: {fix}")
 
 
