@@ -7,7 +7,8 @@ runs :func:`check_interceptor_class` from ``__init_subclass__``:
 
 * a hook with the wrong kind (``def`` / ``async def`` / async generator) or a signature LiteLLM's keyword call
   cannot bind raises :class:`InterceptorDefinitionError` saying what to write instead;
-* a method named close to a hook warns (:class:`InterceptorDefinitionWarning`), since it is never called;
+* a method named close to a hook (a few letters off, or one word short) warns
+  (:class:`InterceptorDefinitionWarning`), since it is never called; a hook's name with words added is a helper;
 * a hook written as ``@staticmethod`` or ``@classmethod`` is turned into a plain method that calls it the way
   LiteLLM calls it on a plain ``CustomLogger`` (without self, or with the class), so the guards reach it;
 * a ``call_types`` class attribute is validated and normalized;
@@ -204,9 +205,56 @@ def _one_word_off(name: str, hooks: list[str]) -> list[str]:
     return found
 
 
+def _edit_distance(a: str, b: str, limit: int) -> int:
+    """Letters inserted, deleted, replaced or swapped with a neighbour to turn ``a`` into ``b``, if at most
+    ``limit``; else ``limit + 1``, found early (only cells within ``limit`` of the diagonal are worked out:
+    most names are far from every hook, and each class checks each of its names against each hook)."""
+    far = limit + 1
+    if abs(len(a) - len(b)) > limit:
+        return far
+    before: list[int] = []
+    row = [min(j, far) for j in range(len(b) + 1)]
+    for i in range(1, len(a) + 1):
+        previous, row = row, [min(i, far)] + [far] * len(b)
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            value = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (a[i - 1] != b[j - 1]))
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                value = min(value, before[j - 2] + 1)
+            row[j] = min(value, far)
+        if min(row) == far:
+            return far
+        before = previous
+    return row[-1]
+
+
+def _extends(name: str, known: str) -> bool:
+    """``name`` is ``known`` with whole words added (``async_pre_call_hook_impl``, ``call_types_seen``): the
+    author's helper or data, named after what it serves, not a misspelling of it."""
+    words, known_words = name.split("_"), known.split("_")
+    extra = len(words) - len(known_words)
+    return extra > 0 and any(
+        words[i : i + len(known_words)] == known_words and all(words[:i] + words[i + len(known_words) :])
+        for i in range(extra + 1)
+    )
+
+
+def _closest_misspelt(name: str, known: Iterable[str]) -> str | None:
+    """The name in ``known`` that ``name`` is a few letters off: one per eight letters, at least one
+    (``async_pre_call_hooks``, ``async_log_sucess_event``, ``fail_opn``), unless it is that name with whole
+    words added."""
+    best: tuple[int, str] | None = None
+    for word in known:
+        limit = max(1, len(word) // 8)
+        distance = _edit_distance(name, word, limit)
+        if distance <= limit and not _extends(name, word) and (best is None or distance < best[0]):
+            best = (distance, word)
+    return best[1] if best else None
+
+
 def _warn_if_misspelt(cls: type, name: str) -> None:
     hooks = sorted(_LITELLM_HOOKS | _OUR_HOOKS)
-    close = difflib.get_close_matches(name, hooks, n=1, cutoff=0.88) or _one_word_off(name, hooks)
+    misspelt = _closest_misspelt(name, hooks)
+    close = [misspelt] if misspelt else _one_word_off(name, hooks)
     if close:
         warnings.warn(
             f"{cls.__qualname__}.{name} is not a LiteLLM hook and will never be called; "
@@ -365,8 +413,7 @@ def _close_setting(name: str) -> str | None:
     for setting in _SETTINGS:
         if folded == setting.replace("_", ""):
             return setting
-    close = difflib.get_close_matches(name, _SETTINGS, n=1, cutoff=0.8)
-    return close[0] if close else None
+    return _closest_misspelt(name, _SETTINGS)
 
 
 def _warn_if_misspelt_setting(cls: type, name: str) -> None:
