@@ -704,3 +704,13 @@ def test_a_classmethod_hook_without_cls_is_told_to_add_it() -> None:
         @classmethod
         async def async_log_success_event(cls, kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:
             pass
+
+
+def test_a_hook_without_self_is_told_to_add_it() -> None:
+    with pytest.raises(InterceptorDefinitionError) as refused:
+
+        class NoSelf(BaseCustomLogger):
+            async def async_log_success_event(kwargs: Any, response_obj: Any, start_time: Any, end_time: Any) -> None:  # type: ignore[override]
+                pass
+
+    assert "add self as the first parameter, before kwargs (or make it a @staticmethod)" in str(refused.value)

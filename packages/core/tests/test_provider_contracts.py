@@ -3,6 +3,7 @@ items 5, 6 and 9). Observed through LiteLLM's public API: ``litellm.completion``
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import functools
 from collections.abc import Callable, Iterator
@@ -387,3 +388,158 @@ def test_a_classmethod_provider_method_without_cls_is_told_to_add_it() -> None:
             @classmethod
             def completion(model: Any, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:  # type: ignore[override]
                 return BaseCustomProvider.make_response("m", messages, "never called")
+
+
+class _Client:
+    """A client whose methods a provider hands to LiteLLM as they are: each breaks the contract."""
+
+    def complete_str(self, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        return "plain text"
+
+    def complete_raise(self, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        raise KeyError("choices")
+
+    def embed(self, model: str, input: list[Any], **kwargs: Any) -> Any:
+        return [[0.1, 0.2]]
+
+    def draw(self, model: str, prompt: str, **kwargs: Any) -> Any:
+        return ["an image"]
+
+    def stream_text(self, model: str, messages: list[Any], **kwargs: Any) -> Iterator[Any]:
+        yield "plain text"
+
+    async def astream_text(self, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        yield "plain text"
+
+
+class Delegates(BaseCustomProvider):
+    def __init__(self, method: str, client_method: str) -> None:
+        super().__init__()
+        setattr(self, method, getattr(_Client(), client_method))
+
+
+def _embedding(model: str) -> Any:
+    return litellm.embedding(model=model, input=["a"])
+
+
+def _async_embedding(model: str) -> Any:
+    return asyncio.run(litellm.aembedding(model=model, input=["a"]))
+
+
+def _image(model: str) -> Any:
+    return litellm.image_generation(model=model, prompt="an otter")
+
+
+def _async_image(model: str) -> Any:
+    return asyncio.run(litellm.aimage_generation(model=model, prompt="an otter"))
+
+
+_COMPLETIONS = [_sync, _async, _stream, _async_stream, _router_sync]
+
+
+@pytest.mark.parametrize(
+    ("method", "client_method", "paths", "error", "says"),
+    [
+        ("completion", "complete_str", _COMPLETIONS, ProviderContractError, "returned a str"),
+        ("completion", "complete_raise", _COMPLETIONS, ProviderMethodError, "raised KeyError: 'choices'"),
+        ("acompletion", "complete_raise", _COMPLETIONS, ProviderMethodError, "raised KeyError: 'choices'"),
+        ("streaming", "stream_text", _COMPLETIONS, ProviderContractError, "yielded a str chunk"),
+        ("astreaming", "astream_text", _COMPLETIONS, ProviderContractError, "yielded a str chunk"),
+        ("embedding", "embed", [_embedding, _async_embedding], ProviderContractError, "returned a list"),
+        ("image_generation", "draw", [_image, _async_image], ProviderContractError, "returned a list"),
+    ],
+)
+def test_a_method_set_on_the_instance_is_checked_on_every_path(
+    route: Route, method: str, client_method: str, paths: list[Callable[[str], Any]], error: type, says: str
+) -> None:
+    """It counts as written, so it is checked as written: the sync path handed a ``str`` back to the caller, and
+    a ``KeyError`` became LiteLLM's ``APIConnectionError: 'choices'``."""
+    name = route(Delegates(method, client_method))
+    for path in paths:
+        with pytest.raises(error) as caught:
+            path(f"{name}/x")
+        assert f"provider {name!r} (Delegates.{method}): {says}" in str(caught.value), path.__name__
+
+
+def test_a_method_assigned_to_the_class_later_is_checked_on_every_path(route: Route) -> None:
+    class Later(BaseCustomProvider):
+        pass
+
+    def completion(self: Any, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        return "plain text"
+
+    Later.completion = completion  # type: ignore[method-assign,assignment]
+    name = route(Later)
+    for path in _COMPLETIONS:
+        with pytest.raises(ProviderContractError, match=r"\(Later\.completion\): returned a str"):
+            path(f"{name}/x")
+
+
+def test_a_method_assigned_to_the_class_later_is_refused_as_in_the_class_body() -> None:
+    class Later(BaseCustomProvider):
+        pass
+
+    async def completion(self: Any, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        return "never called"
+
+    with pytest.raises(ProviderDefinitionError, match=r"Later\.completion is written as async def"):
+        Later.completion = completion  # type: ignore[method-assign,assignment]
+
+
+def _without_self(method: str) -> Callable[..., Any]:
+    """``method`` written without ``self``, its first parameter LiteLLM's first argument (``model``), as each kind."""
+
+    def plain(model: str, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("never called")
+
+    async def coroutine(model: str, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("never called")
+
+    async def agen(model: str, *args: Any, **kwargs: Any) -> Any:
+        yield "never called"
+
+    if method == "astreaming":
+        return agen
+    return coroutine if method.startswith("a") else plain
+
+
+@pytest.mark.parametrize(
+    "method", ["completion", "acompletion", "streaming", "astreaming", "embedding", "aembedding", "image_generation"]
+)
+def test_a_provider_method_without_self_is_told_to_add_it(method: str) -> None:
+    """It was accepted, and every call failed with "got multiple values for argument 'model'" (a 500 the Router
+    retried)."""
+    with pytest.raises(ProviderDefinitionError) as refused:
+        type("NoSelf", (BaseCustomProvider,), {method: _without_self(method)})
+    message = str(refused.value)
+    assert message.startswith(f"NoSelf.{method}(model: ")
+    assert "add self as the first parameter, before model (or make it a @staticmethod)" in message
+
+
+def test_a_provider_method_whose_first_parameter_is_not_litellms_is_taken_for_self(route: Route) -> None:
+    class OwnName(BaseCustomProvider):
+        def completion(this, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            return this.make_response(model, messages, "from this")
+
+    reply: Any = _sync(f"{route(OwnName)}/x")
+    assert reply.choices[0].message.content == "from this"
+
+
+def test_a_provider_may_still_mix_in_abc(route: Route) -> None:
+    """Provider classes check later assignments through their metaclass: an ``abc.ABC`` base must not conflict."""
+
+    class Shared(BaseCustomProvider, abc.ABC):
+        @abc.abstractmethod
+        def answer(self) -> str: ...
+
+        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            return self.make_response(model, messages, self.answer())
+
+    class Concrete(Shared):
+        def answer(self) -> str:
+            return "concrete"
+
+    with pytest.raises(TypeError, match="abstract"):
+        Shared()  # type: ignore[abstract]
+    reply: Any = _sync(f"{route(Concrete)}/x")
+    assert reply.choices[0].message.content == "concrete"

@@ -9,6 +9,7 @@ __all__ = [
     "STATIC_WITH_SELF",
     "class_without_cls",
     "keyword_call_problems",
+    "method_without_self",
     "positional_call_problems",
     "static_with_self",
     "without_positional_only",
@@ -32,9 +33,9 @@ def static_with_self(params: list[inspect.Parameter]) -> bool:
     )
 
 
-def class_without_cls(fn: object, passed: Iterable[str]) -> str | None:
-    """A classmethod's first parameter when it is one of the arguments LiteLLM passes (``model``, ``kwargs``): the
-    author forgot ``cls``, so that parameter receives the class. The message saying so, or None."""
+def _first_passed(fn: object, passed: Iterable[str]) -> str | None:
+    """``fn``'s first positional parameter when it is one of the arguments LiteLLM passes (``model``,
+    ``kwargs``): the parameter Python fills with the instance or the class was left out. Else None."""
     try:
         params = list(inspect.signature(fn).parameters.values())  # type: ignore[arg-type]
     except (TypeError, ValueError):
@@ -42,11 +43,31 @@ def class_without_cls(fn: object, passed: Iterable[str]) -> str | None:
     if not params or params[0].kind not in (_POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD):
         return None
     first = params[0].name
-    if first not in set(passed):
+    return first if first in set(passed) else None
+
+
+def class_without_cls(fn: object, passed: Iterable[str]) -> str | None:
+    """A classmethod's first parameter when it is one of the arguments LiteLLM passes (``model``, ``kwargs``): the
+    author forgot ``cls``, so that parameter receives the class. The message saying so, or None."""
+    first = _first_passed(fn, passed)
+    if first is None:
         return None
     return (
         f"it is a @classmethod, so its first parameter receives the class, yet that parameter is {first}, which "
         f"LiteLLM passes itself: add cls before {first} (or remove @classmethod)"
+    )
+
+
+def method_without_self(fn: object, passed: Iterable[str]) -> str | None:
+    """A plain method's first parameter when it is one of the arguments LiteLLM passes (``model``, ``kwargs``):
+    the author forgot ``self``, so that parameter receives the instance and every call fails with "got multiple
+    values for argument". The message saying so, or None."""
+    first = _first_passed(fn, passed)
+    if first is None:
+        return None
+    return (
+        f"its first parameter receives the instance, yet that parameter is {first}, which LiteLLM passes "
+        f"itself: add self as the first parameter, before {first} (or make it a @staticmethod)"
     )
 
 

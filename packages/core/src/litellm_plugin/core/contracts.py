@@ -33,6 +33,7 @@ from litellm_plugin.core._keyword_calls import (
     STATIC_WITH_SELF,
     class_without_cls,
     keyword_call_problems,
+    method_without_self,
     positional_call_problems,
     static_with_self,
     without_positional_only,
@@ -162,10 +163,13 @@ def _check_signature(
     of_class: bool = False,
 ) -> None:
     """``of_class``: ``own`` is a classmethod's function (its first parameter receives the class)."""
-    forgot_cls = class_without_cls(own, (p.name for p in _parameters(reference))) if of_class else None
-    if forgot_cls is not None:
+    passed_names = [p.name for p in _parameters(reference)]
+    forgot = (
+        class_without_cls(own, passed_names) if of_class else method_without_self(own, passed_names) if bound else None
+    )
+    if forgot is not None:
         raise InterceptorDefinitionError(
-            f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: {forgot_cls}"
+            f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: {forgot}"
         )
     expected = [
         p

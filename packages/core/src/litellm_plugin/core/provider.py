@@ -15,6 +15,7 @@ LiteLLM calls these methods with keyword arguments only; the signatures mirror `
 
 from __future__ import annotations
 
+import abc
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -29,7 +30,12 @@ from litellm.types.utils import EmbeddingResponse, GenericStreamingChunk, ImageR
 
 from litellm_plugin.core import _bridge
 from litellm_plugin.core.messages import last_user_text, validate_messages
-from litellm_plugin.core.provider_contracts import PROVIDER_METHODS, check_provider_class
+from litellm_plugin.core.provider_contracts import (
+    PROVIDER_METHODS,
+    check_provider_class,
+    check_provider_method,
+    checked_instance_method,
+)
 from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, provider_error
 from litellm_plugin.core.provider_map import watch_provider_map
 from litellm_plugin.core.responses import chunks_from_response, dropped_in_replay, make_chunk, make_response
@@ -70,7 +76,18 @@ def _unstreamed(call: dict[str, Any]) -> dict[str, Any]:
     return call
 
 
-class BaseCustomProvider(CustomLLM):
+class _ProviderClass(abc.ABCMeta):
+    """The class of provider classes: a provider method assigned to one after it is defined (``Shout.completion =
+    fn``, a test's ``monkeypatch.setattr``) gets the contract checks its class body would have given it. An
+    ``ABCMeta``, so a provider may still mix in ``abc.ABC`` (an abstract base shared by several providers)."""
+
+    def __setattr__(cls, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name in _METHODS:
+            check_provider_method(cls, name, BaseCustomProvider)
+
+
+class BaseCustomProvider(CustomLLM, metaclass=_ProviderClass):
     """Base class for providers: implement ``completion`` (or ``acompletion``), get the other paths free.
 
     ``provider_name`` is the name the provider is routed under; the registry fills it in when empty. It is
@@ -88,6 +105,13 @@ class BaseCustomProvider(CustomLLM):
         super().__init_subclass__(**kwargs)
         check_provider_class(cls, BaseCustomProvider)
         watch_provider_map()
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        """A provider method set on the instance (``self.completion = client.complete``) counts as written, and is
+        checked as one the class writes: LiteLLM calls it in place of the class's, unchecked otherwise."""
+        if name in _METHODS and callable(value):
+            value = checked_instance_method(self, name, value)
+        super().__setattr__(name, value)
 
     # --- helpers for subclasses -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import difflib
 import functools
 import inspect
 import reprlib
+import types
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -30,6 +31,7 @@ from litellm_plugin.core._keyword_calls import (
     STATIC_WITH_SELF,
     class_without_cls,
     keyword_call_problems,
+    method_without_self,
     static_with_self,
     without_positional_only,
 )
@@ -45,7 +47,14 @@ from litellm_plugin.core.provider_errors import ProviderContractError, ProviderM
 if TYPE_CHECKING:
     from litellm_plugin.core.provider import BaseCustomProvider
 
-__all__ = ["PROVIDER_METHODS", "ProviderDefinitionError", "ProviderDefinitionWarning", "check_provider_class"]
+__all__ = [
+    "PROVIDER_METHODS",
+    "ProviderDefinitionError",
+    "ProviderDefinitionWarning",
+    "check_provider_class",
+    "check_provider_method",
+    "checked_instance_method",
+]
 
 
 class ProviderDefinitionError(TypeError):
@@ -349,11 +358,10 @@ def _check_signature(
     params, passed = _parameters(fn, bound), [p.name for p in _parameters(reference) or ()]
     if params is None:
         return
-    forgot_cls = class_without_cls(fn, passed) if of_class else None
-    if forgot_cls is not None:
+    forgot = class_without_cls(fn, passed) if of_class else method_without_self(fn, passed) if bound else None
+    if forgot is not None:
         raise ProviderDefinitionError(
-            f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: "
-            f"{forgot_cls}"
+            f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: {forgot}"
         )
     problems = keyword_call_problems(params, passed)
     if not problems:
@@ -412,32 +420,45 @@ def check_provider_class(cls: type, base: type) -> None:
     ``base`` (BaseCustomProvider) and LiteLLM's ``CustomLLM`` keep their own methods unwrapped.
     """
     for method in PROVIDER_METHODS:
-        owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
-        if owner is None or owner is base or owner.__module__.startswith("litellm."):
-            continue
-        value = vars(owner)[method]
-        # A staticmethod or classmethod works on LiteLLM's CustomLLM (called without self, or with the class).
-        _check_callable(cls, method, value)
-        if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
-            # A property, a partialmethod, a callable object: LiteLLM calls what the name gives on the instance.
-            value = as_resolved_method(value, _KINDS[method][0])
-        bound_to_class = isinstance(value, (staticmethod, classmethod))
-        fn = value.__func__ if bound_to_class else value
-        if not callable(fn) or getattr(fn, _CHECKED, False):
-            continue
-        reference = getattr(base, method, None)  # BaseCustomProvider's, or CustomLLM's (image edits)
-        if reference is None:  # a LiteLLM release without this method: it never calls it
-            continue
-        _check_definition(cls, method, fn)
-        _check_signature(
-            cls,
-            method,
-            fn,
-            reference,
-            bound=0 if isinstance(value, staticmethod) else 1,
-            of_class=isinstance(value, classmethod),
-        )
-        wrapped = _checked(method, as_method(value) if bound_to_class else fn)
-        setattr(wrapped, _CHECKED, True)
-        setattr(cls, method, wrapped)
+        check_provider_method(cls, method, base)
     _warn_if_misspelt(cls)
+
+
+def check_provider_method(cls: type, method: str, base: type) -> None:
+    """Wrap ``cls``'s ``method`` with the contract checks unless it is already wrapped: when the class is defined,
+    and again when a method is assigned to it later (``Shout.completion = fn``, a test's ``monkeypatch``)."""
+    owner = next((klass for klass in cls.__mro__ if method in vars(klass)), None)
+    if owner is None or owner is base or owner.__module__.startswith("litellm."):
+        return
+    value = vars(owner)[method]
+    # A staticmethod or classmethod works on LiteLLM's CustomLLM (called without self, or with the class).
+    _check_callable(cls, method, value)
+    if not (inspect.isfunction(value) or isinstance(value, (staticmethod, classmethod))):
+        # A property, a partialmethod, a callable object: LiteLLM calls what the name gives on the instance.
+        value = as_resolved_method(value, _KINDS[method][0])
+    bound_to_class = isinstance(value, (staticmethod, classmethod))
+    fn = value.__func__ if bound_to_class else value
+    if not callable(fn) or getattr(fn, _CHECKED, False):
+        return
+    reference = getattr(base, method, None)  # BaseCustomProvider's, or CustomLLM's (image edits)
+    if reference is None:  # a LiteLLM release without this method: it never calls it
+        return
+    _check_definition(cls, method, fn)
+    _check_signature(
+        cls,
+        method,
+        fn,
+        reference,
+        bound=0 if isinstance(value, staticmethod) else 1,
+        of_class=isinstance(value, classmethod),
+    )
+    wrapped = _checked(method, as_method(value) if bound_to_class else fn)
+    setattr(wrapped, _CHECKED, True)
+    type.__setattr__(cls, method, wrapped)
+
+
+def checked_instance_method(provider: BaseCustomProvider, method: str, value: Callable[..., Any]) -> Callable[..., Any]:
+    """``value``, set on ``provider`` as ``method`` (``self.completion = client.complete``), wrapped with the same
+    checks as a method the class writes. LiteLLM calls it as it is, without ``self``, the way it calls its kind."""
+    as_called = as_resolved_method(staticmethod(value), _KINDS[method][0])
+    return types.MethodType(_checked(method, as_called), provider)
