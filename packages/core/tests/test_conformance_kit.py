@@ -132,6 +132,33 @@ class NeedsUrl(Good):
 
 class TestNeedsUrl(ProviderConformanceTests):
     provider_class = NeedsUrl
+
+
+class TestAnInstance(ProviderConformanceTests):
+    provider_class = Good()  # type: ignore[assignment]
+
+
+class OneEmbedding(Good):
+    def embedding(self, model: str, input: list[Any], model_response: Any, *args: Any, **kwargs: Any) -> Any:
+        model_response.data = [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]}]
+        return model_response
+
+
+class TestOneEmbedding(ProviderConformanceTests):
+    provider_class = OneEmbedding
+    supports_embeddings = True
+
+
+class Strict(BaseCustomProvider):
+    def completion(self, model: str, messages: Messages, *args: Any, **kwargs: Any) -> ModelResponse:
+        last = messages[-1]  # IndexError on []
+        if not isinstance(last.get("content"), str):
+            raise ValueError("content must be a string")
+        return self.make_response(model, messages, last["content"])
+
+
+class TestStrict(ProviderConformanceTests):
+    provider_class = Strict
 """
 
 
@@ -157,12 +184,31 @@ class TestNeedsUrl(ProviderConformanceTests):
             "implements neither image_generation nor aimage_generation: set supports_images = False",
         ),
         ("TestClaimsImages::test_aimage_generation", "set supports_images = False on the test class"),
+        (
+            "TestAnInstance::test_completion",
+            "TestAnInstance.provider_class is a Good instance; set the class itself (provider_class = Good), or "
+            "override the provider fixture",
+        ),
+        ("TestOneEmbedding::test_embedding", "2 inputs got 1 embeddings: return one per input, in order"),
+        ("TestOneEmbedding::test_aembedding", "2 inputs got 1 embeddings: return one per input, in order"),
+        (
+            "TestStrict::test_content_parts_accepted",
+            "failed on the sync path with ProviderMethodError: litellm.InternalServerError: provider",
+        ),
+        ("TestStrict::test_content_parts_accepted", "raised ValueError: content must be a string"),
+        ("TestStrict::test_content_parts_accepted", "accept content parts as LiteLLM sends them: self.last_user_text"),
+        (
+            "TestStrict::test_bad_messages_raise_bad_request",
+            "malformed messages (empty: []) raised ProviderMethodError",
+        ),
+        ("TestStrict::test_bad_messages_raise_bad_request", "raised IndexError: list index out of range"),
     ],
 )
 def test_a_broken_provider_fails_the_suite_saying_what_to_fix(pytester: pytest.Pytester, test: str, says: str) -> None:
     pytester.makepyfile(test_broken=BROKEN)
     result = pytester.runpytest_inprocess(*STRICT, f"test_broken.py::{test}", "-q")
-    assert result.parseoutcomes().get("failed", 0) >= 1, result.stdout.str()
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) + outcomes.get("errors", 0) >= 1, result.stdout.str()  # errors: at setup
     assert says in result.stdout.str(), result.stdout.str()
 
 

@@ -94,7 +94,9 @@ def _usage_adds_up(usage: Any, where: str) -> None:
 
 def _content(response: ModelResponse) -> str:
     content = response.choices[0].message.content
-    assert isinstance(content, str), f"message.content should be a str, got {content!r}"
+    assert isinstance(content, str), (
+        f"message.content should be a str, got {content!r}: pass the reply's text to self.make_response(...)"
+    )
     return content
 
 
@@ -127,10 +129,11 @@ class ProviderConformanceTests:
     @pytest.fixture
     def provider(self) -> CustomLLM:
         """The instance under test."""
-        if self.provider_class is None:
+        provider_class = _provider_class(self)
+        if provider_class is None:
             pytest.fail(f"{type(self).__name__}: set provider_class or override the provider fixture")
-        _buildable_without_arguments(self, self.provider_class)
-        return self.provider_class()
+        _buildable_without_arguments(self, provider_class)
+        return provider_class()
 
     @pytest.fixture
     def registered_name(self, provider: CustomLLM) -> Iterator[str]:
@@ -152,28 +155,38 @@ class ProviderConformanceTests:
 
     def check_response(self, response: object) -> str:
         """A complete, well-formed chat response; returns its text."""
-        assert isinstance(response, ModelResponse), f"expected ModelResponse, got {type(response).__name__}"
-        assert response.choices, "response has no choices"
+        assert isinstance(response, ModelResponse), (
+            f"expected ModelResponse, got {type(response).__name__}: {_MAKE_RESPONSE}"
+        )
+        assert response.choices, f"response has no choices: {_MAKE_RESPONSE}"
         choice = response.choices[0]
         assert choice.message.role == "assistant", f"the reply's role is {choice.message.role!r}, not 'assistant'"
-        assert choice.finish_reason, "response has no finish_reason"
+        assert choice.finish_reason, "response has no finish_reason: set it ('stop'), as self.make_response(...) does"
         usage = getattr(response, "usage", None)
-        assert usage is not None, "response has no usage"
+        assert usage is not None, f"response has no usage: {_MAKE_RESPONSE}, which counts it"
         _usage_adds_up(usage, "response usage")
         return _content(response)
 
     def check_stream(self, chunks: list[Any]) -> str:
         """Chunk shape, one finish_reason at the end, usage on the final chunk; returns the streamed text."""
-        assert chunks, "stream yielded nothing"
+        assert chunks, "stream yielded nothing: yield the text in chunks, the last one with is_finished=True"
         for chunk in chunks:
-            assert isinstance(chunk, ModelResponseStream), f"chunk is {type(chunk).__name__}"
+            assert isinstance(chunk, ModelResponseStream), (
+                f"LiteLLM streamed a {type(chunk).__name__} chunk where it streams ModelResponseStream: yield "
+                "self.make_chunk(text) from streaming/astreaming"
+            )
         with_choices = [chunk for chunk in chunks if chunk.choices]
         reasons = [chunk.choices[0].finish_reason for chunk in with_choices if chunk.choices[0].finish_reason]
-        assert len(reasons) == 1, f"expected exactly one finish_reason, got {reasons}"
+        assert len(reasons) == 1, f"expected exactly one finish_reason, got {reasons}: {_LAST_CHUNK}"
         finish_at = next(i for i, chunk in enumerate(with_choices) if chunk.choices[0].finish_reason)
-        assert not _streamed_text(with_choices[finish_at + 1 :]), "content arrived after the finish_reason"
+        assert not _streamed_text(with_choices[finish_at + 1 :]), (
+            f"content arrived after the finish_reason: {_LAST_CHUNK}"
+        )
         usage = getattr(chunks[-1], "usage", None)
-        assert usage is not None, "the final chunk should carry usage when include_usage is requested"
+        assert usage is not None, (
+            "the final chunk should carry usage when include_usage is requested: pass usage=... to the last "
+            "self.make_chunk(...)"
+        )
         _usage_adds_up(usage, "the final chunk's usage")
         return _streamed_text(chunks)
 
@@ -210,7 +223,7 @@ class ProviderConformanceTests:
                 f"{sorted(str(found) for found in routed)}): declare it under "
                 f'[project.entry-points."{ENTRY_POINT_GROUP}"] in pyproject.toml, then reinstall the package (uv sync)'
             )
-            expected = self.provider_class or type(request.getfixturevalue("provider"))
+            expected = _provider_class(self) or type(request.getfixturevalue("provider"))
             handler = routed[name]
             assert isinstance(handler, expected), (
                 f"entry point {name!r} gives LiteLLM a {type(handler).__name__}, expected {expected.__name__}"
@@ -240,8 +253,13 @@ class ProviderConformanceTests:
         )
         text = self.check_stream(chunks)
         rebuilt = litellm.stream_chunk_builder(chunks, messages=self.messages)
-        assert isinstance(rebuilt, ModelResponse), f"stream_chunk_builder made a {type(rebuilt).__name__}"
-        assert _content(rebuilt) == text, f"the chunks rebuild to {_content(rebuilt)!r}, streamed {text!r}"
+        assert isinstance(rebuilt, ModelResponse), (
+            f"stream_chunk_builder made a {type(rebuilt).__name__}: {_LAST_CHUNK}"
+        )
+        assert _content(rebuilt) == text, (
+            f"the chunks rebuild to {_content(rebuilt)!r}, streamed {text!r}: put each piece of text in one "
+            "chunk's text"
+        )
         if self.deterministic:
             _same_text("streamed", text, _content(litellm.completion(model=model_name, messages=self.messages)))
 
@@ -260,7 +278,17 @@ class ProviderConformanceTests:
     @pytest.mark.parametrize("path", PATHS)
     async def test_content_parts_accepted(self, model_name: str, path: Path) -> None:
         parts = [{"type": "text", "text": "Hello from "}, {"type": "text", "text": "content parts"}]
-        result = await self.call(path, model_name, [{"role": "user", "content": parts}])
+        failure: Exception | None = None
+        try:
+            result = await self.call(path, model_name, [{"role": "user", "content": parts}])
+        except Exception as error:
+            failure = error
+        if failure is not None:  # outside the except block: the provider's traceback would bury the advice
+            pytest.fail(
+                f"a user message whose content is a list of text parts ({parts!r}) failed on the {path} path with "
+                f"{_described(failure)}; accept content parts as LiteLLM sends them: self.last_user_text(messages, "
+                "model=model) joins their text (self.validate_messages(messages, model=model) gives each message's)"
+            )
         if path in ("sync", "async"):
             self.check_response(result)
         else:
@@ -271,27 +299,46 @@ class ProviderConformanceTests:
     @pytest.mark.parametrize("case", sorted(BAD_MESSAGES))
     async def test_bad_messages_raise_bad_request(self, model_name: str, path: Path, case: str) -> None:
         refused: BadRequestError | None = None
+        other: Exception | None = None
         try:
             await self.call(path, model_name, BAD_MESSAGES[case])
         except BadRequestError as error:
             refused = error
+        except Exception as error:
+            other = error
         if refused is None:
+            what = "were answered" if other is None else f"raised {_described(other)}"
             pytest.fail(
-                f"malformed messages ({case}: {BAD_MESSAGES[case]!r}) were answered on the {path} path; refuse "
+                f"malformed messages ({case}: {BAD_MESSAGES[case]!r}) {what} on the {path} path; refuse "
                 f"them with litellm.BadRequestError: self.validate_messages(messages, model=model) or "
-                f"self.last_user_text(messages, model=model) does it"
+                f"self.last_user_text(messages, model=model) does it, before the provider reads them"
             )
-        assert getattr(refused, "llm_provider", None), "the error should name the provider"
+        assert getattr(refused, "llm_provider", None), (
+            f"the BadRequestError refusing {case} on the {path} path names no provider (llm_provider is empty): "
+            "raise it with self.error('bad_request', message, model=model), or use self.validate_messages"
+        )
 
     # --- embeddings -------------------------------------------------------------------------------------
 
     def _check_embeddings(self, response: object, count: int) -> list[list[float]]:
-        assert isinstance(response, EmbeddingResponse), f"expected EmbeddingResponse, got {type(response)}"
-        assert len(response.data) == count
+        assert isinstance(response, EmbeddingResponse), (
+            f"expected EmbeddingResponse, got {type(response).__name__}: fill the model_response argument's data "
+            "and return it"
+        )
+        assert len(response.data) == count, (
+            f"{count} inputs got {len(response.data)} embeddings: return one per input, in order "
+            '(model_response.data = [{"object": "embedding", "index": i, "embedding": vector} for each input i])'
+        )
         vectors = [item["embedding"] for item in response.data]
-        assert all(isinstance(value, float) for vector in vectors for value in vector)
-        assert len({len(vector) for vector in vectors}) == 1
-        assert len(vectors[0]) > 0
+        not_floats = sorted(
+            {type(value).__name__ for vector in vectors for value in vector if not isinstance(value, float)}
+        )
+        assert not not_floats, (
+            f"embeddings should hold floats, got {', '.join(not_floats)}: convert each value with float()"
+        )
+        sizes = sorted({len(vector) for vector in vectors})
+        assert len(sizes) == 1, f"the embeddings differ in length ({sizes}): every vector of a model has the same size"
+        assert sizes[0] > 0, "the embeddings are empty: each must hold at least one float"
         return vectors
 
     def test_embedding(self, model_name: str, provider: CustomLLM) -> None:
@@ -310,7 +357,7 @@ class ProviderConformanceTests:
         vectors = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
         if self.deterministic:
             again = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
-            assert vectors == again
+            assert vectors == again, _VARYING_EMBEDDINGS.format(path="a second sync")
 
     @pytest.mark.asyncio
     async def test_aembedding(self, model_name: str, provider: CustomLLM) -> None:
@@ -319,15 +366,18 @@ class ProviderConformanceTests:
         _implemented_if_claimed(self, provider, ("embedding", "aembedding"), "supports_embeddings")
         vectors = self._check_embeddings(await litellm.aembedding(model=model_name, input=["alpha", "beta"]), 2)
         if self.deterministic:
-            assert vectors == self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
+            again = self._check_embeddings(litellm.embedding(model=model_name, input=["alpha", "beta"]), 2)
+            assert vectors == again, _VARYING_EMBEDDINGS.format(path="the async")
 
     # --- images -----------------------------------------------------------------------------------------
 
     def _check_images(self, response: object) -> None:
-        assert isinstance(response, ImageResponse), f"expected ImageResponse, got {type(response).__name__}"
-        assert response.data, "image response has no data"
+        assert isinstance(response, ImageResponse), (
+            f"expected ImageResponse, got {type(response).__name__}: {_FILL_IMAGES}"
+        )
+        assert response.data, f"image response has no data: {_FILL_IMAGES}"
         image = response.data[0]
-        assert image.url or image.b64_json, "image has neither url nor b64_json"
+        assert image.url or image.b64_json, "image has neither url nor b64_json: set one of them on each ImageObject"
 
     def test_image_generation(self, model_name: str, provider: CustomLLM) -> None:
         if not self.supports_images:
@@ -350,6 +400,39 @@ class ProviderConformanceTests:
             pytest.skip("provider does not claim image generation")
         _implemented_if_claimed(self, provider, ("image_generation", "aimage_generation"), "supports_images")
         self._check_images(await litellm.aimage_generation(model=model_name, prompt="a red square"))
+
+
+_MAKE_RESPONSE = "build the reply with self.make_response(model, messages, text)"
+_LAST_CHUNK = (
+    "yield self.make_chunk(text) for each piece and end with self.make_chunk(text, is_finished=True, "
+    "finish_reason='stop')"
+)
+_FILL_IMAGES = (
+    "fill the model_response argument (model_response.data = [ImageObject(url=...) or ImageObject(b64_json=...)]) "
+    "and return it"
+)
+_VARYING_EMBEDDINGS = (
+    "{path} call embedded the same inputs differently: the same input should give the same vector (a provider "
+    "whose replies vary sets deterministic = False on the test class)"
+)
+
+
+def _described(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".strip().splitlines()[0][:300]
+
+
+def _provider_class(suite: ProviderConformanceTests) -> type[CustomLLM] | None:
+    """The suite's ``provider_class``; an instance there (``register_provider`` takes one) fails every test
+    saying to set the class, instead of with a bare AttributeError at setup."""
+    provider_class: object = suite.provider_class
+    if provider_class is None or isinstance(provider_class, type):
+        return provider_class
+    name = type(provider_class).__name__
+    pytest.fail(
+        f"{type(suite).__name__}.provider_class is a {name} instance; set the class itself (provider_class = {name}), "
+        f"or override the provider fixture to return an instance:\n    @pytest.fixture\n    def provider(self) -> "
+        f"{name}:\n        return {name}(...)"
+    )
 
 
 def _refused_unless_claimed(
