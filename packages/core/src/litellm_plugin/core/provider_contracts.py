@@ -3,9 +3,10 @@
 LiteLLM hands a custom provider's result back as it is on the sync paths (a ``str`` from ``completion`` fails
 later, far away, with ``'str' object has no attribute 'choices'``) and reports a plain exception as an
 ``APIConnectionError`` that blames LiteLLM. Wrapping each method the subclass defines, when the class is
-defined, makes every path (sync, async, stream, Router, proxy) report both the same way, naming the provider
-and the method: :class:`ProviderContractError` for a wrong result, :class:`ProviderMethodError` (with the
-original exception as ``__cause__``) for a plain exception.
+defined (or the method is set on an instance or assigned to the class later), makes every path (sync, async,
+stream, Router, proxy) report both the same way, naming the provider and the method:
+:class:`ProviderContractError` for a wrong result, :class:`ProviderMethodError` (with the original exception
+as ``__cause__``) for a plain exception.
 """
 
 from __future__ import annotations
