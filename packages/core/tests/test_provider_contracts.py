@@ -21,6 +21,9 @@ from litellm_plugin.core import (
     ProviderDefinitionError,
     ProviderDefinitionWarning,
     ProviderMethodError,
+    ProviderNotFoundError,
+    get_provider,
+    register_provider,
 )
 
 Route = Callable[[Any], str]  # the ``route`` fixture from conftest
@@ -482,8 +485,11 @@ def test_a_method_assigned_to_the_class_later_is_refused_as_in_the_class_body() 
     async def completion(self: Any, model: str, messages: list[Any], **kwargs: Any) -> Any:
         return "never called"
 
+    Later.completion = completion  # type: ignore[method-assign,assignment]
     with pytest.raises(ProviderDefinitionError, match=r"Later\.completion is written as async def"):
-        Later.completion = completion  # type: ignore[method-assign,assignment]
+        register_provider("later-async", Later)
+    with pytest.raises(ProviderNotFoundError):
+        get_provider("later-async")  # nothing half-registered
 
 
 def _without_self(method: str) -> Callable[..., Any]:
@@ -526,7 +532,7 @@ def test_a_provider_method_whose_first_parameter_is_not_litellms_is_taken_for_se
 
 
 def test_a_provider_may_still_mix_in_abc(route: Route) -> None:
-    """Provider classes check later assignments through their metaclass: an ``abc.ABC`` base must not conflict."""
+    """An ``abc.ABC`` base (or any metaclass of the provider's own) does not conflict with ours: we have none."""
 
     class Shared(BaseCustomProvider, abc.ABC):
         @abc.abstractmethod
@@ -543,3 +549,22 @@ def test_a_provider_may_still_mix_in_abc(route: Route) -> None:
         Shared()  # type: ignore[abstract]
     reply: Any = _sync(f"{route(Concrete)}/x")
     assert reply.choices[0].message.content == "concrete"
+
+
+def test_a_provider_may_have_a_metaclass_of_its_own(route: Route) -> None:
+    """``CustomLLM`` has none, so a provider re-based on us may bring its own."""
+
+    made: list[str] = []
+
+    class Tracked(type):
+        def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> Tracked:
+            made.append(name)
+            return super().__new__(mcs, name, bases, namespace)
+
+    class Own(BaseCustomProvider, metaclass=Tracked):
+        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            return self.make_response(model, messages, "own metaclass")
+
+    assert made == ["Own"]
+    reply: Any = _sync(f"{route(Own)}/x")
+    assert reply.choices[0].message.content == "own metaclass"

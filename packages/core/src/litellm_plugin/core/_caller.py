@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import abc
 import os
 import sys
 
 __all__ = ["caller_stacklevel"]
 
 _CORE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-# Provider classes are ABCMeta's (see ``provider._ProviderClass``): its ``__new__`` runs the class checks.
-_ABC_NEW = abc.ABCMeta.__new__.__code__
 
 
 def caller_stacklevel(building: object = None) -> int:
@@ -21,7 +18,6 @@ def caller_stacklevel(building: object = None) -> int:
     level = 1
     while frame.f_back is not None and (
         frame.f_code.co_filename.startswith(_CORE_DIR)
-        or frame.f_code is _ABC_NEW
         or (building is not None and frame.f_code.co_name == "__init__" and frame.f_locals.get("self") is building)
     ):
         frame = frame.f_back

@@ -15,7 +15,6 @@ LiteLLM calls these methods with keyword arguments only; the signatures mirror `
 
 from __future__ import annotations
 
-import abc
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -33,7 +32,6 @@ from litellm_plugin.core.messages import last_user_text, validate_messages
 from litellm_plugin.core.provider_contracts import (
     PROVIDER_METHODS,
     check_provider_class,
-    check_provider_method,
     checked_instance_method,
 )
 from litellm_plugin.core.provider_errors import ErrorKind, ProviderContractError, provider_error
@@ -76,18 +74,7 @@ def _unstreamed(call: dict[str, Any]) -> dict[str, Any]:
     return call
 
 
-class _ProviderClass(abc.ABCMeta):
-    """The class of provider classes: a provider method assigned to one after it is defined (``Shout.completion =
-    fn``, a test's ``monkeypatch.setattr``) gets the contract checks its class body would have given it. An
-    ``ABCMeta``, so a provider may still mix in ``abc.ABC`` (an abstract base shared by several providers)."""
-
-    def __setattr__(cls, name: str, value: Any) -> None:
-        super().__setattr__(name, value)
-        if name in _METHODS:
-            check_provider_method(cls, name, BaseCustomProvider)
-
-
-class BaseCustomProvider(CustomLLM, metaclass=_ProviderClass):
+class BaseCustomProvider(CustomLLM):
     """Base class for providers: implement ``completion`` (or ``acompletion``), get the other paths free.
 
     ``provider_name`` is the name the provider is routed under; the registry fills it in when empty. It is

@@ -55,6 +55,7 @@ __all__ = [
     "check_provider_class",
     "check_provider_method",
     "checked_instance_method",
+    "recheck_provider_class",
 ]
 
 
@@ -455,7 +456,15 @@ def check_provider_method(cls: type, method: str, base: type) -> None:
     )
     wrapped = _checked(method, as_method(value) if bound_to_class else fn)
     setattr(wrapped, _CHECKED, True)
-    type.__setattr__(cls, method, wrapped)
+    setattr(cls, method, wrapped)
+
+
+def recheck_provider_class(cls: type, base: type) -> None:
+    """Check ``cls``'s provider methods again when it is registered: one assigned to the class after it was
+    defined (``Shout.completion = fn``) gets the checks its class body would have given it. Not a metaclass: a
+    provider may have its own (``abc.ABC``, pydantic, a Protocol) and metaclasses of two kinds conflict."""
+    for method in PROVIDER_METHODS:
+        check_provider_method(cls, method, base)
 
 
 def checked_instance_method(provider: BaseCustomProvider, method: str, value: Callable[..., Any]) -> Callable[..., Any]:

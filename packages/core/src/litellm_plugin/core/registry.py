@@ -39,6 +39,7 @@ from litellm_plugin.core.errors import (
     ProviderRegistrationError,
 )
 from litellm_plugin.core.provider import BaseCustomProvider, nothing_implemented
+from litellm_plugin.core.provider_contracts import recheck_provider_class
 from litellm_plugin.core.provider_map import BUILTIN_PROVIDER_NAMES, check_provider_map
 
 __all__ = ["PluginRegistry", "get_provider", "get_registry", "initialize_plugins", "register_provider"]
@@ -101,6 +102,8 @@ def _instantiate(name: str, provider: object) -> tuple[CustomLLM, bool]:
             f"provider {name!r} must be a litellm.CustomLLM (e.g. BaseCustomProvider) subclass or instance, "
             f"not {provider!r}{hint}"
         )
+    if isinstance(handler, BaseCustomProvider):  # a method assigned to its class after it was defined
+        recheck_provider_class(type(handler), BaseCustomProvider)
     # Checked on the instance: a constructor may set a method on it (``self.completion = backend.complete``).
     empty = nothing_implemented(handler)
     if empty is not None:  # every call would fail; LiteLLM says so only then, with "Not implemented yet!"
