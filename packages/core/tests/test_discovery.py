@@ -10,6 +10,7 @@ from typing import Any
 
 import litellm
 import pytest
+from litellm.types.router import Deployment
 from litellm.types.utils import ModelResponse
 
 from litellm_plugin.core import (
@@ -177,14 +178,32 @@ def _router_builds_its_deployments_in_set_model_list() -> bool:
         return False
 
 
+def _hint(error: BaseException) -> str:
+    return str(error).split(" (LiteLLM: ")[0]
+
+
 def _refusal(model: str) -> str:
-    """The error a call to ``model`` gets; building a Router that names it gets the same one."""
+    """The error a call to ``model`` gets; the same call naming the provider with ``custom_llm_provider=``, and
+    building a Router or adding a deployment that names it, in either spelling, get the same one (each quoting
+    what LiteLLM said)."""
+    messages = [{"role": "user", "content": "hi"}]
     with pytest.raises(ProviderNotRoutableError) as refused:
-        litellm.completion(model=model, messages=[{"role": "user", "content": "hi"}])
+        litellm.completion(model=model, messages=messages)
+    provider, bare = model.split("/", 1)
+    with pytest.raises(ProviderNotRoutableError) as refused_by_name:  # was LiteLLM's "Unmapped LLM provider"
+        litellm.completion(model=bare, custom_llm_provider=provider, messages=messages)
+    assert _hint(refused_by_name.value) == _hint(refused.value)
     if _router_builds_its_deployments_in_set_model_list():
-        with pytest.raises(ProviderNotRoutableError) as refused_by_router:
-            litellm.Router(model_list=[{"model_name": "x", "litellm_params": {"model": model}}])
-        assert str(refused_by_router.value) == str(refused.value)
+        for params in ({"model": model}, {"model": bare, "custom_llm_provider": provider}):
+            deployment = {"model_name": "x", "litellm_params": params}
+            with pytest.raises(ProviderNotRoutableError) as refused_by_router:
+                litellm.Router(model_list=[deployment])
+            assert _hint(refused_by_router.value) == _hint(refused.value)
+            router = litellm.Router(model_list=[])
+            for add in (router.add_deployment, router.upsert_deployment):  # were "LLM Provider NOT provided"
+                with pytest.raises(ProviderNotRoutableError) as refused_when_added:
+                    add(Deployment(**deployment))
+                assert _hint(refused_when_added.value) == _hint(refused.value)
     return str(refused.value)
 
 

@@ -669,11 +669,13 @@ async def _run_request_hooks(data: dict[str, Any], call_type: str) -> dict[str, 
 
 def _unrouted(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
     """LiteLLM's "LLM Provider NOT provided" for a provider of ours that is not routable: see ``unrouted_error``."""
-    if "LLM Provider NOT provided" not in str(exc):
-        return None
-    from litellm_plugin.core.registry import unrouted_error  # the registry is no concern of the hot path
+    from litellm_plugin.core.registry import is_unknown_provider_error, unrouted_error  # off the hot path
 
-    return unrouted_error(exc, [kwargs.get("model", args[0] if args else None)])
+    if not is_unknown_provider_error(exc):
+        return None
+    model = kwargs.get("model", args[0] if args else None)
+    provider = kwargs.get("custom_llm_provider")  # ``model="m", custom_llm_provider="shout"`` is ``shout/m``
+    return unrouted_error(exc, [model, f"{provider}/{model}" if isinstance(provider, str) else None])
 
 
 def _is_stream_type(cls: type) -> bool:

@@ -171,19 +171,28 @@ def _name_unnamed_providers(entries: Any) -> None:
 def _unrouted_deployment(exc: Exception, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Exception | None:
     """Building a Router whose deployment names a provider of ours that is not routable: the same
     ProviderNotRoutableError a call to it gets (see ``registry.unrouted_error``)."""
-    if "LLM Provider NOT provided" not in str(exc):
-        return None
-    from litellm_plugin.core.registry import unrouted_error  # the registry imports this module
+    from litellm_plugin.core.registry import is_unknown_provider_error, unrouted_error  # it imports this module
 
-    model_list = kwargs.get("model_list", args[1] if len(args) > 1 else None)
-    return unrouted_error(
-        exc,
-        [
-            deployment["litellm_params"].get("model")
-            for deployment in (model_list if isinstance(model_list, list) else ())
-            if isinstance(deployment, dict) and isinstance(deployment.get("litellm_params"), dict)
-        ],
-    )
+    if not is_unknown_provider_error(exc):
+        return None
+    # ``set_model_list(model_list)`` takes dicts; ``add_deployment``/``upsert_deployment`` one ``Deployment``.
+    given = [*args[1:], *kwargs.values()]
+    deployments = [item for value in given for item in (value if isinstance(value, list) else [value])]
+    models: list[object] = []
+    for deployment in deployments:
+        params = deployment.get("litellm_params") if isinstance(deployment, dict) else None
+        params = getattr(deployment, "litellm_params", None) if params is None else params
+        model = _param(params, "model")
+        models.append(model)
+        provider = _param(params, "custom_llm_provider")  # ``model: m`` with ``custom_llm_provider: shout``
+        if isinstance(provider, str):
+            models.append(f"{provider}/{model}")
+    return unrouted_error(exc, models)
+
+
+def _param(params: object, key: str) -> object:
+    """A deployment's ``litellm_params`` entry: a dict's key or a pydantic model's attribute."""
+    return params.get(key) if isinstance(params, dict) else getattr(params, key, None)
 
 
 def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
@@ -205,7 +214,12 @@ def _watch(original: Callable[..., Any]) -> Callable[..., Any]:
 def watch_provider_map() -> None:
     """Check ``litellm.custom_provider_map`` whenever LiteLLM sets it up or a Router is built (idempotent)."""
     with _lock:
-        for owner, name in ((litellm.utils, "custom_llm_setup"), (litellm.Router, "set_model_list")):
+        for owner, name in (
+            (litellm.utils, "custom_llm_setup"),
+            (litellm.Router, "set_model_list"),
+            (litellm.Router, "add_deployment"),
+            (litellm.Router, "upsert_deployment"),
+        ):
             current = getattr(owner, name, None)  # newer Routers build deployments outside Python
             if callable(current) and getattr(current, _WATCHED, None) is None:
                 setattr(owner, name, _watch(current))

@@ -347,13 +347,24 @@ def _why_discovery_is_off(discover: bool) -> str | None:
     return None
 
 
+# LiteLLM's words for a provider it does not know: a model named ``name/...``, ``custom_llm_provider="name"``
+# (``LiteLLMUnknownProvider``), a Router deployment built with that key.
+_UNKNOWN_PROVIDER = ("LLM Provider NOT provided", "Unmapped LLM provider", "Unsupported provider - ")
+
+
+def is_unknown_provider_error(exc: Exception) -> bool:
+    """Whether ``exc`` is LiteLLM saying it knows no provider for a model."""
+    message = str(exc)
+    return any(words in message for words in _UNKNOWN_PROVIDER)
+
+
 def unrouted_error(exc: Exception, models: Iterable[object]) -> ProviderNotRoutableError | None:
     """LiteLLM's "LLM Provider NOT provided" (``exc``) for a call or a Router naming ``models``, when one of them
     is a provider of ours: what is missing (``initialize_plugins()``), or why the plugin was skipped, instead of
     LiteLLM's list of its own providers. The model LiteLLM names ("You passed model=...") is asked first."""
-    message = str(exc)
-    if "LLM Provider NOT provided" not in message:
+    if not is_unknown_provider_error(exc):
         return None
+    message = str(exc)
     for model in sorted(models, key=lambda model: f"model={model}" not in message):
         hint = unrouted_provider_hint(model)
         if hint is not None:
