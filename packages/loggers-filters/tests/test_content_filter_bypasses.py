@@ -776,7 +776,7 @@ def test_text_in_a_responses_added_event_is_filtered(server: tuple[str, type[_Se
     litellm.callbacks = [ContentFilter(["spam"])]
     dumped = "".join(event.model_dump_json() for event in _responses_call(base, stream=True))
     assert "spam" not in dumped
-    assert "a [FILTERED]" in dumped
+    assert "[FILTERED]" in dumped  # held back (it could go on), then given as a delta of its own
 
 
 def _responses_stream_texts(base: str, handler: type[_Server], events: list[dict[str, Any]]) -> dict[str, str]:
@@ -838,6 +838,110 @@ def test_a_responses_stream_done_text_repeats_what_its_added_part_and_deltas_str
     texts = _responses_stream_texts(base, handler, _message_stream("one ", ["spam", " here"], "one spam here"))
     assert texts.pop("streamed") == "[P] one [FILTERED] here"
     assert set(texts.values()) == {"[P] one [FILTERED] here"}, texts
+
+
+def _joined_channel_stream(channel: str) -> list[dict[str, Any]]:
+    """A Responses stream whose ``channel`` begins in its '.added' event ("buy ") and goes on in one delta
+    ("now"): the phrase "buy now" is only in their join, which every 'done' event and the final response repeat."""
+    if channel == "function_call":
+        call: dict[str, Any] = {
+            "type": "function_call",
+            "id": "fc",
+            "call_id": "c",
+            "name": "f",
+            "status": "in_progress",
+        }
+        done_item: dict[str, Any] = {**call, "status": "completed", "arguments": '{"a":"buy now"}'}
+        middle: list[dict[str, Any]] = [
+            {"type": "response.output_item.added", "output_index": 0, "item": {**call, "arguments": '{"a":"buy '}},
+            {"type": "response.function_call_arguments.delta", "item_id": "fc", "output_index": 0, "delta": 'now"}'},
+            {
+                "type": "response.function_call_arguments.done",
+                "item_id": "fc",
+                "output_index": 0,
+                "arguments": done_item["arguments"],
+            },
+        ]
+    elif channel == "reasoning_summary":
+        reasoning: dict[str, Any] = {"type": "reasoning", "id": "r", "summary": []}
+        where: dict[str, Any] = {"item_id": "r", "output_index": 0, "summary_index": 0}
+        summary: dict[str, Any] = {"type": "summary_text", "text": "buy now"}
+        done_item = {**reasoning, "summary": [summary]}
+        middle = [
+            {"type": "response.output_item.added", "output_index": 0, "item": reasoning},
+            {"type": "response.reasoning_summary_part.added", **where, "part": {**summary, "text": "buy "}},
+            {"type": "response.reasoning_summary_text.delta", **where, "delta": "now"},
+            {"type": "response.reasoning_summary_text.done", **where, "text": "buy now"},
+            {"type": "response.reasoning_summary_part.done", **where, "part": summary},
+        ]
+    else:  # a message's output text or refusal part
+        field, part_type = ("refusal", "refusal") if channel == "refusal" else ("text", "output_text")
+        part: dict[str, Any] = {"type": part_type, field: "buy now", **({"annotations": []} if field == "text" else {})}
+        item: dict[str, Any] = {
+            "type": "message",
+            "id": "m",
+            "status": "in_progress",
+            "role": "assistant",
+            "content": [],
+        }
+        done_item = {**item, "status": "completed", "content": [part]}
+        middle = [
+            {"type": "response.output_item.added", "output_index": 0, "item": item},
+            {"type": "response.content_part.added", **_WHERE, "part": {**part, field: "buy "}},
+            {"type": f"response.{part_type}.delta", **_WHERE, "delta": "now"},
+            {"type": f"response.{part_type}.done", **_WHERE, field: "buy now"},
+            {"type": "response.content_part.done", **_WHERE, "part": part},
+        ]
+    created = {**_response([]), "status": "in_progress", "usage": None, "output": []}
+    return [
+        {"type": "response.created", "response": created},
+        *middle,
+        {"type": "response.output_item.done", "output_index": 0, "item": done_item},
+        {"type": "response.completed", "response": {**_response([]), "output": [done_item]}},
+    ]
+
+
+_JOINED_CHANNELS = ["output_text", "refusal", "function_call", "reasoning_summary"]
+
+
+@pytest.mark.parametrize("channel", _JOINED_CHANNELS)
+def test_text_an_added_event_begins_is_read_with_the_deltas_after_it(
+    server: tuple[str, type[_Server]], channel: str
+) -> None:
+    """The '.added' text starts its channel: "buy " + "now" is masked, every event showing the same text."""
+    base, handler = server
+    events = [{**event, "sequence_number": n} for n, event in enumerate(_joined_channel_stream(channel))]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["buy now"])]
+    dumped = [event.model_dump_json() for event in _responses_call(base, stream=True)]
+    assert not [event for event in dumped if "buy now" in event]
+    assert "[FILTERED]" in dumped[-1]
+    litellm.callbacks = [ContentFilter(["buy now"], action="block")]
+    with pytest.raises(InterceptorRejectedError):
+        list(_responses_call(base, stream=True))
+
+
+def test_text_streamed_after_a_done_event_is_read_with_the_done_text(server: tuple[str, type[_Server]]) -> None:
+    """A done event with no delta before it ("buy sp"), then a delta ("am"): the join is a blocked word, and
+    the later 'done' events repeat what the client was given."""
+    base, handler = server
+    events = _message_stream("", [], "buy sp")
+    late = {"type": "response.output_text.delta", **_WHERE, "delta": "am", "logprobs": []}
+    events.insert(4, late)  # after output_text.done
+    for event in events[5:]:
+        for part in _parts_of(event):
+            part["text"] = "buy spam"
+    texts = _responses_stream_texts(base, handler, events)
+    streamed = "[P] buy sp" + texts.pop("streamed").removeprefix("[P] ")
+    assert "spam" not in streamed
+    assert set(texts.values()) - {"[P] buy sp"} == {streamed}, texts
+
+
+def _parts_of(event: dict[str, Any]) -> list[dict[str, Any]]:
+    if "part" in event:
+        return [event["part"]]
+    item = event.get("item") or (event.get("response") or {}).get("output", [{}])[0]
+    return list(item.get("content") or ())
 
 
 def test_a_responses_reply_with_the_sdks_output_text_field_is_masked_not_broken(

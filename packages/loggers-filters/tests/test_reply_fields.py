@@ -276,6 +276,30 @@ def test_url_citation_titles_are_filtered_and_not_prefixed(shape: tuple[str, Sha
     assert message.annotations[0]["url_citation"]["title"] == "[FILTERED] news"
 
 
+def test_every_string_of_a_url_citation_is_filtered(shape: tuple[str, ShapeLLM]) -> None:
+    """Its URL and a key a provider added too, whole and streamed; its type is left alone."""
+    model, llm = shape
+    cited = {"title": "t", "url": "https://x/spam", "start_index": 0, "note": "spam"}
+    annotation = {"type": "url_citation", "url_citation": cited}
+    llm.reply = lambda: _reply(content="ok", annotations=[json.loads(json.dumps(annotation))])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam", "url_citation"])]
+    [got] = litellm.completion(model=model, messages=HI).choices[0].message.annotations
+    assert got == {
+        "type": "url_citation",
+        "url_citation": {**cited, "url": "https://x/[FILTERED]", "note": "[FILTERED]"},
+    }
+    _skip_unless_litellm_streams_model_response_chunks(model, llm)
+    chunk = _chunk("ok", finish="stop")
+    chunk.choices[0].delta.annotations = [json.loads(json.dumps(annotation))]
+    llm.chunks = [chunk]
+    streamed = [
+        annotation
+        for chunk in litellm.completion(model=model, messages=HI, stream=True)
+        for annotation in getattr(chunk.choices[0].delta, "annotations", None) or ()
+    ]
+    assert streamed == [got]
+
+
 @pytest.mark.parametrize("sync", [True, False])
 def test_image_revised_prompts_are_filtered_and_not_prefixed(shape: tuple[str, ShapeLLM], sync: bool) -> None:
     model, llm = shape
@@ -578,6 +602,46 @@ def test_streamed_anthropic_citations_are_filtered(server: tuple[str, type[_Serv
     body = _run(_anthropic_stream(base)).decode()
     assert "spam" not in body
     assert "buy [FILTERED]" in body
+
+
+WEB_CITED = {
+    "type": "web_search_result_location",
+    "cited_text": "ok",
+    "url": "https://example.com/spam",
+    "title": "t",
+    "encrypted_index": "spam",  # an id the client sends back as it is
+    "note": "spam",
+}
+WEB_CITED_FILTERED = {**WEB_CITED, "url": "https://example.com/[FILTERED]", "note": "[FILTERED]"}
+
+
+def test_every_string_of_an_anthropic_citation_is_filtered(server: tuple[str, type[_Server]]) -> None:
+    """A web result's URL and a key a provider added, in a whole reply and a stream (``citations_delta`` and
+    ``content_block_start``); its opaque ``encrypted_index`` stays as it is."""
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    handler.body = _anthropic_message([{"type": "text", "text": "see", "citations": [WEB_CITED]}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    message: Any = _run(
+        litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k"
+        )
+    )
+    assert message["content"][0]["citations"] == [WEB_CITED_FILTERED]
+    start = {"type": "text", "text": "", "citations": [WEB_CITED]}
+    events = [
+        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
+        {"type": "content_block_start", "index": 0, "content_block": start},
+        {"type": "content_block_delta", "index": 0, "delta": {"type": "citations_delta", "citation": WEB_CITED}},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+    _serve_events(handler, events)
+    body = _run(_anthropic_stream(base)).decode()
+    sent = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    assert sent[1]["content_block"]["citations"] == [WEB_CITED_FILTERED]
+    assert sent[2]["delta"]["citation"] == WEB_CITED_FILTERED
 
 
 def test_anthropic_keys_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:

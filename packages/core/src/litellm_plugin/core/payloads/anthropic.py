@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from litellm_plugin.core.errors import UnreadablePayloadError
-from litellm_plugin.core.payloads.base import ChannelBook, ChannelKind, TextField, TransformFor
+from litellm_plugin.core.payloads.base import (
+    ChannelBook,
+    ChannelKind,
+    TextField,
+    TransformFor,
+    leaf_text,
+    string_leaves,
+)
 from litellm_plugin.core.payloads.chat import (
     content_fields,
     messages_of,
@@ -58,20 +65,40 @@ _TOOL_BLOCKS = frozenset({"tool_use", "server_tool_use"})
 _NO_TEXT_BLOCKS = frozenset({"redacted_thinking", "image"})
 
 
-_CITATION_FIELDS = ("cited_text", "document_title", "title")
+# A citation's quoted text and titles (``citation`` channels); its other strings are read as well (a web
+# result's URL, a search result's source, a key a provider added), but for its ``type`` when it is one the API
+# has and the ids the client sends back as they are.
+_CITATION_FIELDS = frozenset({"cited_text", "document_title", "title"})
+_CITATION_TYPES = frozenset(
+    {
+        "char_location", "page_location", "content_block_location", "web_search_result_location",
+        "search_result_location",
+    }
+)  # fmt: skip
+_CITATION_IDS = frozenset({"encrypted_index", "file_id"})
 
 
 def _rewrite_citation(citation: Any, book: ChannelBook, where: tuple[object, ...]) -> dict[str, Any] | None:
-    """A citation's quoted text and titles: a changed copy, or None if nothing changed."""
+    """Every string of a citation: a changed copy, or None if nothing changed."""
     if not isinstance(citation, dict):
         return None
-    changed: dict[str, Any] | None = None
-    for field in _CITATION_FIELDS:
-        text = citation.get(field)
-        if isinstance(text, str) and text:
-            new = book.apply("citation", 0, (*where, field), text)
-            if new != text:
-                changed = {**(changed or citation), field: new}
+    changes: list[tuple[tuple[object, ...], str]] = []
+    for path, holder, key in string_leaves(citation):
+        text = leaf_text(holder, key)
+        if path[0] in _CITATION_IDS or (path == ("type",) and text in _CITATION_TYPES):
+            continue
+        kind: ChannelKind = "citation" if path[0] in _CITATION_FIELDS else "provider_field"
+        new = book.apply(kind, 0, (*where, *path), text)
+        if new != text:
+            changes.append((path, new))
+    if not changes:
+        return None
+    changed = copy.deepcopy(citation)
+    for path, new in changes:
+        holder = changed
+        for step in path[:-1]:
+            holder = holder[step]
+        holder[path[-1]] = new
     return changed
 
 

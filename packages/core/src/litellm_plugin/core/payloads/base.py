@@ -30,11 +30,14 @@ __all__ = [
     "field_value",
     "field_values",
     "identifier_field",
+    "leaf_text",
     "logprobs_texts",
     "optional_field",
+    "put_leaf",
     "sequence_at",
     "set_field",
     "setter",
+    "string_leaves",
 ]
 
 ChannelKind = Literal[
@@ -188,6 +191,39 @@ def set_field(obj: Any, name: str, value: Any) -> None:
         setattr(obj, name, value)
 
 
+def string_leaves(value: Any, path: tuple[object, ...] = ()) -> Iterator[tuple[tuple[object, ...], Any, Any]]:
+    """``(path, holder, key)`` for every non-empty string inside ``value`` (dicts, lists, pydantic objects):
+    ``holder[key]`` (or its field ``key``) is the string, ``path`` where it is from ``value``."""
+    if isinstance(value, list):
+        entries: list[tuple[Any, Any]] = list(enumerate(value))
+    elif isinstance(value, dict) or hasattr(value, "__pydantic_fields__"):
+        entries = list(field_values(value).items())
+    else:
+        return
+    for key, entry in entries:
+        if isinstance(key, str) and key.startswith("_"):
+            continue
+        if isinstance(entry, str):
+            if entry:
+                yield (*path, key), value, key
+        elif isinstance(entry, (list, dict)) or hasattr(entry, "__pydantic_fields__"):
+            yield from string_leaves(entry, (*path, key))
+
+
+def leaf_text(holder: Any, key: Any) -> str:
+    """The string ``string_leaves`` found at ``holder``/``key``."""
+    text: str = holder[key] if isinstance(holder, (list, dict)) else field_value(holder, key)
+    return text
+
+
+def put_leaf(holder: Any, key: Any, new: str) -> None:
+    """Put a changed string back where ``string_leaves`` found it."""
+    if isinstance(holder, (list, dict)):
+        holder[key] = new
+    else:
+        set_field(holder, key, new)
+
+
 _channels: dict[tuple[object, ...], Channel] = {}
 _CHANNELS_KEPT = 4096
 
@@ -270,14 +306,13 @@ class ChannelBook:
         self, kind: ChannelKind, reply: int, part: tuple[object, ...], full: str, *, json: bool = False
     ) -> tuple[str, str]:
         """For a 'done' event that repeats a channel in full: ``(tail, final)``, the held-back text still to
-        stream and the channel's final text. A channel never streamed in pieces gets ``full`` rewritten."""
-        key = (kind, reply, *part)
-        state = self._states.get(key)
+        stream and the channel's final text. A channel never streamed in pieces gets ``full`` rewritten, read as
+        streamed text that ends there: text a provider streams after it is read with it, as after any end.
+        The next 'done' event repeating the channel gets the same text (a transform gives its prefix once)."""
+        state = self._states.get((kind, reply, *part))
         if state is None or not state.emitted:
-            final = self.apply(kind, reply, part, full, json=json)
-            # The next 'done' event repeating this channel gets the same text (a transform gives its prefix once).
-            self._states[key].emitted.append(final)
-            return "", final
+            head = self.feed(kind, reply, part, full, json=json)
+            return "", head + self.flush(kind, reply, part)
         tail = self.flush(kind, reply, part)
         return tail, "".join(state.emitted)
 

@@ -30,10 +30,13 @@ from litellm_plugin.core.payloads.base import (
     field_value,
     field_values,
     identifier_field,
+    leaf_text,
     optional_field,
+    put_leaf,
     sequence_at,
     set_field,
     setter,
+    string_leaves,
 )
 from litellm_plugin.core.payloads.bridged_reasoning import (
     OPAQUE_BLOCK_KEYS,
@@ -613,19 +616,23 @@ def _rewrite_parts(parts: list[Any], book: ChannelBook, reply: int) -> None:
                 set_field(part, field, new)
 
 
-_CITATION_FIELDS = ("title",)
+# The annotation types the API has: an annotation's ``type`` is not read when it is one of them.
+_ANNOTATION_TYPES = frozenset({"url_citation"})
 
 
 def _rewrite_annotations(annotations: Any, book: ChannelBook, reply: int, where: tuple[object, ...]) -> None:
-    """The titles of ``url_citation`` annotations (text the reply shows next to its links)."""
-    for index, annotation in enumerate(annotations if isinstance(annotations, list) else ()):
-        citation = field_value(annotation, "url_citation")
-        for field in _CITATION_FIELDS if citation is not None else ():
-            text = field_value(citation, field)
-            if isinstance(text, str) and text:
-                new = book.apply("citation", reply, (*where, index, field), text)
-                if new != text:
-                    set_field(citation, field, new)
+    """Every string of a reply's annotations, each its own channel: a ``url_citation``'s title (text the reply
+    shows next to its link), its URL, and any key a provider added."""
+    if not isinstance(annotations, list):
+        return
+    for path, holder, key in list(string_leaves(annotations)):
+        text = leaf_text(holder, key)
+        if path[1:] == ("type",) and text in _ANNOTATION_TYPES:
+            continue
+        kind: ChannelKind = "citation" if path[1:] == ("url_citation", "title") else "provider_field"
+        new = book.apply(kind, reply, (*where, *path), text)
+        if new != text:
+            put_leaf(holder, key, new)
 
 
 def _transcript_changed() -> UnchangeableReplyError:

@@ -8,6 +8,7 @@ from typing import Any
 
 from litellm.types.llms.openai import (
     FunctionCallArgumentsDeltaEvent,
+    GenericEvent,
     OutputTextDeltaEvent,
     ReasoningSummaryTextDeltaEvent,
     RefusalDeltaEvent,
@@ -601,6 +602,30 @@ _ADDED = frozenset(
     {"response.output_item.added", "response.content_part.added", "response.reasoning_summary_part.added"}
 )
 _TEXT_FIELDS = ("delta", "text", "arguments", "refusal", "transcript", "input", "code")
+# Text an '.added' event gives that its deltas continue: (channel kind, where's first element) -> the delta
+# event type and the field naming the part; a call's arguments (where ``("c", output_index)``) by item type.
+_ADDED_PARTS: dict[tuple[str, object], tuple[str, str]] = {
+    ("text", "c"): ("response.output_text.delta", "content_index"),
+    ("refusal", "c"): ("response.refusal.delta", "content_index"),
+    ("reasoning", "s"): ("response.reasoning_summary_text.delta", "summary_index"),
+    ("reasoning", "r"): ("response.reasoning_text.delta", "content_index"),
+}
+_ADDED_CALLS = {
+    "function_call": "response.function_call_arguments.delta",
+    "mcp_call": "response.mcp_call_arguments.delta",
+    "custom_tool_call": "response.custom_tool_call_input.delta",
+    "code_interpreter_call": "response.code_interpreter_call_code.delta",
+}
+
+
+def _continued_by(kind: ChannelKind, part: tuple[object, ...], item_type: object) -> tuple[str, dict[str, Any]] | None:
+    """The delta event type that continues the text an '.added' event gives at ``part``, and the fields saying
+    which part it is; None for text no delta continues (an annotation, a search query)."""
+    if kind == "tool_arguments" and len(part) == 2:
+        delta_type = _ADDED_CALLS.get(item_type) if isinstance(item_type, str) else None
+        return None if delta_type is None else (delta_type, {})
+    found = _ADDED_PARTS.get((kind, part[0])) if len(part) == 3 else None
+    return None if found is None else (found[0], {found[1]: part[2]})
 
 
 def _event_type(event: Any) -> str | None:
@@ -622,12 +647,12 @@ class ResponsesStream:
         self._transform_for = transform_for
         self._book = ChannelBook(transform_for)
         self._logprobs = LogprobsCheck(self._book)
-        self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}  # where -> (delta type, last delta event)
+        # where -> (delta type, its last delta event, or the fields of one when only an '.added' event gave text)
+        self._anchors: dict[tuple[object, ...], tuple[str, Any]] = {}
         self._next_number = 0  # the least sequence_number the next event may carry
         self._annotations = 0
         self._others = 0
         self._added_count = 0
-        self._leads: dict[tuple[object, ...], str] = {}  # (kind, *where) -> the text '.added' events gave it
         self._started = False
 
     def rewrite(self, event: Any) -> list[Any]:
@@ -645,7 +670,6 @@ class ResponsesStream:
         self._book = ChannelBook(self._transform_for)
         self._logprobs = LogprobsCheck(self._book)
         self._anchors = {}
-        self._leads = {}
         self._annotations = 0
         return tails
 
@@ -736,18 +760,28 @@ class ResponsesStream:
 
     def _added(self, event: Any, event_type: str) -> Any:
         """An item or part announced before its deltas: its text is empty in OpenAI's stream, but a provider
-        may fill it in. Whatever it carries is rewritten on its own (not joined to the deltas that follow), and
-        begins the text the 'done' events repeat for that part when deltas follow."""
+        may fill it in. Text the deltas continue (a part's text, a call's arguments) is the start of their
+        channel, read with them (what could join the next delta into a blocked word is held back); any other
+        string it carries (an annotation, a search query) is rewritten on its own."""
+        item = field_value(event, "item")
+        item_type = field_value(item, "type")
+        item_id = field_value(event, "item_id") or field_value(item, "id") or ""
+        place = {"item_id": item_id, "output_index": field_value(event, "output_index")}
+        number = field_value(event, "sequence_number")
+        if number is not None:
+            place["sequence_number"] = number
 
         def rewrite(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
-            out = self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
-            key = (kind, *part)
-            self._leads[key] = self._leads.get(key, "") + out
-            return out
+            continued = _continued_by(kind, part, item_type)
+            if continued is None:
+                return self._book.apply(kind, 0, ("added", self._added_count, *part), text, json=json)
+            delta_type, which = continued
+            self._anchors.setdefault(part, (delta_type, {"type": delta_type, **place, **which}))
+            return self._book.feed(kind, 0, part, text, json=json)
 
         self._added_count += 1
         if event_type == "response.output_item.added":
-            _rewrite_item(event.item, event.output_index, rewrite)
+            _rewrite_item(item, field_value(event, "output_index"), rewrite)
         else:
             part = field_value(event, "part")
             output_index = field_value(event, "output_index")
@@ -765,12 +799,10 @@ class ResponsesStream:
 
     def _settler(self, before: list[Any]) -> Rewrite:
         def settle(kind: ChannelKind, part: tuple[object, ...], text: str, json: bool) -> str:
-            streamed = part in self._anchors  # else ``text`` holds all of it, what '.added' gave included
             tail, final = self._book.settle(kind, 0, part, text, json=json)
             if tail:
                 before.extend(self._delta_events(part, tail))
-            key = (kind, *part)
-            return self._leads.get(key, "") + final if streamed else final
+            return final
 
         return settle
 
@@ -789,6 +821,8 @@ class ResponsesStream:
             return []  # never streamed in pieces: the done event carries all of it
         delta_type, last = anchor
         event_class = _DELTA_CLASSES.get(delta_type)
+        if isinstance(last, dict):  # only an '.added' event streamed it: a delta in its place
+            return [(event_class or GenericEvent).model_validate({**last, "delta": text})]
         if event_class is None:
             copy = last.model_copy()
             copy.delta = text
