@@ -644,6 +644,35 @@ def test_every_string_of_an_anthropic_citation_is_filtered(server: tuple[str, ty
     assert sent[2]["delta"]["citation"] == WEB_CITED_FILTERED
 
 
+def test_anthropic_web_search_results_are_filtered(server: tuple[str, type[_Server]]) -> None:
+    """A ``web_search_tool_result`` block (whole reply and stream): its results' URLs and titles are read, their
+    ``encrypted_content`` (sent back as it is) is not."""
+    pytest.importorskip("orjson", reason="LiteLLM's native Anthropic stream needs its proxy extra here")
+    base, handler = server
+    found = {"type": "web_search_result", "url": "https://x/spam", "title": "spam", "encrypted_content": "spam"}
+    result = {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [found]}
+    masked = {**result, "content": [{**found, "url": "https://x/[FILTERED]", "title": "[FILTERED]"}]}
+    handler.body = _anthropic_message([result, {"type": "text", "text": "ok"}])
+    litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
+    message: Any = _run(
+        litellm.anthropic_messages(
+            model="anthropic/claude-3-5-sonnet-20241022", messages=HI, max_tokens=5, api_base=base, api_key="k"
+        )
+    )
+    assert message["content"][0] == masked
+    events = [
+        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
+        {"type": "content_block_start", "index": 0, "content_block": result},
+        {"type": "content_block_stop", "index": 0},
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+    _serve_events(handler, events)
+    body = _run(_anthropic_stream(base)).decode()
+    sent = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    assert sent[1]["content_block"] == masked
+
+
 def test_anthropic_keys_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:
     """LiteLLM passes an Anthropic reply on as it came: a key the API added (to the message or a block) too."""
     base, handler = server

@@ -91,15 +91,41 @@ def _rewrite_citation(citation: Any, book: ChannelBook, where: tuple[object, ...
         new = book.apply(kind, 0, (*where, *path), text)
         if new != text:
             changes.append((path, new))
+    return _changed_copy(citation, changes)
+
+
+def _changed_copy(value: dict[str, Any], changes: list[tuple[tuple[object, ...], str]]) -> dict[str, Any] | None:
+    """A copy of ``value`` with each ``(path, new)`` string of ``changes`` put in, or None if there are none."""
     if not changes:
         return None
-    changed = copy.deepcopy(citation)
+    changed = copy.deepcopy(value)
     for path, new in changes:
-        holder = changed
+        holder: Any = changed
         for step in path[:-1]:
             holder = holder[step]
         holder[path[-1]] = new
     return changed
+
+
+# Server tool result blocks: every string of their ``content`` (a web result's URL, title and age, an error's
+# code) is read, but for the fixed types of its entries and ``encrypted_content``, which the client sends back
+# as it is.
+_RESULT_BLOCKS = frozenset({"web_search_tool_result"})
+_RESULT_TYPES = frozenset({"web_search_result", "web_search_tool_result_error"})
+_RESULT_OPAQUE = frozenset({"encrypted_content"})
+
+
+def _rewrite_tool_result(block: dict[str, Any], book: ChannelBook, where: tuple[object, ...]) -> dict[str, Any] | None:
+    """A server tool's result block: a changed copy, or None if nothing changed."""
+    changes: list[tuple[tuple[object, ...], str]] = []
+    for path, holder, key in string_leaves({"content": block.get("content")}):
+        text = leaf_text(holder, key)
+        if key in _RESULT_OPAQUE or (key == "type" and text in _RESULT_TYPES):
+            continue
+        new = book.apply("tool_output", 0, (*where, *path), text)
+        if new != text:
+            changes.append((path, new))
+    return _changed_copy(block, changes)
 
 
 def _rewrite_citations(block: dict[str, Any], book: ChannelBook, index: int) -> dict[str, Any] | None:
@@ -131,10 +157,14 @@ def _rewrite_message(response: dict[str, Any], book: ChannelBook, where: tuple[o
                 block["citations"] = cited["citations"]
         elif block_type in _TOOL_BLOCKS:
             block["input"] = _rewrite_tool_input(block, book, (*where, "b", index))
+        elif block_type in _RESULT_BLOCKS:
+            result = _rewrite_tool_result(block, book, (*where, "b", index))
+            if result is not None:
+                block["content"] = result["content"]
         elif block_type not in _NO_TEXT_BLOCKS:
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
-        if block_type in _BLOCKS or block_type in _TOOL_BLOCKS:
-            _rewrite_others(block, _BLOCK_KEYS, book, (*where, "b", index))
+        if block_type not in _NO_TEXT_BLOCKS:
+            _rewrite_others(block, _block_keys(block), book, (*where, "b", index))
     _rewrite_stop_details(response, book)
     _rewrite_others(response, _MESSAGE_KEYS, book, (*where, "m"))
     return response
@@ -151,6 +181,13 @@ _MESSAGE_KEYS = frozenset(
 _BLOCK_KEYS = frozenset(
     {"type", "text", "thinking", "citations", "signature", "id", "name", "input", "caller", "cache_control"}
 )
+_RESULT_BLOCK_KEYS = frozenset({"type", "tool_use_id", "content", "cache_control"})
+
+
+def _block_keys(block: dict[str, Any]) -> frozenset[str]:
+    return _RESULT_BLOCK_KEYS if block.get("type") in _RESULT_BLOCKS else _BLOCK_KEYS
+
+
 _DELTA_KEYS = frozenset({"type", "text", "thinking", "partial_json", "signature", "citation"})
 _MESSAGE_DELTA_KEYS = frozenset({"stop_reason", "stop_sequence", "stop_details", "container"})
 _EVENT_KEYS: dict[str, frozenset[str]] = {
@@ -257,7 +294,7 @@ class AnthropicStream:
         for key, known in (("delta", delta_keys), ("content_block", _BLOCK_KEYS), ("message", _MESSAGE_KEYS)):
             inner = new.get(key)
             if isinstance(inner, dict):
-                checked = self._checked(inner, known)
+                checked = self._checked(inner, _block_keys(inner) if key == "content_block" else known)
                 if checked is not inner:
                     new = {**new, key: checked}
         return new
@@ -327,6 +364,9 @@ class AnthropicStream:
                     if new_input is block.get("input")
                     else [{**event, "content_block": {**block, "input": new_input}}]
                 )
+            if block_type in _RESULT_BLOCKS:  # it comes whole, with no deltas
+                result = _rewrite_tool_result(block, self._book, ("b", event.get("index", 0)))
+                return None if result is None else [{**event, "content_block": result}]
             if block_type in _NO_TEXT_BLOCKS:
                 return None
             raise UnreadablePayloadError(f"an Anthropic content block of type {block_type!r}")
