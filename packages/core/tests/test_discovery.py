@@ -195,7 +195,7 @@ def _refusal(model: str) -> str:
     assert _hint(refused_by_name.value) == _hint(refused.value)
     if _router_builds_its_deployments_in_set_model_list():
         for params in ({"model": model}, {"model": bare, "custom_llm_provider": provider}):
-            deployment = {"model_name": "x", "litellm_params": params}
+            deployment: dict[str, Any] = {"model_name": "x", "litellm_params": params}
             with pytest.raises(ProviderNotRoutableError) as refused_by_router:
                 litellm.Router(model_list=[deployment])
             assert _hint(refused_by_router.value) == _hint(refused.value)
