@@ -568,3 +568,34 @@ def test_a_provider_may_have_a_metaclass_of_its_own(route: Route) -> None:
     assert made == ["Own"]
     reply: Any = _sync(f"{route(Own)}/x")
     assert reply.choices[0].message.content == "own metaclass"
+
+
+class _AsyncClient:
+    async def complete(self, model: str, messages: list[Any], **kwargs: Any) -> Any:
+        raise AssertionError("never run: LiteLLM does not await completion")
+
+
+def test_an_async_method_set_on_the_instance_as_completion_is_a_contract_error_on_the_sync_path(route: Route) -> None:
+    """The sync path handed the caller the coroutine itself (and Python warned it was never awaited)."""
+
+    class SetAsync(BaseCustomProvider):
+        def __init__(self) -> None:
+            super().__init__()
+            self.completion = _AsyncClient().complete  # type: ignore[method-assign,assignment]
+
+    name = route(SetAsync())
+    with pytest.raises(ProviderContractError, match=r"returned a coroutine \(an `async def` where LiteLLM"):
+        _sync(f"{name}/x")
+
+
+def test_a_method_set_to_a_value_that_cannot_be_called_on_the_instance_is_refused_when_set() -> None:
+    """Accepted before, and every call failed with LiteLLM's "'NoneType' object is not callable"."""
+
+    class Provider(BaseCustomProvider):
+        def completion(self, model: str, messages: list[Any], *args: Any, **kwargs: Any) -> ModelResponse:
+            return self.make_response(model, messages, "ok")
+
+    provider = Provider()
+    with pytest.raises(ProviderDefinitionError, match=r"Provider\.completion is set to None"):
+        provider.completion = None  # type: ignore[method-assign,assignment]
+    assert provider.completion.__name__ == "completion"  # nothing changed

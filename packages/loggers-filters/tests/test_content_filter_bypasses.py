@@ -874,6 +874,18 @@ def _joined_channel_stream(channel: str) -> list[dict[str, Any]]:
             {"type": "response.reasoning_summary_text.done", **where, "text": "buy now"},
             {"type": "response.reasoning_summary_part.done", **where, "part": summary},
         ]
+    elif channel == "reasoning_text":
+        thinking: dict[str, Any] = {"type": "reasoning", "id": "r", "summary": [], "content": []}
+        place: dict[str, Any] = {"item_id": "r", "output_index": 0, "content_index": 0}
+        text_part: dict[str, Any] = {"type": "reasoning_text", "text": "buy now"}
+        done_item = {**thinking, "content": [text_part]}
+        middle = [
+            {"type": "response.output_item.added", "output_index": 0, "item": thinking},
+            {"type": "response.content_part.added", **place, "part": {**text_part, "text": "buy "}},
+            {"type": "response.reasoning_text.delta", **place, "delta": "now"},
+            {"type": "response.reasoning_text.done", **place, "text": "buy now"},
+            {"type": "response.content_part.done", **place, "part": text_part},
+        ]
     else:  # a message's output text or refusal part
         field, part_type = ("refusal", "refusal") if channel == "refusal" else ("text", "output_text")
         part: dict[str, Any] = {"type": part_type, field: "buy now", **({"annotations": []} if field == "text" else {})}
@@ -901,7 +913,7 @@ def _joined_channel_stream(channel: str) -> list[dict[str, Any]]:
     ]
 
 
-_JOINED_CHANNELS = ["output_text", "refusal", "function_call", "reasoning_summary"]
+_JOINED_CHANNELS = ["output_text", "refusal", "function_call", "reasoning_summary", "reasoning_text"]
 
 
 @pytest.mark.parametrize("channel", _JOINED_CHANNELS)
@@ -919,6 +931,25 @@ def test_text_an_added_event_begins_is_read_with_the_deltas_after_it(
     litellm.callbacks = [ContentFilter(["buy now"], action="block")]
     with pytest.raises(InterceptorRejectedError):
         list(_responses_call(base, stream=True))
+
+
+@pytest.mark.parametrize("channel", _JOINED_CHANNELS)
+def test_a_clean_stream_whose_text_begins_in_an_added_event_is_given_whole(
+    server: tuple[str, type[_Server]], channel: str
+) -> None:
+    """Nothing to mask: every 'done' event and the final response say what the provider said (a reasoning
+    item's text part was read as a message's, so its done events lost the added text)."""
+    base, handler = server
+    events = [{**event, "sequence_number": n} for n, event in enumerate(_joined_channel_stream(channel))]
+    handler.body = b"".join(f"event: {e['type']}\ndata: {json.dumps(e)}\n\n".encode() for e in events)
+    litellm.callbacks = [ContentFilter(["unrelated"])]
+    dumped = [event.model_dump() for event in _responses_call(base, stream=True)]
+    done = [event for event in dumped if str(getattr(event["type"], "value", event["type"])).endswith(_SETTLED)]
+    assert len(done) == (3 if channel == "function_call" else 4), done
+    assert all("buy now" in json.dumps(event, default=str) for event in done), done
+
+
+_SETTLED = (".done", ".completed")
 
 
 def test_text_streamed_after_a_done_event_is_read_with_the_done_text(server: tuple[str, type[_Server]]) -> None:

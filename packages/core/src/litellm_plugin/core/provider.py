@@ -96,7 +96,7 @@ class BaseCustomProvider(CustomLLM):
     def __setattr__(self, name: str, value: Any) -> None:
         """A provider method set on the instance (``self.completion = client.complete``) counts as written, and is
         checked as one the class writes: LiteLLM calls it in place of the class's, unchecked otherwise."""
-        if name in _METHODS and callable(value):
+        if name in _METHODS:
             value = checked_instance_method(self, name, value)
         super().__setattr__(name, value)
 

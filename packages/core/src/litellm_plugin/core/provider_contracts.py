@@ -139,6 +139,9 @@ class _Site:
         if isinstance(value, expected):
             return value
         got = "None (a missing return?)" if value is None else f"a {type(value).__name__}"
+        if inspect.iscoroutine(value):  # an ``async def`` where LiteLLM does not await: never run it
+            value.close()
+            got = f"a coroutine (an `async def` where LiteLLM does not await: give it as a{self.method})"
         if isinstance(value, Mapping) and ("choices" in value or "data" in value):  # an API's JSON body as it is
             how = f"litellm.{expected.__name__}(**reply) from the API's JSON reply, or {how}"
         article = "an" if expected.__name__[0] in "AEIOU" else "a"
@@ -248,7 +251,7 @@ def _checked(method: str, fn: HookFn) -> HookFn:
             value = fn(self, *args, **kwargs)
         except Exception as exc:
             site.failed(exc)
-        if inspect.isawaitable(value) and method not in _STREAMS:
+        if inspect.isawaitable(value) and _KINDS[method] == ("async def",):  # LiteLLM awaits what it returns
             return site.check_awaited(value)
         return site.check(value)
 
@@ -467,8 +470,12 @@ def recheck_provider_class(cls: type, base: type) -> None:
         check_provider_method(cls, method, base)
 
 
-def checked_instance_method(provider: BaseCustomProvider, method: str, value: Callable[..., Any]) -> Callable[..., Any]:
+def checked_instance_method(provider: BaseCustomProvider, method: str, value: object) -> object:
     """``value``, set on ``provider`` as ``method`` (``self.completion = client.complete``), wrapped with the same
-    checks as a method the class writes. LiteLLM calls it as it is, without ``self``, the way it calls its kind."""
+    checks as a method the class writes. LiteLLM calls it as it is, without ``self``, the way it calls its kind.
+    A value that cannot be called (``self.completion = None``) is refused, as in a class body."""
+    _check_callable(type(provider), method, value)
+    if not callable(value):  # a descriptor: LiteLLM gets it as it is, as from a class
+        return value
     as_called = as_resolved_method(staticmethod(value), _KINDS[method][0])
     return types.MethodType(_checked(method, as_called), provider)

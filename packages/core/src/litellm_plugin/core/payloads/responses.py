@@ -628,6 +628,19 @@ def _continued_by(kind: ChannelKind, part: tuple[object, ...], item_type: object
     return None if found is None else (found[0], {found[1]: part[2]})
 
 
+def _content_part_channel(
+    part: Any, output_index: object, content_index: object
+) -> tuple[str, ChannelKind, tuple[object, ...]]:
+    """The field, channel kind and place of a content part's text, as its deltas stream it: a message's text or
+    refusal (``output_text``/``refusal`` deltas), or a reasoning item's text (``reasoning_text`` deltas)."""
+    part_type = field_value(part, "type")
+    if part_type == "refusal":
+        return "refusal", "refusal", ("c", output_index, content_index)
+    if part_type == "reasoning_text":
+        return "text", "reasoning", ("r", output_index, content_index)
+    return "text", "text", ("c", output_index, content_index)
+
+
 def _event_type(event: Any) -> str | None:
     value = field_value(event, "type")
     value = getattr(value, "value", value)
@@ -710,9 +723,7 @@ class ResponsesStream:
             before = []
             part = event.part
             if event_type == "response.content_part.done":
-                where = ("c", event.output_index, event.content_index)
-                is_refusal = field_value(part, "type") == "refusal"
-                field, kind = ("refusal", "refusal") if is_refusal else ("text", "text")
+                field, kind, where = _content_part_channel(part, event.output_index, event.content_index)
             else:
                 where, field, kind = ("s", event.output_index, getattr(event, "summary_index", 0)), "text", "reasoning"
             self._settle_attr(part, field, kind, where, False, before)
@@ -785,15 +796,13 @@ class ResponsesStream:
         else:
             part = field_value(event, "part")
             output_index = field_value(event, "output_index")
+            kind: ChannelKind
             if event_type == "response.reasoning_summary_part.added":
-                kind: ChannelKind = "reasoning"
+                field, kind = "text", "reasoning"
                 where: tuple[object, ...] = ("s", output_index, field_value(event, "summary_index") or 0)
             else:
-                kind, where = "text", ("c", output_index, field_value(event, "content_index"))
-            if field_value(part, "type") == "refusal":
-                _rewrite_attr(part, "refusal", "refusal", where, rewrite, False)
-            else:
-                _rewrite_attr(part, "text", kind, where, rewrite, False)
+                field, kind, where = _content_part_channel(part, output_index, field_value(event, "content_index"))
+            _rewrite_attr(part, field, kind, where, rewrite, False)
             _rewrite_part_others(part, ("p", *where), rewrite)
         return event
 
