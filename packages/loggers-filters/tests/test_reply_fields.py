@@ -544,6 +544,27 @@ async def _anthropic_stream(base: str) -> bytes:
     return b"".join([chunk if isinstance(chunk, bytes) else str(chunk).encode() async for chunk in stream])
 
 
+def _anthropic_text_events(*pieces: dict[str, Any], start: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """An Anthropic stream of one block (``start``, a text block by default) whose events after its
+    ``content_block_start`` are ``pieces``."""
+    return [
+        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
+        {"type": "content_block_start", "index": 0, "content_block": start or {"type": "text", "text": ""}},
+        *pieces,
+        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
+        {"type": "message_stop"},
+    ]
+
+
+_BLOCK_STOP = {"type": "content_block_stop", "index": 0}
+
+
+def _sent_events(base: str) -> list[dict[str, Any]]:
+    """The events a streamed ``anthropic_messages`` call to the local server gives the caller."""
+    body = _run(_anthropic_stream(base)).decode()
+    return [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+
+
 def _anthropic_message(content: list[dict[str, Any]]) -> bytes:
     message = {
         "id": "m",
@@ -629,17 +650,9 @@ def test_every_string_of_an_anthropic_citation_is_filtered(server: tuple[str, ty
     )
     assert message["content"][0]["citations"] == [WEB_CITED_FILTERED]
     start = {"type": "text", "text": "", "citations": [WEB_CITED]}
-    events = [
-        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
-        {"type": "content_block_start", "index": 0, "content_block": start},
-        {"type": "content_block_delta", "index": 0, "delta": {"type": "citations_delta", "citation": WEB_CITED}},
-        {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
-        {"type": "message_stop"},
-    ]
-    _serve_events(handler, events)
-    body = _run(_anthropic_stream(base)).decode()
-    sent = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
+    cited = {"type": "content_block_delta", "index": 0, "delta": {"type": "citations_delta", "citation": WEB_CITED}}
+    _serve_events(handler, _anthropic_text_events(cited, _BLOCK_STOP, start=start))
+    sent = _sent_events(base)
     assert sent[1]["content_block"]["citations"] == [WEB_CITED_FILTERED]
     assert sent[2]["delta"]["citation"] == WEB_CITED_FILTERED
 
@@ -660,17 +673,8 @@ def test_anthropic_web_search_results_are_filtered(server: tuple[str, type[_Serv
         )
     )
     assert message["content"][0] == masked
-    events = [
-        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
-        {"type": "content_block_start", "index": 0, "content_block": result},
-        {"type": "content_block_stop", "index": 0},
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
-        {"type": "message_stop"},
-    ]
-    _serve_events(handler, events)
-    body = _run(_anthropic_stream(base)).decode()
-    sent = [json.loads(line[5:]) for line in body.splitlines() if line.startswith("data:")]
-    assert sent[1]["content_block"] == masked
+    _serve_events(handler, _anthropic_text_events(_BLOCK_STOP, start=result))
+    assert _sent_events(base)[1]["content_block"] == masked
 
 
 def test_anthropic_keys_of_their_own_are_filtered(server: tuple[str, type[_Server]]) -> None:
@@ -1012,16 +1016,6 @@ def test_a_word_cut_by_a_responses_done_event_is_masked_where_it_goes_on(server:
     litellm.callbacks = [ContentFilter(blocked_words=["spam"])]
     stream: Any = litellm.responses(model="openai/gpt-4o", input="hi", api_base=base + "/v1", api_key="k", stream=True)
     assert _text_deltas(list(stream)) == "buy sp[FILTERED] now"
-
-
-def _anthropic_text_events(*pieces: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        {"type": "message_start", "message": json.loads(_anthropic_message([]))},
-        {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
-        *pieces,
-        {"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}},
-        {"type": "message_stop"},
-    ]
 
 
 def _text_delta(text: str) -> dict[str, Any]:
