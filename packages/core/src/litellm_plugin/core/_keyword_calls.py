@@ -10,6 +10,7 @@ __all__ = [
     "class_without_cls",
     "keyword_call_problems",
     "method_without_self",
+    "missing_first_parameter",
     "positional_call_problems",
     "static_with_self",
     "without_positional_only",
@@ -69,6 +70,14 @@ def method_without_self(fn: object, passed: Iterable[str]) -> str | None:
         f"its first parameter receives the instance, yet that parameter is {first}, which LiteLLM passes "
         f"itself: add self as the first parameter, before {first} (or make it a @staticmethod)"
     )
+
+
+def missing_first_parameter(fn: object, passed: Iterable[str], *, bound: int, of_class: bool) -> str | None:
+    """What to add when ``fn`` left out the parameter Python fills (``cls`` for a classmethod, ``self`` for a
+    method; a staticmethod, ``bound=0``, has none), or None."""
+    if of_class:
+        return class_without_cls(fn, passed)
+    return method_without_self(fn, passed) if bound else None
 
 
 def without_positional_only(params: Iterable[inspect.Parameter]) -> list[inspect.Parameter]:

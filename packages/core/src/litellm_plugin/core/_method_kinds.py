@@ -4,10 +4,18 @@ interceptor checks."""
 from __future__ import annotations
 
 import inspect
+import reprlib
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["as_method", "as_resolved_method", "function_kind", "hidden_async_fix", "is_plain_value"]
+__all__ = [
+    "as_method",
+    "as_resolved_method",
+    "function_kind",
+    "hidden_async_fix",
+    "is_plain_value",
+    "uncallable_value_message",
+]
 
 
 def _own_kind(fn: Callable[..., Any]) -> str:
@@ -68,6 +76,15 @@ def as_method(value: staticmethod[Any, Any] | classmethod[Any, Any, Any]) -> Cal
 def is_plain_value(value: object) -> bool:
     """Neither callable nor a descriptor: what LiteLLM would fail to call (``async_pre_call_hook = None``)."""
     return not (callable(value) or hasattr(type(value), "__get__"))
+
+
+def uncallable_value_message(owner: str, name: str, value: object, caller: str, fix: str) -> str:
+    """Why ``owner.name = value`` (``completion = None``, a hook "switched off") is refused, and what to write."""
+    return (
+        f"{owner}.{name} is set to {reprlib.repr(value)}, but {caller} calls it: every call would fail with "
+        f"TypeError ('{type(value).__name__}' object is not callable). Delete the assignment to keep the inherited "
+        f"{name}, or define it: {fix}"
+    )
 
 
 def as_resolved_method(value: Any, kind: str) -> Callable[..., Any]:

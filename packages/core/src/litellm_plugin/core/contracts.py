@@ -31,9 +31,8 @@ from litellm.integrations.custom_logger import CustomLogger
 from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import (
     STATIC_WITH_SELF,
-    class_without_cls,
     keyword_call_problems,
-    method_without_self,
+    missing_first_parameter,
     positional_call_problems,
     static_with_self,
     without_positional_only,
@@ -44,6 +43,7 @@ from litellm_plugin.core._method_kinds import (
     function_kind,
     hidden_async_fix,
     is_plain_value,
+    uncallable_value_message,
 )
 from litellm_plugin.core.call_types import validate_call_types
 from litellm_plugin.core.errors import (
@@ -164,9 +164,7 @@ def _check_signature(
 ) -> None:
     """``of_class``: ``own`` is a classmethod's function (its first parameter receives the class)."""
     passed_names = [p.name for p in _parameters(reference)]
-    forgot = (
-        class_without_cls(own, passed_names) if of_class else method_without_self(own, passed_names) if bound else None
-    )
+    forgot = missing_first_parameter(own, passed_names, bound=bound, of_class=of_class)
     if forgot is not None:
         raise InterceptorDefinitionError(
             f"{cls.__qualname__}.{name}{inspect.signature(own)} does not match LiteLLM's hook: {forgot}"
@@ -304,11 +302,8 @@ def _check_callable(cls: type, base: type, name: str, value: object) -> None:
         return
     caller = "LiteLLM" if name in _LITELLM_HOOKS else "BaseCustomLogger"
     reference = getattr(CustomLogger if name in _LITELLM_HOOKS else base, name)
-    raise InterceptorDefinitionError(
-        f"{cls.__qualname__}.{name} is set to {reprlib.repr(value)}, but {caller} calls it: every call would fail "
-        f"with TypeError ('{type(value).__name__}' object is not callable). Delete the assignment to keep the "
-        f"inherited {name}, or define it: {_how_to_write(name, function_kind(reference))}"
-    )
+    fix = _how_to_write(name, function_kind(reference))
+    raise InterceptorDefinitionError(uncallable_value_message(cls.__qualname__, name, value, caller, fix))
 
 
 def _resolve_on_instances(cls: type, base: type, name: str, value: object) -> None:

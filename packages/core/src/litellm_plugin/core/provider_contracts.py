@@ -14,7 +14,6 @@ from __future__ import annotations
 import difflib
 import functools
 import inspect
-import reprlib
 import types
 import warnings
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -30,9 +29,8 @@ from litellm_plugin.core import _bridge
 from litellm_plugin.core._caller import caller_stacklevel
 from litellm_plugin.core._keyword_calls import (
     STATIC_WITH_SELF,
-    class_without_cls,
     keyword_call_problems,
-    method_without_self,
+    missing_first_parameter,
     static_with_self,
     without_positional_only,
 )
@@ -42,6 +40,7 @@ from litellm_plugin.core._method_kinds import (
     function_kind,
     hidden_async_fix,
     is_plain_value,
+    uncallable_value_message,
 )
 from litellm_plugin.core.provider_errors import ProviderContractError, ProviderMethodError
 
@@ -363,7 +362,7 @@ def _check_signature(
     params, passed = _parameters(fn, bound), [p.name for p in _parameters(reference) or ()]
     if params is None:
         return
-    forgot = class_without_cls(fn, passed) if of_class else method_without_self(fn, passed) if bound else None
+    forgot = missing_first_parameter(fn, passed, bound=bound, of_class=of_class)
     if forgot is not None:
         raise ProviderDefinitionError(
             f"{cls.__qualname__}.{method}{inspect.signature(fn)} cannot be called the way LiteLLM calls it: {forgot}"
@@ -412,11 +411,7 @@ def _check_callable(cls: type, method: str, value: object) -> None:
     if not is_plain_value(value):
         return
     fix = _FIX[_KINDS[method][0]].format(name=method)
-    raise ProviderDefinitionError(
-        f"{cls.__qualname__}.{method} is set to {reprlib.repr(value)}, but LiteLLM calls it: every call would fail "
-        f"with '{type(value).__name__}' object is not callable. Delete the assignment to keep the inherited "
-        f"{method}, or define it: {fix}"
-    )
+    raise ProviderDefinitionError(uncallable_value_message(cls.__qualname__, method, value, "LiteLLM", fix))
 
 
 def check_provider_class(cls: type, base: type) -> None:
